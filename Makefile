@@ -1,0 +1,34 @@
+# linreg: `make run` rebuilds everything, `make test` runs the tests.
+# Both create .venv and install the project into it when missing or out of date.
+
+VENV   ?= .venv
+PYTHON := $(VENV)/bin/python
+# The CPU build by default: on these machines torch==2.13.0 resolves to a local
+# CPU wheel, so set-up never downloads CUDA. GPU users: see README ("GPU").
+TORCH  ?= torch==2.13.0
+STAMP  := $(VENV)/.installed
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+.PHONY: help setup run test clean
+.DEFAULT_GOAL := help
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --quiet "$(TORCH)"
+	$(PYTHON) -m pip install --quiet --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install linreg with its dev tools
+
+run: $(STAMP)  ## rebuild the whole pipeline (dvc repro), ending with reports/report.html
+	dvc repro
+
+test: $(STAMP)  ## run the test suite
+	$(PYTHON) -m pytest
+
+clean:  ## remove the virtual environment and Python caches (DVC outputs stay)
+	rm -rf $(VENV) .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,1 @@
+"""linreg: linear regression from first principles to the GPU."""

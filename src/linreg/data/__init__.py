@@ -1,0 +1,1 @@
+"""Data: generation, the train/validation/test split and feature scaling (pure functions)."""

@@ -1,0 +1,98 @@
+"""The compute device and dtype: resolved once from params, recorded everywhere."""
+
+from __future__ import annotations
+
+import platform
+import re
+
+import torch
+
+from linreg.errors import DeviceError
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def resolve_device(spec: str) -> torch.device:
+    """Turn ``auto | cpu | cuda | cuda:N | mps`` into an available ``torch.device``.
+
+    ``auto`` picks CUDA, then MPS, then the CPU. Asking explicitly for a device
+    this machine lacks raises :class:`DeviceError` naming the fix.
+    """
+    if spec == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if _mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if spec == "cpu":
+        return torch.device("cpu")
+    if spec == "mps":
+        if not _mps_available():
+            raise DeviceError(
+                "device 'mps' was requested but this machine has no Apple MPS backend; "
+                "set base.device to 'auto' or 'cpu' in params.yaml."
+            )
+        return torch.device("mps")
+    match = re.fullmatch(r"cuda(?::(\d+))?", spec)
+    if match is None:
+        raise DeviceError(f"unknown device {spec!r}; use auto, cpu, cuda, cuda:N or mps.")
+    if not torch.cuda.is_available():
+        why = "this torch build has no CUDA" if torch.version.cuda is None else "no CUDA GPU is visible"
+        raise DeviceError(
+            f"device {spec!r} was requested but {why} (torch {torch.__version__}); "
+            "set base.device to 'auto' or 'cpu' in params.yaml, or install a CUDA build "
+            "of torch as the README describes."
+        )
+    index = int(match.group(1) or 0)
+    if index >= torch.cuda.device_count():
+        raise DeviceError(
+            f"device {spec!r} was requested but only {torch.cuda.device_count()} CUDA "
+            f"device(s) exist (cuda:0 … cuda:{torch.cuda.device_count() - 1})."
+        )
+    return torch.device("cuda", index)
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def resolve_dtype(name: str) -> torch.dtype:
+    try:
+        return DTYPES[name]
+    except KeyError:
+        raise ValueError(f"unknown dtype {name!r}; use one of {sorted(DTYPES)}.") from None
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for queued kernels; a no-op on the CPU, where work is synchronous."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def describe_device(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"{device} ({torch.cuda.get_device_name(device)})"
+    if device.type == "cpu":
+        return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+    return str(device)
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of the libraries whose numerics the results depend on."""
+    import numpy
+    import pandas
+    import sklearn
+    import statsmodels
+
+    return {
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "pandas": pandas.__version__,
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda or "none",
+        "scikit-learn": sklearn.__version__,
+        "statsmodels": statsmodels.__version__,
+    }

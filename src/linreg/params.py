@@ -1,0 +1,286 @@
+"""params.yaml, validated by one typed schema, and each stage's declared view of it.
+
+* :func:`load_params` validates the whole file: unknown keys, wrong types and
+  out-of-range values are errors that name the key, the bad value and what is
+  allowed, raised before any stage touches an output.
+* :func:`stage_params` returns only the keys a stage declares under
+  ``stages.<name>.params`` in ``dvc.yaml``. Reading anything else raises, so a
+  stage can never depend on a param DVC does not know it depends on (DVC would
+  not re-run it when that param changes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from linreg.errors import ParamsError
+from linreg.paths import Paths
+
+MODEL_NAMES = ("ols", "gd_batch", "gd_minibatch", "ridge", "lasso", "elastic_net")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class Base(_Strict):
+    seed: int = Field(ge=0, le=2**32 - 1)
+    dtype: Literal["float32", "float64"]
+    device: str = Field(pattern=r"^(auto|cpu|mps|cuda(:\d+)?)$")
+
+
+class Demo(_Strict):
+    n_samples: int = Field(ge=5, le=1_000_000)
+    slope: float
+    intercept: float
+    noise_std: float = Field(ge=0)
+    x_min: float
+    x_max: float
+
+    @model_validator(mode="after")
+    def _range(self) -> Demo:
+        if not self.x_max > self.x_min:
+            raise ValueError(f"x_max ({self.x_max}) must be greater than x_min ({self.x_min})")
+        return self
+
+
+class Generate(_Strict):
+    source: Literal["synthetic", "diabetes", "csv"]
+    n_samples: int = Field(ge=10, le=100_000_000)
+    n_features: int = Field(ge=1, le=10_000)
+    n_informative: int = Field(ge=0)
+    intercept: float
+    noise_std: float = Field(ge=0)
+    correlation: float = Field(ge=0, lt=1)
+    scale_spread: float = Field(ge=1)
+    feature_offset: float
+    csv_path: str | None = None
+    csv_target: str | None = None
+    demo: Demo
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Generate:
+        if self.n_informative > self.n_features:
+            raise ValueError(
+                f"n_informative ({self.n_informative}) cannot exceed n_features ({self.n_features})"
+            )
+        if self.source == "csv" and (not self.csv_path or not self.csv_target):
+            raise ValueError("source 'csv' needs both csv_path and csv_target")
+        return self
+
+
+class Split(_Strict):
+    train: float = Field(gt=0, lt=1)
+    validation: float = Field(gt=0, lt=1)
+    test: float = Field(gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> Split:
+        total = self.train + self.validation + self.test
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(f"train + validation + test must sum to 1, got {total:g}")
+        return self
+
+
+class Scale(_Strict):
+    method: Literal["standard", "minmax", "none"]
+
+
+class GradientDescent(_Strict):
+    learning_rate: float | Literal["auto"]
+    max_epochs: int = Field(ge=1, le=1_000_000)
+    tol: float = Field(ge=0)
+    patience: int = Field(ge=0)
+    batch_size: int = Field(ge=1)
+
+    @field_validator("learning_rate")
+    @classmethod
+    def _positive(cls, value: float | str) -> float | str:
+        if value != "auto" and not value > 0:
+            raise ValueError("learning_rate must be 'auto' or a number > 0")
+        return value
+
+
+class RegPath(_Strict):
+    n_alphas: int = Field(ge=2, le=1000)
+    alpha_min_ratio: float = Field(gt=0, lt=1)
+    l1_ratio: float = Field(gt=0, le=1)
+    solver: Literal["auto", "cd", "fista"]
+    tol: float = Field(gt=0, lt=1)
+    max_iter: int = Field(ge=1)
+
+
+class LearningRateSweep(_Strict):
+    learning_rates: list[float] = Field(min_length=1)
+    epochs: int = Field(ge=1, le=100_000)
+
+    @field_validator("learning_rates")
+    @classmethod
+    def _positive(cls, values: list[float]) -> list[float]:
+        bad = [v for v in values if not v > 0]
+        if bad:
+            raise ValueError(f"every learning rate must be > 0, got {bad}")
+        return values
+
+
+class Train(_Strict):
+    models: list[Literal[MODEL_NAMES]] = Field(min_length=1)  # type: ignore[valid-type]
+    ols_solver: Literal["auto", "cholesky", "qr", "svd"]
+    gd: GradientDescent
+    path: RegPath
+    lr_sweep: LearningRateSweep
+
+    @field_validator("models")
+    @classmethod
+    def _unique(cls, values: list[str]) -> list[str]:
+        if len(set(values)) != len(values):
+            raise ValueError(f"models must not repeat a name, got {values}")
+        return values
+
+
+class Evaluate(_Strict):
+    bootstrap_resamples: int = Field(ge=10, le=100_000)
+    learning_curve_fractions: list[float] = Field(min_length=2)
+    poly_max_degree: int = Field(ge=1, le=30)
+    poly_ridge_alpha: float = Field(gt=0)
+
+    @field_validator("learning_curve_fractions")
+    @classmethod
+    def _fractions(cls, values: list[float]) -> list[float]:
+        if any(not 0 < v <= 1 for v in values) or sorted(values) != values:
+            raise ValueError(f"fractions must be increasing and in (0, 1], got {values}")
+        return values
+
+
+class BenchmarkGrid(_Strict):
+    sizes: list[tuple[int, int]] = Field(min_length=1)
+    repeats: int = Field(ge=1, le=1000)
+    warmup: int = Field(ge=0, le=100)
+
+
+class Benchmark(_Strict):
+    preset: Literal["default", "large"]
+    default: BenchmarkGrid
+    large: BenchmarkGrid
+    dtypes: list[Literal["float32", "float64"]] = Field(min_length=1)
+    solvers: list[Literal["ols", "gd_batch", "gd_minibatch", "ridge", "lasso_path"]] = Field(min_length=1)
+    gd_epochs: int = Field(ge=1)
+    batch_size: int = Field(ge=1)
+    n_alphas: int = Field(ge=2)
+
+
+class Report(_Strict):
+    engine: Literal["auto", "quarto", "jupyter"]
+
+
+class Params(_Strict):
+    base: Base
+    generate: Generate
+    split: Split
+    scale: Scale
+    train: Train
+    evaluate: Evaluate
+    benchmark: Benchmark
+    report: Report
+
+
+def _describe(error: dict[str, Any], raw: dict[str, Any]) -> str:
+    key = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "extra_forbidden":
+        parent = raw
+        for part in error["loc"][:-1]:
+            parent = parent.get(part, {}) if isinstance(parent, dict) else {}
+        return f"  {key}: unknown key (check the spelling; see params.yaml's comments for the valid keys)"
+    if error["type"] == "missing":
+        return f"  {key}: required key is missing"
+    value = error.get("input")
+    shown = value if not isinstance(value, dict) else "{…}"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"  {key} = {shown!r}: {message}"
+
+
+def validate_params(raw: Any, source: str = "params.yaml") -> Params:
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{source} must be a mapping of groups (base, generate, …), got {type(raw).__name__}")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        lines = [_describe(err, raw) for err in exc.errors()]
+        raise ParamsError(f"{source} is invalid; fix these keys:\n" + "\n".join(lines)) from None
+
+
+def load_params(paths: Paths) -> Params:
+    try:
+        raw = yaml.safe_load(paths.params.read_text())
+    except FileNotFoundError:
+        raise ParamsError(f"{paths.params} not found: run from the project root.") from None
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{paths.params} is not valid YAML: {exc}") from None
+    return validate_params(raw, str(paths.params))
+
+
+def declared_params(paths: Paths, stage: str) -> list[str]:
+    """The params keys ``dvc.yaml`` declares for ``stage`` (e.g. ``["base.seed", "split"]``)."""
+    dvc = yaml.safe_load(paths.dvc_yaml.read_text())
+    try:
+        entries = dvc["stages"][stage].get("params", [])
+    except KeyError:
+        raise ParamsError(f"dvc.yaml has no stage named {stage!r}") from None
+    keys: list[str] = []
+    for entry in entries:
+        if isinstance(entry, str):
+            keys.append(entry)
+        else:  # {file: [keys]} form
+            for file_keys in entry.values():
+                keys.extend(file_keys)
+    return keys
+
+
+class StageParams:
+    """A read-only view of the params a stage declared; reading others raises.
+
+    ``read`` collects the full keys actually read, so a test can check that a
+    stage reads everything it declares and nothing more.
+    """
+
+    def __init__(self, value: Any, allowed: dict[str, Any], prefix: str, read: set[str]):
+        self._value = value
+        self._allowed = allowed
+        self._prefix = prefix
+        self.read = read
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        key = f"{self._prefix}{name}"
+        if name not in self._allowed:
+            raise ParamsError(
+                f"this stage reads params key {key!r} but dvc.yaml does not declare it in the "
+                "stage's params list; add it there so DVC re-runs the stage when it changes."
+            )
+        sub = self._allowed[name]
+        value = getattr(self._value, name)
+        if sub is True:
+            self.read.add(key)
+            return value
+        return StageParams(value, sub, key + ".", self.read)
+
+
+def stage_params(paths: Paths, stage: str) -> StageParams:
+    """Validate params.yaml, then expose only what ``stage`` declares in dvc.yaml."""
+    params = load_params(paths)
+    tree: dict[str, Any] = {}
+    for key in declared_params(paths, stage):
+        node = tree
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if node is True:
+                break
+        else:
+            node[parts[-1]] = True
+    return StageParams(params, tree, "", set())

@@ -1,0 +1,161 @@
+"""Every file the pipeline reads or writes, named once.
+
+Paths are relative to the project root (the folder holding ``dvc.yaml``), which
+is where DVC runs each stage. ``tests/test_dvc_yaml.py`` checks that the deps
+and outs declared in ``dvc.yaml`` are exactly the ones named here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The project's file layout under one root folder."""
+
+    root: Path
+
+    # configuration
+    @property
+    def params(self) -> Path:
+        return self.root / "params.yaml"
+
+    @property
+    def dvc_yaml(self) -> Path:
+        return self.root / "dvc.yaml"
+
+    @property
+    def dvc_lock(self) -> Path:
+        return self.root / "dvc.lock"
+
+    # generate
+    @property
+    def raw_dir(self) -> Path:
+        return self.root / "data" / "raw"
+
+    @property
+    def raw_table(self) -> Path:
+        return self.raw_dir / "dataset.parquet"
+
+    @property
+    def truth(self) -> Path:
+        return self.raw_dir / "truth.json"
+
+    @property
+    def demo_table(self) -> Path:
+        return self.raw_dir / "demo.parquet"
+
+    # split
+    @property
+    def split_dir(self) -> Path:
+        return self.root / "data" / "split"
+
+    def split_table(self, part: str) -> Path:
+        return self.split_dir / f"{part}.parquet"
+
+    @property
+    def split_sizes(self) -> Path:
+        return self.split_dir / "sizes.json"
+
+    # scale
+    @property
+    def scaled_dir(self) -> Path:
+        return self.root / "data" / "scaled"
+
+    def scaled_table(self, part: str) -> Path:
+        return self.scaled_dir / f"{part}.parquet"
+
+    @property
+    def scaler(self) -> Path:
+        return self.scaled_dir / "scaler.json"
+
+    # train
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    def model_card(self, name: str) -> Path:
+        return self.models_dir / f"{name}.json"
+
+    @property
+    def train_plots_dir(self) -> Path:
+        return self.root / "reports" / "plots" / "train"
+
+    @property
+    def gd_history(self) -> Path:
+        return self.train_plots_dir / "gd_history.csv"
+
+    @property
+    def lr_sweep(self) -> Path:
+        return self.train_plots_dir / "lr_sweep.csv"
+
+    @property
+    def reg_path(self) -> Path:
+        return self.train_plots_dir / "reg_path.csv"
+
+    @property
+    def validation_curve(self) -> Path:
+        return self.train_plots_dir / "validation_curve.csv"
+
+    # metrics (one flat JSON per stage)
+    @property
+    def metrics_dir(self) -> Path:
+        return self.root / "reports" / "metrics"
+
+    def metrics(self, stage: str) -> Path:
+        return self.metrics_dir / f"{stage}.json"
+
+    # evaluate
+    @property
+    def evaluate_plots_dir(self) -> Path:
+        return self.root / "reports" / "plots" / "evaluate"
+
+    def evaluate_plot(self, name: str) -> Path:
+        return self.evaluate_plots_dir / f"{name}.csv"
+
+    @property
+    def evaluate_tables_dir(self) -> Path:
+        return self.root / "reports" / "tables"
+
+    def evaluate_table(self, name: str) -> Path:
+        return self.evaluate_tables_dir / f"{name}.csv"
+
+    @property
+    def figures_dir(self) -> Path:
+        return self.root / "reports" / "figures"
+
+    def figure(self, name: str) -> Path:
+        return self.figures_dir / f"{name}.png"
+
+    # benchmark
+    @property
+    def benchmark_dir(self) -> Path:
+        return self.root / "reports" / "benchmark"
+
+    @property
+    def benchmark_results(self) -> Path:
+        return self.benchmark_dir / "results.csv"
+
+    @property
+    def benchmark_system(self) -> Path:
+        return self.benchmark_dir / "system.json"
+
+    @property
+    def reference_dir(self) -> Path:
+        return self.root / "reports" / "reference"
+
+    # report
+    @property
+    def report_source(self) -> Path:
+        return self.root / "reports" / "report.qmd"
+
+    @property
+    def report_html(self) -> Path:
+        return self.root / "reports" / "report.html"
+
+
+def project_paths(root: str | Path | None = None) -> Paths:
+    """The layout under ``root``, defaulting to the working directory (DVC's)."""
+    return Paths(Path(root) if root is not None else Path.cwd())

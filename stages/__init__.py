@@ -1,0 +1,1 @@
+"""DVC stage scripts: each a thin main() over a pure function in linreg."""

@@ -1,0 +1,78 @@
+"""dvc repro on a copy of the repository with tiny params, as a user would run it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import REPO, write_params
+
+pytestmark = pytest.mark.slow
+
+COPIED = ["dvc.yaml", ".dvcignore", ".dvc/config", "stages", "src", "reports/report.qmd"]
+
+
+def sh(cwd: Path, *cmd: str) -> str:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout + done.stderr
+
+
+def ran(output: str) -> set[str]:
+    return {line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '")}
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory):
+    root = tmp_path_factory.mktemp("clone")
+    for rel in COPIED:
+        src, dst = REPO / rel, root / rel
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        elif src.exists():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(src, dst)
+    write_params(root)
+    sh(root, "git", "init", "-q")
+    sh(root, "git", "add", "-A")
+    sh(root, "git", "commit", "-qm", "tiny")
+    return root
+
+
+def test_repro_builds_everything_then_is_a_no_op(clone):
+    stages = list(yaml.safe_load((clone / "dvc.yaml").read_text())["stages"])
+    first = sh(clone, sys.executable, "-m", "dvc", "repro")
+    assert ran(first) == set(stages)
+    lock = yaml.safe_load((clone / "dvc.lock").read_text())
+    for stage in stages:
+        for out in lock["stages"][stage].get("outs", []):
+            assert (clone / out["path"]).exists(), out["path"]
+    second = sh(clone, sys.executable, "-m", "dvc", "repro")
+    assert ran(second) == set(), second
+
+
+def test_changed_split_param_reruns_split_and_downstream_only(clone):
+    params = yaml.safe_load((clone / "params.yaml").read_text())
+    params["split"].update(train=0.5, validation=0.25, test=0.25)
+    (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    out = sh(clone, sys.executable, "-m", "dvc", "repro")
+    assert "split" in ran(out) and "scale" in ran(out)
+    assert "generate" not in ran(out)
+    sh(clone, "git", "add", "-A")
+    sh(clone, "git", "commit", "-qm", "half split")
+
+
+def test_experiment_run_and_show(clone):
+    out = sh(clone, sys.executable, "-m", "dvc", "exp", "run", "-n", "bigtrain",
+             "-S", "split.train=0.7", "-S", "split.validation=0.15", "-S", "split.test=0.15")
+    assert "generate" not in ran(out) and "split" in ran(out)
+    shown = sh(clone, sys.executable, "-m", "dvc", "exp", "show", "--csv")
+    assert "bigtrain" in shown and "split.train" in shown

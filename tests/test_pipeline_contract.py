@@ -1,0 +1,92 @@
+"""The pipeline as DVC sees it: every stage runs its real main() on tiny params, reads
+exactly the params it declares, and writes exactly the outputs dvc.yaml declares."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from linreg import params as params_module
+
+from .conftest import REPO, write_params
+
+DVC = yaml.safe_load((REPO / "dvc.yaml").read_text())
+STAGES = list(DVC["stages"])
+
+
+def declared_outputs(stage: dict) -> list[str]:
+    paths = []
+    for section in ("outs", "metrics", "plots"):
+        for entry in stage.get(section, []):
+            paths.append(entry if isinstance(entry, str) else next(iter(entry)))
+    return paths
+
+
+def files_under(root: Path) -> set[Path]:
+    return {p.relative_to(root) for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(tmp_path_factory):
+    """Run every stage in dvc.yaml order; record what each read and wrote."""
+    root = tmp_path_factory.mktemp("pipeline")
+    (root / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text())
+    if (REPO / "reports" / "report.qmd").exists():
+        (root / "reports").mkdir()
+        (root / "reports" / "report.qmd").write_text((REPO / "reports" / "report.qmd").read_text())
+    write_params(root)
+    reads, writes = {}, {}
+    for name in STAGES:
+        module = importlib.import_module(f"stages.{name}")
+        views = []
+
+        def recording(paths, stage, _views=views):
+            view = params_module.stage_params(paths, stage)
+            _views.append(view)
+            return view
+
+        before = files_under(root)
+        original = module.stage_params
+        module.stage_params = recording
+        try:
+            module.main(root)
+        finally:
+            module.stage_params = original
+        writes[name] = files_under(root) - before
+        reads[name] = set().union(*(v.read for v in views))
+    return root, reads, writes
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_stage_reads_exactly_its_declared_params(pipeline_run, stage):
+    _, reads, _ = pipeline_run
+    assert reads[stage] == set(DVC["stages"][stage].get("params", []))
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_stage_writes_exactly_its_declared_outputs(pipeline_run, stage):
+    root, _, writes = pipeline_run
+    declared = declared_outputs(DVC["stages"][stage])
+    for out in declared:
+        assert (root / out).exists(), f"{stage} declares {out} but did not write it"
+    stray = [str(f) for f in writes[stage] if not any(f == Path(o) or Path(o) in f.parents for o in declared)]
+    assert not stray, f"{stage} wrote files dvc.yaml does not declare: {stray}"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_declared_deps_exist(pipeline_run, stage):
+    root, _, _ = pipeline_run
+    for dep in DVC["stages"][stage].get("deps", []):
+        assert (REPO / dep).exists() or (root / dep).exists(), f"{stage}: dep {dep} does not exist"
+
+
+def test_top_level_metrics_and_plots_are_produced(pipeline_run):
+    root, _, _ = pipeline_run
+    for path in DVC.get("metrics", []):
+        assert (root / path).is_file(), path
+    for entry in DVC.get("plots", []):
+        path = entry if isinstance(entry, str) else next(iter(entry))
+        assert (root / path).exists(), path
