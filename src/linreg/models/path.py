@@ -1,0 +1,110 @@
+"""Regularization paths on the statistics, warm-started, and selection on the validation split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from linreg.models.closed_form import solve_cholesky
+from linreg.models.enet import alpha_max, solve_enet
+from linreg.models.stats import Stats, as_tensor
+
+
+@dataclass(frozen=True)
+class Path:
+    alphas: np.ndarray  # (K,) decreasing
+    coefs: torch.Tensor  # (K, p) float64
+    intercepts: torch.Tensor  # (K,)
+    n_iter: np.ndarray  # (K,)
+    gaps: np.ndarray  # (K,) duality gaps in the (1/2n) scaling; 0 for ridge (exact)
+    converged: np.ndarray  # (K,) bool
+
+
+def ridge_coefs(gram: torch.Tensor, xty: torch.Tensor, alphas: torch.Tensor) -> torch.Tensor:
+    """(G + αI)⁻¹c for each α: Cholesky for one α, one eigendecomposition for many.
+
+    With G = V Λ Vᵀ, w(α) = V diag(1/(λ + α)) Vᵀc; eigen-directions with
+    λ + α ≈ 0 (a singular G at α = 0) are dropped, giving the minimum-norm solution.
+    """
+    if alphas.numel() == 1:
+        w = solve_cholesky(gram, xty, float(alphas[0]))
+        if w is not None:
+            return w.unsqueeze(0)
+    lam, V = torch.linalg.eigh(gram)
+    z = V.T @ xty  # (p,)
+    denom = lam.unsqueeze(0) + alphas.to(lam).unsqueeze(1)  # (K, p)
+    cutoff = torch.finfo(torch.float64).eps * gram.shape[0] * lam[-1].clamp(min=0)
+    inv = torch.where(denom > cutoff, 1 / denom, torch.zeros_like(denom))
+    return (inv * z) @ V.T  # (K, p)
+
+
+def ridge_alpha_grid(stats: Stats, n_alphas: int, alpha_min_ratio: float) -> np.ndarray:
+    """Geometric grid from 10 λ_max(X_cᵀX_c) (every coefficient shrunk ~10×) downwards.
+
+    Ridge never zeroes a coefficient, so it has no alpha_max; this top end plays its
+    role: the effective degrees of freedom Σλᵢ/(λᵢ + α) run from near 0 up to near p.
+    """
+    top = 10 * float(torch.linalg.eigvalsh(stats.gram)[-1])
+    return np.geomspace(top, top * alpha_min_ratio, n_alphas)
+
+
+def enet_alpha_grid(stats: Stats, l1_ratio: float, n_alphas: int, alpha_min_ratio: float) -> np.ndarray:
+    """scikit-learn's grid: geometric from alpha_max (all coefficients zero) down to alpha_max · ratio."""
+    top = alpha_max(stats.xty, stats.n, l1_ratio)
+    return np.geomspace(top, top * alpha_min_ratio, n_alphas)
+
+
+def _intercepts(stats: Stats, coefs: torch.Tensor) -> torch.Tensor:
+    return stats.y_mean - coefs @ stats.x_mean
+
+
+def ridge_path(stats: Stats, alphas: np.ndarray) -> Path:
+    coefs = ridge_coefs(stats.gram, stats.xty, torch.as_tensor(alphas, dtype=torch.float64))
+    K = len(alphas)
+    return Path(alphas, coefs, _intercepts(stats, coefs), np.zeros(K, int), np.zeros(K), np.ones(K, bool))
+
+
+def enet_path(stats: Stats, alphas: np.ndarray, l1_ratio: float, *, solver: str, tol: float,
+              max_iter: int) -> Path:
+    """Elastic-net fits along decreasing alphas, each warm-started from the previous."""
+    w = torch.zeros(stats.p, dtype=torch.float64, device=stats.gram.device)
+    lipschitz = float(torch.linalg.eigvalsh(stats.gram)[-1]) if solver == "fista" else None
+    coefs, n_iter, gaps, converged = [], [], [], []
+    for alpha in alphas:
+        res = solve_enet(stats.gram, stats.xty, stats.yty, stats.n, float(alpha), l1_ratio, solver=solver,
+                         tol=tol, max_iter=max_iter, w0=w, lipschitz=lipschitz)
+        w = res.coef
+        coefs.append(w)
+        n_iter.append(res.n_iter)
+        gaps.append(res.gap / stats.n)
+        converged.append(res.converged)
+    coefs_t = torch.stack(coefs)
+    return Path(np.asarray(alphas), coefs_t, _intercepts(stats, coefs_t), np.array(n_iter), np.array(gaps),
+                np.array(converged))
+
+
+@dataclass(frozen=True)
+class Selection:
+    mse: np.ndarray  # (K,) validation MSE per alpha
+    se: np.ndarray  # (K,) standard error of that mean
+    best: int  # index of the minimum validation MSE
+    one_se: int  # largest alpha within one SE of the minimum
+
+
+def select_alpha(path: Path, X_val: np.ndarray, y_val: np.ndarray) -> Selection:
+    """Validation error along the path; pick the minimum and the one-standard-error alpha.
+
+    The 1-SE rule takes the simplest model (largest α, alphas decrease along the
+    path) whose error is within one standard error of the best one.
+    """
+    device = path.coefs.device
+    X = as_tensor(X_val, torch.float64, device)  # (n_val, p)
+    y = as_tensor(y_val, torch.float64, device)
+    sq = (y.unsqueeze(1) - X @ path.coefs.T - path.intercepts) ** 2  # (n_val, K)
+    mse = sq.mean(0).cpu().numpy()
+    se = (sq.std(0) / np.sqrt(len(y_val))).cpu().numpy()
+    best = int(np.argmin(mse))
+    within = np.flatnonzero(mse <= mse[best] + se[best])
+    return Selection(mse, se, best, int(within.min()))
