@@ -9,7 +9,7 @@ TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help setup run test clean
+.PHONY: help setup run test bench clean
 .DEFAULT_GOAL := help
 
 help:  ## list the targets
@@ -28,6 +28,9 @@ run: $(STAMP)  ## rebuild the whole pipeline (dvc repro), ending with reports/re
 
 test: $(STAMP)  ## run the test suite
 	$(PYTHON) -m pytest
+
+bench: $(STAMP)  ## training-speed benchmark (n=1e6, p=100): prints ratios to one XᵀX
+	$(PYTHON) benchmarks/train_speed.py
 
 clean:  ## remove the virtual environment and Python caches (DVC outputs stay)
 	rm -rf $(VENV) .pytest_cache

@@ -58,6 +58,12 @@ def cd_gram(gram: np.ndarray, xty: np.ndarray, yty: float, l1: float, l2: float,
 
     Keeps q = c − Gw; updating w_j by δ costs one axpy q −= δ G[:, j]. A
     coordinate sitting at zero that would stay at zero (|q_j| ≤ l1) is skipped.
+
+    Active-set polish: once a sweep leaves the sign pattern s of w unchanged,
+    the optimum is probably the solution of the KKT system on that support,
+    (G_AA + l2 I) w_A = c_A − l1 s_A. It is accepted only if its signs agree and
+    its duality gap meets the tolerance, so the stopping rule is unchanged; it
+    replaces the many sweeps CD needs to creep to a tight tolerance.
     """
     p = gram.shape[0]
     w = w0.copy()
@@ -65,6 +71,7 @@ def cd_gram(gram: np.ndarray, xty: np.ndarray, yty: float, l1: float, l2: float,
     diag = np.diagonal(gram).copy()
     target = tol * yty
     gap, n_iter = math.inf, 0
+    pattern = np.sign(w)
     for n_iter in range(1, max_iter + 1):
         w_max = d_w_max = 0.0
         for j in range(p):
@@ -80,12 +87,35 @@ def cd_gram(gram: np.ndarray, xty: np.ndarray, yty: float, l1: float, l2: float,
                 w[j] = new
                 d_w_max = max(d_w_max, abs(new - wj))
             w_max = max(w_max, abs(new))
+        previous, pattern = pattern, np.sign(w)
+        if w_max > 0.0 and np.array_equal(pattern, previous):
+            polished = _polish(gram, xty, l1, l2, pattern)
+            if polished is not None:
+                polished_gap = duality_gap(polished, gram, xty, yty, l1, l2)
+                if polished_gap <= target:
+                    return EnetResult(torch.from_numpy(polished), polished_gap, n_iter, True)
         # The gap costs a p×p product: compute it when the step sizes say we may be done.
         if w_max == 0.0 or d_w_max / w_max <= tol or n_iter == max_iter:
             gap = duality_gap(w, gram, xty, yty, l1, l2)
             if gap <= target:
                 return EnetResult(torch.from_numpy(w), gap, n_iter, True)
     return EnetResult(torch.from_numpy(w), gap, n_iter, gap <= target)
+
+
+def _polish(gram: np.ndarray, xty: np.ndarray, l1: float, l2: float, pattern: np.ndarray) -> np.ndarray | None:
+    """Solve the KKT system on the support of ``pattern``; None if the signs come out different."""
+    active = np.flatnonzero(pattern)
+    signs = pattern[active]
+    A = gram[np.ix_(active, active)] + l2 * np.eye(len(active))
+    try:
+        w_active = np.linalg.solve(A, xty[active] - l1 * signs)
+    except np.linalg.LinAlgError:
+        return None
+    if not np.array_equal(np.sign(w_active), signs):
+        return None
+    w = np.zeros_like(xty)
+    w[active] = w_active
+    return w
 
 
 def fista_gram(gram: torch.Tensor, xty: torch.Tensor, yty: torch.Tensor, l1: float, l2: float,

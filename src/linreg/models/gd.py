@@ -18,6 +18,7 @@ full-data loss from the statistics.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -104,114 +105,128 @@ class GradientDescentRegressor(LinearModel):
         self.device = device
         self.dtype = dtype
 
-    def _penalty_weights(self) -> tuple[float, float]:
-        """(α ρ, α (1 − ρ)): the L1 and L2 weights."""
-        rho = {None: 0.0, "l2": 0.0, "l1": 1.0, "elasticnet": float(self.l1_ratio)}.get(self.penalty)
-        if rho is None:
-            raise ValueError(f"unknown penalty {self.penalty!r}; use None, 'l2', 'l1' or 'elasticnet'")
-        alpha = float(self.alpha) if self.penalty is not None else 0.0
-        return alpha * rho, alpha * (1 - rho)
-
     def fit(self, X, y, validation=None):
         """Fit on (X, y); ``validation=(X_val, y_val)`` records validation loss and enables ``patience``."""
         X, y = self._validate_fit(X, y)
         device, dtype = self._setup()
-        l1, l2 = self._penalty_weights()
+        l1, l2 = penalty_weights(self.penalty, self.alpha, self.l1_ratio)
         stats = self._stats(X, y, device, dtype)
         val_stats = None
         if validation is not None:
             X_val, y_val = validate_validation(self, *validation)
             val_stats = compute_stats(X_val, y_val, dtype=dtype, device=device, center=True)
-        if self.patience and val_stats is None:
-            raise ValueError("patience > 0 needs validation=(X_val, y_val)")
-
-        L = float(torch.linalg.eigvalsh(hessian(stats, self.fit_intercept))[-1])
-        batch_rows = None
+        rows = None
         if self.batch_size is not None and self.batch_size < len(y):
-            batch_rows = (as_tensor(X, dtype, device), as_tensor(y, dtype, device))
-            generator = torch.Generator().manual_seed(
-                int(np.random.default_rng(self.random_state).integers(2**63 - 1)))
-            L = minibatch_smoothness(L, batch_rows[0], self.batch_size, self.fit_intercept)
-        lr = 1.0 / (L + l2) if self.learning_rate == "auto" else float(self.learning_rate)
-        if not lr > 0:
-            raise ValueError(f"learning_rate must be 'auto' or > 0, got {self.learning_rate}")
-        self.learning_rate_ = lr
-
-        p = X.shape[1]
-        w = torch.zeros(p, dtype=torch.float64, device=device)
-        b = torch.zeros((), dtype=torch.float64, device=device)
-
-        def objective(st: Stats, w, b) -> float:
-            return float(st.sse(w, b)) / (2 * st.n) + l1 * float(w.abs().sum()) + 0.5 * l2 * float(w @ w)
-
-        loss0 = objective(stats, w, b)
-        history = {"epoch": [0], "train_loss": [loss0],
-                   "val_loss": [objective(val_stats, w, b) if val_stats else math.nan],
-                   "theta_norm": [0.0], "step_norm": [0.0]}
-        best = (history["val_loss"][0], w, b)
-        since_best = 0
-        self.diverged_, self.diverged_epoch_, self.stopped_by_ = False, None, "max_epochs"
-        prev = loss0
-        epoch = 0
-        for epoch in range(1, self.max_epochs + 1):
-            w_old, b_old = w, b
-            if batch_rows is None:
-                e = b + stats.x_mean @ w - stats.y_mean
-                grad_w = (stats.gram @ w - stats.xty) / stats.n + stats.x_mean * e
-                w, b = self._step(w, b, grad_w, e, lr, l1, l2)
-            else:
-                w, b = self._minibatch_epoch(w, b, batch_rows, generator, lr, l1, l2, dtype)
-            loss = objective(stats, w, b)
-            if not math.isfinite(loss) or loss > EXPLOSION * max(loss0, 1e-300):
-                self.diverged_, self.diverged_epoch_, self.stopped_by_ = True, epoch, "divergence"
-                w, b = w_old, b_old  # keep the last finite parameters
-                break
-            val = objective(val_stats, w, b) if val_stats else math.nan
-            step = float(torch.sqrt(torch.sum((w - w_old) ** 2) + (b - b_old) ** 2))
-            for key, value in zip(history, (epoch, loss, val, float(torch.sqrt(w @ w + b * b)), step)):
-                history[key].append(value)
-            if self.patience:
-                if val < best[0]:
-                    best, since_best = (val, w, b), 0
-                else:
-                    since_best += 1
-                    if since_best >= self.patience:
-                        w, b = best[1], best[2]
-                        self.stopped_by_ = "patience"
-                        break
-            improvement = (prev - loss) / max(abs(prev), 1e-300)
-            if 0 <= improvement < self.tol:
-                self.stopped_by_ = "tol"
-                break
-            prev = loss
-
-        self.coef_ = w.cpu().numpy()
-        self.intercept_ = float(b)
-        self.n_epochs_ = epoch
-        self.converged_ = self.stopped_by_ in ("tol", "patience")
-        self.history_ = history
+            rows = (as_tensor(X, dtype, device), as_tensor(y, dtype, device))
+        res = descend(stats, val_stats, rows, learning_rate=self.learning_rate, max_epochs=self.max_epochs,
+                      batch_size=self.batch_size, tol=self.tol, patience=self.patience, l1=l1, l2=l2,
+                      fit_intercept=self.fit_intercept, shuffle=self.shuffle, random_state=self.random_state)
+        self.coef_ = res.coef.cpu().numpy()
+        self.intercept_ = float(res.intercept)
+        for name in ("learning_rate", "n_epochs", "converged", "diverged", "diverged_epoch", "stopped_by",
+                     "history"):
+            setattr(self, f"{name}_", getattr(res, name))
         return self
 
-    def _step(self, w, b, grad_w, grad_b, lr, l1, l2):
+
+def penalty_weights(penalty: str | None, alpha: float, l1_ratio: float) -> tuple[float, float]:
+    """(α ρ, α (1 − ρ)): the L1 and L2 weights of a GD penalty."""
+    rho = {None: 0.0, "l2": 0.0, "l1": 1.0, "elasticnet": float(l1_ratio)}.get(penalty)
+    if rho is None:
+        raise ValueError(f"unknown penalty {penalty!r}; use None, 'l2', 'l1' or 'elasticnet'")
+    a = float(alpha) if penalty is not None else 0.0
+    return a * rho, a * (1 - rho)
+
+
+@dataclass(frozen=True)
+class Descent:
+    coef: torch.Tensor  # (p,) float64
+    intercept: float
+    learning_rate: float
+    n_epochs: int
+    converged: bool
+    diverged: bool
+    diverged_epoch: int | None
+    stopped_by: str
+    history: dict[str, list[float]]
+
+
+def descend(stats: Stats, val_stats: Stats | None, rows: tuple[torch.Tensor, torch.Tensor] | None, *,
+            learning_rate: float | str, max_epochs: int, batch_size: int | None, tol: float, patience: int,
+            l1: float = 0.0, l2: float = 0.0, fit_intercept: bool = True, shuffle: bool = True,
+            random_state: int | None = None) -> Descent:
+    """The gradient-descent loop: full batch on ``stats`` when ``rows`` is None, else mini-batches of rows."""
+    if patience and val_stats is None:
+        raise ValueError("patience > 0 needs validation=(X_val, y_val)")
+    device = stats.gram.device
+    L = float(torch.linalg.eigvalsh(hessian(stats, fit_intercept))[-1])
+    if rows is not None:
+        generator = torch.Generator().manual_seed(int(np.random.default_rng(random_state).integers(2**63 - 1)))
+        L = minibatch_smoothness(L, rows[0], batch_size, fit_intercept)
+    lr = 1.0 / (L + l2) if learning_rate == "auto" else float(learning_rate)
+    if not lr > 0:
+        raise ValueError(f"learning_rate must be 'auto' or > 0, got {learning_rate}")
+
+    def objective(st: Stats, w, b) -> float:
+        return float(st.sse(w, b)) / (2 * st.n) + l1 * float(w.abs().sum()) + 0.5 * l2 * float(w @ w)
+
+    def step(w, b, grad_w, grad_b):
         w = w - lr * (grad_w + l2 * w)
         if l1:
             w = soft_threshold(w, lr * l1)  # proximal step for the L1 term
-        if self.fit_intercept:
+        if fit_intercept:
             b = b - lr * grad_b
         return w, b
 
-    def _minibatch_epoch(self, w, b, rows, generator, lr, l1, l2, dtype):
-        X, y = rows
-        n = X.shape[0]
-        order = torch.randperm(n, generator=generator).to(X.device) if self.shuffle else torch.arange(
-            n, device=X.device)
-        for start in range(0, n, self.batch_size):
-            idx = order[start : start + self.batch_size]
-            Xb, yb = X[idx], y[idx]  # (m, p), (m,)
-            err = (Xb @ w.to(dtype) + b.to(dtype) - yb).double()  # (m,)
-            grad_w = (Xb.T.double() @ err) / len(idx)
-            w, b = self._step(w, b, grad_w, err.mean(), lr, l1, l2)
-        return w, b
+    w = torch.zeros(stats.p, dtype=torch.float64, device=device)
+    b = torch.zeros((), dtype=torch.float64, device=device)
+    loss0 = objective(stats, w, b)
+    history = {"epoch": [0], "train_loss": [loss0],
+               "val_loss": [objective(val_stats, w, b) if val_stats else math.nan],
+               "theta_norm": [0.0], "step_norm": [0.0]}
+    best, since_best = (history["val_loss"][0], w, b), 0
+    diverged_epoch, stopped_by = None, "max_epochs"
+    prev, epoch = loss0, 0
+    for epoch in range(1, max_epochs + 1):
+        w_old, b_old = w, b
+        if rows is None:
+            e = b + stats.x_mean @ w - stats.y_mean  # mean residual
+            w, b = step(w, b, (stats.gram @ w - stats.xty) / stats.n + stats.x_mean * e, e)
+        else:
+            X, y = rows
+            n = X.shape[0]
+            order = torch.randperm(n, generator=generator).to(device) if shuffle else torch.arange(n, device=device)
+            for start in range(0, n, batch_size):
+                idx = order[start : start + batch_size]
+                Xb, yb = X[idx], y[idx]  # (m, p), (m,)
+                err = (Xb @ w.to(X.dtype) + b.to(X.dtype) - yb).double()  # (m,)
+                w, b = step(w, b, (Xb.T.double() @ err) / len(idx), err.mean())
+        loss = objective(stats, w, b)
+        if not math.isfinite(loss) or loss > EXPLOSION * max(loss0, 1e-300):
+            diverged_epoch, stopped_by = epoch, "divergence"
+            w, b = w_old, b_old  # keep the last finite parameters
+            break
+        val = objective(val_stats, w, b) if val_stats else math.nan
+        step_norm = float(torch.sqrt(torch.sum((w - w_old) ** 2) + (b - b_old) ** 2))
+        for key, value in zip(history, (epoch, loss, val, float(torch.sqrt(w @ w + b * b)), step_norm)):
+            history[key].append(value)
+        if patience:
+            if val < best[0]:
+                best, since_best = (val, w, b), 0
+            else:
+                since_best += 1
+                if since_best >= patience:
+                    w, b = best[1], best[2]
+                    stopped_by = "patience"
+                    break
+        improvement = (prev - loss) / max(abs(prev), 1e-300)
+        if 0 <= improvement < tol:
+            stopped_by = "tol"
+            break
+        prev = loss
+    return Descent(coef=w, intercept=float(b), learning_rate=lr, n_epochs=epoch,
+                   converged=stopped_by in ("tol", "patience"), diverged=diverged_epoch is not None,
+                   diverged_epoch=diverged_epoch, stopped_by=stopped_by, history=history)
 
 
 def validate_validation(estimator, X_val, y_val):

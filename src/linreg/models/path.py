@@ -88,23 +88,26 @@ def enet_path(stats: Stats, alphas: np.ndarray, l1_ratio: float, *, solver: str,
 @dataclass(frozen=True)
 class Selection:
     mse: np.ndarray  # (K,) validation MSE per alpha
-    se: np.ndarray  # (K,) standard error of that mean
     best: int  # index of the minimum validation MSE
-    one_se: int  # largest alpha within one SE of the minimum
+    se_best: float  # standard error of the MSE at that alpha
+    one_se: int  # largest alpha whose MSE is within one SE of the minimum
 
 
-def select_alpha(path: Path, X_val: np.ndarray, y_val: np.ndarray) -> Selection:
+def select_alpha(path: Path, val_stats: Stats, X_val: np.ndarray, y_val: np.ndarray) -> Selection:
     """Validation error along the path; pick the minimum and the one-standard-error alpha.
 
-    The 1-SE rule takes the simplest model (largest α, alphas decrease along the
-    path) whose error is within one standard error of the best one.
+    The MSE at every alpha comes from the validation statistics (p×p work per
+    alpha, no pass over X_val). The 1-SE rule needs the standard error at the
+    minimum only — std((y − ŷ)²)/√n_val, one product X_val w — and then takes the
+    simplest model (largest α: alphas decrease along the path) within it.
     """
-    device = path.coefs.device
-    X = as_tensor(X_val, torch.float64, device)  # (n_val, p)
-    y = as_tensor(y_val, torch.float64, device)
-    sq = (y.unsqueeze(1) - X @ path.coefs.T - path.intercepts) ** 2  # (n_val, K)
-    mse = sq.mean(0).cpu().numpy()
-    se = (sq.std(0) / np.sqrt(len(y_val))).cpu().numpy()
+    W = path.coefs.to(val_stats.gram)  # (K, p)
+    e = val_stats.y_mean - path.intercepts.to(W) - W @ val_stats.x_mean  # (K,) mean residuals
+    sse = val_stats.yty - 2 * W @ val_stats.xty + ((W @ val_stats.gram) * W).sum(1) + val_stats.n * e**2
+    mse = (sse / val_stats.n).cpu().numpy()
     best = int(np.argmin(mse))
-    within = np.flatnonzero(mse <= mse[best] + se[best])
-    return Selection(mse, se, best, int(within.min()))
+    X = as_tensor(X_val, torch.float64, W.device)
+    sq = (as_tensor(y_val, torch.float64, W.device) - X @ W[best] - path.intercepts[best]) ** 2  # (n_val,)
+    se_best = float(sq.std() / np.sqrt(len(y_val)))
+    within = np.flatnonzero(mse <= mse[best] + se_best)
+    return Selection(mse, best, se_best, int(within.min()))
