@@ -39,7 +39,7 @@ def main(root: Path | None = None) -> None:
     demo = make_demo(**cfg.demo.model_dump(), rng=np.random.default_rng(demo_seed))
 
     io.write_parquet(paths.raw_table, frame)
-    io.write_json(paths.truth, truth)
+    io.write_json(paths.truth, {**truth, "demo": cfg.demo.model_dump()})
     io.write_parquet(paths.demo_table, demo)
     log.info(
         "wrote %s (%d rows × %d features, source %s, cond %.3g) and %s (%d rows)",

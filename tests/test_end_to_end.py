@@ -15,7 +15,7 @@ from .conftest import REPO, write_params
 
 pytestmark = pytest.mark.slow
 
-COPIED = ["dvc.yaml", ".dvcignore", ".dvc/config", "stages", "src", "reports/report.qmd"]
+COPIED = ["dvc.yaml", ".dvcignore", ".dvc/config", ".dvc/plots", "stages", "src", "reports/report.qmd"]
 
 
 def sh(cwd: Path, *cmd: str) -> str:
@@ -57,6 +57,16 @@ def test_repro_builds_everything_then_is_a_no_op(clone):
             assert (clone / out["path"]).exists(), out["path"]
     second = sh(clone, sys.executable, "-m", "dvc", "repro")
     assert ran(second) == set(), second
+
+
+def test_metrics_and_plots_show(clone, tmp_path):
+    metrics = sh(clone, sys.executable, "-m", "dvc", "metrics", "show", "--json")
+    assert "ols_test_mse" in metrics and "cond_train_after" in metrics
+    sh(clone, sys.executable, "-m", "dvc", "plots", "show", "-o", str(tmp_path / "plots"))
+    html = (tmp_path / "plots" / "index.html").read_text()
+    plots = yaml.safe_load((clone / "dvc.yaml").read_text())["plots"]
+    for entry in plots:
+        assert next(iter(entry)) in html  # every declared plot is rendered by its title
 
 
 def test_changed_split_param_reruns_split_and_downstream_only(clone):

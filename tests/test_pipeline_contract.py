@@ -84,9 +84,22 @@ def test_declared_deps_exist(pipeline_run, stage):
 
 
 def test_top_level_metrics_and_plots_are_produced(pipeline_run):
+    """Every file under metrics: and plots: exists, with the columns each plot names."""
+    import pandas as pd
+
     root, _, _ = pipeline_run
     for path in DVC.get("metrics", []):
         assert (root / path).is_file(), path
     for entry in DVC.get("plots", []):
-        path = entry if isinstance(entry, str) else next(iter(entry))
-        assert (root / path).exists(), path
+        name, spec = next(iter(entry.items())) if isinstance(entry, dict) else (entry, None)
+        if spec is None:
+            assert (root / name).exists(), name
+            continue
+        for path, fields in spec["y"].items():
+            columns = pd.read_csv(root / path, nrows=1).columns
+            for field in [fields] if isinstance(fields, str) else fields:
+                assert field in columns, f"plot {name!r}: {path} has no column {field!r}"
+            assert spec["x"] in columns, f"plot {name!r}: {path} has no column {spec['x']!r}"
+        template = spec.get("template")
+        if template and template not in ("linear", "scatter", "smooth", "simple", "bar_horizontal"):
+            assert (REPO / ".dvc" / "plots" / f"{template}.json").is_file(), template

@@ -123,11 +123,11 @@ class Paths:
         return self.evaluate_tables_dir / f"{name}.csv"
 
     @property
-    def figures_dir(self) -> Path:
-        return self.root / "reports" / "figures"
+    def evaluate_figures_dir(self) -> Path:
+        return self.root / "reports" / "figures" / "evaluate"
 
-    def figure(self, name: str) -> Path:
-        return self.figures_dir / f"{name}.png"
+    def evaluate_figure(self, name: str) -> Path:
+        return self.evaluate_figures_dir / f"{name}.png"
 
     # benchmark
     @property
@@ -141,6 +141,13 @@ class Paths:
     @property
     def benchmark_system(self) -> Path:
         return self.benchmark_dir / "system.json"
+
+    @property
+    def benchmark_figures_dir(self) -> Path:
+        return self.root / "reports" / "figures" / "benchmark"
+
+    def benchmark_figure(self, name: str) -> Path:
+        return self.benchmark_figures_dir / f"{name}.png"
 
     @property
     def reference_dir(self) -> Path:

@@ -70,7 +70,8 @@ def _card(name: str, kind: str, library: str, estimator: str, coef: np.ndarray, 
           data: TrainingData, seconds: float, device: str, dtype: str, **info: Any) -> dict[str, Any]:
     coef = np.asarray(coef, dtype=np.float64)
     coef_orig, intercept_orig = data.scaler.coef_to_original(coef, intercept)
-    return {"name": name, "kind": kind, "family": FAMILY.get(name, info.pop("family", None)),
+    family = info.pop("family", None) or FAMILY[name]
+    return {"name": name, "kind": kind, "family": family,
             "library": library, "estimator": estimator, "feature_names": data.feature_names,
             "coef": coef, "intercept": float(intercept), "coef_original": coef_orig,
             "intercept_original": intercept_orig, "fit_seconds": seconds, "device": device, "dtype": dtype,
@@ -128,9 +129,10 @@ def train_variants(data: TrainingData, cfg: Any, *, seed: int, device: torch.dev
         elif name in ("gd_batch", "gd_minibatch"):
             batch = gd.batch_size if name == "gd_minibatch" else None
             rows = (as_tensor(data.train.X, dtype, device), as_tensor(data.train.y, dtype, device)) if batch else None
+            # Early stopping is for the noisy mini-batch loss; batch GD runs to tolerance.
             res, sec = _timed(lambda: descend(stats, val_stats, rows, learning_rate=gd.learning_rate,
                                               max_epochs=gd.max_epochs, batch_size=batch, tol=gd.tol,
-                                              patience=gd.patience, random_state=seed), device)
+                                              patience=gd.patience if batch else 0, random_state=seed), device)
             out.cards[name] = _card(name, "ours", "linreg", "GradientDescentRegressor", res.coef.cpu().numpy(),
                                     res.intercept, data, sec, dev, dt, solver="gradient_descent",
                                     learning_rate=res.learning_rate, batch_size=batch, n_iter=res.n_epochs,
@@ -138,7 +140,8 @@ def train_variants(data: TrainingData, cfg: Any, *, seed: int, device: torch.dev
                                     diverged_epoch=res.diverged_epoch, stopped_by=res.stopped_by)
             out.gd_history.append(pd.DataFrame({"model": name, **res.history}))
         else:
-            out.cards[name] = _fit_path_model(name, stats, val_stats, data, cfg.path, device, out)
+            out.cards[name], out.cards[f"{name}_1se"] = _fit_path_model(name, stats, val_stats, data, cfg.path,
+                                                                        device, out)
     return out, stats
 
 
@@ -158,16 +161,20 @@ def _fit_path_model(name: str, stats: Stats, val_stats: Stats, data: TrainingDat
     long, curve = _path_frames(name, path, sel, data.feature_names)
     out.reg_path.append(long)
     out.validation_curve.append(curve)
-    i = sel.best
     solver = "cholesky_eigh" if name == "ridge" else resolve_enet_solver(cfg.solver, device)
     estimator = {"ridge": "Ridge", "lasso": "Lasso", "elastic_net": "ElasticNet"}[name]
-    return _card(name, "ours", "linreg", estimator, path.coefs[i].cpu().numpy(), float(path.intercepts[i]),
-                 data, sec, str(device), str(stats.gram.dtype).removeprefix("torch."),
-                 alpha=float(path.alphas[i]), alpha_1se=float(path.alphas[sel.one_se]),
-                 l1_ratio=None if name == "ridge" else (1.0 if name == "lasso" else cfg.l1_ratio),
-                 solver=solver, n_iter=None if name == "ridge" else int(path.n_iter.sum()),
-                 converged=bool(path.converged.all()),
-                 dual_gap=float(path.gaps[i]), n_alphas=len(path.alphas))
+
+    def card_at(i: int, card_name: str, rule: str) -> dict[str, Any]:
+        return _card(card_name, "ours", "linreg", estimator, path.coefs[i].cpu().numpy(), float(path.intercepts[i]),
+                     data, sec, str(device), str(stats.gram.dtype).removeprefix("torch."), family=name,
+                     alpha=float(path.alphas[i]), alpha_1se=float(path.alphas[sel.one_se]),
+                     alpha_min=float(path.alphas[sel.best]), selection=rule,
+                     l1_ratio=None if name == "ridge" else (1.0 if name == "lasso" else cfg.l1_ratio),
+                     solver=solver, n_iter=None if name == "ridge" else int(path.n_iter.sum()),
+                     converged=bool(path.converged.all()), dual_gap=float(path.gaps[i]), n_alphas=len(path.alphas))
+
+    # The path is fitted once; both selections are read off it.
+    return card_at(sel.best, name, "min validation MSE"), card_at(sel.one_se, f"{name}_1se", "one standard error")
 
 
 def _learning_rate_sweep(data: TrainingData, cfg: Any, main_stats: Stats, device: torch.device,

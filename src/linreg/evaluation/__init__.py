@@ -1,0 +1,1 @@
+"""Evaluation: error metrics, coefficient recovery, statistical inference, overfitting experiments."""

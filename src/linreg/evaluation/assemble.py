@@ -1,0 +1,160 @@
+"""Put the evaluation together: every model on every split, inference, agreement, experiments."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from linreg.data.scale import Scaler
+from linreg.evaluation.experiments import degree_sweep, learning_curve, residual_diagnostics
+from linreg.evaluation.inference import OLSInference, bootstrap_enet, ridge_covariance
+from linreg.evaluation.metrics import coefficient_recovery, regression_metrics
+
+SPLITS = ("train", "validation", "test")
+# Which reference each of our models is compared with, on the same objective.
+AGREEMENT = [("ols", "sklearn_ols"), ("ols", "statsmodels_ols"), ("ridge", "sklearn_ridge"),
+             ("lasso", "sklearn_lasso"), ("elastic_net", "sklearn_elastic_net"), ("gd_batch", "ols"),
+             ("gd_minibatch", "ols"), ("gd_batch", "sklearn_sgd")]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    cards: dict[str, dict[str, Any]]
+    splits: dict[str, tuple[np.ndarray, np.ndarray]]  # scaled X, y per split
+    train_unscaled: tuple[np.ndarray, np.ndarray]
+    demo_train: tuple[np.ndarray, np.ndarray]
+    demo_validation: tuple[np.ndarray, np.ndarray]
+    truth: dict[str, Any]
+    scaler: Scaler
+
+
+@dataclass
+class Evaluation:
+    metrics: dict[str, Any]  # flat, for reports/metrics/evaluate.json
+    model_metrics: pd.DataFrame  # model × split × metric
+    recovery: pd.DataFrame
+    ols_inference: pd.DataFrame
+    intervals: pd.DataFrame  # ridge analytic and lasso / elastic-net bootstrap
+    agreement: pd.DataFrame
+    learning_curve: pd.DataFrame
+    degree_sweep: pd.DataFrame
+    residuals: pd.DataFrame
+
+
+def predict(card: dict[str, Any], X: np.ndarray) -> np.ndarray:
+    return X @ np.asarray(card["coef"]) + card["intercept"]
+
+
+def evaluate_all(inp: Inputs, cfg: Any, *, seed: int) -> Evaluation:
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 4]))
+    p = inp.splits["train"][0].shape[1]
+    names = list(inp.cards)
+    ours = [n for n in names if inp.cards[n]["kind"] == "ours"]
+
+    rows = []
+    for name in names:
+        for split in SPLITS:
+            X, y = inp.splits[split]
+            for metric, value in regression_metrics(y, predict(inp.cards[name], X), p).items():
+                rows.append({"model": name, "split": split, "metric": metric, "value": value})
+    model_metrics = pd.DataFrame(rows)
+
+    recovery_rows = []
+    if inp.truth.get("known"):
+        beta = np.asarray(inp.truth["coef"])
+        for name in names:
+            rec = coefficient_recovery(np.asarray(inp.cards[name]["coef_original"]), beta)
+            recovery_rows.append({"model": name, **rec})
+    recovery = pd.DataFrame(recovery_rows)
+
+    X_raw, y_raw = inp.train_unscaled
+    ols = OLSInference(X_raw, y_raw)
+    ci = ols.conf_int()
+    terms = ["const", *inp.scaler.feature_names]
+    ols_table = pd.DataFrame({"term": terms, "coef": ols.params, "std_err": ols.bse, "t": ols.tvalues,
+                              "p_value": ols.pvalues, "ci_lower": ci[:, 0], "ci_upper": ci[:, 1],
+                              "std_err_hc3": ols.bse_hc3})
+    if inp.truth.get("known"):
+        ols_table["true_coef"] = [inp.truth["intercept"], *inp.truth["coef"]]
+        ols_table["ci_covers_truth"] = (ols_table.ci_lower <= ols_table.true_coef) & (
+            ols_table.true_coef <= ols_table.ci_upper)
+
+    intervals = _intervals(inp, cfg, rng)
+    agreement = _agreement(inp)
+    X_tr, y_tr = inp.splits["train"]
+    X_va, y_va = inp.splits["validation"]
+    ridge_alpha = inp.cards["ridge"]["alpha"] if "ridge" in inp.cards else 1.0
+    curve = learning_curve(X_tr, y_tr, X_va, y_va, cfg.learning_curve_fractions, ridge_alpha)
+    sweep = degree_sweep(inp.demo_train[0][:, 0], inp.demo_train[1], inp.demo_validation[0][:, 0],
+                         inp.demo_validation[1], cfg.poly_max_degree, cfg.poly_ridge_alpha)
+    baseline = "ols" if "ols" in inp.cards else ours[0]
+    X_te, y_te = inp.splits["test"]
+    residuals = residual_diagnostics(y_te, predict(inp.cards[baseline], X_te))
+    residuals.insert(0, "model", baseline)
+
+    metrics = _flat_metrics(model_metrics, recovery, ours, ols, agreement, sweep)
+    return Evaluation(metrics, model_metrics, recovery, ols_table, intervals, agreement, curve, sweep, residuals)
+
+
+def _intervals(inp: Inputs, cfg: Any, rng: np.random.Generator) -> pd.DataFrame:
+    """Ridge's analytic and the bootstrap's percentile intervals, in scaled units, labelled for what they are."""
+    X, y = inp.splits["train"]
+    frames = []
+    features = inp.scaler.feature_names
+    if "ridge" in inp.cards:
+        card = inp.cards["ridge"]
+        se, df, _ = ridge_covariance(X, y, np.asarray(card["coef"]), card["intercept"], card["alpha"])
+        frames.append(pd.DataFrame({"model": "ridge", "feature": features, "coef": card["coef"],
+                                    "lower": np.asarray(card["coef"]) - 1.96 * se,
+                                    "upper": np.asarray(card["coef"]) + 1.96 * se, "std_err": se,
+                                    "selected_fraction": 1.0,
+                                    "method": f"analytic, fixed alpha, df={df:.2f}: variance around a "
+                                              "shrunken target, not a CI for the true coefficient"}))
+    for name in ("lasso", "elastic_net"):
+        if name in inp.cards:
+            card = inp.cards[name]
+            boot = bootstrap_enet(X, y, card["alpha"], card["l1_ratio"], resamples=cfg.bootstrap_resamples, rng=rng)
+            frames.append(pd.DataFrame({"model": name, "feature": features, "coef": card["coef"],
+                                        "lower": boot["lower"], "upper": boot["upper"], "std_err": boot["std"],
+                                        "selected_fraction": boot["selected_fraction"],
+                                        "method": f"percentile bootstrap, {cfg.bootstrap_resamples} resamples, "
+                                                  "fixed alpha: no post-selection guarantee"}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _agreement(inp: Inputs) -> pd.DataFrame:
+    X_te, y_te = inp.splits["test"]
+    rows = []
+    for ours, ref in AGREEMENT:
+        if ours in inp.cards and ref in inp.cards:
+            a, b = np.asarray(inp.cards[ours]["coef"]), np.asarray(inp.cards[ref]["coef"])
+            mse_a = float(np.mean((y_te - predict(inp.cards[ours], X_te)) ** 2))
+            mse_b = float(np.mean((y_te - predict(inp.cards[ref], X_te)) ** 2))
+            rows.append({"model": ours, "reference": ref, "library": inp.cards[ref]["library"],
+                         "max_abs_coef_diff": float(np.max(np.abs(a - b))),
+                         "max_rel_coef_diff": float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)),
+                         "abs_intercept_diff": abs(inp.cards[ours]["intercept"] - inp.cards[ref]["intercept"]),
+                         "abs_test_mse_diff": abs(mse_a - mse_b)})
+    return pd.DataFrame(rows)
+
+
+def _flat_metrics(model_metrics, recovery, ours, ols: OLSInference, agreement, sweep) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    test = model_metrics[(model_metrics.split == "test") & model_metrics.model.isin(ours)]
+    for row in test.itertuples():
+        if row.metric != "adj_r2_note":
+            out[f"{row.model}_test_{row.metric}"] = row.value
+    for row in recovery[recovery.model.isin(ours)].itertuples() if len(recovery) else []:
+        out[f"{row.model}_coef_l2_error"] = row.coef_l2_error
+        out[f"{row.model}_support_f1"] = row.support_f1
+    out.update(ols_fvalue=ols.fvalue, ols_f_pvalue=ols.f_pvalue, ols_aic=ols.aic, ols_bic=ols.bic,
+               ols_residual_std_error=ols.residual_std_error, ols_condition_number=ols.condition_number)
+    for row in agreement.itertuples():
+        out[f"agreement_{row.model}_vs_{row.reference}_max_abs_coef_diff"] = row.max_abs_coef_diff
+    val = sweep[(sweep.panel == "ols") & (sweep.series == "validation")]
+    out["degree_sweep_best_ols_degree"] = int(val.loc[val.mse.idxmin(), "degree"])
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in out.items()}

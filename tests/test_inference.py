@@ -1,0 +1,95 @@
+"""OLS inference from scratch against statsmodels, one statistic per test, each with its tolerance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+
+from linreg.evaluation.inference import OLSInference, bootstrap_enet, ridge_covariance
+
+from .oracles import regression_data
+
+
+@pytest.fixture(scope="module")
+def pair():
+    # Heteroskedastic noise and feature offsets, so HC3 differs from classical SEs
+    # and the intercept's SE is not trivial.
+    X, y, _ = regression_data(n=300, p=6, offset=5.0, seed=3)
+    y = y + np.abs(X[:, 0] - 5.0) * np.random.default_rng(0).standard_normal(300)
+    ref = sm.OLS(y, sm.add_constant(X)).fit()
+    return OLSInference(X, y), ref
+
+
+# Relative tolerance 1e-8 for every quantity: both compute the same closed forms in
+# float64 (QR here, pinv there), so they agree to ~1e-12; 1e-8 leaves headroom.
+@pytest.mark.parametrize("name", ["params", "bse", "tvalues", "resid"])
+def test_vector_quantities(pair, name):
+    ours, ref = pair
+    np.testing.assert_allclose(getattr(ours, name), getattr(ref, name), rtol=1e-8)
+
+
+def test_pvalues(pair):
+    ours, ref = pair
+    np.testing.assert_allclose(ours.pvalues, ref.pvalues, rtol=0, atol=1e-8)  # absolute, as p-values are
+
+
+def test_confidence_intervals(pair):
+    ours, ref = pair
+    np.testing.assert_allclose(ours.conf_int(0.05), ref.conf_int(0.05), rtol=1e-8)
+
+
+def test_covariance(pair):
+    ours, ref = pair
+    np.testing.assert_allclose(ours.cov_params, ref.cov_params(), rtol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["fvalue", "ssr", "scale", "rsquared", "llf", "aic", "bic", "condition_number",
+                                  "df_resid", "df_model", "nobs"])
+def test_scalar_quantities(pair, name):
+    ours, ref = pair
+    assert float(getattr(ours, name)) == pytest.approx(float(getattr(ref, name)), rel=1e-8)
+
+
+def test_f_pvalue(pair):
+    ours, ref = pair
+    assert ours.f_pvalue == pytest.approx(ref.f_pvalue, abs=1e-8)
+
+
+def test_residual_std_error(pair):
+    ours, ref = pair
+    assert ours.residual_std_error == pytest.approx(np.sqrt(ref.mse_resid), rel=1e-8)
+
+
+def test_hc3_standard_errors(pair):
+    ours, ref = pair
+    np.testing.assert_allclose(ours.bse_hc3, ref.HC3_se, rtol=1e-8)
+    assert not np.allclose(ours.bse_hc3, ours.bse, rtol=0.05)  # heteroskedastic data: they differ
+
+
+def test_ridge_covariance_reduces_to_ols_at_alpha_zero(pair):
+    ours, _ = pair
+    X, y = ours.X, ours.y
+    se, df, sigma2 = ridge_covariance(X, y, ours.params[1:], ours.params[0], 0.0)
+    np.testing.assert_allclose(se, ours.bse[1:], rtol=1e-9)
+    assert df == pytest.approx(X.shape[1], rel=1e-12) and sigma2 == pytest.approx(ours.scale, rel=1e-12)
+
+
+def test_ridge_covariance_shrinks_with_alpha(pair):
+    ours, _ = pair
+    se_small, df_small, _ = ridge_covariance(ours.X, ours.y, ours.params[1:], ours.params[0], 1.0)
+    se_big, df_big, _ = ridge_covariance(ours.X, ours.y, ours.params[1:], ours.params[0], 1e4)
+    assert df_big < df_small < ours.X.shape[1]
+    assert np.all(se_big < se_small)
+
+
+def test_bootstrap_is_seeded_and_brackets_the_estimate():
+    X, y, beta = regression_data(n=300, sparse=True)
+    Xc = (X - X.mean(0)) / X.std(0)
+    a = bootstrap_enet(Xc, y, 0.05, 1.0, resamples=40, rng=np.random.default_rng(1))
+    b = bootstrap_enet(Xc, y, 0.05, 1.0, resamples=40, rng=np.random.default_rng(1))
+    np.testing.assert_array_equal(a["lower"], b["lower"])
+    assert np.all(a["lower"] <= a["upper"])
+    assert np.all((0 <= a["selected_fraction"]) & (a["selected_fraction"] <= 1))
+    # Strong true signals are selected in every resample.
+    assert np.all(a["selected_fraction"][np.abs(beta * X.std(0)) > 1.0] == 1.0)
