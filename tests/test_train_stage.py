@@ -27,7 +27,8 @@ def card(paths, name):
 
 def test_every_variant_and_reference_has_a_card(trained):
     names = {p.stem for p in trained.models_dir.iterdir()}
-    assert names == {"ols", "gd_batch", "gd_minibatch", "ridge", "lasso", "elastic_net", "sklearn_ols",
+    assert names == {"ols", "gd_batch", "gd_minibatch", "ridge", "lasso", "elastic_net", "ridge_1se", "lasso_1se",
+                     "elastic_net_1se", "sklearn_ols",
                      "statsmodels_ols", "sklearn_ridge", "sklearn_lasso", "sklearn_elastic_net", "sklearn_sgd"}
     assert not list(trained.root.rglob("*.pkl")) and not list(trained.root.rglob("*.pickle"))
     for name in names:
