@@ -1,0 +1,1 @@
+"""CPU against GPU: the timing protocol, the hardware limits and the benchmark grid."""

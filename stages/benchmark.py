@@ -1,0 +1,53 @@
+"""Stage benchmark: CPU against GPU (when present), each time beside the hardware limit.
+
+Inputs:  params base.seed, benchmark (preset default | large, grid, repeats)
+Outputs: reports/benchmark/results.csv (tidy), reports/benchmark/system.json,
+         reports/metrics/benchmark.json, reports/figures/benchmark/*.png
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from linreg import io, stage
+from linreg.benchmark import summary
+from linreg.benchmark.grid import Settings, devices_available, run_grid
+from linreg.benchmark.system import available_memory_bytes, describe_system, peak_host_memory_gib
+from linreg.evaluation.figures import close
+from linreg.log import setup_logging
+from linreg.params import stage_params
+from linreg.paths import project_paths
+
+
+def main(root: Path | None = None) -> None:
+    log = setup_logging("benchmark")
+    paths = project_paths(root)
+    params = stage_params(paths, "benchmark")
+    cfg = params.benchmark
+    grid = cfg.large if cfg.preset == "large" else cfg.default
+    settings = Settings(gd_epochs=cfg.gd_epochs, batch_size=cfg.batch_size, n_alphas=cfg.n_alphas,
+                        warmup=grid.warmup, repeats=grid.repeats, seed=params.base.seed)
+    devices, missing = devices_available()
+    for m in missing:
+        log.info("%s unavailable (%s): recorded as such", m["device"], m["reason"])
+    rows = run_grid([tuple(s) for s in grid.sizes], list(cfg.dtypes), list(cfg.solvers), settings,
+                    devices=devices, missing=missing, memory_bytes=available_memory_bytes())
+    results = summary.tidy(rows)
+
+    system = {**describe_system(), "preset": cfg.preset, "peak_host_memory_gib": peak_host_memory_gib()}
+    io.write_csv(paths.benchmark_results, results)
+    io.write_json(paths.benchmark_system, system)
+    io.write_json(paths.metrics("benchmark"), summary.flat_metrics(results))
+    figs = {"time_vs_n": summary.time_vs_n(results), "ratio_to_limit": summary.ratio_to_limit(results)}
+    if (results.device == "cuda").any() and (results[results.device == "cuda"].status == "ok").any():
+        figs["speedup"] = summary.speedup(results)
+    for name, fig in figs.items():
+        io.write_with(paths.benchmark_figure(name), lambda tmp, fig=fig: fig.savefig(tmp, dpi=150, format="png"))
+        close(fig)
+    bad = int((results.status == "disagrees").sum())
+    log.info("benchmarked %s on %s (%s preset); %d disagreeing fits; results in %s",
+             ", ".join(cfg.solvers), ", ".join(d.type for d in devices), cfg.preset, bad, paths.benchmark_dir)
+
+
+if __name__ == "__main__":
+    stage.run(main, "benchmark")
