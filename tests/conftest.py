@@ -63,3 +63,41 @@ def run_stages(root: Path, *names: str) -> None:
 
     for name in names:
         importlib.import_module(f"stages.{name}").main(root)
+
+
+def files_under(root: Path) -> set[Path]:
+    return {p.relative_to(root) for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(tmp_path_factory):
+    """Every stage of dvc.yaml, in order, on tiny params: (root, params read, files written) per stage."""
+    import importlib
+
+    from linreg import params as params_module
+
+    root = tmp_path_factory.mktemp("pipeline")
+    (root / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text())
+    (root / "reports").mkdir()
+    (root / "reports" / "report.qmd").write_text((REPO / "reports" / "report.qmd").read_text())
+    write_params(root)
+    reads, writes = {}, {}
+    for name in yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]:
+        module = importlib.import_module(f"stages.{name}")
+        views = []
+
+        def recording(paths, stage, _views=views):
+            view = params_module.stage_params(paths, stage)
+            _views.append(view)
+            return view
+
+        before = files_under(root)
+        original = module.stage_params
+        module.stage_params = recording
+        try:
+            module.main(root)
+        finally:
+            module.stage_params = original
+        writes[name] = files_under(root) - before
+        reads[name] = set().union(*(v.read for v in views))
+    return root, reads, writes

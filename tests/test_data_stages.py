@@ -87,3 +87,15 @@ def test_stage_command_exits_cleanly_on_user_error(project, monkeypatch, caplog)
         stage.run(stages.generate.main, "generate")
     assert info.value.code == 1
     assert "must sum to 1" in caplog.text
+
+
+def test_atomic_writes_get_normal_permissions(tmp_path):
+    import os
+
+    from linreg.io import write_json
+
+    write_json(tmp_path / "x.json", {"a": 1})
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "x.json").stat().st_mode & 0o777 == 0o666 & ~mask
+    assert [p.name for p in tmp_path.iterdir()] == ["x.json"]

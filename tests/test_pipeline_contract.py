@@ -3,15 +3,12 @@ exactly the params it declares, and writes exactly the outputs dvc.yaml declares
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import pytest
 import yaml
 
-from linreg import params as params_module
-
-from .conftest import REPO, write_params
+from .conftest import REPO
 
 DVC = yaml.safe_load((REPO / "dvc.yaml").read_text())
 STAGES = list(DVC["stages"])
@@ -23,41 +20,6 @@ def declared_outputs(stage: dict) -> list[str]:
         for entry in stage.get(section, []):
             paths.append(entry if isinstance(entry, str) else next(iter(entry)))
     return paths
-
-
-def files_under(root: Path) -> set[Path]:
-    return {p.relative_to(root) for p in root.rglob("*") if p.is_file()}
-
-
-@pytest.fixture(scope="module")
-def pipeline_run(tmp_path_factory):
-    """Run every stage in dvc.yaml order; record what each read and wrote."""
-    root = tmp_path_factory.mktemp("pipeline")
-    (root / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text())
-    if (REPO / "reports" / "report.qmd").exists():
-        (root / "reports").mkdir()
-        (root / "reports" / "report.qmd").write_text((REPO / "reports" / "report.qmd").read_text())
-    write_params(root)
-    reads, writes = {}, {}
-    for name in STAGES:
-        module = importlib.import_module(f"stages.{name}")
-        views = []
-
-        def recording(paths, stage, _views=views):
-            view = params_module.stage_params(paths, stage)
-            _views.append(view)
-            return view
-
-        before = files_under(root)
-        original = module.stage_params
-        module.stage_params = recording
-        try:
-            module.main(root)
-        finally:
-            module.stage_params = original
-        writes[name] = files_under(root) - before
-        reads[name] = set().union(*(v.read for v in views))
-    return root, reads, writes
 
 
 @pytest.mark.parametrize("stage", STAGES)

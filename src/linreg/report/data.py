@@ -1,0 +1,142 @@
+"""Everything the report reads, loaded from tracked outputs; and the tables and sentences it shows.
+
+The report fits nothing: each number in its prose comes from a function here
+that reads the pipeline's metrics, tables and cards, so a change in
+params.yaml followed by ``dvc repro`` changes the report's numbers and conclusions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from linreg.paths import Paths, project_paths
+
+OURS = ["ols", "gd_batch", "gd_minibatch", "ridge", "ridge_1se", "lasso", "lasso_1se", "elastic_net",
+        "elastic_net_1se"]
+LABELS = {"ols": "OLS (closed form)", "gd_batch": "batch GD", "gd_minibatch": "mini-batch GD",
+          "ridge": "ridge", "ridge_1se": "ridge (1-SE α)", "lasso": "lasso", "lasso_1se": "lasso (1-SE α)",
+          "elastic_net": "elastic net", "elastic_net_1se": "elastic net (1-SE α)",
+          "sklearn_ols": "scikit-learn LinearRegression", "statsmodels_ols": "statsmodels OLS",
+          "sklearn_ridge": "scikit-learn Ridge", "sklearn_lasso": "scikit-learn Lasso",
+          "sklearn_elastic_net": "scikit-learn ElasticNet", "sklearn_sgd": "scikit-learn SGDRegressor"}
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The project root: the nearest folder upwards holding dvc.yaml (cells run in reports/)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "dvc.yaml").is_file():
+            return folder
+    raise FileNotFoundError(f"no dvc.yaml above {here}")
+
+
+def fmt(x: float, digits: int = 4) -> str:
+    """A number with ``digits`` significant digits; NaN and None as an em dash."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{x:.{digits}g}"
+
+
+@dataclass
+class ReportData:
+    paths: Paths
+    params: dict[str, Any]
+    truth: dict[str, Any]
+    sizes: dict[str, Any]
+    scaler: dict[str, Any]
+    cards: dict[str, dict[str, Any]]
+    metrics: dict[str, dict[str, Any]]
+    tables: dict[str, pd.DataFrame]
+    plots: dict[str, pd.DataFrame]
+    benchmark: pd.DataFrame
+    system: dict[str, Any]
+    reference_runs: list[tuple[str, pd.DataFrame, dict[str, Any]]]
+
+
+def load(root: Path | None = None) -> ReportData:
+    paths = project_paths(root or find_root())
+    read = lambda p: json.loads(Path(p).read_text())  # noqa: E731
+    tables = {n: pd.read_csv(paths.evaluate_table(n)) for n in
+              ("model_metrics", "recovery", "ols_inference", "intervals", "agreement")
+              if paths.evaluate_table(n).is_file() and paths.evaluate_table(n).stat().st_size > 1}
+    plots = {"gd_history": pd.read_csv(paths.gd_history), "lr_sweep": pd.read_csv(paths.lr_sweep),
+             "validation_curve": pd.read_csv(paths.validation_curve),
+             **{n: pd.read_csv(paths.evaluate_plot(n)) for n in ("degree_sweep", "learning_curve")}}
+    references = []
+    for csv in sorted(paths.reference_dir.glob("*.csv")) if paths.reference_dir.is_dir() else []:
+        system_file = csv.with_name(csv.stem + ".system.json")
+        references.append((csv.stem, pd.read_csv(csv), read(system_file) if system_file.is_file() else {}))
+    return ReportData(
+        paths=paths, params=yaml.safe_load(paths.params.read_text()), truth=read(paths.truth),
+        sizes=read(paths.split_sizes), scaler=read(paths.scaler),
+        cards={p.stem: read(p) for p in sorted(paths.models_dir.glob("*.json"))},
+        metrics={s: read(paths.metrics(s)) for s in ("scale", "train", "evaluate", "benchmark")},
+        tables=tables, plots=plots, benchmark=pd.read_csv(paths.benchmark_results),
+        system=read(paths.benchmark_system), reference_runs=references)
+
+
+def comparison_table(d: ReportData) -> pd.DataFrame:
+    """The core table: every model on the test split, with recovery, fit time and device."""
+    mm = d.tables["model_metrics"]
+    test = mm[mm.split == "test"].pivot(index="model", columns="metric", values="value")
+    rows = []
+    recovery = d.tables.get("recovery", pd.DataFrame()).set_index("model") if "recovery" in d.tables else None
+    for name in [n for n in OURS if n in d.cards] + [n for n in d.cards if n not in OURS]:
+        card, t = d.cards[name], test.loc[name]
+        row = {"model": LABELS.get(name, name), "key": name, "kind": card["kind"],
+               "test MSE": float(t["mse"]), "RMSE": float(t["rmse"]), "MAE": float(t["mae"]),
+               "R²": float(t["r2"]), "adj. R²": float(t["adj_r2"])}  # NaN when undefined
+        if recovery is not None and name in recovery.index:
+            row["‖β̂ − β‖₂"] = float(recovery.loc[name, "coef_l2_error"])
+            row["support F1"] = float(recovery.loc[name, "support_f1"])
+        row.update({"α": card.get("alpha"), "fit s": float(card["fit_seconds"]), "device": card["device"]})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def table_html(df: pd.DataFrame, table_id: str, digits: int = 4) -> str:
+    """A plain HTML table (both renderers embed it as is), numbers to ``digits`` significant digits."""
+    head = "".join(f"<th>{c}</th>" for c in df.columns)
+    body = []
+    for _, r in df.iterrows():
+        cells = "".join(f"<td>{fmt(v, digits) if isinstance(v, (int, float)) and not isinstance(v, bool) else v}</td>"
+                        for v in r.values)
+        body.append(f"<tr>{cells}</tr>")
+    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def best_by(table: pd.DataFrame, column: str, among: list[str] | None = None, lowest: bool = True) -> pd.Series:
+    part = table[table.kind == "ours"]
+    if among is not None:
+        part = part[part.key.isin(among)]
+    part = part[part[column].notna()]
+    return part.loc[part[column].idxmin() if lowest else part[column].idxmax()]
+
+
+def git_revision(root: Path) -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                             timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return (out.stdout.strip() or "unknown") + (" (with uncommitted changes)" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def lock_hashes(paths: Paths) -> pd.DataFrame:
+    """The output hashes dvc.lock records for each stage (read, not declared: it is DVC's own state)."""
+    if not paths.dvc_lock.is_file():
+        return pd.DataFrame(columns=["stage", "output", "md5"])
+    lock = yaml.safe_load(paths.dvc_lock.read_text()) or {}
+    rows = [{"stage": stage, "output": out["path"], "md5": out.get("md5", "")}
+            for stage, entry in (lock.get("stages") or {}).items() for out in entry.get("outs", [])]
+    return pd.DataFrame(rows)

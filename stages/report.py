@@ -1,0 +1,27 @@
+"""Stage report: render reports/report.qmd into one self-contained reports/report.html.
+
+Inputs:  reports/report.qmd and every tracked output it reads; params report
+Outputs: reports/report.html
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from linreg import stage
+from linreg.log import setup_logging
+from linreg.params import stage_params
+from linreg.paths import project_paths
+from linreg.report.render import render
+
+
+def main(root: Path | None = None) -> None:
+    log = setup_logging("report")
+    paths = project_paths(root)
+    params = stage_params(paths, "report")
+    engine = render(paths.report_source, paths.report_html, params.report.engine)
+    log.info("rendered %s with %s (%d KiB)", paths.report_html, engine, paths.report_html.stat().st_size // 1024)
+
+
+if __name__ == "__main__":
+    stage.run(main, "report")

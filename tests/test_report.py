@@ -1,0 +1,106 @@
+"""The rendered report (jupyter fallback, tiny params): sections, embedded images, the numbers."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+SECTIONS = ["The data", "Least squares and the normal equation", "Gradient descent", "Overfitting and the split",
+            "Ridge, lasso and elastic net", "The comparison", "Inference",
+            "From NumPy to scikit-learn to statsmodels", "CPU against GPU", "Reproducibility"]
+
+
+class TableReader(HTMLParser):
+    """Rows of the <table> with a given id, as lists of cell texts."""
+
+    def __init__(self, table_id):
+        super().__init__()
+        self.table_id, self.inside, self.rows, self.cell = table_id, False, [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table" and dict(attrs).get("id") == self.table_id:
+            self.inside = True
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag in ("td", "th"):
+            self.cell = ""
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.inside = False
+        elif self.inside and tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append(self.cell.strip())
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+
+
+@pytest.fixture(scope="module")
+def report(pipeline_run):
+    root, _, _ = pipeline_run
+    return root, (root / "reports" / "report.html").read_text()
+
+
+def test_every_section_is_present(report):
+    _, html = report
+    headings = [" ".join(re.sub(r"<[^>]+>", "", h).split()) for h in re.findall(r"<h1[^>]*>(.*?)</h1>", html, re.S)]
+    for section in SECTIONS:
+        assert any(h.endswith(section) for h in headings), (section, headings)
+
+
+def test_every_image_is_embedded_and_nothing_is_fetched(report):
+    _, html = report
+    imgs = re.findall(r"<img[^>]*>", html)
+    assert len(imgs) >= 10
+    for img in imgs:
+        assert re.search(r'src="data:image/png;base64,[A-Za-z0-9+/=]{100,}', img), img[:120]
+    assert not re.search(r"<(?:script|link|img|iframe)[^>]+(?:src|href)=\"(?:https?:)?//", html)
+    assert "<math" in html  # MathML: rendered by the browser, no script
+
+
+def test_comparison_table_equals_the_metrics(report):
+    root, html = report
+    metrics = json.loads((root / "reports" / "metrics" / "evaluate.json").read_text())
+    reader = TableReader("comparison-table")
+    reader.feed(html)
+    header, *rows = reader.rows
+    from linreg.report.data import LABELS
+
+    key_of = {label: key for key, label in LABELS.items()}
+    col = {name: i for i, name in enumerate(header)}
+    checked = 0
+    for row in rows:
+        key = key_of[row[0]]
+        if f"{key}_test_mse" in metrics:
+            # Shown to 4 significant digits.
+            assert float(row[col["test MSE"]]) == pytest.approx(metrics[f"{key}_test_mse"], rel=5e-4)
+            assert float(row[col["R²"]]) == pytest.approx(metrics[f"{key}_test_r2"], rel=5e-4)
+            assert float(row[col["support F1"]]) == pytest.approx(metrics[f"{key}_support_f1"], rel=5e-4)
+            checked += 1
+    assert checked >= 6
+
+
+def test_footer_names_the_engine_and_no_gpu_claim_is_invented(report):
+    _, html = report
+    assert "Rendered with the Jupyter fallback without Quarto" in html
+    assert "No reference GPU run exists yet" in html
+    assert "No GPU was available to this run" in html
+
+
+def test_report_changes_with_params(tmp_path):
+    """A different split changes the report's numbers (it reads, never hard-codes)."""
+    from .conftest import REPO, run_stages, write_params
+
+    (tmp_path / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text())
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "report.qmd").write_text((REPO / "reports" / "report.qmd").read_text())
+    write_params(tmp_path, {"split": {"train": 0.5, "validation": 0.25, "test": 0.25},
+                            "benchmark": {"solvers": ["ols"], "dtypes": ["float64"]}})
+    run_stages(tmp_path, "generate", "split", "scale", "train", "evaluate", "benchmark", "report")
+    html = (tmp_path / "reports" / "report.html").read_text()
+    assert "split into 200 training, 100 validation and 100 test rows" in html
