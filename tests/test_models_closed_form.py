@@ -58,15 +58,16 @@ def test_large_offsets_do_not_cost_accuracy():
     np.testing.assert_allclose(model.coef_, beta, rtol=1e-8)
 
 
-def test_statistics_match_numpy():
-    X, y, _ = regression_data(n=50_000, offset=100.0)
+@pytest.mark.parametrize("offset", [0.0, 100.0], ids=["centered: no copy", "offset: shifted copy"])
+def test_statistics_match_numpy(offset):
+    X, y, _ = regression_data(n=50_000, offset=offset)
     st = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"), chunk_rows=4096)
     Xc, yc = X - X.mean(0), y - y.mean()
-    np.testing.assert_allclose(st.gram.numpy(), Xc.T @ Xc, rtol=1e-11)
+    np.testing.assert_allclose(st.gram.numpy(), Xc.T @ Xc, rtol=1e-11, atol=1e-9 * len(X))
     np.testing.assert_allclose(st.xty.numpy(), Xc.T @ yc, rtol=1e-11)
     assert float(st.yty) == pytest.approx(yc @ yc, rel=1e-11)
     # Both sum 50k terms, in different orders (GEMM blocks vs pairwise): ~100 eps apart.
-    np.testing.assert_allclose(st.x_mean.numpy(), X.mean(0), rtol=1e-13)
+    np.testing.assert_allclose(st.x_mean.numpy(), X.mean(0), rtol=1e-13, atol=1e-15)
     w, b = np.arange(8.0), 0.3
     assert float(st.sse(torch.from_numpy(w), b)) == pytest.approx(np.sum((y - X @ w - b) ** 2), rel=1e-10)
 
