@@ -72,14 +72,6 @@ def synchronize(device: torch.device) -> None:
         torch.mps.synchronize()
 
 
-def describe_device(device: torch.device) -> str:
-    if device.type == "cuda":
-        return f"{device} ({torch.cuda.get_device_name(device)})"
-    if device.type == "cpu":
-        return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
-    return str(device)
-
-
 def software_versions() -> dict[str, str]:
     """Versions of the libraries whose numerics the results depend on."""
     import numpy

@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 
 from linreg.data.scale import Scaler
+from linreg.device import synchronize
 from linreg.models.base import centered
 from linreg.models.closed_form import solve_ols
 from linreg.models.enet import resolve_enet_solver
@@ -57,12 +58,11 @@ class Trained:
 
 
 def _timed(fn: Callable[[], Any], device: torch.device) -> tuple[Any, float]:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
+    """fn's result and its wall time, with queued device work finished on both sides."""
+    synchronize(device)
     start = time.perf_counter()
     out = fn()
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
+    synchronize(device)
     return out, time.perf_counter() - start
 
 

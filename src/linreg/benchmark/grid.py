@@ -23,7 +23,7 @@ import torch
 from tqdm import tqdm
 
 from linreg.benchmark.protocol import Timing, measure, no_sync
-from linreg.device import DTYPES
+from linreg.device import synchronize
 from linreg.models.closed_form import solve_ols
 from linreg.models.enet import resolve_enet_solver
 from linreg.models.gd import descend
@@ -123,11 +123,7 @@ def devices_available() -> tuple[list[torch.device], list[dict[str, str]]]:
 
 
 def sync_for(device: torch.device) -> Callable[[], None]:
-    if device.type == "cuda":
-        return lambda: torch.cuda.synchronize(device)
-    if device.type == "mps":
-        return torch.mps.synchronize
-    return no_sync
+    return no_sync if device.type == "cpu" else (lambda: synchronize(device))
 
 
 def agreement_error(coef: np.ndarray, reference: np.ndarray) -> float:

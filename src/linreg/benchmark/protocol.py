@@ -24,10 +24,6 @@ class Timing:
     q3: float
     repeats: int
 
-    @property
-    def iqr(self) -> float:
-        return self.q3 - self.q1
-
 
 def no_sync() -> None:
     """Work on the CPU is synchronous: nothing to wait for."""

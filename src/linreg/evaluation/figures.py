@@ -65,26 +65,28 @@ def lr_sweep(sweep: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def learning_curves(curve: pd.DataFrame) -> plt.Figure:
-    panels = list(dict.fromkeys(curve.panel))
+def _train_vs_validation(frame: pd.DataFrame, x: str, xlabel: str, titles: dict[str, str],
+                         logx: bool) -> plt.Figure:
+    """One panel per model: training and validation MSE against ``x`` (the overfitting picture)."""
+    panels = list(dict.fromkeys(frame.panel))
     fig, axes = _fig(len(panels))
     for ax, panel in zip(axes, panels):
-        for split, part in curve[curve.panel == panel].groupby("series"):
-            ax.plot(part.n_train, part.mse, marker="o", label=split)
-        ax.set(xscale="log", yscale="log", xlabel="training rows", ylabel="MSE", title=f"Learning curve: {panel}")
+        for split, part in frame[frame.panel == panel].groupby("series"):
+            ax.plot(part[x], part.mse, marker="o", label=split)
+        ax.set(xscale="log" if logx else "linear", yscale="log", xlabel=xlabel, ylabel="MSE",
+               title=titles.get(panel, panel))
         ax.legend()
     return fig
+
+
+def learning_curves(curve: pd.DataFrame) -> plt.Figure:
+    return _train_vs_validation(curve, "n_train", "training rows",
+                                {"ols": "Learning curve: OLS", "ridge": "Learning curve: ridge"}, logx=True)
 
 
 def degree_sweep(sweep: pd.DataFrame) -> plt.Figure:
-    fig, axes = _fig(2)
-    for ax, panel in zip(axes, ("ols", "ridge")):
-        for split, part in sweep[sweep.panel == panel].groupby("series"):
-            ax.plot(part.degree, part.mse, marker="o", label=split)
-        title = "OLS on raw powers" if panel == "ols" else "Ridge on standardized powers"
-        ax.set(yscale="log", xlabel="polynomial degree", ylabel="MSE", title=title)
-        ax.legend()
-    return fig
+    return _train_vs_validation(sweep, "degree", "polynomial degree",
+                                {"ols": "OLS on raw powers", "ridge": "Ridge on standardized powers"}, logx=False)
 
 
 def regularization_paths(paths: pd.DataFrame, cards: dict[str, dict[str, Any]]) -> plt.Figure:
