@@ -9,11 +9,11 @@ TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help setup run test bench clean
+.PHONY: help setup run test bench gpu-check clean
 .DEFAULT_GOAL := help
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -31,6 +31,9 @@ test: $(STAMP)  ## run the test suite
 
 bench: $(STAMP)  ## training-speed benchmark (n=1e6, p=100): prints ratios to one XᵀX
 	$(PYTHON) benchmarks/train_speed.py
+
+gpu-check:  ## on an NVIDIA GPU: CUDA tests, every variant on cuda, the large benchmark → reports/reference/<gpu>/
+	$(if $(wildcard $(PYTHON)),$(PYTHON),python3) benchmarks/gpu_check.py
 
 clean:  ## remove the virtual environment and Python caches (DVC outputs stay)
 	rm -rf $(VENV) .pytest_cache

@@ -31,7 +31,8 @@ def main(root: Path | None = None) -> None:
     for m in missing:
         log.info("%s unavailable (%s): recorded as such", m["device"], m["reason"])
     rows = run_grid([tuple(s) for s in grid.sizes], list(cfg.dtypes), list(cfg.solvers), settings,
-                    devices=devices, missing=missing, memory_bytes=available_memory_bytes())
+                    devices=devices, missing=missing, memory_bytes=available_memory_bytes(),
+                    sklearn_max_n=grid.sklearn_max_n)
     results = summary.tidy(rows)
 
     system = {**describe_system(), "preset": cfg.preset, "peak_host_memory_gib": peak_host_memory_gib()}

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import REPO, write_params
+from .conftest import REPO, needs_dvc, needs_report_tools, write_params
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, needs_dvc, needs_report_tools]
 
 COPIED = ["dvc.yaml", ".dvcignore", ".dvc/config", ".dvc/plots", "stages", "src", "reports/report.qmd"]
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import REPO
+from .conftest import REPO, needs_report_tools
 
 DVC = yaml.safe_load((REPO / "dvc.yaml").read_text())
-STAGES = list(DVC["stages"])
+STAGES = [pytest.param(s, marks=needs_report_tools) if s == "report" else s for s in DVC["stages"]]
 
 
 def declared_outputs(stage: dict) -> list[str]:

@@ -11,6 +11,8 @@ from linreg.report import render as render_module
 from linreg.report.qmd import Code, Markdown, callouts_to_divs, numbering, parse, resolve_crossrefs
 from linreg.report.render import RenderError, choose_engine, render, to_markdown
 
+from .conftest import needs_report_tools
+
 SAMPLE = '''---
 title: "Tiny"
 execute:
@@ -117,6 +119,7 @@ Markdown(f"Computed: {6 * 7}.")
 '''
 
 
+@needs_report_tools
 def test_fallback_renders_each_feature_offline(tmp_path):
     src = tmp_path / "doc.qmd"
     src.write_text(FULL)
@@ -132,6 +135,7 @@ def test_fallback_renders_each_feature_offline(tmp_path):
     assert not re.search(r'(?:src|href)="https?://', html)
 
 
+@needs_report_tools
 def test_a_failing_cell_leaves_the_previous_html(tmp_path):
     src = tmp_path / "bad.qmd"
     src.write_text("---\ntitle: x\n---\n\n```{python}\n1 / 0\n```\n")

@@ -8,6 +8,10 @@ from html.parser import HTMLParser
 
 import pytest
 
+from .conftest import needs_report_tools
+
+pytestmark = needs_report_tools
+
 SECTIONS = ["The data", "Least squares and the normal equation", "Gradient descent", "Overfitting and the split",
             "Ridge, lasso and elastic net", "The comparison", "Inference",
             "From NumPy to scikit-learn to statsmodels", "CPU against GPU", "Reproducibility"]

@@ -160,6 +160,7 @@ class BenchmarkGrid(_Strict):
     sizes: list[tuple[int, int]] = Field(min_length=1)
     repeats: int = Field(ge=1, le=1000)
     warmup: int = Field(ge=0, le=100)
+    sklearn_max_n: int = Field(ge=0)
 
 
 class Benchmark(_Strict):

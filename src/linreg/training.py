@@ -120,7 +120,7 @@ def train_variants(data: TrainingData, cfg: Any, *, seed: int, device: torch.dev
     for name in cfg.models:
         if name == "ols":
             res, sec = _timed(lambda: solve_ols(stats, cfg.ols_solver, dtype,
-                                                lambda: centered(data.train.X, data.train.y, stats, device, dtype)),
+                                                lambda: centered(data.train.X, data.train.y, stats, device)),
                               device)
             coef = res.coef
             out.cards[name] = _card(name, "ours", "linreg", "LinearRegression", coef.cpu().numpy(),
@@ -153,7 +153,7 @@ def _fit_path_model(name: str, stats: Stats, val_stats: Stats, data: TrainingDat
         else:
             rho = 1.0 if name == "lasso" else cfg.l1_ratio
             alphas = enet_alpha_grid(stats, rho, cfg.n_alphas, cfg.alpha_min_ratio)
-            path = enet_path(stats, alphas, rho, solver=resolve_enet_solver(cfg.solver, device), tol=cfg.tol,
+            path = enet_path(stats, alphas, rho, solver=resolve_enet_solver(cfg.solver, stats.device), tol=cfg.tol,
                              max_iter=cfg.max_iter)
         return path, select_alpha(path, val_stats, data.validation.X, data.validation.y)
 
@@ -161,7 +161,7 @@ def _fit_path_model(name: str, stats: Stats, val_stats: Stats, data: TrainingDat
     long, curve = _path_frames(name, path, sel, data.feature_names)
     out.reg_path.append(long)
     out.validation_curve.append(curve)
-    solver = "cholesky_eigh" if name == "ridge" else resolve_enet_solver(cfg.solver, device)
+    solver = "cholesky_eigh" if name == "ridge" else resolve_enet_solver(cfg.solver, stats.device)
     estimator = {"ridge": "Ridge", "lasso": "Lasso", "elastic_net": "ElasticNet"}[name]
 
     def card_at(i: int, card_name: str, rule: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from linreg.benchmark.protocol import Timing, measure, no_sync
 from linreg.device import synchronize
+from linreg.models.base import centered
 from linreg.models.closed_form import solve_ols
 from linreg.models.enet import resolve_enet_solver
 from linreg.models.gd import descend
@@ -64,12 +65,12 @@ def linreg_solver(name: str, s: Settings) -> Callable[[torch.Tensor, torch.Tenso
         device, dtype = X.device, X.dtype
         st = compute_stats(X, y, dtype=dtype, device=device)
         if name == "ols":
-            coef = solve_ols(st, "auto", dtype, lambda: (X - st.x_mean.to(dtype), y - st.y_mean.to(dtype))).coef
+            coef = solve_ols(st, "auto", dtype, lambda: centered(X, y, st, device)).coef
         elif name == "ridge":
             coef = ridge_coefs(st.gram, st.xty, torch.tensor([1e-3 * st.n], dtype=torch.float64))[0]
         elif name == "lasso_path":
             alphas = enet_alpha_grid(st, 1.0, s.n_alphas, 1e-3)
-            coef = enet_path(st, alphas, 1.0, solver=resolve_enet_solver("auto", device), tol=LASSO_GAP_TOL,
+            coef = enet_path(st, alphas, 1.0, solver=resolve_enet_solver("auto", st.device), tol=LASSO_GAP_TOL,
                              max_iter=100_000).coefs
         else:
             rows = (X, y) if name == "gd_minibatch" else None
@@ -133,7 +134,7 @@ def agreement_error(coef: np.ndarray, reference: np.ndarray) -> float:
 def run_grid(sizes: list[tuple[int, int]], dtypes: list[str], solvers: list[str], s: Settings, *,
              devices: list[torch.device], missing: list[dict[str, str]],
              solver_factory: Callable[[str, Settings], Callable] = linreg_solver,
-             memory_bytes: int | None = None, clock=None) -> list[dict[str, Any]]:
+             memory_bytes: int | None = None, sklearn_max_n: int | None = None, clock=None) -> list[dict[str, Any]]:
     """Every measurement as one tidy row (status ``ok``, ``disagrees``, ``unavailable`` or ``skipped``)."""
     timing = {"clock": clock} if clock is not None else {}
     rows: list[dict[str, Any]] = []
@@ -198,6 +199,11 @@ def run_grid(sizes: list[tuple[int, int]], dtypes: list[str], solvers: list[str]
             for solver in solvers if dt == "float64" else []:
                 found = sklearn_anchor(solver, s)
                 if found is None:
+                    bar.update()
+                    continue
+                if sklearn_max_n is not None and n > sklearn_max_n:
+                    row(solver=solver, n=n, p=p, dtype=dt, device="cpu", library="scikit-learn", status="skipped",
+                        reason=f"scikit-learn anchors run up to n = {sklearn_max_n:,} (benchmark.<preset>.sklearn_max_n)")
                     bar.update()
                     continue
                 anchor, note = found

@@ -90,3 +90,48 @@ def speedup(df: pd.DataFrame):
     ax.set(xscale="log", yscale="log", xlabel="rows n", ylabel="CPU time ÷ GPU time", title="GPU speedup")
     ax.legend(fontsize=7)
     return fig
+
+
+def crossover(df: pd.DataFrame, device: str = "cuda") -> pd.DataFrame:
+    """Per solver and dtype, the smallest measured n from which ``device`` beats the CPU at every larger n.
+
+    ``crossover_n`` is NaN when the CPU wins at the largest size measured; ``cpu_wins_below``
+    is the largest measured n at which the CPU was still faster (NaN if never).
+    """
+    ours = df[(df.library == "linreg") & (df.device == device) & (df.status == "ok")]
+    rows = []
+    for (solver, dtype), part in ours.groupby(["solver", "dtype"]):
+        part = part.sort_values("n")
+        faster = (part.speedup_vs_cpu > 1).to_numpy()
+        ns = part.n.to_numpy()
+        idx = next((i for i in range(len(ns)) if faster[i:].all()), None)
+        slower = ns[~faster]
+        rows.append({"solver": solver, "dtype": dtype, "crossover_n": ns[idx] if idx is not None else np.nan,
+                     "cpu_wins_below": slower.max() if len(slower) else np.nan,
+                     "speedup_at_largest": part.speedup_vs_cpu.iloc[-1], "largest_n": ns[-1]})
+    return pd.DataFrame(rows)
+
+
+def gpu_summary(bench: pd.DataFrame, limits: pd.DataFrame, agreement: pd.DataFrame, *, device: str
+                ) -> dict[str, Any]:
+    """The GPU check's headline numbers, flat: ratios to the limits, speedups, crossovers, agreement."""
+    out: dict[str, Any] = {"device": device}
+    fits = limits[limits.kind == "fit"].set_index("name")
+    for name, r in fits.iterrows():
+        out[f"{name}_median_s"] = r.median_s
+        for col in ("ratio_to_copy", "ratio_to_gram", "steps_per_s", "gflops"):
+            if col in r and pd.notna(r[col]):
+                out[f"{name}_{col}"] = r[col]
+    alg = limits[limits.kind == "algebra"]
+    for r in alg.itertuples():
+        out[f"algebra_{r.name}_p{int(r.p)}_{r.device.split(':')[0]}_s"] = r.median_s
+    for r in crossover(bench, device).itertuples():
+        key = f"{r.solver}_{r.dtype}"
+        out[f"crossover_n_{key}"] = r.crossover_n
+        out[f"speedup_at_largest_{key}"] = r.speedup_at_largest
+    for dtype, part in agreement.groupby("dtype"):
+        out[f"agreement_max_relative_error_{dtype}"] = part.relative_error.max()
+        out[f"agreement_tolerance_{dtype}"] = part.tolerance.max()
+    out["agreement_all_ok"] = bool(agreement.ok.all())
+    out["n_disagreements_in_benchmark"] = int((bench.status == "disagrees").sum())
+    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in out.items()}

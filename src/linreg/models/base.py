@@ -19,11 +19,29 @@ from linreg.models.stats import Stats, as_tensor, compute_stats
 class LinearModel(RegressorMixin, BaseEstimator):
     """Base class: input validation, statistics, predict. Subclasses implement ``fit``."""
 
-    def _validate_fit(self, X, y) -> tuple[np.ndarray, np.ndarray]:
+    def _validate_fit(self, X, y):
         # Finiteness of X is checked on the statistics (NaN/inf in X ⇔ non-finite
         # XᵀX), which saves a full extra pass over X; y is checked here.
+        if isinstance(X, torch.Tensor) or isinstance(y, torch.Tensor):
+            return self._validate_tensors(X, y)
         return validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True,
                              ensure_all_finite=False, order="C")
+
+    def _validate_tensors(self, X, y) -> tuple[torch.Tensor, torch.Tensor]:
+        """Torch tensors are used where they are (e.g. already on the GPU): no copy to NumPy."""
+        if not (isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor)):
+            raise TypeError("pass X and y both as NumPy arrays or both as torch tensors")
+        if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0] or X.shape[0] < 1:
+            raise ValueError(f"need X of shape (n, p) and y of shape (n,) with n >= 1, got {tuple(X.shape)} and "
+                             f"{tuple(y.shape)}")
+        if not (X.is_floating_point() and y.is_floating_point()):
+            raise TypeError(f"X and y must be floating point tensors, got {X.dtype} and {y.dtype}")
+        if X.device != y.device:
+            raise ValueError(f"X is on {X.device} but y is on {y.device}")
+        if not bool(torch.isfinite(y).all()):
+            raise ValueError("Input y contains NaN or infinity.")
+        self.n_features_in_ = X.shape[1]
+        return X, y
 
     def _setup(self) -> tuple[torch.device, torch.dtype]:
         device = resolve_device(self.device)
@@ -42,16 +60,18 @@ class LinearModel(RegressorMixin, BaseEstimator):
     def _set_coef(self, coef: torch.Tensor, stats: Stats) -> None:
         coef = coef.to(torch.float64)
         self.coef_ = coef.cpu().numpy()
-        self.intercept_ = float(stats.y_mean - stats.x_mean @ coef) if self.fit_intercept else 0.0
+        self.intercept_ = float(stats.y_mean - stats.x_mean @ coef.to(stats.device)) if self.fit_intercept else 0.0
 
     def predict(self, X) -> np.ndarray:
         """ŷ = X coef_ + intercept_ (the vector form Xθ with θ = (intercept_, coef_))."""
         check_is_fitted(self)
+        if isinstance(X, torch.Tensor):  # stays on its device
+            return X.to(torch.float64) @ torch.as_tensor(self.coef_, device=X.device) + self.intercept_
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return X.astype(np.float64, copy=False) @ self.coef_ + self.intercept_
 
 
-def centered(X: np.ndarray, y: np.ndarray, stats: Stats, device: torch.device, dtype: torch.dtype):
+def centered(X, y, stats: Stats, device: torch.device, dtype: torch.dtype = torch.float64):
     """(X − x̄, y − ȳ) on the device: the one place a second copy of X is made."""
-    return (as_tensor(X, dtype, device) - stats.x_mean.to(dtype),
-            as_tensor(y, dtype, device) - stats.y_mean.to(dtype))
+    return (as_tensor(X, dtype, device) - stats.x_mean.to(device=device, dtype=dtype),
+            as_tensor(y, dtype, device) - stats.y_mean.to(device=device, dtype=dtype))

@@ -12,17 +12,24 @@ statistics give G = X_cᵀX_c and c = X_cᵀy_c.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
-from linreg.models.stats import Stats
+from linreg.models.stats import CHUNK_ROWS, Stats
 
-# Cholesky on G loses about log10(cond(G)) digits; allow it while that keeps the
-# solution within ~1e-10 relative (float64) or ~1e-4 (float32) of the exact one.
-MAX_GRAM_COND = {torch.float64: 1e6, torch.float32: 1e3}
+# Cholesky on a float64 G loses about log10(cond(G)) digits; allow it while that
+# keeps the solution within ~1e-10 relative of the exact one.
+MAX_GRAM_COND_FLOAT64 = 1e6
+# A float32 G is formed from float32 products of CHUNK_ROWS rows summed in float64:
+# each entry is rounded by up to about √CHUNK_ROWS·u₃₂ relative (Higham & Mary's
+# probabilistic bound). Cholesky on it is accepted while the resulting first-order
+# error bound (float32_error_bound) stays within FLOAT32_TARGET.
+FLOAT32_GRAM_EPS = math.sqrt(CHUNK_ROWS) * 2.0**-24
+FLOAT32_TARGET = 1e-3
 
 
 class RankDeficientWarning(UserWarning):
@@ -44,6 +51,24 @@ def equilibrated_gram_cond(gram: torch.Tensor) -> float:
         return float("inf")
     eig = torch.linalg.eigvalsh(gram / torch.outer(d, d))
     return float(eig[-1] / eig[0]) if eig[0] > 0 else float("inf")
+
+
+def float32_error_bound(gram: torch.Tensor, coef: torch.Tensor, cond_eq: float | None = None) -> float:
+    """Bound on max|δw| / max|w| when G carries float32 rounding (relative FLOAT32_GRAM_EPS per entry).
+
+    With D = diag(G)^½ and v = D w the equilibrated solution, ‖δv‖ ≤ κ_eq·ε·‖v‖
+    to first order (κ_eq = cond(D⁻¹GD⁻¹)); mapping back, |δw_j| = |δv_j| / d_j, so
+    max|δw| / max|w| ≤ κ_eq · ε · ‖Dw‖₂ / (min_j d_j · max|w|). Standardized
+    data have d_j all alike and the bound is κ_eq·ε; columns on very different
+    scales pay for their spread.
+    """
+    d = torch.sqrt(torch.diagonal(gram))
+    w_max = float(coef.abs().max()) if coef.numel() else 0.0
+    if w_max == 0.0:
+        return 0.0
+    if cond_eq is None:
+        cond_eq = equilibrated_gram_cond(gram)
+    return cond_eq * FLOAT32_GRAM_EPS * float(torch.linalg.vector_norm(d * coef.to(d))) / (float(d.min()) * w_max)
 
 
 def solve_cholesky(gram: torch.Tensor, xty: torch.Tensor, ridge: float = 0.0) -> torch.Tensor | None:
@@ -99,14 +124,23 @@ def solve_ols(
 
     ``centered_data()`` returns (X_c, y_c) on the device; only the orthogonal
     solvers call it, so the well-conditioned path never makes a second copy of X.
+    They factor it in float64 whatever ``dtype`` the statistics were formed in:
+    float32 statistics are trusted only while :func:`float32_error_bound` stays
+    within ``FLOAT32_TARGET``; beyond it the design is solved in float64.
+    The coefficients come back on the statistics' device.
     """
     if solver not in ("auto", "cholesky", "qr", "svd"):
         raise ValueError(f"unknown OLS solver {solver!r}; use auto, cholesky, qr or svd")
     if solver in ("auto", "cholesky"):
-        if solver == "cholesky" or equilibrated_gram_cond(stats.gram) <= MAX_GRAM_COND[dtype]:
+        cond_eq = equilibrated_gram_cond(stats.gram) if solver == "auto" else 0.0
+        if cond_eq <= MAX_GRAM_COND_FLOAT64:
             w = solve_cholesky(stats.gram, stats.xty)
-            if w is not None:
+            if w is not None and (solver == "cholesky" or dtype == torch.float64
+                                  or float32_error_bound(stats.gram, w, cond_eq) <= FLOAT32_TARGET):
                 return LstsqResult(w, "cholesky", gram_cond(stats.gram), stats.p)
-            warnings.warn("XᵀX is not numerically positive definite: using the SVD instead",
-                          RankDeficientWarning, stacklevel=3)
-    return solve_orthogonal(*centered_data(), prefer_svd=solver == "svd")
+            if w is None:
+                warnings.warn("XᵀX is not numerically positive definite: using the SVD instead",
+                              RankDeficientWarning, stacklevel=3)
+    Xc, yc = centered_data()
+    res = solve_orthogonal(Xc.to(torch.float64), yc.to(torch.float64), prefer_svd=solver == "svd")
+    return LstsqResult(res.coef.to(stats.device), res.solver, res.cond, res.rank)

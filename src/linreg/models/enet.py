@@ -168,7 +168,8 @@ def solve_enet(gram: torch.Tensor, xty: torch.Tensor, yty: torch.Tensor, n: int,
 
 
 def resolve_enet_solver(solver: str, device: torch.device) -> str:
-    """``auto``: coordinate descent on the CPU (sequential scalar work), FISTA elsewhere."""
+    """``auto``: coordinate descent where the p×p statistics live on the CPU (sequential
+    scalar work), FISTA where they live on a GPU (see ``stats.HOST_ALGEBRA_MAX_P``)."""
     if solver == "auto":
         return "cd" if device.type == "cpu" else "fista"
     if solver not in ("cd", "fista"):

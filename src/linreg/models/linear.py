@@ -20,7 +20,10 @@ class LinearRegression(LinearModel):
     fit_intercept : bool, default=True
     solver : {"auto", "cholesky", "qr", "svd"}, default="auto"
         ``auto`` uses Cholesky on XᵀX (one pass over X) when the equilibrated
-        XᵀX is well conditioned, and QR of X (refined once) otherwise.
+        XᵀX is well conditioned, and QR of X (refined once) otherwise. The
+        orthogonal solvers always work in float64 (on ``device``): with
+        ``dtype="float32"`` only the statistics pass runs in float32, so a design
+        float32 statistics cannot resolve is still solved accurately.
         Rank-deficient X gets the minimum-norm solution via the SVD, with a
         :class:`~linreg.models.closed_form.RankDeficientWarning`.
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
@@ -43,7 +46,7 @@ class LinearRegression(LinearModel):
         X, y = self._validate_fit(X, y)
         device, dtype = self._setup()
         stats = self._stats(X, y, device, dtype)
-        result = solve_ols(stats, self.solver, dtype, lambda: centered(X, y, stats, device, dtype))
+        result = solve_ols(stats, self.solver, dtype, lambda: centered(X, y, stats, device))
         self._set_coef(result.coef, stats)
         self.solver_, self.cond_, self.rank_ = result.solver, result.cond, result.rank
         return self

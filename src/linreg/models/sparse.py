@@ -18,8 +18,9 @@ class ElasticNet(LinearModel):
         (1 / 2n) ‖y − Xw − b‖² + alpha ρ ‖w‖₁ + ½ alpha (1 − ρ) ‖w‖²
 
     the objective of ``sklearn.linear_model.ElasticNet``. Solved on X_cᵀX_c by
-    coordinate descent (``cd``) or FISTA (``fista``; ``auto`` picks ``cd`` on
-    the CPU, ``fista`` on a GPU), until the duality gap is below
+    coordinate descent (``cd``) or FISTA (``fista``; ``auto`` picks ``cd`` where
+    the p×p work runs on the host, which it does for p ≤ 512 on any device, and
+    ``fista`` on a GPU beyond that), until the duality gap is below
     ``tol · ‖y − ȳ‖²``.
 
     Attributes
@@ -45,7 +46,7 @@ class ElasticNet(LinearModel):
             raise ValueError(f"need alpha >= 0 and 0 <= l1_ratio <= 1, got {self.alpha}, {self.l1_ratio}")
         device, dtype = self._setup()
         stats = self._stats(X, y, device, dtype)
-        self.solver_ = resolve_enet_solver(self.solver, device)
+        self.solver_ = resolve_enet_solver(self.solver, stats.device)
         res = solve_enet(stats.gram, stats.xty, stats.yty, stats.n, float(self.alpha), float(self.l1_ratio),
                          solver=self.solver_, tol=self.tol, max_iter=self.max_iter)
         self._set_coef(res.coef, stats)

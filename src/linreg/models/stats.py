@@ -1,26 +1,43 @@
 """Sufficient statistics of a linear least-squares problem, in one pass over the data.
 
 When n ≫ p every closed form, regularization path and full-batch gradient step
-needs only XᵀX, Xᵀy, the column sums and yᵀy. They are accumulated here chunk
-by chunk, so memory never holds a second copy of X (and X may live on the host
+needs only XᵀX, Xᵀy, the column sums and yᵀy. They are accumulated here block
+by block, so memory never holds a second copy of X (and X may live on the host
 while the arithmetic runs on a GPU).
 
 Accuracy: ``XᵀX − n x̄x̄ᵀ`` cancels catastrophically when means dwarf spreads.
-Each chunk is therefore shifted by the first chunk's means while it is copied
+Each block is therefore shifted by the first chunk's means while it is copied
 into the work buffer (the copy is needed anyway to append the ones and y
 columns), and the exact remaining correction ``n d dᵀ`` uses the small
 difference ``d`` between the true means and that shift.
+
+Products are formed per chunk of ``CHUNK_ROWS`` rows in the working dtype and
+summed in float64, so in float32 the rounding of each partial product grows
+like √CHUNK_ROWS·u, not √n·u. On the CPU a block is one chunk (cache-sized);
+on a GPU a block is many chunks multiplied in one batched product, so the
+whole pass is a handful of kernel launches instead of one per chunk.
+
+The p×p statistics come back on the host when p ≤ ``HOST_ALGEBRA_MAX_P``: the
+solves, paths and descents that follow are O(p³) or O(p²) per iteration, and at
+that size a GPU spends longer launching and synchronizing kernels than the
+arithmetic takes. The O(np²) pass is the part that runs on the device.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
-CHUNK_ROWS = 8192  # rows per block: cache-sized for p ≈ 100, near-peak GEMM speed (measured)
+from linreg.models import kernels
+
+CHUNK_ROWS = 8192  # rows per partial product: cache-sized for p ≈ 100, near-peak GEMM speed (measured)
+DEVICE_BLOCK_ROWS = 2**20  # rows per block on a GPU: one batched product of 128 chunks
+HOST_ALGEBRA_MAX_P = 512  # p×p work for p up to this runs on the host (see the module docstring)
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,14 @@ class Stats:
     def p(self) -> int:
         return self.gram.shape[0]
 
+    @property
+    def device(self) -> torch.device:
+        return self.gram.device
+
+    def to(self, device: torch.device) -> Stats:
+        return replace(self, x_mean=self.x_mean.to(device), y_mean=self.y_mean.to(device),
+                       gram=self.gram.to(device), xty=self.xty.to(device), yty=self.yty.to(device))
+
     def all_finite(self) -> bool:
         return bool(torch.isfinite(self.gram).all() and torch.isfinite(self.xty).all()
                     and torch.isfinite(self.yty) and torch.isfinite(self.y_mean))
@@ -53,6 +78,8 @@ class Stats:
         With residual mean e = ȳ − b − x̄ᵀw:  SSE = y_cᵀy_c − 2wᵀX_cᵀy_c + wᵀX_cᵀX_c w + n e².
         """
         coef = coef.to(self.gram)
+        if isinstance(intercept, torch.Tensor):
+            intercept = intercept.to(self.gram)
         e = self.y_mean - intercept - self.x_mean @ coef
         return self.yty - 2 * coef @ self.xty + coef @ self.gram @ coef + self.n * e**2
 
@@ -68,6 +95,46 @@ def as_tensor(a: np.ndarray | torch.Tensor, dtype: torch.dtype, device: torch.de
     return t.to(dtype=dtype, device=device if device is not None else t.device)
 
 
+@contextmanager
+def full_float32_matmul() -> Iterator[None]:
+    """Products in true float32 (no TF32 on NVIDIA matrix units) while inside, whatever the global setting.
+
+    TF32 keeps 10 mantissa bits: a Gram matrix formed with it is good to ~1e-3,
+    which no conditioning check could make up for.
+    """
+    previous = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision("highest")
+    try:
+        yield
+    finally:
+        torch.set_float32_matmul_precision(previous)
+
+
+def algebra_device(p: int, device: torch.device) -> torch.device:
+    """Where the p×p work after the statistics pass runs: the host for small p, else ``device``."""
+    return torch.device("cpu") if p <= HOST_ALGEBRA_MAX_P else device
+
+
+def chunked_product(A: torch.Tensor, B: torch.Tensor, chunk_rows: int = CHUNK_ROWS) -> torch.Tensor:
+    """Σ over row chunks c of A_cᵀB_c, each product in A's dtype, summed in float64.
+
+    Full chunks go through one batched product (one kernel on a GPU); the
+    remainder is one more product.
+    """
+    m = A.shape[0]
+    k = m // chunk_rows
+    out = torch.zeros(A.shape[1], B.shape[1], dtype=torch.float64, device=A.device)
+    if k == 1:
+        out += (A[:chunk_rows].T @ B[:chunk_rows]).double()
+    elif k > 1:
+        Ak = A[: k * chunk_rows].reshape(k, chunk_rows, A.shape[1])
+        Bk = B[: k * chunk_rows].reshape(k, chunk_rows, B.shape[1])
+        out += torch.bmm(Ak.transpose(1, 2), Bk).sum(0, dtype=torch.float64)
+    if m > k * chunk_rows:
+        out += (A[k * chunk_rows :].T @ B[k * chunk_rows :]).double()
+    return out
+
+
 def compute_stats(
     X: np.ndarray | torch.Tensor,
     y: np.ndarray | torch.Tensor,
@@ -76,24 +143,32 @@ def compute_stats(
     device: torch.device,
     center: bool = True,
     chunk_rows: int = CHUNK_ROWS,
+    block_rows: int | None = None,
+    fused: bool | None = None,
 ) -> Stats:
-    """Accumulate XᵀX, Xᵀ[1 | y − t] and the y moments chunk by chunk, then un-shift.
+    """Accumulate XᵀX, Xᵀ[1 | y − t] and the y moments block by block, then un-shift.
 
-    Two ways through the chunks, chosen from the first one:
+    Two ways through the blocks, chosen from the first chunk:
 
     * columns whose |mean| exceeds their spread would cancel catastrophically in
-      XᵀX − n x̄x̄ᵀ, so each chunk is shifted by the first chunk's means while it is
+      XᵀX − n x̄x̄ᵀ, so each block is shifted by the first chunk's means while it is
       copied into [X − s | 1 | y − t] and multiplied once;
     * otherwise (e.g. standardized data) the cancellation costs at most a factor
-      1 + mean²/var ≤ 2, under one bit, and the copy is skipped: XᵀX of the chunk
-      itself, then the thin product Xᵀ[1 | y − t] while the chunk is still in cache.
+      1 + mean²/var ≤ 2, under one bit, and the copy is skipped: XᵀX of the block
+      itself, then the thin product Xᵀ[1 | y − t] while the block is still in cache.
 
-    The chunk products run in ``dtype`` on ``device`` (float32 for speed, if so
-    asked); their sum is accumulated in float64 so rounding does not grow with n.
+    The products run in ``dtype`` on ``device`` (float32 for speed, if so asked;
+    never TF32); their sum is accumulated in float64 so rounding does not grow with n.
+    ``block_rows`` defaults to one chunk on the CPU and ``DEVICE_BLOCK_ROWS`` elsewhere
+    (all of X at once when it is already on the device). ``fused`` (default: where
+    available) computes each block's moments with the one-read Triton kernel of
+    :mod:`linreg.models.kernels` instead of torch products: float32 on CUDA only.
     """
     n, p = X.shape
     if n == 0:
         raise ValueError("cannot compute statistics of zero rows")
+    if block_rows is None:
+        block_rows = chunk_rows if device.type == "cpu" else DEVICE_BLOCK_ROWS
     first = as_tensor(X[: min(n, chunk_rows)], torch.float64, device)
     first_y = as_tensor(y[: min(n, chunk_rows)], torch.float64, device)
     shift_y = first_y.mean() if center else torch.zeros((), dtype=torch.float64, device=device)
@@ -101,31 +176,42 @@ def compute_stats(
     shift_x = first.mean(0) if center and bool(offset.any()) else torch.zeros(p, dtype=torch.float64, device=device)
     sx, sy = shift_x.to(dtype), shift_y.to(dtype)
     copy = bool((shift_x != 0).any())
+    fused = kernels.available(device, dtype) if fused is None else fused
+    resident = isinstance(X, torch.Tensor) and X.device == device and X.dtype == dtype
+    if device.type != "cpu" and resident and (fused or not copy):
+        block_rows = n  # already in place: one kernel (or batched product) over all of X, nothing copied
+    in_place = device.type == "cpu" and dtype == torch.float64  # BLAS accumulates into the float64 sum itself
 
     def accumulate(out: torch.Tensor, A: torch.Tensor, B: torch.Tensor) -> None:
-        """out += AᵀB, summed in float64 whatever the chunk's dtype."""
-        if dtype == torch.float64:
+        """out += AᵀB over the block, partial products summed in float64."""
+        if in_place and A.shape[0] <= chunk_rows:
             out.addmm_(A.T, B)
         else:
-            out += (A.T @ B).double()
+            out += chunked_product(A, B, chunk_rows)
 
     zeros = lambda *shape: torch.zeros(*shape, dtype=torch.float64, device=device)  # noqa: E731
     # Separate contiguous accumulators: addmm_ into strided views of one matrix is much slower.
     M, G, C, Y = zeros(p + 2, p + 2), zeros(p, p), zeros(p, 2), zeros(2, 2)
-    buf = torch.empty(min(n, chunk_rows), p + 2 if copy else 2, dtype=dtype, device=device)
-    for start in range(0, n, chunk_rows):
-        xb = as_tensor(X[start : start + chunk_rows], dtype, device)  # (m, p)
-        b = buf[: xb.shape[0]]  # [X − s | 1 | y − t] or just [1 | y − t]
-        torch.sub(as_tensor(y[start : start + chunk_rows], dtype, device), sy, out=b[:, -1])
-        b[:, -2] = 1
-        if copy:
-            torch.sub(xb, sx, out=b[:, :p])
-            accumulate(M, b, b)  # moments of [X − s | 1 | y − t]
-        else:
-            accumulate(G, xb, xb)  # XᵀX
-            accumulate(C, xb, b)  # Xᵀ[1 | y − t], while the chunk is still in cache
-            accumulate(Y, b, b)  # moments of [1 | y − t]
-    if not copy:
+    block_rows = max(chunk_rows, -(-block_rows // chunk_rows) * chunk_rows)  # whole chunks per block
+    buf = None if fused else torch.empty(min(n, block_rows), p + 2 if copy else 2, dtype=dtype, device=device)
+    with full_float32_matmul():
+        for start in range(0, n, block_rows):
+            xb = as_tensor(X[start : start + block_rows], dtype, device)  # (m, p)
+            if fused:
+                M += kernels.fused_moments(xb, as_tensor(y[start : start + block_rows], dtype, device), sx,
+                                           float(sy), chunk_rows)
+                continue
+            b = buf[: xb.shape[0]]  # [X − s | 1 | y − t] or just [1 | y − t]
+            torch.sub(as_tensor(y[start : start + block_rows], dtype, device), sy, out=b[:, -1])
+            b[:, -2] = 1
+            if copy:
+                torch.sub(xb, sx, out=b[:, :p])
+                accumulate(M, b, b)  # moments of [X − s | 1 | y − t]
+            else:
+                accumulate(G, xb, xb)  # XᵀX
+                accumulate(C, xb, b)  # Xᵀ[1 | y − t], while the block is still in cache
+                accumulate(Y, b, b)  # moments of [1 | y − t]
+    if not copy and not fused:
         M[:p, :p], M[:p, p:], M[p:, :p], M[p:, p:] = G, C, C.T, Y
 
     d = M[:p, p] / n  # x̄ − shift   (p,)
@@ -136,4 +222,5 @@ def compute_stats(
     xty = M[:p, p + 1] - n * d * e
     yty = M[p + 1, p + 1] - n * e * e
     gram = (gram + gram.T) / 2  # exactly symmetric for the eigen-solvers
-    return Stats(n=n, x_mean=shift_x + d, y_mean=shift_y + e, gram=gram, xty=xty, yty=yty)
+    stats = Stats(n=n, x_mean=shift_x + d, y_mean=shift_y + e, gram=gram, xty=xty, yty=yty)
+    return stats.to(algebra_device(p, device))

@@ -1,0 +1,171 @@
+"""The GPU check: run linreg's CUDA half for real and keep what it measured.
+
+On a machine with an NVIDIA GPU and a CUDA build of torch (``make gpu-check``):
+
+1. the whole test suite with CUDA visible (the device-parametrized tests run
+   their ``cuda`` cases, which must pass);
+2. every model variant trained through the train stage on ``cuda`` in float32
+   and float64, compared with the CPU float64 fit (float64: 1e-10 relative;
+   float32: κ·√CHUNK_ROWS·u₃₂, see ``linreg.benchmark.gpu_check``);
+3. the benchmark stage's ``large`` preset (n up to 10^7, p = 100), CPU against GPU;
+4. each fit against the hardware limits (copy of X, one XᵀX) at n = 10^7,
+   p = 100 in float32, mini-batch GD's steps per second, and where the p×p
+   algebra is faster.
+
+Everything lands in one folder, by default ``reports/reference/<gpu-model>/``
+(commit it: the report shows it to readers without a GPU). Exit status 0 only
+if every test passed and every variant agreed. Without CUDA it stops with a
+message: GPU results are never simulated. ``--rehearse`` runs steps 2–4 on the
+CPU at toy sizes into ``--out`` (what the test suite does to keep this script
+working); it never writes under ``reports/reference``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "src")]  # runnable without installing (the GPU machines have no venv)
+
+import pandas as pd  # noqa: E402
+import torch  # noqa: E402
+
+from linreg import io  # noqa: E402
+from linreg.benchmark import gpu_check, summary  # noqa: E402
+from linreg.benchmark.system import describe_system  # noqa: E402
+
+REHEARSAL = {  # toy sizes: the same code paths in seconds, on the CPU
+    "train": {"generate.n_samples": 600, "generate.n_features": 6, "generate.n_informative": 3,
+              "train.gd.max_epochs": 200, "train.path.n_alphas": 6, "train.lr_sweep.epochs": 20},
+    "benchmark": {"benchmark.preset": "default", "benchmark.default.sizes": [[400, 4], [1600, 4]],
+                  "benchmark.default.repeats": 2, "benchmark.default.warmup": 1, "benchmark.gd_epochs": 2,
+                  "benchmark.batch_size": 64, "benchmark.n_alphas": 4},
+    "limits": {"n": 20_000, "p": 8, "repeats": 2, "gd_epochs": 2, "batch_size": 512, "n_alphas": 4},
+    "algebra": [8, 16],
+}
+FULL = {
+    "train": {},
+    "benchmark": {"benchmark.preset": "large"},
+    "limits": {"n": 10_000_000, "p": 100, "repeats": 5, "gd_epochs": 5, "batch_size": 4096, "n_alphas": 20},
+    "algebra": [100, 512, 2048],
+}
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def log(message: str) -> None:
+    print(f"[gpu-check {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def run_tests(out: Path) -> dict:
+    """pytest with CUDA visible; counts, and which device-parametrized cuda cases ran."""
+    junit = Path(tempfile.mkdtemp()) / "junit.xml"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO),
+                                                          os.environ.get("PYTHONPATH", "")])}
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfEs",
+                           f"--junitxml={junit}"], cwd=REPO, env=env, capture_output=True, text=True)
+    print(proc.stdout[-6000:], proc.stderr[-2000:], sep="\n", flush=True)
+    cases = []
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        outcome = ("failed" if case.find("failure") is not None or case.find("error") is not None
+                   else "skipped" if case.find("skipped") is not None else "passed")
+        cases.append({"test": f"{case.get('classname')}::{case.get('name')}", "outcome": outcome,
+                      "reason": next((c.get("message", "") for c in case if c.tag in ("skipped", "failure", "error")),
+                                     "")})
+    df = pd.DataFrame(cases)
+    cuda = df[df.test.str.contains("cuda")]
+    return {"exit_code": proc.returncode, "seconds": time.perf_counter() - start,
+            **{k: int((df.outcome == k).sum()) for k in ("passed", "failed", "skipped")},
+            "cuda_cases_passed": int((cuda.outcome == "passed").sum()),
+            "cuda_cases_failed": int((cuda.outcome == "failed").sum()),
+            "cuda_cases_skipped": int((cuda.outcome == "skipped").sum()),
+            "failures": df[df.outcome == "failed"].test.tolist(),
+            "skips": sorted(set(df[df.outcome == "skipped"].reason))}
+
+
+def run_benchmark(work: Path, overrides: dict) -> pd.DataFrame:
+    import importlib
+
+    root = gpu_check._project(work / "benchmark", REPO, overrides)
+    importlib.import_module("stages.benchmark").main(root)
+    return pd.read_csv(root / "reports" / "benchmark" / "results.csv")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, help="results folder (default reports/reference/<gpu-model>)")
+    ap.add_argument("--rehearse", action="store_true", help="CPU, toy sizes, no test run: checks this script")
+    ap.add_argument("--skip-tests", action="store_true", help="do not run the test suite")
+    args = ap.parse_args()
+
+    if args.rehearse:
+        if args.out is None or (REPO / "reports" / "reference") in [args.out.resolve(), *args.out.resolve().parents]:
+            ap.error("--rehearse needs --out outside reports/reference (rehearsals are not reference data)")
+        device, plan = torch.device("cpu"), REHEARSAL
+    else:
+        if not torch.cuda.is_available():
+            why = "this torch build has no CUDA" if torch.version.cuda is None else "no CUDA GPU is visible"
+            print(f"gpu-check needs an NVIDIA GPU and a CUDA build of torch, but {why} (torch {torch.__version__}). "
+                  "Nothing was written. See the README's GPU section.", file=sys.stderr)
+            return 2
+        device, plan = torch.device("cuda"), FULL
+    system = {**describe_system(), "date": dt.date.today().isoformat(), "rehearsal": args.rehearse}
+    out = args.out or REPO / "reports" / "reference" / slug(system["gpu"])
+    out.mkdir(parents=True, exist_ok=True)
+    io.write_json(out / "system.json", system)
+    log(f"results → {out}; device {device} ({system.get('gpu')})")
+
+    tests = None
+    if not (args.rehearse or args.skip_tests):
+        log("1/4 test suite with CUDA visible")
+        tests = run_tests(out)
+        io.write_json(out / "tests.json", tests)
+        log(f"tests: {tests['passed']} passed, {tests['failed']} failed, {tests['skipped']} skipped; "
+            f"cuda cases: {tests['cuda_cases_passed']} passed, {tests['cuda_cases_failed']} failed")
+
+    work = Path(tempfile.mkdtemp(prefix="gpu-check-"))
+    try:
+        log("2/4 every variant through the train stage, float32 and float64, against CPU float64")
+        agreement = pd.DataFrame(gpu_check.train_agreement(REPO, work / "train", device=str(device),
+                                                           overrides=plan["train"]))
+        io.write_csv(out / "train_agreement.csv", agreement)
+        print(agreement.to_string(index=False), flush=True)
+
+        log("3/4 limits: copy of X, one XᵀX, each fit; p×p algebra placement")
+        limits = pd.DataFrame(gpu_check.speed_limits(device=device, seed=0, **plan["limits"])
+                              + gpu_check.algebra_placement(plan["algebra"], device=device))
+        io.write_csv(out / "limits.csv", limits)
+        print(limits.to_string(index=False), flush=True)
+
+        log("4/4 benchmark stage, preset " + plan["benchmark"].get("benchmark.preset", ""))
+        bench = run_benchmark(work, plan["benchmark"])
+        io.write_csv(out / "benchmark.csv", bench)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    headline = summary.gpu_summary(bench, limits, agreement, device=device.type)
+    headline.update({"tests_failed": None if tests is None else tests["failed"],
+                     "tests_cuda_cases_passed": None if tests is None else tests["cuda_cases_passed"]})
+    io.write_json(out / "summary.json", headline)
+    print(json.dumps(headline, indent=1), flush=True)
+    passed = bool(agreement.ok.all()) and (tests is None or (tests["failed"] == 0 and tests["exit_code"] == 0))
+    log("PASSED" if passed else "FAILED")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""The device half: one fit path on any device, float32 kept honest, no TF32, and the GPU check itself.
+
+The ``cuda`` cases run where CUDA exists (``make gpu-check`` runs them on a
+GPU) and skip elsewhere; the CPU cases test the same code paths on the host.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from linreg.models import GradientDescentRegressor, Lasso, LinearRegression, Ridge, kernels
+from linreg.models.closed_form import equilibrated_gram_cond, float32_error_bound
+from linreg.models.gd import descend
+from linreg.models.stats import compute_stats
+
+from .conftest import REPO
+from .oracles import DEVICES, regression_data
+
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+
+
+def ar1_design(n, p, rho, *, spread=1.0, offset=0.0, seed=0):
+    """Columns with correlation ρ^|i−j| (an AR(1) recursion), scales log-spaced over ``spread``, shifted."""
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((n, p))
+    X = Z.copy()
+    for j in range(1, p):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * Z[:, j]
+    X = X * np.logspace(0, np.log10(spread), p) + offset
+    y = X @ rng.uniform(-1, 1, p) + 0.1 * rng.standard_normal(n)
+    return X.astype(np.float32), y.astype(np.float32)
+
+
+def rel_err(a, b):
+    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_chunked_batched_statistics_equal_the_chunk_loop(device):
+    # One batched product over many chunks (the GPU's way) against one chunk at a time
+    # (the CPU's way): the same partial products summed in float64. Compared on the
+    # equilibrated scale |ΔG_ij| / √(G_ii G_jj), where rounding bounds live: float64 agrees
+    # to the rounding of the final sums, float32 to twice the float32 chunk error √1024·u₃₂.
+    X, y, _ = regression_data(n=50_000, p=7, offset=3.0)
+    dev = torch.device(device)
+    for dtype, tol in ((torch.float64, 1e-13), (torch.float32, 2 * 32 * 2.0**-24)):
+        loop = compute_stats(X, y, dtype=dtype, device=dev, chunk_rows=1024, block_rows=1024)
+        batched = compute_stats(X, y, dtype=dtype, device=dev, chunk_rows=1024, block_rows=2**20)
+        d = torch.sqrt(torch.diagonal(loop.gram))
+        assert float(((batched.gram - loop.gram) / torch.outer(d, d)).abs().max()) <= tol
+        assert float(((batched.xty - loop.xty) / (d * torch.sqrt(loop.yty))).abs().max()) <= tol
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_tensors_on_the_device_fit_like_numpy(device):
+    X, y, _ = regression_data(n=3000, p=6)
+    Xt, yt = torch.from_numpy(X).to(device), torch.from_numpy(y).to(device)
+    for est in (LinearRegression(device=device), Ridge(5.0, device=device), Lasso(0.05, device=device, tol=1e-12)):
+        a = est.fit(X, y).coef_.copy()
+        b = est.fit(Xt, yt).coef_
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-14)
+    assert est.predict(Xt).device == Xt.device
+
+
+def test_tensor_input_errors_name_the_problem():
+    X = torch.zeros(5, 2)
+    with pytest.raises(TypeError, match="both as NumPy arrays or both as torch tensors"):
+        LinearRegression(device="cpu").fit(X, np.zeros(5))
+    with pytest.raises(ValueError, match="shape"):
+        LinearRegression(device="cpu").fit(X, torch.zeros(4))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_float32_ols_auto_detects_an_ill_conditioned_gram_and_solves_in_float64(device):
+    # Columns on scales 1 … 10³ with ρ = 0.99: the float32 Gram's rounding bound is far
+    # above FLOAT32_TARGET, so auto must not trust Cholesky; forced Cholesky shows why.
+    X, y = ar1_design(5000, 6, 0.99, spread=1e3, offset=5.0)
+    ref = LinearRegression(device="cpu", solver="qr").fit(X.astype(np.float64), y.astype(np.float64)).coef_
+    auto = LinearRegression(device=device, dtype="float32").fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        forced = LinearRegression(device=device, dtype="float32", solver="cholesky").fit(X, y)
+    assert auto.solver_ == "qr"
+    assert rel_err(auto.coef_, ref) < 1e-9  # float64 QR of the float32 data: κ(X)·u₆₄-grade
+    assert rel_err(forced.coef_, ref) > 1e-4  # what trusting the float32 Gram would have cost
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("rho, spread", [(0.0, 1.0), (0.5, 1.0), (0.9, 1.0), (0.5, 100.0)])
+def test_float32_statistics_stay_within_their_error_bound(device, rho, spread):
+    # The tolerance the GPU check uses: float32_error_bound at the float64 solution.
+    X, y = ar1_design(40_000, 8, rho, spread=spread, seed=3)
+    X64, y64 = X.astype(np.float64), y.astype(np.float64)
+    ref = LinearRegression(device="cpu").fit(X64, y64).coef_
+    f32 = LinearRegression(device=device, dtype="float32", solver="cholesky").fit(X, y).coef_
+    st = compute_stats(X64, y64, dtype=torch.float64, device=torch.device("cpu"))
+    bound = float32_error_bound(st.gram, torch.from_numpy(ref), equilibrated_gram_cond(st.gram))
+    assert rel_err(f32, ref) <= bound
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_no_tf32_even_when_the_process_allows_it(device):
+    X, y = ar1_design(20_000, 16, 0.5, seed=4)
+    Xt, yt = torch.from_numpy(X).to(device), torch.from_numpy(y).to(device)
+    exact = compute_stats(Xt, yt, dtype=torch.float32, device=torch.device(device))
+    previous = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision("high")  # what a user or another library may have set (TF32 on)
+    try:
+        loose = compute_stats(Xt, yt, dtype=torch.float32, device=torch.device(device))
+        assert torch.get_float32_matmul_precision() == "high"  # restored afterwards
+    finally:
+        torch.set_float32_matmul_precision(previous)
+    torch.testing.assert_close(loose.gram, exact.gram, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_minibatch_gd_walks_the_same_batches_on_every_device(device):
+    # The shuffles are drawn on the CPU from the seed, so a float64 run on any device
+    # follows the CPU's trajectory; only the rounding of the batch products differs.
+    X, y, _ = regression_data(n=5000, p=6)
+    kw = dict(batch_size=64, max_epochs=4, tol=0.0, random_state=7)
+    cpu = GradientDescentRegressor(device="cpu", **kw).fit(X, y)
+    dev = GradientDescentRegressor(device=device, **kw).fit(X, y)
+    np.testing.assert_allclose(dev.coef_, cpu.coef_, rtol=1e-10, atol=1e-12)
+    assert dev.intercept_ == pytest.approx(cpu.intercept_, rel=1e-10)
+
+
+@CUDA
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_cuda_graph_replay_equals_eager_launches(dtype):
+    X, y, _ = regression_data(n=300_000, p=10)  # > one graph group (2^18 rows) per epoch
+    Xt, yt = torch.from_numpy(X).to("cuda", dtype), torch.from_numpy(y).to("cuda", dtype)
+    st = compute_stats(Xt, yt, dtype=dtype, device=torch.device("cuda"))
+    runs = [descend(st, None, (Xt, yt), learning_rate="auto", max_epochs=3, batch_size=256, tol=0.0, patience=0,
+                    l1=1e-3, random_state=0, cuda_graphs=graphs) for graphs in (False, True)]
+    # The same kernels in the same order: identical up to the last bit in practice;
+    # 1e-12 leaves room for a library choosing another GEMV algorithm under capture.
+    torch.testing.assert_close(runs[1].coef, runs[0].coef, rtol=1e-12, atol=1e-14)
+
+
+def test_gpu_check_rehearsal_writes_every_result(tmp_path):
+    out = tmp_path / "ref"
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--rehearse", "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert {p.name for p in out.iterdir()} == {"system.json", "train_agreement.csv", "limits.csv", "benchmark.csv",
+                                              "summary.json"}
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["agreement_all_ok"] is True and summary["device"] == "cpu"
+    assert summary["ols_on_device_ratio_to_gram"] > 0 and summary["gd_minibatch_eager_steps_per_s"] > 0
+    assert json.loads((out / "system.json").read_text())["rehearsal"] is True
+
+
+def test_gpu_check_never_writes_rehearsals_as_reference():
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--rehearse", "--out",
+                           str(REPO / "reports" / "reference" / "fake")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "outside reports/reference" in proc.stderr
+    assert not (REPO / "reports" / "reference" / "fake").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_gpu_check_without_cuda_says_so_and_writes_nothing(tmp_path):
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--out", str(tmp_path / "x")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "needs an NVIDIA GPU" in proc.stderr
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.skipif(not (torch.cuda.is_available() and kernels.available(torch.device("cuda"), torch.float32)),
+                    reason="no CUDA device with Triton")
+@pytest.mark.parametrize("p, offset", [(5, 0.0), (100, 0.0), (100, 50.0), (130, 3.0)])
+def test_fused_kernel_equals_the_torch_products(p, offset):
+    # Same chunks, same float32 rounding per chunk, different summation order inside a
+    # chunk: the two agree to twice the chunk bound √8192·u₃₂ on the equilibrated scale,
+    # and both to the float64 statistics within that bound. p = 130 needs two 128-wide tiles.
+    X, y, _ = regression_data(n=100_003, p=p, offset=offset)  # a ragged last chunk
+    Xt, yt = torch.from_numpy(X).to("cuda", torch.float32), torch.from_numpy(y).to("cuda", torch.float32)
+    cuda = torch.device("cuda")
+    fused = compute_stats(Xt, yt, dtype=torch.float32, device=cuda, fused=True)
+    plain = compute_stats(Xt, yt, dtype=torch.float32, device=cuda, fused=False)
+    exact = compute_stats(Xt.double(), yt.double(), dtype=torch.float64, device=cuda)
+    d = torch.sqrt(torch.diagonal(exact.gram))
+    bound = 90.5 * 2.0**-24
+    for st, tol in ((fused, bound), (plain, bound)):
+        assert float(((st.gram - exact.gram) / torch.outer(d, d)).abs().max()) <= tol
+        assert float(((st.xty - exact.xty) / (d * torch.sqrt(exact.yty))).abs().max()) <= tol
+        torch.testing.assert_close(st.x_mean, exact.x_mean, rtol=1e-6, atol=1e-6)
+    assert float(((fused.gram - plain.gram) / torch.outer(d, d)).abs().max()) <= 2 * bound
