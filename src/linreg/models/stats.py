@@ -33,8 +33,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from linreg.models import kernels
-
 CHUNK_ROWS = 8192  # rows per partial product: cache-sized for p ≈ 100, near-peak GEMM speed (measured)
 DEVICE_BLOCK_ROWS = 2**20  # rows per block on a GPU: one batched product of 128 chunks
 HOST_ALGEBRA_MAX_P = 512  # p×p work for p up to this runs on the host (see the module docstring)
@@ -144,7 +142,6 @@ def compute_stats(
     center: bool = True,
     chunk_rows: int = CHUNK_ROWS,
     block_rows: int | None = None,
-    fused: bool | None = None,
 ) -> Stats:
     """Accumulate XᵀX, Xᵀ[1 | y − t] and the y moments block by block, then un-shift.
 
@@ -159,10 +156,13 @@ def compute_stats(
 
     The products run in ``dtype`` on ``device`` (float32 for speed, if so asked;
     never TF32); their sum is accumulated in float64 so rounding does not grow with n.
-    ``block_rows`` defaults to one chunk on the CPU and ``DEVICE_BLOCK_ROWS`` elsewhere
-    (all of X at once when it is already on the device). ``fused`` (default: where
-    available) computes each block's moments with the one-read Triton kernel of
-    :mod:`linreg.models.kernels` instead of torch products: float32 on CUDA only.
+    ``block_rows`` defaults to one chunk on the CPU and ``DEVICE_BLOCK_ROWS`` elsewhere.
+
+    On a GPU the copy into [X − s | 1 | y − t] is always made (with s = 0 when no
+    column needs shifting): one batched product of the augmented block measured
+    faster there than XᵀX and Xᵀ[1 | y − t] as two products without the copy
+    (13.6 against 14.7 ms at n = 10⁷, p = 100 in float32 on an H100; see
+    ``benchmarks/stats_kernels.py``).
     """
     n, p = X.shape
     if n == 0:
@@ -175,11 +175,7 @@ def compute_stats(
     offset = first.mean(0).abs() > first.std(0, correction=0)  # columns whose mean dwarfs their spread
     shift_x = first.mean(0) if center and bool(offset.any()) else torch.zeros(p, dtype=torch.float64, device=device)
     sx, sy = shift_x.to(dtype), shift_y.to(dtype)
-    copy = bool((shift_x != 0).any())
-    fused = kernels.available(device, dtype) if fused is None else fused
-    resident = isinstance(X, torch.Tensor) and X.device == device and X.dtype == dtype
-    if device.type != "cpu" and resident and (fused or not copy):
-        block_rows = n  # already in place: one kernel (or batched product) over all of X, nothing copied
+    copy = bool((shift_x != 0).any()) or device.type != "cpu"
     in_place = device.type == "cpu" and dtype == torch.float64  # BLAS accumulates into the float64 sum itself
 
     def accumulate(out: torch.Tensor, A: torch.Tensor, B: torch.Tensor) -> None:
@@ -193,14 +189,10 @@ def compute_stats(
     # Separate contiguous accumulators: addmm_ into strided views of one matrix is much slower.
     M, G, C, Y = zeros(p + 2, p + 2), zeros(p, p), zeros(p, 2), zeros(2, 2)
     block_rows = max(chunk_rows, -(-block_rows // chunk_rows) * chunk_rows)  # whole chunks per block
-    buf = None if fused else torch.empty(min(n, block_rows), p + 2 if copy else 2, dtype=dtype, device=device)
+    buf = torch.empty(min(n, block_rows), p + 2 if copy else 2, dtype=dtype, device=device)
     with full_float32_matmul():
         for start in range(0, n, block_rows):
             xb = as_tensor(X[start : start + block_rows], dtype, device)  # (m, p)
-            if fused:
-                M += kernels.fused_moments(xb, as_tensor(y[start : start + block_rows], dtype, device), sx,
-                                           float(sy), chunk_rows)
-                continue
             b = buf[: xb.shape[0]]  # [X − s | 1 | y − t] or just [1 | y − t]
             torch.sub(as_tensor(y[start : start + block_rows], dtype, device), sy, out=b[:, -1])
             b[:, -2] = 1
@@ -211,7 +203,7 @@ def compute_stats(
                 accumulate(G, xb, xb)  # XᵀX
                 accumulate(C, xb, b)  # Xᵀ[1 | y − t], while the block is still in cache
                 accumulate(Y, b, b)  # moments of [1 | y − t]
-    if not copy and not fused:
+    if not copy:
         M[:p, :p], M[:p, p:], M[p:, :p], M[p:, p:] = G, C, C.T, Y
 
     d = M[:p, p] / n  # x̄ − shift   (p,)
