@@ -110,7 +110,11 @@ def main() -> int:
     ap.add_argument("--out", type=Path, help="results folder (default reports/reference/<gpu-model>)")
     ap.add_argument("--rehearse", action="store_true", help="CPU, toy sizes, no test run: checks this script")
     ap.add_argument("--skip-tests", action="store_true", help="do not run the test suite")
+    ap.add_argument("--table", type=Path, metavar="DIR", help="print the README's speed-up table of a results folder")
     args = ap.parse_args()
+    if args.table:
+        print(summary.speedup_markdown(pd.read_csv(args.table / "benchmark.csv")))
+        return 0
 
     if args.rehearse:
         if args.out is None or (REPO / "reports" / "reference") in [args.out.resolve(), *args.out.resolve().parents]:

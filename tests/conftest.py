@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,7 @@ def pipeline_run(tmp_path_factory):
     (root / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text())
     (root / "reports").mkdir()
     (root / "reports" / "report.qmd").write_text((REPO / "reports" / "report.qmd").read_text())
+    shutil.copytree(REPO / "reports" / "reference", root / "reports" / "reference")
     write_params(root)
     reads, writes = {}, {}
     for name in yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]:
@@ -112,3 +114,28 @@ def pipeline_run(tmp_path_factory):
         writes[name] = files_under(root) - before
         reads[name] = set().union(*(v.read for v in views))
     return root, reads, writes
+
+
+class TextReader(HTMLParser):
+    """The text a reader sees (no tags, no scripts or styles)."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self.skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        self.skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag):
+        self.skip -= tag in ("script", "style")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    """Rendered text with whitespace collapsed: what assertions compare, never the line layout."""
+    reader = TextReader()
+    reader.feed(html)
+    return " ".join(" ".join(reader.parts).split())

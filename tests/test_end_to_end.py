@@ -15,7 +15,7 @@ from .conftest import REPO, needs_dvc, needs_report_tools, write_params
 
 pytestmark = [pytest.mark.slow, needs_dvc, needs_report_tools]
 
-COPIED = ["dvc.yaml", ".dvcignore", ".dvc/config", ".dvc/plots", "stages", "src", "reports/report.qmd"]
+COPIED = ["dvc.yaml", ".dvcignore", ".dvc/config", ".dvc/plots", "stages", "src", "reports/report.qmd", "reports/reference"]
 
 
 def sh(cwd: Path, *cmd: str) -> str:

@@ -39,7 +39,7 @@ def ar1_design(n, p, rho, *, spread=1.0, offset=0.0, seed=0):
 
 
 def rel_err(a, b):
-    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
+    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -172,3 +172,13 @@ def test_gpu_check_without_cuda_says_so_and_writes_nothing(tmp_path):
     assert proc.returncode == 2 and "needs an NVIDIA GPU" in proc.stderr
     assert not (tmp_path / "x").exists()
 
+
+
+def test_readme_speedup_table_is_the_committed_measurement():
+    import pandas as pd
+
+    from linreg.benchmark.summary import speedup_markdown
+
+    readme = (REPO / "README.md").read_text()
+    for folder in sorted((REPO / "reports" / "reference").iterdir()):
+        assert speedup_markdown(pd.read_csv(folder / "benchmark.csv")) in readme, folder.name

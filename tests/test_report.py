@@ -6,9 +6,10 @@ import json
 import re
 from html.parser import HTMLParser
 
+import pandas as pd
 import pytest
 
-from .conftest import needs_report_tools
+from .conftest import needs_report_tools, visible_text
 
 pytestmark = needs_report_tools
 
@@ -91,9 +92,31 @@ def test_comparison_table_equals_the_metrics(report):
 
 def test_footer_names_the_engine_and_no_gpu_claim_is_invented(report):
     _, html = report
-    assert "Rendered with the Jupyter fallback without Quarto" in html
-    assert "No reference GPU run exists yet" in html
-    assert "No GPU was available to this run" in html
+    text = visible_text(html)
+    assert "Rendered with the Jupyter fallback without Quarto" in text
+    assert "No GPU was available to this run" in text
+    assert "the committed GPU reference below shows what a GPU does" in text
+
+
+def test_the_committed_gpu_reference_is_shown_labelled_with_its_hardware_and_date(report):
+    root, html = report
+    text = visible_text(html)
+    for folder in sorted((root / "reports" / "reference").iterdir()):
+        system = json.loads((folder / "system.json").read_text())
+        assert f"GPU reference {folder.name}" in text
+        assert f"measured on an {system['gpu']}" in text and f"on {system['date']}" in text
+        assert "not on this machine" in text
+        reader = TableReader(f"reference-{folder.name}")
+        reader.feed(html)
+        header, *rows = reader.rows
+        bench = pd.read_csv(folder / "benchmark.csv")
+        top = bench[(bench.library == "linreg") & (bench.status == "ok") & (bench.n == bench.n.max())]
+        for row in rows:  # the GPU times shown are the committed ones, to 3 significant digits
+            solver, dtype = row[0], row[1]
+            gpu = top[(top.solver == solver) & (top.dtype == dtype) & (top.device == "cuda")].median_s.iloc[0]
+            assert float(row[header.index("GPU s")]) == pytest.approx(gpu, rel=5e-3)
+        assert len(rows) == len(top[top.device == "cuda"])
+        assert any(h.startswith("this CPU s at ") for h in header)
 
 
 def test_report_changes_with_params(tmp_path):
@@ -106,5 +129,6 @@ def test_report_changes_with_params(tmp_path):
     write_params(tmp_path, {"split": {"train": 0.5, "validation": 0.25, "test": 0.25},
                             "benchmark": {"solvers": ["ols"], "dtypes": ["float64"]}})
     run_stages(tmp_path, "generate", "split", "scale", "train", "evaluate", "benchmark", "report")
-    html = (tmp_path / "reports" / "report.html").read_text()
-    assert "split into 200 training, 100 validation and 100 test rows" in html
+    text = visible_text((tmp_path / "reports" / "report.html").read_text())
+    assert "split into 200 training, 100 validation and 100 test rows" in text
+    assert "No GPU reference run is committed" in text  # this copy has no reports/reference

@@ -135,3 +135,18 @@ def gpu_summary(bench: pd.DataFrame, limits: pd.DataFrame, agreement: pd.DataFra
     out["agreement_all_ok"] = bool(agreement.ok.all())
     out["n_disagreements_in_benchmark"] = int((bench.status == "disagrees").sum())
     return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in out.items()}
+
+
+def speedup_markdown(bench: pd.DataFrame, device: str = "cuda") -> str:
+    """The README's table: per solver, GPU time and speedup over the CPU at each measured n (float32 | float64)."""
+    ours = bench[(bench.library == "linreg") & (bench.status == "ok")]
+    gpu = ours[ours.device == device]
+    sizes = sorted(gpu.n.unique())
+    head = "| solver | dtype | " + " | ".join(f"n = {int(n):,}" for n in sizes) + " |"
+    lines = [head, "|" + "---|" * (2 + len(sizes))]
+    for (solver, dtype), part in gpu.groupby(["solver", "dtype"]):
+        by_n = part.set_index("n")
+        cells = [f"{by_n.median_s[n] * 1e3:.3g} ms ({by_n.speedup_vs_cpu[n]:.2g}×)" if n in by_n.index else "—"
+                 for n in sizes]
+        lines.append(f"| {solver} | {dtype} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -54,21 +54,22 @@ def equilibrated_gram_cond(gram: torch.Tensor) -> float:
 
 
 def float32_error_bound(gram: torch.Tensor, coef: torch.Tensor, cond_eq: float | None = None) -> float:
-    """Bound on max|δw| / max|w| when G carries float32 rounding (relative FLOAT32_GRAM_EPS per entry).
+    """Bound on ‖δw‖₂ / ‖w‖₂ when G carries float32 rounding (relative FLOAT32_GRAM_EPS per entry).
 
     With D = diag(G)^½ and v = D w the equilibrated solution, ‖δv‖ ≤ κ_eq·ε·‖v‖
     to first order (κ_eq = cond(D⁻¹GD⁻¹)); mapping back, |δw_j| = |δv_j| / d_j, so
-    max|δw| / max|w| ≤ κ_eq · ε · ‖Dw‖₂ / (min_j d_j · max|w|). Standardized
-    data have d_j all alike and the bound is κ_eq·ε; columns on very different
-    scales pay for their spread.
+    ‖δw‖₂ / ‖w‖₂ ≤ κ_eq · ε · ‖Dw‖₂ / (min_j d_j · ‖w‖₂). Standardized data have
+    d_j all alike and the bound is κ_eq·ε; columns on very different scales pay
+    for their spread.
     """
     d = torch.sqrt(torch.diagonal(gram))
-    w_max = float(coef.abs().max()) if coef.numel() else 0.0
-    if w_max == 0.0:
+    coef = coef.to(d)
+    w_norm = float(torch.linalg.vector_norm(coef))
+    if w_norm == 0.0:
         return 0.0
     if cond_eq is None:
         cond_eq = equilibrated_gram_cond(gram)
-    return cond_eq * FLOAT32_GRAM_EPS * float(torch.linalg.vector_norm(d * coef.to(d))) / (float(d.min()) * w_max)
+    return cond_eq * FLOAT32_GRAM_EPS * float(torch.linalg.vector_norm(d * coef)) / (float(d.min()) * w_norm)
 
 
 def solve_cholesky(gram: torch.Tensor, xty: torch.Tensor, ridge: float = 0.0) -> torch.Tensor | None:

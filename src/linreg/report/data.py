@@ -46,6 +46,81 @@ def fmt(x: float, digits: int = 4) -> str:
 
 
 @dataclass
+class ReferenceRun:
+    """One committed ``make gpu-check`` run: reports/reference/<gpu-model>/."""
+
+    name: str
+    system: dict[str, Any]
+    summary: dict[str, Any]
+    benchmark: pd.DataFrame
+    limits: pd.DataFrame
+
+
+def load_references(paths: Paths) -> list[ReferenceRun]:
+    folders = sorted(paths.reference_dir.iterdir()) if paths.reference_dir.is_dir() else []
+    return [ReferenceRun(f.name, json.loads((f / "system.json").read_text()), json.loads((f / "summary.json").read_text()),
+                         pd.read_csv(f / "benchmark.csv"), pd.read_csv(f / "limits.csv"))
+            for f in folders if (f / "benchmark.csv").is_file() and (f / "system.json").is_file()]
+
+
+def reference_label(ref: ReferenceRun) -> str:
+    s = ref.system
+    return (f"measured on an {s['gpu']} (driver {s['gpu_driver']}, CUDA {s['cuda']}, torch {s['torch']}) hosted by "
+            f"{s['cpu_cores']} cores of an {s['cpu']}, on {s['date']}, by `make gpu-check`")
+
+
+def reference_table(ref: ReferenceRun, here: pd.DataFrame) -> pd.DataFrame:
+    """Per solver and dtype at the reference's largest n: its GPU and CPU times, the speedup, the
+    crossover, and this machine's own CPU time at this run's largest size, side by side."""
+    from linreg.benchmark.summary import crossover
+
+    ok = ref.benchmark[(ref.benchmark.status == "ok") & (ref.benchmark.library == "linreg")]
+    top = ok[ok.n == ok.n.max()]
+    cross = crossover(ref.benchmark).set_index(["solver", "dtype"])
+    mine = here[(here.status == "ok") & (here.library == "linreg") & (here.device == "cpu")]
+    mine = mine[mine.n == mine.n.max()].set_index(["solver", "dtype"]) if len(mine) else mine
+    rows = []
+    for (solver, dtype), part in top.groupby(["solver", "dtype"]):
+        by = part.set_index("device").median_s
+        if "cuda" not in by or "cpu" not in by:
+            continue
+        row = {"solver": solver, "dtype": dtype, "n × p": f"{int(part.n.iloc[0]):,} × {int(part.p.iloc[0])}",
+               "GPU s": by["cuda"], "its CPU s": by["cpu"], "speedup": by["cpu"] / by["cuda"],
+               "GPU faster from n": _count(cross.crossover_n.get((solver, dtype), float("nan")))}
+        if (solver, dtype) in getattr(mine, "index", []):
+            m = mine.loc[(solver, dtype)]
+            row[f"this CPU s at {int(m.n):,} × {int(m.p)}"] = m.median_s
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _count(x: float) -> str:
+    return "—" if x is None or x != x else f"{int(x):,}"
+
+
+def reference_limits_text(ref: ReferenceRun) -> str:
+    """The reference's fits against the hardware limits, as a sentence."""
+    s = ref.summary
+    fits = ref.limits[ref.limits.kind == "fit"]
+    n, p = int(fits.n.iloc[0]), int(fits.p.iloc[0])
+    return (f"At n = {n:,}, p = {p} in float32, copying X to the GPU took {fmt(s['copy_x_to_device_median_s'], 3)} s "
+            f"and OLS from host arrays {fmt(s['ols_from_host_ratio_to_copy'], 3)}× that; with X already on the GPU, "
+            f"one XᵀX took {fmt(s['one_xtx_on_device_median_s'] * 1e3, 3)} ms "
+            f"({fmt(s['one_xtx_on_device_gflops'] / 1e3, 3)} TFLOP/s) and the fits, as multiples of it: statistics "
+            f"pass {fmt(s['stats_pass_on_device_ratio_to_gram'], 3)}×, OLS {fmt(s['ols_on_device_ratio_to_gram'], 3)}×, "
+            f"lasso {fmt(s['lasso_on_device_ratio_to_gram'], 3)}×, elastic net "
+            f"{fmt(s['elastic_net_on_device_ratio_to_gram'], 3)}×, 20-α lasso path "
+            f"{fmt(s['lasso_path_20_alphas_on_device_ratio_to_gram'], 3)}×, batch GD (5 epochs) "
+            f"{fmt(s['gd_batch_on_device_ratio_to_gram'], 3)}×. Mini-batch GD ran "
+            f"{_count(s['gd_minibatch_cuda_graphs_steps_per_s'])} steps/s with CUDA graphs against "
+            f"{_count(s['gd_minibatch_eager_steps_per_s'])} launching each kernel from Python. Every variant trained "
+            f"on the GPU agreed with the CPU float64 fit: float64 to {fmt(s['agreement_max_relative_error_float64'], 2)} "
+            f"(tolerance 1e-10), float32 to {fmt(s['agreement_max_relative_error_float32'], 2)} (its conditioning-based "
+            f"tolerance {fmt(s['agreement_tolerance_float32'], 2)}); {s['tests_cuda_cases_passed']} CUDA test cases "
+            f"passed, {s['tests_failed']} tests failed.")
+
+
+@dataclass
 class ReportData:
     paths: Paths
     params: dict[str, Any]
@@ -58,7 +133,7 @@ class ReportData:
     plots: dict[str, pd.DataFrame]
     benchmark: pd.DataFrame
     system: dict[str, Any]
-    reference_runs: list[tuple[str, pd.DataFrame, dict[str, Any]]]
+    reference_runs: list[ReferenceRun]
 
 
 def load(root: Path | None = None) -> ReportData:
@@ -70,17 +145,13 @@ def load(root: Path | None = None) -> ReportData:
     plots = {"gd_history": pd.read_csv(paths.gd_history), "lr_sweep": pd.read_csv(paths.lr_sweep),
              "validation_curve": pd.read_csv(paths.validation_curve),
              **{n: pd.read_csv(paths.evaluate_plot(n)) for n in ("degree_sweep", "learning_curve")}}
-    references = []
-    for csv in sorted(paths.reference_dir.glob("*.csv")) if paths.reference_dir.is_dir() else []:
-        system_file = csv.with_name(csv.stem + ".system.json")
-        references.append((csv.stem, pd.read_csv(csv), read(system_file) if system_file.is_file() else {}))
     return ReportData(
         paths=paths, params=yaml.safe_load(paths.params.read_text()), truth=read(paths.truth),
         sizes=read(paths.split_sizes), scaler=read(paths.scaler),
         cards={p.stem: read(p) for p in sorted(paths.models_dir.glob("*.json"))},
         metrics={s: read(paths.metrics(s)) for s in ("scale", "train", "evaluate", "benchmark")},
         tables=tables, plots=plots, benchmark=pd.read_csv(paths.benchmark_results),
-        system=read(paths.benchmark_system), reference_runs=references)
+        system=read(paths.benchmark_system), reference_runs=load_references(paths))
 
 
 def comparison_table(d: ReportData) -> pd.DataFrame:

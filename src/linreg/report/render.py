@@ -111,7 +111,7 @@ def _render_fallback(source: Path, out: Path) -> None:
         md.write_text(markdown)
         header.write_text(STYLE)
         args = [pandoc_path(), str(md), "--from", "markdown", "--to", "html5", "--standalone", "--embed-resources",
-                "--mathml", "--toc", "--number-sections", "-H", str(header), "-o", str(out)]
+                "--mathml", "--toc", "--number-sections", "--wrap=none", "-H", str(header), "-o", str(out)]
         done = subprocess.run(args, capture_output=True, text=True)
         if done.returncode != 0:
             raise RenderError(f"pandoc failed:\n{done.stderr[-4000:]}")
