@@ -3,23 +3,32 @@
 
 VENV   ?= .venv
 PYTHON := $(VENV)/bin/python
+LOCK   := constraints.txt
 # The CPU build by default: on these machines torch==2.13.0 resolves to a local
 # CPU wheel, so set-up never downloads CUDA. GPU users: see README ("GPU").
 TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help setup run test bench gpu-check clean
+.PHONY: help setup run test bench gpu-check lock clean
 .DEFAULT_GOAL := help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --quiet "$(TORCH)"
-	$(PYTHON) -m pip install --quiet --quiet -e ".[dev]"
+	$(PYTHON) -m pip install --quiet --quiet -c $(LOCK) -e ".[dev]"
 	touch $(STAMP)
+
+lock:  ## re-resolve the newest versions pyproject.toml allows into constraints.txt (commit it after)
+	rm -rf .lock-venv && python3 -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --quiet "$(TORCH)"
+	.lock-venv/bin/python -m pip install --quiet --quiet -e ".[dev]"
+	{ sed -n '1,2p' $(LOCK); .lock-venv/bin/python -m pip freeze --exclude-editable \
+	  | grep -viE '^(torch|pip|setuptools|wheel)=='; } > $(LOCK).new && mv $(LOCK).new $(LOCK)
+	rm -rf .lock-venv
 
 setup: $(STAMP)  ## create .venv and install linreg with its dev tools
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from linreg import io, stage
 from linreg.data.generate import load_csv, load_diabetes_frame, make_demo, make_synthetic
 from linreg.log import setup_logging
@@ -22,29 +20,27 @@ def main(root: Path | None = None) -> None:
     paths = project_paths(root)
     params = stage_params(paths, "generate")
     cfg = params.generate
-    main_seed, demo_seed = np.random.SeedSequence(params.base.seed).spawn(2)
+    seed = params.base.seed
 
     if cfg.source == "synthetic":
         frame, truth = make_synthetic(
             n_samples=cfg.n_samples, n_features=cfg.n_features, n_informative=cfg.n_informative,
             intercept=cfg.intercept, noise_std=cfg.noise_std, correlation=cfg.correlation,
-            scale_spread=cfg.scale_spread, feature_offset=cfg.feature_offset,
-            rng=np.random.default_rng(main_seed),
+            scale_spread=cfg.scale_spread, feature_offset=cfg.feature_offset, seed=seed,
         )
     elif cfg.source == "diabetes":
         frame, truth = load_diabetes_frame()
     else:
         csv_path = Path(cfg.csv_path)
         frame, truth = load_csv(csv_path if csv_path.is_absolute() else paths.root / csv_path, cfg.csv_target)
-    demo = make_demo(**cfg.demo.model_dump(), rng=np.random.default_rng(demo_seed))
+    demo = make_demo(**cfg.demo.model_dump(), seed=seed)
 
     io.write_parquet(paths.raw_table, frame)
     io.write_json(paths.truth, {**truth, "demo": cfg.demo.model_dump()})
     io.write_parquet(paths.demo_table, demo)
     log.info(
-        "wrote %s (%d rows × %d features, source %s, cond %.3g) and %s (%d rows)",
-        paths.raw_table, len(frame), frame.shape[1] - 1, truth["source"], truth["cond_design"],
-        paths.demo_table, len(demo),
+        "wrote %s (%d rows × %d features, source %s) and %s (%d rows)",
+        paths.raw_table, len(frame), frame.shape[1] - 1, truth["source"], paths.demo_table, len(demo),
     )
 
 

@@ -2,7 +2,7 @@
 
 Inputs:  data/split/*.parquet; params scale
 Outputs: data/scaled/{train,validation,test}.parquet, data/scaled/scaler.json,
-         reports/metrics/scale.json (condition numbers before and after)
+         reports/metrics/scale.json
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from linreg import io, stage
-from linreg.data.generate import TARGET, design_condition_number, features_and_target
+from linreg.data.generate import TARGET, features_and_target
 from linreg.data.scale import fit_scaler
 from linreg.data.split import PARTS
 from linreg.log import setup_logging
@@ -35,17 +35,10 @@ def main(root: Path | None = None) -> None:
         scaled[TARGET] = y
         io.write_parquet(paths.scaled_table(part), scaled)
 
-    conditioning = {
-        "cond_train_before": design_condition_number(X_train),
-        "cond_train_after": design_condition_number(scaler.transform(X_train)),
-    }
-    io.write_json(paths.scaler, {**scaler.to_dict(), **conditioning})
-    io.write_json(paths.metrics("scale"), {"method": scaler.method, **conditioning,
+    io.write_json(paths.scaler, scaler.to_dict())
+    io.write_json(paths.metrics("scale"), {"method": scaler.method,
                                            "n_constant_features": len(scaler.constant_features)})
-    log.info(
-        "wrote %s (%s scaling; cond([1, X_train]) %.3g → %.3g)",
-        paths.scaled_dir, scaler.method, conditioning["cond_train_before"], conditioning["cond_train_after"],
-    )
+    log.info("wrote %s (%s scaling)", paths.scaled_dir, scaler.method)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
-from linreg import io, stage
+from linreg import io, seeds, stage
 from linreg.data.split import PARTS, split_indices
 from linreg.log import setup_logging
 from linreg.params import stage_params
@@ -24,8 +22,8 @@ def main(root: Path | None = None) -> None:
     cfg = params.split
     frame = io.read_parquet(paths.raw_table)
     # A stream of its own, so changing the generator's draws never changes the split's.
-    rng = np.random.default_rng(np.random.SeedSequence([params.base.seed, 1]))
-    parts = split_indices(len(frame), train=cfg.train, validation=cfg.validation, test=cfg.test, rng=rng)
+    parts = split_indices(len(frame), train=cfg.train, validation=cfg.validation, test=cfg.test,
+                          rng=seeds.rng(params.base.seed, "split"))
 
     for part in PARTS:
         io.write_parquet(paths.split_table(part), frame.iloc[parts[part]].reset_index(drop=True))

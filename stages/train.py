@@ -5,7 +5,8 @@ Inputs:  data/scaled/{train,validation}.parquet, data/scaled/scaler.json,
          data/raw/demo.parquet; params base, train
 Outputs: models/<name>.json (one card per model, never a pickle),
          reports/plots/train/{gd_history,lr_sweep,reg_path,validation_curve}.csv,
-         reports/metrics/train.json
+         reports/metrics/train.json (fit times, chosen alphas, the design's condition
+         number before and after scaling)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from linreg import io, stage
 from linreg.data.generate import features_and_target
 from linreg.data.scale import Scaler
 from linreg.device import resolve_device, resolve_dtype, software_versions
+from linreg.models.closed_form import design_condition_number
 from linreg.log import setup_logging
 from linreg.params import stage_params
 from linreg.paths import project_paths
@@ -59,7 +61,10 @@ def main(root: Path | None = None) -> None:
     io.write_csv(paths.validation_curve, pd.concat(trained.validation_curve, ignore_index=True)
                  if trained.validation_curve else pd.DataFrame(columns=["model", "alpha", "val_mse", "one_se_threshold",
                                                                         "chosen_min", "chosen_1se"]))
-    metrics = {"device": str(device), "dtype": params.base.dtype, "stats_seconds": trained.stats_seconds}
+    metrics = {"device": str(device), "dtype": params.base.dtype, "stats_seconds": trained.stats_seconds,
+               # What scaling did to the training design (GD's iteration count goes with its square).
+               "cond_train_before": design_condition_number(data.train_unscaled.X),
+               "cond_train_after": design_condition_number(data.train.X)}
     for name, card in trained.cards.items():
         metrics[f"{name}_fit_seconds"] = card["fit_seconds"]
         if card["kind"] == "ours" and card["family"] != "ols":  # iterative or tuned models

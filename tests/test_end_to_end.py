@@ -11,19 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import REPO, needs_dvc, needs_report_tools, write_params
+from .conftest import REPO, needs_dvc, needs_report_tools, sh, write_params
 
 pytestmark = [pytest.mark.slow, needs_dvc, needs_report_tools]
 
 COPIED = ["dvc.yaml", ".dvcignore", ".dvc/config", ".dvc/plots", "stages", "src", "reports/report.qmd", "reports/reference"]
-
-
-def sh(cwd: Path, *cmd: str) -> str:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
-    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout + done.stderr
 
 
 def ran(output: str) -> set[str]:

@@ -5,31 +5,72 @@ Every table has feature columns followed by the target column ``y``.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from linreg import seeds
 from linreg.errors import DataError
 
 TARGET = "y"
 
 
-def design_condition_number(X: np.ndarray) -> float:
-    """cond([1, X]): the 2-norm condition number of the design with its intercept column.
-
-    This is the matrix gradient descent works on, so it is what feature scaling
-    changes (its square bounds the iterations GD needs).
-    """
-    design = np.column_stack([np.ones(len(X)), X])
-    return float(np.linalg.cond(design))
+def rows_per_block(n_features: int) -> int:
+    """Rows in one generation block: about 2²² values (32 MB), fixed by the width alone."""
+    return max(1, 2**22 // n_features)
 
 
 def toeplitz_correlation(n_features: int, rho: float) -> np.ndarray:
-    """Σ_ij = ρ^|i−j|: neighbouring features correlate, distant ones barely."""
+    """Σ_ij = ρ^|i−j|: neighbouring features correlate, distant ones barely (used by tests)."""
     idx = np.arange(n_features)
     return rho ** np.abs(idx[:, None] - idx[None, :])
+
+
+def ar1_columns(z: np.ndarray, rho: float) -> np.ndarray:
+    """x₀ = z₀, x_j = ρ x_{j−1} + √(1 − ρ²) z_j: unit variances and Corr(x_i, x_j) = ρ^|i−j|.
+
+    Element-wise, column after column: no matrix product, so no BLAS and the same bits everywhere.
+    """
+    x = np.empty_like(z)
+    x[:, 0] = z[:, 0]
+    c = np.sqrt(1.0 - rho * rho)
+    for j in range(1, z.shape[1]):
+        x[:, j] = rho * x[:, j - 1] + c * z[:, j]
+    return x
+
+
+def ordered_dot(X: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """X β summed column by column in index order (zero coefficients skipped): BLAS-free."""
+    out = np.zeros(X.shape[0])
+    for j in np.flatnonzero(beta):
+        out = out + X[:, j] * beta[j]
+    return out
+
+
+def signal_variance(beta_std: np.ndarray, rho: float) -> float:
+    """β_stdᵀ Σ β_std for Σ = Toeplitz(ρ^|i−j|), in O(p) by two AR recursions, summed exactly (fsum).
+
+    (Σβ)_i = a_i + b_i − β_i with a_i = β_i + ρ a_{i−1} (forward) and b_i = β_i + ρ b_{i+1} (backward).
+    """
+    p = len(beta_std)
+    a, b = [0.0] * p, [0.0] * p
+    for i in range(p):
+        a[i] = beta_std[i] + (rho * a[i - 1] if i else 0.0)
+    for i in reversed(range(p)):
+        b[i] = beta_std[i] + (rho * b[i + 1] if i < p - 1 else 0.0)
+    return math.fsum(float(beta_std[i]) * (a[i] + b[i] - float(beta_std[i])) for i in range(p))
+
+
+def synthetic_block(block: int, rows: int, *, seed: int, rho: float, scales: np.ndarray, offset: float,
+                    beta: np.ndarray, intercept: float, noise_std: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``block · rows_per_block(p)`` onwards: each block draws from streams of its own."""
+    z = seeds.rng(seed, "synthetic_features", block).standard_normal((rows, len(scales)))
+    X = scales * (ar1_columns(z, rho) + offset)  # (rows, p)
+    noise = seeds.rng(seed, "synthetic_noise", block).standard_normal(rows)
+    return X, intercept + ordered_dot(X, beta) + noise_std * noise
 
 
 def make_synthetic(
@@ -42,35 +83,41 @@ def make_synthetic(
     correlation: float,
     scale_spread: float,
     feature_offset: float,
-    rng: np.random.Generator,
+    seed: int,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Correlated Gaussian features on very different scales and a sparse linear truth.
 
-    Feature j is ``s_j (z_j + feature_offset)`` with z ~ N(0, Σ), Σ Toeplitz(ρ), and
-    scales ``s_j`` log-spaced from 1 to ``scale_spread``. The truth has
-    ``n_informative`` non-zero coefficients, drawn as ±U(0.5, 2) per unit of
-    standard deviation (so each matters comparably), and exactly zero elsewhere:
+    Feature j is ``s_j (x_j + feature_offset)`` with x an AR(1) recursion across
+    columns (so Corr(x_i, x_j) = ρ^|i−j|, unit variances), and scales ``s_j``
+    log-spaced from 1 to ``scale_spread``. The truth has ``n_informative``
+    non-zero coefficients, drawn as ±U(0.5, 2) per unit of standard deviation
+    (so each matters comparably), and exactly zero elsewhere:
     ``y = intercept + X β + noise_std · ε``.
+
+    Reproducible bit for bit: rows come in fixed blocks, each drawn from its own
+    seeded streams with element-wise arithmetic only (no BLAS), so the bytes do
+    not depend on the CPU, the BLAS, the thread count or how many rows are made.
     """
     p = n_features
-    cov = toeplitz_correlation(p, correlation)
-    z = rng.standard_normal((n_samples, p)) @ np.linalg.cholesky(cov).T  # (n, p)
-    scales = scale_spread ** (np.arange(p) / max(p - 1, 1))  # (p,)
-    X = scales * (z + feature_offset)  # (n, p)
-
+    truth_rng = seeds.rng(seed, "truth")
+    informative = np.sort(truth_rng.permutation(p)[:n_informative])
+    signs = truth_rng.choice([-1.0, 1.0], size=n_informative)
     beta_std = np.zeros(p)
-    informative = np.sort(rng.permutation(p)[:n_informative])
-    signs = rng.choice([-1.0, 1.0], size=n_informative)
-    beta_std[informative] = signs * rng.uniform(0.5, 2.0, size=n_informative)
+    beta_std[informative] = signs * truth_rng.uniform(0.5, 2.0, size=n_informative)
+    scales = scale_spread ** (np.arange(p) / max(p - 1, 1))  # (p,)
     beta = beta_std / scales  # coefficients in the features' own units
 
-    signal = X @ beta  # (n,)
-    y = intercept + signal + noise_std * rng.standard_normal(n_samples)
+    per_block = rows_per_block(p)
+    blocks = [synthetic_block(b, min(per_block, n_samples - start), seed=seed, rho=correlation, scales=scales,
+                              offset=feature_offset, beta=beta, intercept=intercept, noise_std=noise_std)
+              for b, start in enumerate(range(0, n_samples, per_block))]
+    X = np.concatenate([X for X, _ in blocks])
+    y = np.concatenate([y for _, y in blocks])
 
     names = [f"x{j:0{len(str(p - 1))}d}" for j in range(p)]
     frame = pd.DataFrame(X, columns=names)
     frame[TARGET] = y
-    signal_var = float(np.var(signal))
+    signal_var = signal_variance(beta_std, correlation)
     truth = {
         "known": True,
         "source": "synthetic",
@@ -79,9 +126,9 @@ def make_synthetic(
         "intercept": intercept,
         "noise_std": noise_std,
         "informative": [names[j] for j in informative],
+        # Population values (the sample's differ by sampling noise): Var(Xβ) = β_stdᵀ Σ β_std.
         "snr": signal_var / noise_std**2 if noise_std > 0 else float("inf"),
         "r2_ceiling": signal_var / (signal_var + noise_std**2) if signal_var + noise_std**2 > 0 else 1.0,
-        "cond_design": design_condition_number(X),
         "n_samples": n_samples,
         "n_features": p,
     }
@@ -89,10 +136,10 @@ def make_synthetic(
 
 
 def make_demo(
-    *, n_samples: int, slope: float, intercept: float, noise_std: float, x_min: float, x_max: float,
-    rng: np.random.Generator,
+    *, n_samples: int, slope: float, intercept: float, noise_std: float, x_min: float, x_max: float, seed: int,
 ) -> pd.DataFrame:
     """The seeds' one-feature dataset: y = slope · x + intercept + noise, x ~ U(x_min, x_max)."""
+    rng = seeds.rng(seed, "demo")
     x = rng.uniform(x_min, x_max, size=n_samples)
     y = slope * x + intercept + noise_std * rng.standard_normal(n_samples)
     return pd.DataFrame({"x": x, TARGET: y})
@@ -109,14 +156,12 @@ def load_diabetes_frame() -> tuple[pd.DataFrame, dict[str, Any]]:
 
 
 def _unknown_truth(source: str, frame: pd.DataFrame) -> dict[str, Any]:
-    X = frame.drop(columns=TARGET).to_numpy()
     return {
         "known": False,
         "source": source,
         "feature_names": [c for c in frame.columns if c != TARGET],
-        "cond_design": design_condition_number(X),
         "n_samples": int(len(frame)),
-        "n_features": int(X.shape[1]),
+        "n_features": int(frame.shape[1] - 1),
     }
 
 
@@ -127,7 +172,7 @@ def load_csv(path: str | Path, target: str) -> tuple[pd.DataFrame, dict[str, Any
     if not path.is_file():
         raise DataError(f"{where} does not exist; set generate.csv_path to an existing file.")
     try:
-        raw = pd.read_csv(path)
+        raw = pd.read_csv(path, float_precision="round_trip")  # correctly rounded: same bits everywhere
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(f"{where} cannot be parsed as CSV: {exc}") from None
     if target not in raw.columns:

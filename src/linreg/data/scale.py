@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from linreg.data.reduce import mean_std
+
 
 @dataclass(frozen=True)
 class Scaler:
@@ -44,8 +46,7 @@ def fit_scaler(X_train: np.ndarray, feature_names: list[str], method: str) -> Sc
     """Learn centre and scale per feature from the training rows alone."""
     p = X_train.shape[1]
     if method == "standard":
-        center = X_train.mean(axis=0)
-        spread = X_train.std(axis=0)
+        center, spread = mean_std(X_train)  # fixed-order sums: the same bits on any machine
     elif method == "minmax":
         center = X_train.min(axis=0)
         spread = X_train.max(axis=0) - center

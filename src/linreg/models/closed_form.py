@@ -72,6 +72,19 @@ def float32_error_bound(gram: torch.Tensor, coef: torch.Tensor, cond_eq: float |
     return cond_eq * FLOAT32_GRAM_EPS * float(torch.linalg.vector_norm(d * coef)) / (float(d.min()) * w_norm)
 
 
+def design_condition_number(X) -> float:
+    """cond([1, X]): the 2-norm condition number of the design with its intercept column.
+
+    This is the matrix gradient descent works on, so it is what feature scaling
+    changes (its square bounds the iterations GD needs). Computed by an SVD: for
+    reports and metrics, never on the data path (its last bits depend on LAPACK).
+    """
+    import numpy as np
+
+    design = np.column_stack([np.ones(len(X)), X])
+    return float(np.linalg.cond(design))
+
+
 def solve_cholesky(gram: torch.Tensor, xty: torch.Tensor, ridge: float = 0.0) -> torch.Tensor | None:
     """Solve (G + ridge·I) w = c; ``None`` when the matrix is not numerically positive definite."""
     A = gram + ridge * torch.eye(gram.shape[0], dtype=gram.dtype, device=gram.device)

@@ -192,22 +192,88 @@ def best_by(table: pd.DataFrame, column: str, among: list[str] | None = None, lo
     return part.loc[part[column].idxmin() if lowest else part[column].idxmax()]
 
 
-def git_revision(root: Path) -> str:
+def _git(root: Path, *args: str) -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
-                             timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-        return (out.stdout.strip() or "unknown") + (" (with uncommitted changes)" if dirty else "")
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
+        return None
+    return done.stdout if done.returncode == 0 else None
 
 
-def lock_hashes(paths: Paths) -> pd.DataFrame:
-    """The output hashes dvc.lock records for each stage (read, not declared: it is DVC's own state)."""
-    if not paths.dvc_lock.is_file():
-        return pd.DataFrame(columns=["stage", "output", "md5"])
-    lock = yaml.safe_load(paths.dvc_lock.read_text()) or {}
-    rows = [{"stage": stage, "output": out["path"], "md5": out.get("md5", "")}
-            for stage, entry in (lock.get("stages") or {}).items() for out in entry.get("outs", [])]
+def git_revision(root: Path) -> str:
+    """The commit, and which tracked files differ from it — except dvc.lock, which every run rewrites."""
+    head = (_git(root, "rev-parse", "--short", "HEAD") or "").strip()
+    if not head:
+        return "unknown (not a git checkout)"
+    status = _git(root, "status", "--porcelain", "--untracked-files=no") or ""
+    edited = sorted(line[3:] for line in status.splitlines() if line[3:] != "dvc.lock")
+    return head + (f", with uncommitted edits to {', '.join(edited)}" if edited else ", no tracked file edited")
+
+
+# Why a stage's outputs may differ from the committed lock although its code and params did not.
+EXPECTED_DIFFERENCE = {
+    "train": "model numbers differ in their last bits (another CPU or BLAS; they agree to 1e-9)",
+    "evaluate": "metrics follow the models' last bits (another CPU or BLAS; they agree to 1e-9)",
+    "benchmark": "re-measured on this machine",
+    "report": "rendered anew",
+}
+
+
+def _entries(lock: dict) -> dict[str, dict[str, dict[str, str]]]:
+    """stage → {"deps": path → md5, "params": key → value, "outs": path → md5}."""
+    out = {}
+    for stage, entry in (lock.get("stages") or {}).items():
+        params = {f"{k}": str(v) for file_params in (entry.get("params") or {}).values()
+                  for k, v in (file_params or {}).items()}
+        out[stage] = {"deps": {d["path"]: d.get("md5", "") for d in entry.get("deps", [])}, "params": params,
+                      "outs": {o["path"]: o.get("md5", "") for o in entry.get("outs", [])}}
+    return out
+
+
+def lock_comparison(paths: Paths) -> pd.DataFrame:
+    """Each tracked output against the committed dvc.lock: same, or different and why.
+
+    A stage whose code, data or params changed is an edited workspace or an
+    experiment; one whose outputs changed with everything it reads unchanged is a
+    re-run whose difference is expected (timings, last bits) — or, for the data
+    stages, which are bit-reproducible, a bug worth reporting.
+    """
+    committed_text = _git(paths.root, "show", "HEAD:dvc.lock")
+    if committed_text is None or not paths.dvc_lock.is_file():
+        return pd.DataFrame(columns=["stage", "output", "compared with the committed lock"])
+    old, new = _entries(yaml.safe_load(committed_text) or {}), _entries(yaml.safe_load(paths.dvc_lock.read_text()))
+    rows = []
+    for stage, entry in new.items():
+        before = old.get(stage)
+        if before is None:
+            rows += [{"stage": stage, "output": o, "compared with the committed lock": "new stage"} for o in entry["outs"]]
+            continue
+        changed_in = sorted(d for d, h in entry["deps"].items() if before["deps"].get(d) != h)
+        changed_in += sorted(f"param {k}" for k, v in entry["params"].items() if before["params"].get(k) != v)
+        for out, md5 in entry["outs"].items():
+            if before["outs"].get(out) == md5:
+                why = "identical"
+            elif changed_in:
+                why = "differs: it reads changed " + ", ".join(changed_in)
+            else:
+                why = "differs, inputs unchanged: " + EXPECTED_DIFFERENCE.get(
+                    stage, "NOT expected (the data stages are bit-reproducible; please report it)")
+            rows.append({"stage": stage, "output": out, "compared with the committed lock": why})
     return pd.DataFrame(rows)
+
+
+def lock_summary(table: pd.DataFrame) -> str:
+    """One sentence over :func:`lock_comparison`'s rows."""
+    if table.empty:
+        return "There is no committed dvc.lock to compare this run with (not a git checkout, or nothing committed)."
+    verdict = table["compared with the committed lock"]
+    data = table[table.stage.isin(["generate", "split", "scale"])]
+    same_data = bool((data["compared with the committed lock"] == "identical").all()) and len(data) > 0
+    same = int((verdict == "identical").sum())
+    text = (f"{same} of the {len(table)} tracked outputs {'is' if same == 1 else 'are'} byte-identical to the "
+            "committed dvc.lock. ")
+    if same_data:
+        text += "The data (generate, split, scale) are bit-for-bit the committed ones."
+    else:
+        text += "The data differ from the committed ones; the table says why."
+    return text

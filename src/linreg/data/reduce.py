@@ -1,0 +1,32 @@
+"""Column sums and moments in a fixed order: the same bits on any CPU, BLAS and thread count.
+
+Library reductions (``np.sum``, ``X.mean()``, BLAS products) may group their
+additions by SIMD width or thread, so their last bits depend on the machine.
+Here a sum over rows is a binary tree of element-wise additions fixed by the
+number of rows alone (pairwise summation: error O(log n · u)), and element-wise
+IEEE operations round the same way everywhere. The data path (generate, split,
+scale) uses nothing else.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def pairwise_sum(a: np.ndarray) -> np.ndarray:
+    """Σ over axis 0, adding halves element-wise until one row is left (odd rows carried up)."""
+    a = np.asarray(a, dtype=np.float64)
+    if a.shape[0] == 0:
+        return np.zeros(a.shape[1:])
+    while a.shape[0] > 1:
+        half = a.shape[0] // 2
+        s = a[:half] + a[half : 2 * half]
+        a = np.concatenate([s, a[2 * half :]]) if a.shape[0] % 2 else s
+    return a[0]
+
+
+def mean_std(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and population standard deviations, two-pass (no cancellation)."""
+    n = a.shape[0]
+    mean = pairwise_sum(a) / n
+    return mean, np.sqrt(pairwise_sum((a - mean) ** 2) / n)
