@@ -10,7 +10,7 @@ TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help setup run test bench gpu-check lock clean
+.PHONY: help setup run lint test bench gpu-check lock clean
 .DEFAULT_GOAL := help
 
 help:  ## list the targets
@@ -35,7 +35,11 @@ setup: $(STAMP)  ## create .venv and install linreg with its dev tools
 run: $(STAMP)  ## rebuild the whole pipeline (dvc repro), ending with reports/report.html
 	dvc repro
 
-test: $(STAMP)  ## run the test suite
+lint: $(STAMP)  ## ruff (style, imports, likely bugs) and mypy (types), as configured in pyproject.toml
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m mypy
+
+test: lint  ## lint, then the test suite
 	$(PYTHON) -m pytest
 
 bench: $(STAMP)  ## training-speed benchmark (n=1e6, p=100): prints ratios to one XᵀX

@@ -22,9 +22,9 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "src")]
 
 import torch  # noqa: E402
 
-from linreg.benchmark.protocol import measure  # noqa: E402
 from linreg.device import synchronize  # noqa: E402
 from linreg.models.stats import compute_stats  # noqa: E402
+from linreg.timing import measure  # noqa: E402
 
 
 def main() -> None:
@@ -65,7 +65,7 @@ def main() -> None:
                 except Exception as exc:  # an experiment: report and go on
                     print(f"{name:<34} {data:<8} {str(dtype)[6:]:<8} failed: {type(exc).__name__}: {exc}"[:400])
         print(f"{'one X.T @ X':<34} {'':<8} {str(dtype)[6:]:<8} {unit * 1e3:10.2f} {1:7.2f}")
-        del X, y
+        X = y = None  # free the GPU for the next dtype
 
 
 if __name__ == "__main__":

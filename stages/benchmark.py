@@ -11,9 +11,9 @@ from pathlib import Path
 
 from linreg import io, stage
 from linreg.benchmark import summary
-from linreg.benchmark.grid import Settings, devices_available, run_grid
+from linreg.benchmark.grid import Settings, run_grid
 from linreg.benchmark.system import available_memory_bytes, describe_system, peak_host_memory_gib
-from linreg.evaluation.figures import close
+from linreg.device import available_devices
 from linreg.log import setup_logging
 from linreg.params import stage_params
 from linreg.paths import project_paths
@@ -27,7 +27,7 @@ def main(root: Path | None = None) -> None:
     grid = cfg.large if cfg.preset == "large" else cfg.default
     settings = Settings(gd_epochs=cfg.gd_epochs, batch_size=cfg.batch_size, n_alphas=cfg.n_alphas,
                         warmup=grid.warmup, repeats=grid.repeats, seed=params.base.seed)
-    devices, missing = devices_available()
+    devices, missing = available_devices()
     for m in missing:
         log.info("%s unavailable (%s): recorded as such", m["device"], m["reason"])
     rows = run_grid([tuple(s) for s in grid.sizes], list(cfg.dtypes), list(cfg.solvers), settings,
@@ -43,8 +43,7 @@ def main(root: Path | None = None) -> None:
     if (results.device == "cuda").any() and (results[results.device == "cuda"].status == "ok").any():
         figs["speedup"] = summary.speedup(results)
     for name, fig in figs.items():
-        io.write_with(paths.benchmark_figure(name), lambda tmp, fig=fig: fig.savefig(tmp, dpi=150, format="png"))
-        close(fig)
+        io.write_figure(paths.benchmark_figure(name), fig)
     bad = int((results.status == "disagrees").sum())
     log.info("benchmarked %s on %s (%s preset); %d disagreeing fits; results in %s",
              ", ".join(cfg.solvers), ", ".join(d.type for d in devices), cfg.preset, bad, paths.benchmark_dir)

@@ -18,12 +18,11 @@ import pandas as pd
 from linreg import io, stage
 from linreg.data.generate import features_and_target
 from linreg.data.scale import Scaler
-from linreg.device import resolve_device, resolve_dtype, software_versions
-from linreg.models.closed_form import design_condition_number
+from linreg.device import resolve_device, software_versions
 from linreg.log import setup_logging
 from linreg.params import stage_params
 from linreg.paths import project_paths
-from linreg.training import Split, TrainingData, train_all
+from linreg.training import Split, TrainingData, train_all, train_metrics
 
 
 def _split(table: pd.DataFrame) -> Split:
@@ -35,11 +34,7 @@ def main(root: Path | None = None) -> None:
     log = setup_logging("train")
     paths = project_paths(root)
     params = stage_params(paths, "train")
-    device = resolve_device(params.base.device)
-    dtype = resolve_dtype(params.base.dtype)
-    if params.base.device == "auto":
-        log.info("device auto resolved to %s", device)
-
+    device, dtype = resolve_device(params.base.device), params.base.dtype
     train_table = io.read_parquet(paths.scaled_table("train"))
     data = TrainingData(
         train=_split(train_table),
@@ -53,27 +48,15 @@ def main(root: Path | None = None) -> None:
 
     versions = software_versions()
     for name, card in trained.cards.items():
-        io.write_json(paths.model_card(name), {**card, "versions": versions})
-    io.write_csv(paths.gd_history, pd.concat(trained.gd_history, ignore_index=True))
-    io.write_csv(paths.lr_sweep, trained.lr_sweep)
-    io.write_csv(paths.reg_path, pd.concat(trained.reg_path, ignore_index=True) if trained.reg_path else
-                 pd.DataFrame(columns=["model", "alpha", "feature", "coef", "nonzero"]))
-    io.write_csv(paths.validation_curve, pd.concat(trained.validation_curve, ignore_index=True)
-                 if trained.validation_curve else pd.DataFrame(columns=["model", "alpha", "val_mse", "one_se_threshold",
-                                                                        "chosen_min", "chosen_1se"]))
-    metrics = {"device": str(device), "dtype": params.base.dtype, "stats_seconds": trained.stats_seconds,
-               # What scaling did to the training design (GD's iteration count goes with its square).
-               "cond_train_before": design_condition_number(data.train_unscaled.X),
-               "cond_train_after": design_condition_number(data.train.X)}
-    for name, card in trained.cards.items():
-        metrics[f"{name}_fit_seconds"] = card["fit_seconds"]
-        if card["kind"] == "ours" and card["family"] != "ols":  # iterative or tuned models
-            for key in ("alpha", "alpha_1se", "n_iter", "converged", "diverged"):
-                if card.get(key) is not None:
-                    metrics[f"{name}_{key}"] = card[key]
-    io.write_json(paths.metrics("train"), metrics)
-    ours = [n for n, c in trained.cards.items() if c["kind"] == "ours"]
-    log.info("trained %s on %s (%s) and %d references; cards in %s", ", ".join(ours), device, params.base.dtype,
+        card.versions = versions
+        io.write_json(paths.model_card(name), card.to_json())
+    tables = trained.tables()
+    for name, path in (("gd_history", paths.gd_history), ("lr_sweep", paths.lr_sweep), ("reg_path", paths.reg_path),
+                       ("validation_curve", paths.validation_curve)):
+        io.write_csv(path, tables[name])
+    io.write_json(paths.metrics("train"), train_metrics(trained, data, device=device, dtype=dtype))
+    ours = [n for n, c in trained.cards.items() if c.kind == "ours"]
+    log.info("trained %s on %s (%s) and %d references; cards in %s", ", ".join(ours), device, dtype,
              len(trained.cards) - len(ours), paths.models_dir)
 
 

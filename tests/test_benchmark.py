@@ -11,8 +11,8 @@ import torch
 
 from linreg.benchmark import summary
 from linreg.benchmark.grid import Settings, linreg_solver, run_grid
-from linreg.benchmark.protocol import measure
 from linreg.paths import project_paths
+from linreg.timing import measure
 
 from .conftest import run_stages
 

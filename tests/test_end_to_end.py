@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
@@ -15,7 +12,8 @@ from .conftest import REPO, needs_dvc, needs_report_tools, sh, write_params
 
 pytestmark = [pytest.mark.slow, needs_dvc, needs_report_tools]
 
-COPIED = ["dvc.yaml", ".dvcignore", ".dvc/config", ".dvc/plots", "stages", "src", "reports/report.qmd", "reports/reference"]
+COPIED = ["dvc.yaml", ".dvcignore", ".dvc/config", ".dvc/plots", "stages", "src", "reports/report.qmd",
+          "reports/reference"]
 
 
 def ran(output: str) -> set[str]:

@@ -7,11 +7,18 @@ import pandas as pd
 import pytest
 
 from linreg.data.generate import (
-    TARGET, load_csv, load_diabetes_frame, make_demo, make_synthetic, rows_per_block, signal_variance,
-    synthetic_block, toeplitz_correlation,
+    TARGET,
+    load_csv,
+    load_diabetes_frame,
+    make_demo,
+    make_synthetic,
+    rows_per_block,
+    signal_variance,
+    synthetic_block,
+    toeplitz_correlation,
 )
-from linreg.models.closed_form import design_condition_number
 from linreg.errors import DataError
+from linreg.models.closed_form import design_condition_number
 
 GOLDEN_SYNTHETIC = "b08f326a681fa2f9d8014fa5b81fa133124ae7888cd33304d7b5e5f867d4e7bc"
 
@@ -122,7 +129,8 @@ def test_good_csv_loads_with_target_last(good_csv):
 @pytest.mark.parametrize(
     "mutate, target, message",
     [
-        (lambda f: f.assign(b=f["b"].astype(object).where(f.index != 3, None)), "price", r"missing values in column\(s\) \{'b': 1\}"),
+        (lambda f: f.assign(b=f["b"].astype(object).where(f.index != 3, None)), "price",
+         r"missing values in column\(s\) \{'b': 1\}"),
         (lambda f: f.assign(city="paris"), "price", r"\['city'\] are not numeric"),
         (lambda f: f.assign(const=1.0), "price", r"\['const'\] are constant"),
         (lambda f: f, "cost", r"no target column 'cost'.*\['a', 'b', 'price'\]"),

@@ -65,3 +65,74 @@ def test_top_level_metrics_and_plots_are_produced(pipeline_run):
         template = spec.get("template")
         if template and template not in ("linear", "scatter", "smooth", "simple", "bar_horizontal"):
             assert (REPO / ".dvc" / "plots" / f"{template}.json").is_file(), template
+
+
+# --- dvc.yaml declares every module a stage runs --------------------------------------------------
+
+def linreg_imports(source: str) -> set[str]:
+    """Every ``linreg`` module a source text imports, anywhere in it (lazy imports included)."""
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return {n for n in names if n.split(".")[0] == "linreg"}
+
+
+def module_file(name: str) -> Path | None:
+    base = REPO / "src" / Path(*name.split("."))
+    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None  # an attribute (function, class), not a module
+
+
+def import_closure(sources: list[str]) -> set[str]:
+    """The files of src/linreg a stage executes: its imports, theirs, and every package __init__ on the way."""
+    seen: set[Path] = set()
+    todo = list(sources)
+    while todo:
+        for name in linreg_imports(todo.pop()):
+            parts = name.split(".")
+            for k in range(1, len(parts) + 1):
+                found = module_file(".".join(parts[:k]))
+                if found is not None and found not in seen:
+                    seen.add(found)
+                    todo.append(found.read_text())
+    return {str(p.relative_to(REPO)) for p in seen}
+
+
+def stage_sources(stage: str) -> list[str]:
+    sources = [(REPO / "stages" / f"{stage}.py").read_text()]
+    if stage == "report":  # the report's cells import the library too
+        import re
+
+        cells = re.findall(r"^```\{python\}\n(.*?)^```", (REPO / "reports" / "report.qmd").read_text(), re.S | re.M)
+        sources.append("\n".join("\n".join(line for line in c.splitlines() if not line.startswith("#|"))
+                                  for c in cells))
+    return sources
+
+
+def undeclared(stage: str, dvc: dict) -> list[str]:
+    deps = [d if isinstance(d, str) else next(iter(d)) for d in dvc["stages"][stage].get("deps", [])]
+    return sorted(f for f in import_closure(stage_sources(stage))
+                  if not any(f == d or f.startswith(d.rstrip("/") + "/") for d in deps))
+
+
+@pytest.mark.parametrize("stage", list(DVC["stages"]))
+def test_dvc_yaml_declares_the_stage_import_closure(stage):
+    # Otherwise a changed solver leaves this stage's outputs stale while `dvc status` says up to date.
+    assert undeclared(stage, DVC) == [], f"add these to stages.{stage}.deps in dvc.yaml"
+
+
+def test_the_closure_check_catches_a_removed_dependency():
+    import copy
+
+    dvc = copy.deepcopy(DVC)
+    deps = dvc["stages"]["train"]["deps"]
+    removed = next(d for d in deps if d.startswith("src/linreg/models"))
+    deps.remove(removed)
+    assert undeclared("train", dvc)  # something the train stage runs is no longer declared

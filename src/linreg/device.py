@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import re
+from collections.abc import Callable
 
 import torch
 
@@ -36,10 +37,10 @@ def resolve_device(spec: str) -> torch.device:
     match = re.fullmatch(r"cuda(?::(\d+))?", spec)
     if match is None:
         raise DeviceError(f"unknown device {spec!r}; use auto, cpu, cuda, cuda:N or mps.")
-    if not torch.cuda.is_available():
-        why = "this torch build has no CUDA" if torch.version.cuda is None else "no CUDA GPU is visible"
+    why = cuda_unavailable_reason()
+    if why is not None:
         raise DeviceError(
-            f"device {spec!r} was requested but {why} (torch {torch.__version__}); "
+            f"device {spec!r} was requested but CUDA is unavailable here ({why}, torch {torch.__version__}); "
             "set base.device to 'auto' or 'cpu' in params.yaml, or install a CUDA build "
             "of torch as the README describes."
         )
@@ -70,6 +71,31 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
     elif device.type == "mps":
         torch.mps.synchronize()
+
+
+def synchronizer(device: torch.device) -> Callable[[], None]:
+    """What a clock read must wait for on ``device`` (nothing on the CPU)."""
+    return lambda: synchronize(device)
+
+
+def cuda_unavailable_reason() -> str | None:
+    """Why CUDA cannot be used here, or None when it can."""
+    if torch.cuda.is_available():
+        return None
+    return "CPU-only torch build" if torch.version.cuda is None else "no CUDA GPU visible"
+
+
+def available_devices() -> tuple[list[torch.device], list[dict[str, str]]]:
+    """The CPU always; CUDA and MPS when present; for each missing accelerator, why."""
+    devices, missing = [torch.device("cpu")], []
+    reason = cuda_unavailable_reason()
+    if reason is None:
+        devices.append(torch.device("cuda"))
+    else:
+        missing.append({"device": "cuda", "reason": reason})
+    if _mps_available():
+        devices.append(torch.device("mps"))
+    return devices, missing
 
 
 def software_versions() -> dict[str, str]:

@@ -11,7 +11,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -95,7 +95,10 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
         frame.to_csv(tmp, index=False, float_format="%.10g")
 
 
-def write_with(path: Path, writer: Callable[[Path], None]) -> None:
-    """Atomically write ``path`` with ``writer(tmp_path)`` (e.g. a figure's savefig)."""
+def write_figure(path: Path, fig: Any) -> None:
+    """Atomically write a matplotlib figure as PNG (150 dpi), then free it."""
+    import matplotlib.pyplot as plt
+
     with atomic_path(path) as tmp:
-        writer(tmp)
+        fig.savefig(tmp, dpi=150, format="png")
+    plt.close(fig)

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
 import yaml
@@ -19,8 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from linreg.errors import ParamsError
 from linreg.paths import Paths
-
-MODEL_NAMES = ("ols", "gd_batch", "gd_minibatch", "ridge", "lasso", "elastic_net")
+from linreg.variants import MODEL_NAMES
 
 
 class _Strict(BaseModel):
@@ -100,7 +98,7 @@ class GradientDescent(_Strict):
     @field_validator("learning_rate")
     @classmethod
     def _positive(cls, value: float | str) -> float | str:
-        if value != "auto" and not value > 0:
+        if not isinstance(value, str) and not value > 0:
             raise ValueError("learning_rate must be 'auto' or a number > 0")
         return value
 
@@ -189,7 +187,7 @@ class Params(_Strict):
     report: Report
 
 
-def _describe(error: dict[str, Any], raw: dict[str, Any]) -> str:
+def _describe(error: Any, raw: dict[str, Any]) -> str:
     key = ".".join(str(part) for part in error["loc"])
     if error["type"] == "extra_forbidden":
         parent = raw

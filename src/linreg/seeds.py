@@ -16,6 +16,8 @@ STREAMS = {
     "truth": 2,  # which coefficients are informative, their signs and sizes
     "demo": 3,
     "split": 4,
+    "demo_split": 5,  # the evaluate stage's split of the demo (for the polynomial-degree sweep)
+    "bootstrap": 6,  # lasso / elastic-net bootstrap resamples
 }
 
 

@@ -1,14 +1,13 @@
-"""Train every model variant named in params, plus the CPU reference fits, from shared statistics.
+"""Train every model variant named in params through its estimator, plus the CPU reference fits.
 
-The training split's statistics are computed once (one pass over X) and every
-closed form, path and full-batch descent reuses them; only mini-batch GD and the
-ill-conditioned OLS fallback touch the rows again.
+The estimators are the one fit path: :func:`build` maps a variant's name and the
+``train`` params to an estimator, every fit goes through its ``fit``, and a card
+is read off its fitted attributes. The validated paths (ridge, lasso, elastic
+net) give two cards each: the minimum-validation-error alpha and the 1-SE one.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,19 +15,20 @@ import numpy as np
 import pandas as pd
 import torch
 
+from linreg.card import ModelCard
 from linreg.data.scale import Scaler
-from linreg.device import synchronize
-from linreg.models.base import centered
-from linreg.models.closed_form import solve_ols
-from linreg.models.enet import resolve_enet_solver
-from linreg.models.gd import descend
-from linreg.models.path import (
-    Path, enet_alpha_grid, enet_path, ridge_alpha_grid, ridge_path, select_alpha,
+from linreg.device import synchronizer
+from linreg.models import (
+    GradientDescentRegressor,
+    LinearRegression,
+    ValidatedElasticNet,
+    ValidatedLasso,
+    ValidatedRidge,
 )
-from linreg.models.stats import Stats, as_tensor, compute_stats
-
-FAMILY = {"ols": "ols", "gd_batch": "gd", "gd_minibatch": "gd", "ridge": "ridge", "lasso": "lasso",
-          "elastic_net": "elastic_net"}
+from linreg.models.closed_form import design_condition_number
+from linreg.params import Train
+from linreg.timing import timed
+from linreg.variants import CARDS
 
 
 @dataclass(frozen=True)
@@ -47,188 +47,193 @@ class TrainingData:
     scaler: Scaler
 
 
+REG_PATH_COLUMNS = ["model", "alpha", "feature", "coef", "nonzero"]
+VALIDATION_CURVE_COLUMNS = ["model", "alpha", "val_mse", "one_se_threshold", "chosen_min", "chosen_1se"]
+
+
 @dataclass
 class Trained:
-    cards: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cards: dict[str, ModelCard] = field(default_factory=dict)
     gd_history: list[pd.DataFrame] = field(default_factory=list)
     reg_path: list[pd.DataFrame] = field(default_factory=list)
     validation_curve: list[pd.DataFrame] = field(default_factory=list)
     lr_sweep: pd.DataFrame | None = None
-    stats_seconds: float = 0.0
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The plot data, one tidy frame each (with its columns even when no model produced rows)."""
+        def stacked(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+            return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+        return {"gd_history": stacked(self.gd_history, ["model", "epoch", "train_loss", "val_loss"]),
+                "lr_sweep": self.lr_sweep if self.lr_sweep is not None else pd.DataFrame(),
+                "reg_path": stacked(self.reg_path, REG_PATH_COLUMNS),
+                "validation_curve": stacked(self.validation_curve, VALIDATION_CURVE_COLUMNS)}
 
 
-def _timed(fn: Callable[[], Any], device: torch.device) -> tuple[Any, float]:
-    """fn's result and its wall time, with queued device work finished on both sides."""
-    synchronize(device)
-    start = time.perf_counter()
-    out = fn()
-    synchronize(device)
-    return out, time.perf_counter() - start
+def build(name: str, cfg: Train, *, seed: int, device: torch.device, dtype: str):
+    """The estimator that fits variant ``name`` with the ``train`` params."""
+    common = {"device": str(device), "dtype": dtype}
+    if name == "ols":
+        return LinearRegression(solver=cfg.ols_solver, **common)
+    if name in ("gd_batch", "gd_minibatch"):
+        batch = cfg.gd.batch_size if name == "gd_minibatch" else None
+        # Early stopping is for the noisy mini-batch loss; batch GD runs to tolerance.
+        return GradientDescentRegressor(learning_rate=cfg.gd.learning_rate, max_epochs=cfg.gd.max_epochs,
+                                        batch_size=batch, tol=cfg.gd.tol, patience=cfg.gd.patience if batch else 0,
+                                        random_state=seed, **common)
+    path = {"n_alphas": cfg.path.n_alphas, "alpha_min_ratio": cfg.path.alpha_min_ratio, **common}
+    if name == "ridge":
+        return ValidatedRidge(**path)
+    sparse = {"solver": cfg.path.solver, "tol": cfg.path.tol, "max_iter": cfg.path.max_iter, **path}
+    if name == "lasso":
+        return ValidatedLasso(**sparse)
+    if name == "elastic_net":
+        return ValidatedElasticNet(l1_ratio=cfg.path.l1_ratio, **sparse)
+    raise ValueError(f"unknown model variant {name!r}")
 
 
-def _card(name: str, kind: str, library: str, estimator: str, coef: np.ndarray, intercept: float,
-          data: TrainingData, seconds: float, device: str, dtype: str, **info: Any) -> dict[str, Any]:
+def make_card(name: str, *, kind: str, library: str, coef, intercept: float, data: TrainingData, seconds: float,
+              device: str, dtype: str, **info: Any) -> ModelCard:
     coef = np.asarray(coef, dtype=np.float64)
     coef_orig, intercept_orig = data.scaler.coef_to_original(coef, intercept)
-    family = info.pop("family", None) or FAMILY[name]
-    return {"name": name, "kind": kind, "family": family,
-            "library": library, "estimator": estimator, "feature_names": data.feature_names,
-            "coef": coef, "intercept": float(intercept), "coef_original": coef_orig,
-            "intercept_original": intercept_orig, "fit_seconds": seconds, "device": device, "dtype": dtype,
-            "alpha": None, "alpha_1se": None, "l1_ratio": None, "solver": None, "n_iter": None,
-            "converged": True, "diverged": False, "diverged_epoch": None, **info}
+    variant = CARDS[name]
+    return ModelCard(name=name, kind=kind, family=variant.family, library=library, estimator=variant.estimator,
+                     feature_names=list(data.feature_names), coef=coef.tolist(), intercept=float(intercept),
+                     coef_original=np.asarray(coef_orig).tolist(), intercept_original=float(intercept_orig),
+                     fit_seconds=seconds, device=device, dtype=dtype, **info)
 
 
-def _path_frames(name: str, path: Path, sel, names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    coefs = path.coefs.cpu().numpy()  # (K, p)
-    long = pd.DataFrame({"model": name, "alpha": np.repeat(path.alphas, len(names)),
-                         "feature": np.tile(names, len(path.alphas)), "coef": coefs.ravel(),
+def _fit(est, X, y, device: torch.device, **kw) -> float:
+    return timed(lambda: est.fit(X, y, **kw), synchronizer(device))[1]
+
+
+def train_variants(data: TrainingData, cfg: Train, *, seed: int, device: torch.device, dtype: str) -> Trained:
+    """Every variant in ``cfg.models``, each fitted by its estimator on ``device``."""
+    out = Trained()
+    X, y = data.train.X, data.train.y
+    validation = (data.validation.X, data.validation.y)
+    for name in cfg.models:
+        est = build(name, cfg, seed=seed, device=device, dtype=dtype)
+        sec = _fit(est, X, y, device) if name == "ols" else _fit(est, X, y, device, validation=validation)
+        card = {"kind": "ours", "library": "linreg", "data": data, "seconds": sec, "device": est.device_,
+                "dtype": dtype}
+        if name == "ols":
+            out.cards[name] = make_card(name, coef=est.coef_, intercept=est.intercept_, **card,
+                                        solver=est.solver_, cond=est.cond_, rank=est.rank_)
+        elif name in ("gd_batch", "gd_minibatch"):
+            out.cards[name] = make_card(name, coef=est.coef_, intercept=est.intercept_, **card,
+                                        solver="gradient_descent", learning_rate=est.learning_rate_,
+                                        batch_size=est.batch_size, n_iter=est.n_epochs_, converged=est.converged_,
+                                        diverged=est.diverged_, diverged_epoch=est.diverged_epoch_,
+                                        stopped_by=est.stopped_by_)
+            out.gd_history.append(pd.DataFrame({"model": name, **est.history_}))
+        else:
+            for card_name, coef, intercept, alpha, rule in (
+                    (name, est.coef_, est.intercept_, est.alpha_, "min validation MSE"),
+                    (f"{name}_1se", est.coef_1se_, est.intercept_1se_, est.alpha_1se_, "one standard error")):
+                gap = est.dual_gap_path_[list(est.alphas_).index(alpha)]
+                out.cards[card_name] = make_card(
+                    card_name, coef=coef, intercept=intercept, **card, alpha=alpha,
+                    alpha_1se=est.alpha_1se_, alpha_min=est.alpha_, selection=rule,
+                    l1_ratio=None if name == "ridge" else float(est.l1_ratio), solver=est.solver_,
+                    n_iter=None if name == "ridge" else est.n_iter_, converged=est.converged_, dual_gap=float(gap),
+                    n_alphas=len(est.alphas_))
+            long, curve = _path_frames(name, est, data.feature_names)
+            out.reg_path.append(long)
+            out.validation_curve.append(curve)
+    return out
+
+
+def _path_frames(name: str, est, names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The coefficient path (long) and the validation curve of a fitted validated path."""
+    coefs, alphas = est.coef_path_, est.alphas_  # (K, p), (K,)
+    long = pd.DataFrame({"model": name, "alpha": np.repeat(alphas, len(names)),
+                         "feature": np.tile(names, len(alphas)), "coef": coefs.ravel(),
                          "nonzero": np.count_nonzero(coefs, axis=1).repeat(len(names))})
-    curve = pd.DataFrame({"model": name, "alpha": path.alphas, "val_mse": sel.mse,
-                          "one_se_threshold": sel.mse[sel.best] + sel.se_best,
-                          "chosen_min": np.arange(len(path.alphas)) == sel.best,
-                          "chosen_1se": np.arange(len(path.alphas)) == sel.one_se})
+    k = np.arange(len(alphas))
+    curve = pd.DataFrame({"model": name, "alpha": alphas, "val_mse": est.mse_path_,
+                          "one_se_threshold": est.mse_path_[est.best_index_] + est.se_best_,
+                          "chosen_min": k == est.best_index_, "chosen_1se": k == est.one_se_index_})
     return long, curve
 
 
-def train_all(data: TrainingData, cfg: Any, *, seed: int, device: torch.device, dtype: torch.dtype) -> Trained:
+def train_all(data: TrainingData, cfg: Train, *, seed: int, device: torch.device, dtype: str) -> Trained:
     """Fit ``cfg.models`` on ``device``, run the GD experiments, fit the CPU references."""
-    out, stats = train_variants(data, cfg, seed=seed, device=device, dtype=dtype)
-    gd = cfg.gd
-    # What feature scaling does: the same batch GD on the unscaled training rows.
-    if "gd_batch" in cfg.models:
-        raw_stats = compute_stats(data.train_unscaled.X, data.train_unscaled.y, dtype=dtype, device=device)
-        res = descend(raw_stats, None, None, learning_rate="auto", max_epochs=gd.max_epochs, batch_size=None,
-                      tol=gd.tol, patience=0)
-        out.gd_history.append(pd.DataFrame({"model": "gd_batch_unscaled", **res.history}))
-
-    out.lr_sweep = _learning_rate_sweep(data, cfg.lr_sweep, stats, device, dtype)
+    out = train_variants(data, cfg, seed=seed, device=device, dtype=dtype)
+    if "gd_batch" in cfg.models:  # what feature scaling does: the same batch GD on the unscaled rows
+        est = GradientDescentRegressor(max_epochs=cfg.gd.max_epochs, tol=cfg.gd.tol, device=str(device), dtype=dtype)
+        est.fit(data.train_unscaled.X, data.train_unscaled.y)
+        out.gd_history.append(pd.DataFrame({"model": "gd_batch_unscaled", **est.history_}))
+    out.lr_sweep = _learning_rate_sweep(data, cfg, device, dtype)
     out.cards.update(_references(data, out.cards, cfg, seed))
     return out
 
 
-def train_variants(data: TrainingData, cfg: Any, *, seed: int, device: torch.device,
-                   dtype: torch.dtype) -> tuple[Trained, Stats]:
-    """The variants in ``cfg.models``, all from one pass of statistics per split."""
-    dev, dt = str(device), str(dtype).removeprefix("torch.")
-    out = Trained()
-    stats, out.stats_seconds = _timed(
-        lambda: compute_stats(data.train.X, data.train.y, dtype=dtype, device=device), device)
-    val_stats = compute_stats(data.validation.X, data.validation.y, dtype=dtype, device=device)
-    gd = cfg.gd
-
-    for name in cfg.models:
-        if name == "ols":
-            res, sec = _timed(lambda: solve_ols(stats, cfg.ols_solver, dtype,
-                                                lambda: centered(data.train.X, data.train.y, stats, device)),
-                              device)
-            coef = res.coef
-            out.cards[name] = _card(name, "ours", "linreg", "LinearRegression", coef.cpu().numpy(),
-                                    float(stats.y_mean - stats.x_mean @ coef), data, sec, dev, dt,
-                                    solver=res.solver, cond=res.cond, rank=res.rank)
-        elif name in ("gd_batch", "gd_minibatch"):
-            batch = gd.batch_size if name == "gd_minibatch" else None
-            rows = (as_tensor(data.train.X, dtype, device), as_tensor(data.train.y, dtype, device)) if batch else None
-            # Early stopping is for the noisy mini-batch loss; batch GD runs to tolerance.
-            res, sec = _timed(lambda: descend(stats, val_stats, rows, learning_rate=gd.learning_rate,
-                                              max_epochs=gd.max_epochs, batch_size=batch, tol=gd.tol,
-                                              patience=gd.patience if batch else 0, random_state=seed), device)
-            out.cards[name] = _card(name, "ours", "linreg", "GradientDescentRegressor", res.coef.cpu().numpy(),
-                                    res.intercept, data, sec, dev, dt, solver="gradient_descent",
-                                    learning_rate=res.learning_rate, batch_size=batch, n_iter=res.n_epochs,
-                                    converged=res.converged, diverged=res.diverged,
-                                    diverged_epoch=res.diverged_epoch, stopped_by=res.stopped_by)
-            out.gd_history.append(pd.DataFrame({"model": name, **res.history}))
-        else:
-            out.cards[name], out.cards[f"{name}_1se"] = _fit_path_model(name, stats, val_stats, data, cfg.path,
-                                                                        device, out)
-    return out, stats
-
-
-def _fit_path_model(name: str, stats: Stats, val_stats: Stats, data: TrainingData, cfg: Any,
-                    device: torch.device, out: Trained) -> dict[str, Any]:
-    def run():
-        if name == "ridge":
-            path = ridge_path(stats, ridge_alpha_grid(stats, cfg.n_alphas, cfg.alpha_min_ratio))
-        else:
-            rho = 1.0 if name == "lasso" else cfg.l1_ratio
-            alphas = enet_alpha_grid(stats, rho, cfg.n_alphas, cfg.alpha_min_ratio)
-            path = enet_path(stats, alphas, rho, solver=resolve_enet_solver(cfg.solver, stats.device), tol=cfg.tol,
-                             max_iter=cfg.max_iter)
-        return path, select_alpha(path, val_stats, data.validation.X, data.validation.y)
-
-    (path, sel), sec = _timed(run, device)
-    long, curve = _path_frames(name, path, sel, data.feature_names)
-    out.reg_path.append(long)
-    out.validation_curve.append(curve)
-    solver = "cholesky_eigh" if name == "ridge" else resolve_enet_solver(cfg.solver, stats.device)
-    estimator = {"ridge": "Ridge", "lasso": "Lasso", "elastic_net": "ElasticNet"}[name]
-
-    def card_at(i: int, card_name: str, rule: str) -> dict[str, Any]:
-        return _card(card_name, "ours", "linreg", estimator, path.coefs[i].cpu().numpy(), float(path.intercepts[i]),
-                     data, sec, str(device), str(stats.gram.dtype).removeprefix("torch."), family=name,
-                     alpha=float(path.alphas[i]), alpha_1se=float(path.alphas[sel.one_se]),
-                     alpha_min=float(path.alphas[sel.best]), selection=rule,
-                     l1_ratio=None if name == "ridge" else (1.0 if name == "lasso" else cfg.l1_ratio),
-                     solver=solver, n_iter=None if name == "ridge" else int(path.n_iter.sum()),
-                     converged=bool(path.converged.all()), dual_gap=float(path.gaps[i]), n_alphas=len(path.alphas))
-
-    # The path is fitted once; both selections are read off it.
-    return card_at(sel.best, name, "min validation MSE"), card_at(sel.one_se, f"{name}_1se", "one standard error")
-
-
-def _learning_rate_sweep(data: TrainingData, cfg: Any, main_stats: Stats, device: torch.device,
-                         dtype: torch.dtype) -> pd.DataFrame:
+def _learning_rate_sweep(data: TrainingData, cfg: Train, device: torch.device, dtype: str) -> pd.DataFrame:
     """The seeds' experiment: batch GD at each learning rate on the demo and on the main data."""
-    demo_stats = compute_stats(data.demo.X, data.demo.y, dtype=dtype, device=device)
     frames = []
-    for dataset, st in (("demo", demo_stats), ("main", main_stats)):
-        for lr in cfg.learning_rates:
-            res = descend(st, None, None, learning_rate=lr, max_epochs=cfg.epochs, batch_size=None, tol=0.0,
-                          patience=0)
-            frames.append(pd.DataFrame({"dataset": dataset, "learning_rate": lr, "epoch": res.history["epoch"],
-                                        "loss": res.history["train_loss"], "diverged": res.diverged}))
+    for dataset, split in (("demo", data.demo), ("main", data.train)):
+        for lr in cfg.lr_sweep.learning_rates:
+            est = GradientDescentRegressor(learning_rate=lr, max_epochs=cfg.lr_sweep.epochs, tol=0.0,
+                                           device=str(device), dtype=dtype).fit(split.X, split.y)
+            frames.append(pd.DataFrame({"dataset": dataset, "learning_rate": lr, "epoch": est.history_["epoch"],
+                                        "loss": est.history_["train_loss"], "diverged": est.diverged_}))
     return pd.concat(frames, ignore_index=True)
 
 
-def _references(data: TrainingData, ours: dict[str, dict], cfg: Any, seed: int) -> dict[str, dict]:
+def _references(data: TrainingData, ours: dict[str, ModelCard], cfg: Train, seed: int) -> dict[str, ModelCard]:
     """scikit-learn and statsmodels fits on the CPU at the same objectives and alphas."""
     import statsmodels.api as sm
     from sklearn import linear_model as sk
 
     X, y = data.train.X, data.train.y
-    refs: dict[str, dict] = {}
+    refs: dict[str, ModelCard] = {}
 
-    def add(name, family, library, estimator, fit):
-        (coef, intercept, info), sec = _timed(fit, torch.device("cpu"))
-        refs[name] = _card(name, "reference", library, estimator, coef, intercept, data, sec, "cpu", "float64",
-                           family=family, reference_for=family, **info)
+    def add(name: str, library: str, fit, **info: Any) -> None:
+        (coef, intercept, n_iter), sec = timed(fit)
+        refs[name] = make_card(name, kind="reference", library=library, coef=coef, intercept=intercept, data=data,
+                               seconds=sec, device="cpu", dtype="float64", n_iter=n_iter,
+                               reference_for=CARDS[name].family, **info)
 
     def sk_fit(model):
         def fit():
             model.fit(X, y)
-            return model.coef_, float(np.ravel(model.intercept_)[0]), {"n_iter": getattr(model, "n_iter_", None)}
+            return model.coef_, float(np.ravel(model.intercept_)[0]), getattr(model, "n_iter_", None)
         return fit
 
     if "ols" in ours:
-        add("sklearn_ols", "ols", "scikit-learn", "LinearRegression", sk_fit(sk.LinearRegression()))
+        add("sklearn_ols", "scikit-learn", sk_fit(sk.LinearRegression()))
 
         def sm_fit():
             res = sm.OLS(y, sm.add_constant(X, has_constant="add")).fit()
-            return res.params[1:], float(res.params[0]), {}
-        add("statsmodels_ols", "ols", "statsmodels", "OLS", sm_fit)
+            return res.params[1:], float(res.params[0]), None
+        add("statsmodels_ols", "statsmodels", sm_fit)
     if "ridge" in ours:
-        a = ours["ridge"]["alpha"]
-        add("sklearn_ridge", "ridge", "scikit-learn", "Ridge", sk_fit(sk.Ridge(alpha=a)))
-        refs["sklearn_ridge"]["alpha"] = a
+        a = ours["ridge"].alpha
+        add("sklearn_ridge", "scikit-learn", sk_fit(sk.Ridge(alpha=a)), alpha=a)
     for name, l1_ratio in (("lasso", 1.0), ("elastic_net", cfg.path.l1_ratio)):
         if name in ours:
-            a = ours[name]["alpha"]
+            a = ours[name].alpha
             model = (sk.Lasso(alpha=a, tol=cfg.path.tol, max_iter=cfg.path.max_iter) if name == "lasso" else
                      sk.ElasticNet(alpha=a, l1_ratio=l1_ratio, tol=cfg.path.tol, max_iter=cfg.path.max_iter))
-            add(f"sklearn_{name}", name, "scikit-learn", type(model).__name__, sk_fit(model))
-            refs[f"sklearn_{name}"].update(alpha=a, l1_ratio=l1_ratio)
+            add(f"sklearn_{name}", "scikit-learn", sk_fit(model), alpha=a, l1_ratio=l1_ratio)
     if "gd_batch" in ours or "gd_minibatch" in ours:
-        add("sklearn_sgd", "gd", "scikit-learn", "SGDRegressor",
+        add("sklearn_sgd", "scikit-learn",
             sk_fit(sk.SGDRegressor(penalty=None, max_iter=cfg.gd.max_epochs, tol=1e-6, random_state=seed)))
     return refs
+
+
+def train_metrics(trained: Trained, data: TrainingData, *, device: torch.device, dtype: str) -> dict[str, Any]:
+    """reports/metrics/train.json: fit times, what the tuned and iterative models chose, conditioning."""
+    metrics: dict[str, Any] = {
+        "device": str(device), "dtype": dtype,
+        # What scaling did to the training design (GD's iteration count goes with its square).
+        "cond_train_before": design_condition_number(data.train_unscaled.X),
+        "cond_train_after": design_condition_number(data.train.X)}
+    for name, card in trained.cards.items():
+        metrics[f"{name}_fit_seconds"] = card.fit_seconds
+        if card.kind == "ours" and card.family != "ols":  # iterative or tuned models
+            for key in ("alpha", "alpha_1se", "n_iter", "converged", "diverged"):
+                if getattr(card, key) is not None:
+                    metrics[f"{name}_{key}"] = getattr(card, key)
+    return metrics
+

@@ -22,14 +22,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from linreg.benchmark.protocol import Timing, measure, no_sync
-from linreg.device import synchronize
-from linreg.models.base import centered
-from linreg.models.closed_form import solve_ols
-from linreg.models.enet import resolve_enet_solver
-from linreg.models.gd import descend
-from linreg.models.path import enet_alpha_grid, enet_path, ridge_coefs
-from linreg.models.stats import compute_stats
+from linreg.data.generate import synthetic_arrays
+from linreg.device import synchronizer
+from linreg.models import GradientDescentRegressor, LinearRegression, Ridge, ValidatedLasso
+from linreg.timing import Timing, measure, no_sync
 
 # How closely a fit must match the CPU float64 fit before its time counts:
 # float32 keeps ~7 digits; the lasso path is limited by its duality-gap tolerance.
@@ -49,35 +45,33 @@ class Settings:
 
 
 def make_data(n: int, p: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Standardized correlated features and a sparse linear truth (float64, on the host)."""
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, p))
-    # Neighbouring columns correlate (ρ = 0.48). The weights must put more on z_j than on
-    # z_{j−1}: the other way round is a non-invertible moving average with cond(X) ≈ 1e6.
-    X[:, 1:] = 0.8 * X[:, 1:] + 0.6 * X[:, :-1]
-    beta = np.where(np.arange(p) < max(1, p // 5), rng.uniform(1, 2, p), 0.0)
-    return X, 3.0 + X @ beta + rng.standard_normal(n)
+    """Standardized features with correlation 0.5^|i−j| and a sparse linear truth (the pipeline's generator)."""
+    beta = np.where(np.arange(p) < max(1, p // 5), 1.5, 0.0)
+    return synthetic_arrays(n, seed=seed, rho=0.5, scales=np.ones(p), offset=0.0, beta=beta, intercept=3.0,
+                            noise_std=1.0)
+
+
+def validation_rows(n: int) -> int:
+    """Where the lasso path's validation rows start: the last fifth is held out to choose alpha."""
+    return n - max(1, n // 5)
 
 
 def linreg_solver(name: str, s: Settings) -> Callable[[torch.Tensor, torch.Tensor], np.ndarray]:
-    """The fit as the pipeline runs it, on tensors already on the device; returns coefficients."""
+    """The fit as the pipeline runs it (through the estimator), on tensors already on the device."""
     def fit(X: torch.Tensor, y: torch.Tensor) -> np.ndarray:
-        device, dtype = X.device, X.dtype
-        st = compute_stats(X, y, dtype=dtype, device=device)
+        common = {"device": str(X.device), "dtype": str(X.dtype).removeprefix("torch.")}
         if name == "ols":
-            coef = solve_ols(st, "auto", dtype, lambda: centered(X, y, st, device)).coef
-        elif name == "ridge":
-            coef = ridge_coefs(st.gram, st.xty, torch.tensor([1e-3 * st.n], dtype=torch.float64))[0]
-        elif name == "lasso_path":
-            alphas = enet_alpha_grid(st, 1.0, s.n_alphas, 1e-3)
-            coef = enet_path(st, alphas, 1.0, solver=resolve_enet_solver("auto", st.device), tol=LASSO_GAP_TOL,
-                             max_iter=100_000).coefs
-        else:
-            rows = (X, y) if name == "gd_minibatch" else None
-            coef = descend(st, None, rows, learning_rate="auto", max_epochs=s.gd_epochs,
-                           batch_size=s.batch_size if rows else None, tol=0.0, patience=0,
-                           random_state=s.seed).coef
-        return coef.cpu().numpy()
+            return LinearRegression(**common).fit(X, y).coef_
+        if name == "ridge":
+            return Ridge(alpha=1e-3 * len(y), **common).fit(X, y).coef_
+        if name == "lasso_path":
+            cut = validation_rows(len(y))
+            est = ValidatedLasso(n_alphas=s.n_alphas, alpha_min_ratio=1e-3, tol=LASSO_GAP_TOL, max_iter=100_000,
+                                 **common)
+            return est.fit(X[:cut], y[:cut], validation=(X[cut:], y[cut:])).coef_path_
+        batch = s.batch_size if name == "gd_minibatch" else None
+        return GradientDescentRegressor(max_epochs=s.gd_epochs, batch_size=batch, tol=0.0, random_state=s.seed,
+                                        **common).fit(X, y).coef_
     return fit
 
 
@@ -94,6 +88,7 @@ def sklearn_anchor(name: str, s: Settings) -> tuple[Callable[[np.ndarray, np.nda
         return (lambda X, y: sk.Ridge(alpha=1e-3 * len(y), solver="cholesky").fit(X, y)), "Ridge(cholesky)"
     if name == "lasso_path":
         def path(X, y):
+            X, y = X[: validation_rows(len(y))], y[: validation_rows(len(y))]  # the rows our path is fitted on
             Xc, yc = X - X.mean(0), y - y.mean()  # lasso_path has no intercept: centering is charged to it
             top = np.abs(Xc.T @ yc).max() / len(y)  # the same grid as ours: alpha_max down to 1e-3 of it
             with warnings.catch_warnings():
@@ -107,24 +102,6 @@ def sklearn_anchor(name: str, s: Settings) -> tuple[Callable[[np.ndarray, np.nda
             warnings.simplefilter("ignore")
             return sk.SGDRegressor(penalty=None, max_iter=s.gd_epochs, tol=None, random_state=s.seed).fit(X, y)
     return sgd, f"SGDRegressor, {s.gd_epochs} epochs of single-row steps (it has no mini-batch option)"
-
-
-def devices_available() -> tuple[list[torch.device], list[dict[str, str]]]:
-    """The CPU always; CUDA and MPS when present, else a row saying why not."""
-    devices, missing = [torch.device("cpu")], []
-    if torch.cuda.is_available():
-        devices.append(torch.device("cuda"))
-    else:
-        reason = "CPU-only torch build" if torch.version.cuda is None else "no CUDA GPU visible"
-        missing.append({"device": "cuda", "reason": reason})
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        devices.append(torch.device("mps"))
-    return devices, missing
-
-
-def sync_for(device: torch.device) -> Callable[[], None]:
-    return no_sync if device.type == "cpu" else (lambda: synchronize(device))
 
 
 def agreement_error(coef: np.ndarray, reference: np.ndarray) -> float:
@@ -160,7 +137,7 @@ def run_grid(sizes: list[tuple[int, int]], dtypes: list[str], solvers: list[str]
         for dt in dtypes:
             X_np, y_np = X_host.astype(dt), y_host.astype(dt)
             for device in devices:
-                sync = sync_for(device)
+                sync = no_sync if device.type == "cpu" else synchronizer(device)
                 base = dict(n=n, p=p, dtype=dt, device=device.type)
                 X = torch.from_numpy(X_np).to(device)
                 y = torch.from_numpy(y_np).to(device)
@@ -193,7 +170,6 @@ def run_grid(sizes: list[tuple[int, int]], dtypes: list[str], solvers: list[str]
                     bar.update()
                 if device.type == "cuda":
                     rows[-1]["peak_gpu_memory_gib"] = torch.cuda.max_memory_allocated(device) / 2**30
-                del X, y
             # The anchors: scikit-learn on the CPU, in float64 (its SGD and coordinate descent
             # compute in float64 internally, and cannot reach a 1e-8 duality gap in float32).
             for solver in solvers if dt == "float64" else []:
@@ -203,7 +179,8 @@ def run_grid(sizes: list[tuple[int, int]], dtypes: list[str], solvers: list[str]
                     continue
                 if sklearn_max_n is not None and n > sklearn_max_n:
                     row(solver=solver, n=n, p=p, dtype=dt, device="cpu", library="scikit-learn", status="skipped",
-                        reason=f"scikit-learn anchors run up to n = {sklearn_max_n:,} (benchmark.<preset>.sklearn_max_n)")
+                        reason=f"scikit-learn anchors run up to n = {sklearn_max_n:,} "
+                               "(benchmark.<preset>.sklearn_max_n)")
                     bar.update()
                     continue
                 anchor, note = found

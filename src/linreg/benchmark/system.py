@@ -9,7 +9,7 @@ import subprocess
 
 import torch
 
-from linreg.device import software_versions
+from linreg.device import cuda_unavailable_reason, software_versions
 
 
 def cpu_model() -> str:
@@ -33,9 +33,9 @@ def available_memory_bytes() -> int | None:
 
 
 def gpu_info() -> dict[str, str | float]:
-    if not torch.cuda.is_available():
-        return {"gpu": "none", "gpu_reason": "torch.cuda.is_available() is False"
-                + (" (CPU-only torch build)" if torch.version.cuda is None else " (no visible GPU)")}
+    reason = cuda_unavailable_reason()
+    if reason is not None:
+        return {"gpu": "none", "gpu_reason": reason}
     props = torch.cuda.get_device_properties(0)
     try:
         driver = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],

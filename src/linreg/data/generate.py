@@ -73,6 +73,16 @@ def synthetic_block(block: int, rows: int, *, seed: int, rho: float, scales: np.
     return X, intercept + ordered_dot(X, beta) + noise_std * noise
 
 
+def synthetic_arrays(n_samples: int, *, seed: int, rho: float, scales: np.ndarray, offset: float, beta: np.ndarray,
+                     intercept: float, noise_std: float) -> tuple[np.ndarray, np.ndarray]:
+    """X (n, p) and y (n,) from consecutive blocks of :func:`synthetic_block`."""
+    per_block = rows_per_block(len(scales))
+    blocks = [synthetic_block(b, min(per_block, n_samples - start), seed=seed, rho=rho, scales=scales, offset=offset,
+                              beta=beta, intercept=intercept, noise_std=noise_std)
+              for b, start in enumerate(range(0, n_samples, per_block))]
+    return np.concatenate([X for X, _ in blocks]), np.concatenate([y for _, y in blocks])
+
+
 def make_synthetic(
     *,
     n_samples: int,
@@ -107,12 +117,8 @@ def make_synthetic(
     scales = scale_spread ** (np.arange(p) / max(p - 1, 1))  # (p,)
     beta = beta_std / scales  # coefficients in the features' own units
 
-    per_block = rows_per_block(p)
-    blocks = [synthetic_block(b, min(per_block, n_samples - start), seed=seed, rho=correlation, scales=scales,
-                              offset=feature_offset, beta=beta, intercept=intercept, noise_std=noise_std)
-              for b, start in enumerate(range(0, n_samples, per_block))]
-    X = np.concatenate([X for X, _ in blocks])
-    y = np.concatenate([y for _, y in blocks])
+    X, y = synthetic_arrays(n_samples, seed=seed, rho=correlation, scales=scales, offset=feature_offset, beta=beta,
+                            intercept=intercept, noise_std=noise_std)
 
     names = [f"x{j:0{len(str(p - 1))}d}" for j in range(p)]
     frame = pd.DataFrame(X, columns=names)

@@ -9,10 +9,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from linreg import seeds
+from linreg.card import ModelCard
 from linreg.data.scale import Scaler
 from linreg.evaluation.experiments import degree_sweep, learning_curve, residual_diagnostics
 from linreg.evaluation.inference import OLSInference, bootstrap_enet, ridge_covariance
-from linreg.evaluation.metrics import coefficient_recovery, regression_metrics
+from linreg.evaluation.metrics import coefficient_recovery, mse, regression_metrics
+from linreg.params import Evaluate as EvaluateParams
 
 SPLITS = ("train", "validation", "test")
 # Which reference each of our models is compared with, on the same objective.
@@ -23,7 +26,7 @@ AGREEMENT = [("ols", "sklearn_ols"), ("ols", "statsmodels_ols"), ("ridge", "skle
 
 @dataclass(frozen=True)
 class Inputs:
-    cards: dict[str, dict[str, Any]]
+    cards: dict[str, ModelCard]
     splits: dict[str, tuple[np.ndarray, np.ndarray]]  # scaled X, y per split
     train_unscaled: tuple[np.ndarray, np.ndarray]
     demo_train: tuple[np.ndarray, np.ndarray]
@@ -45,21 +48,17 @@ class Evaluation:
     residuals: pd.DataFrame
 
 
-def predict(card: dict[str, Any], X: np.ndarray) -> np.ndarray:
-    return X @ np.asarray(card["coef"]) + card["intercept"]
-
-
-def evaluate_all(inp: Inputs, cfg: Any, *, seed: int) -> Evaluation:
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 4]))
+def evaluate_all(inp: Inputs, cfg: EvaluateParams, *, seed: int) -> Evaluation:
+    rng = seeds.rng(seed, "bootstrap")
     p = inp.splits["train"][0].shape[1]
     names = list(inp.cards)
-    ours = [n for n in names if inp.cards[n]["kind"] == "ours"]
+    ours = [n for n in names if inp.cards[n].kind == "ours"]
 
     rows = []
     for name in names:
         for split in SPLITS:
             X, y = inp.splits[split]
-            for metric, value in regression_metrics(y, predict(inp.cards[name], X), p).items():
+            for metric, value in regression_metrics(y, inp.cards[name].predict(X), p).items():
                 rows.append({"model": name, "split": split, "metric": metric, "value": value})
     model_metrics = pd.DataFrame(rows)
 
@@ -67,7 +66,7 @@ def evaluate_all(inp: Inputs, cfg: Any, *, seed: int) -> Evaluation:
     if inp.truth.get("known"):
         beta = np.asarray(inp.truth["coef"])
         for name in names:
-            rec = coefficient_recovery(np.asarray(inp.cards[name]["coef_original"]), beta)
+            rec = coefficient_recovery(np.asarray(inp.cards[name].coef_original), beta)
             recovery_rows.append({"model": name, **rec})
     recovery = pd.DataFrame(recovery_rows)
 
@@ -87,38 +86,39 @@ def evaluate_all(inp: Inputs, cfg: Any, *, seed: int) -> Evaluation:
     agreement = _agreement(inp)
     X_tr, y_tr = inp.splits["train"]
     X_va, y_va = inp.splits["validation"]
-    ridge_alpha = inp.cards["ridge"]["alpha"] if "ridge" in inp.cards else 1.0
+    ridge_alpha = float(inp.cards["ridge"].alpha or 1.0) if "ridge" in inp.cards else 1.0
     curve = learning_curve(X_tr, y_tr, X_va, y_va, cfg.learning_curve_fractions, ridge_alpha)
     sweep = degree_sweep(inp.demo_train[0][:, 0], inp.demo_train[1], inp.demo_validation[0][:, 0],
                          inp.demo_validation[1], cfg.poly_max_degree, cfg.poly_ridge_alpha)
     baseline = "ols" if "ols" in inp.cards else ours[0]
     X_te, y_te = inp.splits["test"]
-    residuals = residual_diagnostics(y_te, predict(inp.cards[baseline], X_te))
+    residuals = residual_diagnostics(y_te, inp.cards[baseline].predict(X_te))
     residuals.insert(0, "model", baseline)
 
     metrics = _flat_metrics(model_metrics, recovery, ours, ols, agreement, sweep)
     return Evaluation(metrics, model_metrics, recovery, ols_table, intervals, agreement, curve, sweep, residuals)
 
 
-def _intervals(inp: Inputs, cfg: Any, rng: np.random.Generator) -> pd.DataFrame:
+def _intervals(inp: Inputs, cfg: EvaluateParams, rng: np.random.Generator) -> pd.DataFrame:
     """Ridge's analytic and the bootstrap's percentile intervals, in scaled units, labelled for what they are."""
     X, y = inp.splits["train"]
     frames = []
     features = inp.scaler.feature_names
     if "ridge" in inp.cards:
         card = inp.cards["ridge"]
-        se, df, _ = ridge_covariance(X, y, np.asarray(card["coef"]), card["intercept"], card["alpha"])
-        frames.append(pd.DataFrame({"model": "ridge", "feature": features, "coef": card["coef"],
-                                    "lower": np.asarray(card["coef"]) - 1.96 * se,
-                                    "upper": np.asarray(card["coef"]) + 1.96 * se, "std_err": se,
+        coef = np.asarray(card.coef)
+        se, df, _ = ridge_covariance(X, y, coef, card.intercept, float(card.alpha or 0.0))
+        frames.append(pd.DataFrame({"model": "ridge", "feature": features, "coef": coef,
+                                    "lower": coef - 1.96 * se, "upper": coef + 1.96 * se, "std_err": se,
                                     "selected_fraction": 1.0,
                                     "method": f"analytic, fixed alpha, df={df:.2f}: variance around a "
                                               "shrunken target, not a CI for the true coefficient"}))
     for name in ("lasso", "elastic_net"):
         if name in inp.cards:
             card = inp.cards[name]
-            boot = bootstrap_enet(X, y, card["alpha"], card["l1_ratio"], resamples=cfg.bootstrap_resamples, rng=rng)
-            frames.append(pd.DataFrame({"model": name, "feature": features, "coef": card["coef"],
+            boot = bootstrap_enet(X, y, float(card.alpha or 0.0), float(card.l1_ratio or 1.0),
+                                  resamples=cfg.bootstrap_resamples, rng=rng)
+            frames.append(pd.DataFrame({"model": name, "feature": features, "coef": card.coef,
                                         "lower": boot["lower"], "upper": boot["upper"], "std_err": boot["std"],
                                         "selected_fraction": boot["selected_fraction"],
                                         "method": f"percentile bootstrap, {cfg.bootstrap_resamples} resamples, "
@@ -131,13 +131,13 @@ def _agreement(inp: Inputs) -> pd.DataFrame:
     rows = []
     for ours, ref in AGREEMENT:
         if ours in inp.cards and ref in inp.cards:
-            a, b = np.asarray(inp.cards[ours]["coef"]), np.asarray(inp.cards[ref]["coef"])
-            mse_a = float(np.mean((y_te - predict(inp.cards[ours], X_te)) ** 2))
-            mse_b = float(np.mean((y_te - predict(inp.cards[ref], X_te)) ** 2))
-            rows.append({"model": ours, "reference": ref, "library": inp.cards[ref]["library"],
+            mine, theirs = inp.cards[ours], inp.cards[ref]
+            a, b = np.asarray(mine.coef), np.asarray(theirs.coef)
+            mse_a, mse_b = mse(y_te, mine.predict(X_te)), mse(y_te, theirs.predict(X_te))
+            rows.append({"model": ours, "reference": ref, "library": theirs.library,
                          "max_abs_coef_diff": float(np.max(np.abs(a - b))),
                          "max_rel_coef_diff": float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)),
-                         "abs_intercept_diff": abs(inp.cards[ours]["intercept"] - inp.cards[ref]["intercept"]),
+                         "abs_intercept_diff": abs(mine.intercept - theirs.intercept),
                          "abs_test_mse_diff": abs(mse_a - mse_b)})
     return pd.DataFrame(rows)
 

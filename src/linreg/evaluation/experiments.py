@@ -9,12 +9,9 @@ import pandas as pd
 from scipy import stats
 
 from linreg.data.scale import fit_scaler
+from linreg.evaluation.metrics import mse
 from linreg.models import LinearRegression, Ridge
 from linreg.models.closed_form import RankDeficientWarning
-
-
-def mse(y: np.ndarray, y_pred: np.ndarray) -> float:
-    return float(np.mean((y - y_pred) ** 2))
 
 
 def learning_curve(X_train, y_train, X_val, y_val, fractions, ridge_alpha: float) -> pd.DataFrame:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import matplotlib
 
 matplotlib.use("Agg")  # headless: figures are written to files, never shown
@@ -11,9 +9,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-COLORS = {"ols": "#1f77b4", "gd_batch": "#ff7f0e", "gd_minibatch": "#2ca02c", "ridge": "#d62728",
-          "lasso": "#9467bd", "elastic_net": "#8c564b", "gd_batch_unscaled": "#7f7f7f", "truth": "#000000",
-          "ridge_1se": "#ff9896", "lasso_1se": "#c5b0d5", "elastic_net_1se": "#c49c94"}
+from linreg.card import ModelCard  # noqa: E402
+from linreg.variants import COLORS  # noqa: E402
 
 
 def _fig(ncols: int = 1, width: float = 6.0, height: float = 4.0):
@@ -89,14 +86,14 @@ def degree_sweep(sweep: pd.DataFrame) -> plt.Figure:
                                 {"ols": "OLS on raw powers", "ridge": "Ridge on standardized powers"}, logx=False)
 
 
-def regularization_paths(paths: pd.DataFrame, cards: dict[str, dict[str, Any]]) -> plt.Figure:
+def regularization_paths(paths: pd.DataFrame, cards: dict[str, ModelCard]) -> plt.Figure:
     models = list(dict.fromkeys(paths.model))
     fig, axes = _fig(len(models), width=5.0)
     for ax, model in zip(axes, models):
         for _, part in paths[paths.model == model].groupby("feature"):
             ax.plot(part.alpha, part.coef, lw=1)
-        ax.axvline(cards[model]["alpha"], color="k", ls="--", lw=1, label="min validation MSE")
-        ax.axvline(cards[model]["alpha_1se"], color="grey", ls=":", lw=1.5, label="1-SE rule")
+        ax.axvline(cards[model].alpha, color="k", ls="--", lw=1, label="min validation MSE")
+        ax.axvline(cards[model].alpha_1se, color="grey", ls=":", lw=1.5, label="1-SE rule")
         ax.set(xscale="log", xlabel="alpha (scikit-learn scaling)", ylabel="coefficient (scaled units)",
                title=f"{model} path")
         ax.legend(fontsize=8)
@@ -119,14 +116,14 @@ def validation_curves(curves: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def coefficients_vs_truth(cards: dict[str, dict[str, Any]], truth_scaled: np.ndarray, features: list[str],
+def coefficients_vs_truth(cards: dict[str, ModelCard], truth_scaled: np.ndarray, features: list[str],
                           models: list[str]) -> plt.Figure:
     fig, (ax,) = _fig(width=max(6.0, 0.45 * len(features) + 2))
     width = 0.8 / (len(models) + 1)
     idx = np.arange(len(features))
     ax.bar(idx, truth_scaled, width, color=COLORS["truth"], label="truth")
     for k, model in enumerate(models, start=1):
-        ax.bar(idx + k * width, cards[model]["coef"], width, color=COLORS.get(model), label=model)
+        ax.bar(idx + k * width, cards[model].coef, width, color=COLORS.get(model), label=model)
     ax.set_xticks(idx + 0.4 - width / 2, features, rotation=90)
     ax.axhline(0, color="k", lw=0.5)
     ax.set(ylabel="coefficient per training std of the feature", title="Estimated coefficients against the truth")
@@ -165,5 +162,33 @@ def residual_panels(res: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def close(fig: plt.Figure) -> None:
-    plt.close(fig)
+def evaluation_figures(ev, inp, demo: pd.DataFrame, plots: dict[str, pd.DataFrame]) -> dict[str, plt.Figure]:
+    """Every figure of the evaluate stage, by file name, from its results and the train stage's plot data.
+
+    ``ev`` is the :class:`~linreg.evaluation.assemble.Evaluation`, ``inp`` its inputs,
+    ``plots`` the train stage's ``gd_history``, ``lr_sweep``, ``reg_path`` and ``validation_curve``.
+    """
+    from linreg.models import LinearRegression
+
+    x, y = demo["x"].to_numpy(), demo["y"].to_numpy()
+    line = LinearRegression(device="cpu").fit(x[:, None], y)
+    truth_demo = inp.truth["demo"]
+    figs = {"demo_fit": demo_fit(x, y, line.coef_[0], line.intercept_, truth_demo["slope"], truth_demo["intercept"]),
+            "gd_loss": gd_loss(plots["gd_history"]), "lr_sweep": lr_sweep(plots["lr_sweep"]),
+            "learning_curve": learning_curves(ev.learning_curve), "degree_sweep": degree_sweep(ev.degree_sweep)}
+    if any(m in inp.cards for m in ("ridge", "lasso", "elastic_net")):
+        figs["reg_paths"] = regularization_paths(plots["reg_path"], inp.cards)
+        figs["validation_curves"] = validation_curves(plots["validation_curve"])
+    if inp.truth.get("known"):
+        truth_scaled = np.asarray(inp.truth["coef"]) * np.asarray(inp.scaler.scale)
+        shown = [m for m in ("ols", "ridge", "lasso", "lasso_1se", "elastic_net", "elastic_net_1se") if m in inp.cards]
+        figs["coef_vs_truth"] = coefficients_vs_truth(inp.cards, truth_scaled, inp.scaler.feature_names, shown)
+    mm = ev.model_metrics
+    test = mm[(mm.split == "test") & (mm.metric == "mse")]
+    table = pd.DataFrame({"model": test.model, "test_mse": test.value.astype(float)})
+    table = table[table.model.isin([m for m, c in inp.cards.items() if c.kind == "ours"])]
+    if len(ev.recovery):
+        table = table.merge(ev.recovery[["model", "support_f1"]], on="model", how="left")
+    figs["comparison"] = comparison(table.reset_index(drop=True))
+    figs["residuals"] = residual_panels(ev.residuals)
+    return figs

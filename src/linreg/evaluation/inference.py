@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from scipy import stats
 
+from linreg.models.closed_form import design_condition_number
 from linreg.models.enet import solve_enet
 from linreg.models.stats import compute_stats
 
@@ -131,9 +132,8 @@ class OLSInference:
 
     @property
     def condition_number(self) -> float:
-        """cond(Z) = √(λ_max/λ_min) of ZᵀZ, as statsmodels reports it."""
-        s = np.linalg.svd(self._qr[2], compute_uv=False)
-        return float(s[0] / s[-1])
+        """cond(Z) for Z = [1, X], as statsmodels reports it."""
+        return design_condition_number(self.X)
 
     @cached_property
     def bse_hc3(self) -> np.ndarray:

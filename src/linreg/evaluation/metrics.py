@@ -7,6 +7,11 @@ import math
 import numpy as np
 
 
+def mse(y: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean squared error, (1/n) Σ (yᵢ − ŷᵢ)²."""
+    return float(np.mean((np.asarray(y, dtype=np.float64) - np.asarray(y_pred, dtype=np.float64)) ** 2))
+
+
 def regression_metrics(y: np.ndarray, y_pred: np.ndarray, n_features: int) -> dict[str, float | str]:
     """MSE, RMSE, MAE, R² and adjusted R² of predictions on one split.
 
@@ -16,7 +21,7 @@ def regression_metrics(y: np.ndarray, y_pred: np.ndarray, n_features: int) -> di
     y = np.asarray(y, dtype=np.float64)
     resid = y - np.asarray(y_pred, dtype=np.float64)
     n = len(y)
-    mse = float(np.mean(resid**2))
+    err = mse(y, y_pred)
     sst = float(np.sum((y - y.mean()) ** 2))
     r2 = 1.0 - float(np.sum(resid**2)) / sst if sst > 0 else math.nan
     dof = n - n_features - 1
@@ -28,7 +33,7 @@ def regression_metrics(y: np.ndarray, y_pred: np.ndarray, n_features: int) -> di
         adj, note = math.nan, "undefined: the target is constant"
     else:
         adj = 1.0 - (1.0 - r2) * (n - 1) / dof
-    return {"mse": mse, "rmse": math.sqrt(mse), "mae": float(np.mean(np.abs(resid))), "r2": r2,
+    return {"mse": err, "rmse": math.sqrt(err), "mae": float(np.mean(np.abs(resid))), "r2": r2,
             "adj_r2": adj, "adj_r2_note": note}
 
 

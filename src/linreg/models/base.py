@@ -10,16 +10,33 @@ from __future__ import annotations
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from linreg.device import resolve_device, resolve_dtype
 from linreg.models.stats import Stats, as_tensor, compute_stats
 
 
+def linear_predict(X, coef, intercept):
+    """ŷ = X coef + intercept: the vector form Xθ with θ = (intercept, coef). NumPy or torch alike."""
+    return X @ coef + intercept
+
+
+# Constructor parameters every linreg estimator shares, in scikit-learn's declarative form:
+# ``fit`` checks them first (``_validate_params``), so a bad value is a ValueError or TypeError
+# naming the parameter, never a crash further in.
+DEVICE = [StrOptions({"auto", "cpu", "cuda", "mps"}), str]  # also "cuda:N"; resolve_device says what exists
+DTYPE = [StrOptions({"float32", "float64"})]
+COMMON_CONSTRAINTS = {"fit_intercept": ["boolean"], "device": DEVICE, "dtype": DTYPE}
+
+
 class LinearModel(RegressorMixin, BaseEstimator):
-    """Base class: input validation, statistics, predict. Subclasses implement ``fit``."""
+    """Base class: parameter and input validation, statistics, predict. Subclasses implement ``fit``."""
+
+    _parameter_constraints: dict = dict(COMMON_CONSTRAINTS)
 
     def _validate_fit(self, X, y):
+        self._validate_params()
         # Finiteness of X is checked on the statistics (NaN/inf in X ⇔ non-finite
         # XᵀX), which saves a full extra pass over X; y is checked here.
         if isinstance(X, torch.Tensor) or isinstance(y, torch.Tensor):
@@ -27,7 +44,7 @@ class LinearModel(RegressorMixin, BaseEstimator):
         return validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True,
                              ensure_all_finite=False, order="C")
 
-    def _validate_tensors(self, X, y) -> tuple[torch.Tensor, torch.Tensor]:
+    def _validate_tensors(self, X, y, reset: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
         """Torch tensors are used where they are (e.g. already on the GPU): no copy to NumPy."""
         if not (isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor)):
             raise TypeError("pass X and y both as NumPy arrays or both as torch tensors")
@@ -40,8 +57,25 @@ class LinearModel(RegressorMixin, BaseEstimator):
             raise ValueError(f"X is on {X.device} but y is on {y.device}")
         if not bool(torch.isfinite(y).all()):
             raise ValueError("Input y contains NaN or infinity.")
-        self.n_features_in_ = X.shape[1]
+        if reset:
+            self.n_features_in_ = X.shape[1]
         return X, y
+
+    def _validate_validation(self, validation):
+        """Validation rows passed to ``fit`` (``validation=(X_val, y_val)``), checked like X and y."""
+        try:
+            X_val, y_val = validation
+        except (TypeError, ValueError):
+            raise ValueError("validation must be a pair (X_val, y_val)") from None
+        if isinstance(X_val, torch.Tensor):
+            X_val, y_val = self._validate_tensors(X_val, y_val, reset=False)
+        else:
+            from sklearn.utils.validation import check_X_y
+
+            X_val, y_val = check_X_y(X_val, y_val, dtype=[np.float64, np.float32], y_numeric=True)
+        if X_val.shape[1] != self.n_features_in_:
+            raise ValueError(f"validation X has {X_val.shape[1]} features, training X has {self.n_features_in_}")
+        return X_val, y_val
 
     def _setup(self) -> tuple[torch.device, torch.dtype]:
         device = resolve_device(self.device)
@@ -66,9 +100,9 @@ class LinearModel(RegressorMixin, BaseEstimator):
         """ŷ = X coef_ + intercept_ (the vector form Xθ with θ = (intercept_, coef_))."""
         check_is_fitted(self)
         if isinstance(X, torch.Tensor):  # stays on its device
-            return X.to(torch.float64) @ torch.as_tensor(self.coef_, device=X.device) + self.intercept_
+            return linear_predict(X.to(torch.float64), torch.as_tensor(self.coef_, device=X.device), self.intercept_)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return X.astype(np.float64, copy=False) @ self.coef_ + self.intercept_
+        return linear_predict(X.astype(np.float64, copy=False), self.coef_, self.intercept_)
 
 
 def centered(X, y, stats: Stats, device: torch.device, dtype: torch.dtype = torch.float64):

@@ -27,6 +27,11 @@ class EnetResult:
     converged: bool
 
 
+def soft_threshold(w: torch.Tensor, t: float) -> torch.Tensor:
+    """The proximal operator of t‖·‖₁: sign(w) · max(|w| − t, 0)."""
+    return torch.sign(w) * torch.clamp(w.abs() - t, min=0.0)
+
+
 def duality_gap(w, gram, xty, yty, l1: float, l2: float):
     """Gap between the primal objective and the dual at the rescaled residual (sklearn's formula).
 
@@ -136,7 +141,7 @@ def fista_gram(gram: torch.Tensor, xty: torch.Tensor, yty: torch.Tensor, l1: flo
     for k in range(1, max_iter + 1):
         grad = gram @ z - xty + l2 * z
         u = z - grad / L
-        w_new = torch.sign(u) * torch.clamp(u.abs() - l1 / L, min=0.0)
+        w_new = soft_threshold(u, l1 / L)
         # O'Donoghue–Candès restart: drop momentum when it points uphill.
         if float((z - w_new) @ (w_new - w)) > 0:
             t = 1.0

@@ -18,12 +18,15 @@ full-data loss from the statistics.
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from linreg.models.base import LinearModel
+from linreg.models.base import COMMON_CONSTRAINTS, LinearModel
+from linreg.models.enet import soft_threshold
 from linreg.models.shuffle import epoch_order
 from linreg.models.stats import Stats, as_tensor, compute_stats
 
@@ -51,10 +54,6 @@ def minibatch_smoothness(L: float, X: torch.Tensor, m: int, fit_intercept: bool)
     return n * (m - 1) / (m * (n - 1)) * L + (n - m) / (m * (n - 1)) * L_max
 
 
-def soft_threshold(w: torch.Tensor, t: float) -> torch.Tensor:
-    return torch.sign(w) * torch.clamp(w.abs() - t, min=0.0)
-
-
 class GradientDescentRegressor(LinearModel):
     """Linear regression by batch, mini-batch or stochastic gradient descent.
 
@@ -80,6 +79,9 @@ class GradientDescentRegressor(LinearModel):
     l1_ratio : float, default=0.5 (used by "elasticnet"; "l1" means 1, "l2" means 0)
     shuffle : bool, default=True ; random_state : int or None
     fit_intercept : bool, default=True ; device, dtype : as the other estimators
+    cuda_graphs : bool or None, default=None
+        Replay groups of mini-batch steps as CUDA graphs (None: on CUDA devices).
+        The same arithmetic either way; False launches every kernel from Python.
 
     Attributes
     ----------
@@ -89,9 +91,24 @@ class GradientDescentRegressor(LinearModel):
     val_loss, theta_norm, step_norm), epoch 0 being the starting point.
     """
 
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [None, Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "patience": [Interval(Integral, 0, None, closed="left")],
+        "penalty": [None, StrOptions({"l2", "l1", "elasticnet"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "cuda_graphs": [None, "boolean"],
+    }
+
     def __init__(self, *, learning_rate="auto", max_epochs=1000, batch_size=None, tol=1e-6, patience=0,
                  penalty=None, alpha=0.0, l1_ratio=0.5, shuffle=True, random_state=None, fit_intercept=True,
-                 device="auto", dtype="float64"):
+                 device="auto", dtype="float64", cuda_graphs=None):
         self.learning_rate = learning_rate
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -105,6 +122,7 @@ class GradientDescentRegressor(LinearModel):
         self.fit_intercept = fit_intercept
         self.device = device
         self.dtype = dtype
+        self.cuda_graphs = cuda_graphs
 
     def fit(self, X, y, validation=None):
         """Fit on (X, y); ``validation=(X_val, y_val)`` records validation loss and enables ``patience``."""
@@ -114,14 +132,15 @@ class GradientDescentRegressor(LinearModel):
         stats = self._stats(X, y, device, dtype)
         val_stats = None
         if validation is not None:
-            X_val, y_val = validate_validation(self, *validation)
+            X_val, y_val = self._validate_validation(validation)
             val_stats = compute_stats(X_val, y_val, dtype=dtype, device=device, center=True)
         rows = None
         if self.batch_size is not None and self.batch_size < len(y):
             rows = (as_tensor(X, dtype, device), as_tensor(y, dtype, device))
         res = descend(stats, val_stats, rows, learning_rate=self.learning_rate, max_epochs=self.max_epochs,
                       batch_size=self.batch_size, tol=self.tol, patience=self.patience, l1=l1, l2=l2,
-                      fit_intercept=self.fit_intercept, shuffle=self.shuffle, random_state=self.random_state)
+                      fit_intercept=self.fit_intercept, shuffle=self.shuffle, random_state=self.random_state,
+                      cuda_graphs=self.cuda_graphs)
         self.coef_ = res.coef.cpu().numpy()
         self.intercept_ = float(res.intercept)
         for name in ("learning_rate", "n_epochs", "converged", "diverged", "diverged_epoch", "stopped_by",
@@ -260,6 +279,8 @@ def descend(stats: Stats, val_stats: Stats | None, rows: tuple[torch.Tensor, tor
         raise ValueError("patience > 0 needs validation=(X_val, y_val)")
     L = float(torch.linalg.eigvalsh(hessian(stats, fit_intercept))[-1])
     if rows is not None:
+        if batch_size is None:
+            raise ValueError("mini-batch rows need a batch_size")
         seed = int(np.random.default_rng(random_state).integers(2**63 - 1))
         L = minibatch_smoothness(L, rows[0], batch_size, fit_intercept)
     lr = 1.0 / (L + l2) if learning_rate == "auto" else float(learning_rate)
@@ -282,11 +303,11 @@ def descend(stats: Stats, val_stats: Stats | None, rows: tuple[torch.Tensor, tor
     w = torch.zeros(stats.p, dtype=torch.float64, device=device)
     b = torch.zeros((), dtype=torch.float64, device=device)
     epochs = None
-    if rows is not None:
+    if rows is not None and batch_size is not None:
         epochs = MinibatchEpochs(rows[0], rows[1], w, b, batch_size=batch_size, lr=lr, l1=l1, l2=l2,
                                  fit_intercept=fit_intercept, shuffle=shuffle, seed=seed, cuda_graphs=cuda_graphs)
     loss0 = objective(stats, w, b)
-    history = {"epoch": [0], "train_loss": [loss0],
+    history: dict[str, list[float]] = {"epoch": [0], "train_loss": [loss0],
                "val_loss": [objective(val_stats, w, b) if val_stats else math.nan],
                "theta_norm": [0.0], "step_norm": [0.0]}
     best, since_best = (history["val_loss"][0], w.to(stats.device, copy=True), b.to(stats.device, copy=True)), 0
@@ -330,12 +351,3 @@ def descend(stats: Stats, val_stats: Stats | None, rows: tuple[torch.Tensor, tor
     return Descent(coef=w_h, intercept=float(b_h), learning_rate=lr, n_epochs=epoch,
                    converged=stopped_by in ("tol", "patience"), diverged=diverged_epoch is not None,
                    diverged_epoch=diverged_epoch, stopped_by=stopped_by, history=history)
-
-
-def validate_validation(estimator, X_val, y_val):
-    from sklearn.utils.validation import check_X_y
-
-    X_val, y_val = check_X_y(X_val, y_val, dtype=[np.float64, np.float32], y_numeric=True)
-    if X_val.shape[1] != estimator.n_features_in_:
-        raise ValueError(f"validation X has {X_val.shape[1]} features, training X has {estimator.n_features_in_}")
-    return X_val, y_val

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import torch
 
-from linreg.models.base import LinearModel, centered
+from numbers import Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from linreg.models.base import COMMON_CONSTRAINTS, LinearModel, centered
 from linreg.models.closed_form import solve_ols
 from linreg.models.path import ridge_coefs
 
@@ -36,6 +40,8 @@ class LinearRegression(LinearModel):
     device_ : str, the device used
     """
 
+    _parameter_constraints = {**COMMON_CONSTRAINTS, "solver": [StrOptions({"auto", "cholesky", "qr", "svd"})]}
+
     def __init__(self, *, fit_intercept=True, solver="auto", device="auto", dtype="float64"):
         self.fit_intercept = fit_intercept
         self.solver = solver
@@ -60,6 +66,8 @@ class Ridge(LinearModel):
     eigendecomposition of X_cᵀX_c when that matrix is singular.
     """
 
+    _parameter_constraints = {**COMMON_CONSTRAINTS, "alpha": [Interval(Real, 0, None, closed="left")]}
+
     def __init__(self, alpha=1.0, *, fit_intercept=True, device="auto", dtype="float64"):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -68,8 +76,6 @@ class Ridge(LinearModel):
 
     def fit(self, X, y):
         X, y = self._validate_fit(X, y)
-        if not self.alpha >= 0:
-            raise ValueError(f"alpha must be >= 0, got {self.alpha}")
         device, dtype = self._setup()
         stats = self._stats(X, y, device, dtype)
         coef = ridge_coefs(stats.gram, stats.xty, torch.tensor([float(self.alpha)], dtype=torch.float64))[0]

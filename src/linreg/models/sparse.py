@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import warnings
+from numbers import Integral, Real
 
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from linreg.models.base import LinearModel
+from linreg.models.base import COMMON_CONSTRAINTS, LinearModel
 from linreg.models.enet import resolve_enet_solver, solve_enet
 
 
@@ -29,6 +31,12 @@ class ElasticNet(LinearModel):
     converged_ : bool ; solver_ : str ; device_ : str
     """
 
+    _parameter_constraints = {**COMMON_CONSTRAINTS, "alpha": [Interval(Real, 0, None, closed="left")],
+                              "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+                              "solver": [StrOptions({"auto", "cd", "fista"})],
+                              "tol": [Interval(Real, 0, None, closed="left")],
+                              "max_iter": [Interval(Integral, 1, None, closed="left")]}
+
     def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, solver="auto", tol=1e-4, max_iter=1000,
                  device="auto", dtype="float64"):
         self.alpha = alpha
@@ -42,8 +50,6 @@ class ElasticNet(LinearModel):
 
     def fit(self, X, y):
         X, y = self._validate_fit(X, y)
-        if not self.alpha >= 0 or not 0 <= self.l1_ratio <= 1:
-            raise ValueError(f"need alpha >= 0 and 0 <= l1_ratio <= 1, got {self.alpha}, {self.l1_ratio}")
         device, dtype = self._setup()
         stats = self._stats(X, y, device, dtype)
         self.solver_ = resolve_enet_solver(self.solver, stats.device)

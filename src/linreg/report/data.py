@@ -17,16 +17,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from linreg.card import ModelCard
 from linreg.paths import Paths, project_paths
-
-OURS = ["ols", "gd_batch", "gd_minibatch", "ridge", "ridge_1se", "lasso", "lasso_1se", "elastic_net",
-        "elastic_net_1se"]
-LABELS = {"ols": "OLS (closed form)", "gd_batch": "batch GD", "gd_minibatch": "mini-batch GD",
-          "ridge": "ridge", "ridge_1se": "ridge (1-SE α)", "lasso": "lasso", "lasso_1se": "lasso (1-SE α)",
-          "elastic_net": "elastic net", "elastic_net_1se": "elastic net (1-SE α)",
-          "sklearn_ols": "scikit-learn LinearRegression", "statsmodels_ols": "statsmodels OLS",
-          "sklearn_ridge": "scikit-learn Ridge", "sklearn_lasso": "scikit-learn Lasso",
-          "sklearn_elastic_net": "scikit-learn ElasticNet", "sklearn_sgd": "scikit-learn SGDRegressor"}
+from linreg.variants import LABELS, OURS  # noqa: E402  (re-exported for the report's cells)
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -58,8 +51,10 @@ class ReferenceRun:
 
 def load_references(paths: Paths) -> list[ReferenceRun]:
     folders = sorted(paths.reference_dir.iterdir()) if paths.reference_dir.is_dir() else []
-    return [ReferenceRun(f.name, json.loads((f / "system.json").read_text()), json.loads((f / "summary.json").read_text()),
-                         pd.read_csv(f / "benchmark.csv"), pd.read_csv(f / "limits.csv"))
+    def read(f: Path, name: str) -> Any:
+        return json.loads((f / name).read_text())
+    return [ReferenceRun(f.name, read(f, "system.json"), read(f, "summary.json"), pd.read_csv(f / "benchmark.csv"),
+                         pd.read_csv(f / "limits.csv"))
             for f in folders if (f / "benchmark.csv").is_file() and (f / "system.json").is_file()]
 
 
@@ -107,15 +102,17 @@ def reference_limits_text(ref: ReferenceRun) -> str:
             f"and OLS from host arrays {fmt(s['ols_from_host_ratio_to_copy'], 3)}× that; with X already on the GPU, "
             f"one XᵀX took {fmt(s['one_xtx_on_device_median_s'] * 1e3, 3)} ms "
             f"({fmt(s['one_xtx_on_device_gflops'] / 1e3, 3)} TFLOP/s) and the fits, as multiples of it: statistics "
-            f"pass {fmt(s['stats_pass_on_device_ratio_to_gram'], 3)}×, OLS {fmt(s['ols_on_device_ratio_to_gram'], 3)}×, "
+            f"pass {fmt(s['stats_pass_on_device_ratio_to_gram'], 3)}×, "
+            f"OLS {fmt(s['ols_on_device_ratio_to_gram'], 3)}×, "
             f"lasso {fmt(s['lasso_on_device_ratio_to_gram'], 3)}×, elastic net "
             f"{fmt(s['elastic_net_on_device_ratio_to_gram'], 3)}×, 20-α lasso path "
             f"{fmt(s['lasso_path_20_alphas_on_device_ratio_to_gram'], 3)}×, batch GD (5 epochs) "
             f"{fmt(s['gd_batch_on_device_ratio_to_gram'], 3)}×. Mini-batch GD ran "
             f"{_count(s['gd_minibatch_cuda_graphs_steps_per_s'])} steps/s with CUDA graphs against "
             f"{_count(s['gd_minibatch_eager_steps_per_s'])} launching each kernel from Python. Every variant trained "
-            f"on the GPU agreed with the CPU float64 fit: float64 to {fmt(s['agreement_max_relative_error_float64'], 2)} "
-            f"(tolerance 1e-10), float32 to {fmt(s['agreement_max_relative_error_float32'], 2)} (its conditioning-based "
+            f"on the GPU agreed with the CPU float64 fit: float64 to "
+            f"{fmt(s['agreement_max_relative_error_float64'], 2)} (tolerance 1e-10), float32 to "
+            f"{fmt(s['agreement_max_relative_error_float32'], 2)} (its conditioning-based "
             f"tolerance {fmt(s['agreement_tolerance_float32'], 2)}); {s['tests_cuda_cases_passed']} CUDA test cases "
             f"passed, {s['tests_failed']} tests failed.")
 
@@ -127,7 +124,7 @@ class ReportData:
     truth: dict[str, Any]
     sizes: dict[str, Any]
     scaler: dict[str, Any]
-    cards: dict[str, dict[str, Any]]
+    cards: dict[str, ModelCard]
     metrics: dict[str, dict[str, Any]]
     tables: dict[str, pd.DataFrame]
     plots: dict[str, pd.DataFrame]
@@ -148,7 +145,7 @@ def load(root: Path | None = None) -> ReportData:
     return ReportData(
         paths=paths, params=yaml.safe_load(paths.params.read_text()), truth=read(paths.truth),
         sizes=read(paths.split_sizes), scaler=read(paths.scaler),
-        cards={p.stem: read(p) for p in sorted(paths.models_dir.glob("*.json"))},
+        cards={p.stem: ModelCard.from_json(read(p)) for p in sorted(paths.models_dir.glob("*.json"))},
         metrics={s: read(paths.metrics(s)) for s in ("scale", "train", "evaluate", "benchmark")},
         tables=tables, plots=plots, benchmark=pd.read_csv(paths.benchmark_results),
         system=read(paths.benchmark_system), reference_runs=load_references(paths))
@@ -162,13 +159,13 @@ def comparison_table(d: ReportData) -> pd.DataFrame:
     recovery = d.tables.get("recovery", pd.DataFrame()).set_index("model") if "recovery" in d.tables else None
     for name in [n for n in OURS if n in d.cards] + [n for n in d.cards if n not in OURS]:
         card, t = d.cards[name], test.loc[name]
-        row = {"model": LABELS.get(name, name), "key": name, "kind": card["kind"],
+        row = {"model": LABELS.get(name, name), "key": name, "kind": card.kind,
                "test MSE": float(t["mse"]), "RMSE": float(t["rmse"]), "MAE": float(t["mae"]),
                "R²": float(t["r2"]), "adj. R²": float(t["adj_r2"])}  # NaN when undefined
         if recovery is not None and name in recovery.index:
             row["‖β̂ − β‖₂"] = float(recovery.loc[name, "coef_l2_error"])
             row["support F1"] = float(recovery.loc[name, "support_f1"])
-        row.update({"α": card.get("alpha"), "fit s": float(card["fit_seconds"]), "device": card["device"]})
+        row.update({"α": card.alpha, "fit s": float(card.fit_seconds), "device": card.device})
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -246,7 +243,8 @@ def lock_comparison(paths: Paths) -> pd.DataFrame:
     for stage, entry in new.items():
         before = old.get(stage)
         if before is None:
-            rows += [{"stage": stage, "output": o, "compared with the committed lock": "new stage"} for o in entry["outs"]]
+            rows += [{"stage": stage, "output": o, "compared with the committed lock": "new stage"}
+                     for o in entry["outs"]]
             continue
         changed_in = sorted(d for d, h in entry["deps"].items() if before["deps"].get(d) != h)
         changed_in += sorted(f"param {k}" for k, v in entry["params"].items() if before["params"].get(k) != v)

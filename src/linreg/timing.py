@@ -1,4 +1,4 @@
-"""The timing protocol: warm-up discarded, synchronize before each clock read, median and IQR.
+"""The timing protocol: warm-up discarded, synchronize before each clock read, median and IQR; and one timed call.
 
 The clock and the synchronization are parameters, so the protocol is tested
 with a fake clock; on CUDA ``sync`` is ``torch.cuda.synchronize`` (kernels are
@@ -27,6 +27,16 @@ class Timing:
 
 def no_sync() -> None:
     """Work on the CPU is synchronous: nothing to wait for."""
+
+
+def timed(fn: Callable[[], Any], sync: Callable[[], None] = no_sync,
+          clock: Callable[[], float] = time.perf_counter) -> tuple[Any, float]:
+    """``fn()``'s result and its wall time, with queued device work finished on both sides."""
+    sync()
+    start = clock()
+    out = fn()
+    sync()
+    return out, clock() - start
 
 
 def measure(fn: Callable[[], Any], *, warmup: int, repeats: int, sync: Callable[[], None] = no_sync,
