@@ -12,8 +12,8 @@ from pathlib import Path
 from linreg import io, stage
 from linreg.benchmark import summary
 from linreg.benchmark.grid import Settings, run_grid
-from linreg.benchmark.system import available_memory_bytes, describe_system, peak_host_memory_gib
-from linreg.device import available_devices
+from linreg.benchmark.system import describe_system, peak_host_memory_gib
+from linreg.device import available_devices, available_memory_bytes
 from linreg.log import setup_logging
 from linreg.params import stage_params
 from linreg.paths import project_paths

@@ -94,6 +94,7 @@ def pipeline_run(tmp_path_factory):
     (root / "reports").mkdir()
     (root / "reports" / "report.qmd").write_text((REPO / "reports" / "report.qmd").read_text())
     shutil.copytree(REPO / "reports" / "reference", root / "reports" / "reference")
+    shutil.copytree(REPO / "data" / "external", root / "data" / "external")
     write_params(root)
     reads, writes = {}, {}
     for name in yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]:

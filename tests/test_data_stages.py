@@ -57,8 +57,10 @@ def test_bad_params_leave_earlier_outputs_untouched(project):
 def test_bad_csv_is_named_and_leaves_outputs_untouched(project):
     run_stages(project, "generate")
     before = (project / "data/raw/dataset.parquet").read_bytes()
-    pd.DataFrame({"a": [1.0, None] * 10, "target": range(20)}).to_csv(project / "mine.csv", index=False)
-    write_params(project, {"generate": {"source": "csv", "csv_path": "mine.csv", "csv_target": "target"}})
+    (project / "data" / "external").mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"a": [1.0, None] * 10, "target": range(20)}).to_csv(project / "data/external/mine.csv", index=False)
+    write_params(project, {"generate": {"source": "csv", "csv_path": "data/external/mine.csv",
+                                        "csv_target": "target"}})
     with pytest.raises(DataError, match=r"missing values in column\(s\) \{'a': 10\}"):
         run_stages(project, "generate")
     assert (project / "data/raw/dataset.parquet").read_bytes() == before
@@ -66,9 +68,10 @@ def test_bad_csv_is_named_and_leaves_outputs_untouched(project):
 
 def test_csv_and_diabetes_sources_run_through(project):
     rng = np.random.default_rng(0)
+    (project / "data" / "external").mkdir(parents=True, exist_ok=True)
     pd.DataFrame({"a": rng.standard_normal(50), "b": rng.standard_normal(50), "t": rng.standard_normal(50)}).to_csv(
-        project / "mine.csv", index=False)
-    write_params(project, {"generate": {"source": "csv", "csv_path": "mine.csv", "csv_target": "t"}})
+        project / "data/external/mine.csv", index=False)
+    write_params(project, {"generate": {"source": "csv", "csv_path": "data/external/mine.csv", "csv_target": "t"}})
     run_stages(project, "generate", "split", "scale")
     assert list(pd.read_parquet(project / "data/scaled/train.parquet").columns) == ["a", "b", "y"]
     write_params(project, {"generate": {"source": "diabetes"}})

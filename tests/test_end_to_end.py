@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 from .conftest import REPO, needs_dvc, needs_report_tools, sh, write_params
@@ -13,7 +17,7 @@ from .conftest import REPO, needs_dvc, needs_report_tools, sh, write_params
 pytestmark = [pytest.mark.slow, needs_dvc, needs_report_tools]
 
 COPIED = ["dvc.yaml", ".dvcignore", ".dvc/config", ".dvc/plots", "stages", "src", "reports/report.qmd",
-          "reports/reference"]
+          "reports/reference", "data/external"]
 
 
 def ran(output: str) -> set[str]:
@@ -57,6 +61,35 @@ def test_metrics_and_plots_show(clone, tmp_path):
     plots = yaml.safe_load((clone / "dvc.yaml").read_text())["plots"]
     for entry in plots:
         assert next(iter(entry)) in html  # every declared plot is rendered by its title
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for folder in ("data", "models", "reports")
+            for p in (root / folder).rglob("*") if p.is_file()}
+
+
+def test_a_rejected_input_removes_nothing(clone):
+    sh(clone, sys.executable, "-m", "dvc", "repro")  # built (a no-op after the first test)
+    before, good = snapshot(clone), (clone / "params.yaml").read_text()
+    bad = [("generate", "noise_sd", 1.0, "generate.noise_sd: unknown key"),
+           ("generate", "noise_std", float("inf"), "generate.noise_std"),
+           ("train", "gd", {"batch_size": 0}, "train.gd.batch_size")]
+    if not torch.cuda.is_available():
+        bad.append(("base", "device", "cuda", "CUDA is unavailable here"))
+    for group, key, value, message in bad:
+        params = yaml.safe_load(good)
+        params[group][key] = {**params[group][key], **value} if isinstance(value, dict) else value
+        (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+        done = subprocess.run([sys.executable, "-m", "dvc", "repro"], cwd=clone, env=env, capture_output=True,
+                              text=True)
+        assert done.returncode != 0 and message in done.stdout + done.stderr, done.stdout + done.stderr
+        assert ran(done.stdout) == {"validate"}  # nothing after it ran, so nothing was removed
+        assert snapshot(clone) == {k: v for k, v in before.items() if k != "data/validated.json"}
+    (clone / "params.yaml").write_text(good)
+    # validate re-runs, or DVC restores its output from the run cache; nothing else runs.
+    assert ran(sh(clone, sys.executable, "-m", "dvc", "repro")) <= {"validate"}
+    assert snapshot(clone) == before
 
 
 def test_changed_split_param_reruns_split_and_downstream_only(clone):

@@ -93,3 +93,45 @@ def test_bootstrap_is_seeded_and_brackets_the_estimate():
     assert np.all((0 <= a["selected_fraction"]) & (a["selected_fraction"] <= 1))
     # Strong true signals are selected in every resample.
     assert np.all(a["selected_fraction"][np.abs(beta * X.std(0)) > 1.0] == 1.0)
+
+
+# --- off the happy path: statsmodels' answers, never an exception ---------------------------------
+
+def _rank_deficient_cases():
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal(40), rng.standard_normal(40)
+    y = 1 + 2 * a - b + 0.3 * rng.standard_normal(40)
+    return {
+        "collinear": (np.column_stack([a, b, a + 2 * b]), y),
+        "duplicated": (np.column_stack([a, b, a]), y),
+        "constant column": (np.column_stack([a, np.full(40, 3.0), b]), y),
+        "wide": (rng.standard_normal((8, 12)), rng.standard_normal(8)),
+    }
+
+
+@pytest.mark.parametrize("case", list(_rank_deficient_cases()))
+def test_rank_deficient_designs_get_statsmodels_pinv_inference(case):
+    import statsmodels.api as sm
+
+    from linreg.models.closed_form import RankDeficientWarning
+
+    X, y = _rank_deficient_cases()[case]
+    ref = sm.OLS(y, sm.add_constant(X, has_constant="add")).fit()
+    ours = OLSInference(X, y)
+    with pytest.warns(RankDeficientWarning, match="minimum-norm"):
+        params = ours.params
+    assert ours.rank == ref.df_model + 1 and ours.df_resid == ref.df_resid
+    # Minimum-norm solutions of the same system: rounding only (1e-8 absolute on O(1) coefficients).
+    np.testing.assert_allclose(params, ref.params, atol=1e-8)
+    if ours.df_resid > 0:
+        np.testing.assert_allclose(ours.bse, ref.bse, rtol=1e-7)
+    else:  # no residual degrees of freedom: nothing to estimate σ² from
+        assert np.isnan(ours.bse).all() and np.isnan(ours.pvalues).all() and np.isnan(ours.fvalue)
+
+
+def test_constant_target_and_exact_fits_are_nan_not_errors():
+    X = np.random.default_rng(0).standard_normal((20, 2))
+    flat = OLSInference(X, np.full(20, 4.0))
+    assert np.isnan(flat.rsquared) and np.isnan(flat.fvalue) and flat.params[0] == pytest.approx(4.0)
+    exact = OLSInference(X[:3], X[:3] @ [1.0, 2.0] + 1)  # n = k: no residual degrees of freedom
+    assert exact.df_resid == 0 and np.isnan(exact.scale) and np.isnan(exact.bse).all()

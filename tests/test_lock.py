@@ -19,7 +19,7 @@ from .conftest import REPO, needs_dvc, sh
 pytestmark = [pytest.mark.slow, needs_dvc]
 
 COPIED = ["dvc.yaml", "dvc.lock", "params.yaml", ".dvcignore", ".dvc/config", ".dvc/plots", "stages", "src",
-          "reports/report.qmd", "reports/reference"]
+          "reports/report.qmd", "reports/reference", "data/external"]
 
 
 @pytest.fixture(scope="module")

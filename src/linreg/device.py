@@ -98,6 +98,16 @@ def available_devices() -> tuple[list[torch.device], list[dict[str, str]]]:
     return devices, missing
 
 
+def available_memory_bytes() -> int | None:
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
 def software_versions() -> dict[str, str]:
     """Versions of the libraries whose numerics the results depend on."""
     import numpy

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 import yaml
@@ -20,9 +21,13 @@ from linreg.errors import ParamsError
 from linreg.paths import Paths
 from linreg.variants import MODEL_NAMES
 
+# Magnitudes past this would overflow squares and sums of the generated data (float64 tops out near 1e308).
+MAGNITUDE = 1e50
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    # No NaN or infinity anywhere: a non-finite value would be written into the data and fail stages later.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, allow_inf_nan=False)
 
 
 class Base(_Strict):
@@ -33,11 +38,11 @@ class Base(_Strict):
 
 class Demo(_Strict):
     n_samples: int = Field(ge=5, le=1_000_000)
-    slope: float
-    intercept: float
-    noise_std: float = Field(ge=0)
-    x_min: float
-    x_max: float
+    slope: float = Field(ge=-MAGNITUDE, le=MAGNITUDE)
+    intercept: float = Field(ge=-MAGNITUDE, le=MAGNITUDE)
+    noise_std: float = Field(ge=0, le=MAGNITUDE)
+    x_min: float = Field(ge=-MAGNITUDE, le=MAGNITUDE)
+    x_max: float = Field(ge=-MAGNITUDE, le=MAGNITUDE)
 
     @model_validator(mode="after")
     def _range(self) -> Demo:
@@ -51,11 +56,11 @@ class Generate(_Strict):
     n_samples: int = Field(ge=10, le=100_000_000)
     n_features: int = Field(ge=1, le=10_000)
     n_informative: int = Field(ge=0)
-    intercept: float
-    noise_std: float = Field(ge=0)
+    intercept: float = Field(ge=-MAGNITUDE, le=MAGNITUDE)
+    noise_std: float = Field(ge=0, le=MAGNITUDE)
     correlation: float = Field(ge=0, lt=1)
-    scale_spread: float = Field(ge=1)
-    feature_offset: float
+    scale_spread: float = Field(ge=1, le=MAGNITUDE)
+    feature_offset: float = Field(ge=-1e6, le=1e6)
     csv_path: str | None = None
     csv_target: str | None = None
     demo: Demo
@@ -68,6 +73,12 @@ class Generate(_Strict):
             )
         if self.source == "csv" and (not self.csv_path or not self.csv_target):
             raise ValueError("source 'csv' needs both csv_path and csv_target")
+        if self.csv_path is not None:
+            parts = Path(self.csv_path).parts
+            if Path(self.csv_path).is_absolute() or parts[:2] != ("data", "external") or ".." in parts:
+                raise ValueError(
+                    f"csv_path {self.csv_path!r} must be a file under data/external/ (DVC tracks that folder as "
+                    "an input, so an edited CSV re-runs the pipeline); move the file there")
         return self
 
 

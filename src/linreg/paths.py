@@ -30,6 +30,16 @@ class Paths:
     def dvc_lock(self) -> Path:
         return self.root / "dvc.lock"
 
+    # validate
+    @property
+    def validated(self) -> Path:
+        return self.root / "data" / "validated.json"
+
+    @property
+    def external_dir(self) -> Path:
+        """Where a user's CSV lives (generate.csv_path): a tracked input of the generate stage."""
+        return self.root / "data" / "external"
+
     # generate
     @property
     def raw_dir(self) -> Path:

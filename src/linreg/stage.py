@@ -10,10 +10,21 @@ from pathlib import Path
 from linreg.errors import USER_ERRORS
 
 
-def run(main: Callable[[Path | None], object], stage: str) -> None:
-    """Run a stage's ``main()`` as a command: user errors exit 1 with one clear message."""
+def run(main: Callable[[Path | None], object], stage: str, *, deletes_outputs: bool = True) -> None:
+    """Run a stage's ``main()`` as a command: user errors exit 1 with one clear message.
+
+    Under ``dvc repro`` DVC has removed the stage's previous outputs before the
+    command runs; the message says how to get them back.
+    """
+    log = logging.getLogger(f"linreg.{stage}")
     try:
         main(None)
     except USER_ERRORS as exc:
-        logging.getLogger(f"linreg.{stage}").error("%s", exc)
+        log.error("%s", exc)
+        if deletes_outputs:
+            log.error("This stage's previous outputs were removed before it ran; `dvc checkout %s` restores the "
+                      "last ones DVC cached.", stage)
         sys.exit(1)
+    except KeyboardInterrupt:
+        log.error("interrupted; nothing half-written was left (outputs are written atomically)")
+        sys.exit(130)

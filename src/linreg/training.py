@@ -8,12 +8,14 @@ net) give two cards each: the minimum-validation-error alpha and the 1-SE one.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.exceptions import ConvergenceWarning
 
 from linreg.card import ModelCard
 from linreg.data.scale import Scaler
@@ -161,7 +163,9 @@ def train_all(data: TrainingData, cfg: Train, *, seed: int, device: torch.device
     out = train_variants(data, cfg, seed=seed, device=device, dtype=dtype)
     if "gd_batch" in cfg.models:  # what feature scaling does: the same batch GD on the unscaled rows
         est = GradientDescentRegressor(max_epochs=cfg.gd.max_epochs, tol=cfg.gd.tol, device=str(device), dtype=dtype)
-        est.fit(data.train_unscaled.X, data.train_unscaled.y)
+        with warnings.catch_warnings():  # that it converges slowly, if at all, is what this run shows
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(data.train_unscaled.X, data.train_unscaled.y)
         out.gd_history.append(pd.DataFrame({"model": "gd_batch_unscaled", **est.history_}))
     out.lr_sweep = _learning_rate_sweep(data, cfg, device, dtype)
     out.cards.update(_references(data, out.cards, cfg, seed))
@@ -174,7 +178,10 @@ def _learning_rate_sweep(data: TrainingData, cfg: Train, device: torch.device, d
     for dataset, split in (("demo", data.demo), ("main", data.train)):
         for lr in cfg.lr_sweep.learning_rates:
             est = GradientDescentRegressor(learning_rate=lr, max_epochs=cfg.lr_sweep.epochs, tol=0.0,
-                                           device=str(device), dtype=dtype).fit(split.X, split.y)
+                                           device=str(device), dtype=dtype)
+            with warnings.catch_warnings():  # running to max_epochs, and diverging, is this experiment's point
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                est.fit(split.X, split.y)
             frames.append(pd.DataFrame({"dataset": dataset, "learning_rate": lr, "epoch": est.history_["epoch"],
                                         "loss": est.history_["train_loss"], "diverged": est.diverged_}))
     return pd.concat(frames, ignore_index=True)

@@ -22,16 +22,6 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def available_memory_bytes() -> int | None:
-    try:
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
-
-
 def gpu_info() -> dict[str, str | float]:
     reason = cuda_unavailable_reason()
     if reason is not None:

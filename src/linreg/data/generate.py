@@ -16,6 +16,7 @@ from linreg import seeds
 from linreg.errors import DataError
 
 TARGET = "y"
+MAX_ABS_VALUE = 1e150  # squares and sums of squares must stay finite in float64
 
 
 def rows_per_block(n_features: int) -> int:
@@ -178,7 +179,7 @@ def load_csv(path: str | Path, target: str) -> tuple[pd.DataFrame, dict[str, Any
     if not path.is_file():
         raise DataError(f"{where} does not exist; set generate.csv_path to an existing file.")
     try:
-        raw = pd.read_csv(path, float_precision="round_trip")  # correctly rounded: same bits everywhere
+        raw = pd.read_csv(path)  # pandas >= 3 parses floats correctly rounded: the same bits everywhere
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(f"{where} cannot be parsed as CSV: {exc}") from None
     if target not in raw.columns:
@@ -197,11 +198,21 @@ def load_csv(path: str | Path, target: str) -> tuple[pd.DataFrame, dict[str, Any
             f"{where}: missing values in column(s) {missing} (column: count); "
             "impute or drop those rows first."
         )
+    values = raw.to_numpy(dtype=np.float64)
+    infinite = [c for c, bad in zip(raw.columns, ~np.isfinite(values).all(axis=0)) if bad]
+    if infinite:
+        raise DataError(f"{where}: column(s) {infinite} hold infinite values; fix or drop those rows first.")
+    huge = [c for c, m in zip(raw.columns, np.abs(values).max(axis=0, initial=0.0)) if m > MAX_ABS_VALUE]
+    if huge:
+        raise DataError(f"{where}: column(s) {huge} hold values beyond ±{MAX_ABS_VALUE:g}, whose squares overflow "
+                        "float64; rescale them (e.g. change units) first.")
     if len(raw) < 10:
         raise DataError(f"{where} has {len(raw)} rows; at least 10 are needed to split it.")
     features = [c for c in raw.columns if c != target]
     if not features:
         raise DataError(f"{where} has no feature columns besides the target {target!r}.")
+    if raw[target].nunique() <= 1:
+        raise DataError(f"{where}: the target column {target!r} is constant; there is nothing to regress.")
     constant = [c for c in features if raw[c].nunique() <= 1]
     if constant:
         raise DataError(

@@ -152,7 +152,8 @@ def _flat_metrics(model_metrics, recovery, ours, ols: OLSInference, agreement, s
         out[f"{row.model}_coef_l2_error"] = row.coef_l2_error
         out[f"{row.model}_support_f1"] = row.support_f1
     out.update(ols_fvalue=ols.fvalue, ols_f_pvalue=ols.f_pvalue, ols_aic=ols.aic, ols_bic=ols.bic,
-               ols_residual_std_error=ols.residual_std_error, ols_condition_number=ols.condition_number)
+               ols_residual_std_error=ols.residual_std_error, ols_condition_number=ols.condition_number,
+               ols_rank=ols.rank, ols_n_params=ols.X.shape[1] + 1, ols_df_resid=ols.df_resid)
     for row in agreement.itertuples():
         out[f"agreement_{row.model}_vs_{row.reference}_max_abs_coef_diff"] = row.max_abs_coef_diff
     val = sweep[(sweep.panel == "ols") & (sweep.series == "validation")]

@@ -18,11 +18,13 @@ full-data loss from the statistics.
 from __future__ import annotations
 
 import math
+import warnings
 from numbers import Integral, Real
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from linreg.models.base import COMMON_CONSTRAINTS, LinearModel
@@ -70,7 +72,9 @@ class GradientDescentRegressor(LinearModel):
     batch_size : int or None, default=None
         None: full batch (one exact step per epoch); 1: stochastic; else mini-batch.
     tol : float, default=1e-6
-        Stop once an epoch improves the objective by less than ``tol`` relative.
+        Stop once an epoch improves the objective by less than ``tol`` relative
+        (0: run exactly ``max_epochs`` epochs). Reaching ``max_epochs`` first, or
+        diverging, raises a ``ConvergenceWarning``.
     patience : int, default=0
         With ``validation`` data, stop after this many epochs without a better
         validation loss and restore the best parameters (0: off).
@@ -87,8 +91,9 @@ class GradientDescentRegressor(LinearModel):
     ----------
     coef_, intercept_, learning_rate_, n_epochs_, converged_, diverged_,
     diverged_epoch_ (or None), stopped_by_ ("tol" | "patience" | "max_epochs" |
-    "divergence"), history_ : dict of per-epoch lists (epoch, train_loss,
-    val_loss, theta_norm, step_norm), epoch 0 being the starting point.
+    "divergence" | "stalled": tol met with the gradient still above a tenth of
+    its start), history_ : dict of per-epoch lists (epoch, train_loss, val_loss,
+    theta_norm, step_norm), epoch 0 being the starting point.
     """
 
     _parameter_constraints = {
@@ -146,6 +151,18 @@ class GradientDescentRegressor(LinearModel):
         for name in ("learning_rate", "n_epochs", "converged", "diverged", "diverged_epoch", "stopped_by",
                      "history"):
             setattr(self, f"{name}_", getattr(res, name))
+        if res.diverged:
+            warnings.warn(f"gradient descent diverged at epoch {res.diverged_epoch} (learning rate "
+                          f"{res.learning_rate:.3g}); the last finite parameters are kept. Lower learning_rate, or "
+                          "use 'auto' (1/L, L the loss's largest curvature).", ConvergenceWarning, stacklevel=2)
+        elif res.stopped_by == "stalled":
+            warnings.warn(f"gradient descent stalled after {res.n_epochs} epochs: the loss no longer improves by "
+                          f"tol={self.tol:g} but the gradient is barely smaller than at the start; the learning rate "
+                          f"{res.learning_rate:.3g} is too small (try 'auto').", ConvergenceWarning, stacklevel=2)
+        elif not res.converged and self.tol > 0:  # tol=0 asks for exactly max_epochs epochs
+            warnings.warn(f"gradient descent did not converge in {res.n_epochs} epochs (last relative improvement "
+                          f"above tol={self.tol:g}); raise max_epochs or tol, or use early stopping (patience).",
+                          ConvergenceWarning, stacklevel=2)
         return self
 
 
@@ -291,6 +308,13 @@ def descend(stats: Stats, val_stats: Stats | None, rows: tuple[torch.Tensor, tor
         w, b = w.to(st.device), b.to(st.device)
         return float(st.sse(w, b)) / (2 * st.n) + l1 * float(w.abs().sum()) + 0.5 * l2 * float(w @ w)
 
+    def gradient_norm(w, b) -> float:
+        """‖∇J‖ of the smooth part (squared loss + L2) over all rows, from the statistics."""
+        w, b = w.to(stats.device), b.to(stats.device)
+        e = b + stats.x_mean @ w - stats.y_mean
+        g_w = (stats.gram @ w - stats.xty) / stats.n + stats.x_mean * e + l2 * w
+        return float(torch.sqrt(g_w @ g_w + (e * e if fit_intercept else 0.0)))
+
     def step(w, b, grad_w, grad_b):
         w = w - lr * (grad_w + l2 * w)
         if l1:
@@ -345,7 +369,11 @@ def descend(stats: Stats, val_stats: Stats | None, rows: tuple[torch.Tensor, tor
                     break
         improvement = (prev - loss) / max(abs(prev), 1e-300)
         if 0 <= improvement < tol:
-            stopped_by = "tol"
+            # A tiny improvement with the gradient hardly smaller than at the start is a step too
+            # small to make progress, not convergence (checked without L1, whose optimum has ∇ ≠ 0).
+            stalled = not l1 and gradient_norm(w_h, b_h) > 0.1 * gradient_norm(torch.zeros_like(w_h),
+                                                                                 torch.zeros_like(b_h))
+            stopped_by = "stalled" if stalled else "tol"
             break
         prev = loss
     return Descent(coef=w_h, intercept=float(b_h), learning_rate=lr, n_epochs=epoch,

@@ -181,11 +181,15 @@ def table_html(df: pd.DataFrame, table_id: str, digits: int = 4) -> str:
     return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def best_by(table: pd.DataFrame, column: str, among: list[str] | None = None, lowest: bool = True) -> pd.Series:
+def best_by(table: pd.DataFrame, column: str, among: list[str] | None = None,
+            lowest: bool = True) -> pd.Series | None:
+    """Our model with the lowest (or highest) value in ``column``; None when no model has a value there."""
     part = table[table.kind == "ours"]
     if among is not None:
         part = part[part.key.isin(among)]
     part = part[part[column].notna()]
+    if part.empty:
+        return None
     return part.loc[part[column].idxmin() if lowest else part[column].idxmax()]
 
 

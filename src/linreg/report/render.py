@@ -93,19 +93,28 @@ def _render_quarto(source: Path, out: Path) -> None:
 
 def _render_fallback(source: Path, out: Path) -> None:
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
+    # nbclient's own chatter (which kernel runs, zmq clean-up notes) is not actionable; cell errors still raise.
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
     doc = parse(source.read_text())
     cells = [nbformat.v4.new_code_cell(b.source) for b in doc.blocks if isinstance(b, Code)]
     nb = nbformat.v4.new_notebook(cells=cells)
-    client = NotebookClient(nb, kernel_name="python3", timeout=900,
-                            resources={"metadata": {"path": str(source.parent)}})
-    try:
-        client.execute()
-    except CellExecutionError as exc:
-        raise RenderError(f"a report cell failed:\n{str(exc)[-4000:]}") from None
+
+    # IPC sockets (files in a private folder) instead of TCP on localhost: nothing listens on a
+    # port, and the kernel has no reason to warn about unencrypted TCP traffic.
+    with tempfile.TemporaryDirectory(prefix="linreg-kernel-") as sockets:
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
+        client = NotebookClient(nb, km=km, kernel_name="python3", timeout=900,
+                                resources={"metadata": {"path": str(source.parent)}})
+        try:
+            _execute(client)
+        finally:  # the client leaves a kernel it did not start running
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
     markdown = to_markdown(doc, [c.outputs for c in nb.cells])
+
     with tempfile.TemporaryDirectory() as work:
         md, header = Path(work) / "report.md", Path(work) / "style.html"
         md.write_text(markdown)
@@ -115,6 +124,15 @@ def _render_fallback(source: Path, out: Path) -> None:
         done = subprocess.run(args, capture_output=True, text=True)
         if done.returncode != 0:
             raise RenderError(f"pandoc failed:\n{done.stderr[-4000:]}")
+
+
+def _execute(client) -> None:
+    from nbclient.exceptions import CellExecutionError
+
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        raise RenderError(f"a report cell failed:\n{str(exc)[-4000:]}") from None
 
 
 def to_markdown(doc: Document, outputs: list[list[dict]]) -> str:

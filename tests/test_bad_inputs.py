@@ -1,0 +1,121 @@
+"""Bad input gets a clear outcome: rejected up front by the validate stage, naming the key and the fix.
+
+The validate stage runs before every other stage (all of them depend on its
+output), so under ``dvc repro`` a rejected input stops the pipeline before DVC
+removes any earlier result; ``test_end_to_end`` checks that part with DVC itself.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.exceptions import ConvergenceWarning
+
+from linreg.errors import DataError, DeviceError, ParamsError
+from linreg.models import GradientDescentRegressor
+
+from .conftest import run_stages, write_params
+from .oracles import regression_data
+
+BAD_PARAMS = [
+    ({"generate": {"noise_sd": 1.0}}, ParamsError, "generate.noise_sd: unknown key"),
+    ({"generate": {"noise_std": float("inf")}}, ParamsError, "generate.noise_std"),
+    ({"generate": {"intercept": float("nan")}}, ParamsError, "generate.intercept"),
+    ({"generate": {"feature_offset": 1e300}}, ParamsError, "generate.feature_offset"),
+    ({"generate": {"scale_spread": 1e300}}, ParamsError, "generate.scale_spread"),
+    ({"generate": {"source": "csv", "csv_path": "mine.csv", "csv_target": "t"}}, ParamsError,
+     "must be a file under data/external/"),
+    ({"generate": {"n_samples": 100_000_000, "n_features": 10_000}}, DataError,
+     "generate.n_samples × generate.n_features"),
+    ({"split": {"train": 0.9}}, ParamsError, "must sum to 1"),
+    ({"train": {"gd": {"batch_size": 0}}}, ParamsError, "train.gd.batch_size"),
+    ({"base": {"device": "tpu"}}, ParamsError, "base.device"),
+]
+
+
+@pytest.mark.parametrize("overrides, error, message", BAD_PARAMS, ids=[m for _, _, m in BAD_PARAMS])
+def test_bad_params_stop_at_validate_naming_the_key(project, overrides, error, message):
+    write_params(project, overrides)
+    with pytest.raises(error, match=message.replace("(", r"\(").replace("×", "×")):
+        run_stages(project, "validate")
+    assert not (project / "data" / "validated.json").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_a_missing_device_stops_at_validate(project):
+    write_params(project, {"base": {"device": "cuda"}})
+    with pytest.raises(DeviceError, match="device 'cuda' was requested but CUDA is unavailable here"):
+        run_stages(project, "validate")
+
+
+CSVS = {
+    "infinite": (pd.DataFrame({"a": [1.0, np.inf] * 10, "b": np.arange(20.0), "t": np.arange(20.0)}),
+                 r"column\(s\) \['a'\] hold infinite values"),
+    "overflowing": (pd.DataFrame({"a": [1e300, 1.0] * 10, "b": np.arange(20.0), "t": np.arange(20.0)}),
+                    r"column\(s\) \['a'\] hold values beyond"),
+    "constant target": (pd.DataFrame({"a": np.arange(20.0), "t": np.ones(20)}), "target column 't' is constant"),
+    "missing": (pd.DataFrame({"a": [1.0, None] * 10, "t": np.arange(20.0)}), "missing values"),
+}
+
+
+@pytest.mark.parametrize("kind", list(CSVS))
+def test_bad_csvs_stop_at_validate_naming_the_column(project, kind):
+    frame, message = CSVS[kind]
+    (project / "data" / "external").mkdir(parents=True)
+    frame.to_csv(project / "data" / "external" / "mine.csv", index=False)
+    write_params(project, {"generate": {"source": "csv", "csv_path": "data/external/mine.csv", "csv_target": "t"}})
+    with pytest.raises(DataError, match=message):
+        run_stages(project, "validate")
+
+
+def test_good_params_pass_and_write_the_same_stamp_every_time(project):
+    run_stages(project, "validate")
+    first = (project / "data" / "validated.json").read_bytes()
+    write_params(project, {"split": {"train": 0.5, "validation": 0.25, "test": 0.25}})
+    run_stages(project, "validate")
+    assert (project / "data" / "validated.json").read_bytes() == first  # so nothing downstream re-runs for it
+
+
+def test_gradient_descent_warns_when_it_diverges_or_runs_out_of_epochs():
+    X, y, _ = regression_data(n=200, p=4)
+    with pytest.warns(ConvergenceWarning, match="diverged at epoch"):
+        gd = GradientDescentRegressor(learning_rate=1e6, max_epochs=50, device="cpu").fit(X, y)
+    assert gd.diverged_ and np.all(np.isfinite(gd.coef_))
+    with pytest.warns(ConvergenceWarning, match="stalled after 1 epochs"):
+        gd = GradientDescentRegressor(learning_rate=1e-12, max_epochs=100, tol=1e-6, device="cpu").fit(X, y)
+    assert gd.stopped_by_ == "stalled" and not gd.converged_
+    with pytest.warns(ConvergenceWarning, match="did not converge in 2 epochs"):
+        GradientDescentRegressor(max_epochs=2, tol=1e-12, device="cpu").fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # tol=0 asks for fixed epochs: no warning
+        GradientDescentRegressor(max_epochs=2, tol=0.0, device="cpu").fit(X, y)
+
+
+EDGES = {
+    "n = 10 rows, p = 20 features": {"generate": {"n_samples": 10, "n_features": 20, "n_informative": 3}},
+    "no informative feature": {"generate": {"n_informative": 0}},
+}
+
+
+@pytest.mark.parametrize("edge", list(EDGES))
+def test_the_documented_edges_of_valid_params_run_end_to_end(tmp_path, edge):
+    # Valid by params.yaml's comments, so every stage must finish (inference reports what it cannot estimate).
+    import shutil
+
+    from .conftest import HAS_REPORT_TOOLS, REPO
+
+    shutil.copy(REPO / "dvc.yaml", tmp_path / "dvc.yaml")
+    (tmp_path / "reports").mkdir()
+    shutil.copy(REPO / "reports" / "report.qmd", tmp_path / "reports" / "report.qmd")
+    write_params(tmp_path, EDGES[edge])
+    stages = ["validate", "generate", "split", "scale", "train", "evaluate"] + (["report"] if HAS_REPORT_TOOLS else [])
+    if HAS_REPORT_TOOLS:
+        stages.insert(-1, "benchmark")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rank-deficiency and convergence warnings are expected here
+        run_stages(tmp_path, *stages)
+    assert (tmp_path / "reports" / "metrics" / "evaluate.json").is_file()
