@@ -12,7 +12,7 @@ from pathlib import Path
 from linreg import io, stage
 from linreg.benchmark import summary
 from linreg.benchmark.grid import Settings, run_grid
-from linreg.benchmark.system import describe_system, peak_host_memory_gib
+from linreg.benchmark.system import describe_system, load_average, peak_host_memory_gib
 from linreg.device import available_devices, available_memory_bytes
 from linreg.log import setup_logging
 from linreg.params import stage_params
@@ -27,6 +27,7 @@ def main(root: Path | None = None) -> None:
     grid = cfg.large if cfg.preset == "large" else cfg.default
     settings = Settings(gd_epochs=cfg.gd_epochs, batch_size=cfg.batch_size, n_alphas=cfg.n_alphas,
                         warmup=grid.warmup, repeats=grid.repeats, seed=params.base.seed)
+    load_before = load_average()  # a busy machine slows every time: the reader should know
     devices, missing = available_devices()
     for m in missing:
         log.info("%s unavailable (%s): recorded as such", m["device"], m["reason"])
@@ -35,7 +36,8 @@ def main(root: Path | None = None) -> None:
                     sklearn_max_n=grid.sklearn_max_n)
     results = summary.tidy(rows)
 
-    system = {**describe_system(), "preset": cfg.preset, "peak_host_memory_gib": peak_host_memory_gib()}
+    system = {**describe_system(), "preset": cfg.preset, "peak_host_memory_gib": peak_host_memory_gib(),
+              "load_average_1min_before": load_before, "load_average_1min_after": load_average()}
     io.write_csv(paths.benchmark_results, results)
     io.write_json(paths.benchmark_system, system)
     io.write_json(paths.metrics("benchmark"), summary.flat_metrics(results))

@@ -34,6 +34,7 @@ BAD_PARAMS = [
     ({"split": {"train": 0.9}}, ParamsError, "must sum to 1"),
     ({"train": {"gd": {"batch_size": 0}}}, ParamsError, "train.gd.batch_size"),
     ({"base": {"device": "tpu"}}, ParamsError, "base.device"),
+    ({"benchmark": {"default": {"sizes": [[0, 20]]}}}, ParamsError, "benchmark.default.sizes"),
 ]
 
 
@@ -119,3 +120,26 @@ def test_the_documented_edges_of_valid_params_run_end_to_end(tmp_path, edge):
         warnings.simplefilter("ignore")  # rank-deficiency and convergence warnings are expected here
         run_stages(tmp_path, *stages)
     assert (tmp_path / "reports" / "metrics" / "evaluate.json").is_file()
+
+
+def test_an_unwritable_folder_is_one_line_naming_the_path(caplog):
+    from linreg import stage
+
+    def main(_root):
+        raise PermissionError(13, "Permission denied", "reports/metrics/train.json")
+
+    with pytest.raises(SystemExit) as stop:
+        stage.run(main, "train")
+    assert stop.value.code == 1
+    assert "cannot write reports/metrics/train.json: Permission denied" in caplog.text
+
+
+def test_a_failing_stage_says_how_to_restore_its_outputs(caplog):
+    from linreg import stage
+
+    def main(_root):
+        raise DeviceError("device 'cuda' was requested but CUDA is unavailable here")
+
+    with pytest.raises(SystemExit):
+        stage.run(main, "train")
+    assert "`dvc checkout train` restores" in caplog.text

@@ -167,6 +167,14 @@ class Evaluate(_Strict):
 
 class BenchmarkGrid(_Strict):
     sizes: list[tuple[int, int]] = Field(min_length=1)
+
+    @field_validator("sizes")
+    @classmethod
+    def _sizes(cls, values: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        bad = [s for s in values if not (s[0] >= 10 and 1 <= s[1] <= 10_000 and s[1] < s[0])]
+        if bad:
+            raise ValueError(f"every [n, p] needs n >= 10 rows and 1 <= p < n features (p <= 10000), got {bad}")
+        return values
     repeats: int = Field(ge=1, le=1000)
     warmup: int = Field(ge=0, le=100)
     sklearn_max_n: int = Field(ge=0)

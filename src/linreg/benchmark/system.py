@@ -44,3 +44,11 @@ def describe_system() -> dict[str, object]:
 def peak_host_memory_gib() -> float:
     """Peak resident memory of this process (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def load_average() -> float | None:
+    """The 1-minute load average (runnable processes); None where the OS has none."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None

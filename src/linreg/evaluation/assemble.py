@@ -117,7 +117,7 @@ def _intervals(inp: Inputs, cfg: EvaluateParams, rng: np.random.Generator) -> pd
         if name in inp.cards:
             card = inp.cards[name]
             boot = bootstrap_enet(X, y, float(card.alpha or 0.0), float(card.l1_ratio or 1.0),
-                                  resamples=cfg.bootstrap_resamples, rng=rng)
+                                  resamples=cfg.bootstrap_resamples, rng=rng, warm_start=np.asarray(card.coef))
             frames.append(pd.DataFrame({"model": name, "feature": features, "coef": card.coef,
                                         "lower": boot["lower"], "upper": boot["upper"], "std_err": boot["std"],
                                         "selected_fraction": boot["selected_fraction"],

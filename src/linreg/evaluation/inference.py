@@ -8,6 +8,7 @@ the features' original units, from a QR factorization Z = QR so that
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,6 +16,7 @@ from functools import cached_property
 import numpy as np
 import torch
 from scipy import stats
+from tqdm import tqdm
 
 from linreg.models.closed_form import RankDeficientWarning, design_condition_number
 from linreg.models.enet import solve_enet
@@ -223,21 +225,28 @@ def ridge_covariance(X: np.ndarray, y: np.ndarray, coef: np.ndarray, intercept: 
 
 
 def bootstrap_enet(X: np.ndarray, y: np.ndarray, alpha: float, l1_ratio: float, *, resamples: int,
-                   rng: np.random.Generator, tol: float = 1e-10, level: float = 0.95) -> dict[str, np.ndarray]:
+                   rng: np.random.Generator, tol: float = 1e-10, level: float = 0.95, max_iter: int = 10_000,
+                   warm_start: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Percentile bootstrap of elastic-net coefficients at a fixed alpha (rows resampled).
 
     Describes how the estimate varies over resamples at this α. It is not a valid
     confidence interval for β: the lasso is biased towards zero, the α was chosen
     on validation data (no post-selection correction), and the percentile
     interval of a coefficient that is often exactly zero collapses to [0, 0].
+
+    Each resample starts from ``warm_start`` (the full-data fit, which a resample
+    is close to), so coordinate descent needs a handful of sweeps, not thousands;
+    ``max_iter`` bounds the rest.
     """
     n = len(y)
     cpu = torch.device("cpu")
     draws = np.empty((resamples, X.shape[1]))
-    for b in range(resamples):
+    w0 = None if warm_start is None else torch.as_tensor(np.asarray(warm_start, dtype=np.float64))
+    for b in tqdm(range(resamples), desc="bootstrap", file=sys.stderr, disable=None, leave=False):
         rows = rng.integers(0, n, n)
         st = compute_stats(X[rows], y[rows], dtype=torch.float64, device=cpu)
-        res = solve_enet(st.gram, st.xty, st.yty, st.n, alpha, l1_ratio, solver="cd", tol=tol, max_iter=100_000)
+        res = solve_enet(st.gram, st.xty, st.yty, st.n, alpha, l1_ratio, solver="cd", tol=tol, max_iter=max_iter,
+                         w0=w0)
         draws[b] = res.coef.numpy()
     tail = (1 - level) / 2 * 100
     return {"lower": np.percentile(draws, tail, axis=0), "upper": np.percentile(draws, 100 - tail, axis=0),
