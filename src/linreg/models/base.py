@@ -103,9 +103,3 @@ class LinearModel(RegressorMixin, BaseEstimator):
             return linear_predict(X.to(torch.float64), torch.as_tensor(self.coef_, device=X.device), self.intercept_)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return linear_predict(X.astype(np.float64, copy=False), self.coef_, self.intercept_)
-
-
-def centered(X, y, stats: Stats, device: torch.device, dtype: torch.dtype = torch.float64):
-    """(X − x̄, y − ȳ) on the device: the one place a second copy of X is made."""
-    return (as_tensor(X, dtype, device) - stats.x_mean.to(device=device, dtype=dtype),
-            as_tensor(y, dtype, device) - stats.y_mean.to(device=device, dtype=dtype))

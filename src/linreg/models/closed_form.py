@@ -1,13 +1,17 @@
-"""Closed-form least squares: Cholesky on the Gram matrix, or orthogonal factorizations of X.
+"""Closed-form least squares: Cholesky on the Gram matrix, exact QR of the design, or the minimum-norm SVD.
 
 Notation: X_c, y_c are the centered data (or raw, without an intercept); the
 statistics give G = X_cᵀX_c and c = X_cᵀy_c.
 
 * Cholesky solves G w = c. It needs only the statistics (one pass over X) but
-  its error grows like eps·cond(X)², so it is used only when that is small.
-* QR factors X_c = QR and solves R w = Qᵀy_c, refined once with the residual:
-  error like eps·cond(X). The singular values of R (those of X_c) give the
-  rank; a rank-deficient X_c gets the minimum-norm solution from the SVD of R.
+  its error grows like u·κ_eq(G) (u the unit roundoff), so it is used only
+  when that is provably small.
+* Otherwise the design as given is solved by equilibrated QR refined in
+  double-double (:mod:`linreg.models.exact`): the float64 solution nearest the
+  exact least-squares solution of the given numbers, whatever the conditioning
+  short of singular.
+* A design singular to working precision gets the minimum-norm solution from
+  the SVD, with a :class:`RankDeficientWarning`.
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ from dataclasses import dataclass
 
 import torch
 
+from linreg.models.exact import refined_lstsq
 from linreg.models.stats import CHUNK_ROWS, Stats
 
-# Cholesky on a float64 G loses about log10(cond(G)) digits; allow it while that
-# keeps the solution within ~1e-10 relative of the exact one.
-MAX_GRAM_COND_FLOAT64 = 1e6
+# Cholesky on a float64 G loses about log10(κ_eq(G)) digits (and the centring and the Gram's own
+# rounding a little more); allow it while ~13 digits remain: κ_eq ≤ 1e3 (measured on Longley,
+# κ_eq = 1.2e4: 11.8 digits by Cholesky, 16 by the exact QR).
+MAX_GRAM_COND_FLOAT64 = 1e3
 # A float32 G is formed from float32 products of CHUNK_ROWS rows summed in float64:
 # each entry is rounded by up to about √CHUNK_ROWS·u₃₂ relative (Higham & Mary's
 # probabilistic bound). Cholesky on it is accepted while the resulting first-order
@@ -40,8 +46,9 @@ class RankDeficientWarning(UserWarning):
 class LstsqResult:
     coef: torch.Tensor  # (p,) float64
     solver: str
-    cond: float  # 2-norm condition number of X_c (inf when rank deficient)
+    cond: float  # √κ_eq of the centred design (inf when rank deficient)
     rank: int
+    intercept: float | None = None  # when the solver found it directly, not from the means
 
 
 def equilibrated_gram_cond(gram: torch.Tensor) -> float:
@@ -94,67 +101,72 @@ def solve_cholesky(gram: torch.Tensor, xty: torch.Tensor, ridge: float = 0.0) ->
     return torch.cholesky_solve(xty.unsqueeze(1), L).squeeze(1)
 
 
-def solve_orthogonal(Xc: torch.Tensor, yc: torch.Tensor, *, prefer_svd: bool) -> LstsqResult:
-    """Least squares by QR (then the SVD of R when rank deficient or asked): X_c w ≈ y_c."""
+def solve_min_norm(Xc: torch.Tensor, yc: torch.Tensor) -> LstsqResult:
+    """Minimum-norm least squares by the SVD (``lstsq``'s answer), for rank-deficient or forced-SVD problems.
+
+    The rank test runs on the equilibrated columns (each scaled to unit norm), so
+    a column on a scale of 1e-8 beside one of 1e8 is not mistaken for a zero
+    column; the solution itself is the minimum-norm one in X's own units.
+    """
     n, p = Xc.shape
+    norms = torch.linalg.vector_norm(Xc, dim=0)
+    live = norms > 0
+    eq = torch.linalg.svdvals(Xc[:, live] / norms[live]) if bool(live.any()) else torch.zeros(0, dtype=Xc.dtype)
     eps = torch.finfo(Xc.dtype).eps
-    if n >= p:
-        Q, R = torch.linalg.qr(Xc)  # (n, p), (p, p)
-        z = Q.T @ yc  # (p,)
-        U, s, Vh = torch.linalg.svd(R)  # singular values of R are those of X_c
-    else:  # wide: factor X_c directly
-        U, s, Vh = torch.linalg.svd(Xc, full_matrices=False)
-        Q, R, z = None, None, U.T @ yc
-    # numpy.linalg.lstsq's default cut-off: singular values below eps·max(n, p)·σ_max are zero.
-    rank = int((s > eps * max(n, p) * s[0]).sum()) if s.numel() and s[0] > 0 else 0
-    cond = float(s[0] / s[-1]) if rank == p else float("inf")
-    if rank < p or prefer_svd or R is None:
-        if rank < p:
-            warnings.warn(
-                f"X has rank {rank} < {p} features: returning the minimum-norm least-squares solution",
-                RankDeficientWarning, stacklevel=4,
-            )
-        inv = torch.zeros_like(s)
-        inv[:rank] = 1 / s[:rank]
-        w = Vh.T @ (inv * (U.T @ z)) if R is not None else Vh.T @ (inv * z)
-        return LstsqResult(w.double(), "svd", cond, rank)
-    w = torch.linalg.solve_triangular(R, z.unsqueeze(1), upper=True).squeeze(1)
-    # One step of refinement with the residual: recovers digits lost to rounding in Qᵀy.
-    r = yc - Xc @ w
-    w = w + torch.linalg.solve_triangular(R, (Q.T @ r).unsqueeze(1), upper=True).squeeze(1)
-    return LstsqResult(w.double(), "qr", cond, rank)
+    rank = int((eq > max(n, p) * eps * eq[0]).sum()) if eq.numel() and eq[0] > 0 else 0
+    if rank < p:
+        warnings.warn(f"X has rank {rank} < {p} features (to working precision, whatever the columns' units): "
+                      "returning the minimum-norm least-squares solution", RankDeficientWarning, stacklevel=4)
+    U, s, Vh = torch.linalg.svd(Xc, full_matrices=False)
+    keep = torch.zeros_like(s, dtype=torch.bool)
+    keep[:rank] = True  # the rank largest singular values of X itself
+    inv = torch.where(keep, 1 / torch.where(keep, s, torch.ones_like(s)), torch.zeros_like(s))
+    w = Vh.T @ (inv * (U.T @ yc))
+    return LstsqResult(w.double(), "svd", float("inf") if rank < p else float(eq[0] / eq[-1]), rank)
 
 
-def gram_cond(gram: torch.Tensor) -> float:
-    """cond(X_c) = sqrt(cond(G)) from the Gram matrix's eigenvalues."""
-    eig = torch.linalg.eigvalsh(gram)
-    return float(torch.sqrt(eig[-1] / eig[0])) if eig[0] > 0 else float("inf")
+def solve_ols(stats: Stats, solver: str, dtype: torch.dtype, fit_intercept: bool,
+              design: Callable[[], tuple[torch.Tensor, torch.Tensor]]) -> LstsqResult:
+    """Dispatch on ``solver``; ``auto`` takes Cholesky when the problem is provably well conditioned.
 
+    * ``cholesky``: G w = c on the statistics (one pass over X, error ~ κ_eq·u).
+    * ``qr``: :func:`linreg.models.exact.refined_lstsq` on the design exactly as
+      given ([1, X] with an intercept), refined in double-double: the float64
+      solution nearest the exact one of the given numbers.
+    * ``svd``: the minimum-norm solution (the answer for rank-deficient X).
+    * ``auto``: Cholesky when κ_eq(G) ≤ ``MAX_GRAM_COND_FLOAT64`` (and, for float32
+      statistics, :func:`float32_error_bound` ≤ ``FLOAT32_TARGET``); otherwise
+      ``qr``; and ``svd`` when the design is singular to working precision.
 
-def solve_ols(
-    stats: Stats, solver: str, dtype: torch.dtype, centered_data: Callable[[], tuple[torch.Tensor, torch.Tensor]]
-) -> LstsqResult:
-    """Dispatch on ``solver``; ``auto`` takes Cholesky when the problem is well conditioned.
-
-    ``centered_data()`` returns (X_c, y_c) on the device; only the orthogonal
-    solvers call it, so the well-conditioned path never makes a second copy of X.
-    They factor it in float64 whatever ``dtype`` the statistics were formed in:
-    float32 statistics are trusted only while :func:`float32_error_bound` stays
-    within ``FLOAT32_TARGET``; beyond it the design is solved in float64.
-    The coefficients come back on the statistics' device.
+    ``design()`` returns (X, y) on the device as given; only the orthogonal
+    solvers call it, in float64 whatever ``dtype`` the statistics used, so the
+    well-conditioned path never makes a second copy of X. ``intercept`` is set
+    when the solver computed it directly (``qr``); otherwise it follows from the
+    means. Coefficients come back on the statistics' device. ``cond`` is always
+    √κ_eq(G): the condition number of the centred design that column scaling
+    cannot improve.
     """
     if solver not in ("auto", "cholesky", "qr", "svd"):
         raise ValueError(f"unknown OLS solver {solver!r}; use auto, cholesky, qr or svd")
-    if solver in ("auto", "cholesky"):
-        cond_eq = equilibrated_gram_cond(stats.gram) if solver == "auto" else 0.0
-        if cond_eq <= MAX_GRAM_COND_FLOAT64:
-            w = solve_cholesky(stats.gram, stats.xty)
-            if w is not None and (solver == "cholesky" or dtype == torch.float64
-                                  or float32_error_bound(stats.gram, w, cond_eq) <= FLOAT32_TARGET):
-                return LstsqResult(w, "cholesky", gram_cond(stats.gram), stats.p)
-            if w is None:
-                warnings.warn("XᵀX is not numerically positive definite: using the SVD instead",
-                              RankDeficientWarning, stacklevel=3)
-    Xc, yc = centered_data()
-    res = solve_orthogonal(Xc.to(torch.float64), yc.to(torch.float64), prefer_svd=solver == "svd")
-    return LstsqResult(res.coef.to(stats.device), res.solver, res.cond, res.rank)
+    cond_eq = equilibrated_gram_cond(stats.gram)
+    cond = math.sqrt(cond_eq) if math.isfinite(cond_eq) else math.inf
+    if solver in ("auto", "cholesky") and (solver == "cholesky" or cond_eq <= MAX_GRAM_COND_FLOAT64):
+        w = solve_cholesky(stats.gram, stats.xty)
+        if w is not None and (solver == "cholesky" or dtype == torch.float64
+                              or float32_error_bound(stats.gram, w, cond_eq) <= FLOAT32_TARGET):
+            return LstsqResult(w, "cholesky", cond, stats.p)
+        if w is None:
+            warnings.warn("XᵀX is not numerically positive definite: using the SVD instead",
+                          RankDeficientWarning, stacklevel=3)
+    X, y = (t.to(torch.float64) for t in design())
+    if solver != "svd":
+        Z = torch.cat([torch.ones(X.shape[0], 1, dtype=X.dtype, device=X.device), X], 1) if fit_intercept else X
+        exact = refined_lstsq(Z, y)
+        if exact.rank == Z.shape[1]:
+            theta = exact.theta.to(stats.device)
+            coef, b = (theta[1:], float(theta[0])) if fit_intercept else (theta, None)
+            return LstsqResult(coef, "qr", cond, stats.p, intercept=b)
+    if fit_intercept:  # rank deficient: lstsq's minimum-norm slopes on centred data, the intercept from the means
+        X, y = X - stats.x_mean.to(X), y - stats.y_mean.to(y)
+    res = solve_min_norm(X, y)
+    return LstsqResult(res.coef.to(stats.device), res.solver, cond if res.rank == stats.p else math.inf, res.rank)
