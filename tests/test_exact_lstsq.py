@@ -19,7 +19,7 @@ import pytest
 from linreg.models import LinearRegression
 from linreg.models.closed_form import RankDeficientWarning
 
-from .oracles import exact_lstsq, lre
+from .oracles import DEVICES, exact_lstsq, lre
 
 
 def hard_designs() -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -52,13 +52,15 @@ def hard_designs() -> dict[str, tuple[np.ndarray, np.ndarray]]:
 CASES = hard_designs()
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", list(CASES))
-def test_auto_is_exact_to_the_data_given(name):
+def test_auto_is_exact_to_the_data_given(name, device):
+    # The same torch code on a GPU: double-double needs only correctly rounded +, −, ×.
     X, y = CASES[name]
     exact = exact_lstsq(np.column_stack([np.ones(len(y)), X]), y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RankDeficientWarning)  # these designs have full rank: no false alarm
-        model = LinearRegression(device="cpu").fit(X, y)
+        model = LinearRegression(device=device).fit(X, y)
     assert lre(np.r_[model.intercept_, model.coef_], exact) >= 13, model.solver_
 
 
