@@ -55,7 +55,7 @@ CASES = hard_designs()
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", list(CASES))
 def test_auto_is_exact_to_the_data_given(name, device):
-    # The same torch code on a GPU: double-double needs only correctly rounded +, −, ×.
+    # On a GPU the statistics run there and the refinement on the host (see exact.refined_lstsq).
     X, y = CASES[name]
     exact = exact_lstsq(np.column_stack([np.ones(len(y)), X]), y)
     with warnings.catch_warnings():
