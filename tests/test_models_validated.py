@@ -79,3 +79,20 @@ def test_bad_constructor_params_are_named_errors(est, message):
     X, y, _ = regression_data(n=50, p=3)
     with pytest.raises((ValueError, TypeError), match=f"'{message}' parameter"):
         est.fit(X, y)
+
+
+def test_shared_statistics_give_the_same_fits_without_another_pass(data):
+    import torch
+
+    from linreg.models.stats import compute_stats
+
+    X, y, Xv, yv = data
+    stats = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"))
+    for make in (lambda **kw: LinearRegression(device="cpu", **kw),
+                 lambda **kw: ValidatedLasso(n_alphas=6, device="cpu", **kw),
+                 lambda **kw: GradientDescentRegressor(max_epochs=50, device="cpu", **kw)):
+        kw = {} if "Linear" in type(make()).__name__ else {"validation": (Xv, yv)}
+        alone, shared = make().fit(X, y, **kw), make(precompute=stats).fit(X, y, **kw)
+        np.testing.assert_array_equal(shared.coef_, alone.coef_)  # the same numbers, bit for bit
+    with pytest.raises(ValueError, match="precompute holds statistics of 400 rows"):
+        LinearRegression(device="cpu", precompute=stats).fit(X[:100], y[:100])

@@ -19,7 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from linreg.card import ModelCard
 from linreg.data.scale import Scaler
-from linreg.device import synchronizer
+from linreg.device import resolve_dtype, synchronizer
 from linreg.models import (
     GradientDescentRegressor,
     LinearRegression,
@@ -28,6 +28,7 @@ from linreg.models import (
     ValidatedRidge,
 )
 from linreg.models.closed_form import design_condition_number
+from linreg.models.stats import Stats, compute_stats
 from linreg.params import Train
 from linreg.timing import timed
 from linreg.variants import CARDS
@@ -60,6 +61,7 @@ class Trained:
     reg_path: list[pd.DataFrame] = field(default_factory=list)
     validation_curve: list[pd.DataFrame] = field(default_factory=list)
     lr_sweep: pd.DataFrame | None = None
+    stats_seconds: float = 0.0  # the one pass over the training rows every variant shares
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The plot data, one tidy frame each (with its columns even when no model produced rows)."""
@@ -71,9 +73,9 @@ class Trained:
                 "validation_curve": stacked(self.validation_curve, VALIDATION_CURVE_COLUMNS)}
 
 
-def build(name: str, cfg: Train, *, seed: int, device: torch.device, dtype: str):
-    """The estimator that fits variant ``name`` with the ``train`` params."""
-    common = {"device": str(device), "dtype": dtype}
+def build(name: str, cfg: Train, *, seed: int, device: torch.device, dtype: str, precompute: Stats | None = None):
+    """The estimator that fits variant ``name`` with the ``train`` params (and shared statistics, if given)."""
+    common = {"device": str(device), "dtype": dtype, "precompute": precompute}
     if name == "ols":
         return LinearRegression(solver=cfg.ols_solver, **common)
     if name in ("gd_batch", "gd_minibatch"):
@@ -109,12 +111,18 @@ def _fit(est, X, y, device: torch.device, **kw) -> float:
 
 
 def train_variants(data: TrainingData, cfg: Train, *, seed: int, device: torch.device, dtype: str) -> Trained:
-    """Every variant in ``cfg.models``, each fitted by its estimator on ``device``."""
+    """Every variant in ``cfg.models``, each fitted by its estimator on ``device``.
+
+    The training rows' statistics are computed once and handed to every estimator
+    (``precompute``), so the variants share one pass over X instead of one each.
+    """
     out = Trained()
     X, y = data.train.X, data.train.y
     validation = (data.validation.X, data.validation.y)
+    stats, out.stats_seconds = timed(lambda: compute_stats(X, y, dtype=resolve_dtype(dtype), device=device),
+                                     synchronizer(device))
     for name in cfg.models:
-        est = build(name, cfg, seed=seed, device=device, dtype=dtype)
+        est = build(name, cfg, seed=seed, device=device, dtype=dtype, precompute=stats)
         sec = _fit(est, X, y, device) if name == "ols" else _fit(est, X, y, device, validation=validation)
         card = {"kind": "ours", "library": "linreg", "data": data, "seconds": sec, "device": est.device_,
                 "dtype": dtype}
@@ -232,7 +240,7 @@ def _references(data: TrainingData, ours: dict[str, ModelCard], cfg: Train, seed
 def train_metrics(trained: Trained, data: TrainingData, *, device: torch.device, dtype: str) -> dict[str, Any]:
     """reports/metrics/train.json: fit times, what the tuned and iterative models chose, conditioning."""
     metrics: dict[str, Any] = {
-        "device": str(device), "dtype": dtype,
+        "device": str(device), "dtype": dtype, "stats_seconds": trained.stats_seconds,
         # What scaling did to the training design (GD's iteration count goes with its square).
         "cond_train_before": design_condition_number(data.train_unscaled.X),
         "cond_train_after": design_condition_number(data.train.X)}

@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from linreg.device import resolve_device, resolve_dtype
-from linreg.models.stats import Stats, as_tensor, compute_stats
+from linreg.models.stats import Stats, algebra_device, as_tensor, compute_stats
 
 
 def linear_predict(X, coef, intercept):
@@ -28,6 +28,9 @@ def linear_predict(X, coef, intercept):
 DEVICE = [StrOptions({"auto", "cpu", "cuda", "mps"}), str]  # also "cuda:N"; resolve_device says what exists
 DTYPE = [StrOptions({"float32", "float64"})]
 COMMON_CONSTRAINTS = {"fit_intercept": ["boolean"], "device": DEVICE, "dtype": DTYPE}
+# scikit-learn's name for statistics computed beforehand (its ElasticNet takes a Gram matrix there):
+# here the whole Stats of (X, y), so several estimators fitted on the same rows share one pass.
+PRECOMPUTE = {"precompute": [None, Stats]}
 
 
 class LinearModel(RegressorMixin, BaseEstimator):
@@ -86,6 +89,14 @@ class LinearModel(RegressorMixin, BaseEstimator):
         return device, dtype
 
     def _stats(self, X: np.ndarray, y: np.ndarray, device: torch.device, dtype: torch.dtype) -> Stats:
+        """The sufficient statistics of (X, y): ``precompute`` when given (no pass over X), else one pass."""
+        pre = getattr(self, "precompute", None)
+        if isinstance(pre, Stats):
+            if (pre.n, pre.p, pre.center) != (X.shape[0], X.shape[1], bool(self.fit_intercept)):
+                raise ValueError(f"precompute holds statistics of {pre.n} rows × {pre.p} features "
+                                 f"({'centred' if pre.center else 'raw'}), but X is {X.shape[0]} × {X.shape[1]} "
+                                 f"with fit_intercept={self.fit_intercept}: compute them from this X and y")
+            return pre.to(algebra_device(pre.p, device))
         stats = compute_stats(X, y, dtype=dtype, device=device, center=self.fit_intercept)
         if not stats.all_finite():
             raise ValueError("Input X contains NaN or infinity (or values so large that XᵀX overflows).")

@@ -27,7 +27,7 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from linreg.models.base import COMMON_CONSTRAINTS, LinearModel
+from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel
 from linreg.models.enet import soft_threshold
 from linreg.models.shuffle import epoch_order
 from linreg.models.stats import Stats, as_tensor, compute_stats
@@ -83,6 +83,8 @@ class GradientDescentRegressor(LinearModel):
     l1_ratio : float, default=0.5 (used by "elasticnet"; "l1" means 1, "l2" means 0)
     shuffle : bool, default=True ; random_state : int or None
     fit_intercept : bool, default=True ; device, dtype : as the other estimators
+    precompute : Stats or None, default=None
+        Statistics of (X, y) computed beforehand (see :class:`LinearRegression`).
     cuda_graphs : bool or None, default=None
         Replay groups of mini-batch steps as CUDA graphs (None: on CUDA devices).
         The same arithmetic either way; False launches every kernel from Python.
@@ -109,11 +111,12 @@ class GradientDescentRegressor(LinearModel):
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "cuda_graphs": [None, "boolean"],
+        **PRECOMPUTE,
     }
 
     def __init__(self, *, learning_rate="auto", max_epochs=1000, batch_size=None, tol=1e-6, patience=0,
                  penalty=None, alpha=0.0, l1_ratio=0.5, shuffle=True, random_state=None, fit_intercept=True,
-                 device="auto", dtype="float64", cuda_graphs=None):
+                 device="auto", dtype="float64", cuda_graphs=None, precompute=None):
         self.learning_rate = learning_rate
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -128,6 +131,7 @@ class GradientDescentRegressor(LinearModel):
         self.device = device
         self.dtype = dtype
         self.cuda_graphs = cuda_graphs
+        self.precompute = precompute
 
     def fit(self, X, y, validation=None):
         """Fit on (X, y); ``validation=(X_val, y_val)`` records validation loss and enables ``patience``."""

@@ -12,7 +12,7 @@ from numbers import Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from linreg.models.base import COMMON_CONSTRAINTS, LinearModel
+from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel
 from linreg.models.ols_inference import OLSInference
 from linreg.models.closed_form import RankDeficientWarning, solve_ols
 from linreg.models.stats import as_tensor
@@ -40,6 +40,10 @@ class LinearRegression(LinearModel):
         pass runs in float32.
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
     dtype : {"float64", "float32"}, default="float64"
+    precompute : Stats or None, default=None
+        Sufficient statistics of (X, y) from :func:`linreg.models.stats.compute_stats`
+        (with ``center=fit_intercept``), so several fits on the same rows share
+        one pass over X; None computes them.
     inference : bool, default=False
         Also compute statsmodels' OLS inference on [1, X] (on the host, in
         float64): the ``*_`` attributes below and :meth:`summary`.
@@ -57,14 +61,16 @@ class LinearRegression(LinearModel):
     """
 
     _parameter_constraints = {**COMMON_CONSTRAINTS, "solver": [StrOptions({"auto", "cholesky", "qr", "svd"})],
-                              "inference": ["boolean"]}
+                              "inference": ["boolean"], **PRECOMPUTE}
 
-    def __init__(self, *, fit_intercept=True, solver="auto", device="auto", dtype="float64", inference=False):
+    def __init__(self, *, fit_intercept=True, solver="auto", device="auto", dtype="float64", inference=False,
+                 precompute=None):
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.device = device
         self.dtype = dtype
         self.inference = inference
+        self.precompute = precompute
 
     def fit(self, X, y):
         X, y = self._validate_fit(X, y)

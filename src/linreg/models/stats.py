@@ -53,6 +53,7 @@ class Stats:
     gram: torch.Tensor  # (p, p)
     xty: torch.Tensor  # (p,)
     yty: torch.Tensor  # ()
+    center: bool = True  # centred on the means (an intercept is fitted), or raw moments
 
     @property
     def p(self) -> int:
@@ -214,5 +215,5 @@ def compute_stats(
     xty = M[:p, p + 1] - n * d * e
     yty = M[p + 1, p + 1] - n * e * e
     gram = (gram + gram.T) / 2  # exactly symmetric for the eigen-solvers
-    stats = Stats(n=n, x_mean=shift_x + d, y_mean=shift_y + e, gram=gram, xty=xty, yty=yty)
+    stats = Stats(n=n, x_mean=shift_x + d, y_mean=shift_y + e, gram=gram, xty=xty, yty=yty, center=center)
     return stats.to(algebra_device(p, device))

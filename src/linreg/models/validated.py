@@ -17,7 +17,7 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from linreg.models.base import COMMON_CONSTRAINTS, LinearModel
+from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel
 from linreg.models.enet import resolve_enet_solver
 from linreg.models.path import Path, enet_alpha_grid, enet_path, ridge_alpha_grid, ridge_path, select_alpha
 from linreg.models.stats import Stats, compute_stats
@@ -33,11 +33,14 @@ class _ValidatedPath(LinearModel):
     alpha_, coef_, intercept_ : at the minimum validation MSE
     alpha_1se_, coef_1se_, intercept_1se_ : at the one-standard-error alpha
     n_iter_ : iterations over the whole path ; dual_gap_path_ : (K,) ; converged_ ; solver_ ; device_
+
+    ``precompute`` (statistics of the training rows, as :class:`LinearRegression`
+    takes them) saves the pass over X when ``validation`` is given.
     """
 
     _parameter_constraints = {**COMMON_CONSTRAINTS, "n_alphas": [Interval(Integral, 2, None, closed="left")],
                               "alpha_min_ratio": [Interval(Real, 0, 1, closed="neither")],
-                              "validation_fraction": [Interval(Real, 0, 1, closed="neither")]}
+                              "validation_fraction": [Interval(Real, 0, 1, closed="neither")], **PRECOMPUTE}
 
     def fit(self, X, y, validation=None):
         X, y = self._validate_fit(X, y)
@@ -70,7 +73,8 @@ class ValidatedRidge(_ValidatedPath):
     """Ridge, ``‖y − Xw − b‖² + α‖w‖²``, on a geometric α grid from 10 λ_max(X_cᵀX_c) down, chosen on validation."""
 
     def __init__(self, *, n_alphas=50, alpha_min_ratio=1e-4, validation_fraction=0.2, fit_intercept=True,
-                 device="auto", dtype="float64"):
+                 device="auto", dtype="float64", precompute=None):
+        self.precompute = precompute
         self.n_alphas = n_alphas
         self.alpha_min_ratio = alpha_min_ratio
         self.validation_fraction = validation_fraction
@@ -94,7 +98,9 @@ class ValidatedElasticNet(_ValidatedPath):
                               "max_iter": [Interval(Integral, 1, None, closed="left")]}
 
     def __init__(self, *, l1_ratio=0.5, n_alphas=50, alpha_min_ratio=1e-4, solver="auto", tol=1e-4,
-                 max_iter=1000, validation_fraction=0.2, fit_intercept=True, device="auto", dtype="float64"):
+                 max_iter=1000, validation_fraction=0.2, fit_intercept=True, device="auto", dtype="float64",
+                 precompute=None):
+        self.precompute = precompute
         self.l1_ratio = l1_ratio
         self.n_alphas = n_alphas
         self.alpha_min_ratio = alpha_min_ratio
@@ -117,7 +123,7 @@ class ValidatedLasso(ValidatedElasticNet):
     """Lasso, ``(1/2n)‖y − Xw − b‖² + α‖w‖₁``: :class:`ValidatedElasticNet` with ``l1_ratio = 1``."""
 
     def __init__(self, *, n_alphas=50, alpha_min_ratio=1e-4, solver="auto", tol=1e-4, max_iter=1000,
-                 validation_fraction=0.2, fit_intercept=True, device="auto", dtype="float64"):
+                 validation_fraction=0.2, fit_intercept=True, device="auto", dtype="float64", precompute=None):
         super().__init__(l1_ratio=1.0, n_alphas=n_alphas, alpha_min_ratio=alpha_min_ratio, solver=solver, tol=tol,
                          max_iter=max_iter, validation_fraction=validation_fraction, fit_intercept=fit_intercept,
-                         device=device, dtype=dtype)
+                         device=device, dtype=dtype, precompute=precompute)
