@@ -151,3 +151,21 @@ def sh(cwd: Path, *cmd: str) -> str:
     done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout + done.stderr
+
+
+def copy_project(root: Path, paths: list[str]) -> Path:
+    """A copy of these repository paths under ``root`` (caches left out) committed to a fresh git repo."""
+    for rel in paths:
+        src, dst = REPO / rel, root / rel
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        elif src.exists():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(src, dst)
+    return root
+
+
+def git_commit_all(root: Path, message: str) -> None:
+    sh(root, "git", "init", "-q")
+    sh(root, "git", "add", "-A")
+    sh(root, "git", "commit", "-qm", message)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 import torch
 import yaml
 
-from .conftest import REPO, needs_dvc, needs_report_tools, sh, write_params
+from .conftest import copy_project, git_commit_all, needs_dvc, needs_report_tools, sh, write_params
 
 pytestmark = [pytest.mark.slow, needs_dvc, needs_report_tools]
 
@@ -26,18 +25,9 @@ def ran(output: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory):
-    root = tmp_path_factory.mktemp("clone")
-    for rel in COPIED:
-        src, dst = REPO / rel, root / rel
-        if src.is_dir():
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        elif src.exists():
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(src, dst)
+    root = copy_project(tmp_path_factory.mktemp("clone"), COPIED)
     write_params(root)
-    sh(root, "git", "init", "-q")
-    sh(root, "git", "add", "-A")
-    sh(root, "git", "commit", "-qm", "tiny")
+    git_commit_all(root, "tiny")
     return root
 
 

@@ -8,13 +8,12 @@ dvc.lock byte-identical: the generate, split and scale hashes are the same every
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from .conftest import REPO, needs_dvc, sh
+from .conftest import REPO, copy_project, git_commit_all, needs_dvc, sh
 
 pytestmark = [pytest.mark.slow, needs_dvc]
 
@@ -24,17 +23,8 @@ COPIED = ["dvc.yaml", "dvc.lock", "params.yaml", ".dvcignore", ".dvc/config", ".
 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
-    root = tmp_path_factory.mktemp("fresh")
-    for rel in COPIED:
-        src, dst = REPO / rel, root / rel
-        if src.is_dir():
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        else:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(src, dst)
-    sh(root, "git", "init", "-q")
-    sh(root, "git", "add", "-A")
-    sh(root, "git", "commit", "-qm", "fresh")
+    root = copy_project(tmp_path_factory.mktemp("fresh"), COPIED)
+    git_commit_all(root, "fresh")
     return root
 
 
