@@ -55,6 +55,7 @@ def main(root: Path | None = None) -> None:
     io.write_json(paths.metrics("evaluate"), ev.metrics)
     for name in ("model_metrics", "recovery", "ols_inference", "intervals", "agreement"):
         io.write_csv(paths.evaluate_table(name), getattr(ev, name))
+    io.write_text(paths.ols_summary, ev.ols_summary)
     for name in ("learning_curve", "degree_sweep", "residuals"):
         io.write_csv(paths.evaluate_plot(name), getattr(ev, name))
     plots = {name: pd.read_csv(path) for name, path in (("gd_history", paths.gd_history), ("lr_sweep", paths.lr_sweep),

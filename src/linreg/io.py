@@ -78,6 +78,11 @@ def read_json(path: Path) -> dict[str, Any]:
         raise ArtifactError(f"{path} is not valid JSON ({exc}); rerun the stage that writes it.") from exc
 
 
+def write_text(path: Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text if text.endswith("\n") else text + "\n")
+
+
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:
     with atomic_path(path) as tmp:
         frame.to_parquet(tmp, engine="pyarrow", index=False)

@@ -133,6 +133,10 @@ class Paths:
         return self.evaluate_tables_dir / f"{name}.csv"
 
     @property
+    def ols_summary(self) -> Path:
+        return self.evaluate_tables_dir / "ols_summary.txt"
+
+    @property
     def evaluate_figures_dir(self) -> Path:
         return self.root / "reports" / "figures" / "evaluate"
 

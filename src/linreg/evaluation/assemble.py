@@ -13,8 +13,10 @@ from linreg import seeds
 from linreg.card import ModelCard
 from linreg.data.scale import Scaler
 from linreg.evaluation.experiments import degree_sweep, learning_curve, residual_diagnostics
-from linreg.evaluation.inference import OLSInference, bootstrap_enet, ridge_covariance
+from linreg.evaluation.inference import bootstrap_enet, ridge_covariance
 from linreg.evaluation.metrics import coefficient_recovery, mse, regression_metrics
+from linreg.models import LinearRegression
+from linreg.models.results import RegressionResults
 from linreg.params import Evaluate as EvaluateParams
 
 SPLITS = ("train", "validation", "test")
@@ -41,6 +43,7 @@ class Evaluation:
     model_metrics: pd.DataFrame  # model × split × metric
     recovery: pd.DataFrame
     ols_inference: pd.DataFrame
+    ols_summary: str  # statsmodels-style summary of the OLS fit on the raw training rows
     intervals: pd.DataFrame  # ridge analytic and lasso / elastic-net bootstrap
     agreement: pd.DataFrame
     learning_curve: pd.DataFrame
@@ -71,12 +74,14 @@ def evaluate_all(inp: Inputs, cfg: EvaluateParams, *, seed: int) -> Evaluation:
     recovery = pd.DataFrame(recovery_rows)
 
     X_raw, y_raw = inp.train_unscaled
-    ols = OLSInference(X_raw, y_raw)
+    # The estimator's own fit and factorization, in the features' original units.
+    fit = LinearRegression(inference=True, device="cpu").fit(X_raw, y_raw)
+    ols = fit.results_
+    summary = fit.summary(names=list(inp.scaler.feature_names))
     ci = ols.conf_int()
-    terms = ["const", *inp.scaler.feature_names]
-    ols_table = pd.DataFrame({"term": terms, "coef": ols.params, "std_err": ols.bse, "t": ols.tvalues,
+    ols_table = pd.DataFrame({"term": ols.exog_names, "coef": ols.params, "std_err": ols.bse, "t": ols.tvalues,
                               "p_value": ols.pvalues, "ci_lower": ci[:, 0], "ci_upper": ci[:, 1],
-                              "std_err_hc3": ols.bse_hc3})
+                              "std_err_hc3": ols.HC3_se})
     if inp.truth.get("known"):
         ols_table["true_coef"] = [inp.truth["intercept"], *inp.truth["coef"]]
         ols_table["ci_covers_truth"] = (ols_table.ci_lower <= ols_table.true_coef) & (
@@ -96,7 +101,8 @@ def evaluate_all(inp: Inputs, cfg: EvaluateParams, *, seed: int) -> Evaluation:
     residuals.insert(0, "model", baseline)
 
     metrics = _flat_metrics(model_metrics, recovery, ours, ols, agreement, sweep)
-    return Evaluation(metrics, model_metrics, recovery, ols_table, intervals, agreement, curve, sweep, residuals)
+    return Evaluation(metrics, model_metrics, recovery, ols_table, summary, intervals, agreement, curve, sweep,
+                      residuals)
 
 
 def _intervals(inp: Inputs, cfg: EvaluateParams, rng: np.random.Generator) -> pd.DataFrame:
@@ -142,7 +148,7 @@ def _agreement(inp: Inputs) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _flat_metrics(model_metrics, recovery, ours, ols: OLSInference, agreement, sweep) -> dict[str, Any]:
+def _flat_metrics(model_metrics, recovery, ours, ols: RegressionResults, agreement, sweep) -> dict[str, Any]:
     out: dict[str, Any] = {}
     test = model_metrics[(model_metrics.split == "test") & model_metrics.model.isin(ours)]
     for row in test.itertuples():
@@ -152,8 +158,10 @@ def _flat_metrics(model_metrics, recovery, ours, ols: OLSInference, agreement, s
         out[f"{row.model}_coef_l2_error"] = row.coef_l2_error
         out[f"{row.model}_support_f1"] = row.support_f1
     out.update(ols_fvalue=ols.fvalue, ols_f_pvalue=ols.f_pvalue, ols_aic=ols.aic, ols_bic=ols.bic,
-               ols_residual_std_error=ols.residual_std_error, ols_condition_number=ols.condition_number,
-               ols_rank=ols.rank, ols_n_params=ols.X.shape[1] + 1, ols_df_resid=ols.df_resid)
+               ols_residual_std_error=math.sqrt(ols.scale), ols_condition_number=ols.condition_number,
+               ols_rank=ols.rank, ols_n_params=len(ols.params), ols_df_resid=ols.df_resid,
+               ols_rsquared_adj=ols.rsquared_adj,
+               **{f"ols_{k}": v for k, v in ols.diagnostics().items()})
     for row in agreement.itertuples():
         out[f"agreement_{row.model}_vs_{row.reference}_max_abs_coef_diff"] = row.max_abs_coef_diff
     val = sweep[(sweep.panel == "ols") & (sweep.series == "validation")]

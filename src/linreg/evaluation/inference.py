@@ -1,7 +1,7 @@
 """Inference for the penalized models: ridge's analytic covariance, the elastic-net bootstrap.
 
-OLS inference lives with the estimator (:mod:`linreg.models.ols_inference`) and
-is re-exported here for the evaluate stage.
+OLS inference lives with the estimator (``LinearRegression(inference=True).results_``,
+:mod:`linreg.models.results`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import torch
 from tqdm import tqdm
 
 from linreg.models.enet import solve_enet
-from linreg.models.ols_inference import OLSInference  # noqa: F401  (re-exported)
 from linreg.models.stats import compute_stats
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from linreg.device import resolve_device, resolve_dtype
 from linreg.models.stats import Stats, algebra_device, as_tensor, compute_stats
@@ -88,16 +88,33 @@ class LinearModel(RegressorMixin, BaseEstimator):
         self.device_ = str(device)
         return device, dtype
 
-    def _stats(self, X: np.ndarray, y: np.ndarray, device: torch.device, dtype: torch.dtype) -> Stats:
+    def _validate_weights(self, sample_weight, X):
+        """scikit-learn's sample_weight rules: None, a scalar or (n,), finite and non-negative; float64 NumPy."""
+        if sample_weight is None:
+            return None
+        if isinstance(sample_weight, torch.Tensor):
+            sample_weight = sample_weight.detach().cpu().numpy()
+        n = X.shape[0]
+        w = _check_sample_weight(sample_weight, np.empty((n, 0)), dtype=np.float64, ensure_non_negative=True)
+        if not np.isfinite(w).all():
+            raise ValueError("sample_weight contains NaN or infinity.")
+        return w
+
+    def _stats(self, X: np.ndarray, y: np.ndarray, device: torch.device, dtype: torch.dtype,
+               sample_weight: np.ndarray | None = None) -> Stats:
         """The sufficient statistics of (X, y): ``precompute`` when given (no pass over X), else one pass."""
         pre = getattr(self, "precompute", None)
         if isinstance(pre, Stats):
-            if (pre.n, pre.p, pre.center) != (X.shape[0], X.shape[1], bool(self.fit_intercept)):
-                raise ValueError(f"precompute holds statistics of {pre.n} rows × {pre.p} features "
+            if sample_weight is not None:
+                raise ValueError("precompute and sample_weight together: compute the statistics with "
+                                 "compute_stats(..., sample_weight=...) and pass them alone")
+            if (pre.rows, pre.p, pre.center) != (X.shape[0], X.shape[1], bool(self.fit_intercept)):
+                raise ValueError(f"precompute holds statistics of {pre.rows} rows × {pre.p} features "
                                  f"({'centred' if pre.center else 'raw'}), but X is {X.shape[0]} × {X.shape[1]} "
                                  f"with fit_intercept={self.fit_intercept}: compute them from this X and y")
             return pre.to(algebra_device(pre.p, device))
-        stats = compute_stats(X, y, dtype=dtype, device=device, center=self.fit_intercept)
+        stats = compute_stats(X, y, dtype=dtype, device=device, center=self.fit_intercept,
+                              sample_weight=sample_weight)
         if not stats.all_finite():
             raise ValueError("Input X contains NaN or infinity (or values so large that XᵀX overflows).")
         return stats
@@ -105,7 +122,9 @@ class LinearModel(RegressorMixin, BaseEstimator):
     def _set_coef(self, coef: torch.Tensor, stats: Stats) -> None:
         coef = coef.to(torch.float64)
         self.coef_ = coef.cpu().numpy()
-        self.intercept_ = float(stats.y_mean - stats.x_mean @ coef.to(stats.device)) if self.fit_intercept else 0.0
+        # A NumPy scalar, as scikit-learn's (0.0 without an intercept, as scikit-learn's too).
+        self.intercept_ = (np.float64(stats.y_mean - stats.x_mean @ coef.to(stats.device)) if self.fit_intercept
+                           else 0.0)
 
     def predict(self, X) -> np.ndarray:
         """ŷ = X coef_ + intercept_ (the vector form Xθ with θ = (intercept_, coef_))."""

@@ -92,6 +92,16 @@ def design_condition_number(X) -> float:
     return float(np.linalg.cond(design))
 
 
+def whitened_design(X: torch.Tensor, sqrt_weight: torch.Tensor | None, fit_intercept: bool) -> torch.Tensor:
+    """Z = [1, X] (or X without an intercept), rows multiplied by √wᵢ when weighted: (n, k)."""
+    if sqrt_weight is not None:
+        X = X * sqrt_weight[:, None]
+    if not fit_intercept:
+        return X
+    ones = torch.ones(X.shape[0], 1, dtype=X.dtype, device=X.device) if sqrt_weight is None else sqrt_weight[:, None]
+    return torch.cat([ones.to(X), X], 1)
+
+
 def solve_cholesky(gram: torch.Tensor, xty: torch.Tensor, ridge: float = 0.0) -> torch.Tensor | None:
     """Solve (G + ridge·I) w = c; ``None`` when the matrix is not numerically positive definite."""
     A = gram + ridge * torch.eye(gram.shape[0], dtype=gram.dtype, device=gram.device)
@@ -126,7 +136,8 @@ def solve_min_norm(Xc: torch.Tensor, yc: torch.Tensor) -> LstsqResult:
 
 
 def solve_ols(stats: Stats, solver: str, dtype: torch.dtype, fit_intercept: bool,
-              design: Callable[[], tuple[torch.Tensor, torch.Tensor]]) -> LstsqResult:
+              design: Callable[[], tuple[torch.Tensor, torch.Tensor]],
+              sqrt_weight: torch.Tensor | None = None) -> LstsqResult:
     """Dispatch on ``solver``; ``auto`` takes Cholesky when the problem is provably well conditioned.
 
     * ``cholesky``: G w = c on the statistics (one pass over X, error ~ κ_eq·u).
@@ -145,6 +156,10 @@ def solve_ols(stats: Stats, solver: str, dtype: torch.dtype, fit_intercept: bool
     means. Coefficients come back on the statistics' device. ``cond`` is always
     √κ_eq(G): the condition number of the centred design that column scaling
     cannot improve.
+
+    With sample weights (``sqrt_weight`` = √w, and ``stats`` weighted) the
+    orthogonal solvers work on the whitened design [√w, √w·X] and √w·y:
+    weighted least squares, as statsmodels' ``WLS``.
     """
     if solver not in ("auto", "cholesky", "qr", "svd"):
         raise ValueError(f"unknown OLS solver {solver!r}; use auto, cholesky, qr or svd")
@@ -159,14 +174,17 @@ def solve_ols(stats: Stats, solver: str, dtype: torch.dtype, fit_intercept: bool
             warnings.warn("XᵀX is not numerically positive definite: using the SVD instead",
                           RankDeficientWarning, stacklevel=3)
     X, y = (t.to(torch.float64) for t in design())
+    sw = None if sqrt_weight is None else sqrt_weight.to(X)
     if solver != "svd":
-        Z = torch.cat([torch.ones(X.shape[0], 1, dtype=X.dtype, device=X.device), X], 1) if fit_intercept else X
-        exact = refined_lstsq(Z, y)
+        Z = whitened_design(X, sw, fit_intercept)
+        exact = refined_lstsq(Z, y if sw is None else y * sw)
         if exact.rank == Z.shape[1]:
             theta = exact.theta.to(stats.device)
             coef, b = (theta[1:], float(theta[0])) if fit_intercept else (theta, None)
             return LstsqResult(coef, "qr", cond, stats.p, intercept=b)
     if fit_intercept:  # rank deficient: lstsq's minimum-norm slopes on centred data, the intercept from the means
         X, y = X - stats.x_mean.to(X), y - stats.y_mean.to(y)
+    if sw is not None:
+        X, y = X * sw[:, None], y * sw
     res = solve_min_norm(X, y)
     return LstsqResult(res.coef.to(stats.device), res.solver, cond if res.rank == stats.p else math.inf, res.rank)

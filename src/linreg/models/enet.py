@@ -52,7 +52,7 @@ def duality_gap(w, gram, xty, yty, l1: float, l2: float):
     return gap + l1 * float(abs(w).sum()) - const * ry + 0.5 * l2 * (1 + const**2) * w_norm2
 
 
-def alpha_max(xty: torch.Tensor, n: int, l1_ratio: float) -> float:
+def alpha_max(xty: torch.Tensor, n: float, l1_ratio: float) -> float:
     """The smallest α at which every coefficient is zero: max|X_cᵀy_c| / (n ρ)."""
     return float(xty.abs().max()) / (n * l1_ratio)
 
@@ -155,7 +155,7 @@ def fista_gram(gram: torch.Tensor, xty: torch.Tensor, yty: torch.Tensor, l1: flo
     return EnetResult(w, gap, k, gap <= target)
 
 
-def solve_enet(gram: torch.Tensor, xty: torch.Tensor, yty: torch.Tensor, n: int, alpha: float,
+def solve_enet(gram: torch.Tensor, xty: torch.Tensor, yty: torch.Tensor, n: float, alpha: float,
                l1_ratio: float, *, solver: str, tol: float, max_iter: int, w0: torch.Tensor | None = None,
                lipschitz: float | None = None) -> EnetResult:
     """One elastic-net fit on the statistics; ``solver`` is ``cd`` or ``fista`` (already resolved)."""

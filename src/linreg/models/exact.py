@@ -101,6 +101,10 @@ class ExactResult:
     rank: int
     cond: float  # 2-norm condition number of the equilibrated Z (inf when rank deficient)
     steps: int  # refinement steps taken
+    # The factorization Z·diag(scale) = Q R (host, float64), kept for inference; None when rank deficient.
+    Q: torch.Tensor | None = None  # (n, k)
+    R: torch.Tensor | None = None  # (k, k) upper triangular
+    scale: torch.Tensor | None = None  # (k,) powers of two
 
 
 def refined_lstsq(Z: torch.Tensor, y: torch.Tensor) -> ExactResult:
@@ -146,4 +150,4 @@ def refined_lstsq(Z: torch.Tensor, y: torch.Tensor) -> ExactResult:
         if size <= eps / 4 or size >= previous / 2:  # converged, or no longer shrinking
             break
         previous = size
-    return ExactResult((theta * scale).to(device), k, float(s[0] / s[-1]), steps)
+    return ExactResult((theta * scale).to(device), k, float(s[0] / s[-1]), steps, Q, R, scale)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import warnings
+import math
 
 import numpy as np
 import torch
@@ -13,17 +13,18 @@ from numbers import Real
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel
-from linreg.models.ols_inference import OLSInference
-from linreg.models.closed_form import RankDeficientWarning, solve_ols
+from linreg.models.closed_form import equilibrated_gram_cond, solve_ols
+from linreg.models.results import RegressionResults
 from linreg.models.stats import as_tensor
 from linreg.models.path import ridge_coefs
 
 
 class LinearRegression(LinearModel):
-    """Ordinary least squares.
+    """Ordinary (or weighted) least squares.
 
-    Minimizes ``‖y − Xw − b‖²`` (the intercept b is not penalized; with
-    ``fit_intercept`` the data are centered and b = ȳ − x̄ᵀw).
+    Minimizes ``Σ wᵢ (yᵢ − xᵢᵀw − b)²`` (wᵢ = 1 without ``sample_weight``; the
+    intercept b is not penalized; with ``fit_intercept`` the data are centered on
+    their (weighted) means and b = ȳ − x̄ᵀw).
 
     Parameters
     ----------
@@ -45,19 +46,22 @@ class LinearRegression(LinearModel):
         (with ``center=fit_intercept``), so several fits on the same rows share
         one pass over X; None computes them.
     inference : bool, default=False
-        Also compute statsmodels' OLS inference on [1, X] (on the host, in
-        float64): the ``*_`` attributes below and :meth:`summary`.
+        Also build ``results_``, statsmodels' inference for ``OLS`` (or ``WLS``
+        with ``sample_weight``) on [1, X], on the host in float64, from the same
+        exact factorization that gives ``coef_`` (which then are its parameters).
+        Off by default: it keeps an orthonormal basis of X (n × k) while it runs.
 
     Attributes
     ----------
-    coef_, intercept_ : learned parameters (float64 NumPy)
+    coef_, intercept_ : learned parameters (float64)
     solver_ : str, the solver that ran; cond_ : float, √κ of the equilibrated centred XᵀX; rank_ : int
     device_ : str, the device used
-    With ``inference=True``, in statsmodels' names and order (the intercept first
-    when fitted): params_, bse_, tvalues_, pvalues_, conf_int_ (k, 2) at 95%,
-    bse_hc3_, rsquared_, rsquared_adj_, fvalue_, f_pvalue_, df_resid_, aic_, bic_.
-    Quantities that cannot be estimated (no residual degrees of freedom, a
-    constant target) are NaN.
+    results_ : :class:`~linreg.models.results.RegressionResults` (with ``inference=True``):
+        ``params``, ``bse``, ``tvalues``, ``pvalues``, ``conf_int()``, ``rsquared(_adj)``,
+        ``fvalue``, ``f_pvalue``, ``llf``, ``aic``, ``bic``, ``cov_params()``, ``HC0_se`` … ``HC3_se``,
+        ``get_prediction()``, ``get_influence()``, ``t_test()``, ``f_test()``, ``summary()``.
+        When X is rank deficient its ``params`` are statsmodels' minimum-norm θ over
+        [1, X], while ``coef_`` is scikit-learn's minimum-norm slopes of the centred X.
     """
 
     _parameter_constraints = {**COMMON_CONSTRAINTS, "solver": [StrOptions({"auto", "cholesky", "qr", "svd"})],
@@ -72,53 +76,55 @@ class LinearRegression(LinearModel):
         self.inference = inference
         self.precompute = precompute
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         X, y = self._validate_fit(X, y)
+        sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
-        stats = self._stats(X, y, device, dtype)
+        stats = self._stats(X, y, device, dtype, sw)
+        if self.inference:
+            self.results_ = RegressionResults(_host(X), _host(y), sw, has_constant=self.fit_intercept)
+            if self.results_.rank == len(self.results_.params) and self.solver in ("auto", "qr"):
+                # The exact solution is already at hand: one factorization serves the fit and the inference.
+                theta = torch.from_numpy(self.results_.params)
+                coef = theta[1:] if self.fit_intercept else theta
+                self._set_coef(coef, stats)
+                if self.fit_intercept:
+                    self.intercept_ = np.float64(theta[0])
+                cond_eq = equilibrated_gram_cond(stats.gram)
+                self.solver_, self.cond_, self.rank_ = "qr", math.sqrt(cond_eq), stats.p
+                return self
+        sqrt_w = None if sw is None else torch.from_numpy(np.sqrt(sw))
         result = solve_ols(stats, self.solver, dtype, self.fit_intercept,
-                           lambda: (as_tensor(X, torch.float64, device), as_tensor(y, torch.float64, device)))
+                           lambda: (as_tensor(X, torch.float64, device), as_tensor(y, torch.float64, device)),
+                           sqrt_weight=None if sqrt_w is None else sqrt_w.to(device))
         self._set_coef(result.coef, stats)
         if result.intercept is not None:  # found directly by the exact solver: more accurate than ȳ − x̄ᵀw
-            self.intercept_ = result.intercept
+            self.intercept_ = np.float64(result.intercept)
         self.solver_, self.cond_, self.rank_ = result.solver, result.cond, result.rank
-        if self.inference:
-            self._infer(X, y)
         return self
 
-    def _infer(self, X, y) -> None:
-        to_numpy = (lambda a: a.detach().cpu().double().numpy()) if isinstance(X, torch.Tensor) else np.asarray
-        res = OLSInference(to_numpy(X).astype(np.float64), to_numpy(y).astype(np.float64),
-                           add_constant=self.fit_intercept)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RankDeficientWarning)  # fit already warned
-            self.params_ = res.params
-        self.bse_, self.tvalues_, self.pvalues_ = res.bse, res.tvalues, res.pvalues
-        self.conf_int_, self.bse_hc3_ = res.conf_int(), res.bse_hc3
-        self.rsquared_, self.fvalue_, self.f_pvalue_ = res.rsquared, res.fvalue, res.f_pvalue
-        self.rsquared_adj_ = (1 - (1 - res.rsquared) * (res.nobs - 1) / res.df_resid if res.df_resid > 0
-                              else float("nan"))
-        self.df_resid_, self.aic_, self.bic_ = res.df_resid, res.aic, res.bic
+    def summary(self, names: list[str] | None = None, yname: str = "y") -> str:
+        """statsmodels' summary table of ``results_`` (needs ``inference=True``)."""
+        check_is_fitted(self, "results_")
+        if names is not None:
+            if len(names) != self.n_features_in_:
+                raise ValueError(f"names has {len(names)} entries for {self.n_features_in_} features")
+            self.results_.exog_names = (["const"] if self.fit_intercept else []) + list(names)
+        return self.results_.summary(yname=yname)
 
-    def summary(self, names: list[str] | None = None) -> str:
-        """A plain-text coefficient table, statsmodels-style (needs ``inference=True``)."""
-        check_is_fitted(self, "bse_")
-        k = len(self.params_)
-        names = names or ([f"x{j}" for j in range(k - 1)] if self.fit_intercept else [f"x{j}" for j in range(k)])
-        rows = (["const"] if self.fit_intercept else []) + list(names)
-        head = f"{'':>12} {'coef':>12} {'std err':>11} {'t':>9} {'P>|t|':>9} {'[0.025':>11} {'0.975]':>11}"
-        lines = [f"OLS: R² = {self.rsquared_:.4g}, adj. R² = {self.rsquared_adj_:.4g}, F = {self.fvalue_:.4g} "
-                 f"(p = {self.f_pvalue_:.3g}), df_resid = {self.df_resid_}, AIC = {self.aic_:.6g}", head]
-        for name, b, se, t, pv, (lo, hi) in zip(rows, self.params_, self.bse_, self.tvalues_, self.pvalues_,
-                                              self.conf_int_):
-            lines.append(f"{name:>12} {b:12.5g} {se:11.4g} {t:9.3f} {pv:9.3g} {lo:11.5g} {hi:11.5g}")
-        return "\n".join(lines)
+
+def _host(a) -> np.ndarray:
+    """float64 NumPy on the host (inference runs there whatever the fit's device)."""
+    if isinstance(a, torch.Tensor):
+        return a.detach().cpu().double().numpy()
+    return np.asarray(a, dtype=np.float64)
 
 
 class Ridge(LinearModel):
     """Ridge regression (L2), in scikit-learn's scaling.
 
-    Minimizes ``‖y − Xw − b‖² + alpha ‖w‖²`` (b not penalized), solved as
+    Minimizes ``Σ wᵢ (yᵢ − xᵢᵀw − b)² + alpha ‖w‖²`` (wᵢ = 1 without ``sample_weight``,
+    unnormalised as in scikit-learn; b not penalized), solved as
     ``(X_cᵀX_c + alpha I) w = X_cᵀy_c`` by Cholesky, or through the
     eigendecomposition of X_cᵀX_c when that matrix is singular.
     """
@@ -131,10 +137,11 @@ class Ridge(LinearModel):
         self.device = device
         self.dtype = dtype
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         X, y = self._validate_fit(X, y)
+        sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
-        stats = self._stats(X, y, device, dtype)
+        stats = self._stats(X, y, device, dtype, sw)
         coef = ridge_coefs(stats.gram, stats.xty, torch.tensor([float(self.alpha)], dtype=torch.float64))[0]
         self._set_coef(coef, stats)
         return self

@@ -19,6 +19,8 @@ class ElasticNet(LinearModel):
 
         (1 / 2n) ‖y − Xw − b‖² + alpha ρ ‖w‖₁ + ½ alpha (1 − ρ) ‖w‖²
 
+    (with ``sample_weight``, (1 / 2Σw) Σ wᵢ (yᵢ − xᵢᵀw − b)² for the first term)
+
     the objective of ``sklearn.linear_model.ElasticNet``. Solved on X_cᵀX_c by
     coordinate descent (``cd``) or FISTA (``fista``; ``auto`` picks ``cd`` where
     the p×p work runs on the host, which it does for p ≤ 512 on any device, and
@@ -48,10 +50,13 @@ class ElasticNet(LinearModel):
         self.device = device
         self.dtype = dtype
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
+        """With ``sample_weight`` the loss is (1 / 2Σw) Σ wᵢ (yᵢ − xᵢᵀw − b)²: scikit-learn's convention of
+        weights rescaled to sum to n, so that multiplying every weight by a constant changes nothing."""
         X, y = self._validate_fit(X, y)
+        sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
-        stats = self._stats(X, y, device, dtype)
+        stats = self._stats(X, y, device, dtype, sw)
         self.solver_ = resolve_enet_solver(self.solver, stats.device)
         res = solve_enet(stats.gram, stats.xty, stats.yty, stats.n, float(self.alpha), float(self.l1_ratio),
                          solver=self.solver_, tol=self.tol, max_iter=self.max_iter)

@@ -45,15 +45,22 @@ class Stats:
     ``gram = X_cᵀX_c`` (p, p), ``xty = X_cᵀy_c`` (p,), ``yty = y_cᵀy_c``, where
     ``X_c = X − x_mean`` and ``y_c = y − y_mean`` (no centering when the
     statistics were computed with ``center=False``: then the means are zero).
+    With sample weights wᵢ every sum is weighted (``gram = Σ wᵢ x_cᵢ x_cᵢᵀ``,
+    the means are weighted means) and ``n = Σ wᵢ``; ``rows`` is the row count.
     """
 
-    n: int
+    n: float  # Σ wᵢ: the row count when unweighted
     x_mean: torch.Tensor  # (p,)
     y_mean: torch.Tensor  # ()
     gram: torch.Tensor  # (p, p)
     xty: torch.Tensor  # (p,)
     yty: torch.Tensor  # ()
     center: bool = True  # centred on the means (an intercept is fitted), or raw moments
+    rows: int = -1  # rows the statistics summarise (-1: same as n)
+
+    def __post_init__(self) -> None:
+        if self.rows < 0:
+            object.__setattr__(self, "rows", int(self.n))
 
     @property
     def p(self) -> int:
@@ -141,6 +148,7 @@ def compute_stats(
     dtype: torch.dtype,
     device: torch.device,
     center: bool = True,
+    sample_weight: np.ndarray | torch.Tensor | None = None,
     chunk_rows: int = CHUNK_ROWS,
     block_rows: int | None = None,
 ) -> Stats:
@@ -164,6 +172,11 @@ def compute_stats(
     faster there than XᵀX and Xᵀ[1 | y − t] as two products without the copy
     (13.6 against 14.7 ms at n = 10⁷, p = 100 in float32 on an H100; see
     ``benchmarks/stats_kernels.py``).
+
+    ``sample_weight`` (n,), non-negative, weights every row: each row of the
+    augmented block is multiplied by √wᵢ (so the column of ones becomes √w and
+    its products give Σ wᵢ and the weighted sums), which always takes the copy
+    path. A zero weight is the same as leaving the row out.
     """
     n, p = X.shape
     if n == 0:
@@ -176,7 +189,7 @@ def compute_stats(
     offset = first.mean(0).abs() > first.std(0, correction=0)  # columns whose mean dwarfs their spread
     shift_x = first.mean(0) if center and bool(offset.any()) else torch.zeros(p, dtype=torch.float64, device=device)
     sx, sy = shift_x.to(dtype), shift_y.to(dtype)
-    copy = bool((shift_x != 0).any()) or device.type != "cpu"
+    copy = bool((shift_x != 0).any()) or device.type != "cpu" or sample_weight is not None
     in_place = device.type == "cpu" and dtype == torch.float64  # BLAS accumulates into the float64 sum itself
 
     def accumulate(out: torch.Tensor, A: torch.Tensor, B: torch.Tensor) -> None:
@@ -199,6 +212,8 @@ def compute_stats(
             b[:, -2] = 1
             if copy:
                 torch.sub(xb, sx, out=b[:, :p])
+                if sample_weight is not None:
+                    b.mul_(torch.sqrt(as_tensor(sample_weight[start : start + block_rows], dtype, device))[:, None])
                 accumulate(M, b, b)  # moments of [X − s | 1 | y − t]
             else:
                 accumulate(G, xb, xb)  # XᵀX
@@ -207,13 +222,17 @@ def compute_stats(
     if not copy:
         M[:p, :p], M[:p, p:], M[p:, :p], M[p:, p:] = G, C, C.T, Y
 
-    d = M[:p, p] / n  # x̄ − shift   (p,)
-    e = M[p + 1, p] / n  # ȳ − shift
+    total = float(M[p, p]) if sample_weight is not None else n  # Σ wᵢ
+    if total <= 0:
+        raise ValueError("sample_weight sums to zero: no row carries any weight")
+    d = M[:p, p] / total  # x̄ − shift   (p,)
+    e = M[p + 1, p] / total  # ȳ − shift
     if not center:
         d, e = torch.zeros_like(d), torch.zeros_like(e)
-    gram = M[:p, :p] - n * torch.outer(d, d)
-    xty = M[:p, p + 1] - n * d * e
-    yty = M[p + 1, p + 1] - n * e * e
+    gram = M[:p, :p] - total * torch.outer(d, d)
+    xty = M[:p, p + 1] - total * d * e
+    yty = M[p + 1, p + 1] - total * e * e
     gram = (gram + gram.T) / 2  # exactly symmetric for the eigen-solvers
-    stats = Stats(n=n, x_mean=shift_x + d, y_mean=shift_y + e, gram=gram, xty=xty, yty=yty, center=center)
+    stats = Stats(n=total, x_mean=shift_x + d, y_mean=shift_y + e, gram=gram, xty=xty, yty=yty, center=center,
+                  rows=n)
     return stats.to(algebra_device(p, device))

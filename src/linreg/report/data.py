@@ -127,6 +127,7 @@ class ReportData:
     cards: dict[str, ModelCard]
     metrics: dict[str, dict[str, Any]]
     tables: dict[str, pd.DataFrame]
+    ols_summary: str
     plots: dict[str, pd.DataFrame]
     benchmark: pd.DataFrame
     system: dict[str, Any]
@@ -147,7 +148,8 @@ def load(root: Path | None = None) -> ReportData:
         sizes=read(paths.split_sizes), scaler=read(paths.scaler),
         cards={p.stem: ModelCard.from_json(read(p)) for p in sorted(paths.models_dir.glob("*.json"))},
         metrics={s: read(paths.metrics(s)) for s in ("scale", "train", "evaluate", "benchmark")},
-        tables=tables, plots=plots, benchmark=pd.read_csv(paths.benchmark_results),
+        tables=tables, ols_summary=paths.ols_summary.read_text() if paths.ols_summary.is_file() else "",
+        plots=plots, benchmark=pd.read_csv(paths.benchmark_results),
         system=read(paths.benchmark_system), reference_runs=load_references(paths))
 
 
