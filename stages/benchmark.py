@@ -7,16 +7,25 @@ Outputs: reports/benchmark/results.csv (tidy), reports/benchmark/system.json,
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
-from linreg import io, stage
-from linreg.benchmark import summary
-from linreg.benchmark.grid import Settings, run_grid
-from linreg.benchmark.system import describe_system, load_average, peak_host_memory_gib
-from linreg.device import available_devices, available_memory_bytes
-from linreg.log import setup_logging
-from linreg.params import stage_params
-from linreg.paths import project_paths
+# Before torch (and its OpenMP runtime) loads: idle worker threads sleep instead of spinning. On a
+# machine another process keeps busy, spinning threads wait on a descheduled sibling and the
+# benchmark slowed 4.8× with one of two cores busy; passive waiting slows it 2.3×, in proportion to
+# the CPU it actually gets (compute_stats at n = 3·10⁵, p = 100, 2-core Xeon). Idle, it costs ~10%,
+# the same for every timing and its XᵀX limit, so the ratios stay fair. Recorded in system.json.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from pathlib import Path  # noqa: E402
+
+from linreg import io, stage  # noqa: E402
+from linreg.benchmark import summary  # noqa: E402
+from linreg.benchmark.grid import Settings, run_grid  # noqa: E402
+from linreg.benchmark.system import describe_system, load_average, peak_host_memory_gib  # noqa: E402
+from linreg.device import available_devices, available_memory_bytes  # noqa: E402
+from linreg.log import setup_logging  # noqa: E402
+from linreg.params import stage_params  # noqa: E402
+from linreg.paths import project_paths  # noqa: E402
 
 
 def main(root: Path | None = None) -> None:

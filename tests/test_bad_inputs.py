@@ -143,3 +143,21 @@ def test_a_failing_stage_says_how_to_restore_its_outputs(caplog):
     with pytest.raises(SystemExit):
         stage.run(main, "train")
     assert "`dvc checkout train` restores" in caplog.text
+
+
+def test_data_whose_squares_underflow_is_fitted_exactly_or_refused():
+    """X of order 1e-300: XᵀX underflows to zero. OLS solves X itself; the XᵀX-based estimators refuse."""
+    from linreg.models import ElasticNet, GradientDescentRegressor, Lasso, LinearRegression, Ridge
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 3))
+    y = X @ [1.0, 2.0, -1.0] + 0.01 * rng.standard_normal(200)
+    tiny = 2.0**-1000  # ≈ 9e-302; a power of two, so X·tiny is exact and the answer scales exactly
+    ref = LinearRegression(solver="qr", device="cpu").fit(X, y)
+    ols = LinearRegression(device="cpu").fit(X * tiny, y)
+    # The exact solver equilibrates by powers of two: the same numbers, scaled by exactly 2^1000.
+    np.testing.assert_allclose(ols.coef_ * tiny, ref.coef_, rtol=1e-15)
+    assert ols.intercept_ == pytest.approx(ref.intercept_, rel=1e-14)
+    for est in (Ridge(), Lasso(0.01), ElasticNet(0.01), GradientDescentRegressor()):
+        with pytest.raises(ValueError, match="underflow float64.*rescale the data"):
+            est.set_params(device="cpu").fit(X * tiny, y)

@@ -38,6 +38,7 @@ def gpu_info() -> dict[str, str | float]:
 
 def describe_system() -> dict[str, object]:
     return {"cpu": cpu_model(), "cpu_cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
             "platform": platform.platform(), **gpu_info(), **software_versions()}
 
 

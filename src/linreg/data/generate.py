@@ -6,11 +6,14 @@ Every table has feature columns followed by the target column ``y``.
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from tqdm import tqdm
 
 from linreg import seeds
 from linreg.errors import DataError
@@ -78,9 +81,13 @@ def synthetic_arrays(n_samples: int, *, seed: int, rho: float, scales: np.ndarra
                      intercept: float, noise_std: float) -> tuple[np.ndarray, np.ndarray]:
     """X (n, p) and y (n,) from consecutive blocks of :func:`synthetic_block`."""
     per_block = rows_per_block(len(scales))
+    starts = range(0, n_samples, per_block)
+    # A progress bar over blocks on a terminal (wide or long data take a while); silent in CI logs.
+    bar = tqdm(starts, desc="generate (rows)", unit="block", file=sys.stderr, disable=None if len(starts) > 1 else True,
+               leave=False)
     blocks = [synthetic_block(b, min(per_block, n_samples - start), seed=seed, rho=rho, scales=scales, offset=offset,
                               beta=beta, intercept=intercept, noise_std=noise_std)
-              for b, start in enumerate(range(0, n_samples, per_block))]
+              for b, start in enumerate(bar)]
     return np.concatenate([X for X, _ in blocks]), np.concatenate([y for _, y in blocks])
 
 

@@ -101,8 +101,13 @@ class LinearModel(RegressorMixin, BaseEstimator):
         return w
 
     def _stats(self, X: np.ndarray, y: np.ndarray, device: torch.device, dtype: torch.dtype,
-               sample_weight: np.ndarray | None = None) -> Stats:
-        """The sufficient statistics of (X, y): ``precompute`` when given (no pass over X), else one pass."""
+               sample_weight: np.ndarray | None = None, allow_underflow: bool = False) -> Stats:
+        """The sufficient statistics of (X, y): ``precompute`` when given (no pass over X), else one pass.
+
+        Data varying on a scale whose squares underflow (X of order 1e-300) cannot be fitted from
+        XᵀX; unless the caller can work on X itself (``allow_underflow``), that is a ValueError
+        saying what to do, never a silently wrong fit.
+        """
         pre = getattr(self, "precompute", None)
         if isinstance(pre, Stats):
             if sample_weight is not None:
@@ -117,6 +122,11 @@ class LinearModel(RegressorMixin, BaseEstimator):
                               sample_weight=sample_weight)
         if not stats.all_finite():
             raise ValueError("Input X contains NaN or infinity (or values so large that XᵀX overflows).")
+        if stats.underflow and not allow_underflow:
+            raise ValueError(f"X or y varies only on a scale below 1e-140, so its squares underflow float64 and "
+                             f"{type(self).__name__} (which works on XᵀX) cannot fit it: rescale the data first "
+                             "(e.g. StandardScaler; the pipeline's scale stage does), or use LinearRegression, whose "
+                             "exact solver works on X itself.")
         return stats
 
     def _set_coef(self, coef: torch.Tensor, stats: Stats) -> None:

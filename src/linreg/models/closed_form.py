@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import torch
 
-from linreg.models.exact import refined_lstsq
+from linreg.models.exact import power_of_two_scales, refined_lstsq
 from linreg.models.stats import CHUNK_ROWS, Stats
 
 # Cholesky on a float64 G loses about log10(κ_eq(G)) digits (and the centring and the Gram's own
@@ -119,9 +119,10 @@ def solve_min_norm(Xc: torch.Tensor, yc: torch.Tensor) -> LstsqResult:
     column; the solution itself is the minimum-norm one in X's own units.
     """
     n, p = Xc.shape
-    norms = torch.linalg.vector_norm(Xc, dim=0)
+    Xs = Xc * power_of_two_scales(Xc)  # exact, and safe where squares underflow (X of order 1e-300)
+    norms = torch.linalg.vector_norm(Xs, dim=0)
     live = norms > 0
-    eq = torch.linalg.svdvals(Xc[:, live] / norms[live]) if bool(live.any()) else torch.zeros(0, dtype=Xc.dtype)
+    eq = torch.linalg.svdvals(Xs[:, live] / norms[live]) if bool(live.any()) else torch.zeros(0, dtype=Xc.dtype)
     eps = torch.finfo(Xc.dtype).eps
     rank = int((eq > max(n, p) * eps * eq[0]).sum()) if eq.numel() and eq[0] > 0 else 0
     if rank < p:
@@ -165,7 +166,8 @@ def solve_ols(stats: Stats, solver: str, dtype: torch.dtype, fit_intercept: bool
         raise ValueError(f"unknown OLS solver {solver!r}; use auto, cholesky, qr or svd")
     cond_eq = equilibrated_gram_cond(stats.gram)
     cond = math.sqrt(cond_eq) if math.isfinite(cond_eq) else math.inf
-    if solver in ("auto", "cholesky") and (solver == "cholesky" or cond_eq <= MAX_GRAM_COND_FLOAT64):
+    if solver in ("auto", "cholesky") and (solver == "cholesky" or (cond_eq <= MAX_GRAM_COND_FLOAT64
+                                                                   and not stats.underflow)):
         w = solve_cholesky(stats.gram, stats.xty)
         if w is not None and (solver == "cholesky" or dtype == torch.float64
                               or float32_error_bound(stats.gram, w, cond_eq) <= FLOAT32_TARGET):

@@ -89,10 +89,17 @@ def residuals(Z: torch.Tensor, y: torch.Tensor, r: torch.Tensor, theta: torch.Te
 
 
 def power_of_two_scales(Z: torch.Tensor) -> torch.Tensor:
-    """2^-e_j with 2^e_j ≈ ‖z_j‖: exact column scaling (1 for an all-zero column)."""
-    norms = torch.linalg.vector_norm(Z, dim=0)
-    exps = torch.where(norms > 0, torch.round(torch.log2(norms)), torch.zeros_like(norms))
-    return torch.pow(2.0, -exps)
+    """2^-e_j with 2^e_j ≈ ‖z_j‖: exact column scaling (1 for an all-zero column).
+
+    Two exact steps, so columns of order 1e-300 (whose squares underflow) or 1e200 (whose squares
+    overflow) are scaled as well as any: first by the power of two nearest max|z_j|, then by the
+    one nearest the norm of the column so scaled.
+    """
+    big = Z.abs().amax(0) if Z.shape[0] else torch.zeros(Z.shape[1], dtype=Z.dtype, device=Z.device)
+    first = torch.where(big > 0, torch.pow(2.0, -torch.round(torch.log2(big))), torch.ones_like(big))
+    norms = torch.linalg.vector_norm(Z * first, dim=0)
+    second = torch.where(norms > 0, torch.pow(2.0, -torch.round(torch.log2(norms))), torch.ones_like(norms))
+    return first * second
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,7 @@ class LinearRegression(LinearModel):
         X, y = self._validate_fit(X, y)
         sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
-        stats = self._stats(X, y, device, dtype, sw)
+        stats = self._stats(X, y, device, dtype, sw, allow_underflow=self.solver in ("auto", "qr", "svd"))
         if self.inference:
             self.results_ = RegressionResults(_host(X), _host(y), sw, has_constant=self.fit_intercept)
             if self.results_.rank == len(self.results_.params) and self.solver in ("auto", "qr"):
