@@ -2,7 +2,16 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from linreg.models import ElasticNet, GradientDescentRegressor, Lasso, LinearRegression, Ridge
+from linreg.models import (
+    ElasticNet,
+    ElasticNetCV,
+    GradientDescentRegressor,
+    Lasso,
+    LassoCV,
+    LinearRegression,
+    Ridge,
+    RidgeCV,
+)
 
 # CPU so the checks run everywhere; the device paths have their own tests.
 ESTIMATORS = [
@@ -12,9 +21,20 @@ ESTIMATORS = [
     ElasticNet(device="cpu"),
     GradientDescentRegressor(device="cpu", random_state=0),
     GradientDescentRegressor(device="cpu", batch_size=8, max_epochs=50, random_state=0),
+    RidgeCV(device="cpu"),
+    LassoCV(alphas=10, device="cpu"),
+    ElasticNetCV(alphas=10, device="cpu"),
 ]
 
 
-@parametrize_with_checks(ESTIMATORS)
+def expected_failed_checks(estimator):
+    # The same expected failure scikit-learn declares for its own Ridge: solved in closed form, so
+    # n_iter_ is None (there are no iterations to count).
+    if type(estimator) is Ridge:
+        return {"check_non_transformer_estimators_n_iter": "closed form: n_iter_ is None, as scikit-learn's Ridge"}
+    return {}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_contract(estimator, check):
     check(estimator)

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from linreg.device import resolve_device, resolve_dtype
 from linreg.models.stats import Stats, algebra_device, as_tensor, compute_stats
+
+
+def out_dtype(X) -> type[np.floating]:
+    """The dtype of coef_ and intercept_: X's for NumPy and sparse input (float32 stays float32, as in
+    scikit-learn), float64 for torch tensors (the pipeline's cards)."""
+    return np.float32 if not isinstance(X, torch.Tensor) and X.dtype == np.float32 else np.float64
 
 
 def linear_predict(X, coef, intercept):
@@ -37,15 +44,52 @@ class LinearModel(RegressorMixin, BaseEstimator):
     """Base class: parameter and input validation, statistics, predict. Subclasses implement ``fit``."""
 
     _parameter_constraints: dict = dict(COMMON_CONSTRAINTS)
+    # scipy.sparse X (fitted from its statistics without densifying) and a 2-D y: LinearRegression,
+    # Ridge, Lasso and ElasticNet, as scikit-learn's
+    _accepts_sparse = False
 
-    def _validate_fit(self, X, y):
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = self._accepts_sparse
+        tags.target_tags.multi_output = self._accepts_sparse  # the same three estimators take a 2-D y
+        return tags
+
+    def _validate_fit(self, X, y, multi_output: bool = False):
         self._validate_params()
         # Finiteness of X is checked on the statistics (NaN/inf in X ⇔ non-finite
         # XᵀX), which saves a full extra pass over X; y is checked here.
         if isinstance(X, torch.Tensor) or isinstance(y, torch.Tensor):
             return self._validate_tensors(X, y)
-        return validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True,
-                             ensure_all_finite=False, order="C")
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True, ensure_all_finite=False,
+                             order="C", multi_output=multi_output,
+                             accept_sparse=["csr", "csc"] if self._accepts_sparse else False)
+        if sparse.issparse(X) and not np.isfinite(X.data).all():
+            raise ValueError("Input X contains NaN or infinity.")
+        return X, y
+
+    def _fit_targets(self, X, Y, sample_weight, per_target: dict | None = None):
+        """A 2-D y (n, T): one fit per target column, as scikit-learn's coef_ (T, p) and intercept_ (T,).
+
+        ``per_target`` maps a parameter to T values (Ridge's alpha per target). Each target is the
+        same single-target fit (its own pass over X: simple, and the rows are read T times).
+        """
+        from sklearn.base import clone
+
+        fits = []
+        for t in range(Y.shape[1]):
+            est = clone(self)
+            if per_target:
+                est.set_params(**{k: v[t] for k, v in per_target.items()})
+            fits.append(est.fit(X, Y[:, t], sample_weight=sample_weight))
+        self.coef_ = np.stack([f.coef_ for f in fits])  # (T, p)
+        self.intercept_ = np.array([f.intercept_ for f in fits]) if self.fit_intercept else 0.0
+        for name, value in vars(fits[-1]).items():  # solver_, device_, n_iter_, …: the last target's
+            if name.endswith("_") and not name.startswith("_") and name not in ("coef_", "intercept_"):
+                setattr(self, name, value)
+        for name in ("n_iter_", "dual_gap_"):  # one per target, as scikit-learn's
+            if getattr(fits[0], name, None) is not None:
+                setattr(self, name, np.array([getattr(f, name) for f in fits]))
+        return self
 
     def _validate_tensors(self, X, y, reset: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
         """Torch tensors are used where they are (e.g. already on the GPU): no copy to NumPy."""
@@ -129,17 +173,21 @@ class LinearModel(RegressorMixin, BaseEstimator):
                              "exact solver works on X itself.")
         return stats
 
-    def _set_coef(self, coef: torch.Tensor, stats: Stats) -> None:
+    def _set_coef(self, coef: torch.Tensor, stats: Stats, dtype=np.float64) -> None:
+        """coef_ and intercept_ in ``dtype`` (X's floating dtype: float32 in, float32 out, as scikit-learn)."""
         coef = coef.to(torch.float64)
-        self.coef_ = coef.cpu().numpy()
+        self.coef_ = coef.cpu().numpy().astype(dtype, copy=False)
         # A NumPy scalar, as scikit-learn's (0.0 without an intercept, as scikit-learn's too).
-        self.intercept_ = (np.float64(stats.y_mean - stats.x_mean @ coef.to(stats.device)) if self.fit_intercept
-                           else 0.0)
+        self.intercept_ = (np.dtype(dtype).type(stats.y_mean - stats.x_mean @ coef.to(stats.device))
+                           if self.fit_intercept else 0.0)
 
     def predict(self, X) -> np.ndarray:
         """ŷ = X coef_ + intercept_ (the vector form Xθ with θ = (intercept_, coef_))."""
         check_is_fitted(self)
         if isinstance(X, torch.Tensor):  # stays on its device
             return linear_predict(X.to(torch.float64), torch.as_tensor(self.coef_, device=X.device), self.intercept_)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return linear_predict(X.astype(np.float64, copy=False), self.coef_, self.intercept_)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32], accept_sparse=["csr", "csc"])
+        coef = self.coef_.T if np.ndim(self.coef_) == 2 else self.coef_  # (p, T) for several targets
+        if sparse.issparse(X):
+            return np.asarray(X @ coef) + self.intercept_
+        return linear_predict(X, coef, self.intercept_)

@@ -32,14 +32,16 @@ def soft_threshold(w: torch.Tensor, t: float) -> torch.Tensor:
     return torch.sign(w) * torch.clamp(w.abs() - t, min=0.0)
 
 
-def duality_gap(w, gram, xty, yty, l1: float, l2: float):
+def duality_gap(w, gram, xty, yty, l1: float, l2: float, positive: bool = False):
     """Gap between the primal objective and the dual at the rescaled residual (sklearn's formula).
 
     Works on NumPy arrays and torch tensors alike. With q = Xᵀr = c − Gw:
-    ‖r‖² = yᵀy − wᵀc − wᵀq and rᵀy = yᵀy − wᵀc.
+    ‖r‖² = yᵀy − wᵀc − wᵀq and rᵀy = yᵀy − wᵀc. Under w ≥ 0 (``positive``) the
+    dual constraint is one-sided: max(q − l2 w) instead of max|q − l2 w|.
     """
     q = xty - gram @ w
-    dual_norm = float(abs(q - l2 * w).max()) if w.shape[0] else 0.0
+    v = q - l2 * w
+    dual_norm = (float(v.max()) if positive else float(abs(v).max())) if w.shape[0] else 0.0
     r_norm2 = float(yty - w @ xty - w @ q)
     w_norm2 = float(w @ w)
     if dual_norm > l1:
@@ -58,8 +60,13 @@ def alpha_max(xty: torch.Tensor, n: float, l1_ratio: float) -> float:
 
 
 def cd_gram(gram: np.ndarray, xty: np.ndarray, yty: float, l1: float, l2: float, w0: np.ndarray,
-            tol: float, max_iter: int) -> EnetResult:
+            tol: float, max_iter: int, positive: bool = False,
+            rng: np.random.Generator | None = None) -> EnetResult:
     """Cyclic coordinate descent with covariance updates (as scikit-learn's Gram solver).
+
+    ``positive`` constrains w ≥ 0 (the update is clipped at zero); with ``rng``
+    the coordinates are visited in a fresh random order each sweep
+    (scikit-learn's ``selection="random"``).
 
     Keeps q = c − Gw; updating w_j by δ costs one axpy q −= δ G[:, j]. A
     coordinate sitting at zero that would stay at zero (|q_j| ≤ l1) is skipped.
@@ -77,16 +84,23 @@ def cd_gram(gram: np.ndarray, xty: np.ndarray, yty: float, l1: float, l2: float,
     target = tol * yty
     gap, n_iter = math.inf, 0
     pattern = np.sign(w)
+    if w.any():  # warm start: already optimal to tolerance? (scikit-learn checks before the first sweep)
+        gap = duality_gap(w, gram, xty, yty, l1, l2, positive)
+        if gap <= target:
+            return EnetResult(torch.from_numpy(w), gap, 0, True)
     for n_iter in range(1, max_iter + 1):
         w_max = d_w_max = 0.0
-        for j in range(p):
+        for j in (range(p) if rng is None else rng.permutation(p)):
             if diag[j] == 0.0:
                 continue
             wj = w[j]
             tmp = q[j] + diag[j] * wj
-            if wj == 0.0 and abs(tmp) <= l1:
+            if wj == 0.0 and (tmp <= l1 if positive else abs(tmp) <= l1):
                 continue
-            new = math.copysign(max(abs(tmp) - l1, 0.0), tmp) / (diag[j] + l2)
+            if positive:
+                new = max(tmp - l1, 0.0) / (diag[j] + l2)
+            else:
+                new = math.copysign(max(abs(tmp) - l1, 0.0), tmp) / (diag[j] + l2)
             if new != wj:
                 q -= (new - wj) * gram[j]  # G symmetric: row j is column j, contiguous
                 w[j] = new
@@ -96,12 +110,12 @@ def cd_gram(gram: np.ndarray, xty: np.ndarray, yty: float, l1: float, l2: float,
         if w_max > 0.0 and np.array_equal(pattern, previous):
             polished = _polish(gram, xty, l1, l2, pattern)
             if polished is not None:
-                polished_gap = duality_gap(polished, gram, xty, yty, l1, l2)
+                polished_gap = duality_gap(polished, gram, xty, yty, l1, l2, positive)
                 if polished_gap <= target:
                     return EnetResult(torch.from_numpy(polished), polished_gap, n_iter, True)
         # The gap costs a p×p product: compute it when the step sizes say we may be done.
         if w_max == 0.0 or d_w_max / w_max <= tol or n_iter == max_iter:
-            gap = duality_gap(w, gram, xty, yty, l1, l2)
+            gap = duality_gap(w, gram, xty, yty, l1, l2, positive)
             if gap <= target:
                 return EnetResult(torch.from_numpy(w), gap, n_iter, True)
     return EnetResult(torch.from_numpy(w), gap, n_iter, gap <= target)
@@ -125,7 +139,7 @@ def _polish(gram: np.ndarray, xty: np.ndarray, l1: float, l2: float, pattern: np
 
 def fista_gram(gram: torch.Tensor, xty: torch.Tensor, yty: torch.Tensor, l1: float, l2: float,
                w0: torch.Tensor, tol: float, max_iter: int, lipschitz: float,
-               check_every: int = 10) -> EnetResult:
+               check_every: int = 10, positive: bool = False) -> EnetResult:
     """Accelerated proximal gradient (FISTA) with adaptive restart; p×p work per step.
 
     Smooth part ½wᵀ(G + l2 I)w − cᵀw has gradient (G + l2 I)w − c and Lipschitz
@@ -141,7 +155,7 @@ def fista_gram(gram: torch.Tensor, xty: torch.Tensor, yty: torch.Tensor, l1: flo
     for k in range(1, max_iter + 1):
         grad = gram @ z - xty + l2 * z
         u = z - grad / L
-        w_new = soft_threshold(u, l1 / L)
+        w_new = torch.clamp(u - l1 / L, min=0.0) if positive else soft_threshold(u, l1 / L)
         # O'Donoghue–Candès restart: drop momentum when it points uphill.
         if float((z - w_new) @ (w_new - w)) > 0:
             t = 1.0
@@ -149,7 +163,7 @@ def fista_gram(gram: torch.Tensor, xty: torch.Tensor, yty: torch.Tensor, l1: flo
         z = w_new + ((t - 1) / t_new) * (w_new - w)
         w, t = w_new, t_new
         if k % check_every == 0 or k == max_iter:
-            gap = duality_gap(w, gram, xty, yty, l1, l2)
+            gap = duality_gap(w, gram, xty, yty, l1, l2, positive)
             if gap <= target:
                 return EnetResult(w, gap, k, True)
     return EnetResult(w, gap, k, gap <= target)
@@ -157,19 +171,22 @@ def fista_gram(gram: torch.Tensor, xty: torch.Tensor, yty: torch.Tensor, l1: flo
 
 def solve_enet(gram: torch.Tensor, xty: torch.Tensor, yty: torch.Tensor, n: float, alpha: float,
                l1_ratio: float, *, solver: str, tol: float, max_iter: int, w0: torch.Tensor | None = None,
-               lipschitz: float | None = None) -> EnetResult:
-    """One elastic-net fit on the statistics; ``solver`` is ``cd`` or ``fista`` (already resolved)."""
+               lipschitz: float | None = None, positive: bool = False,
+               rng: np.random.Generator | None = None) -> EnetResult:
+    """One elastic-net fit on the statistics; ``solver`` is ``cd`` or ``fista`` (already resolved).
+
+    ``positive``: w ≥ 0. ``rng``: random coordinate order (coordinate descent only)."""
     l1, l2 = n * alpha * l1_ratio, n * alpha * (1 - l1_ratio)
     p = gram.shape[0]
     if w0 is None:
         w0 = torch.zeros(p, dtype=torch.float64, device=gram.device)
     if solver == "cd":
         res = cd_gram(gram.cpu().numpy(), xty.cpu().numpy(), float(yty), l1, l2, w0.cpu().numpy().copy(),
-                      tol, max_iter)
+                      tol, max_iter, positive, rng)
         return EnetResult(res.coef.to(gram.device), res.gap, res.n_iter, res.converged)
     if lipschitz is None:
         lipschitz = float(torch.linalg.eigvalsh(gram)[-1])
-    return fista_gram(gram, xty, yty, l1, l2, w0, tol, max_iter, lipschitz)
+    return fista_gram(gram, xty, yty, l1, l2, w0, tol, max_iter, lipschitz, positive=positive)
 
 
 def resolve_enet_solver(solver: str, device: torch.device) -> str:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import torch
+from scipy import sparse
 from sklearn.utils.validation import check_is_fitted
 
-from numbers import Real
+from numbers import Integral, Real
 
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel
+from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, out_dtype
 from linreg.models.closed_form import equilibrated_gram_cond, solve_ols
 from linreg.models.results import RegressionResults
 from linreg.models.stats import as_tensor
+from linreg.models.enet import solve_enet
 from linreg.models.path import ridge_coefs
 
 
@@ -65,11 +69,18 @@ class LinearRegression(LinearModel):
     """
 
     _parameter_constraints = {**COMMON_CONSTRAINTS, "solver": [StrOptions({"auto", "cholesky", "qr", "svd"})],
-                              "inference": ["boolean"], **PRECOMPUTE}
+                              "inference": ["boolean"], **PRECOMPUTE, "copy_X": ["boolean"],
+                              "tol": [Interval(Real, 0, None, closed="left")], "n_jobs": [None, Integral],
+                              "positive": ["boolean"]}
+    _accepts_sparse = True
 
-    def __init__(self, *, fit_intercept=True, solver="auto", device="auto", dtype="float64", inference=False,
-                 precompute=None):
+    def __init__(self, *, fit_intercept=True, copy_X=True, tol=1e-6, n_jobs=None, positive=False, solver="auto",
+                 device="auto", dtype="float64", inference=False, precompute=None):
         self.fit_intercept = fit_intercept
+        self.copy_X = copy_X
+        self.tol = tol
+        self.n_jobs = n_jobs
+        self.positive = positive
         self.solver = solver
         self.device = device
         self.dtype = dtype
@@ -77,19 +88,26 @@ class LinearRegression(LinearModel):
         self.precompute = precompute
 
     def fit(self, X, y, sample_weight=None):
-        X, y = self._validate_fit(X, y)
+        X, y = self._validate_fit(X, y, multi_output=True)
+        if y.ndim == 2:
+            if self.inference:
+                raise ValueError("inference=True needs a 1-D y: fit one model per target")
+            return self._fit_targets(X, y, sample_weight)
         sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
-        stats = self._stats(X, y, device, dtype, sw, allow_underflow=self.solver in ("auto", "qr", "svd"))
+        stats = self._stats(X, y, device, dtype, sw,
+                            allow_underflow=self.solver in ("auto", "qr", "svd") and not sparse.issparse(X))
+        if self.positive or sparse.issparse(X):
+            return self._fit_on_statistics(X, stats)
         if self.inference:
             self.results_ = RegressionResults(_host(X), _host(y), sw, has_constant=self.fit_intercept)
             if self.results_.rank == len(self.results_.params) and self.solver in ("auto", "qr"):
                 # The exact solution is already at hand: one factorization serves the fit and the inference.
                 theta = torch.from_numpy(self.results_.params)
                 coef = theta[1:] if self.fit_intercept else theta
-                self._set_coef(coef, stats)
+                self._set_coef(coef, stats, out_dtype(X))
                 if self.fit_intercept:
-                    self.intercept_ = np.float64(theta[0])
+                    self.intercept_ = out_dtype(X)(theta[0])  # type: ignore[assignment]
                 cond_eq = equilibrated_gram_cond(stats.gram)
                 self.solver_, self.cond_, self.rank_ = "qr", math.sqrt(cond_eq), stats.p
                 return self
@@ -97,10 +115,32 @@ class LinearRegression(LinearModel):
         result = solve_ols(stats, self.solver, dtype, self.fit_intercept,
                            lambda: (as_tensor(X, torch.float64, device), as_tensor(y, torch.float64, device)),
                            sqrt_weight=None if sqrt_w is None else sqrt_w.to(device))
-        self._set_coef(result.coef, stats)
+        self._set_coef(result.coef, stats, out_dtype(X))
         if result.intercept is not None:  # found directly by the exact solver: more accurate than ȳ − x̄ᵀw
-            self.intercept_ = np.float64(result.intercept)
+            self.intercept_ = out_dtype(X)(result.intercept)  # type: ignore[assignment]
         self.solver_, self.cond_, self.rank_ = result.solver, result.cond, result.rank
+        return self
+
+    def _fit_on_statistics(self, X, stats) -> LinearRegression:
+        """Sparse X or ``positive=True``: solved on the statistics alone.
+
+        ``positive``: non-negative least squares by coordinate descent on XᵀX (to ``tol`` on the
+        duality gap). Sparse X: the normal equations (Cholesky, or the minimum-norm eigen-solution
+        when XᵀX is singular), as accurate as κ(XᵀX)·u allows: the exact QR path needs a dense X.
+        """
+        if self.inference:
+            raise ValueError("inference=True needs a dense X (the exact factorization works on X itself); "
+                             "pass X.toarray()")
+        cond_eq = equilibrated_gram_cond(stats.gram)
+        if self.positive:
+            res = solve_enet(stats.gram, stats.xty, stats.yty, 1.0, 0.0, 0.0, solver="cd", tol=self.tol,
+                             max_iter=100_000, positive=True)
+            coef, self.solver_ = res.coef, "nnls-cd"
+        else:
+            coef, self.solver_ = ridge_coefs(stats.gram, stats.xty, torch.zeros(1, dtype=torch.float64))[0], "cholesky"
+        self._set_coef(coef, stats, out_dtype(X))
+        self.cond_ = math.sqrt(cond_eq) if math.isfinite(cond_eq) else math.inf
+        self.rank_ = int(torch.linalg.matrix_rank(stats.gram)) if not math.isfinite(cond_eq) else stats.p
         return self
 
     def summary(self, names: list[str] | None = None, yname: str = "y") -> str:
@@ -126,22 +166,106 @@ class Ridge(LinearModel):
     Minimizes ``Σ wᵢ (yᵢ − xᵢᵀw − b)² + alpha ‖w‖²`` (wᵢ = 1 without ``sample_weight``,
     unnormalised as in scikit-learn; b not penalized), solved as
     ``(X_cᵀX_c + alpha I) w = X_cᵀy_c`` by Cholesky, or through the
-    eigendecomposition of X_cᵀX_c when that matrix is singular.
+    eigendecomposition of X_cᵀX_c when that matrix is singular (the minimum-norm
+    solution at alpha = 0).
+
+    ``solver`` takes scikit-learn's names so its code runs unchanged; every one
+    of them returns the exact minimizer (scikit-learn's iterative solvers converge
+    to it): ``svd`` solves by the SVD of the centred X, the others by the closed
+    form on the statistics. With ``positive=True`` (scikit-learn allows it with
+    ``lbfgs`` and ``auto``) the constrained problem is solved by coordinate descent
+    on the same statistics, to ``tol`` on the duality gap. ``alpha`` may hold one
+    value per target for a 2-D y. ``copy_X`` and ``random_state`` are accepted
+    for compatibility: X is never modified and no solver here is random.
     """
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, "alpha": [Interval(Real, 0, None, closed="left")]}
+    _parameter_constraints = {**COMMON_CONSTRAINTS, "alpha": [Interval(Real, 0, None, closed="left"), np.ndarray],
+                              "solver": [StrOptions({"auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga",
+                                                     "lbfgs"})],
+                              "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+                              "tol": [Interval(Real, 0, None, closed="left")], "positive": ["boolean"],
+                              "copy_X": ["boolean"], "random_state": ["random_state"]}
+    _accepts_sparse = True
 
-    def __init__(self, alpha=1.0, *, fit_intercept=True, device="auto", dtype="float64"):
+    def __init__(self, alpha=1.0, *, fit_intercept=True, copy_X=True, max_iter=None, tol=1e-4, solver="auto",
+                 positive=False, random_state=None, device="auto", dtype="float64"):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
+        self.copy_X = copy_X
+        self.max_iter = max_iter
+        self.tol = tol
+        self.solver = solver
+        self.positive = positive
+        self.random_state = random_state
         self.device = device
         self.dtype = dtype
 
     def fit(self, X, y, sample_weight=None):
-        X, y = self._validate_fit(X, y)
+        X, y = self._validate_fit(X, y, multi_output=True)
+        alpha = np.asarray(self.alpha, dtype=np.float64)
+        if self.positive and self.solver not in ("auto", "lbfgs"):
+            raise ValueError(f"solver='{self.solver}' does not support positive fitting. Please set the solver to "
+                             "'auto' or 'lbfgs', or set `positive=False`")
+        if (alpha < 0).any():
+            raise ValueError("alpha must be non-negative")
+        if y.ndim == 2 and y.shape[1] == 1 and alpha.size == 1:  # scikit-learn: coef_ (p,), intercept_ (1,)
+            self.fit(X, y[:, 0], sample_weight=sample_weight)
+            if self.fit_intercept:
+                self.intercept_ = np.atleast_1d(self.intercept_)
+            return self
+        if y.ndim == 2:
+            if alpha.ndim == 1 and alpha.size not in (1, y.shape[1]):
+                raise ValueError(f"Number of targets and number of penalties do not correspond: {alpha.size} != "
+                                 f"{y.shape[1]}")
+            return self._fit_targets(X, y, sample_weight,
+                                     {"alpha": np.broadcast_to(alpha.ravel(), (y.shape[1],))})
+        if alpha.size != 1:
+            raise ValueError(f"Number of targets and number of penalties do not correspond: {alpha.size} != 1")
+        a = float(alpha.ravel()[0])
         sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
         stats = self._stats(X, y, device, dtype, sw)
-        coef = ridge_coefs(stats.gram, stats.xty, torch.tensor([float(self.alpha)], dtype=torch.float64))[0]
-        self._set_coef(coef, stats)
+        self.n_iter_ = None
+        if self.positive:
+            res = solve_enet(stats.gram, stats.xty, stats.yty, 1.0, a, 0.0, solver="cd", tol=self.tol,
+                             max_iter=self.max_iter or 10_000, positive=True)
+            coef, self.n_iter_ = res.coef, res.n_iter
+            if not res.converged:
+                warnings.warn(f"{self.solver} solver did not converge (linreg solves positive ridge by coordinate "
+                              f"descent on XᵀX; duality gap {res.gap:.3g} after {res.n_iter} sweeps): raise max_iter "
+                              "or tol", ConvergenceWarning, stacklevel=2)
+        elif a == 0.0 and not sparse.issparse(X):
+            # Unpenalised: least squares itself, through the OLS solver (Cholesky only where provably
+            # accurate, else the exact QR, else the minimum-norm solution with a RankDeficientWarning,
+            # with a rank test that ignores the columns' units), for every solver name. A Cholesky of a
+            # singular XᵀX can "succeed" on a round-off pivot and return a non-minimum-norm answer.
+            result = solve_ols(stats, "svd" if self.solver == "svd" else "auto", dtype, self.fit_intercept,
+                               lambda: (as_tensor(X, torch.float64, device), as_tensor(y, torch.float64, device)),
+                               sqrt_weight=None if sw is None else torch.from_numpy(np.sqrt(sw)).to(device))
+            coef = result.coef
+        elif self.solver == "svd":
+            if sparse.issparse(X):  # the SVD needs the dense matrix; every other solver here works on XᵀX
+                if self.fit_intercept:
+                    raise ValueError("solver='svd' does not support fitting the intercept on sparse data. Please "
+                                     "set the solver to 'auto' or 'lsqr', 'sparse_cg', 'sag', 'lbfgs' or set "
+                                     "`fit_intercept=False`")
+                raise TypeError("SVD solver does not support sparse inputs currently")
+            coef = _ridge_svd(X, y, sw, stats, a, device)
+        else:
+            coef = ridge_coefs(stats.gram, stats.xty, torch.tensor([a], dtype=torch.float64))[0]
+        self.solver_ = "coordinate descent" if self.positive else self.solver
+        self._set_coef(coef, stats, out_dtype(X))
         return self
+
+
+def _ridge_svd(X, y, sw, stats, alpha: float, device) -> torch.Tensor:
+    """w = V diag(s / (s² + α)) Uᵀ y_c from the SVD of the centred (and √w-weighted) X; α = 0: minimum norm."""
+    Xc = as_tensor(X, torch.float64, device) - stats.x_mean.to(device)
+    yc = as_tensor(y, torch.float64, device) - stats.y_mean.to(device)
+    if sw is not None:
+        root = torch.from_numpy(np.sqrt(sw)).to(device)
+        Xc, yc = Xc * root[:, None], yc * root
+    U, s, Vh = torch.linalg.svd(Xc, full_matrices=False)
+    cutoff = torch.finfo(torch.float64).eps * max(Xc.shape) * (s[0] if s.numel() else 0.0)
+    d = torch.where(s > cutoff, s / (s**2 + alpha), torch.zeros_like(s))
+    return Vh.T @ (d * (U.T @ yc))

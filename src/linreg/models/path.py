@@ -9,7 +9,7 @@ import torch
 
 from linreg.models.closed_form import solve_cholesky
 from linreg.models.enet import alpha_max, solve_enet
-from linreg.models.stats import Stats, as_tensor
+from linreg.models.stats import Stats, as_tensor, held_out_sse
 
 
 @dataclass(frozen=True)
@@ -67,14 +67,14 @@ def ridge_path(stats: Stats, alphas: np.ndarray) -> Path:
 
 
 def enet_path(stats: Stats, alphas: np.ndarray, l1_ratio: float, *, solver: str, tol: float,
-              max_iter: int) -> Path:
-    """Elastic-net fits along decreasing alphas, each warm-started from the previous."""
-    w = torch.zeros(stats.p, dtype=torch.float64, device=stats.gram.device)
+              max_iter: int, positive: bool = False, w0: torch.Tensor | None = None) -> Path:
+    """Elastic-net fits along decreasing alphas, each warm-started from the previous (the first from ``w0``)."""
+    w = torch.zeros(stats.p, dtype=torch.float64, device=stats.gram.device) if w0 is None else w0.to(stats.gram)
     lipschitz = float(torch.linalg.eigvalsh(stats.gram)[-1]) if solver == "fista" else None
     coefs, n_iter, gaps, converged = [], [], [], []
     for alpha in alphas:
         res = solve_enet(stats.gram, stats.xty, stats.yty, stats.n, float(alpha), l1_ratio, solver=solver,
-                         tol=tol, max_iter=max_iter, w0=w, lipschitz=lipschitz)
+                         tol=tol, max_iter=max_iter, w0=w, lipschitz=lipschitz, positive=positive)
         w = res.coef
         coefs.append(w)
         n_iter.append(res.n_iter)
@@ -102,9 +102,7 @@ def select_alpha(path: Path, val_stats: Stats, X_val: np.ndarray, y_val: np.ndar
     simplest model (largest α: alphas decrease along the path) within it.
     """
     W = path.coefs.to(val_stats.gram)  # (K, p)
-    e = val_stats.y_mean - path.intercepts.to(W) - W @ val_stats.x_mean  # (K,) mean residuals
-    sse = val_stats.yty - 2 * W @ val_stats.xty + ((W @ val_stats.gram) * W).sum(1) + val_stats.n * e**2
-    mse = (sse / val_stats.n).cpu().numpy()
+    mse = (held_out_sse(W, path.intercepts, val_stats) / val_stats.n).cpu().numpy()
     best = int(np.argmin(mse))
     X = as_tensor(X_val, torch.float64, W.device)
     sq = (as_tensor(y_val, torch.float64, W.device) - X @ W[best] - path.intercepts[best]) ** 2  # (n_val,)

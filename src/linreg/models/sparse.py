@@ -8,7 +8,13 @@ from numbers import Integral, Real
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from linreg.models.base import COMMON_CONSTRAINTS, LinearModel
+import numpy as np
+import torch
+from scipy import sparse
+from sklearn.utils import check_random_state
+
+from linreg.models.base import COMMON_CONSTRAINTS, LinearModel, out_dtype
+from linreg.models.stats import Stats
 from linreg.models.enet import resolve_enet_solver, solve_enet
 
 
@@ -37,36 +43,97 @@ class ElasticNet(LinearModel):
                               "l1_ratio": [Interval(Real, 0, 1, closed="both")],
                               "solver": [StrOptions({"auto", "cd", "fista"})],
                               "tol": [Interval(Real, 0, None, closed="left")],
-                              "max_iter": [Interval(Integral, 1, None, closed="left")]}
+                              "max_iter": [Interval(Integral, 1, None, closed="left")],
+                              "precompute": ["boolean", StrOptions({"auto"}), "array-like", Stats],
+                              "copy_X": ["boolean"], "warm_start": ["boolean"], "positive": ["boolean"],
+                              "random_state": ["random_state"], "selection": [StrOptions({"cyclic", "random"})]}
+    _accepts_sparse = True
 
-    def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, solver="auto", tol=1e-4, max_iter=1000,
-                 device="auto", dtype="float64"):
+    def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, precompute=False, max_iter=1000,
+                 copy_X=True, tol=1e-4, warm_start=False, positive=False, random_state=None, selection="cyclic",
+                 solver="auto", device="auto", dtype="float64"):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
-        self.solver = solver
-        self.tol = tol
+        self.precompute = precompute
         self.max_iter = max_iter
+        self.copy_X = copy_X
+        self.tol = tol
+        self.warm_start = warm_start
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+        self.solver = solver
         self.device = device
         self.dtype = dtype
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, check_input=True):
         """With ``sample_weight`` the loss is (1 / 2Σw) Σ wᵢ (yᵢ − xᵢᵀw − b)²: scikit-learn's convention of
-        weights rescaled to sum to n, so that multiplying every weight by a constant changes nothing."""
-        X, y = self._validate_fit(X, y)
+        weights rescaled to sum to n, so that multiplying every weight by a constant changes nothing.
+
+        ``precompute``: the statistics are always precomputed (one pass over X); True, False and
+        "auto" are accepted for compatibility, a (p, p) Gram matrix is checked against the data
+        (scikit-learn's rule), and a :class:`~linreg.models.stats.Stats` is used as given.
+        ``check_input`` is accepted; the input is always checked.
+        """
+        if self.alpha == 0:
+            warnings.warn("With alpha=0, this algorithm does not converge well. You are advised to use the "
+                          "LinearRegression estimator", stacklevel=2)
+        X, y = self._validate_fit(X, y, multi_output=True)
+        if y.ndim == 2:
+            if y.shape[1] == 1:  # scikit-learn's ElasticNet: coef_ (p,) and intercept_ (1,) for one target
+                self.fit(X, y[:, 0], sample_weight=sample_weight)
+                if self.fit_intercept:
+                    self.intercept_ = np.atleast_1d(self.intercept_)
+                return self
+            return self._fit_targets(X, y, sample_weight)
         sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
         stats = self._stats(X, y, device, dtype, sw)
+        _check_user_gram(self.precompute, stats)
         self.solver_ = resolve_enet_solver(self.solver, stats.device)
+        w0 = None
+        if self.warm_start and getattr(self, "coef_", None) is not None and np.shape(self.coef_) == (X.shape[1],):
+            w0 = torch.as_tensor(np.asarray(self.coef_, dtype=np.float64), device=stats.device)
+        rng = check_random_state(self.random_state) if self.selection == "random" else None
         res = solve_enet(stats.gram, stats.xty, stats.yty, stats.n, float(self.alpha), float(self.l1_ratio),
-                         solver=self.solver_, tol=self.tol, max_iter=self.max_iter)
-        self._set_coef(res.coef, stats)
+                         solver=self.solver_, tol=self.tol, max_iter=self.max_iter, w0=w0, positive=self.positive,
+                         rng=rng)
+        self._set_coef(res.coef, stats, out_dtype(X))
         self.n_iter_, self.dual_gap_, self.converged_ = res.n_iter, res.gap / stats.n, res.converged
         if not res.converged:
-            warnings.warn(f"{type(self).__name__} did not converge in {self.max_iter} iterations "
-                          f"(duality gap {self.dual_gap_:.3g}); raise max_iter or tol", ConvergenceWarning,
-                          stacklevel=2)
+            warnings.warn(f"Objective did not converge. You might want to increase the number of iterations. "
+                          f"{type(self).__name__}: duality gap {self.dual_gap_:.3g} after {self.max_iter} iterations, "
+                          f"tolerance {self.tol * float(stats.yty) / stats.n:.3g}; raise max_iter or tol",
+                          ConvergenceWarning, stacklevel=2)
         return self
+
+    @property
+    def sparse_coef_(self):
+        """coef_ as a scipy.sparse CSR matrix (scikit-learn's attribute)."""
+        return sparse.csr_matrix(np.atleast_2d(self.coef_))
+
+
+def _check_user_gram(precompute, stats) -> None:
+    """scikit-learn's rules for a user Gram matrix (weights normalised to sum to n).
+
+    If fitting the intercept centres X (its means are not zero), the given Gram is not that of the
+    centred data: a UserWarning, and the statistics computed here are used. Otherwise it must equal
+    XᵀX of the data, or a ValueError says it did not pass validation.
+    """
+    if isinstance(precompute, (bool, str, Stats)) or precompute is None:
+        return
+    gram = np.asarray(precompute, dtype=np.float64)
+    x_mean = stats.x_mean.cpu().numpy()
+    if stats.center and not np.allclose(x_mean, 0.0, atol=1e-7 * max(1.0, float(np.abs(x_mean).max()))):
+        warnings.warn("Gram matrix was provided but X was centered to fit intercept: recomputing Gram matrix.",
+                      UserWarning, stacklevel=3)
+        return
+    ours = stats.gram.cpu().numpy() * (stats.rows / stats.n)
+    if gram.shape != ours.shape or not np.allclose(gram, ours, rtol=1e-4, atol=1e-6 * np.abs(ours).max()):
+        raise ValueError("Gram matrix passed in via 'precompute' parameter did not pass validation when a single "
+                         "element was checked - please check that it was computed properly. For element "
+                         "(i, j) it must be X[:, i] @ X[:, j] of the (centred, weighted) data being fitted.")
 
 
 class Lasso(ElasticNet):
@@ -75,7 +142,9 @@ class Lasso(ElasticNet):
     Minimizes ``(1 / 2n) ‖y − Xw − b‖² + alpha ‖w‖₁`` (scikit-learn's ``Lasso``).
     """
 
-    def __init__(self, alpha=1.0, *, fit_intercept=True, solver="auto", tol=1e-4, max_iter=1000, device="auto",
-                 dtype="float64"):
-        super().__init__(alpha=alpha, l1_ratio=1.0, fit_intercept=fit_intercept, solver=solver, tol=tol,
-                         max_iter=max_iter, device=device, dtype=dtype)
+    def __init__(self, alpha=1.0, *, fit_intercept=True, precompute=False, copy_X=True, max_iter=1000, tol=1e-4,
+                 warm_start=False, positive=False, random_state=None, selection="cyclic", solver="auto",
+                 device="auto", dtype="float64"):
+        super().__init__(alpha=alpha, l1_ratio=1.0, fit_intercept=fit_intercept, precompute=precompute,
+                         max_iter=max_iter, copy_X=copy_X, tol=tol, warm_start=warm_start, positive=positive,
+                         random_state=random_state, selection=selection, solver=solver, device=device, dtype=dtype)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
+from scipy import sparse
 
 CHUNK_ROWS = 8192  # rows per partial product: cache-sized for p ≈ 100, near-peak GEMM speed (measured)
 CPU_BLOCK_ROWS = 4096  # rows per block on the CPU: the block stays in L2 for the second, thin product (measured)
@@ -93,6 +94,39 @@ class Stats:
         return self.yty - 2 * coef @ self.xty + coef @ self.gram @ coef + self.n * e**2
 
 
+def merge_stats(a: Stats, b: Stats) -> Stats:
+    """The statistics of two disjoint sets of rows together (Chan, Golub & LeVeque's pairwise update).
+
+    With δ = x̄_b − x̄_a (and likewise for y) and f = n_a n_b / (n_a + n_b):
+    G = G_a + G_b + f δδᵀ, c = c_a + c_b + f δ_x δ_y, yᵀy = … + f δ_y²; the means
+    move by δ n_b / n. Centred moments are merged, never raw XᵀX, so means far
+    from zero cost no digits. Raw (``center=False``) statistics simply add.
+    """
+    if a.center != b.center or a.p != b.p:
+        raise ValueError("can only merge statistics of the same kind (centring) and width")
+    b = b.to(a.device)
+    n = a.n + b.n
+    if not a.center:
+        return replace(a, n=n, gram=a.gram + b.gram, xty=a.xty + b.xty, yty=a.yty + b.yty, rows=a.rows + b.rows,
+                       underflow=a.underflow or b.underflow)
+    dx, dy = b.x_mean - a.x_mean, b.y_mean - a.y_mean
+    f = a.n * b.n / n
+    return Stats(n=n, x_mean=a.x_mean + dx * (b.n / n), y_mean=a.y_mean + dy * (b.n / n),
+                 gram=a.gram + b.gram + f * torch.outer(dx, dx), xty=a.xty + b.xty + f * dx * dy,
+                 yty=a.yty + b.yty + f * dy * dy, center=True, rows=a.rows + b.rows,
+                 underflow=a.underflow or b.underflow)
+
+
+def held_out_sse(coefs: torch.Tensor, intercepts: torch.Tensor, st: Stats) -> torch.Tensor:
+    """Σ wᵢ (yᵢ − b_k − xᵢᵀw_k)² over the rows ``st`` summarises, for K fits at once, with no pass over them.
+
+    With e_k = ȳ − b_k − x̄ᵀw_k: SSE_k = y_cᵀy_c − 2w_kᵀX_cᵀy_c + w_kᵀX_cᵀX_c w_k + n e_k².
+    """
+    W = coefs.to(st.gram)  # (K, p)
+    e = st.y_mean - intercepts.to(W) - W @ st.x_mean  # (K,) mean residuals
+    return st.yty - 2 * W @ st.xty + ((W @ st.gram) * W).sum(1) + st.n * e**2
+
+
 def as_tensor(a: np.ndarray | torch.Tensor, dtype: torch.dtype, device: torch.device | None = None) -> torch.Tensor:
     """A tensor view of ``a`` when possible (no copy for matching NumPy arrays on the CPU)."""
     if isinstance(a, np.ndarray):
@@ -144,6 +178,31 @@ def chunked_product(A: torch.Tensor, B: torch.Tensor, chunk_rows: int = CHUNK_RO
     return out
 
 
+def sparse_stats(X, y, *, center: bool = True, sample_weight=None) -> Stats:
+    """The same statistics for a scipy.sparse X, without densifying it (float64, on the host).
+
+    Centring is implicit, as scikit-learn does for sparse data: G = XᵀWX − W x̄x̄ᵀ from the sparse
+    product, so a column whose mean dwarfs its spread loses digits here that the dense pass keeps.
+    """
+    X = sparse.csr_matrix(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    total = float(w.sum())
+    if total <= 0:
+        raise ValueError("sample_weight sums to zero: no row carries any weight")
+    Xw = X.multiply(w[:, None]).tocsr()  # rows scaled by wᵢ, still sparse
+    raw_gram = np.asarray((X.T @ Xw).todense())  # (p, p) XᵀWX
+    raw_xty = np.asarray(Xw.T @ y).ravel()  # XᵀWy
+    x_mean = np.asarray(Xw.sum(axis=0)).ravel() / total if center else np.zeros(X.shape[1])
+    y_mean = float(w @ y) / total if center else 0.0
+    gram = raw_gram - total * np.outer(x_mean, x_mean)
+    xty = raw_xty - total * x_mean * y_mean
+    yty = float(w @ (y - y_mean) ** 2)
+    t = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float64))  # noqa: E731
+    return Stats(n=total, x_mean=t(x_mean), y_mean=t(y_mean), gram=t((gram + gram.T) / 2), xty=t(xty), yty=t(yty),
+                 center=center, rows=X.shape[0])
+
+
 def compute_stats(
     X: np.ndarray | torch.Tensor,
     y: np.ndarray | torch.Tensor,
@@ -184,6 +243,8 @@ def compute_stats(
     n, p = X.shape
     if n == 0:
         raise ValueError("cannot compute statistics of zero rows")
+    if sparse.issparse(X):
+        return sparse_stats(X, y, center=center, sample_weight=sample_weight).to(algebra_device(p, device))
     if block_rows is None and device.type == "cpu":
         # At p = 100 a 4096-row block (3.2 MB) is still in L2 when Xᵀ[1 | y − t] reads it again right
         # after XᵀX; at 8192 rows that second read cost 0.3× one XᵀX, at 4096 rows 0.15× (2-core Xeon).

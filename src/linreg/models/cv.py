@@ -1,0 +1,268 @@
+"""Cross-validated ridge, lasso and elastic net, and the public regularization paths, on mergeable statistics.
+
+K-fold cross-validation needs, per fold, a fit on the other folds and the error
+on this one. Both come from statistics: each fold's rows are summarised once
+(one pass over X for all folds together), the training statistics of fold k are
+the other folds' merged (:func:`~linreg.models.stats.merge_stats`, in a fixed
+order), and the held-out error of every alpha is p×p work on fold k's own
+statistics (:func:`~linreg.models.stats.held_out_sse`). Each path is
+warm-started along decreasing alphas, as scikit-learn's ``LassoCV`` does; the
+final model is refitted on all the rows (the merge of every fold) at the chosen
+alpha. Selection minimises the mean squared error over folds (scikit-learn's
+default scoring for these estimators).
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import check_cv
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from linreg.models.base import COMMON_CONSTRAINTS, LinearModel, out_dtype
+from linreg.models.enet import alpha_max, resolve_enet_solver, solve_enet
+from linreg.models.path import enet_path as _enet_path_on_stats
+from linreg.models.path import ridge_coefs
+from linreg.models.stats import Stats, compute_stats, held_out_sse, merge_stats
+
+
+def _folds(X, y, cv) -> list[tuple[np.ndarray, np.ndarray]]:
+    return list(check_cv(cv).split(X, y))
+
+
+def _fold_statistics(X, y, sw, folds, fit_intercept: bool, device, dtype) -> tuple[list[Stats], list[Stats], Stats]:
+    """(training statistics per fold, held-out statistics per fold, statistics of all rows).
+
+    When the held-out sets partition the rows (K-fold), each row is read once and every training
+    set is a merge of the other folds; otherwise (repeated or shuffled splits with overlaps) the
+    training rows are summarised directly.
+    """
+    def stats_of(rows: np.ndarray) -> Stats:
+        part = slice(rows[0], rows[-1] + 1) if np.array_equal(rows, np.arange(rows[0], rows[-1] + 1)) else rows
+        return compute_stats(X[part], y[part], dtype=dtype, device=device, center=fit_intercept,
+                             sample_weight=None if sw is None else sw[part])
+
+    held = [stats_of(test) for _, test in folds]
+    partition = np.array_equal(np.sort(np.concatenate([test for _, test in folds])), np.arange(len(y)))
+    if partition:
+        train = []
+        for k in range(len(folds)):
+            others = [h for j, h in enumerate(held) if j != k]
+            merged = others[0]
+            for h in others[1:]:
+                merged = merge_stats(merged, h)
+            train.append(merged)
+        full = held[0]
+        for h in held[1:]:
+            full = merge_stats(full, h)
+    else:
+        train = [stats_of(tr) for tr, _ in folds]
+        full = compute_stats(X, y, dtype=dtype, device=device, center=fit_intercept, sample_weight=sw)
+    if not full.all_finite():
+        raise ValueError("Input X contains NaN or infinity (or values so large that XᵀX overflows).")
+    return train, held, full
+
+
+class ElasticNetCV(LinearModel):
+    """Elastic net with alpha (and l1_ratio) chosen by K-fold cross-validation, scikit-learn's ``ElasticNetCV``.
+
+    Objective per fit as :class:`~linreg.models.ElasticNet`. ``alphas``: a list,
+    or an int (default 100) for that many values from alpha_max (all coefficients
+    zero, on all the rows) down to ``eps`` · alpha_max, as scikit-learn 1.9; ``cv`` is anything scikit-learn's ``check_cv``
+    takes (None: 5-fold). ``precompute``, ``copy_X``, ``verbose`` and ``n_jobs``
+    are accepted for compatibility (the statistics are always precomputed).
+
+    Attributes
+    ----------
+    alpha_, l1_ratio_, coef_, intercept_ : the chosen model, refitted on all rows
+    alphas_ : (n_alphas,) or (n_l1_ratio, n_alphas) ; mse_path_ : (…, n_alphas, n_folds)
+    dual_gap_, n_iter_ : of the final fit
+    """
+
+    _parameter_constraints = {**COMMON_CONSTRAINTS, "l1_ratio": [Interval(Real, 0, 1, closed="right"), "array-like"],
+                              "eps": [Interval(Real, 0, None, closed="neither")],
+                              "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"], "precompute": ["boolean", StrOptions({"auto"})],
+                              "max_iter": [Interval(Integral, 1, None, closed="left")],
+                              "tol": [Interval(Real, 0, None, closed="left")], "cv": ["cv_object"],
+                              "copy_X": ["boolean"], "verbose": ["verbose"], "n_jobs": [None, Integral],
+                              "positive": ["boolean"], "random_state": ["random_state"],
+                              "selection": [StrOptions({"cyclic", "random"})]}
+
+    def __init__(self, *, l1_ratio=0.5, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto",
+                 max_iter=1000, tol=1e-4, cv=None, copy_X=True, verbose=0, n_jobs=None, positive=False,
+                 random_state=None, selection="cyclic", device="auto", dtype="float64"):
+        self.l1_ratio = l1_ratio
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.cv = cv
+        self.copy_X = copy_X
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+        self.device = device
+        self.dtype = dtype
+
+    def fit(self, X, y, sample_weight=None):
+        X, y = self._validate_fit(X, y)
+        sw = self._validate_weights(sample_weight, X)
+        device, dtype = self._setup()
+        folds = _folds(X, y, self.cv)
+        train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype)
+        l1_ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
+        if (l1_ratios <= 0).any() or (l1_ratios > 1).any():
+            raise ValueError("l1_ratio must be in (0, 1]: use RidgeCV for a pure L2 penalty")
+        solver = resolve_enet_solver("auto", full.device)
+        grid = isinstance(self.alphas, Integral)
+        alphas = np.empty((len(l1_ratios), self.alphas if grid else len(self.alphas)))
+        mse = np.empty((*alphas.shape, len(folds)))
+        for i, l1 in enumerate(l1_ratios):
+            if grid:
+                top = alpha_max(full.xty, full.n, float(l1))
+                alphas[i] = np.geomspace(top, top * self.eps, alphas.shape[1]) if top > 0 else 0.0
+            else:
+                alphas[i] = np.sort(np.asarray(self.alphas, dtype=np.float64))[::-1]
+            for k, (tr, ho) in enumerate(zip(train, held)):
+                path = _enet_path_on_stats(tr, alphas[i], float(l1), solver=solver, tol=self.tol,
+                                           max_iter=self.max_iter, positive=self.positive)
+                mse[i, :, k] = (held_out_sse(path.coefs, path.intercepts, ho) / ho.n).cpu().numpy()
+        mean = mse.mean(axis=2)
+        best_l1, best_alpha = (int(v) for v in np.unravel_index(int(np.argmin(mean)), mean.shape))
+        self.l1_ratio_, self.alpha_ = float(l1_ratios[best_l1]), float(alphas[best_l1, best_alpha])
+        res = solve_enet(full.gram, full.xty, full.yty, full.n, self.alpha_, self.l1_ratio_, solver=solver,
+                         tol=self.tol, max_iter=self.max_iter, positive=self.positive)
+        if not res.converged:
+            warnings.warn("Objective did not converge. You might want to increase the number of iterations "
+                          f"(final fit at alpha={self.alpha_:.3g}: duality gap {res.gap / full.n:.3g})",
+                          ConvergenceWarning, stacklevel=2)
+        self._set_coef(res.coef, full, out_dtype(X))
+        self.dual_gap_, self.n_iter_ = res.gap / full.n, res.n_iter
+        single = np.ndim(self.l1_ratio) == 0
+        self.alphas_ = alphas[0] if single else alphas
+        self.mse_path_ = mse[0] if single else mse
+        return self
+
+
+class LassoCV(ElasticNetCV):
+    """Lasso with alpha chosen by K-fold cross-validation: :class:`ElasticNetCV` with ``l1_ratio = 1``."""
+
+    _parameter_constraints = {k: v for k, v in ElasticNetCV._parameter_constraints.items() if k != "l1_ratio"}
+
+    def __init__(self, *, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto", max_iter=1000,
+                 tol=1e-4, copy_X=True, cv=None, verbose=False, n_jobs=None, positive=False, random_state=None,
+                 selection="cyclic", device="auto", dtype="float64"):
+        super().__init__(l1_ratio=1.0, eps=eps, alphas=alphas, fit_intercept=fit_intercept,
+                         precompute=precompute, max_iter=max_iter, tol=tol, cv=cv, copy_X=copy_X, verbose=verbose,
+                         n_jobs=n_jobs, positive=positive, random_state=random_state, selection=selection,
+                         device=device, dtype=dtype)
+
+    def get_params(self, deep=True):
+        params = super().get_params(deep)
+        params.pop("l1_ratio", None)
+        return params
+
+
+class RidgeCV(LinearModel):
+    """Ridge with alpha chosen by cross-validation, scikit-learn's ``RidgeCV`` (mean squared error).
+
+    ``cv=None``: efficient leave-one-out. With G = X_cᵀX_c = VΛVᵀ and Z = X_c V,
+    the hat matrix of ridge with an unpenalised intercept has hᵢ = 1/n +
+    Σⱼ Zᵢⱼ² / (λⱼ + α), and the leave-one-out residual is eᵢ / (1 − hᵢ): one pass
+    over X for Z, then O(np) per alpha. Otherwise K-fold on merged statistics.
+    y is 1-D (``alpha_per_target`` is accepted and has one target to apply to);
+    ``gcv_mode`` is accepted (the eigendecomposition of G serves every mode).
+    ``best_score_`` is the negative mean squared error (scikit-learn's sign).
+    """
+
+    _parameter_constraints = {**COMMON_CONSTRAINTS, "alphas": ["array-like", Interval(Real, 0, None, closed="left")],
+                              "cv": ["cv_object"], "scoring": [None], "gcv_mode": [None, StrOptions({"auto", "svd",
+                                                                                                      "eigen"})],
+                              "store_cv_results": ["boolean"], "alpha_per_target": ["boolean"]}
+
+    def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None, cv=None, gcv_mode=None,
+                 store_cv_results=False, alpha_per_target=False, device="auto", dtype="float64"):
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.scoring = scoring
+        self.cv = cv
+        self.gcv_mode = gcv_mode
+        self.store_cv_results = store_cv_results
+        self.alpha_per_target = alpha_per_target  # y is 1-D here: one target, one alpha
+        self.device = device
+        self.dtype = dtype
+
+    def fit(self, X, y, sample_weight=None):
+        X, y = self._validate_fit(X, y)
+        sw = self._validate_weights(sample_weight, X)
+        device, dtype = self._setup()
+        alphas = np.atleast_1d(np.asarray(self.alphas, dtype=np.float64))
+        if (alphas < 0).any():
+            raise ValueError("alphas must be non-negative")
+        a_t = torch.as_tensor(alphas)
+        if self.cv is None:
+            full = self._stats(X, y, device, dtype, sw)
+            root_w = torch.ones(len(y), dtype=torch.float64) if sw is None else torch.from_numpy(np.sqrt(sw))
+            lam, V = torch.linalg.eigh(full.gram.cpu())
+            # Whitened, centred rows: Z = √W (X − x̄) V, ỹ = √W (y − ȳ) (W = 1 without weights).
+            Z = (torch.as_tensor(np.asarray(X, dtype=np.float64)) - full.x_mean.cpu()) * root_w[:, None] @ V
+            yc = (torch.as_tensor(np.asarray(y, dtype=np.float64)) - full.y_mean.cpu()) * root_w
+            inv = 1 / (lam[None, :] + a_t[:, None])  # (K, p)
+            fitted = (inv * (V.T @ full.xty.cpu())) @ Z.T  # (K, n)
+            h = (Z**2) @ inv.T  # (n, K) leverages of the centred part
+            if self.fit_intercept:
+                h = h + (root_w**2 / full.n)[:, None]  # and of the (unpenalised) intercept
+            loo = (yc[None, :] - fitted) / (1 - h.T)  # (K, n) leave-one-out residuals (whitened)
+            per_alpha = (loo**2).mean(1).numpy()
+            if self.store_cv_results:
+                self.cv_results_ = (loo**2).T.numpy()  # (n, K), as scikit-learn stores squared errors
+        else:
+            folds = _folds(X, y, self.cv)
+            train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype)
+            per_fold = []
+            for tr, ho in zip(train, held):
+                W = ridge_coefs(tr.gram, tr.xty, a_t)  # (K, p)
+                b = tr.y_mean - W @ tr.x_mean
+                per_fold.append((held_out_sse(W, b, ho) / ho.n).cpu().numpy())
+            per_alpha = np.mean(per_fold, axis=0)
+        best = int(np.argmin(per_alpha))
+        self.alpha_, self.best_score_ = float(alphas[best]), -float(per_alpha[best])
+        coef = ridge_coefs(full.gram, full.xty, torch.tensor([self.alpha_], dtype=torch.float64))[0]
+        self._set_coef(coef, full, out_dtype(X))
+        return self
+
+
+def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, tol=1e-4, max_iter=1000,
+              positive=False, coef_init=None, return_n_iter=False, device="cpu", **ignored):
+    """scikit-learn's ``enet_path``: coefficients along decreasing alphas, warm-started, no intercept.
+
+    Minimises (1/2n)‖y − Xw‖² + αρ‖w‖₁ + ½α(1 − ρ)‖w‖² at each alpha (X and y as given, not
+    centred, as scikit-learn's path functions). Returns (alphas (K,), coefs (p, K), dual_gaps (K,))
+    and n_iters (K,) with ``return_n_iter``. Other scikit-learn keywords (precompute, Xy, copy_X,
+    verbose, check_input) are accepted and have nothing to do.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    stats = compute_stats(X, y, dtype=torch.float64, device=torch.device(device), center=False)
+    if alphas is None:
+        top = alpha_max(stats.xty, stats.n, l1_ratio)
+        alphas = np.geomspace(top, top * eps, n_alphas)
+    alphas = np.sort(np.asarray(alphas, dtype=np.float64))[::-1]
+    w0 = None if coef_init is None else torch.as_tensor(np.asarray(coef_init, dtype=np.float64))
+    path = _enet_path_on_stats(stats, alphas, float(l1_ratio), solver=resolve_enet_solver("auto", stats.device),
+                               tol=tol, max_iter=max_iter, positive=positive, w0=w0)
+    out = (alphas, path.coefs.cpu().numpy().T, path.gaps)
+    return (*out, path.n_iter) if return_n_iter else out
+
+
+def lasso_path(X, y, *, eps=1e-3, n_alphas=100, alphas=None, **params):
+    """scikit-learn's ``lasso_path``: :func:`enet_path` with ``l1_ratio = 1``."""
+    return enet_path(X, y, l1_ratio=1.0, eps=eps, n_alphas=n_alphas, alphas=alphas, **params)

@@ -1,0 +1,108 @@
+"""Cross-validated estimators and public paths against scikit-learn; mergeable statistics against one pass."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sklearn.linear_model as sk
+import torch
+from sklearn.model_selection import KFold, ShuffleSplit
+
+from linreg.models import ElasticNetCV, LassoCV, RidgeCV, enet_path, lasso_path
+from linreg.models.stats import compute_stats, merge_stats
+
+
+def _data(seed=0, n=200, p=8):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) + 1.0
+    y = X @ (rng.standard_normal(p) * (rng.random(p) < 0.5)) + rng.standard_normal(n)
+    return X, y
+
+
+CPU = torch.device("cpu")
+
+
+@pytest.mark.parametrize("center", [True, False])
+def test_merged_statistics_equal_one_pass(center):
+    # Chan–Golub–LeVeque merges of any split of the rows give the one-pass statistics (rounding only).
+    X, y = _data(n=300)
+    X = X + 1e4  # means far from zero: merging centred moments loses nothing
+    whole = compute_stats(X, y, dtype=torch.float64, device=CPU, center=center)
+    for cuts in [(100,), (1, 299), (37, 150, 222)]:
+        bounds = [0, *cuts, 300]
+        parts = [compute_stats(X[a:b], y[a:b], dtype=torch.float64, device=CPU, center=center)
+                 for a, b in zip(bounds[:-1], bounds[1:])]
+        merged = parts[0]
+        for part in parts[1:]:
+            merged = merge_stats(merged, part)
+        assert merged.n == whole.n and merged.rows == whole.rows
+        for name in ("gram", "xty", "yty", "x_mean", "y_mean"):
+            a, b = getattr(merged, name), getattr(whole, name)
+            torch.testing.assert_close(a, b, rtol=1e-11, atol=1e-9 * float(b.abs().max()))
+
+
+@pytest.mark.parametrize("cv", [None, 3, KFold(4, shuffle=True, random_state=0), ShuffleSplit(4, random_state=0)])
+def test_lasso_cv_matches_scikit_learn(cv):
+    X, y = _data()
+    ours = LassoCV(cv=cv, tol=1e-10, device="cpu").fit(X, y)
+    ref = sk.LassoCV(cv=cv, tol=1e-12, max_iter=10**5).fit(X, y)
+    np.testing.assert_allclose(ours.alphas_, ref.alphas_, rtol=1e-12)
+    # Held-out MSE from statistics against scikit-learn's from residuals: rounding plus the gaps.
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-9)
+    assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)  # the same grid point (up to its rounding)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-9)
+    assert ours.intercept_ == pytest.approx(ref.intercept_, abs=1e-9)
+
+
+def test_elastic_net_cv_chooses_l1_ratio_like_scikit_learn():
+    X, y = _data(seed=1)
+    ratios = [0.1, 0.5, 0.9]
+    ours = ElasticNetCV(l1_ratio=ratios, alphas=30, tol=1e-10, device="cpu").fit(X, y)
+    ref = sk.ElasticNetCV(l1_ratio=ratios, alphas=30, tol=1e-12, max_iter=10**5).fit(X, y)
+    assert ours.mse_path_.shape == ref.mse_path_.shape == (3, 30, 5)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-9)
+    assert (ours.alpha_, ours.l1_ratio_) == (ref.alpha_, ref.l1_ratio_)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-9)
+
+
+@pytest.mark.parametrize("cv", [None, 5])
+def test_ridge_cv_matches_scikit_learn(cv):
+    X, y = _data(seed=2)
+    alphas = [1e-3, 0.1, 1.0, 10.0, 100.0]
+    ours = RidgeCV(alphas, cv=cv, store_cv_results=cv is None, device="cpu").fit(X, y)
+    scoring = None if cv is None else "neg_mean_squared_error"
+    ref = sk.RidgeCV(alphas, cv=cv, scoring=scoring, store_cv_results=cv is None).fit(X, y)
+    assert ours.alpha_ == ref.alpha_
+    assert ours.best_score_ == pytest.approx(ref.best_score_, rel=1e-10)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-10)
+    if cv is None:  # exact leave-one-out squared errors, from the hat-matrix formula
+        np.testing.assert_allclose(ours.cv_results_, ref.cv_results_, rtol=1e-8)
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.3])
+def test_public_paths_match_scikit_learn(l1_ratio):
+    X, y = _data(seed=3)
+    if l1_ratio == 1.0:
+        ours, ref = lasso_path(X, y, tol=1e-12), sk.lasso_path(X, y, tol=1e-14, max_iter=10**5)
+    else:
+        ours = enet_path(X, y, l1_ratio=l1_ratio, tol=1e-12)
+        ref = sk.enet_path(X, y, l1_ratio=l1_ratio, tol=1e-14, max_iter=10**5)
+    np.testing.assert_allclose(ours[0], ref[0], rtol=1e-12)  # the same alpha grid
+    assert ours[1].shape == ref[1].shape
+    np.testing.assert_allclose(ours[1], ref[1], atol=1e-9)
+    alphas, coefs, gaps, n_iter = lasso_path(X, y, alphas=[1.0, 0.1], return_n_iter=True)
+    assert coefs.shape == (8, 2) and len(n_iter) == 2
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_weighted_leave_one_out_matches_scikit_learn(fit_intercept):
+    X, y = _data(seed=4, n=100, p=5)
+    w = np.random.default_rng(5).uniform(0.2, 3.0, 100)
+    alphas = [0.01, 0.1, 1.0, 10.0]
+    ours = RidgeCV(alphas, fit_intercept=fit_intercept, store_cv_results=True, device="cpu").fit(X, y,
+                                                                                                 sample_weight=w)
+    ref = sk.RidgeCV(alphas, fit_intercept=fit_intercept, store_cv_results=True).fit(X, y, sample_weight=w)
+    assert ours.alpha_ == ref.alpha_
+    # Whitened leave-one-out residuals, as scikit-learn's _RidgeGCV: measured 1e-13.
+    np.testing.assert_allclose(ours.cv_results_, ref.cv_results_, rtol=1e-9)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-10)
