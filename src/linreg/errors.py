@@ -17,4 +17,8 @@ class ArtifactError(RuntimeError):
     """An input artifact is missing or unreadable; the message says which and why."""
 
 
-USER_ERRORS = (ParamsError, DataError, DeviceError, ArtifactError)
+class EngineError(RuntimeError):
+    """The configured Dask cluster cannot be reached or started; the message names the address and the fix."""
+
+
+USER_ERRORS = (ParamsError, DataError, DeviceError, ArtifactError, EngineError)

@@ -19,19 +19,22 @@ from linreg.models.stats import compute_stats
 def ridge_covariance(X: np.ndarray, y: np.ndarray, coef: np.ndarray, intercept: float, alpha: float):
     """Analytic covariance of the ridge coefficients at a fixed alpha (sklearn's scaling).
 
-    With G = X_cᵀX_c and A = (G + αI)⁻¹: Var(ŵ) = σ² A G A, and
-    σ̂² = RSS / (n − df − 1), df = tr(G A) the effective degrees of freedom.
+    With G = X_cᵀX_c = VΛVᵀ (the estimators' own statistics) and A = (G + αI)⁻¹:
+    Var(ŵ) = σ² A G A = σ² V diag(λ/(λ + α)²) Vᵀ, and σ̂² = RSS / (n − df − 1) with
+    df = tr(G A) = Σ λ/(λ + α) the effective degrees of freedom, RSS from the
+    statistics too (no pass over X beyond the one that forms them).
     This is the sampling variance *around a biased target*: ŵ ± 1.96·SE covers
     E[ŵ] (shrunk towards zero), not β, so it is not a confidence interval for β.
     Returns (standard errors (p,), df, σ̂²).
     """
-    Xc = X - X.mean(axis=0)
-    G = Xc.T @ Xc
-    A = np.linalg.inv(G + alpha * np.eye(G.shape[0]))
-    df = float(np.trace(G @ A))
-    resid = y - X @ coef - intercept
-    sigma2 = float(resid @ resid) / (len(y) - df - 1)
-    return np.sqrt(np.diag(sigma2 * A @ G @ A)), df, sigma2
+    st = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"))
+    lam, V = torch.linalg.eigh(st.gram)
+    lam = lam.clamp(min=0.0)
+    shrink = torch.where(lam + alpha > 0, lam / (lam + alpha), torch.zeros_like(lam))  # λ/(λ + α)
+    df = float(shrink.sum())
+    sigma2 = float(st.sse(torch.as_tensor(coef, dtype=torch.float64), float(intercept))) / (len(y) - df - 1)
+    var = (V**2) @ torch.where(lam > 0, shrink / (lam + alpha), torch.zeros_like(lam))  # diag(V diag(λ/(λ+α)²) Vᵀ)
+    return np.sqrt(sigma2 * var.numpy()), df, sigma2
 
 
 def bootstrap_enet(X: np.ndarray, y: np.ndarray, alpha: float, l1_ratio: float, *, resamples: int,

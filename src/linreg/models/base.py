@@ -18,6 +18,11 @@ from linreg.device import resolve_device, resolve_dtype
 from linreg.models.stats import Stats, algebra_device, as_tensor, compute_stats
 
 
+def is_dask_array(a) -> bool:
+    """A Dask array (recognised without importing Dask, which only Dask users need loaded)."""
+    return type(a).__module__.startswith("dask.array")
+
+
 def out_dtype(X) -> type[np.floating]:
     """The dtype of coef_ and intercept_: X's for NumPy and sparse input (float32 stays float32, as in
     scikit-learn), float64 for torch tensors (the pipeline's cards)."""
@@ -60,6 +65,8 @@ class LinearModel(RegressorMixin, BaseEstimator):
         # XᵀX), which saves a full extra pass over X; y is checked here.
         if isinstance(X, torch.Tensor) or isinstance(y, torch.Tensor):
             return self._validate_tensors(X, y)
+        if is_dask_array(X):
+            return self._validate_dask(X, y)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True, ensure_all_finite=False,
                              order="C", multi_output=multi_output,
                              accept_sparse=["csr", "csc"] if self._accepts_sparse else False)
@@ -90,6 +97,25 @@ class LinearModel(RegressorMixin, BaseEstimator):
             if getattr(fits[0], name, None) is not None:
                 setattr(self, name, np.array([getattr(f, name) for f in fits]))
         return self
+
+    def _validate_dask(self, X, y):
+        """Dask arrays stay lazy (checking them here would compute them): shapes and dtypes only.
+
+        Values are checked on the statistics, as for NumPy X (NaN or inf in a block ⇔ non-finite
+        statistics)."""
+        import dask.array as da
+
+        y = da.asarray(y)
+        if X.ndim != 2 or y.ndim != 1:
+            raise ValueError(f"need a 2-D Dask X and a 1-D y, got {X.ndim}-D and {y.ndim}-D (several targets: "
+                             "fit one model per column)")
+        if np.isnan(X.shape[0]) or X.shape[0] != y.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows and y {y.shape[0]}: they must match and be known "
+                             "(compute_chunk_sizes() on arrays from dataframes)")
+        if not (np.issubdtype(X.dtype, np.floating) and np.issubdtype(y.dtype, np.number)):
+            raise TypeError(f"X must be floating point and y numeric, got {X.dtype} and {y.dtype}")
+        self.n_features_in_ = X.shape[1]
+        return X, y
 
     def _validate_tensors(self, X, y, reset: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
         """Torch tensors are used where they are (e.g. already on the GPU): no copy to NumPy."""
@@ -162,8 +188,13 @@ class LinearModel(RegressorMixin, BaseEstimator):
                                  f"({'centred' if pre.center else 'raw'}), but X is {X.shape[0]} × {X.shape[1]} "
                                  f"with fit_intercept={self.fit_intercept}: compute them from this X and y")
             return pre.to(algebra_device(pre.p, device))
-        stats = compute_stats(X, y, dtype=dtype, device=device, center=self.fit_intercept,
-                              sample_weight=sample_weight)
+        if is_dask_array(X):  # one pass over the blocks, where they live, merged in a fixed order
+            from linreg.engine import dask_stats
+
+            stats = dask_stats(X, y, center=self.fit_intercept, sample_weight=sample_weight)
+        else:
+            stats = compute_stats(X, y, dtype=dtype, device=device, center=self.fit_intercept,
+                                  sample_weight=sample_weight)
         if not stats.all_finite():
             raise ValueError("Input X contains NaN or infinity (or values so large that XᵀX overflows).")
         if stats.underflow and not allow_underflow:
@@ -186,6 +217,9 @@ class LinearModel(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         if isinstance(X, torch.Tensor):  # stays on its device
             return linear_predict(X.to(torch.float64), torch.as_tensor(self.coef_, device=X.device), self.intercept_)
+        if is_dask_array(X):  # stays lazy: a Dask array of predictions
+            coef = self.coef_.T if np.ndim(self.coef_) == 2 else self.coef_
+            return X @ coef + self.intercept_
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32], accept_sparse=["csr", "csc"])
         coef = self.coef_.T if np.ndim(self.coef_) == 2 else self.coef_  # (p, T) for several targets
         if sparse.issparse(X):

@@ -15,8 +15,8 @@ from numbers import Integral, Real
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, out_dtype
-from linreg.models.closed_form import equilibrated_gram_cond, solve_ols
+from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, is_dask_array, out_dtype
+from linreg.models.closed_form import MAX_GRAM_COND_FLOAT64, equilibrated_gram_cond, solve_cholesky, solve_ols
 from linreg.models.results import RegressionResults
 from linreg.models.stats import as_tensor
 from linreg.models.enet import solve_enet
@@ -99,6 +99,8 @@ class LinearRegression(LinearModel):
                             allow_underflow=self.solver in ("auto", "qr", "svd") and not sparse.issparse(X))
         if self.positive or sparse.issparse(X):
             return self._fit_on_statistics(X, stats)
+        if is_dask_array(X):
+            return self._fit_dask(X, y, sw, stats)
         if self.inference:
             self.results_ = RegressionResults(_host(X), _host(y), sw, has_constant=self.fit_intercept)
             if self.results_.rank == len(self.results_.params) and self.solver in ("auto", "qr"):
@@ -119,6 +121,32 @@ class LinearRegression(LinearModel):
         if result.intercept is not None:  # found directly by the exact solver: more accurate than ȳ − x̄ᵀw
             self.intercept_ = out_dtype(X)(result.intercept)  # type: ignore[assignment]
         self.solver_, self.cond_, self.rank_ = result.solver, result.cond, result.rank
+        return self
+
+    def _fit_dask(self, X, y, sw, stats) -> LinearRegression:
+        """Dask X: Cholesky on the merged statistics where provably accurate (as in memory), otherwise
+        an R-only TSQR of [1 | X | y] (one more pass; backward stable, without the in-memory solver's
+        double-double refinement). See :mod:`linreg.engine`."""
+        from linreg.engine import dask_tsqr_lstsq
+
+        if self.inference:
+            raise ValueError("inference=True needs X in memory (the exact factorization keeps an n × k basis): "
+                             "pass X.compute(), or fit without inference")
+        cond_eq = equilibrated_gram_cond(stats.gram)
+        self.cond_ = math.sqrt(cond_eq) if math.isfinite(cond_eq) else math.inf
+        self.rank_ = stats.p
+        if self.solver == "cholesky" or (self.solver == "auto" and cond_eq <= MAX_GRAM_COND_FLOAT64
+                                         and not stats.underflow):
+            w = solve_cholesky(stats.gram, stats.xty)
+            if w is not None:
+                self._set_coef(w, stats, out_dtype(X))
+                self.solver_ = "cholesky"
+                return self
+        theta = torch.from_numpy(dask_tsqr_lstsq(X, y, fit_intercept=self.fit_intercept, sample_weight=sw))
+        self._set_coef(theta[1:] if self.fit_intercept else theta, stats, out_dtype(X))
+        if self.fit_intercept:
+            self.intercept_ = out_dtype(X)(theta[0])  # type: ignore[assignment]
+        self.solver_ = "tsqr"
         return self
 
     def _fit_on_statistics(self, X, stats) -> LinearRegression:

@@ -1,0 +1,126 @@
+"""Past one machine: the statistics pass over Dask arrays, in-process or on a cluster.
+
+The estimators need only the sufficient statistics of (X, y) (:mod:`linreg.models.stats`).
+Over a Dask array each block of rows is summarised where it lives, by the same
+:func:`~linreg.models.stats.compute_stats` the in-memory path runs on its one
+block, and the blocks' statistics are merged pairwise with Chan–Golub–LeVeque
+updates (:func:`~linreg.models.stats.merge_stats`) in a fixed order over block
+ids. The result therefore depends on the blocks, never on how many workers
+computed them or in which order they finished; a block lost with its worker is
+recomputed by Dask and summarised to the same bits.
+
+Three ways to run (``connect``):
+
+* embedded (default): no address, no ``DASK_SCHEDULER_ADDRESS``; Dask's
+  in-process threaded scheduler, no server, no network;
+* a cluster by address (``dask scheduler`` + ``dask worker tcp://host:8786``,
+  Kubernetes, Coiled…): ``connect("tcp://host:8786")``;
+* a ``LocalCluster`` of worker processes with a memory limit each:
+  ``connect(local_workers=2, memory_limit="1GiB")``.
+
+Scope today: the estimators take Dask arrays (``Ridge``, ``Lasso``,
+``ElasticNet`` and ``LinearRegression`` by Cholesky, or, when the conditioning
+check refuses it, by an R-only TSQR of [1 | X | y]); the DVC pipeline itself
+still runs in memory.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import torch
+
+from linreg.errors import EngineError
+from linreg.models.base import is_dask_array
+from linreg.models.stats import Stats, compute_stats, merge_stats
+
+__all__ = ["EngineError", "connect", "dask_stats", "dask_tsqr_lstsq", "is_dask_array"]
+
+
+def connect(address: str | None = None, *, local_workers: int | None = None, memory_limit: str | None = None,
+            timeout: float = 10.0) -> Any:
+    """A ``distributed.Client`` for the engine asked for, or None for the embedded default.
+
+    ``address`` (else ``DASK_SCHEDULER_ADDRESS``) connects to a running scheduler and fails
+    within ``timeout`` seconds with an :class:`EngineError` naming the address and how to
+    start one; ``local_workers`` starts a ``LocalCluster`` of that many single-threaded
+    worker processes (``memory_limit`` each).
+    """
+    address = address or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    if address is None and local_workers is None:
+        return None
+    from distributed import Client, LocalCluster
+
+    if address is not None:
+        try:
+            return Client(address, timeout=timeout)
+        except (OSError, TimeoutError) as exc:
+            raise EngineError(
+                f"no Dask scheduler answers at {address} ({type(exc).__name__}: {exc}). Start one with "
+                f"`dask scheduler` and at least one `dask worker {address}`, or leave the address empty "
+                "(and DASK_SCHEDULER_ADDRESS unset) to run in-process.") from None
+    cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
+                           memory_limit=memory_limit or "auto", dashboard_address=":0")
+    return Client(cluster)
+
+
+def _block_stats(xb: np.ndarray, yb: np.ndarray, wb: np.ndarray | None, center: bool) -> Stats:
+    """The statistics of one block, on the worker that holds it (float64, on its CPU)."""
+    return compute_stats(np.asarray(xb, dtype=np.float64), np.asarray(yb, dtype=np.float64), dtype=torch.float64,
+                         device=torch.device("cpu"), center=center, sample_weight=wb)
+
+
+def _merge_in_order(parts: list) -> Any:
+    """Pairwise merges in a fixed tree over block ids: ((0 1)(2 3))…, whatever computes them."""
+    import dask
+
+    level = list(parts)
+    while len(level) > 1:
+        nxt = [dask.delayed(merge_stats)(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0]
+
+
+def dask_stats(X, y, *, center: bool = True, sample_weight=None) -> Stats:
+    """:class:`~linreg.models.stats.Stats` of Dask arrays X (n, p) and y (n,), one pass, blockwise.
+
+    X must be chunked along rows only (one chunk of columns); y (and ``sample_weight``) are
+    rechunked to X's row blocks. Runs on the current Dask scheduler (a ``Client`` if one is
+    active, else the threaded one).
+    """
+    import dask
+    import dask.array as da
+
+    if X.ndim != 2 or len(X.chunks[1]) != 1:
+        raise ValueError(f"X must be a 2-D Dask array chunked along rows only (one column chunk), got chunks "
+                         f"{X.chunks}: rechunk with X.rechunk({{1: -1}})")
+    y = da.asarray(y).rechunk((X.chunks[0],))
+    w = None if sample_weight is None else da.asarray(sample_weight).rechunk((X.chunks[0],))
+    xs, ys = X.to_delayed().ravel(), y.to_delayed().ravel()
+    ws = [None] * len(xs) if w is None else list(w.to_delayed().ravel())
+    parts = [dask.delayed(_block_stats)(xb, yb, wb, center) for xb, yb, wb in zip(xs, ys, ws)]
+    return _merge_in_order(parts).compute()
+
+
+def dask_tsqr_lstsq(X, y, *, fit_intercept: bool = True, sample_weight=None) -> np.ndarray:
+    """min ‖y − Zθ‖ for Z = [1, X] (or X) from the R factor of a TSQR of [Z | y]: no Q, one pass.
+
+    With [Z | y] = Q [[R₁₁, r₁₂], [0, ρ]], θ = R₁₁⁻¹ r₁₂: backward stable (error ~ κ·u, as any
+    QR solution), for designs whose XᵀX the Cholesky path refuses. Not the double-double
+    refinement of the in-memory exact solver. Returns θ (intercept first when fitted).
+    """
+    import dask.array as da
+
+    y = da.asarray(y).rechunk((X.chunks[0],))[:, None].astype(np.float64)
+    parts = [da.ones((X.shape[0], 1), chunks=(X.chunks[0], 1))] if fit_intercept else []
+    A = da.concatenate([*parts, X.astype(np.float64), y], axis=1).rechunk({1: -1})
+    if sample_weight is not None:
+        A = A * da.sqrt(da.asarray(sample_weight).rechunk((X.chunks[0],)))[:, None]
+    R = np.asarray(da.linalg.tsqr(A, compute_svd=False, _max_vchunk_size=None)[1].compute())
+    k = A.shape[1] - 1
+    return np.linalg.solve(np.triu(R[:k, :k]), R[:k, k]) if np.all(np.diag(R[:k, :k]) != 0) else \
+        np.linalg.lstsq(np.triu(R[:k, :k]), R[:k, k], rcond=None)[0]

@@ -1,0 +1,137 @@
+"""Dask: the same statistics and estimators over blocks, in-process or on real worker processes.
+
+Equality with the in-memory path to 1e-10, bit-identical results whatever the
+number of workers, a worker killed mid-pass changes nothing, an unreachable
+scheduler is a clear error. The LocalCluster cases start real processes
+(about 3 s each on 2 cores).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import dask.array as da
+import numpy as np
+import pytest
+import torch
+
+from linreg.engine import EngineError, connect, dask_stats
+from linreg.models import ElasticNet, Lasso, LinearRegression, Ridge
+from linreg.models.stats import compute_stats
+
+
+def _data(n=24_000, p=6, offset=1e3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) + offset  # means far from zero: merges of centred moments keep the digits
+    y = X @ np.linspace(-1, 2, p) + rng.standard_normal(n)
+    return X, y
+
+
+def _lazy(X, y, rows=5000):
+    return da.from_array(X, chunks=(rows, X.shape[1])), da.from_array(y, chunks=rows)
+
+
+ESTIMATORS = [lambda: LinearRegression(device="cpu"), lambda: Ridge(3.0, device="cpu"),
+              lambda: Lasso(0.01, tol=1e-12, device="cpu"), lambda: ElasticNet(0.01, tol=1e-12, device="cpu")]
+
+
+@pytest.mark.parametrize("make", ESTIMATORS)
+def test_dask_fit_equals_the_in_memory_fit(make):
+    X, y = _data()
+    w = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
+    mem = make().fit(X, y, sample_weight=w)
+    lazy = make().fit(*_lazy(X, y), sample_weight=w)
+    np.testing.assert_allclose(lazy.coef_, mem.coef_, rtol=1e-10)
+    assert float(lazy.intercept_) == pytest.approx(float(mem.intercept_), rel=1e-10)
+    np.testing.assert_allclose(lazy.predict(_lazy(X, y)[0]).compute(), mem.predict(X), rtol=1e-10)
+
+
+def test_ill_conditioned_ols_falls_back_to_tsqr():
+    x = np.linspace(0.0, 1.0, 20_000)
+    X = np.column_stack([x**k for k in range(1, 8)])  # κ_eq far above the Cholesky limit
+    y = X @ np.ones(7) + 0.01 * np.random.default_rng(2).standard_normal(len(x))
+    mem = LinearRegression(device="cpu").fit(X, y)
+    lazy = LinearRegression(device="cpu").fit(*_lazy(X, y, rows=3000))
+    assert (mem.solver_, lazy.solver_) == ("qr", "tsqr")
+    # TSQR is backward stable (error ~ κ·u) but not refined like the in-memory exact solver.
+    np.testing.assert_allclose(lazy.coef_, mem.coef_, rtol=1e-8)
+
+
+def test_statistics_depend_on_the_blocks_not_their_scheduling():
+    X, y = _data(n=9000)
+    a = dask_stats(*_lazy(X, y, rows=1000))
+    b = dask_stats(*_lazy(X, y, rows=1000))
+    assert torch.equal(a.gram, b.gram) and torch.equal(a.xty, b.xty)  # threaded, run twice: same bits
+    whole = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"))
+    torch.testing.assert_close(a.gram, whole.gram, rtol=1e-11, atol=0)
+
+
+def test_bad_dask_input_is_a_named_error():
+    X, y = _data(n=1000)
+    with pytest.raises(ValueError, match="chunked along rows only"):
+        dask_stats(da.from_array(X, chunks=(500, 3)), da.from_array(y, chunks=500))
+    with pytest.raises(ValueError, match="rows"):
+        LinearRegression(device="cpu").fit(_lazy(X, y)[0], da.from_array(y[:-1], chunks=500))
+
+
+def test_embedded_by_default_and_a_missing_scheduler_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    assert connect() is None  # in-process: no server, no network
+    start = time.perf_counter()
+    with pytest.raises(EngineError, match=r"no Dask scheduler answers at tcp://127\.0\.0\.1:9.*dask scheduler"):
+        connect("tcp://127.0.0.1:9", timeout=2)
+    assert time.perf_counter() - start < 30  # an error, not a hang
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://127.0.0.1:9")
+    with pytest.raises(EngineError, match="127.0.0.1:9"):
+        connect(timeout=2)
+
+
+@pytest.fixture(scope="module")
+def blocks():
+    X, y = _data(n=40_000)
+    return X, y, _lazy(X, y, rows=2500)  # 16 blocks
+
+
+def test_local_cluster_workers_give_identical_bits(blocks):
+    X, y, (Xd, yd) = blocks
+    mem = LinearRegression(device="cpu").fit(X, y)
+    results = {}
+    for workers in (1, 2, 3):
+        with connect(local_workers=workers, memory_limit="1GiB") as client:
+            st = dask_stats(Xd, yd)
+            model = LinearRegression(device="cpu").fit(Xd, yd)
+            assert len(client.scheduler_info()["workers"]) == workers
+        results[workers] = (st, model.coef_)
+    for workers in (2, 3):  # each block is summarised alike and merged in one fixed order
+        assert torch.equal(results[workers][0].gram, results[1][0].gram)
+        np.testing.assert_array_equal(results[workers][1], results[1][1])
+    np.testing.assert_allclose(results[2][1], mem.coef_, rtol=1e-10)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals to kill a worker")
+def test_a_worker_killed_mid_pass_changes_nothing(blocks):
+    _, _, (Xd, yd) = blocks
+
+    def slow(block):  # defined here so the workers receive it by value
+        import time as _time
+
+        _time.sleep(0.15)
+        return block
+
+    Xs = Xd.map_blocks(slow, dtype=Xd.dtype)
+    with connect(local_workers=2, memory_limit="1GiB") as client:
+        reference = dask_stats(Xs, yd)
+        import threading
+
+        out: dict = {}
+        thread = threading.Thread(target=lambda: out.setdefault("stats", dask_stats(Xs, yd)))
+        thread.start()
+        time.sleep(0.6)  # some blocks done, others running
+        pids = client.run(os.getpid)  # worker address → process id
+        os.kill(next(iter(pids.values())), signal.SIGKILL)  # dies mid-task; its nanny starts another
+        thread.join(timeout=120)
+        assert not thread.is_alive()
+        assert set(client.run(os.getpid).values()) != set(pids.values())  # the kill did land: a new process
+    assert torch.equal(out["stats"].gram, reference.gram) and torch.equal(out["stats"].xty, reference.xty)
