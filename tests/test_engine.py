@@ -74,6 +74,10 @@ def test_bad_dask_input_is_a_named_error():
         dask_stats(da.from_array(X, chunks=(500, 3)), da.from_array(y, chunks=500))
     with pytest.raises(ValueError, match="rows"):
         LinearRegression(device="cpu").fit(_lazy(X, y)[0], da.from_array(y[:-1], chunks=500))
+    from linreg.models import GradientDescentRegressor
+
+    with pytest.raises(TypeError, match="Dask arrays are for LinearRegression"):
+        GradientDescentRegressor(device="cpu").fit(*_lazy(X, y))
 
 
 def test_embedded_by_default_and_a_missing_scheduler_is_a_clear_error(monkeypatch):

@@ -49,8 +49,8 @@ class LinearModel(RegressorMixin, BaseEstimator):
     """Base class: parameter and input validation, statistics, predict. Subclasses implement ``fit``."""
 
     _parameter_constraints: dict = dict(COMMON_CONSTRAINTS)
-    # scipy.sparse X (fitted from its statistics without densifying) and a 2-D y: LinearRegression,
-    # Ridge, Lasso and ElasticNet, as scikit-learn's
+    # scipy.sparse X (fitted from its statistics without densifying), a 2-D y and Dask arrays:
+    # LinearRegression, Ridge, Lasso and ElasticNet (sparse and 2-D y as scikit-learn's)
     _accepts_sparse = False
 
     def __sklearn_tags__(self):
@@ -66,6 +66,9 @@ class LinearModel(RegressorMixin, BaseEstimator):
         if isinstance(X, torch.Tensor) or isinstance(y, torch.Tensor):
             return self._validate_tensors(X, y)
         if is_dask_array(X):
+            if not self._accepts_sparse:  # the same four estimators: they need only blockwise statistics
+                raise TypeError(f"{type(self).__name__} takes NumPy arrays or torch tensors; Dask arrays are for "
+                                "LinearRegression, Ridge, Lasso and ElasticNet (pass X.compute() here)")
             return self._validate_dask(X, y)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True, ensure_all_finite=False,
                              order="C", multi_output=multi_output,
