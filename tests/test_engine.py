@@ -78,6 +78,11 @@ def test_bad_dask_input_is_a_named_error():
 
     with pytest.raises(TypeError, match="Dask arrays are for LinearRegression"):
         GradientDescentRegressor(device="cpu").fit(*_lazy(X, y))
+    with pytest.raises(TypeError, match="needs X in memory"):
+        Ridge(solver="svd", device="cpu").fit(*_lazy(X, y))
+    # Unpenalised ridge on a Dask X stays on the statistics (the eigen-solution), not a copy of X.
+    np.testing.assert_allclose(Ridge(0.0, device="cpu").fit(*_lazy(X, y)).coef_,
+                               LinearRegression(device="cpu").fit(X, y).coef_, rtol=1e-9)
 
 
 def test_embedded_by_default_and_a_missing_scheduler_is_a_clear_error(monkeypatch):

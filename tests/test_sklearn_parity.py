@@ -198,3 +198,14 @@ def test_rank_detection_ignores_units_for_every_solver():
         for est in [LinearRegression(solver="svd", device="cpu"), Ridge(0.0, solver="svd", device="cpu"),
                     Ridge(0.0, device="cpu")]:
             np.testing.assert_allclose(est.fit(X, y).coef_, ref, rtol=1e-9)
+
+
+def test_sparse_singular_design_gets_the_minimum_norm_solution():
+    a = sp.random(100, 3, density=0.5, random_state=1, format="csr")
+    X = sp.hstack([a, a[:, 0]]).tocsr()  # a duplicated column
+    y = np.random.default_rng(9).standard_normal(100)
+    with pytest.warns(RankDeficientWarning, match="minimum-norm"):
+        model = LinearRegression(device="cpu").fit(X, y)
+    dense = X.toarray()
+    expected = np.linalg.lstsq(dense - dense.mean(0), y - y.mean(), rcond=None)[0]
+    np.testing.assert_allclose(model.coef_, expected, rtol=1e-9, atol=1e-12)

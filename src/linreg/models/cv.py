@@ -74,7 +74,8 @@ class ElasticNetCV(LinearModel):
     or an int (default 100) for that many values from alpha_max (all coefficients
     zero, on all the rows) down to ``eps`` · alpha_max, as scikit-learn 1.9; ``cv`` is anything scikit-learn's ``check_cv``
     takes (None: 5-fold). ``precompute``, ``copy_X``, ``verbose`` and ``n_jobs``
-    are accepted for compatibility (the statistics are always precomputed).
+    are accepted for compatibility (the statistics are always precomputed), as are
+    ``selection`` and ``random_state`` (the paths visit coordinates in order).
 
     Attributes
     ----------

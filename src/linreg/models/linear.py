@@ -16,7 +16,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, is_dask_array, out_dtype
-from linreg.models.closed_form import MAX_GRAM_COND_FLOAT64, equilibrated_gram_cond, solve_cholesky, solve_ols
+from linreg.models.closed_form import (MAX_GRAM_COND_FLOAT64, RankDeficientWarning, equilibrated_gram_cond,
+                                      solve_cholesky, solve_ols)
 from linreg.models.results import RegressionResults
 from linreg.models.stats import as_tensor
 from linreg.models.enet import solve_enet
@@ -57,7 +58,7 @@ class LinearRegression(LinearModel):
 
     Attributes
     ----------
-    coef_, intercept_ : learned parameters (float64)
+    coef_, intercept_ : learned parameters, in X's floating dtype (float32 stays float32, as scikit-learn)
     solver_ : str, the solver that ran; cond_ : float, √κ of the equilibrated centred XᵀX; rank_ : int
     device_ : str, the device used
     results_ : :class:`~linreg.models.results.RegressionResults` (with ``inference=True``):
@@ -164,8 +165,13 @@ class LinearRegression(LinearModel):
             res = solve_enet(stats.gram, stats.xty, stats.yty, 1.0, 0.0, 0.0, solver="cd", tol=self.tol,
                              max_iter=100_000, positive=True)
             coef, self.solver_ = res.coef, "nnls-cd"
-        else:
-            coef, self.solver_ = ridge_coefs(stats.gram, stats.xty, torch.zeros(1, dtype=torch.float64))[0], "cholesky"
+        else:  # Cholesky while XᵀX is safely positive definite; else the minimum-norm eigen-solution
+            singular = not cond_eq <= 1e12
+            if singular:
+                warnings.warn("XᵀX of the sparse X is singular to working precision: returning the minimum-norm "
+                              "least-squares solution", RankDeficientWarning, stacklevel=3)
+            coef = ridge_coefs(stats.gram, stats.xty, torch.zeros(1, dtype=torch.float64), eigen=singular)[0]
+            self.solver_ = "eigh" if singular else "cholesky"
         self._set_coef(coef, stats, out_dtype(X))
         self.cond_ = math.sqrt(cond_eq) if math.isfinite(cond_eq) else math.inf
         self.rank_ = int(torch.linalg.matrix_rank(stats.gram)) if not math.isfinite(cond_eq) else stats.p
@@ -262,7 +268,7 @@ class Ridge(LinearModel):
                 warnings.warn(f"{self.solver} solver did not converge (linreg solves positive ridge by coordinate "
                               f"descent on XᵀX; duality gap {res.gap:.3g} after {res.n_iter} sweeps): raise max_iter "
                               "or tol", ConvergenceWarning, stacklevel=2)
-        elif a == 0.0 and not sparse.issparse(X):
+        elif a == 0.0 and not sparse.issparse(X) and not is_dask_array(X):
             # Unpenalised: least squares itself, through the OLS solver (Cholesky only where provably
             # accurate, else the exact QR, else the minimum-norm solution with a RankDeficientWarning,
             # with a rank test that ignores the columns' units), for every solver name. A Cholesky of a
@@ -272,6 +278,8 @@ class Ridge(LinearModel):
                                sqrt_weight=None if sw is None else torch.from_numpy(np.sqrt(sw)).to(device))
             coef = result.coef
         elif self.solver == "svd":
+            if is_dask_array(X):
+                raise TypeError("solver='svd' needs X in memory; with a Dask X use solver='auto'")
             if sparse.issparse(X):  # the SVD needs the dense matrix; every other solver here works on XᵀX
                 if self.fit_intercept:
                     raise ValueError("solver='svd' does not support fitting the intercept on sparse data. Please "

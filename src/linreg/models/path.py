@@ -22,13 +22,13 @@ class Path:
     converged: np.ndarray  # (K,) bool
 
 
-def ridge_coefs(gram: torch.Tensor, xty: torch.Tensor, alphas: torch.Tensor) -> torch.Tensor:
-    """(G + αI)⁻¹c for each α: Cholesky for one α, one eigendecomposition for many.
+def ridge_coefs(gram: torch.Tensor, xty: torch.Tensor, alphas: torch.Tensor, eigen: bool = False) -> torch.Tensor:
+    """(G + αI)⁻¹c for each α: Cholesky for one α, one eigendecomposition for many (or with ``eigen``).
 
     With G = V Λ Vᵀ, w(α) = V diag(1/(λ + α)) Vᵀc; eigen-directions with
     λ + α ≈ 0 (a singular G at α = 0) are dropped, giving the minimum-norm solution.
     """
-    if alphas.numel() == 1:
+    if alphas.numel() == 1 and not eigen:
         w = solve_cholesky(gram, xty, float(alphas[0]))
         if w is not None:
             return w.unsqueeze(0)
