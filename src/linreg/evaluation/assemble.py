@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from linreg import seeds
 from linreg.card import ModelCard
 from linreg.data.scale import Scaler
 from linreg.evaluation.experiments import degree_sweep, learning_curve, residual_diagnostics
@@ -52,7 +51,6 @@ class Evaluation:
 
 
 def evaluate_all(inp: Inputs, cfg: EvaluateParams, *, seed: int) -> Evaluation:
-    rng = seeds.rng(seed, "bootstrap")
     p = inp.splits["train"][0].shape[1]
     names = list(inp.cards)
     ours = [n for n in names if inp.cards[n].kind == "ours"]
@@ -87,7 +85,7 @@ def evaluate_all(inp: Inputs, cfg: EvaluateParams, *, seed: int) -> Evaluation:
         ols_table["ci_covers_truth"] = (ols_table.ci_lower <= ols_table.true_coef) & (
             ols_table.true_coef <= ols_table.ci_upper)
 
-    intervals = _intervals(inp, cfg, rng)
+    intervals = _intervals(inp, cfg, seed)
     agreement = _agreement(inp)
     X_tr, y_tr = inp.splits["train"]
     X_va, y_va = inp.splits["validation"]
@@ -105,7 +103,7 @@ def evaluate_all(inp: Inputs, cfg: EvaluateParams, *, seed: int) -> Evaluation:
                       residuals)
 
 
-def _intervals(inp: Inputs, cfg: EvaluateParams, rng: np.random.Generator) -> pd.DataFrame:
+def _intervals(inp: Inputs, cfg: EvaluateParams, seed: int) -> pd.DataFrame:
     """Ridge's analytic and the bootstrap's percentile intervals, in scaled units, labelled for what they are."""
     X, y = inp.splits["train"]
     frames = []
@@ -123,11 +121,12 @@ def _intervals(inp: Inputs, cfg: EvaluateParams, rng: np.random.Generator) -> pd
         if name in inp.cards:
             card = inp.cards[name]
             boot = bootstrap_enet(X, y, float(card.alpha or 0.0), float(card.l1_ratio or 1.0),
-                                  resamples=cfg.bootstrap_resamples, rng=rng, warm_start=np.asarray(card.coef))
+                                  resamples=cfg.bootstrap_resamples, seed=seed, warm_start=np.asarray(card.coef))
             frames.append(pd.DataFrame({"model": name, "feature": features, "coef": card.coef,
                                         "lower": boot["lower"], "upper": boot["upper"], "std_err": boot["std"],
                                         "selected_fraction": boot["selected_fraction"],
-                                        "method": f"percentile bootstrap, {cfg.bootstrap_resamples} resamples, "
+                                        "method": f"percentile Poisson bootstrap, {cfg.bootstrap_resamples} "
+                                                  "resamples, "
                                                   "fixed alpha: no post-selection guarantee"}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 

@@ -12,8 +12,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from linreg import seeds
 from linreg.models.enet import solve_enet
-from linreg.models.stats import compute_stats
+from linreg.models.stats import Stats, compute_stats, merge_stats
 
 
 def ridge_covariance(X: np.ndarray, y: np.ndarray, coef: np.ndarray, intercept: float, alpha: float):
@@ -37,30 +38,60 @@ def ridge_covariance(X: np.ndarray, y: np.ndarray, coef: np.ndarray, intercept: 
     return np.sqrt(sigma2 * var.numpy()), df, sigma2
 
 
-def bootstrap_enet(X: np.ndarray, y: np.ndarray, alpha: float, l1_ratio: float, *, resamples: int,
-                   rng: np.random.Generator, tol: float = 1e-10, level: float = 0.95, max_iter: int = 10_000,
+BOOTSTRAP_BLOCK_ROWS = 2**16  # fixed logical blocks of rows, each with its own stream of weights
+
+
+def poisson_bootstrap_stats(X: np.ndarray, y: np.ndarray, *, resamples: int, seed: int,
+                            block_rows: int = BOOTSTRAP_BLOCK_ROWS) -> list[Stats | None]:
+    """Statistics of ``resamples`` Poisson bootstrap resamples, all in one pass over the rows.
+
+    Each row enters resample b with weight w_bi ~ Poisson(1) (the Poisson bootstrap: the
+    multinomial counts of the classical bootstrap, made independent across rows so that each
+    block of rows can draw its own). A block's weights come from the ``bootstrap`` stream of that
+    block id, and its weighted statistics are merged into each resample's running statistics
+    (Chan–Golub–LeVeque), so the B resamples read X once, never copy it, and give the same numbers
+    however the blocks are scheduled. None for a resample in which no row drew any weight.
+    """
+    out: list[Stats | None] = [None] * resamples
+    cpu = torch.device("cpu")
+    for block, start in enumerate(range(0, len(y), block_rows)):
+        xb, yb = X[start : start + block_rows], y[start : start + block_rows]
+        weights = seeds.rng(seed, "bootstrap", block).poisson(1.0, size=(resamples, len(yb))).astype(np.float64)
+        for b in range(resamples):
+            if not weights[b].any():
+                continue  # this block is absent from resample b
+            st = compute_stats(xb, yb, dtype=torch.float64, device=cpu, sample_weight=weights[b])
+            previous = out[b]
+            out[b] = st if previous is None else merge_stats(previous, st)
+    return out
+
+
+def bootstrap_enet(X: np.ndarray, y: np.ndarray, alpha: float, l1_ratio: float, *, resamples: int, seed: int,
+                   tol: float = 1e-10, level: float = 0.95, max_iter: int = 10_000,
                    warm_start: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Percentile bootstrap of elastic-net coefficients at a fixed alpha (rows resampled).
+    """Percentile Poisson bootstrap of elastic-net coefficients at a fixed alpha.
 
     Describes how the estimate varies over resamples at this α. It is not a valid
     confidence interval for β: the lasso is biased towards zero, the α was chosen
     on validation data (no post-selection correction), and the percentile
     interval of a coefficient that is often exactly zero collapses to [0, 0].
 
-    Each resample starts from ``warm_start`` (the full-data fit, which a resample
-    is close to), so coordinate descent needs a handful of sweeps, not thousands;
-    ``max_iter`` bounds the rest.
+    The resamples' statistics come from one pass (:func:`poisson_bootstrap_stats`);
+    each resample is then a p×p coordinate descent, started from ``warm_start``
+    (the full-data fit, which a resample is close to), so it needs a handful of
+    sweeps; ``max_iter`` bounds the rest. The objective's 1/2n uses each
+    resample's total weight, as scikit-learn's ``sample_weight`` convention does.
     """
-    n = len(y)
-    cpu = torch.device("cpu")
-    draws = np.empty((resamples, X.shape[1]))
     w0 = None if warm_start is None else torch.as_tensor(np.asarray(warm_start, dtype=np.float64))
-    for b in tqdm(range(resamples), desc="bootstrap", file=sys.stderr, disable=None, leave=False):
-        rows = rng.integers(0, n, n)
-        st = compute_stats(X[rows], y[rows], dtype=torch.float64, device=cpu)
+    draws = []
+    for st in tqdm(poisson_bootstrap_stats(X, y, resamples=resamples, seed=seed), desc="bootstrap",
+                   file=sys.stderr, disable=None, leave=False):
+        if st is None:
+            continue
         res = solve_enet(st.gram, st.xty, st.yty, st.n, alpha, l1_ratio, solver="cd", tol=tol, max_iter=max_iter,
                          w0=w0)
-        draws[b] = res.coef.numpy()
+        draws.append(res.coef.numpy())
+    sample = np.array(draws)  # (resamples kept, p)
     tail = (1 - level) / 2 * 100
-    return {"lower": np.percentile(draws, tail, axis=0), "upper": np.percentile(draws, 100 - tail, axis=0),
-            "std": draws.std(axis=0, ddof=1), "selected_fraction": (draws != 0).mean(axis=0)}
+    return {"lower": np.percentile(sample, tail, axis=0), "upper": np.percentile(sample, 100 - tail, axis=0),
+            "std": sample.std(axis=0, ddof=1), "selected_fraction": (sample != 0).mean(axis=0)}
