@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from linreg import seeds
 from linreg.models.enet import solve_enet
-from linreg.models.stats import Stats, compute_stats, merge_stats
+from linreg.models.stats import Stats, compute_stats
 
 
 def ridge_covariance(X: np.ndarray, y: np.ndarray, coef: np.ndarray, intercept: float, alpha: float):
@@ -42,27 +42,45 @@ BOOTSTRAP_BLOCK_ROWS = 2**16  # fixed logical blocks of rows, each with its own 
 
 
 def poisson_bootstrap_stats(X: np.ndarray, y: np.ndarray, *, resamples: int, seed: int,
-                            block_rows: int = BOOTSTRAP_BLOCK_ROWS) -> list[Stats | None]:
+                            block_rows: int = BOOTSTRAP_BLOCK_ROWS, chunk_rows: int = 4096) -> list[Stats | None]:
     """Statistics of ``resamples`` Poisson bootstrap resamples, all in one pass over the rows.
 
     Each row enters resample b with weight w_bi ~ Poisson(1) (the Poisson bootstrap: the
     multinomial counts of the classical bootstrap, made independent across rows so that each
-    block of rows can draw its own). A block's weights come from the ``bootstrap`` stream of that
-    block id, and its weighted statistics are merged into each resample's running statistics
-    (Chan–Golub–LeVeque), so the B resamples read X once, never copy it, and give the same numbers
-    however the blocks are scheduled. None for a resample in which no row drew any weight.
+    block of rows draws its own, from the ``bootstrap`` stream of that block id). Every chunk of
+    rows is copied once into A = [X − s | 1 | y − t] (s, t: the first chunk's means, so offsets
+    cost no digits) and all B weighted moment matrices Aᵀ diag(w_b) A are accumulated from it in
+    one batched product, in float64; each is then un-shifted exactly as
+    :func:`~linreg.models.stats.compute_stats` does. X is read once and never copied per
+    resample. None for a resample in which no row drew any weight.
     """
-    out: list[Stats | None] = [None] * resamples
-    cpu = torch.device("cpu")
-    for block, start in enumerate(range(0, len(y), block_rows)):
-        xb, yb = X[start : start + block_rows], y[start : start + block_rows]
-        weights = seeds.rng(seed, "bootstrap", block).poisson(1.0, size=(resamples, len(yb))).astype(np.float64)
-        for b in range(resamples):
-            if not weights[b].any():
-                continue  # this block is absent from resample b
-            st = compute_stats(xb, yb, dtype=torch.float64, device=cpu, sample_weight=weights[b])
-            previous = out[b]
-            out[b] = st if previous is None else merge_stats(previous, st)
+    n, p = X.shape
+    first = torch.from_numpy(np.ascontiguousarray(X[:chunk_rows], dtype=np.float64))
+    s = first.mean(0)
+    t = float(np.mean(y[:chunk_rows]))
+    M = torch.zeros(resamples, p + 2, p + 2, dtype=torch.float64)
+    for block, start in enumerate(range(0, n, block_rows)):
+        stop = min(start + block_rows, n)
+        W = torch.from_numpy(seeds.rng(seed, "bootstrap", block).poisson(1.0, size=(resamples, stop - start))
+                             .astype(np.float64))
+        for c in range(start, stop, chunk_rows):
+            e = min(c + chunk_rows, stop)
+            A = torch.empty(e - c, p + 2, dtype=torch.float64)
+            torch.sub(torch.from_numpy(np.ascontiguousarray(X[c:e], dtype=np.float64)), s, out=A[:, :p])
+            A[:, p] = 1.0
+            A[:, p + 1] = torch.from_numpy(np.asarray(y[c:e], dtype=np.float64)) - t
+            w = W[:, c - start : e - start]  # (B, m)
+            M += torch.matmul((w[:, :, None] * A[None]).transpose(1, 2), A)  # (B, k, k)
+    out: list[Stats | None] = []
+    for Mb in M:
+        total = float(Mb[p, p])
+        if total <= 0:
+            out.append(None)
+            continue
+        d, e_ = Mb[:p, p] / total, Mb[p + 1, p] / total
+        gram = Mb[:p, :p] - total * torch.outer(d, d)
+        out.append(Stats(n=total, x_mean=s + d, y_mean=torch.tensor(t) + e_, gram=(gram + gram.T) / 2,
+                         xty=Mb[:p, p + 1] - total * d * e_, yty=Mb[p + 1, p + 1] - total * e_ * e_, rows=n))
     return out
 
 
