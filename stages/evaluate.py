@@ -13,16 +13,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
 from linreg import io, seeds, stage
 from linreg.card import ModelCard
+from linreg.cluster import session
 from linreg.data.generate import features_and_target
 from linreg.data.scale import Scaler
 from linreg.data.split import split_indices
+from linreg.engine import table_stats
 from linreg.evaluation import figures
-from linreg.evaluation.assemble import SPLITS, Inputs, evaluate_all
+from linreg.evaluation.assemble import SPLITS, Inputs, evaluate_all, table_bootstrap, table_error_sums
 from linreg.log import setup_logging
-from linreg.params import stage_params
+from linreg.params import engine_params, stage_params
 from linreg.paths import project_paths
 
 
@@ -42,17 +45,26 @@ def main(root: Path | None = None) -> None:
     cut = params.split
     demo_parts = split_indices(len(demo), train=cut.train, validation=cut.validation, test=cut.test,
                                rng=seeds.rng(params.base.seed, "demo_split"))
+    with session(engine_params(paths)) as engine:
+        # Every model's error on every split: one pass over each split's blocks, on the engine's workers.
+        sums = {s: table_error_sums(engine, paths.scaled_table(s).resolve(), list(cards.values())) for s in SPLITS}
+        # The training blocks' statistics (ridge's covariance) and all bootstrap resamples', one pass each.
+        train = paths.scaled_table("train").resolve()
+        train_stats = table_stats(engine, train, dtype="float64", device=torch.device("cpu"))
+        boot = table_bootstrap(engine, train, resamples=params.evaluate.bootstrap_resamples, seed=params.base.seed)
+        ran_on = engine.record()
     inputs = Inputs(
         cards=cards,
         splits={s: _xy(io.read_parquet(paths.scaled_table(s))) for s in SPLITS},
         train_unscaled=_xy(io.read_parquet(paths.split_table("train"))),
         demo_train=_xy(demo.iloc[demo_parts["train"]]),
         demo_validation=_xy(demo.iloc[demo_parts["validation"]]),
-        truth=io.read_json(paths.truth), scaler=Scaler.from_dict(io.read_json(paths.scaler)),
+        truth=io.read_json(paths.truth), scaler=Scaler.from_dict(io.read_json(paths.scaler)), error_sums=sums,
+        train_stats=train_stats, bootstrap=boot,
     )
     ev = evaluate_all(inputs, params.evaluate, seed=params.base.seed)
 
-    io.write_json(paths.metrics("evaluate"), ev.metrics)
+    io.write_json(paths.metrics("evaluate"), {**ev.metrics, **ran_on})
     for name in ("model_metrics", "recovery", "ols_inference", "intervals", "agreement"):
         io.write_csv(paths.evaluate_table(name), getattr(ev, name))
     io.write_text(paths.ols_summary, ev.ols_summary)

@@ -1,7 +1,11 @@
 """Stage generate: the main dataset and the one-feature demo.
 
 Inputs:  params base.seed, generate (and the user CSV when generate.source is csv)
-Outputs: data/raw/dataset.parquet, data/raw/truth.json, data/raw/demo.parquet
+Outputs: data/raw/dataset.parquet (one row group per fixed block of rows), data/raw/truth.json,
+         data/raw/demo.parquet
+
+Synthetic blocks are drawn on the engine's workers (params ``engine``) and written in
+block order as they arrive, so the stage holds a few blocks, never the whole table.
 """
 
 from __future__ import annotations
@@ -9,9 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from linreg import io, stage
-from linreg.data.generate import load_csv, load_diabetes_frame, make_demo, make_synthetic
+from linreg.cluster import session
+from linreg.data.generate import load_csv, load_diabetes_frame, make_demo, rows_per_block, synthetic_design
 from linreg.log import setup_logging
-from linreg.params import stage_params
+from linreg.params import engine_params, stage_params
 from linreg.paths import project_paths
 
 
@@ -22,25 +27,33 @@ def main(root: Path | None = None) -> None:
     cfg = params.generate
     seed = params.base.seed
 
-    if cfg.source == "synthetic":
-        frame, truth = make_synthetic(
-            n_samples=cfg.n_samples, n_features=cfg.n_features, n_informative=cfg.n_informative,
-            intercept=cfg.intercept, noise_std=cfg.noise_std, correlation=cfg.correlation,
-            scale_spread=cfg.scale_spread, feature_offset=cfg.feature_offset, seed=seed,
-        )
-    elif cfg.source == "diabetes":
-        frame, truth = load_diabetes_frame()
-    else:
-        csv_path = Path(cfg.csv_path)
-        frame, truth = load_csv(csv_path if csv_path.is_absolute() else paths.root / csv_path, cfg.csv_target)
     demo = make_demo(**cfg.demo.model_dump(), seed=seed)
-
-    io.write_parquet(paths.raw_table, frame)
+    with session(engine_params(paths)) as engine, io.BlockWriter(paths.raw_table) as out:
+        if cfg.source == "synthetic":
+            spec = synthetic_design(
+                n_samples=cfg.n_samples, n_features=cfg.n_features, n_informative=cfg.n_informative,
+                intercept=cfg.intercept, noise_std=cfg.noise_std, correlation=cfg.correlation,
+                scale_spread=cfg.scale_spread, feature_offset=cfg.feature_offset, seed=seed,
+            )
+            truth = spec.truth
+            for frame in engine.map(spec.frame, spec.blocks(cfg.n_samples)):
+                out.write(frame)
+        else:
+            if cfg.source == "diabetes":
+                frame, truth = load_diabetes_frame()
+            else:
+                csv_path = Path(cfg.csv_path)
+                frame, truth = load_csv(csv_path if csv_path.is_absolute() else paths.root / csv_path, cfg.csv_target)
+            per_block = rows_per_block(frame.shape[1] - 1)
+            for start in range(0, len(frame), per_block):
+                out.write(frame.iloc[start : start + per_block])
+        where = engine.description
     io.write_json(paths.truth, {**truth, "demo": cfg.demo.model_dump()})
     io.write_parquet(paths.demo_table, demo)
     log.info(
-        "wrote %s (%d rows × %d features, source %s) and %s (%d rows)",
-        paths.raw_table, len(frame), frame.shape[1] - 1, truth["source"], paths.demo_table, len(demo),
+        "wrote %s (%d rows × %d features, source %s, %s) and %s (%d rows)",
+        paths.raw_table, out.rows, len(truth["feature_names"]), truth["source"], where,
+        paths.demo_table, len(demo),
     )
 
 

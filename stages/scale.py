@@ -1,8 +1,14 @@
 """Stage scale: fit the scaler on the training part, apply it to all three.
 
 Inputs:  data/split/*.parquet; params scale
-Outputs: data/scaled/{train,validation,test}.parquet, data/scaled/scaler.json,
-         reports/metrics/scale.json
+Outputs: data/scaled/{train,validation,test}.parquet (the split's blocks, scaled),
+         data/scaled/scaler.json, reports/metrics/scale.json
+
+Two passes, block by block: the training blocks' moments (on the engine's workers,
+merged in block order with element-wise Chan updates, so the same bits on any
+machine and any number of workers), then each block scaled and written. The scaled
+copy is written rather than folded into the estimators' statistics: disk is cheap,
+and every later stage, plot and test reads plain scaled rows.
 """
 
 from __future__ import annotations
@@ -10,30 +16,39 @@ from __future__ import annotations
 from pathlib import Path
 
 from linreg import io, stage
-from linreg.data.generate import TARGET, features_and_target
-from linreg.data.scale import fit_scaler
+from linreg.cluster import session
+from linreg.data.generate import TARGET
+from linreg.data.scale import Moments, block_moments, scaler_from_moments
 from linreg.data.split import PARTS
 from linreg.log import setup_logging
-from linreg.params import stage_params
+from linreg.params import engine_params, stage_params
 from linreg.paths import project_paths
+
+
+def _moments(block: int, path: Path) -> Moments:
+    frame = io.read_block(path, block)
+    return block_moments(frame.drop(columns=TARGET).to_numpy(dtype="float64"))
 
 
 def main(root: Path | None = None) -> None:
     log = setup_logging("scale")
     paths = project_paths(root)
     params = stage_params(paths, "scale")
-    tables = {part: io.read_parquet(paths.split_table(part)) for part in PARTS}
-    X_train, _, names = features_and_target(tables["train"])
-    scaler = fit_scaler(X_train, names, params.scale.method)
+    train = paths.split_table("train")
+    names = [c for c in io.read_block(train, 0).columns if c != TARGET]
+    with session(engine_params(paths)) as engine:
+        moments = list(engine.map(_moments, range(len(io.block_rows(train))), train.resolve()))
+    scaler = scaler_from_moments(moments, names, params.scale.method)
     for name in scaler.constant_features:
         log.warning("feature %s is constant on the training part: scaled to a zero column", name)
 
-    for part, table in tables.items():
-        X, y, _ = features_and_target(table)
-        scaled = table.copy()
-        scaled[names] = scaler.transform(X)
-        scaled[TARGET] = y
-        io.write_parquet(paths.scaled_table(part), scaled)
+    for part in PARTS:
+        source = paths.split_table(part)
+        with io.BlockWriter(paths.scaled_table(part)) as out:
+            for block in range(len(io.block_rows(source))):
+                frame = io.read_block(source, block)
+                frame[names] = scaler.transform(frame[names].to_numpy(dtype="float64"))
+                out.write(frame)
 
     io.write_json(paths.scaler, scaler.to_dict())
     io.write_json(paths.metrics("scale"), {"method": scaler.method,

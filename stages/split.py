@@ -1,15 +1,19 @@
-"""Stage split: a seeded shuffle into disjoint train / validation / test parts.
+"""Stage split: each fixed block of rows shuffled by its own seed and cut into train / validation / test.
 
 Inputs:  data/raw/dataset.parquet; params base.seed, split
-Outputs: data/split/{train,validation,test}.parquet, data/split/sizes.json
+Outputs: data/split/{train,validation,test}.parquet (one row group per block of the raw table that
+         the part keeps rows of), data/split/sizes.json
+
+Block by block: the stage holds one block at a time, whatever the data's size.
 """
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 from linreg import io, seeds, stage
-from linreg.data.split import PARTS, split_indices
+from linreg.data.split import PARTS, block_counts, block_split, check_sizes
 from linreg.log import setup_logging
 from linreg.params import stage_params
 from linreg.paths import project_paths
@@ -20,14 +24,19 @@ def main(root: Path | None = None) -> None:
     paths = project_paths(root)
     params = stage_params(paths, "split")
     cfg = params.split
-    frame = io.read_parquet(paths.raw_table)
-    # A stream of its own, so changing the generator's draws never changes the split's.
-    parts = split_indices(len(frame), train=cfg.train, validation=cfg.validation, test=cfg.test,
-                          rng=seeds.rng(params.base.seed, "split"))
-
-    for part in PARTS:
-        io.write_parquet(paths.split_table(part), frame.iloc[parts[part]].reset_index(drop=True))
-    sizes = {f"n_{part}": len(parts[part]) for part in PARTS}
+    blocks = io.block_rows(paths.raw_table)
+    counts = [block_counts(rows, validation=cfg.validation, test=cfg.test) for rows in blocks]
+    check_sizes(*(sum(c[k] for c in counts) for k in range(3)))  # before any part is written
+    with ExitStack() as stack:
+        writers = {part: stack.enter_context(io.BlockWriter(paths.split_table(part))) for part in PARTS}
+        for block, rows in enumerate(blocks):
+            frame = io.read_block(paths.raw_table, block)
+            # A stream per block, of its own, so changing the generator's draws never changes the split's.
+            parts = block_split(rows, validation=cfg.validation, test=cfg.test,
+                                rng=seeds.rng(params.base.seed, "split", block))
+            for part in PARTS:
+                writers[part].write(frame.iloc[parts[part]])
+        sizes = {f"n_{part}": writers[part].rows for part in PARTS}
     io.write_json(paths.split_sizes, {**sizes, "fractions": cfg.model_dump()})
     log.info("wrote %s: %s", paths.split_dir, ", ".join(f"{k}={v}" for k, v in sizes.items()))
 

@@ -1,5 +1,9 @@
 """Stage train: every model variant on the configured device, and CPU reference fits.
 
+The training statistics every variant shares come from one pass over the training
+blocks on the engine (params ``engine``: in-process, a LocalCluster or a cluster by
+address), merged in block order, so they are the same bits on any engine.
+
 Inputs:  data/scaled/{train,validation}.parquet, data/scaled/scaler.json,
          data/split/train.parquet (unscaled, for the scaling experiment),
          data/raw/demo.parquet; params base, train
@@ -19,8 +23,9 @@ from linreg import io, stage
 from linreg.data.generate import features_and_target
 from linreg.data.scale import Scaler
 from linreg.device import resolve_device, software_versions
+from linreg.engine import session, table_stats
 from linreg.log import setup_logging
-from linreg.params import stage_params
+from linreg.params import engine_params, stage_params
 from linreg.paths import project_paths
 from linreg.training import Split, TrainingData, train_all, train_metrics
 
@@ -44,7 +49,12 @@ def main(root: Path | None = None) -> None:
         feature_names=features_and_target(train_table)[2],
         scaler=Scaler.from_dict(io.read_json(paths.scaler)),
     )
-    trained = train_all(data, params.train, seed=params.base.seed, device=device, dtype=dtype)
+    with session(engine_params(paths)) as engine:
+        # The one pass every variant shares: the training blocks' statistics, on the engine's workers.
+        trained = train_all(data, params.train, seed=params.base.seed, device=device, dtype=dtype,
+                            stats=lambda: table_stats(engine, paths.scaled_table("train").resolve(), dtype=dtype,
+                                                      device=device))
+        ran_on = engine.record()
 
     versions = software_versions()
     for name, card in trained.cards.items():
@@ -54,10 +64,11 @@ def main(root: Path | None = None) -> None:
     for name, path in (("gd_history", paths.gd_history), ("lr_sweep", paths.lr_sweep), ("reg_path", paths.reg_path),
                        ("validation_curve", paths.validation_curve)):
         io.write_csv(path, tables[name])
-    io.write_json(paths.metrics("train"), train_metrics(trained, data, device=device, dtype=dtype))
+    io.write_json(paths.metrics("train"), {**train_metrics(trained, data, device=device, dtype=dtype), **ran_on})
     ours = [n for n, c in trained.cards.items() if c.kind == "ours"]
-    log.info("trained %s on %s (%s) and %d references; cards in %s", ", ".join(ours), device, dtype,
-             len(trained.cards) - len(ours), paths.models_dir)
+    log.info("trained %s on %s (%s) and %d references (statistics pass: %s, %d worker(s)); cards in %s",
+             ", ".join(ours), device, dtype, len(trained.cards) - len(ours), ran_on["engine"],
+             ran_on["engine_workers"], paths.models_dir)
 
 
 if __name__ == "__main__":

@@ -188,10 +188,18 @@ def test_zero_weights_drop_rows():
                                * np.sqrt(a.results_.scale / b.results_.scale / ((80 - 7) / (60 - 7))), rtol=1e-12)
 
 
+def _stats(X, y):
+    import torch
+
+    from linreg.models.stats import compute_stats
+
+    return compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"))
+
+
 def test_ridge_covariance_reduces_to_ols_at_alpha_zero():
     ours, _ = _cases()["ols"]
     X, y = _heteroskedastic()
-    se, df, sigma2 = ridge_covariance(X, y, ours.params[1:], ours.params[0], 0.0)
+    se, df, sigma2 = ridge_covariance(_stats(X, y), ours.params[1:], ours.params[0], 0.0)
     np.testing.assert_allclose(se, ours.bse[1:], rtol=1e-9)
     assert df == pytest.approx(X.shape[1], rel=1e-12) and sigma2 == pytest.approx(ours.scale, rel=1e-12)
 
@@ -199,8 +207,8 @@ def test_ridge_covariance_reduces_to_ols_at_alpha_zero():
 def test_ridge_covariance_shrinks_with_alpha():
     ours, _ = _cases()["ols"]
     X, y = _heteroskedastic()
-    se_small, df_small, _ = ridge_covariance(X, y, ours.params[1:], ours.params[0], 1.0)
-    se_big, df_big, _ = ridge_covariance(X, y, ours.params[1:], ours.params[0], 1e4)
+    se_small, df_small, _ = ridge_covariance(_stats(X, y), ours.params[1:], ours.params[0], 1.0)
+    se_big, df_big, _ = ridge_covariance(_stats(X, y), ours.params[1:], ours.params[0], 1e4)
     assert df_big < df_small < X.shape[1]
     assert np.all(se_big < se_small)
 
@@ -208,8 +216,8 @@ def test_ridge_covariance_shrinks_with_alpha():
 def test_bootstrap_is_seeded_and_brackets_the_estimate():
     X, y, beta = regression_data(n=300, sparse=True)
     Xc = (X - X.mean(0)) / X.std(0)
-    a = bootstrap_enet(Xc, y, 0.05, 1.0, resamples=40, seed=1)
-    b = bootstrap_enet(Xc, y, 0.05, 1.0, resamples=40, seed=1)
+    a = bootstrap_enet(poisson_bootstrap_stats(Xc, y, resamples=40, seed=1), 0.05, 1.0)
+    b = bootstrap_enet(poisson_bootstrap_stats(Xc, y, resamples=40, seed=1), 0.05, 1.0)
     np.testing.assert_array_equal(a["lower"], b["lower"])
     assert np.all(a["lower"] <= a["upper"])
     assert np.all((0 <= a["selected_fraction"]) & (a["selected_fraction"] <= 1))

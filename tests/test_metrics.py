@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from linreg.evaluation.metrics import coefficient_recovery, regression_metrics
+from linreg.data.reduce import tree_merge
+from linreg.evaluation.metrics import (
+    coefficient_recovery,
+    error_sums,
+    merge_error_sums,
+    metrics_from_sums,
+    regression_metrics,
+)
 
 
 def test_metrics_match_sklearn():
@@ -22,6 +29,24 @@ def test_metrics_match_sklearn():
     assert m["r2"] == pytest.approx(skm.r2_score(y, pred), rel=1e-14)
     assert m["adj_r2"] == pytest.approx(1 - (1 - m["r2"]) * 49 / 45, rel=1e-14)
     assert m["adj_r2_note"] == ""
+
+
+@pytest.mark.parametrize("cuts", [[1000], [1, 999], [300, 300, 300, 100], [7] * 142 + [6]])
+def test_metrics_merged_over_blocks_match_sklearn_on_all_rows(cuts):
+    """The evaluate stage's blockwise sums: any blocking gives scikit-learn's metrics on the whole split."""
+    rng = np.random.default_rng(1)
+    y = 1e4 + rng.standard_normal(1000)  # a mean far from zero: the centred merge must not cancel
+    preds = np.stack([y + 0.3 * rng.standard_normal(1000), y + 2.0])  # two models at once
+    bounds = np.cumsum([0, *cuts])
+    merged = tree_merge([error_sums(y[a:b], preds[:, a:b]) for a, b in zip(bounds[:-1], bounds[1:])],
+                        merge_error_sums)
+    assert merged.n == 1000
+    for k in range(2):
+        m = metrics_from_sums(merged, k, n_features=3)
+        # rel 1e-12: sums regrouped by the blocks round differently than scikit-learn's, in the last bits only.
+        assert m["mse"] == pytest.approx(skm.mean_squared_error(y, preds[k]), rel=1e-12)
+        assert m["mae"] == pytest.approx(skm.mean_absolute_error(y, preds[k]), rel=1e-12)
+        assert m["r2"] == pytest.approx(skm.r2_score(y, preds[k]), rel=1e-10)
 
 
 @pytest.mark.parametrize("n, p", [(5, 4), (5, 10)])

@@ -96,6 +96,16 @@ def test_footer_names_the_engine_and_no_gpu_claim_is_invented(report):
     assert "Rendered with the Jupyter fallback without Quarto" in text
     assert "No GPU was available to this run" in text
     assert "the committed GPU reference below shows what a GPU does" in text
+    assert "engine in-process (no Dask cluster)" in text  # the pipeline ran without a cluster
+
+
+def test_engine_statement_names_the_cluster_and_its_workers():
+    from linreg.report.data import engine_text
+
+    assert engine_text({}) == "engine in-process (no Dask cluster)"  # metrics from before engines existed
+    assert engine_text({"engine": "local cluster", "engine_workers": 2}) == \
+        "engine a Dask local cluster of 2 workers"
+    assert engine_text({"engine": "cluster", "engine_workers": 1}) == "engine a Dask cluster of 1 worker"
 
 
 def test_the_committed_gpu_reference_is_shown_labelled_with_its_hardware_and_date(report):

@@ -18,52 +18,30 @@ Three ways to run (``connect``):
 * a ``LocalCluster`` of worker processes with a memory limit each:
   ``connect(local_workers=2, memory_limit="1GiB")``.
 
-Scope today: the estimators take Dask arrays (``Ridge``, ``Lasso``,
-``ElasticNet`` and ``LinearRegression`` by Cholesky, or, when the conditioning
-check refuses it, by an R-only TSQR of [1 | X | y]); the DVC pipeline itself
-still runs in memory.
+The pipeline's stages open a :func:`session` from params.yaml's ``engine`` group
+and hand it their per-block work (:meth:`Engine.map`): generating the data's
+blocks, the scaler's moments and the training statistics run on the workers,
+block by block, and come back in block order. The estimators also take Dask
+arrays directly (``Ridge``, ``Lasso``, ``ElasticNet`` and ``LinearRegression``
+by Cholesky, or, when the conditioning check refuses it, by an R-only TSQR of
+[1 | X | y]).
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
 import torch
 
+from linreg.cluster import Engine, connect, session
+from linreg.data.reduce import tree_merge
 from linreg.errors import EngineError
 from linreg.models.base import is_dask_array
 from linreg.models.stats import Stats, compute_stats, merge_stats
 
-__all__ = ["EngineError", "connect", "dask_stats", "dask_tsqr_lstsq", "is_dask_array"]
-
-
-def connect(address: str | None = None, *, local_workers: int | None = None, memory_limit: str | None = None,
-            timeout: float = 10.0) -> Any:
-    """A ``distributed.Client`` for the engine asked for, or None for the embedded default.
-
-    ``address`` (else ``DASK_SCHEDULER_ADDRESS``) connects to a running scheduler and fails
-    within ``timeout`` seconds with an :class:`EngineError` naming the address and how to
-    start one; ``local_workers`` starts a ``LocalCluster`` of that many single-threaded
-    worker processes (``memory_limit`` each).
-    """
-    address = address or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
-    if address is None and local_workers is None:
-        return None
-    from distributed import Client, LocalCluster
-
-    if address is not None:
-        try:
-            return Client(address, timeout=timeout)
-        except (OSError, TimeoutError) as exc:
-            raise EngineError(
-                f"no Dask scheduler answers at {address} ({type(exc).__name__}: {exc}). Start one with "
-                f"`dask scheduler` and at least one `dask worker {address}`, or leave the address empty "
-                "(and DASK_SCHEDULER_ADDRESS unset) to run in-process.") from None
-    cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
-                           memory_limit=memory_limit or "auto", dashboard_address=":0")
-    return Client(cluster)
+__all__ = ["Engine", "EngineError", "connect", "dask_stats", "dask_tsqr_lstsq", "is_dask_array", "session",
+           "table_stats"]
 
 
 def _block_stats(xb: np.ndarray, yb: np.ndarray, wb: np.ndarray | None, center: bool) -> Stats:
@@ -76,13 +54,33 @@ def _merge_in_order(parts: list) -> Any:
     """Pairwise merges in a fixed tree over block ids: ((0 1)(2 3))…, whatever computes them."""
     import dask
 
-    level = list(parts)
-    while len(level) > 1:
-        nxt = [dask.delayed(merge_stats)(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            nxt.append(level[-1])
-        level = nxt
-    return level[0]
+    return tree_merge(parts, dask.delayed(merge_stats))
+
+
+def _table_block_stats(block: int, path: Any, dtype: str, device: str, to_host: bool) -> Stats:
+    """The statistics of one block of a table, read and summarised where the task runs."""
+    from linreg.device import resolve_device, resolve_dtype
+    from linreg.io import read_block
+
+    table = read_block(path, block)  # features, then the target last (as every table of the pipeline)
+    X, y = table.iloc[:, :-1].to_numpy(dtype=np.float64), table.iloc[:, -1].to_numpy(dtype=np.float64)
+    st = compute_stats(X, y, dtype=resolve_dtype(dtype), device=resolve_device(device))
+    return st.to(torch.device("cpu")) if to_host else st
+
+
+def table_stats(engine: Engine, path: Any, *, dtype: str, device: torch.device) -> Stats:
+    """:class:`~linreg.models.stats.Stats` of a table's rows (features, then y), one pass over its blocks.
+
+    Each block (row group) is read and summarised on a worker, on ``device`` there (a GPU on a
+    ``dask-cuda`` worker), and the blocks merge in a fixed tree over block ids: the result does not
+    depend on the number of workers. A table of one block gives exactly ``compute_stats`` of its rows.
+    """
+    from linreg.io import block_rows
+
+    n_blocks = len(block_rows(path))
+    remote = engine.client is not None
+    parts = list(engine.map(_table_block_stats, range(n_blocks), path, dtype, str(device), remote))
+    return tree_merge(parts, merge_stats).to(device)
 
 
 def dask_stats(X, y, *, center: bool = True, sample_weight=None) -> Stats:

@@ -95,6 +95,71 @@ def read_parquet(path: Path) -> pd.DataFrame:
         raise ArtifactError(f"{path} does not exist: run the stage that writes it (dvc repro).") from exc
 
 
+# --- Tables in fixed blocks of rows -------------------------------------------------------------
+# The pipeline's tables are Parquet files whose row groups are the data's logical blocks (generate's
+# fixed blocks of rows, and the rows of each block that a split part keeps). A block is the unit
+# every blockwise computation reads, on whichever worker, so results never depend on partitioning;
+# the whole file is never needed in one process.
+
+
+class BlockWriter:
+    """Write a table one block (row group) at a time, atomically: the file appears whole or not at all.
+
+    ``with BlockWriter(path) as w: w.write(frame)`` — each ``write`` is one row group (an empty frame
+    adds none but fixes the columns); the file replaces ``path`` only when the block closes cleanly.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._atomic = atomic_path(self.path)
+        self._writer: Any = None
+        self._schema: Any = None
+        self.rows = 0
+
+    def __enter__(self) -> BlockWriter:
+        self._tmp = self._atomic.__enter__()
+        return self
+
+    def write(self, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self._writer is None:
+            self._schema = table.schema
+            self._writer = pq.ParquetWriter(self._tmp, self._schema)
+        if len(frame):
+            self._writer.write_table(table.cast(self._schema), row_group_size=len(frame))
+            self.rows += len(frame)
+
+    def __exit__(self, exc_type, exc, tb) -> bool | None:
+        if self._writer is not None:
+            self._writer.close()
+        elif exc_type is None:
+            raise ValueError(f"no block was written to {self.path}; write at least one (possibly empty) frame")
+        return self._atomic.__exit__(exc_type, exc, tb)
+
+
+def _parquet_file(path: Path) -> Any:
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path)
+    except FileNotFoundError as exc:
+        raise ArtifactError(f"{path} does not exist: run the stage that writes it (dvc repro).") from exc
+
+
+def block_rows(path: Path) -> list[int]:
+    """The number of rows in each block (row group) of a table, from its footer alone."""
+    meta = _parquet_file(path).metadata
+    return [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+
+
+def read_block(path: Path, block: int) -> pd.DataFrame:
+    """One block (row group) of a table."""
+    return _parquet_file(path).read_row_group(block).to_pandas()
+
+
 def write_csv(path: Path, frame: pd.DataFrame) -> None:
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False, float_format="%.10g")

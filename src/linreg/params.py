@@ -195,6 +195,37 @@ class Report(_Strict):
     engine: Literal["auto", "quarto", "jupyter"]
 
 
+class Engine(_Strict):
+    """Where blockwise work runs. How, not what: every engine writes the same bits (tests/test_engine.py)."""
+
+    address: str | None = Field(default=None, pattern=r"^(tcp|tls|ucx|ws|wss|inproc)://\S+$")
+    local_workers: int = Field(default=0, ge=0, le=1024)
+    memory_limit: str | None = None
+    timeout: float = Field(default=10.0, gt=0, le=3600)
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _bytes(cls, value: str | None) -> str | None:
+        if value is not None:
+            from dask.utils import parse_bytes
+
+            try:
+                if parse_bytes(value) <= 0:
+                    raise ValueError
+            except (ValueError, TypeError):
+                raise ValueError(f"memory_limit {value!r} is not a size such as '2GiB' or '500MB'") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_engine(self) -> Engine:
+        if self.address is not None and self.local_workers:
+            raise ValueError("set either address (a running cluster) or local_workers (start one here), not both")
+        if self.memory_limit is not None and not self.local_workers:
+            raise ValueError("memory_limit applies to the workers a LocalCluster starts; set local_workers too "
+                             "(a cluster at an address has its own limits)")
+        return self
+
+
 class Params(_Strict):
     base: Base
     generate: Generate
@@ -204,6 +235,7 @@ class Params(_Strict):
     evaluate: Evaluate
     benchmark: Benchmark
     report: Report
+    engine: Engine = Field(default_factory=Engine)
 
 
 def _describe(error: Any, raw: dict[str, Any]) -> str:
@@ -286,6 +318,17 @@ class StageParams:
             self.read.add(key)
             return value
         return StageParams(value, sub, key + ".", self.read)
+
+
+def engine_params(paths: Paths) -> Engine:
+    """The ``engine`` group, for any stage: how to run, not what to compute.
+
+    Deliberately not a DVC dependency of the data and model stages: every engine
+    gives the same bits, so switching between in-process, a LocalCluster and a
+    cluster by address re-runs nothing. (The validate stage declares it, so a bad
+    engine setting still stops ``dvc repro`` before any output is removed.)
+    """
+    return load_params(paths).engine
 
 
 def stage_params(paths: Paths, stage: str) -> StageParams:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from linreg.data.generate import load_csv
 from linreg.device import available_memory_bytes, resolve_device
 from linreg.errors import DataError
@@ -10,10 +12,10 @@ from linreg.paths import Paths
 # The pipeline holds a few copies of the table at once (raw, split, scaled, a stage's arrays).
 COPIES = 6
 
-GROUPS = ("base", "generate", "split", "scale", "train", "evaluate", "benchmark", "report")
+GROUPS = ("base", "generate", "split", "scale", "train", "evaluate", "benchmark", "report", "engine")
 
 
-def preflight(paths: Paths, base, generate, *_groups) -> str:
+def preflight(paths: Paths, base, generate, *groups) -> str:
     """Raise the first user error (ParamsError, DeviceError, DataError) the params would cause; say what was checked.
 
     The params groups arrive already validated by the schema (reading them did
@@ -33,4 +35,10 @@ def preflight(paths: Paths, base, generate, *_groups) -> str:
     if generate.source == "csv":
         frame, _ = load_csv(paths.root / generate.csv_path, generate.csv_target)
         checked += f"; {generate.csv_path}: {len(frame)} rows × {frame.shape[1] - 1} features"
+    engine = groups[-1]
+    if engine.address is not None or os.environ.get("DASK_SCHEDULER_ADDRESS"):
+        from linreg.cluster import session
+
+        with session(engine) as eng:  # an unreachable scheduler fails here, before any output is removed
+            checked += f"; engine: {eng.description}"
     return checked

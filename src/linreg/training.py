@@ -9,6 +9,7 @@ net) give two cards each: the minimum-validation-error alpha and the 1-SE one.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,19 +111,24 @@ def _fit(est, X, y, device: torch.device, **kw) -> float:
     return timed(lambda: est.fit(X, y, **kw), synchronizer(device))[1]
 
 
-def train_variants(data: TrainingData, cfg: Train, *, seed: int, device: torch.device, dtype: str) -> Trained:
+def train_variants(data: TrainingData, cfg: Train, *, seed: int, device: torch.device, dtype: str,
+                   stats: Callable[[], Stats] | None = None) -> Trained:
     """Every variant in ``cfg.models``, each fitted by its estimator on ``device``.
 
     The training rows' statistics are computed once and handed to every estimator
     (``precompute``), so the variants share one pass over X instead of one each.
+    ``stats`` computes them (the train stage: blockwise on the engine); by default
+    they come from ``data.train`` in memory.
     """
     out = Trained()
     X, y = data.train.X, data.train.y
     validation = (data.validation.X, data.validation.y)
-    stats, out.stats_seconds = timed(lambda: compute_stats(X, y, dtype=resolve_dtype(dtype), device=device),
-                                     synchronizer(device))
+    def in_memory() -> Stats:
+        return compute_stats(X, y, dtype=resolve_dtype(dtype), device=device)
+
+    shared, out.stats_seconds = timed(stats or in_memory, synchronizer(device))
     for name in cfg.models:
-        est = build(name, cfg, seed=seed, device=device, dtype=dtype, precompute=stats)
+        est = build(name, cfg, seed=seed, device=device, dtype=dtype, precompute=shared)
         sec = _fit(est, X, y, device) if name == "ols" else _fit(est, X, y, device, validation=validation)
         card = {"kind": "ours", "library": "linreg", "data": data, "seconds": sec, "device": est.device_,
                 "dtype": dtype}
@@ -166,9 +172,10 @@ def _path_frames(name: str, est, names: list[str]) -> tuple[pd.DataFrame, pd.Dat
     return long, curve
 
 
-def train_all(data: TrainingData, cfg: Train, *, seed: int, device: torch.device, dtype: str) -> Trained:
+def train_all(data: TrainingData, cfg: Train, *, seed: int, device: torch.device, dtype: str,
+              stats: Callable[[], Stats] | None = None) -> Trained:
     """Fit ``cfg.models`` on ``device``, run the GD experiments, fit the CPU references."""
-    out = train_variants(data, cfg, seed=seed, device=device, dtype=dtype)
+    out = train_variants(data, cfg, seed=seed, device=device, dtype=dtype, stats=stats)
     if "gd_batch" in cfg.models:  # what feature scaling does: the same batch GD on the unscaled rows
         est = GradientDescentRegressor(max_epochs=cfg.gd.max_epochs, tol=cfg.gd.tol, device=str(device), dtype=dtype)
         with warnings.catch_warnings():  # that it converges slowly, if at all, is what this run shows

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,39 @@ def synthetic_arrays(n_samples: int, *, seed: int, rho: float, scales: np.ndarra
     return np.concatenate([X for X, _ in blocks]), np.concatenate([y for _, y in blocks])
 
 
-def make_synthetic(
+@dataclass(frozen=True)
+class Synthetic:
+    """The synthetic dataset's design (everything but the rows), from which any block of rows is drawn.
+
+    Picklable and small: a worker given it and a block id draws that block's rows.
+    """
+
+    seed: int
+    correlation: float
+    scales: np.ndarray  # (p,)
+    offset: float
+    beta: np.ndarray  # (p,) in the features' own units
+    intercept: float
+    noise_std: float
+    names: list[str]
+    truth: dict[str, Any]
+
+    def blocks(self, n_samples: int) -> list[tuple[int, int]]:
+        """(block id, rows) of the fixed blocks that make ``n_samples`` rows."""
+        per_block = rows_per_block(len(self.scales))
+        return [(b, min(per_block, n_samples - start)) for b, start in enumerate(range(0, n_samples, per_block))]
+
+    def frame(self, block: tuple[int, int]) -> pd.DataFrame:
+        """One block of the table (features, then y)."""
+        b, rows = block
+        X, y = synthetic_block(b, rows, seed=self.seed, rho=self.correlation, scales=self.scales, offset=self.offset,
+                               beta=self.beta, intercept=self.intercept, noise_std=self.noise_std)
+        frame = pd.DataFrame(X, columns=self.names)
+        frame[TARGET] = y
+        return frame
+
+
+def synthetic_design(
     *,
     n_samples: int,
     n_features: int,
@@ -102,7 +135,7 @@ def make_synthetic(
     scale_spread: float,
     feature_offset: float,
     seed: int,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
+) -> Synthetic:
     """Correlated Gaussian features on very different scales and a sparse linear truth.
 
     Feature j is ``s_j (x_j + feature_offset)`` with x an AR(1) recursion across
@@ -114,7 +147,8 @@ def make_synthetic(
 
     Reproducible bit for bit: rows come in fixed blocks, each drawn from its own
     seeded streams with element-wise arithmetic only (no BLAS), so the bytes do
-    not depend on the CPU, the BLAS, the thread count or how many rows are made.
+    not depend on the CPU, the BLAS, the thread count, how many rows are made or
+    which worker makes a block.
     """
     p = n_features
     truth_rng = seeds.rng(seed, "truth")
@@ -125,12 +159,7 @@ def make_synthetic(
     scales = scale_spread ** (np.arange(p) / max(p - 1, 1))  # (p,)
     beta = beta_std / scales  # coefficients in the features' own units
 
-    X, y = synthetic_arrays(n_samples, seed=seed, rho=correlation, scales=scales, offset=feature_offset, beta=beta,
-                            intercept=intercept, noise_std=noise_std)
-
     names = [f"x{j:0{len(str(p - 1))}d}" for j in range(p)]
-    frame = pd.DataFrame(X, columns=names)
-    frame[TARGET] = y
     signal_var = signal_variance(beta_std, correlation)
     truth = {
         "known": True,
@@ -146,7 +175,18 @@ def make_synthetic(
         "n_samples": n_samples,
         "n_features": p,
     }
-    return frame, truth
+    return Synthetic(seed=seed, correlation=correlation, scales=scales, offset=feature_offset, beta=beta,
+                     intercept=intercept, noise_std=noise_std, names=names, truth=truth)
+
+
+def make_synthetic(*, n_samples: int, **design: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The whole synthetic table in memory (see :func:`synthetic_design`) and its truth."""
+    spec = synthetic_design(n_samples=n_samples, **design)
+    blocks = spec.blocks(n_samples)
+    # A progress bar over blocks on a terminal (wide or long data take a while); silent in CI logs.
+    bar = tqdm(blocks, desc="generate (rows)", unit="block", file=sys.stderr, disable=None if len(blocks) > 1 else True,
+               leave=False)
+    return pd.concat([spec.frame(b) for b in bar], ignore_index=True), spec.truth
 
 
 def make_demo(

@@ -10,7 +10,12 @@ scale) uses nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
 import numpy as np
+
+T = TypeVar("T")
 
 
 def pairwise_sum(a: np.ndarray) -> np.ndarray:
@@ -25,8 +30,17 @@ def pairwise_sum(a: np.ndarray) -> np.ndarray:
     return a[0]
 
 
-def mean_std(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column means and population standard deviations, two-pass (no cancellation)."""
-    n = a.shape[0]
-    mean = pairwise_sum(a) / n
-    return mean, np.sqrt(pairwise_sum((a - mean) ** 2) / n)
+def tree_merge(parts: Sequence[T], merge: Callable[[T, T], T]) -> T:
+    """Merge per-block results pairwise in a tree fixed by their number: ((0 1)(2 3))(4 …).
+
+    The grouping depends on the count of blocks alone, never on which worker finished first.
+    """
+    if not parts:
+        raise ValueError("nothing to merge: no blocks")
+    level = list(parts)
+    while len(level) > 1:
+        nxt = [merge(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0]

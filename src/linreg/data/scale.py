@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from linreg.data.reduce import mean_std
+from linreg.data.reduce import pairwise_sum, tree_merge
 
 
 @dataclass(frozen=True)
@@ -42,20 +42,54 @@ class Scaler:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__})
 
 
+@dataclass(frozen=True)
+class Moments:
+    """Per-column count, mean, centred sum of squares, min, max and max |x| of some rows: mergeable."""
+
+    n: int
+    mean: np.ndarray
+    m2: np.ndarray
+    min: np.ndarray
+    max: np.ndarray
+    absmax: np.ndarray
+
+
+def block_moments(X: np.ndarray) -> Moments:
+    """One block's moments, two-pass (no cancellation) with fixed-order sums: the same bits on any machine."""
+    X = np.asarray(X, dtype=np.float64)
+    n = X.shape[0]
+    mean = pairwise_sum(X) / n
+    return Moments(n, mean, pairwise_sum((X - mean) ** 2), X.min(axis=0), X.max(axis=0), np.abs(X).max(axis=0))
+
+
+def merge_moments(a: Moments, b: Moments) -> Moments:
+    """Chan, Golub & LeVeque's pairwise update, element-wise: M₂ = M₂ᵃ + M₂ᵇ + δ² nₐ n_b / n."""
+    n = a.n + b.n
+    delta = b.mean - a.mean
+    return Moments(n, a.mean + delta * (b.n / n), a.m2 + b.m2 + delta * delta * (a.n * b.n / n),
+                   np.minimum(a.min, b.min), np.maximum(a.max, b.max), np.maximum(a.absmax, b.absmax))
+
+
 def fit_scaler(X_train: np.ndarray, feature_names: list[str], method: str) -> Scaler:
-    """Learn centre and scale per feature from the training rows alone."""
-    p = X_train.shape[1]
+    """Learn centre and scale per feature from the training rows alone (held in memory)."""
+    return scaler_from_moments([block_moments(X_train)], feature_names, method)
+
+
+def scaler_from_moments(blocks: list[Moments], feature_names: list[str], method: str) -> Scaler:
+    """The scaler of the training rows whose blocks have these moments, merged in block order."""
+    m = tree_merge(blocks, merge_moments)
+    p = len(feature_names)
     if method == "standard":
-        center, spread = mean_std(X_train)  # fixed-order sums: the same bits on any machine
+        center, spread = m.mean, np.sqrt(m.m2 / m.n)
     elif method == "minmax":
-        center = X_train.min(axis=0)
-        spread = X_train.max(axis=0) - center
+        center = m.min
+        spread = m.max - center
     elif method == "none":
         center, spread = np.zeros(p), np.ones(p)
     else:
         raise ValueError(f"unknown scaling method {method!r}; use standard, minmax or none.")
     # A spread at rounding level of the values is a constant column too.
-    tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(X_train).max(axis=0), 1.0)
+    tiny = 10 * np.finfo(np.float64).eps * np.maximum(m.absmax, 1.0)
     constant = spread <= tiny
     scale = np.where(constant, 1.0, spread)
     return Scaler(

@@ -8,14 +8,33 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
 from linreg.card import ModelCard
+from linreg.cluster import Engine
+from linreg.data.reduce import tree_merge
 from linreg.data.scale import Scaler
 from linreg.evaluation.experiments import degree_sweep, learning_curve, residual_diagnostics
-from linreg.evaluation.inference import bootstrap_enet, ridge_covariance
-from linreg.evaluation.metrics import coefficient_recovery, mse, regression_metrics
+from linreg.evaluation.inference import (
+    BootstrapMoments,
+    bootstrap_block,
+    bootstrap_enet,
+    bootstrap_shift,
+    bootstrap_stats,
+    poisson_bootstrap_stats,
+    ridge_covariance,
+)
+from linreg.evaluation.metrics import (
+    ErrorSums,
+    coefficient_recovery,
+    error_sums,
+    merge_error_sums,
+    metrics_from_sums,
+    mse,
+)
 from linreg.models import LinearRegression
 from linreg.models.results import RegressionResults
+from linreg.models.stats import Stats, compute_stats
 from linreg.params import Evaluate as EvaluateParams
 
 SPLITS = ("train", "validation", "test")
@@ -34,6 +53,31 @@ class Inputs:
     demo_validation: tuple[np.ndarray, np.ndarray]
     truth: dict[str, Any]
     scaler: Scaler
+    # Computed blockwise on the engine by the evaluate stage; None: from ``splits`` in memory.
+    error_sums: dict[str, ErrorSums] | None = None  # each split's error sums for the cards in order
+    train_stats: Stats | None = None  # the training rows' statistics (ridge's covariance)
+    bootstrap: list[Stats | None] | None = None  # the Poisson bootstrap resamples' statistics
+
+
+def split_error_sums(cards: list[ModelCard], X: np.ndarray, y: np.ndarray) -> ErrorSums:
+    """Every card's residual sums on these rows, in the cards' order."""
+    return error_sums(y, np.stack([card.predict(X) for card in cards]))
+
+
+def _block_error_sums(block: int, path: Any, cards: list[ModelCard]) -> ErrorSums:
+    from linreg.io import read_block
+
+    table = read_block(path, block)  # features, then the target last
+    return split_error_sums(cards, table.iloc[:, :-1].to_numpy(dtype=np.float64),
+                            table.iloc[:, -1].to_numpy(dtype=np.float64))
+
+
+def table_error_sums(engine: Engine, path: Any, cards: list[ModelCard]) -> ErrorSums:
+    """Every card's error sums on a table, one pass over its blocks on the engine, merged in block order."""
+    from linreg.io import block_rows
+
+    return tree_merge(list(engine.map(_block_error_sums, range(len(block_rows(path))), path, cards)),
+                      merge_error_sums)
 
 
 @dataclass
@@ -50,16 +94,39 @@ class Evaluation:
     residuals: pd.DataFrame
 
 
+def _block_bootstrap(block: int, path: Any, resamples: int, seed: int, shift: tuple) -> BootstrapMoments:
+    from linreg.io import read_block
+
+    table = read_block(path, block)  # features, then the target last
+    return bootstrap_block(table.iloc[:, :-1].to_numpy(dtype=np.float64), table.iloc[:, -1].to_numpy(dtype=np.float64),
+                           block, resamples=resamples, seed=seed, shift=shift)
+
+
+def table_bootstrap(engine: Engine, path: Any, *, resamples: int, seed: int) -> list[Stats | None]:
+    """The Poisson bootstrap resamples' statistics of a table: one pass over its blocks on the engine.
+
+    Block b (a row group) draws its rows' weights from the ``bootstrap`` stream of block b, so a
+    table of one block gives exactly :func:`poisson_bootstrap_stats` of its rows.
+    """
+    from linreg.io import block_rows, read_block
+
+    first = read_block(path, 0)
+    shift = bootstrap_shift(first.iloc[:, :-1].to_numpy(dtype=np.float64), first.iloc[:, -1].to_numpy(dtype=np.float64))
+    blocks = list(engine.map(_block_bootstrap, range(len(block_rows(path))), path, resamples, seed, shift))
+    return bootstrap_stats(blocks, shift)
+
+
 def evaluate_all(inp: Inputs, cfg: EvaluateParams, *, seed: int) -> Evaluation:
     p = inp.splits["train"][0].shape[1]
     names = list(inp.cards)
     ours = [n for n in names if inp.cards[n].kind == "ours"]
 
+    sums = inp.error_sums or {split: split_error_sums([inp.cards[n] for n in names], *inp.splits[split])
+                              for split in SPLITS}
     rows = []
-    for name in names:
+    for k, name in enumerate(names):
         for split in SPLITS:
-            X, y = inp.splits[split]
-            for metric, value in regression_metrics(y, inp.cards[name].predict(X), p).items():
+            for metric, value in metrics_from_sums(sums[split], k, p).items():
                 rows.append({"model": name, "split": split, "metric": metric, "value": value})
     model_metrics = pd.DataFrame(rows)
 
@@ -111,17 +178,21 @@ def _intervals(inp: Inputs, cfg: EvaluateParams, seed: int) -> pd.DataFrame:
     if "ridge" in inp.cards:
         card = inp.cards["ridge"]
         coef = np.asarray(card.coef)
-        se, df, _ = ridge_covariance(X, y, coef, card.intercept, float(card.alpha or 0.0))
+        st = inp.train_stats or compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"))
+        se, df, _ = ridge_covariance(st, coef, card.intercept, float(card.alpha or 0.0))
         frames.append(pd.DataFrame({"model": "ridge", "feature": features, "coef": coef,
                                     "lower": coef - 1.96 * se, "upper": coef + 1.96 * se, "std_err": se,
                                     "selected_fraction": 1.0,
                                     "method": f"analytic, fixed alpha, df={df:.2f}: variance around a "
                                               "shrunken target, not a CI for the true coefficient"}))
+    resamples = inp.bootstrap
     for name in ("lasso", "elastic_net"):
         if name in inp.cards:
             card = inp.cards[name]
-            boot = bootstrap_enet(X, y, float(card.alpha or 0.0), float(card.l1_ratio or 1.0),
-                                  resamples=cfg.bootstrap_resamples, seed=seed, warm_start=np.asarray(card.coef))
+            if resamples is None:  # one pass for both models
+                resamples = poisson_bootstrap_stats(X, y, resamples=cfg.bootstrap_resamples, seed=seed)
+            boot = bootstrap_enet(resamples, float(card.alpha or 0.0), float(card.l1_ratio or 1.0),
+                                  warm_start=np.asarray(card.coef))
             frames.append(pd.DataFrame({"model": name, "feature": features, "coef": card.coef,
                                         "lower": boot["lower"], "upper": boot["upper"], "std_err": boot["std"],
                                         "selected_fraction": boot["selected_fraction"],

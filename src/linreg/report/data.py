@@ -203,6 +203,14 @@ def _git(root: Path, *args: str) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
+def engine_text(train_metrics: dict[str, Any]) -> str:
+    """Which engine produced the training statistics (metrics from before engines existed: in-process)."""
+    kind, workers = train_metrics.get("engine", "in-process"), int(train_metrics.get("engine_workers", 1))
+    if kind == "in-process":
+        return "engine in-process (no Dask cluster)"
+    return f"engine a Dask {kind} of {workers} worker{'s' if workers != 1 else ''}"
+
+
 def git_revision(root: Path) -> str:
     """The commit, and which tracked files differ from it — except dvc.lock, which every run rewrites."""
     head = (_git(root, "rev-parse", "--short", "HEAD") or "").strip()

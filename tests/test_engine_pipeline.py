@@ -1,0 +1,170 @@
+"""The pipeline's blockwise stages on every engine: the same bytes in-process and on a LocalCluster.
+
+generate, split and scale work block by block (row groups of the Parquet tables) and the train
+stage's statistics pass runs over the training blocks on the engine; a table of several blocks is
+made here by shrinking the generator's block size, which the driver decides (workers are handed
+(block id, rows)). The LocalCluster cases start real worker processes (about 15 s in all).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from linreg import io
+from linreg.cluster import Engine, session
+from linreg.data import generate
+from linreg.engine import table_stats
+from linreg.errors import EngineError, ParamsError
+from linreg.models.stats import compute_stats
+from linreg.params import Engine as EngineParams
+from linreg.params import engine_params, load_params
+from linreg.paths import project_paths
+from tests.conftest import run_stages, write_params
+
+DATA_FILES = ["data/raw/dataset.parquet", "data/raw/truth.json", "data/split/sizes.json",
+              *(f"data/{d}/{p}.parquet" for d in ("split", "scaled") for p in ("train", "validation", "test")),
+              "data/scaled/scaler.json"]
+ROWS_PER_BLOCK = 700  # 3000 rows: four blocks, the last one partial
+
+
+def _run(root, engine: dict, monkeypatch) -> dict[str, bytes]:
+    write_params(root, {"generate": {"n_samples": 3000, "n_features": 6, "n_informative": 3},
+                        "engine": engine})
+    monkeypatch.setattr(generate, "rows_per_block", lambda p: ROWS_PER_BLOCK)
+    run_stages(root, "generate", "split", "scale")
+    return {f: (root / f).read_bytes() for f in DATA_FILES}
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    try:
+        roots = {name: tmp_path_factory.mktemp(name) for name in ("inproc", "cluster")}
+        for root in roots.values():
+            (root / "dvc.yaml").write_bytes((project_paths().root / "dvc.yaml").read_bytes())
+        files = {"inproc": _run(roots["inproc"], {"local_workers": 0}, mp),
+                 "cluster": _run(roots["cluster"], {"local_workers": 2, "memory_limit": "1GiB"}, mp)}
+    finally:
+        mp.undo()
+    return roots, files
+
+
+def test_data_stages_write_the_same_bytes_in_process_and_on_two_workers(two_runs):
+    roots, files = two_runs
+    assert io.block_rows(roots["inproc"] / "data/raw/dataset.parquet") == [700, 700, 700, 700, 200]
+    for name in DATA_FILES:
+        assert files["cluster"][name] == files["inproc"][name], name
+
+
+def test_split_parts_are_disjoint_cover_with_the_fractions_in_every_block(two_runs):
+    roots, _ = two_runs
+    root = roots["inproc"]
+    raw = io.read_parquet(root / "data/raw/dataset.parquet")
+    parts = {p: io.read_parquet(root / f"data/split/{p}.parquet") for p in ("train", "validation", "test")}
+    keys = {p: set(map(tuple, f.to_numpy().round(12))) for p, f in parts.items()}
+    assert sum(len(k) for k in keys.values()) == len(raw)
+    assert keys["train"] | keys["validation"] | keys["test"] == set(map(tuple, raw.to_numpy().round(12)))
+    # Each raw block of 700 rows gives 420 / 140 / 140; the last, of 200, gives 120 / 40 / 40.
+    assert io.block_rows(root / "data/split/train.parquet") == [420] * 4 + [120]
+    assert io.block_rows(root / "data/split/test.parquet") == [140] * 4 + [40]
+    sizes = json.loads((root / "data/split/sizes.json").read_text())
+    assert (sizes["n_train"], sizes["n_validation"], sizes["n_test"]) == (1800, 600, 600)
+
+
+def test_blockwise_scaler_matches_the_whole_table(two_runs):
+    """Moments merged over blocks (Chan) equal the two-pass moments of all training rows at once."""
+    roots, _ = two_runs
+    root = roots["inproc"]
+    X = io.read_parquet(root / "data/split/train.parquet").drop(columns="y").to_numpy()
+    scaler = json.loads((root / "data/scaled/scaler.json").read_text())
+    # Oracle: NumPy's mean and population std; merges cost a few ulps.
+    np.testing.assert_allclose(scaler["center"], X.mean(axis=0), rtol=1e-13)
+    np.testing.assert_allclose(scaler["scale"], X.std(axis=0), rtol=1e-13)
+    scaled = io.read_parquet(root / "data/scaled/train.parquet").drop(columns="y").to_numpy()
+    np.testing.assert_allclose(scaled.mean(axis=0), 0, atol=1e-13)
+
+
+def test_table_statistics_are_the_merged_blocks_and_equal_on_any_worker_count(two_runs):
+    roots, _ = two_runs
+    path = roots["inproc"] / "data/scaled/train.parquet"
+    table = io.read_parquet(path)
+    whole = compute_stats(table.drop(columns="y").to_numpy(), table["y"].to_numpy(), dtype=torch.float64,
+                          device=torch.device("cpu"))
+    inproc = table_stats(Engine(), path, dtype="float64", device=torch.device("cpu"))
+    assert inproc.rows == whole.rows == 1800
+    for field in ("x_mean", "gram", "xty", "yty"):  # in memory at once against merged blocks: rounding only
+        torch.testing.assert_close(getattr(inproc, field), getattr(whole, field), rtol=1e-12, atol=1e-12)
+    got = {}
+    for workers in (1, 3):
+        with session(EngineParams(local_workers=workers, memory_limit="1GiB")) as eng:
+            assert eng.n_workers == workers and eng.record() == {"engine": "local cluster",
+                                                                 "engine_workers": workers}
+            got[workers] = table_stats(eng, path, dtype="float64", device=torch.device("cpu"))
+    for field in ("x_mean", "gram", "xty", "yty"):  # single-threaded workers, one merge order: the same bits
+        assert torch.equal(getattr(got[3], field), getattr(got[1], field)), field
+
+
+def test_engine_params_are_validated_with_the_fix(tmp_path):
+    write_params(tmp_path, {"engine": {"address": "localhost:8786"}})
+    with pytest.raises(ParamsError, match="engine.address"):
+        load_params(project_paths(tmp_path))
+    write_params(tmp_path, {"engine": {"address": "tcp://h:8786", "local_workers": 2}})
+    with pytest.raises(ParamsError, match="not both"):
+        load_params(project_paths(tmp_path))
+    write_params(tmp_path, {"engine": {"local_workers": 2, "memory_limit": "lots"}})
+    with pytest.raises(ParamsError, match="memory_limit"):
+        load_params(project_paths(tmp_path))
+    write_params(tmp_path, {"engine": {"memory_limit": "1GiB"}})
+    with pytest.raises(ParamsError, match="local_workers"):
+        load_params(project_paths(tmp_path))
+    write_params(tmp_path, {"engine": {"local_workers": 2, "memory_limit": "1GiB"}})
+    assert engine_params(project_paths(tmp_path)).local_workers == 2
+
+
+def test_unreachable_cluster_stops_validate_before_any_output_is_touched(tmp_path):
+    (tmp_path / "dvc.yaml").write_bytes((project_paths().root / "dvc.yaml").read_bytes())
+    write_params(tmp_path, {"engine": {"address": "tcp://127.0.0.1:9", "timeout": 2}})
+    with pytest.raises(EngineError, match=r"127\.0\.0\.1:9.*dask scheduler"):
+        run_stages(tmp_path, "validate")
+    assert not (tmp_path / "data" / "validated.json").exists()
+
+
+def test_in_process_engine_runs_blocks_in_order_without_a_cluster():
+    eng = Engine()
+    assert eng.description == "in-process (no cluster)" and eng.n_workers == 1
+    assert list(eng.map(lambda b, k: b * k, range(5), 3)) == [0, 3, 6, 9, 12]
+
+
+def test_evaluate_sums_and_bootstrap_over_blocks_equal_the_in_memory_pass(two_runs):
+    """The evaluate stage's blockwise passes (error metrics, bootstrap resamples) on 2 workers, against the
+    same computations on all rows in memory."""
+    from linreg.card import ModelCard
+    from linreg.evaluation.assemble import split_error_sums, table_bootstrap, table_error_sums
+    from linreg.evaluation.inference import poisson_bootstrap_stats
+
+    roots, _ = two_runs
+    path = roots["inproc"] / "data/scaled/train.parquet"
+    table = io.read_parquet(path)
+    X, y = table.drop(columns="y").to_numpy(), table["y"].to_numpy()
+    cards = [ModelCard(name=f"m{k}", kind="ours", family="ols", library="linreg", estimator="LinearRegression",
+                       feature_names=list(table.columns[:-1]), coef=list(np.linspace(-1, 1, 6) * k), intercept=k,
+                       coef_original=[0.0] * 6, intercept_original=0.0, fit_seconds=0.0, device="cpu",
+                       dtype="float64") for k in (0.5, 2.0)]
+    whole = split_error_sums(cards, X, y)
+    # Row groups of 420 rows: the in-memory bootstrap with 420-row blocks draws the same weights per block.
+    boot_mem = poisson_bootstrap_stats(X, y, resamples=5, seed=3, block_rows=420)
+    with session(EngineParams(local_workers=2, memory_limit="1GiB")) as eng:
+        sums = table_error_sums(eng, path, cards)
+        boot = table_bootstrap(eng, path, resamples=5, seed=3)
+    assert sums.n == whole.n == 1800
+    np.testing.assert_allclose(sums.sse, whole.sse, rtol=1e-12)  # regrouped sums: rounding only
+    np.testing.assert_allclose(sums.sae, whole.sae, rtol=1e-12)
+    assert sums.y_m2 == pytest.approx(whole.y_m2, rel=1e-12)
+    for a, b in zip(boot, boot_mem):  # another shift (first block's means): rounding only
+        assert a.n == b.n
+        torch.testing.assert_close(a.gram, b.gram, rtol=1e-11, atol=1e-9)
+        torch.testing.assert_close(a.xty, b.xty, rtol=1e-11, atol=1e-9)
