@@ -1,11 +1,12 @@
-"""The pipeline's blockwise stages at scale: rows/s and peak memory as n grows 10x, on a capped LocalCluster.
+"""The pipeline past memory: rows/s and peak memory per process as n grows 10x, on a capped LocalCluster.
 
-Runs the real stage scripts (generate, split, scale) in a scratch project with
-``engine.local_workers`` worker processes capped at ``--memory-limit`` each, then, in
-this process on the same engine, the train stage's statistics pass and evaluate's
-error sums over the scaled training table, against one plain read of that table.
-Prints, for each n: each stage's seconds and rows/s, the stage process's and its
-workers' peak RSS, and the statistics pass as a multiple of one read.
+Runs the real stage scripts (validate, generate, split, scale, train, evaluate) in a
+scratch project with ``engine.local_workers`` worker processes capped at
+``--memory-limit`` each and ``base.max_rows_in_memory`` at ``--in-memory`` rows, then,
+in this process on the same engine, the statistics pass and evaluate's error sums over
+the scaled training table, against one plain read of that table. Prints, for each n:
+each stage's seconds and rows/s, the peak RSS of the largest process among the stage and
+its workers, and the statistics pass as a multiple of one read.
 
     python benchmarks/pipeline_blocks.py --sizes 2000000 20000000 --features 20
 
@@ -53,6 +54,8 @@ def main() -> None:
     ap.add_argument("--features", type=int, default=20)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--memory-limit", default="1GiB")
+    ap.add_argument("--in-memory", type=int, default=200_000, help="base.max_rows_in_memory")
+    ap.add_argument("--resamples", type=int, default=20, help="evaluate.bootstrap_resamples")
     ap.add_argument("--workdir", default=None)
     args = ap.parse_args()
 
@@ -68,7 +71,10 @@ def main() -> None:
     base = Path(args.workdir or tempfile.mkdtemp(prefix="linreg-blocks-"))
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params["engine"].update(local_workers=args.workers, memory_limit=args.memory_limit)
-    print(f"workers: {args.workers} × {args.memory_limit}; p = {args.features}; scratch {base}")
+    params["base"]["max_rows_in_memory"] = args.in_memory
+    params["evaluate"]["bootstrap_resamples"] = args.resamples
+    print(f"workers: {args.workers} × {args.memory_limit}; p = {args.features}; at most {args.in_memory:,} rows "
+          f"per split in one process; {args.resamples} bootstrap resamples; scratch {base}")
     for n in args.sizes:
         root = base / f"n{n}"
         shutil.rmtree(root, ignore_errors=True)
@@ -78,7 +84,7 @@ def main() -> None:
         (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
         size = n * (args.features + 1) * 8 / 2**30
         print(f"\nn = {n:,} ({size:.2f} GiB of float64 per copy of the table)")
-        for stage in ("generate", "split", "scale"):
+        for stage in ("validate", "generate", "split", "scale", "train", "evaluate"):
             sec, peak = run_stage(root, stage)
             print(f"  {stage:9s} {sec:7.1f} s  {n / sec / 1e6:6.2f} M rows/s  peak RSS (largest process) "
                   f"{peak:7.0f} MiB")
@@ -106,7 +112,7 @@ def main() -> None:
         print(f"  training part: {rows:,} rows in {len(io.block_rows(train))} blocks")
         print(f"  read once {read_s:6.1f} s | statistics pass {stats_s:6.1f} s = {stats_s / read_s:4.2f}× the read "
               f"({rows / stats_s / 1e6:.2f} M rows/s) | error sums {sums_s:6.1f} s = {sums_s / read_s:4.2f}×")
-        shutil.rmtree(root / "data", ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _read_block(block: int, path: Path) -> int:

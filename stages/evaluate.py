@@ -1,5 +1,10 @@
 """Stage evaluate: metrics on every split, inference, agreement, overfitting evidence, figures.
 
+Blockwise on the engine, over every row: each model's error metrics on each split, the
+training statistics (ridge's covariance) and the Poisson bootstrap's resamples. What needs
+rows in one process (OLS inference, agreement, learning curves, residual plots) reads the
+first ``base.max_rows_in_memory`` rows of each split, so memory does not grow with n.
+
 Inputs:  models/*.json, data/scaled/*.parquet, data/split/train.parquet,
          data/raw/{truth.json,demo.parquet}, data/scaled/scaler.json,
          reports/plots/train/*.csv; params base.seed, split, evaluate
@@ -53,10 +58,11 @@ def main(root: Path | None = None) -> None:
         train_stats = table_stats(engine, train, dtype="float64", device=torch.device("cpu"))
         boot = table_bootstrap(engine, train, resamples=params.evaluate.bootstrap_resamples, seed=params.base.seed)
         ran_on = engine.record()
+    limit = params.base.max_rows_in_memory  # what needs rows in one process reads at most this many per split
     inputs = Inputs(
         cards=cards,
-        splits={s: _xy(io.read_parquet(paths.scaled_table(s))) for s in SPLITS},
-        train_unscaled=_xy(io.read_parquet(paths.split_table("train"))),
+        splits={s: _xy(io.read_head(paths.scaled_table(s), limit)) for s in SPLITS},
+        train_unscaled=_xy(io.read_head(paths.split_table("train"), limit)),
         demo_train=_xy(demo.iloc[demo_parts["train"]]),
         demo_validation=_xy(demo.iloc[demo_parts["validation"]]),
         truth=io.read_json(paths.truth), scaler=Scaler.from_dict(io.read_json(paths.scaler)), error_sums=sums,
@@ -64,7 +70,8 @@ def main(root: Path | None = None) -> None:
     )
     ev = evaluate_all(inputs, params.evaluate, seed=params.base.seed)
 
-    io.write_json(paths.metrics("evaluate"), {**ev.metrics, **ran_on})
+    rows = {f"{s}_rows": sums[s].n for s in SPLITS} | {f"{s}_rows_in_memory": len(inputs.splits[s][1]) for s in SPLITS}
+    io.write_json(paths.metrics("evaluate"), {**ev.metrics, **ran_on, **rows})
     for name in ("model_metrics", "recovery", "ols_inference", "intervals", "agreement"):
         io.write_csv(paths.evaluate_table(name), getattr(ev, name))
     io.write_text(paths.ols_summary, ev.ols_summary)

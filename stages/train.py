@@ -4,6 +4,11 @@ The training statistics every variant shares come from one pass over the trainin
 blocks on the engine (params ``engine``: in-process, a LocalCluster or a cluster by
 address), merged in block order, so they are the same bits on any engine.
 
+The training and validation parts are read lazily, block by block, by every variant
+fitted on statistics (OLS, ridge, lasso, elastic net, batch GD); what needs rows in
+one process (mini-batch GD, the GD experiments, the reference fits) reads the first
+``base.max_rows_in_memory`` training rows, so the stage's memory does not grow with n.
+
 Inputs:  data/scaled/{train,validation}.parquet, data/scaled/scaler.json,
          data/split/train.parquet (unscaled, for the scaling experiment),
          data/raw/demo.parquet; params base, train
@@ -23,7 +28,7 @@ from linreg import io, stage
 from linreg.data.generate import features_and_target
 from linreg.data.scale import Scaler
 from linreg.device import resolve_device, software_versions
-from linreg.engine import session, table_stats
+from linreg.engine import session, table_arrays, table_stats
 from linreg.log import setup_logging
 from linreg.params import engine_params, stage_params
 from linreg.paths import project_paths
@@ -35,20 +40,32 @@ def _split(table: pd.DataFrame) -> Split:
     return Split(X, y)
 
 
+def _lazy(path: Path) -> Split:
+    X, y = table_arrays(path.resolve())
+    return Split(X, y)
+
+
 def main(root: Path | None = None) -> None:
     log = setup_logging("train")
     paths = project_paths(root)
     params = stage_params(paths, "train")
     device, dtype = resolve_device(params.base.device), params.base.dtype
-    train_table = io.read_parquet(paths.scaled_table("train"))
+    limit = params.base.max_rows_in_memory
+    sample = io.read_head(paths.scaled_table("train"), limit)
     data = TrainingData(
-        train=_split(train_table),
-        validation=_split(io.read_parquet(paths.scaled_table("validation"))),
-        train_unscaled=_split(io.read_parquet(paths.split_table("train"))),
+        # Lazy over the tables' blocks: the variants fitted on statistics read them blockwise.
+        train=_lazy(paths.scaled_table("train")),
+        validation=_lazy(paths.scaled_table("validation")),
+        train_sample=_split(sample),
+        validation_sample=_split(io.read_head(paths.scaled_table("validation"), limit)),
+        train_unscaled=_split(io.read_head(paths.split_table("train"), limit)),
         demo=_split(io.read_parquet(paths.demo_table)),
-        feature_names=features_and_target(train_table)[2],
+        feature_names=features_and_target(sample)[2],
         scaler=Scaler.from_dict(io.read_json(paths.scaler)),
     )
+    if data.sampled:
+        log.info("the training part has %d rows: mini-batch GD, the GD experiments and the reference fits use its "
+                 "first %d (base.max_rows_in_memory)", data.train.X.shape[0], limit)
     with session(engine_params(paths)) as engine:
         # The one pass every variant shares: the training blocks' statistics, on the engine's workers.
         trained = train_all(data, params.train, seed=params.base.seed, device=device, dtype=dtype,

@@ -30,7 +30,7 @@ BAD_PARAMS = [
     ({"generate": {"source": "csv", "csv_path": "mine.csv", "csv_target": "t"}}, ParamsError,
      "must be a file under data/external/"),
     ({"generate": {"n_samples": 100_000_000, "n_features": 10_000}}, DataError,
-     "generate.n_samples × generate.n_features"),
+     "lower base.max_rows_in_memory"),
     ({"split": {"train": 0.9}}, ParamsError, "must sum to 1"),
     ({"train": {"gd": {"batch_size": 0}}}, ParamsError, "train.gd.batch_size"),
     ({"base": {"device": "tpu"}}, ParamsError, "base.device"),

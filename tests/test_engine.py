@@ -76,8 +76,12 @@ def test_bad_dask_input_is_a_named_error():
         LinearRegression(device="cpu").fit(_lazy(X, y)[0], da.from_array(y[:-1], chunks=500))
     from linreg.models import GradientDescentRegressor
 
-    with pytest.raises(TypeError, match="Dask arrays are for LinearRegression"):
-        GradientDescentRegressor(device="cpu").fit(*_lazy(X, y))
+    with pytest.raises(TypeError, match=r"batch_size=64\) takes NumPy.*Dask arrays are for LinearRegression"):
+        GradientDescentRegressor(batch_size=64, device="cpu").fit(*_lazy(X, y))
+    # Full-batch GD runs on the statistics: a Dask X is one blockwise pass, the same descent.
+    gd = {k: GradientDescentRegressor(device="cpu", max_epochs=50, tol=0).fit(*data)
+          for k, data in (("dask", _lazy(X, y)), ("numpy", (X, y)))}
+    np.testing.assert_allclose(gd["dask"].coef_, gd["numpy"].coef_, rtol=1e-10)
     with pytest.raises(TypeError, match="needs X in memory"):
         Ridge(solver="svd", device="cpu").fit(*_lazy(X, y))
     # Unpenalised ridge on a Dask X stays on the statistics (the eigen-solution), not a copy of X.
@@ -144,3 +148,26 @@ def test_a_worker_killed_mid_pass_changes_nothing(blocks):
         assert not thread.is_alive()
         assert set(client.run(os.getpid).values()) != set(pids.values())  # the kill did land: a new process
     assert torch.equal(out["stats"].gram, reference.gram) and torch.equal(out["stats"].xty, reference.xty)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("case", ["p > n", "duplicated columns"])
+def test_rank_deficient_dask_fit_is_the_minimum_norm_solution_as_in_memory(case, fit_intercept):
+    """The TSQR path ranks the design as the in-memory solver does and returns scikit-learn's
+    minimum-norm solution (of the centred problem when an intercept is fitted), with the warning."""
+    from sklearn.linear_model import LinearRegression as SkLinearRegression
+
+    from linreg.models.closed_form import RankDeficientWarning
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((6, 20)) if case == "p > n" else np.column_stack([rng.standard_normal((60, 3))] * 2)
+    y = rng.standard_normal(len(X))
+    Xd, yd = da.from_array(X, chunks=(len(X) // 2, X.shape[1])), da.from_array(y, chunks=len(X) // 2)
+    with pytest.warns(RankDeficientWarning, match="minimum-norm"):
+        lazy = LinearRegression(solver="qr", fit_intercept=fit_intercept, device="cpu").fit(Xd, yd)
+    oracle = SkLinearRegression(fit_intercept=fit_intercept).fit(X, y)
+    assert lazy.solver_ == "tsqr" and lazy.rank_ == (5 if case == "p > n" and fit_intercept else
+                                                     6 if case == "p > n" else 3)
+    # 1e-12 of the largest coefficient: both are exact SVD solutions of the same small system.
+    np.testing.assert_allclose(lazy.coef_, oracle.coef_, rtol=0, atol=1e-12 * np.abs(oracle.coef_).max())
+    assert lazy.intercept_ == pytest.approx(oracle.intercept_, abs=1e-12)

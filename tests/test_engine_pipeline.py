@@ -9,6 +9,7 @@ made here by shrinking the generator's block size, which the driver decides (wor
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from linreg import io
 from linreg.cluster import Engine, session
 from linreg.data import generate
 from linreg.engine import table_stats
-from linreg.errors import EngineError, ParamsError
+from linreg.errors import DataError, EngineError, ParamsError
 from linreg.models.stats import compute_stats
 from linreg.params import Engine as EngineParams
 from linreg.params import engine_params, load_params
@@ -168,3 +169,47 @@ def test_evaluate_sums_and_bootstrap_over_blocks_equal_the_in_memory_pass(two_ru
         assert a.n == b.n
         torch.testing.assert_close(a.gram, b.gram, rtol=1e-11, atol=1e-9)
         torch.testing.assert_close(a.xty, b.xty, rtol=1e-11, atol=1e-9)
+
+
+STATS_MODELS = ["ols", "gd_batch", "ridge", "ridge_1se", "lasso", "lasso_1se", "elastic_net", "elastic_net_1se"]
+
+
+def test_train_and_evaluate_on_more_rows_than_they_may_hold(two_runs, tmp_path_factory):
+    """With base.max_rows_in_memory below the training part's size, every fit on statistics and every
+    error metric still uses all rows (the same numbers as with everything in memory); the rest reads
+    the first rows, and the metrics say so."""
+    roots, _ = two_runs
+    runs = {}
+    for limit in (10**6, 500):
+        root = tmp_path_factory.mktemp(f"limit{limit}")
+        shutil.copytree(roots["inproc"] / "data", root / "data")
+        (root / "dvc.yaml").write_bytes((roots["inproc"] / "dvc.yaml").read_bytes())
+        write_params(root, {"generate": {"n_samples": 3000, "n_features": 6, "n_informative": 3},
+                            "base": {"max_rows_in_memory": limit}})
+        run_stages(root, "train", "evaluate")
+        runs[limit] = root
+    full, capped = (json.loads((runs[k] / "reports/metrics/train.json").read_text()) for k in (10**6, 500))
+    assert (full["train_rows"], full["train_rows_in_memory"]) == (1800, 1800)
+    assert (capped["train_rows"], capped["train_rows_in_memory"]) == (1800, 500)
+    for name in STATS_MODELS:  # fitted on the blockwise statistics of all 1800 rows either way
+        a, b = (json.loads((runs[k] / f"models/{name}.json").read_text()) for k in (10**6, 500))
+        assert a["coef"] == b["coef"] and a["intercept"] == b["intercept"], name
+    ref = {k: json.loads((runs[k] / "models/sklearn_ols.json").read_text())["coef"] for k in (10**6, 500)}
+    assert ref[500] != ref[10**6]  # the references saw the first 500 rows only
+    ev = {k: json.loads((runs[k] / "reports/metrics/evaluate.json").read_text()) for k in (10**6, 500)}
+    assert ev[500]["train_rows"] == 1800 and ev[500]["train_rows_in_memory"] == 500
+    for name in STATS_MODELS:  # error metrics over every row of the test split, blockwise
+        assert ev[500][f"{name}_test_mse"] == ev[10**6][f"{name}_test_mse"]
+
+
+def test_preflight_memory_check_names_max_rows_in_memory(tmp_path, monkeypatch):
+    from linreg import preflight
+
+    (tmp_path / "dvc.yaml").write_bytes((project_paths().root / "dvc.yaml").read_bytes())
+    write_params(tmp_path, {"generate": {"n_samples": 10**7, "n_features": 20}})
+    monkeypatch.setattr(preflight, "available_memory_bytes", lambda: 2**30)  # a 1 GiB machine
+    with pytest.raises(DataError, match="base.max_rows_in_memory"):
+        run_stages(tmp_path, "validate")
+    # Holding at most 10^5 rows in one process fits; all 10^7 rows still reach every fit on statistics.
+    write_params(tmp_path, {"generate": {"n_samples": 10**7, "n_features": 20}, "base": {"max_rows_in_memory": 10**5}})
+    run_stages(tmp_path, "validate")

@@ -108,6 +108,15 @@ def test_engine_statement_names_the_cluster_and_its_workers():
     assert engine_text({"engine": "cluster", "engine_workers": 1}) == "engine a Dask cluster of 1 worker"
 
 
+def test_rows_statement_appears_only_when_a_split_was_sampled():
+    from linreg.report.data import rows_text
+
+    assert rows_text({"train_rows": 10, "train_rows_in_memory": 10}) == ""
+    assert rows_text({}) == ""
+    text = rows_text({"train_rows": 3_000_000, "train_rows_in_memory": 2_000_000})
+    assert "all 3,000,000 training rows" in text and "the first 2,000,000 of each split" in text
+
+
 def test_the_committed_gpu_reference_is_shown_labelled_with_its_hardware_and_date(report):
     root, html = report
     text = visible_text(html)

@@ -41,7 +41,7 @@ from linreg.models.base import is_dask_array
 from linreg.models.stats import Stats, compute_stats, merge_stats
 
 __all__ = ["Engine", "EngineError", "connect", "dask_stats", "dask_tsqr_lstsq", "is_dask_array", "session",
-           "table_stats"]
+           "table_arrays", "table_stats"]
 
 
 def _block_stats(xb: np.ndarray, yb: np.ndarray, wb: np.ndarray | None, center: bool) -> Stats:
@@ -83,6 +83,31 @@ def table_stats(engine: Engine, path: Any, *, dtype: str, device: torch.device) 
     return tree_merge(parts, merge_stats).to(device)
 
 
+def _read_xy(path: Any, block: int) -> tuple[np.ndarray, np.ndarray]:
+    from linreg.io import read_block
+
+    table = read_block(path, block)  # features, then the target last
+    return table.iloc[:, :-1].to_numpy(dtype=np.float64), table.iloc[:, -1].to_numpy(dtype=np.float64)
+
+
+def table_arrays(path: Any) -> tuple[Any, Any]:
+    """A table as lazy Dask arrays X (n, p) and y (n,), one chunk per block (row group), read where computed.
+
+    Nothing is read here but the footer; the estimators take these arrays as they take any Dask
+    array (one blockwise pass for their statistics), on whichever scheduler is current.
+    """
+    import dask
+    import dask.array as da
+
+    from linreg.io import block_rows, table_width
+
+    rows, p = block_rows(path), table_width(path) - 1
+    parts = [dask.delayed(_read_xy, nout=2, pure=True)(path, b) for b in range(len(rows))]
+    X = da.concatenate([da.from_delayed(xy[0], shape=(r, p), dtype=np.float64) for xy, r in zip(parts, rows)])
+    y = da.concatenate([da.from_delayed(xy[1], shape=(r,), dtype=np.float64) for xy, r in zip(parts, rows)])
+    return X, y
+
+
 def dask_stats(X, y, *, center: bool = True, sample_weight=None) -> Stats:
     """:class:`~linreg.models.stats.Stats` of Dask arrays X (n, p) and y (n,), one pass, blockwise.
 
@@ -104,12 +129,14 @@ def dask_stats(X, y, *, center: bool = True, sample_weight=None) -> Stats:
     return _merge_in_order(parts).compute()
 
 
-def dask_tsqr_lstsq(X, y, *, fit_intercept: bool = True, sample_weight=None) -> np.ndarray:
+def dask_tsqr_lstsq(X, y, *, fit_intercept: bool = True, sample_weight=None) -> tuple[np.ndarray, int]:
     """min ‖y − Zθ‖ for Z = [1, X] (or X) from the R factor of a TSQR of [Z | y]: no Q, one pass.
 
     With [Z | y] = Q [[R₁₁, r₁₂], [0, ρ]], θ = R₁₁⁻¹ r₁₂: backward stable (error ~ κ·u, as any
     QR solution), for designs whose XᵀX the Cholesky path refuses. Not the double-double
-    refinement of the in-memory exact solver. Returns θ (intercept first when fitted).
+    refinement of the in-memory exact solver. A rank-deficient design (fewer rows than columns,
+    collinear columns) gets the minimum-norm solution, ranked as in memory. Returns θ (intercept
+    first when fitted) and the rank of the (centred) design.
     """
     import dask.array as da
 
@@ -118,7 +145,25 @@ def dask_tsqr_lstsq(X, y, *, fit_intercept: bool = True, sample_weight=None) -> 
     A = da.concatenate([*parts, X.astype(np.float64), y], axis=1).rechunk({1: -1})
     if sample_weight is not None:
         A = A * da.sqrt(da.asarray(sample_weight).rechunk((X.chunks[0],)))[:, None]
-    R = np.asarray(da.linalg.tsqr(A, compute_svd=False, _max_vchunk_size=None)[1].compute())
+    R = np.triu(np.asarray(da.linalg.tsqr(A, compute_svd=False, _max_vchunk_size=None)[1].compute()))
     k = A.shape[1] - 1
-    return np.linalg.solve(np.triu(R[:k, :k]), R[:k, k]) if np.all(np.diag(R[:k, :k]) != 0) else \
-        np.linalg.lstsq(np.triu(R[:k, :k]), R[:k, k], rcond=None)[0]
+    # ‖Zθ − y‖ = ‖R[:, :k]θ − R[:, k]‖ (Q has orthonormal columns). With an intercept, row 0 (the
+    # column of ones: R₀₀ = ±√Σw, zeros below) fixes b for any w, and rows 1… are the centred problem.
+    c = 1 if fit_intercept else 0
+    Rc, rc = R[c:, c:k], R[c:, k]
+    # The rank as the in-memory solver finds it: singular values of the column-equilibrated (centred)
+    # design, whatever the columns' units, against max(n, p)·ε.
+    norms = np.linalg.norm(Rc, axis=0)
+    live = norms > 0
+    sv = np.linalg.svd(Rc[:, live] / norms[live], compute_uv=False) if live.any() else np.zeros(0)
+    rank = int((sv > max(X.shape[0], k) * np.finfo(np.float64).eps * sv[0]).sum()) if sv.size and sv[0] > 0 else 0
+    if rank == Rc.shape[1]:  # full rank: back-substitution on the square upper-triangular block
+        w = np.linalg.solve(Rc[:rank], rc[:rank])
+    else:  # the minimum-norm solution of the centred problem (scikit-learn's and statsmodels')
+        U, sing, Vh = np.linalg.svd(Rc, full_matrices=False)
+        inv = np.zeros_like(sing)
+        inv[:rank] = 1 / sing[:rank]
+        w = Vh.T @ (inv * (U.T @ rc))
+    if not fit_intercept:
+        return w, rank
+    return np.concatenate([[(R[0, k] - R[0, 1:k] @ w) / R[0, 0]], w]), rank

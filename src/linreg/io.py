@@ -155,6 +155,11 @@ def block_rows(path: Path) -> list[int]:
     return [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
 
 
+def table_width(path: Path) -> int:
+    """The number of columns of a table, from its footer alone."""
+    return len(_parquet_file(path).schema_arrow.names)
+
+
 def read_block(path: Path, block: int) -> pd.DataFrame:
     """One block (row group) of a table."""
     return _parquet_file(path).read_row_group(block).to_pandas()
@@ -172,3 +177,18 @@ def write_figure(path: Path, fig: Any) -> None:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=150, format="png")
     plt.close(fig)
+
+
+def read_head(path: Path, max_rows: int) -> pd.DataFrame:
+    """The table's first ``max_rows`` rows (all of it when shorter), reading only the blocks that hold them."""
+    rows = block_rows(path)
+    frames, total = [], 0
+    for block, count in enumerate(rows):
+        if total >= max_rows:
+            break
+        frames.append(read_block(path, block))
+        total += count
+    if not frames:
+        return _parquet_file(path).schema_arrow.empty_table().to_pandas()
+    head = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return head.iloc[:max_rows].reset_index(drop=True) if total > max_rows else head

@@ -34,6 +34,7 @@ class Base(_Strict):
     seed: int = Field(ge=0, le=2**32 - 1)
     dtype: Literal["float32", "float64"]
     device: str = Field(pattern=r"^(auto|cpu|mps|cuda(:\d+)?)$")
+    max_rows_in_memory: int = Field(default=2_000_000, ge=100, le=10**10)
 
 
 class Demo(_Strict):

@@ -9,7 +9,8 @@ from linreg.device import available_memory_bytes, resolve_device
 from linreg.errors import DataError
 from linreg.paths import Paths
 
-# The pipeline holds a few copies of the table at once (raw, split, scaled, a stage's arrays).
+# Train and evaluate hold a few copies of at most base.max_rows_in_memory rows at once (samples of
+# each split, scaled and not, and a stage's arrays); generate, split and scale hold a few blocks.
 COPIES = 6
 
 GROUPS = ("base", "generate", "split", "scale", "train", "evaluate", "benchmark", "report", "engine")
@@ -25,13 +26,15 @@ def preflight(paths: Paths, base, generate, *groups) -> str:
     device = resolve_device(base.device)
     checked = f"device {base.device} → {device}"
     if generate.source == "synthetic":
-        need = COPIES * 8 * generate.n_samples * (generate.n_features + 1)
+        rows = min(generate.n_samples, base.max_rows_in_memory)
+        need = COPIES * 8 * rows * (generate.n_features + 1)
         have = available_memory_bytes()
         if have is not None and need > have:
             raise DataError(
-                f"generate.n_samples × generate.n_features = {generate.n_samples:,} × {generate.n_features:,} needs "
-                f"about {need / 2**30:.1f} GiB while this machine has {have / 2**30:.1f} GiB available; lower one "
-                "of them.")
+                f"min(generate.n_samples, base.max_rows_in_memory) × generate.n_features = {rows:,} × "
+                f"{generate.n_features:,} needs about {need / 2**30:.1f} GiB in one process while this machine has "
+                f"{have / 2**30:.1f} GiB available; lower base.max_rows_in_memory (the rows held in memory; every "
+                "fit on statistics still uses all rows) or n_features.")
     if generate.source == "csv":
         frame, _ = load_csv(paths.root / generate.csv_path, generate.csv_target)
         checked += f"; {generate.csv_path}: {len(frame)} rows × {frame.shape[1] - 1} features"

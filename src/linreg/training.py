@@ -43,12 +43,42 @@ class Split:
 
 @dataclass(frozen=True)
 class TrainingData:
+    """The rows training reads. ``train`` and ``validation`` may be lazy Dask arrays over a table's
+    blocks (the train stage): every variant fitted on statistics reads them blockwise, so they need
+    not fit in memory. What needs rows in one process (mini-batch GD, the GD experiments, the
+    reference fits, condition numbers) reads ``in_memory``: ``train_sample`` when given (the first
+    ``base.max_rows_in_memory`` training rows), else ``train``."""
+
     train: Split  # scaled
     validation: Split  # scaled
-    train_unscaled: Split  # original units, for the scaling experiment
+    train_unscaled: Split  # original units, in memory, for the scaling experiment (rows as in_memory)
     demo: Split  # the one-feature demo, unscaled as in the seeds
     feature_names: list[str]
     scaler: Scaler
+    train_sample: Split | None = None
+    validation_sample: Split | None = None
+
+    @property
+    def in_memory(self) -> Split:
+        return self.train_sample if self.train_sample is not None else self.train
+
+    @staticmethod
+    def _whole(full: Split, sample: Split | None) -> Split:
+        """The rows in memory when they are all of them (then the exact in-memory solvers apply), else lazy."""
+        return sample if sample is not None and sample.X.shape[0] == full.X.shape[0] else full
+
+    @property
+    def train_fit(self) -> Split:
+        return self._whole(self.train, self.train_sample)
+
+    @property
+    def validation_fit(self) -> Split:
+        return self._whole(self.validation, self.validation_sample)
+
+    @property
+    def sampled(self) -> bool:
+        """Whether the in-memory parts see fewer rows than the training part has."""
+        return self.in_memory.X.shape[0] < self.train.X.shape[0]
 
 
 REG_PATH_COLUMNS = ["model", "alpha", "feature", "coef", "nonzero"]
@@ -121,15 +151,20 @@ def train_variants(data: TrainingData, cfg: Train, *, seed: int, device: torch.d
     they come from ``data.train`` in memory.
     """
     out = Trained()
-    X, y = data.train.X, data.train.y
-    validation = (data.validation.X, data.validation.y)
+    X, y = data.train_fit.X, data.train_fit.y
+    validation = (data.validation_fit.X, data.validation_fit.y)
     def in_memory() -> Stats:
         return compute_stats(X, y, dtype=resolve_dtype(dtype), device=device)
 
     shared, out.stats_seconds = timed(stats or in_memory, synchronizer(device))
     for name in cfg.models:
-        est = build(name, cfg, seed=seed, device=device, dtype=dtype, precompute=shared)
-        sec = _fit(est, X, y, device) if name == "ols" else _fit(est, X, y, device, validation=validation)
+        if name == "gd_minibatch":  # mini-batches need the rows in memory: the sample, if there is one
+            rows = data.in_memory
+            est = build(name, cfg, seed=seed, device=device, dtype=dtype, precompute=None if data.sampled else shared)
+            sec = _fit(est, rows.X, rows.y, device, validation=validation)
+        else:
+            est = build(name, cfg, seed=seed, device=device, dtype=dtype, precompute=shared)
+            sec = _fit(est, X, y, device) if name == "ols" else _fit(est, X, y, device, validation=validation)
         card = {"kind": "ours", "library": "linreg", "data": data, "seconds": sec, "device": est.device_,
                 "dtype": dtype}
         if name == "ols":
@@ -190,7 +225,7 @@ def train_all(data: TrainingData, cfg: Train, *, seed: int, device: torch.device
 def _learning_rate_sweep(data: TrainingData, cfg: Train, device: torch.device, dtype: str) -> pd.DataFrame:
     """The seeds' experiment: batch GD at each learning rate on the demo and on the main data."""
     frames = []
-    for dataset, split in (("demo", data.demo), ("main", data.train)):
+    for dataset, split in (("demo", data.demo), ("main", data.in_memory)):
         for lr in cfg.lr_sweep.learning_rates:
             est = GradientDescentRegressor(learning_rate=lr, max_epochs=cfg.lr_sweep.epochs, tol=0.0,
                                            device=str(device), dtype=dtype)
@@ -207,7 +242,7 @@ def _references(data: TrainingData, ours: dict[str, ModelCard], cfg: Train, seed
     import statsmodels.api as sm
     from sklearn import linear_model as sk
 
-    X, y = data.train.X, data.train.y
+    X, y = data.in_memory.X, data.in_memory.y
     refs: dict[str, ModelCard] = {}
 
     def add(name: str, library: str, fit, **info: Any) -> None:
@@ -250,7 +285,8 @@ def train_metrics(trained: Trained, data: TrainingData, *, device: torch.device,
         "device": str(device), "dtype": dtype, "stats_seconds": trained.stats_seconds,
         # What scaling did to the training design (GD's iteration count goes with its square).
         "cond_train_before": design_condition_number(data.train_unscaled.X),
-        "cond_train_after": design_condition_number(data.train.X)}
+        "cond_train_after": design_condition_number(data.in_memory.X),
+        "train_rows": int(data.train.X.shape[0]), "train_rows_in_memory": int(data.in_memory.X.shape[0])}
     for name, card in trained.cards.items():
         metrics[f"{name}_fit_seconds"] = card.fit_seconds
         if card.kind == "ours" and card.family != "ols":  # iterative or tuned models

@@ -66,9 +66,10 @@ class LinearModel(RegressorMixin, BaseEstimator):
         if isinstance(X, torch.Tensor) or isinstance(y, torch.Tensor):
             return self._validate_tensors(X, y)
         if is_dask_array(X):
-            if not self._accepts_sparse:  # the same four estimators: they need only blockwise statistics
-                raise TypeError(f"{type(self).__name__} takes NumPy arrays or torch tensors; Dask arrays are for "
-                                "LinearRegression, Ridge, Lasso and ElasticNet (pass X.compute() here)")
+            if not self._accepts_dask():  # the fits that need only blockwise statistics
+                raise TypeError(f"{type(self).__name__}{self._dask_hint()} takes NumPy arrays or torch tensors; Dask "
+                                "arrays are for LinearRegression, Ridge, Lasso, ElasticNet, the Validated paths and "
+                                "full-batch GradientDescentRegressor (pass X.compute() here)")
             return self._validate_dask(X, y)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True, ensure_all_finite=False,
                              order="C", multi_output=multi_output,
@@ -100,6 +101,13 @@ class LinearModel(RegressorMixin, BaseEstimator):
             if getattr(fits[0], name, None) is not None:
                 setattr(self, name, np.array([getattr(f, name) for f in fits]))
         return self
+
+    def _accepts_dask(self) -> bool:
+        """Whether this fit needs only the blockwise statistics of X (so X may be a Dask array)."""
+        return self._accepts_sparse
+
+    def _dask_hint(self) -> str:
+        return ""
 
     def _validate_dask(self, X, y):
         """Dask arrays stay lazy (checking them here would compute them): shapes and dtypes only.
@@ -145,6 +153,10 @@ class LinearModel(RegressorMixin, BaseEstimator):
             raise ValueError("validation must be a pair (X_val, y_val)") from None
         if isinstance(X_val, torch.Tensor):
             X_val, y_val = self._validate_tensors(X_val, y_val, reset=False)
+        elif is_dask_array(X_val):  # stays lazy, as X does: its statistics are one blockwise pass
+            n_features = self.n_features_in_
+            X_val, y_val = self._validate_dask(X_val, y_val)
+            self.n_features_in_ = n_features
         else:
             from sklearn.utils.validation import check_X_y
 
@@ -172,6 +184,15 @@ class LinearModel(RegressorMixin, BaseEstimator):
         if not np.isfinite(w).all():
             raise ValueError("sample_weight contains NaN or infinity.")
         return w
+
+    @staticmethod
+    def _held_out_stats(X_val, y_val, device: torch.device, dtype: torch.dtype) -> Stats:
+        """The validation rows' statistics: one pass, blockwise for Dask arrays."""
+        if is_dask_array(X_val):
+            from linreg.engine import dask_stats
+
+            return dask_stats(X_val, y_val).to(device)
+        return compute_stats(X_val, y_val, dtype=dtype, device=device, center=True)
 
     def _stats(self, X: np.ndarray, y: np.ndarray, device: torch.device, dtype: torch.dtype,
                sample_weight: np.ndarray | None = None, allow_underflow: bool = False) -> Stats:

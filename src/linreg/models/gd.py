@@ -133,6 +133,12 @@ class GradientDescentRegressor(LinearModel):
         self.cuda_graphs = cuda_graphs
         self.precompute = precompute
 
+    def _accepts_dask(self) -> bool:
+        return self.batch_size is None  # full-batch steps run on the statistics; mini-batches need the rows
+
+    def _dask_hint(self) -> str:
+        return f"(batch_size={self.batch_size})"
+
     def fit(self, X, y, validation=None):
         """Fit on (X, y); ``validation=(X_val, y_val)`` records validation loss and enables ``patience``."""
         X, y = self._validate_fit(X, y)
@@ -142,7 +148,7 @@ class GradientDescentRegressor(LinearModel):
         val_stats = None
         if validation is not None:
             X_val, y_val = self._validate_validation(validation)
-            val_stats = compute_stats(X_val, y_val, dtype=dtype, device=device, center=True)
+            val_stats = self._held_out_stats(X_val, y_val, device, dtype)
         rows = None
         if self.batch_size is not None and self.batch_size < len(y):
             rows = (as_tensor(X, dtype, device), as_tensor(y, dtype, device))

@@ -143,7 +143,12 @@ class LinearRegression(LinearModel):
                 self._set_coef(w, stats, out_dtype(X))
                 self.solver_ = "cholesky"
                 return self
-        theta = torch.from_numpy(dask_tsqr_lstsq(X, y, fit_intercept=self.fit_intercept, sample_weight=sw))
+        theta_np, self.rank_ = dask_tsqr_lstsq(X, y, fit_intercept=self.fit_intercept, sample_weight=sw)
+        if self.rank_ < stats.p:
+            warnings.warn(f"X has rank {self.rank_} < {stats.p} features (to working precision, whatever the columns' "
+                          "units): returning the minimum-norm least-squares solution", RankDeficientWarning,
+                          stacklevel=3)
+        theta = torch.from_numpy(theta_np)
         self._set_coef(theta[1:] if self.fit_intercept else theta, stats, out_dtype(X))
         if self.fit_intercept:
             self.intercept_ = out_dtype(X)(theta[0])  # type: ignore[assignment]

@@ -9,6 +9,7 @@ import torch
 
 from linreg.models.closed_form import solve_cholesky
 from linreg.models.enet import alpha_max, solve_enet
+from linreg.models.base import is_dask_array
 from linreg.models.stats import Stats, as_tensor, held_out_sse
 
 
@@ -104,8 +105,12 @@ def select_alpha(path: Path, val_stats: Stats, X_val: np.ndarray, y_val: np.ndar
     W = path.coefs.to(val_stats.gram)  # (K, p)
     mse = (held_out_sse(W, path.intercepts, val_stats) / val_stats.n).cpu().numpy()
     best = int(np.argmin(mse))
-    X = as_tensor(X_val, torch.float64, W.device)
-    sq = (as_tensor(y_val, torch.float64, W.device) - X @ W[best] - path.intercepts[best]) ** 2  # (n_val,)
-    se_best = float(sq.std() / np.sqrt(len(y_val)))
+    if is_dask_array(X_val):  # blockwise, where the rows are
+        w, b = W[best].cpu().numpy(), float(path.intercepts[best])
+        se_best = float(((y_val - X_val @ w - b) ** 2).std(ddof=1).compute()) / np.sqrt(len(y_val))
+    else:
+        X = as_tensor(X_val, torch.float64, W.device)
+        sq = (as_tensor(y_val, torch.float64, W.device) - X @ W[best] - path.intercepts[best]) ** 2  # (n_val,)
+        se_best = float(sq.std() / np.sqrt(len(y_val)))
     within = np.flatnonzero(mse <= mse[best] + se_best)
     return Selection(mse, best, se_best, int(within.min()))

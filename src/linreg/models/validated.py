@@ -50,7 +50,7 @@ class _ValidatedPath(LinearModel):
         X_val, y_val = self._validate_validation(validation)
         device, dtype = self._setup()
         stats = self._stats(X, y, device, dtype)
-        val_stats = compute_stats(X_val, y_val, dtype=dtype, device=device)
+        val_stats = self._held_out_stats(X_val, y_val, device, dtype)
         path = self._path(stats)
         sel = select_alpha(path, val_stats, X_val, y_val)
         self.alphas_ = np.asarray(path.alphas)
@@ -64,6 +64,9 @@ class _ValidatedPath(LinearModel):
         self.coef_1se_, self.intercept_1se_ = self.coef_path_[sel.one_se], float(self.intercept_path_[sel.one_se])
         self.best_index_, self.one_se_index_ = sel.best, sel.one_se
         return self
+
+    def _accepts_dask(self) -> bool:
+        return True  # the path runs on the statistics; the validation rows are scored blockwise
 
     def _path(self, stats: Stats) -> Path:
         raise NotImplementedError

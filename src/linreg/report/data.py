@@ -211,6 +211,16 @@ def engine_text(train_metrics: dict[str, Any]) -> str:
     return f"engine a Dask {kind} of {workers} worker{'s' if workers != 1 else ''}"
 
 
+def rows_text(train_metrics: dict[str, Any]) -> str:
+    """Whether the parts that hold rows in one process saw all training rows, or the first ones."""
+    rows, in_memory = train_metrics.get("train_rows"), train_metrics.get("train_rows_in_memory")
+    if rows is None or in_memory is None or in_memory >= rows:
+        return ""
+    return (f" Every fit on statistics and every error metric used all {rows:,} training rows; mini-batch GD, the "
+            f"GD experiments, the reference fits, OLS inference, learning curves and residual plots used the first "
+            f"{in_memory:,} of each split (`base.max_rows_in_memory`).")
+
+
 def git_revision(root: Path) -> str:
     """The commit, and which tracked files differ from it — except dvc.lock, which every run rewrites."""
     head = (_git(root, "rev-parse", "--short", "HEAD") or "").strip()
