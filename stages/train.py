@@ -5,8 +5,9 @@ blocks on the engine (params ``engine``: in-process, a LocalCluster or a cluster
 address), merged in block order, so they are the same bits on any engine.
 
 The training and validation parts are read lazily, block by block, by every variant
-fitted on statistics (OLS, ridge, lasso, elastic net, batch GD); what needs rows in
-one process (mini-batch GD, the GD experiments, the reference fits) reads the first
+(fitted on statistics, or mini-batch GD streaming the blocks) when they hold more rows
+than ``base.max_rows_in_memory``, else held whole; what needs rows in
+one process (the GD experiments, the reference fits) reads the first
 ``base.max_rows_in_memory`` training rows, so the stage's memory does not grow with n.
 
 Inputs:  data/scaled/{train,validation}.parquet, data/scaled/scaler.json,
@@ -64,7 +65,8 @@ def main(root: Path | None = None) -> None:
         scaler=Scaler.from_dict(io.read_json(paths.scaler)),
     )
     if data.sampled:
-        log.info("the training part has %d rows: mini-batch GD, the GD experiments and the reference fits use its "
+        log.info("the training part has %d rows: every variant reads them block by block; the GD experiments and the "
+                 "reference fits use its "
                  "first %d (base.max_rows_in_memory)", data.train.X.shape[0], limit)
     with session(engine_params(paths)) as engine:
         # The one pass every variant shares: the training blocks' statistics, on the engine's workers.

@@ -114,7 +114,7 @@ def test_rows_statement_appears_only_when_a_split_was_sampled():
     assert rows_text({"train_rows": 10, "train_rows_in_memory": 10}) == ""
     assert rows_text({}) == ""
     text = rows_text({"train_rows": 3_000_000, "train_rows_in_memory": 2_000_000})
-    assert "all 3,000,000 training rows" in text and "the first 2,000,000 of each split" in text
+    assert "all 3,000,000 training rows, block by block" in text and "the first 2,000,000 of each split" in text
 
 
 def test_the_committed_gpu_reference_is_shown_labelled_with_its_hardware_and_date(report):

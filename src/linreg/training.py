@@ -45,9 +45,10 @@ class Split:
 class TrainingData:
     """The rows training reads. ``train`` and ``validation`` may be lazy Dask arrays over a table's
     blocks (the train stage): every variant fitted on statistics reads them blockwise, so they need
-    not fit in memory. What needs rows in one process (mini-batch GD, the GD experiments, the
-    reference fits, condition numbers) reads ``in_memory``: ``train_sample`` when given (the first
-    ``base.max_rows_in_memory`` training rows), else ``train``."""
+    not fit in memory. What needs rows in one process (the GD experiments, the reference fits,
+    condition numbers) reads ``in_memory``: ``train_sample`` when given (the first
+    ``base.max_rows_in_memory`` training rows), else ``train``. Every variant, mini-batch GD included,
+    fits on all rows: held whole when they fit (``train_fit``), else streamed block by block."""
 
     train: Split  # scaled
     validation: Split  # scaled
@@ -157,14 +158,9 @@ def train_variants(data: TrainingData, cfg: Train, *, seed: int, device: torch.d
         return compute_stats(X, y, dtype=resolve_dtype(dtype), device=device)
 
     shared, out.stats_seconds = timed(stats or in_memory, synchronizer(device))
-    for name in cfg.models:
-        if name == "gd_minibatch":  # mini-batches need the rows in memory: the sample, if there is one
-            rows = data.in_memory
-            est = build(name, cfg, seed=seed, device=device, dtype=dtype, precompute=None if data.sampled else shared)
-            sec = _fit(est, rows.X, rows.y, device, validation=validation)
-        else:
-            est = build(name, cfg, seed=seed, device=device, dtype=dtype, precompute=shared)
-            sec = _fit(est, X, y, device) if name == "ols" else _fit(est, X, y, device, validation=validation)
+    for name in cfg.models:  # rows in memory when they all fit; else blockwise (mini-batches: block by block)
+        est = build(name, cfg, seed=seed, device=device, dtype=dtype, precompute=shared)
+        sec = _fit(est, X, y, device) if name == "ols" else _fit(est, X, y, device, validation=validation)
         card = {"kind": "ours", "library": "linreg", "data": data, "seconds": sec, "device": est.device_,
                 "dtype": dtype}
         if name == "ols":

@@ -21,13 +21,14 @@ import math
 import warnings
 from numbers import Integral, Real
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel
+from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, is_dask_array
 from linreg.models.enet import soft_threshold
 from linreg.models.shuffle import epoch_order
 from linreg.models.stats import Stats, as_tensor, compute_stats
@@ -44,15 +45,20 @@ def hessian(stats: Stats, fit_intercept: bool) -> torch.Tensor:
     return torch.cat([top, torch.cat([stats.x_mean.unsqueeze(1), H_ww], dim=1)], dim=0)
 
 
-def minibatch_smoothness(L: float, X: torch.Tensor, m: int, fit_intercept: bool) -> float:
+def minibatch_smoothness(L: float, X, m: int, fit_intercept: bool) -> float:
     """Expected smoothness of a size-m batch drawn without replacement (Gower et al., 2019).
 
     L(m) = n(m − 1)/(m(n − 1)) · L + (n − m)/(m(n − 1)) · L_max, with L_max = max_i (1 + ‖xᵢ‖²)
     the largest single-row curvature: full batch gives L, one row gives L_max.
     A step of 1/L(m) stays stable where 1/L would blow up on small batches.
+    X: the rows (a tensor), or a Dask array (one blockwise pass for the largest row norm).
     """
     n = X.shape[0]
-    L_max = float(torch.linalg.vector_norm(X, dim=1).max()) ** 2 + (1.0 if fit_intercept else 0.0)
+    if is_dask_array(X):
+        norm2 = float((X.astype("float64") ** 2).sum(axis=1).max().compute())
+    else:
+        norm2 = float(torch.linalg.vector_norm(X, dim=1).max()) ** 2
+    L_max = norm2 + (1.0 if fit_intercept else 0.0)
     return n * (m - 1) / (m * (n - 1)) * L + (n - m) / (m * (n - 1)) * L_max
 
 
@@ -134,10 +140,7 @@ class GradientDescentRegressor(LinearModel):
         self.precompute = precompute
 
     def _accepts_dask(self) -> bool:
-        return self.batch_size is None  # full-batch steps run on the statistics; mini-batches need the rows
-
-    def _dask_hint(self) -> str:
-        return f"(batch_size={self.batch_size})"
+        return True  # full batch: the statistics; mini-batches: streamed block by block (BlockEpochs)
 
     def fit(self, X, y, validation=None):
         """Fit on (X, y); ``validation=(X_val, y_val)`` records validation loss and enables ``patience``."""
@@ -149,13 +152,13 @@ class GradientDescentRegressor(LinearModel):
         if validation is not None:
             X_val, y_val = self._validate_validation(validation)
             val_stats = self._held_out_stats(X_val, y_val, device, dtype)
-        rows = None
+        rows: Any = None
         if self.batch_size is not None and self.batch_size < len(y):
-            rows = (as_tensor(X, dtype, device), as_tensor(y, dtype, device))
+            rows = (X, y) if is_dask_array(X) else (as_tensor(X, dtype, device), as_tensor(y, dtype, device))
         res = descend(stats, val_stats, rows, learning_rate=self.learning_rate, max_epochs=self.max_epochs,
                       batch_size=self.batch_size, tol=self.tol, patience=self.patience, l1=l1, l2=l2,
                       fit_intercept=self.fit_intercept, shuffle=self.shuffle, random_state=self.random_state,
-                      cuda_graphs=self.cuda_graphs)
+                      cuda_graphs=self.cuda_graphs, rows_dtype=dtype, rows_device=device)
         self.coef_ = res.coef.cpu().numpy()
         self.intercept_ = float(res.intercept)
         for name in ("learning_rate", "n_epochs", "converged", "diverged", "diverged_epoch", "stopped_by",
@@ -292,15 +295,50 @@ class MinibatchEpochs:
                 self._step(Xg[s : s + self.m], yg[s : s + self.m])
 
 
-def descend(stats: Stats, val_stats: Stats | None, rows: tuple[torch.Tensor, torch.Tensor] | None, *,
+class BlockEpochs:
+    """Mini-batch epochs over rows held in blocks (a Dask array's chunks), one block in memory at a time.
+
+    Each epoch visits the blocks in the order ``epoch_order(n_blocks, seed, epoch)`` and walks each
+    block's rows as :class:`MinibatchEpochs` walks rows in memory, with that block's own seed (block 0
+    keeps ``seed``). With one block this is exactly the in-memory epoch; with several, batches do not
+    straddle blocks (a block's last batch may be short, as an epoch's last is in memory). The
+    parameters w and b are updated in place, on the device they live on.
+    """
+
+    def __init__(self, X, y, w: torch.Tensor, b: torch.Tensor, *, dtype: torch.dtype, batch_size: int, lr: float,
+                 l1: float, l2: float, fit_intercept: bool, shuffle: bool, seed: int):
+        import dask.array as da
+
+        self.X, self.y = X.rechunk({1: -1}), da.asarray(y).rechunk((X.chunks[0],))
+        self.w, self.b, self.dtype, self.seed, self.shuffle, self.epoch = w, b, dtype, seed, shuffle, 0
+        self.kw: dict[str, Any] = {"batch_size": batch_size, "lr": lr, "l1": l1, "l2": l2, "fit_intercept": fit_intercept,
+                   "shuffle": shuffle, "cuda_graphs": False}
+
+    def run(self) -> None:
+        self.epoch += 1
+        n_blocks = len(self.X.chunks[0])
+        order = (epoch_order(n_blocks, self.seed, self.epoch, torch.device("cpu")).tolist() if self.shuffle
+                 else range(n_blocks))
+        for k in order:
+            Xb = as_tensor(np.asarray(self.X.blocks[k].compute(), dtype=np.float64), self.dtype, self.w.device)
+            yb = as_tensor(np.asarray(self.y.blocks[k].compute(), dtype=np.float64), self.dtype, self.w.device)
+            part = MinibatchEpochs(Xb, yb, self.w, self.b, seed=(self.seed + k * 0x9E3779B97F4A7C15) % 2**63,
+                                   **self.kw)
+            part.epoch = self.epoch - 1  # its run() draws this epoch's row order
+            part.run()
+
+
+def descend(stats: Stats, val_stats: Stats | None, rows: tuple[Any, Any] | None, *,
             learning_rate: float | str, max_epochs: int, batch_size: int | None, tol: float, patience: int,
             l1: float = 0.0, l2: float = 0.0, fit_intercept: bool = True, shuffle: bool = True,
-            random_state: int | None = None, cuda_graphs: bool | None = None) -> Descent:
+            random_state: int | None = None, cuda_graphs: bool | None = None,
+            rows_dtype: torch.dtype = torch.float64, rows_device: torch.device | None = None) -> Descent:
     """The gradient-descent loop: full batch on ``stats`` when ``rows`` is None, else mini-batches of rows.
 
     Full-batch steps are p×p work on the statistics' device (the host for small
-    p); mini-batch steps run where the rows are. Every epoch's loss is the exact
-    full-data loss from the statistics.
+    p); mini-batch steps run where the rows are (tensors), or on ``rows_device``
+    one block at a time (``rows`` as Dask arrays: :class:`BlockEpochs`).
+    Every epoch's loss is the exact full-data loss from the statistics.
     """
     if patience and val_stats is None:
         raise ValueError("patience > 0 needs validation=(X_val, y_val)")
@@ -333,13 +371,16 @@ def descend(stats: Stats, val_stats: Stats | None, rows: tuple[torch.Tensor, tor
             b = b - lr * grad_b
         return w, b
 
-    device = rows[0].device if rows is not None else stats.device
+    streamed = rows is not None and is_dask_array(rows[0])
+    device = stats.device if rows is None else (rows_device or stats.device) if streamed else rows[0].device
     w = torch.zeros(stats.p, dtype=torch.float64, device=device)
     b = torch.zeros((), dtype=torch.float64, device=device)
-    epochs = None
+    epochs: MinibatchEpochs | BlockEpochs | None = None
     if rows is not None and batch_size is not None:
-        epochs = MinibatchEpochs(rows[0], rows[1], w, b, batch_size=batch_size, lr=lr, l1=l1, l2=l2,
-                                 fit_intercept=fit_intercept, shuffle=shuffle, seed=seed, cuda_graphs=cuda_graphs)
+        kw: dict[str, Any] = {"batch_size": batch_size, "lr": lr, "l1": l1, "l2": l2, "fit_intercept": fit_intercept,
+              "shuffle": shuffle, "seed": seed}
+        epochs = (BlockEpochs(rows[0], rows[1], w, b, dtype=rows_dtype, **kw) if streamed else
+                  MinibatchEpochs(rows[0], rows[1], w, b, cuda_graphs=cuda_graphs, **kw))
     loss0 = objective(stats, w, b)
     history: dict[str, list[float]] = {"epoch": [0], "train_loss": [loss0],
                "val_loss": [objective(val_stats, w, b) if val_stats else math.nan],

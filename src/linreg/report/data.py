@@ -216,7 +216,7 @@ def rows_text(train_metrics: dict[str, Any]) -> str:
     rows, in_memory = train_metrics.get("train_rows"), train_metrics.get("train_rows_in_memory")
     if rows is None or in_memory is None or in_memory >= rows:
         return ""
-    return (f" Every fit on statistics and every error metric used all {rows:,} training rows; mini-batch GD, the "
+    return (f" Every model variant and every error metric used all {rows:,} training rows, block by block; the "
             f"GD experiments, the reference fits, OLS inference, learning curves and residual plots used the first "
             f"{in_memory:,} of each split (`base.max_rows_in_memory`).")
 
