@@ -213,3 +213,19 @@ def test_preflight_memory_check_names_max_rows_in_memory(tmp_path, monkeypatch):
     # Holding at most 10^5 rows in one process fits; all 10^7 rows still reach every fit on statistics.
     write_params(tmp_path, {"generate": {"n_samples": 10**7, "n_features": 20}, "base": {"max_rows_in_memory": 10**5}})
     run_stages(tmp_path, "validate")
+
+
+def test_stages_run_on_a_cluster_by_address(two_runs, tmp_path, monkeypatch):
+    """engine.address: the stages connect to a running scheduler (here a LocalCluster's) and write the
+    same bytes as in-process; the metrics name the cluster."""
+    from distributed import LocalCluster
+
+    roots, files = two_runs
+    (tmp_path / "dvc.yaml").write_bytes((roots["inproc"] / "dvc.yaml").read_bytes())
+    with LocalCluster(n_workers=2, threads_per_worker=1, memory_limit="1GiB", dashboard_address=":0") as cluster:
+        got = _run(tmp_path, {"address": cluster.scheduler_address}, monkeypatch)
+        run_stages(tmp_path, "train")
+    for name in DATA_FILES:
+        assert got[name] == files["inproc"][name], name
+    metrics = json.loads((tmp_path / "reports/metrics/train.json").read_text())
+    assert (metrics["engine"], metrics["engine_workers"]) == ("cluster", 2)
