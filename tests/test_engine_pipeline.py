@@ -9,7 +9,11 @@ made here by shrinking the generator's block size, which the driver decides (wor
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -229,3 +233,39 @@ def test_stages_run_on_a_cluster_by_address(two_runs, tmp_path, monkeypatch):
         assert got[name] == files["inproc"][name], name
     metrics = json.loads((tmp_path / "reports/metrics/train.json").read_text())
     assert (metrics["engine"], metrics["engine_workers"]) == ("cluster", 2)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals to kill a worker")
+def test_a_worker_killed_during_a_stage_pass_changes_nothing(two_runs):
+    """The stages' per-block tasks (Engine.map): a worker SIGKILLed mid-pass loses its tasks, Dask reruns
+    them elsewhere, and the merged statistics are the same bits."""
+    from linreg.data.reduce import tree_merge
+    from linreg.models.stats import merge_stats
+
+    roots, _ = two_runs
+    path = roots["inproc"] / "data/scaled/train.parquet"
+
+    def slow_block_stats(block, where):  # defined here so the workers receive it by value
+        import time as _time
+
+        from linreg.engine import _table_block_stats
+
+        _time.sleep(0.3)
+        return _table_block_stats(block, where, "float64", "cpu", True)
+
+    def stats(eng):
+        return tree_merge(list(eng.map(slow_block_stats, range(len(io.block_rows(path))), path)), merge_stats)
+
+    with session(EngineParams(local_workers=2, memory_limit="1GiB")) as eng:
+        reference = stats(eng)
+        out: dict = {}
+        thread = threading.Thread(target=lambda: out.setdefault("stats", stats(eng)))
+        thread.start()
+        time.sleep(0.5)  # some blocks done, others running
+        pids = eng.client.run(os.getpid)  # worker address → process id
+        os.kill(next(iter(pids.values())), signal.SIGKILL)  # dies mid-task; its nanny starts another
+        thread.join(timeout=120)
+        assert not thread.is_alive()
+        assert set(eng.client.run(os.getpid).values()) != set(pids.values())  # the kill did land
+    for field in ("x_mean", "gram", "xty", "yty"):
+        assert torch.equal(getattr(out["stats"], field), getattr(reference, field)), field
