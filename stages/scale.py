@@ -18,16 +18,11 @@ from pathlib import Path
 from linreg import io, stage
 from linreg.cluster import session
 from linreg.data.generate import TARGET
-from linreg.data.scale import Moments, block_moments, scaler_from_moments
+from linreg.data.scale import scaler_from_moments, table_block_moments
 from linreg.data.split import PARTS
 from linreg.log import setup_logging
 from linreg.params import engine_params, stage_params
 from linreg.paths import project_paths
-
-
-def _moments(block: int, path: Path) -> Moments:
-    frame = io.read_block(path, block)
-    return block_moments(frame.drop(columns=TARGET).to_numpy(dtype="float64"))
 
 
 def main(root: Path | None = None) -> None:
@@ -37,7 +32,7 @@ def main(root: Path | None = None) -> None:
     train = paths.split_table("train")
     names = [c for c in io.read_block(train, 0).columns if c != TARGET]
     with session(engine_params(paths)) as engine:
-        moments = list(engine.map(_moments, range(len(io.block_rows(train))), train.resolve()))
+        moments = list(engine.map(table_block_moments, range(len(io.block_rows(train))), train.resolve()))
     scaler = scaler_from_moments(moments, names, params.scale.method)
     for name in scaler.constant_features:
         log.warning("feature %s is constant on the training part: scaled to a zero column", name)

@@ -269,3 +269,18 @@ def test_a_worker_killed_during_a_stage_pass_changes_nothing(two_runs):
         assert set(eng.client.run(os.getpid).values()) != set(pids.values())  # the kill did land
     for field in ("x_mean", "gram", "xty", "yty"):
         assert torch.equal(getattr(out["stats"], field), getattr(reference, field)), field
+
+
+def test_a_cluster_that_loses_every_worker_is_an_error_not_a_hang():
+    """Engine.map waits engine.timeout for a worker to come back, then names the problem."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, memory_limit="1GiB", dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        eng = Engine(client, cluster.scheduler_address, timeout=1.0)
+        futures = eng.map(lambda b: (time.sleep(30), b)[1], range(3))  # noqa: B023 (a task that outlives its worker)
+        client.retire_workers(list(client.nthreads()), close_workers=True, remove=True)
+        t0 = time.monotonic()
+        with pytest.raises(EngineError, match="no worker for 1 s"):
+            next(futures)
+        assert time.monotonic() - t0 < 20

@@ -51,6 +51,7 @@ class Engine:
 
     client: Any = None
     address: str | None = None
+    timeout: float = 10.0  # seconds without any worker before a pass gives up
 
     @property
     def kind(self) -> str:
@@ -91,9 +92,24 @@ class Engine:
         for item in items:
             pending.append(self.client.submit(fn, item, *args, pure=False, **kwargs))
             if len(pending) >= limit:
-                yield pending.popleft().result()
+                yield self._result(pending.popleft())
         while pending:
-            yield pending.popleft().result()
+            yield self._result(pending.popleft())
+
+    def _result(self, future: Any) -> Any:
+        """The future's result; an EngineError, not a hang, when the cluster has lost every worker."""
+        while True:
+            try:
+                return future.result(timeout=self.timeout)
+            except TimeoutError:
+                if not self.client.nthreads():
+                    try:
+                        self.client.wait_for_workers(1, timeout=self.timeout)
+                    except TimeoutError:
+                        where = f"at {self.address}" if self.address else "(local)"
+                        raise EngineError(
+                            f"the Dask cluster {where} has had no worker for {self.timeout:g} s (engine.timeout) "
+                            "while blocks were pending; restart its workers, or run in-process.") from None
 
 
 @contextmanager
@@ -109,7 +125,7 @@ def session(cfg: Any) -> Iterator[Engine]:
             except TimeoutError:
                 raise EngineError(f"the Dask scheduler at {address} has no workers after {cfg.timeout:g} s; start "
                                   f"at least one with `dask worker {address}`.") from None
-        yield Engine(client, address)
+        yield Engine(client, address, cfg.timeout)
     finally:
         if client is not None:
             cluster = client.cluster if address is None else None

@@ -60,10 +60,9 @@ def _merge_in_order(parts: list) -> Any:
 def _table_block_stats(block: int, path: Any, dtype: str, device: str, to_host: bool) -> Stats:
     """The statistics of one block of a table, read and summarised where the task runs."""
     from linreg.device import resolve_device, resolve_dtype
-    from linreg.io import read_block
+    from linreg.io import read_xy
 
-    table = read_block(path, block)  # features, then the target last (as every table of the pipeline)
-    X, y = table.iloc[:, :-1].to_numpy(dtype=np.float64), table.iloc[:, -1].to_numpy(dtype=np.float64)
+    X, y = read_xy(path, block)
     st = compute_stats(X, y, dtype=resolve_dtype(dtype), device=resolve_device(device))
     return st.to(torch.device("cpu")) if to_host else st
 
@@ -83,13 +82,6 @@ def table_stats(engine: Engine, path: Any, *, dtype: str, device: torch.device) 
     return tree_merge(parts, merge_stats).to(device)
 
 
-def _read_xy(path: Any, block: int) -> tuple[np.ndarray, np.ndarray]:
-    from linreg.io import read_block
-
-    table = read_block(path, block)  # features, then the target last
-    return table.iloc[:, :-1].to_numpy(dtype=np.float64), table.iloc[:, -1].to_numpy(dtype=np.float64)
-
-
 def table_arrays(path: Any) -> tuple[Any, Any]:
     """A table as lazy Dask arrays X (n, p) and y (n,), one chunk per block (row group), read where computed.
 
@@ -99,10 +91,10 @@ def table_arrays(path: Any) -> tuple[Any, Any]:
     import dask
     import dask.array as da
 
-    from linreg.io import block_rows, table_width
+    from linreg.io import block_rows, read_xy, table_width
 
     rows, p = block_rows(path), table_width(path) - 1
-    parts = [dask.delayed(_read_xy, nout=2, pure=True)(path, b) for b in range(len(rows))]
+    parts = [dask.delayed(read_xy, nout=2, pure=True)(path, b) for b in range(len(rows))]
     X = da.concatenate([da.from_delayed(xy[0], shape=(r, p), dtype=np.float64) for xy, r in zip(parts, rows)])
     y = da.concatenate([da.from_delayed(xy[1], shape=(r,), dtype=np.float64) for xy, r in zip(parts, rows)])
     return X, y

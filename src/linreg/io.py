@@ -182,6 +182,12 @@ def write_figure(path: Path, fig: Any) -> None:
     plt.close(fig)
 
 
+def read_xy(path: Path, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """One block as X (rows, p) and y (rows,), float64: every table has its features, then the target last."""
+    table = read_block(path, block)
+    return table.iloc[:, :-1].to_numpy(dtype=np.float64), table.iloc[:, -1].to_numpy(dtype=np.float64)
+
+
 def read_head(path: Path, max_rows: int) -> pd.DataFrame:
     """The table's first ``max_rows`` rows (all of it when shorter), reading only the blocks that hold them."""
     rows = block_rows(path)

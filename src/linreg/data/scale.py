@@ -62,6 +62,13 @@ def block_moments(X: np.ndarray) -> Moments:
     return Moments(n, mean, pairwise_sum((X - mean) ** 2), X.min(axis=0), X.max(axis=0), np.abs(X).max(axis=0))
 
 
+def table_block_moments(block: int, path) -> Moments:
+    """The feature moments of one block of a table, read where the task runs."""
+    from linreg.io import read_xy
+
+    return block_moments(read_xy(path, block)[0])
+
+
 def merge_moments(a: Moments, b: Moments) -> Moments:
     """Chan, Golub & LeVeque's pairwise update, element-wise: M₂ = M₂ᵃ + M₂ᵇ + δ² nₐ n_b / n."""
     n = a.n + b.n

@@ -65,11 +65,9 @@ def split_error_sums(cards: list[ModelCard], X: np.ndarray, y: np.ndarray) -> Er
 
 
 def _block_error_sums(block: int, path: Any, cards: list[ModelCard]) -> ErrorSums:
-    from linreg.io import read_block
+    from linreg.io import read_xy
 
-    table = read_block(path, block)  # features, then the target last
-    return split_error_sums(cards, table.iloc[:, :-1].to_numpy(dtype=np.float64),
-                            table.iloc[:, -1].to_numpy(dtype=np.float64))
+    return split_error_sums(cards, *read_xy(path, block))
 
 
 def table_error_sums(engine: Engine, path: Any, cards: list[ModelCard]) -> ErrorSums:
@@ -95,11 +93,9 @@ class Evaluation:
 
 
 def _block_bootstrap(block: int, path: Any, resamples: int, seed: int, shift: tuple) -> BootstrapMoments:
-    from linreg.io import read_block
+    from linreg.io import read_xy
 
-    table = read_block(path, block)  # features, then the target last
-    return bootstrap_block(table.iloc[:, :-1].to_numpy(dtype=np.float64), table.iloc[:, -1].to_numpy(dtype=np.float64),
-                           block, resamples=resamples, seed=seed, shift=shift)
+    return bootstrap_block(*read_xy(path, block), block, resamples=resamples, seed=seed, shift=shift)
 
 
 def table_bootstrap(engine: Engine, path: Any, *, resamples: int, seed: int) -> list[Stats | None]:
@@ -108,10 +104,9 @@ def table_bootstrap(engine: Engine, path: Any, *, resamples: int, seed: int) -> 
     Block b (a row group) draws its rows' weights from the ``bootstrap`` stream of block b, so a
     table of one block gives exactly :func:`poisson_bootstrap_stats` of its rows.
     """
-    from linreg.io import block_rows, read_block
+    from linreg.io import block_rows, read_xy
 
-    first = read_block(path, 0)
-    shift = bootstrap_shift(first.iloc[:, :-1].to_numpy(dtype=np.float64), first.iloc[:, -1].to_numpy(dtype=np.float64))
+    shift = bootstrap_shift(*read_xy(path, 0))
     blocks = list(engine.map(_block_bootstrap, range(len(block_rows(path))), path, resamples, seed, shift))
     return bootstrap_stats(blocks, shift)
 
