@@ -284,3 +284,28 @@ def test_a_cluster_that_loses_every_worker_is_an_error_not_a_hang():
         with pytest.raises(EngineError, match="no worker for 1 s"):
             next(futures)
         assert time.monotonic() - t0 < 20
+
+
+def test_a_stage_failing_mid_table_leaves_the_previous_tables_whole(two_runs, tmp_path, monkeypatch):
+    """Block writers are atomic: split dies on its third block, and the three previous part files are
+    untouched (same bytes), with no temporary file left beside them."""
+    roots, files = two_runs
+    shutil.copytree(roots["inproc"] / "data", tmp_path / "data")
+    (tmp_path / "dvc.yaml").write_bytes((roots["inproc"] / "dvc.yaml").read_bytes())
+    write_params(tmp_path, {"generate": {"n_samples": 3000, "n_features": 6, "n_informative": 3},
+                            "split": {"train": 0.5, "validation": 0.25, "test": 0.25}})
+    real = io.read_block
+
+    def failing(path, block):
+        if block == 2:
+            raise OSError(28, "No space left on device", str(path))
+        return real(path, block)
+
+    monkeypatch.setattr(io, "read_block", failing)
+    with pytest.raises(OSError, match="No space left"):
+        run_stages(tmp_path, "split")
+    for part in ("train", "validation", "test"):
+        name = f"data/split/{part}.parquet"
+        assert (tmp_path / name).read_bytes() == files["inproc"][name]
+    assert sorted(p.name for p in (tmp_path / "data/split").iterdir()) == [
+        "sizes.json", "test.parquet", "train.parquet", "validation.parquet"]
