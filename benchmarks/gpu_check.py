@@ -70,6 +70,18 @@ def log(message: str) -> None:
     print(f"[gpu-check {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
+def _parallel() -> list[str]:
+    """pytest-xdist's ``-n`` where it is installed (GPU machines have many cores; device time is scarce).
+
+    The suite is process-safe (each test works in its own tmp folder; LocalClusters pick free ports).
+    """
+    try:
+        import xdist  # noqa: F401
+    except ImportError:
+        return []
+    return ["-n", str(min(8, os.cpu_count() or 1))]
+
+
 def run_tests(out: Path) -> dict:
     """pytest with CUDA visible; counts, and which device-parametrized cuda cases ran."""
     junit = Path(tempfile.mkdtemp()) / "junit.xml"
@@ -77,7 +89,7 @@ def run_tests(out: Path) -> dict:
                                                           os.environ.get("PYTHONPATH", "")])}
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfEs",
-                           f"--junitxml={junit}"], cwd=REPO, env=env, capture_output=True, text=True)
+                           f"--junitxml={junit}", *_parallel()], cwd=REPO, env=env, capture_output=True, text=True)
     print(proc.stdout[-6000:], proc.stderr[-2000:], sep="\n", flush=True)
     cases = []
     for case in ET.parse(junit).getroot().iter("testcase"):

@@ -206,6 +206,47 @@ def test_train_and_evaluate_on_more_rows_than_they_may_hold(two_runs, tmp_path_f
         assert ev[500][f"{name}_test_mse"] == ev[10**6][f"{name}_test_mse"]
 
 
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+
+
+@CUDA
+def test_table_statistics_on_cuda_workers_equal_the_cpu_pass(two_runs):
+    """Each LocalCluster worker summarises its blocks on base.device (here the GPU) and sends them home."""
+    roots, _ = two_runs
+    path = roots["inproc"] / "data/scaled/train.parquet"
+    cpu = table_stats(Engine(), path, dtype="float64", device=torch.device("cpu"))
+    with session(EngineParams(local_workers=2, memory_limit="8GiB")) as eng:  # a CUDA context costs ~1 GiB of host RSS
+        gpu = table_stats(eng, path, dtype="float64", device=torch.device("cuda"))
+    assert gpu.gram.device.type == "cuda" and gpu.rows == cpu.rows == 1800
+    for field in ("x_mean", "gram", "xty", "yty"):  # other GEMM kernels, the same merge tree: rounding only
+        torch.testing.assert_close(getattr(gpu, field).cpu(), getattr(cpu, field), rtol=1e-12, atol=1e-12)
+
+
+@CUDA
+def test_train_past_memory_on_cuda_with_cuda_workers_agrees_with_the_cpu(two_runs, tmp_path_factory):
+    """The train stage on base.device: cuda over a LocalCluster, with the training part larger than
+    base.max_rows_in_memory: statistics on the workers' GPU, validation statistics over blocks,
+    mini-batch GD streaming blocks to the device. Every variant matches the CPU float64 run."""
+    roots, _ = two_runs
+    cards = {}
+    for device in ("cpu", "cuda"):
+        root = tmp_path_factory.mktemp(f"device-{device}")
+        shutil.copytree(roots["inproc"] / "data", root / "data")
+        (root / "dvc.yaml").write_bytes((roots["inproc"] / "dvc.yaml").read_bytes())
+        write_params(root, {"generate": {"n_samples": 3000, "n_features": 6, "n_informative": 3},
+                            "base": {"max_rows_in_memory": 500, "device": device},
+                            "engine": {"local_workers": 2, "memory_limit": "8GiB"}})
+        run_stages(root, "train")
+        cards[device] = {name: json.loads((root / f"models/{name}.json").read_text())
+                         for name in [*STATS_MODELS, "gd_minibatch"]}
+    assert json.loads((root / "reports/metrics/train.json").read_text())["train_rows_in_memory"] == 500
+    for name, cpu in cards["cpu"].items():
+        gpu = cards["cuda"][name]
+        # float64 on both; the same statistics up to rounding (1e-15), solved on the host: far inside 1e-10.
+        np.testing.assert_allclose(gpu["coef"], cpu["coef"], rtol=1e-10, atol=1e-12, err_msg=name)
+        assert gpu["intercept"] == pytest.approx(cpu["intercept"], rel=1e-10, abs=1e-12), name
+
+
 def test_preflight_memory_check_names_max_rows_in_memory(tmp_path, monkeypatch):
     from linreg import preflight
 
