@@ -3,7 +3,8 @@
 On a machine with an NVIDIA GPU and a CUDA build of torch (``make gpu-check``):
 
 1. the whole test suite with CUDA visible (the device-parametrized tests run
-   their ``cuda`` cases, which must pass);
+   their ``cuda`` cases, which must pass), on pytest-xdist where installed;
+   each failure's traceback is kept in ``tests.json``;
 2. every model variant trained through the train stage on ``cuda`` in float32
    and float64, compared with the CPU float64 fit (float64: 1e-10 relative;
    float32: κ·√CHUNK_ROWS·u₃₂, see ``linreg.benchmark.gpu_check``);
@@ -11,6 +12,10 @@ On a machine with an NVIDIA GPU and a CUDA build of torch (``make gpu-check``):
 4. each fit against the hardware limits (copy of X, one XᵀX) at n = 10^7,
    p = 100 in float32, mini-batch GD's steps per second, and where the p×p
    algebra is faster.
+
+``--steps`` runs some of the four (e.g. ``tests,train,limits``, then ``benchmark``
+on the same machine: a GPU lease of 15 minutes fits the whole check only in two
+calls); the summary reads the other steps' results back from the folder.
 
 Everything lands in one folder, by default ``reports/reference/<gpu-model>/``
 (commit it: the report shows it to readers without a GPU). Exit status 0 only
@@ -82,8 +87,31 @@ def _parallel() -> list[str]:
     return ["-n", str(min(8, os.cpu_count() or 1))]
 
 
-def run_tests(out: Path) -> dict:
-    """pytest with CUDA visible; counts, and which device-parametrized cuda cases ran."""
+def junit_summary(junit: Path, exit_code: int, seconds: float) -> dict:
+    """tests.json: counts, the device-parametrized cuda cases, and each failure's traceback end."""
+    cases = []
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        outcome = ("failed" if case.find("failure") is not None or case.find("error") is not None
+                   else "skipped" if case.find("skipped") is not None else "passed")
+        detail = next((c for c in case if c.tag in ("skipped", "failure", "error")), None)
+        cases.append({"test": f"{case.get('classname')}::{case.get('name')}", "outcome": outcome,
+                      "reason": "" if detail is None else detail.get("message", ""),
+                      # what failed, kept: the GPU machine is given back after the run
+                      "detail": "" if detail is None or outcome != "failed" else (detail.text or "")[-2000:]})
+    df = pd.DataFrame(cases, columns=["test", "outcome", "reason", "detail"])
+    cuda, failed = df[df.test.str.contains("cuda")], df[df.outcome == "failed"]
+    return {"exit_code": exit_code, "seconds": seconds,
+            **{k: int((df.outcome == k).sum()) for k in ("passed", "failed", "skipped")},
+            "cuda_cases_passed": int((cuda.outcome == "passed").sum()),
+            "cuda_cases_failed": int((cuda.outcome == "failed").sum()),
+            "cuda_cases_skipped": int((cuda.outcome == "skipped").sum()),
+            "failures": failed.test.tolist(),
+            "failure_details": dict(zip(failed.test, failed.detail)),
+            "skips": sorted(set(df[df.outcome == "skipped"].reason))}
+
+
+def run_tests() -> dict:
+    """pytest with CUDA visible (in parallel where pytest-xdist is installed)."""
     junit = Path(tempfile.mkdtemp()) / "junit.xml"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO),
                                                           os.environ.get("PYTHONPATH", "")])}
@@ -91,22 +119,7 @@ def run_tests(out: Path) -> dict:
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfEs",
                            f"--junitxml={junit}", *_parallel()], cwd=REPO, env=env, capture_output=True, text=True)
     print(proc.stdout[-6000:], proc.stderr[-2000:], sep="\n", flush=True)
-    cases = []
-    for case in ET.parse(junit).getroot().iter("testcase"):
-        outcome = ("failed" if case.find("failure") is not None or case.find("error") is not None
-                   else "skipped" if case.find("skipped") is not None else "passed")
-        cases.append({"test": f"{case.get('classname')}::{case.get('name')}", "outcome": outcome,
-                      "reason": next((c.get("message", "") for c in case if c.tag in ("skipped", "failure", "error")),
-                                     "")})
-    df = pd.DataFrame(cases)
-    cuda = df[df.test.str.contains("cuda")]
-    return {"exit_code": proc.returncode, "seconds": time.perf_counter() - start,
-            **{k: int((df.outcome == k).sum()) for k in ("passed", "failed", "skipped")},
-            "cuda_cases_passed": int((cuda.outcome == "passed").sum()),
-            "cuda_cases_failed": int((cuda.outcome == "failed").sum()),
-            "cuda_cases_skipped": int((cuda.outcome == "skipped").sum()),
-            "failures": df[df.outcome == "failed"].test.tolist(),
-            "skips": sorted(set(df[df.outcome == "skipped"].reason))}
+    return junit_summary(junit, proc.returncode, time.perf_counter() - start)
 
 
 def run_benchmark(work: Path, overrides: dict) -> pd.DataFrame:
@@ -117,16 +130,27 @@ def run_benchmark(work: Path, overrides: dict) -> pd.DataFrame:
     return pd.read_csv(root / "reports" / "benchmark" / "results.csv")
 
 
+STEPS = ("tests", "train", "limits", "benchmark")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, help="results folder (default reports/reference/<gpu-model>)")
     ap.add_argument("--rehearse", action="store_true", help="CPU, toy sizes, no test run: checks this script")
     ap.add_argument("--skip-tests", action="store_true", help="do not run the test suite")
+    ap.add_argument("--steps", default=",".join(STEPS),
+                    help="which of tests,train,limits,benchmark to run (default all); the results of the others are "
+                         "read back from --out, so a short lease can run them in two calls")
     ap.add_argument("--table", type=Path, metavar="DIR", help="print the README's speed-up table of a results folder")
     args = ap.parse_args()
     if args.table:
         print(summary.speedup_markdown(pd.read_csv(args.table / "benchmark.csv")))
         return 0
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()]
+    if unknown := sorted(set(steps) - set(STEPS)):
+        ap.error(f"unknown step(s) {', '.join(unknown)}: choose from {', '.join(STEPS)}")
+    if args.rehearse or args.skip_tests:
+        steps = [s for s in steps if s != "tests"]
 
     if args.rehearse:
         if args.out is None or (REPO / "reports" / "reference") in [args.out.resolve(), *args.out.resolve().parents]:
@@ -143,36 +167,47 @@ def main() -> int:
     out = args.out or REPO / "reports" / "reference" / slug(system["gpu"])
     out.mkdir(parents=True, exist_ok=True)
     io.write_json(out / "system.json", system)
-    log(f"results → {out}; device {device} ({system.get('gpu')})")
+    log(f"results → {out}; device {device} ({system.get('gpu')}); steps {', '.join(steps)}")
 
-    tests = None
-    if not (args.rehearse or args.skip_tests):
+    def kept(name: str) -> pd.DataFrame | None:  # a step not run this time: its last results, if any
+        return pd.read_csv(out / name) if (out / name).is_file() else None
+
+    tests = io.read_json(out / "tests.json") if (out / "tests.json").is_file() else None
+    if "tests" in steps:
         log("1/4 test suite with CUDA visible")
-        tests = run_tests(out)
+        tests = run_tests()
         io.write_json(out / "tests.json", tests)
         log(f"tests: {tests['passed']} passed, {tests['failed']} failed, {tests['skipped']} skipped; "
             f"cuda cases: {tests['cuda_cases_passed']} passed, {tests['cuda_cases_failed']} failed")
+        for test, detail in tests["failure_details"].items():
+            print(f"--- {test}\n{detail}", flush=True)
 
     work = Path(tempfile.mkdtemp(prefix="gpu-check-"))
+    agreement, limits, bench = kept("train_agreement.csv"), kept("limits.csv"), kept("benchmark.csv")
     try:
-        log("2/4 every variant through the train stage, float32 and float64, against CPU float64")
-        agreement = pd.DataFrame(gpu_check.train_agreement(REPO, work / "train", device=str(device),
-                                                           overrides=plan["train"]))
-        io.write_csv(out / "train_agreement.csv", agreement)
-        print(agreement.to_string(index=False), flush=True)
-
-        log("3/4 limits: copy of X, one XᵀX, each fit; p×p algebra placement")
-        limits = pd.DataFrame(gpu_check.speed_limits(device=device, seed=0, **plan["limits"])
-                              + gpu_check.algebra_placement(plan["algebra"], device=device))
-        io.write_csv(out / "limits.csv", limits)
-        print(limits.to_string(index=False), flush=True)
-
-        log("4/4 benchmark stage, preset " + plan["benchmark"].get("benchmark.preset", ""))
-        bench = run_benchmark(work, plan["benchmark"])
-        io.write_csv(out / "benchmark.csv", bench)
+        if "train" in steps:
+            log("2/4 every variant through the train stage, float32 and float64, against CPU float64")
+            agreement = pd.DataFrame(gpu_check.train_agreement(REPO, work / "train", device=str(device),
+                                                               overrides=plan["train"]))
+            io.write_csv(out / "train_agreement.csv", agreement)
+            print(agreement.to_string(index=False), flush=True)
+        if "limits" in steps:
+            log("3/4 limits: copy of X, one XᵀX, each fit; p×p algebra placement")
+            limits = pd.DataFrame(gpu_check.speed_limits(device=device, seed=0, **plan["limits"])
+                                  + gpu_check.algebra_placement(plan["algebra"], device=device))
+            io.write_csv(out / "limits.csv", limits)
+            print(limits.to_string(index=False), flush=True)
+        if "benchmark" in steps:
+            log("4/4 benchmark stage, preset " + plan["benchmark"].get("benchmark.preset", ""))
+            bench = run_benchmark(work, plan["benchmark"])
+            io.write_csv(out / "benchmark.csv", bench)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    if bench is None or limits is None or agreement is None:
+        missing = [n for n, d in (("benchmark", bench), ("limits", limits), ("train", agreement)) if d is None]
+        log(f"no summary yet: run the step(s) {', '.join(missing)} into {out}")
+        return 1
     headline = summary.gpu_summary(bench, limits, agreement, device=device.type)
     headline.update({"tests_failed": None if tests is None else tests["failed"],
                      "tests_cuda_cases_passed": None if tests is None else tests["cuda_cases_passed"]})

@@ -148,9 +148,13 @@ def test_cuda_graph_replay_equals_eager_launches(dtype):
 
 
 def test_gpu_check_rehearsal_writes_every_result(tmp_path):
+    """Two calls, as on a short lease: the steps not run are read back from the folder for the summary."""
     out = tmp_path / "ref"
-    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--rehearse", "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
+    check = [sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--rehearse", "--out", str(out)]
+    first = subprocess.run([*check, "--steps", "train,limits"], capture_output=True, text=True, timeout=600)
+    assert first.returncode == 1 and "no summary yet: run the step(s) benchmark" in first.stdout, first.stderr[-3000:]
+    assert not (out / "summary.json").exists()
+    proc = subprocess.run([*check, "--steps", "benchmark"], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert {p.name for p in out.iterdir()} == {"system.json", "train_agreement.csv", "limits.csv", "benchmark.csv",
                                               "summary.json"}
@@ -158,6 +162,29 @@ def test_gpu_check_rehearsal_writes_every_result(tmp_path):
     assert summary["agreement_all_ok"] is True and summary["device"] == "cpu"
     assert summary["ols_on_device_ratio_to_gram"] > 0 and summary["gd_minibatch_eager_steps_per_s"] > 0
     assert json.loads((out / "system.json").read_text())["rehearsal"] is True
+
+
+def test_gpu_check_keeps_each_failing_tests_traceback(tmp_path):
+    """tests.json keeps why a test failed: the GPU machine is gone after the run."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from gpu_check import junit_summary
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    (tmp_path / "test_tiny.py").write_text(
+        "import pytest\n"
+        "@pytest.mark.parametrize('device', ['cpu', 'cuda'])\n"
+        "def test_dev(device):\n    assert device == 'cpu', 'only the CPU here'\n"
+        "def test_skipped():\n    pytest.skip('no reason to run')\n")
+    junit = tmp_path / "junit.xml"
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}",
+                           str(tmp_path / "test_tiny.py")], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    got = junit_summary(junit, proc.returncode, 1.0)
+    assert (got["passed"], got["failed"], got["skipped"], got["exit_code"]) == (1, 1, 1, 1)
+    assert (got["cuda_cases_passed"], got["cuda_cases_failed"]) == (0, 1)
+    assert got["failures"] == ["test_tiny::test_dev[cuda]"]
+    assert "only the CPU here" in got["failure_details"]["test_tiny::test_dev[cuda]"]
+    assert got["skips"] == ["no reason to run"]
 
 
 def test_gpu_check_never_writes_rehearsals_as_reference():

@@ -31,7 +31,8 @@ DATA_STAGES = ("generate", "split", "scale")
 
 def run(root: Path, stages: tuple[str, ...], env: dict[str, str]) -> None:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENBLAS_", "MKL_", "OMP_"))}
-    clean["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), str(REPO)])
+    # The repo first; then whatever the suite itself runs with (e.g. packages carried onto a GPU machine).
+    clean["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), str(REPO), os.environ.get("PYTHONPATH", "")])
     for stage in stages:
         done = subprocess.run([sys.executable, str(REPO / "stages" / f"{stage}.py")], cwd=root, env={**clean, **env},
                               capture_output=True, text=True, timeout=600)

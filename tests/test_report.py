@@ -136,6 +136,11 @@ def test_the_committed_gpu_reference_is_shown_labelled_with_its_hardware_and_dat
             assert float(row[header.index("GPU s")]) == pytest.approx(gpu, rel=5e-3)
         assert len(rows) == len(top[top.device == "cuda"])
         assert any(h.startswith("this CPU s at ") for h in header)
+        if (folder / "NOTES.md").is_file():  # what the run found, shown beside its numbers (markdown rendered:
+            # compared without markup, whitespace or typographic quotes, which the HTML splits and curls)
+            def bare(t: str) -> str:
+                return "".join(t.replace("**", "").replace("`", "").replace("’", "'").split())
+            assert bare((folder / "NOTES.md").read_text()) in bare(text)
 
 
 def test_report_changes_with_params(tmp_path):

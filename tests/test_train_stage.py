@@ -85,6 +85,6 @@ def test_cuda_request_without_cuda_is_a_clear_error(project):
 
 
 def test_auto_device_is_recorded(trained):
-    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    expected = f"cuda:{torch.cuda.current_device()}" if torch.cuda.is_available() else "cpu"
     assert card(trained, "lasso")["device"] == expected
     assert json.loads(trained.metrics("train").read_text())["device"] == expected

@@ -20,8 +20,8 @@ def resolve_device(spec: str) -> torch.device:
     this machine lacks raises :class:`DeviceError` naming the fix.
     """
     if spec == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
+        if torch.cuda.is_available():  # the concrete device, as "cuda" gives: cards and metrics record one name
+            return torch.device("cuda", torch.cuda.current_device())
         if _mps_available():
             return torch.device("mps")
         return torch.device("cpu")

@@ -47,14 +47,17 @@ class ReferenceRun:
     summary: dict[str, Any]
     benchmark: pd.DataFrame
     limits: pd.DataFrame
+    notes: str = ""  # NOTES.md beside the results, if any: what the run found and what changed since
 
 
 def load_references(paths: Paths) -> list[ReferenceRun]:
     folders = sorted(paths.reference_dir.iterdir()) if paths.reference_dir.is_dir() else []
     def read(f: Path, name: str) -> Any:
         return json.loads((f / name).read_text())
+    def notes(f: Path) -> str:
+        return (f / "NOTES.md").read_text().strip() if (f / "NOTES.md").is_file() else ""
     return [ReferenceRun(f.name, read(f, "system.json"), read(f, "summary.json"), pd.read_csv(f / "benchmark.csv"),
-                         pd.read_csv(f / "limits.csv"))
+                         pd.read_csv(f / "limits.csv"), notes(f))
             for f in folders if (f / "benchmark.csv").is_file() and (f / "system.json").is_file()]
 
 
