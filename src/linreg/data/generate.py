@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from tqdm import tqdm
 
 from linreg import seeds
@@ -268,7 +267,8 @@ def load_csv(path: str | Path, target: str) -> tuple[pd.DataFrame, dict[str, Any
     frame = raw[features].astype("float64")
     frame.columns = [str(c) for c in features]
     if TARGET in frame.columns:
-        raise DataError(f"{where}: a feature column is named {TARGET!r}, which linreg reserves for the target; rename it.")
+        raise DataError(f"{where}: a feature column is named {TARGET!r}, which linreg reserves for the target; "
+                        "rename it.")
     frame[TARGET] = raw[target].astype("float64").to_numpy()
     return frame, _unknown_truth("csv", frame)
 

@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from linreg.device import resolve_device, resolve_dtype
-from linreg.models.stats import Stats, algebra_device, as_tensor, compute_stats
+from linreg.models.stats import Stats, algebra_device, compute_stats
 
 
 def is_dask_array(a) -> bool:

@@ -72,8 +72,8 @@ class ElasticNetCV(LinearModel):
 
     Objective per fit as :class:`~linreg.models.ElasticNet`. ``alphas``: a list,
     or an int (default 100) for that many values from alpha_max (all coefficients
-    zero, on all the rows) down to ``eps`` · alpha_max, as scikit-learn 1.9; ``cv`` is anything scikit-learn's ``check_cv``
-    takes (None: 5-fold). ``precompute``, ``copy_X``, ``verbose`` and ``n_jobs``
+    zero, on all the rows) down to ``eps`` · alpha_max, as scikit-learn 1.9; ``cv`` is
+    anything scikit-learn's ``check_cv`` takes (None: 5-fold). ``precompute``, ``copy_X``, ``verbose`` and ``n_jobs``
     are accepted for compatibility (the statistics are always precomputed), as are
     ``selection`` and ``random_state`` (the paths visit coordinates in order).
 
@@ -86,7 +86,8 @@ class ElasticNetCV(LinearModel):
 
     _parameter_constraints = {**COMMON_CONSTRAINTS, "l1_ratio": [Interval(Real, 0, 1, closed="right"), "array-like"],
                               "eps": [Interval(Real, 0, None, closed="neither")],
-                              "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"], "precompute": ["boolean", StrOptions({"auto"})],
+                              "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+                              "precompute": ["boolean", StrOptions({"auto"})],
                               "max_iter": [Interval(Integral, 1, None, closed="left")],
                               "tol": [Interval(Real, 0, None, closed="left")], "cv": ["cv_object"],
                               "copy_X": ["boolean"], "verbose": ["verbose"], "n_jobs": [None, Integral],

@@ -146,7 +146,7 @@ def refined_lstsq(Z: torch.Tensor, y: torch.Tensor) -> ExactResult:
     r = y - Zs @ theta
     previous = float("inf")
     steps = 0
-    for steps in range(1, MAX_STEPS + 1):
+    for steps in range(1, MAX_STEPS + 1):  # noqa: B007  (the count of steps taken is returned)
         f, g = residuals(Zs, y, r, theta)
         h, d = solve_RT(g), Q.T @ f
         dtheta = solve_R(d - h)

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import math
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 from scipy import sparse
-from sklearn.utils.validation import check_is_fitted
-
-from numbers import Integral, Real
-
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, is_dask_array, out_dtype
-from linreg.models.closed_form import (MAX_GRAM_COND_FLOAT64, RankDeficientWarning, equilibrated_gram_cond,
-                                      solve_cholesky, solve_ols)
-from linreg.models.results import RegressionResults
-from linreg.models.stats import as_tensor
+from linreg.models.closed_form import (
+    MAX_GRAM_COND_FLOAT64,
+    RankDeficientWarning,
+    equilibrated_gram_cond,
+    solve_cholesky,
+    solve_ols,
+)
 from linreg.models.enet import solve_enet
 from linreg.models.path import ridge_coefs
+from linreg.models.results import RegressionResults
+from linreg.models.stats import as_tensor
 
 
 class LinearRegression(LinearModel):

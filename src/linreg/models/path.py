@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from linreg.models.base import is_dask_array
 from linreg.models.closed_form import solve_cholesky
 from linreg.models.enet import alpha_max, solve_enet
-from linreg.models.base import is_dask_array
 from linreg.models.stats import Stats, as_tensor, held_out_sse
 
 

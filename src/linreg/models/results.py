@@ -389,10 +389,10 @@ class RegressionResults:
                  pair("Covariance Type:", "nonrobust", "AIC:", g(self.aic, ".4g")),
                  pair("", "", "BIC:", g(self.bic, ".4g")), "=" * width,
                  f"{'':>12}{'coef':>12}{'std err':>11}{'t':>9}{'P>|t|':>9}{lo:>12}{hi:>12}", "-" * width]
-        for name, b, se, t, pv, (l, h) in zip(self.exog_names, self.params, self.bse, self.tvalues, self.pvalues,
+        for name, b, se, t, pv, (lo_i, hi_i) in zip(self.exog_names, self.params, self.bse, self.tvalues, self.pvalues,
                                             self.conf_int(alpha)):
             lines.append(f"{name[:12]:>12}{g(b, '12.4g')}{g(se, '11.3g')}{g(t, '9.3f')}{g(pv, '9.3f')}"
-                         f"{g(l, '12.4g')}{g(h, '12.4g')}")
+                         f"{g(lo_i, '12.4g')}{g(hi_i, '12.4g')}")
         lines += ["=" * width,
                   pair("Omnibus:", g(d["omnibus"], ".3f"), "Durbin-Watson:", g(d["durbin_watson"], ".3f")),
                   pair("Prob(Omnibus):", g(d["omnibus_pvalue"], ".3f"), "Jarque-Bera (JB):",

@@ -5,17 +5,16 @@ from __future__ import annotations
 import warnings
 from numbers import Integral, Real
 
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval, StrOptions
-
 import numpy as np
 import torch
 from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from linreg.models.base import COMMON_CONSTRAINTS, LinearModel, out_dtype
-from linreg.models.stats import Stats
 from linreg.models.enet import resolve_enet_solver, solve_enet
+from linreg.models.stats import Stats
 
 
 class ElasticNet(LinearModel):

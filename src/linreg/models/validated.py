@@ -11,16 +11,15 @@ within one standard error of it (``alpha_1se_``, ``coef_1se_``). Without
 
 from __future__ import annotations
 
-import numpy as np
-
 from numbers import Integral, Real
 
+import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel
 from linreg.models.enet import resolve_enet_solver
 from linreg.models.path import Path, enet_alpha_grid, enet_path, ridge_alpha_grid, ridge_path, select_alpha
-from linreg.models.stats import Stats, compute_stats
+from linreg.models.stats import Stats
 
 
 class _ValidatedPath(LinearModel):
