@@ -91,3 +91,93 @@ def test_scalar_weight_is_accepted_like_scikit_learn():
     a = Ridge(device="cpu").fit(X, y, sample_weight=2.0)
     b = Ridge(device="cpu").fit(X, y, sample_weight=np.full(len(y), 2.0))
     np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+# --- GradientDescentRegressor: (1/2Σw) Σ wᵢ rᵢ² + penalty, full batch on the weighted statistics,
+# mini-batches with each row's error weighted by wᵢ·n/Σw.
+
+def _two_regimes(n=400, seed=5):
+    """Half the rows follow y = 2x, half y = −x: the weights decide which one the fit follows."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 2))
+    first = np.arange(n) < n // 2
+    y = np.where(first, X @ [2.0, 1.0], X @ [-1.0, 0.5]) + 0.1 * rng.standard_normal(n)
+    return X, y, np.where(first, 5.0, 0.2)
+
+
+@pytest.mark.parametrize("penalty", [None, "l2", "l1"])
+def test_weighted_full_batch_gd_converges_to_the_weighted_optimum(penalty):
+    from linreg.models import GradientDescentRegressor
+
+    X, y, w = _data(offset=0.5)
+    alpha = 0.05
+    gd = GradientDescentRegressor(penalty=penalty, alpha=alpha, max_epochs=20_000, tol=0.0,
+                                  device="cpu").fit(X, y, sample_weight=w)
+    if penalty is None:
+        ref = sk.LinearRegression().fit(X, y, sample_weight=w)
+    elif penalty == "l2":  # ½α‖w‖² against (1/2Σw)Σwr²  ⇔  scikit-learn's Ridge α·Σw on Σwr²
+        ref = sk.Ridge(alpha * w.sum()).fit(X, y, sample_weight=w)
+    else:  # scikit-learn's Lasso rescales w to sum n: the same (1/2Σw)Σwr² + α‖w‖₁
+        ref = sk.Lasso(alpha, tol=1e-14, max_iter=10**6).fit(X, y, sample_weight=w)
+    # 20,000 exact steps of 1/L on a Hessian of condition ~10: converged to rounding.
+    np.testing.assert_allclose(gd.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
+    assert gd.intercept_ == pytest.approx(ref.intercept_, rel=1e-8, abs=1e-10)
+
+
+def test_weighted_full_batch_gd_on_integer_weights_is_gd_on_repeated_rows():
+    from linreg.models import GradientDescentRegressor
+
+    X, y, _ = _data(offset=0.5)
+    k = np.random.default_rng(3).integers(0, 4, len(y))
+    kw = dict(max_epochs=300, tol=0.0, device="cpu")
+    weighted = GradientDescentRegressor(**kw).fit(X, y, sample_weight=k)
+    repeated = GradientDescentRegressor(**kw).fit(np.repeat(X, k, axis=0), np.repeat(y, k))
+    # The same statistics up to rounding, so the same 300 steps: equal to ~1e-14.
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-11)
+    assert weighted.history_["train_loss"][-1] == pytest.approx(repeated.history_["train_loss"][-1], rel=1e-11)
+
+
+@pytest.mark.parametrize("batch_size", [1, 16])
+def test_weighted_minibatch_gd_follows_the_weights(batch_size):
+    from linreg.models import GradientDescentRegressor
+
+    X, y, w = _two_regimes()
+    weighted_opt = sk.LinearRegression().fit(X, y, sample_weight=w).coef_
+    plain_opt = sk.LinearRegression().fit(X, y).coef_
+    assert np.abs(weighted_opt - plain_opt).max() > 1.0  # the two optima are far apart
+    gd = GradientDescentRegressor(batch_size=batch_size, max_epochs=40, tol=0.0, random_state=0,
+                                  device="cpu").fit(X, y, sample_weight=w)
+    # A constant step leaves SGD noise around the weighted optimum, far smaller than the gap to the other.
+    assert np.abs(gd.coef_ - weighted_opt).max() < 0.15
+    floor = np.average((y - X @ weighted_opt - sk.LinearRegression().fit(X, y, sample_weight=w).intercept_) ** 2,
+                       weights=w) / 2
+    assert floor <= gd.history_["train_loss"][-1] < 1.2 * floor  # the weighted loss, from the statistics
+
+
+def test_minibatch_gd_with_unit_weights_is_minibatch_gd_without():
+    from linreg.models import GradientDescentRegressor
+
+    X, y, _ = _two_regimes()
+    kw = dict(batch_size=16, max_epochs=5, tol=0.0, random_state=1, device="cpu")
+    plain = GradientDescentRegressor(**kw).fit(X, y)
+    ones = GradientDescentRegressor(**kw).fit(X, y, sample_weight=np.ones(len(y)))
+    # The same batches and steps; only the statistics (for the step size) are summed another way.
+    np.testing.assert_allclose(ones.coef_, plain.coef_, rtol=1e-12)
+
+
+def test_weighted_minibatch_gd_streams_dask_blocks_like_memory():
+    import dask.array as da
+
+    from linreg.models import GradientDescentRegressor
+
+    X, y, w = _two_regimes()
+    kw = dict(batch_size=16, max_epochs=5, tol=0.0, random_state=2, device="cpu")
+    mem = GradientDescentRegressor(**kw).fit(X, y, sample_weight=w)
+    # One block: the streamed epoch is the in-memory epoch (BlockEpochs), weights included.
+    one = GradientDescentRegressor(**kw).fit(da.from_array(X, chunks=(len(y), 2)), da.from_array(y, chunks=len(y)),
+                                             sample_weight=w)
+    np.testing.assert_allclose(one.coef_, mem.coef_, rtol=1e-12)
+    four = GradientDescentRegressor(**kw).fit(da.from_array(X, chunks=(100, 2)), da.from_array(y, chunks=100),
+                                              sample_weight=w)
+    # Other batches (none straddles a block, and a block holds one regime): the same noise ball.
+    assert np.abs(four.coef_ - sk.LinearRegression().fit(X, y, sample_weight=w).coef_).max() < 0.15

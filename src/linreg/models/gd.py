@@ -13,14 +13,19 @@ with the mean residual e = b + x̄ᵀw − ȳ,
 so each epoch costs O(p²), not a pass over X. Mini-batch and stochastic steps
 (``batch_size``) use the rows themselves; every epoch's loss is still the exact
 full-data loss from the statistics.
+
+With ``sample_weight`` the loss is (1/2Σw) Σ wᵢ (f(xᵢ) − yᵢ)² (the convention of
+the other penalised estimators): the same formulas on the weighted statistics,
+and a mini-batch step weights each row's error by wᵢ·n/Σw, so that its gradient
+is an unbiased estimate of the full one.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from numbers import Integral, Real
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -31,7 +36,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, is_dask_array
 from linreg.models.enet import soft_threshold
 from linreg.models.shuffle import epoch_order
-from linreg.models.stats import Stats, as_tensor, compute_stats
+from linreg.models.stats import Stats, as_tensor
 
 EXPLOSION = 1e8  # a loss this many times the initial one counts as diverged
 
@@ -45,20 +50,24 @@ def hessian(stats: Stats, fit_intercept: bool) -> torch.Tensor:
     return torch.cat([top, torch.cat([stats.x_mean.unsqueeze(1), H_ww], dim=1)], dim=0)
 
 
-def minibatch_smoothness(L: float, X, m: int, fit_intercept: bool) -> float:
+def minibatch_smoothness(L: float, X, m: int, fit_intercept: bool, weights=None) -> float:
     """Expected smoothness of a size-m batch drawn without replacement (Gower et al., 2019).
 
-    L(m) = n(m − 1)/(m(n − 1)) · L + (n − m)/(m(n − 1)) · L_max, with L_max = max_i (1 + ‖xᵢ‖²)
-    the largest single-row curvature: full batch gives L, one row gives L_max.
-    A step of 1/L(m) stays stable where 1/L would blow up on small batches.
-    X: the rows (a tensor), or a Dask array (one blockwise pass for the largest row norm).
+    L(m) = n(m − 1)/(m(n − 1)) · L + (n − m)/(m(n − 1)) · L_max, with L_max = max_i ŵᵢ(1 + ‖xᵢ‖²)
+    the largest single-row curvature (ŵᵢ = 1, or the row weights scaled to mean 1): full batch
+    gives L, one row gives L_max. A step of 1/L(m) stays stable where 1/L would blow up on small
+    batches. X (and ``weights``): the rows (tensors), or Dask arrays (one blockwise pass).
     """
     n = X.shape[0]
+    extra = 1.0 if fit_intercept else 0.0
     if is_dask_array(X):
-        norm2 = float((X.astype("float64") ** 2).sum(axis=1).max().compute())
+        curv = (X.astype("float64") ** 2).sum(axis=1) + extra
+        L_max = float((curv if weights is None else curv * weights).max().compute())
+    elif weights is None:
+        L_max = float(torch.linalg.vector_norm(X, dim=1).max()) ** 2 + extra
     else:
-        norm2 = float(torch.linalg.vector_norm(X, dim=1).max()) ** 2
-    L_max = norm2 + (1.0 if fit_intercept else 0.0)
+        L_max = float((weights.to(torch.float64) * (torch.linalg.vector_norm(X, dim=1).to(torch.float64) ** 2
+                                                    + extra)).max())
     return n * (m - 1) / (m * (n - 1)) * L + (n - m) / (m * (n - 1)) * L_max
 
 
@@ -66,7 +75,8 @@ class GradientDescentRegressor(LinearModel):
     """Linear regression by batch, mini-batch or stochastic gradient descent.
 
     Minimizes ``(1/2n) ‖y − Xw − b‖² + alpha (ρ ‖w‖₁ + ½ (1 − ρ) ‖w‖²)`` with ρ =
-    ``l1_ratio`` and alpha = 0 unless ``penalty`` is set (b is never penalized).
+    ``l1_ratio`` and alpha = 0 unless ``penalty`` is set (b is never penalized);
+    with ``sample_weight``, ``(1/2Σw) Σ wᵢ (yᵢ − xᵢᵀw − b)²`` for the first term.
 
     Parameters
     ----------
@@ -142,19 +152,32 @@ class GradientDescentRegressor(LinearModel):
     def _accepts_dask(self) -> bool:
         return True  # full batch: the statistics; mini-batches: streamed block by block (BlockEpochs)
 
-    def fit(self, X, y, validation=None):
-        """Fit on (X, y); ``validation=(X_val, y_val)`` records validation loss and enables ``patience``."""
+    def fit(self, X, y, sample_weight=None, validation=None):
+        """Fit on (X, y); ``validation=(X_val, y_val)`` records validation loss and enables ``patience``.
+
+        ``sample_weight`` (n,): full batch fits the weighted statistics; mini-batches weight each
+        row's error by wᵢ·n/Σw (an unbiased gradient; a zero weight is a row that never pulls).
+        """
         X, y = self._validate_fit(X, y)
+        sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
         l1, l2 = penalty_weights(self.penalty, self.alpha, self.l1_ratio)
-        stats = self._stats(X, y, device, dtype)
+        stats = self._stats(X, y, device, dtype, sw)
         val_stats = None
         if validation is not None:
             X_val, y_val = self._validate_validation(validation)
             val_stats = self._held_out_stats(X_val, y_val, device, dtype)
         rows: Any = None
         if self.batch_size is not None and self.batch_size < len(y):
-            rows = (X, y) if is_dask_array(X) else (as_tensor(X, dtype, device), as_tensor(y, dtype, device))
+            # Row weights scaled to mean 1: the loss is normalised by Σw, a batch's gradient by its m rows.
+            s = None if sw is None else sw * (len(sw) / sw.sum())
+            if is_dask_array(X):
+                import dask.array as da
+
+                rows = (X, y, None if s is None else da.from_array(s, chunks=(X.chunks[0],)))
+            else:
+                rows = (as_tensor(X, dtype, device), as_tensor(y, dtype, device),
+                        None if s is None else as_tensor(s, dtype, device))
         res = descend(stats, val_stats, rows, learning_rate=self.learning_rate, max_epochs=self.max_epochs,
                       batch_size=self.batch_size, tol=self.tol, patience=self.patience, l1=l1, l2=l2,
                       fit_intercept=self.fit_intercept, shuffle=self.shuffle, random_state=self.random_state,
@@ -210,7 +233,8 @@ class MinibatchEpochs:
     """One epoch of mini-batch steps over rows on their device, as few launches as possible.
 
     Each step: e = X_B w + b − y_B (m,), w ← w − η (X_Bᵀe/m + l2 w), prox for l1,
-    b ← b − η mean(e). The rows of a group of steps are gathered once into a
+    b ← b − η mean(e); with row ``weights`` (mean 1) e is weighted by them
+    first. The rows of a group of steps are gathered once into a
     static buffer (one ``index_select`` instead of one per step); on CUDA the
     group's steps are captured once as a CUDA graph and replayed, so a step costs
     a few microseconds of GPU time instead of a dozen Python-launched kernels.
@@ -222,8 +246,8 @@ class MinibatchEpochs:
 
     def __init__(self, X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor, *, batch_size: int,
                  lr: float, l1: float, l2: float, fit_intercept: bool, shuffle: bool, seed: int,
-                 cuda_graphs: bool | None = None):
-        self.X, self.y, self.w, self.b = X, y, w, b
+                 cuda_graphs: bool | None = None, weights: torch.Tensor | None = None):
+        self.X, self.y, self.w, self.b, self.s = X, y, w, b, weights
         self.m, self.lr, self.l1, self.l2, self.fit_intercept = batch_size, lr, l1, l2, fit_intercept
         self.shuffle, self.seed, self.epoch = shuffle, seed, 0
         n, p = X.shape
@@ -232,19 +256,22 @@ class MinibatchEpochs:
         self.n_groups = n // self.group_rows
         self.Xg = torch.empty(min(n, self.group_rows), p, dtype=X.dtype, device=X.device)
         self.yg = torch.empty(min(n, self.group_rows), dtype=X.dtype, device=X.device)
+        self.sg = None if weights is None else torch.empty(min(n, self.group_rows), dtype=X.dtype, device=X.device)
         # Low-precision views of the parameters, refreshed every step (the same tensors in float64).
         self.wx = w if X.dtype == torch.float64 else torch.empty(p, dtype=X.dtype, device=X.device)
         self.bx = b if X.dtype == torch.float64 else torch.empty((), dtype=X.dtype, device=X.device)
         use_graphs = X.device.type == "cuda" if cuda_graphs is None else cuda_graphs
         self.graph = self._capture() if use_graphs and self.n_groups > 0 else None
 
-    def _step(self, Xb: torch.Tensor, yb: torch.Tensor) -> None:
+    def _step(self, Xb: torch.Tensor, yb: torch.Tensor, sb: torch.Tensor | None = None) -> None:
         m = Xb.shape[0]
         if self.wx is not self.w:
             self.wx.copy_(self.w)
             self.bx.copy_(self.b)
         err = torch.addmv(yb, Xb, self.wx, beta=-1)  # X_B w − y_B   (m,)
         err += self.bx
+        if sb is not None:
+            err *= sb  # each row's pull, by its weight
         grad = (Xb.T @ err).to(torch.float64)  # (p,)
         if self.l2:
             self.w.mul_(1 - self.lr * self.l2)
@@ -257,13 +284,15 @@ class MinibatchEpochs:
     def _group(self) -> None:
         for k in range(self.steps_per_group):
             rows = slice(k * self.m, (k + 1) * self.m)
-            self._step(self.Xg[rows], self.yg[rows])
+            self._step(self.Xg[rows], self.yg[rows], None if self.sg is None else self.sg[rows])
 
     def _capture(self) -> torch.cuda.CUDAGraph:
         """Record one group of steps on the static buffers; warm-up runs leave w and b as they were."""
         saved = self.w.clone(), self.b.clone()
         self.Xg.normal_()
         self.yg.normal_()
+        if self.sg is not None:
+            self.sg.fill_(1)
         side = torch.cuda.Stream(self.X.device)
         side.wait_stream(torch.cuda.current_stream(self.X.device))
         with torch.cuda.stream(side):
@@ -288,11 +317,15 @@ class MinibatchEpochs:
             Xg, yg = self.Xg[: len(idx)], self.yg[: len(idx)]
             torch.index_select(self.X, 0, idx, out=Xg)
             torch.index_select(self.y, 0, idx, out=yg)
+            sg = None
+            if self.sg is not None and self.s is not None:
+                sg = self.sg[: len(idx)]
+                torch.index_select(self.s, 0, idx, out=sg)
             if self.graph is not None and len(idx) == self.group_rows:
                 self.graph.replay()
                 continue
             for s in range(0, len(idx), self.m):
-                self._step(Xg[s : s + self.m], yg[s : s + self.m])
+                self._step(Xg[s : s + self.m], yg[s : s + self.m], None if sg is None else sg[s : s + self.m])
 
 
 class BlockEpochs:
@@ -306,13 +339,14 @@ class BlockEpochs:
     """
 
     def __init__(self, X, y, w: torch.Tensor, b: torch.Tensor, *, dtype: torch.dtype, batch_size: int, lr: float,
-                 l1: float, l2: float, fit_intercept: bool, shuffle: bool, seed: int):
+                 l1: float, l2: float, fit_intercept: bool, shuffle: bool, seed: int, weights=None):
         import dask.array as da
 
         self.X, self.y = X.rechunk({1: -1}), da.asarray(y).rechunk((X.chunks[0],))
+        self.s = None if weights is None else da.asarray(weights).rechunk((X.chunks[0],))
         self.w, self.b, self.dtype, self.seed, self.shuffle, self.epoch = w, b, dtype, seed, shuffle, 0
-        self.kw: dict[str, Any] = {"batch_size": batch_size, "lr": lr, "l1": l1, "l2": l2, "fit_intercept": fit_intercept,
-                   "shuffle": shuffle, "cuda_graphs": False}
+        self.kw: dict[str, Any] = {"batch_size": batch_size, "lr": lr, "l1": l1, "l2": l2,
+                                   "fit_intercept": fit_intercept, "shuffle": shuffle, "cuda_graphs": False}
 
     def run(self) -> None:
         self.epoch += 1
@@ -322,18 +356,21 @@ class BlockEpochs:
         for k in order:
             Xb = as_tensor(np.asarray(self.X.blocks[k].compute(), dtype=np.float64), self.dtype, self.w.device)
             yb = as_tensor(np.asarray(self.y.blocks[k].compute(), dtype=np.float64), self.dtype, self.w.device)
+            sb = (None if self.s is None else
+                  as_tensor(np.asarray(self.s.blocks[k].compute(), dtype=np.float64), self.dtype, self.w.device))
             part = MinibatchEpochs(Xb, yb, self.w, self.b, seed=(self.seed + k * 0x9E3779B97F4A7C15) % 2**63,
-                                   **self.kw)
+                                   weights=sb, **self.kw)
             part.epoch = self.epoch - 1  # its run() draws this epoch's row order
             part.run()
 
 
-def descend(stats: Stats, val_stats: Stats | None, rows: tuple[Any, Any] | None, *,
+def descend(stats: Stats, val_stats: Stats | None, rows: tuple[Any, ...] | None, *,
             learning_rate: float | str, max_epochs: int, batch_size: int | None, tol: float, patience: int,
             l1: float = 0.0, l2: float = 0.0, fit_intercept: bool = True, shuffle: bool = True,
             random_state: int | None = None, cuda_graphs: bool | None = None,
             rows_dtype: torch.dtype = torch.float64, rows_device: torch.device | None = None) -> Descent:
-    """The gradient-descent loop: full batch on ``stats`` when ``rows`` is None, else mini-batches of rows.
+    """The gradient-descent loop: full batch on ``stats`` when ``rows`` is None, else mini-batches of rows
+    (X, y) or (X, y, row weights scaled to mean 1, or None).
 
     Full-batch steps are p×p work on the statistics' device (the host for small
     p); mini-batch steps run where the rows are (tensors), or on ``rows_device``
@@ -347,7 +384,7 @@ def descend(stats: Stats, val_stats: Stats | None, rows: tuple[Any, Any] | None,
         if batch_size is None:
             raise ValueError("mini-batch rows need a batch_size")
         seed = int(np.random.default_rng(random_state).integers(2**63 - 1))
-        L = minibatch_smoothness(L, rows[0], batch_size, fit_intercept)
+        L = minibatch_smoothness(L, rows[0], batch_size, fit_intercept, rows[2] if len(rows) > 2 else None)
     lr = 1.0 / (L + l2) if learning_rate == "auto" else float(learning_rate)
     if not lr > 0:
         raise ValueError(f"learning_rate must be 'auto' or > 0, got {learning_rate}")
@@ -379,6 +416,7 @@ def descend(stats: Stats, val_stats: Stats | None, rows: tuple[Any, Any] | None,
     if rows is not None and batch_size is not None:
         kw: dict[str, Any] = {"batch_size": batch_size, "lr": lr, "l1": l1, "l2": l2, "fit_intercept": fit_intercept,
               "shuffle": shuffle, "seed": seed}
+        kw["weights"] = rows[2] if len(rows) > 2 else None
         epochs = (BlockEpochs(rows[0], rows[1], w, b, dtype=rows_dtype, **kw) if streamed else
                   MinibatchEpochs(rows[0], rows[1], w, b, cuda_graphs=cuda_graphs, **kw))
     loss0 = objective(stats, w, b)
