@@ -106,3 +106,40 @@ def test_weighted_leave_one_out_matches_scikit_learn(fit_intercept):
     # Whitened leave-one-out residuals, as scikit-learn's _RidgeGCV: measured 1e-13.
     np.testing.assert_allclose(ours.cv_results_, ref.cv_results_, rtol=1e-9)
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("alpha_per_target", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_ridge_cv_on_several_targets_matches_scikit_learn(alpha_per_target, fit_intercept):
+    X, y = _data(seed=6, n=120, p=5)
+    rng = np.random.default_rng(7)
+    # Three targets that want different amounts of shrinkage: a clean one, a noisy one, pure noise.
+    Y = np.column_stack([y, y + 5 * rng.standard_normal(len(y)), rng.standard_normal(len(y))])
+    w = rng.uniform(0.5, 2.0, len(y))
+    alphas = [1e-3, 0.1, 1.0, 10.0, 100.0, 1e4]
+    kw = dict(fit_intercept=fit_intercept, store_cv_results=True, alpha_per_target=alpha_per_target)
+    ours = RidgeCV(alphas, device="cpu", **kw).fit(X, Y, sample_weight=w)
+    ref = sk.RidgeCV(alphas, **kw).fit(X, Y, sample_weight=w)
+    np.testing.assert_array_equal(ours.alpha_, ref.alpha_)
+    if alpha_per_target:
+        assert len(set(np.atleast_1d(ours.alpha_))) > 1  # the targets did choose differently
+    np.testing.assert_allclose(ours.best_score_, ref.best_score_, rtol=1e-9)
+    assert ours.coef_.shape == ref.coef_.shape == (3, 5)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-10, atol=1e-12)
+    assert ours.cv_results_.shape == ref.cv_results_.shape == (120, 3, 6)
+    np.testing.assert_allclose(ours.cv_results_, ref.cv_results_, rtol=1e-8)  # exact leave-one-out, whitened
+    np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-10, atol=1e-10)
+
+
+def test_ridge_cv_k_fold_on_several_targets_matches_scikit_learn():
+    X, y = _data(seed=8, n=150, p=4)
+    Y = np.column_stack([y, 3 * y + np.random.default_rng(9).standard_normal(len(y))])
+    alphas = [0.01, 1.0, 100.0]
+    ours = RidgeCV(alphas, cv=5, device="cpu").fit(X, Y)
+    ref = sk.RidgeCV(alphas, cv=5, scoring="neg_mean_squared_error").fit(X, Y)  # ours scores by MSE
+    assert ours.alpha_ == ref.alpha_
+    assert ours.best_score_ == pytest.approx(ref.best_score_, rel=1e-10)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-10)
+    with pytest.raises(ValueError, match="alpha_per_target=True are incompatible"):
+        RidgeCV(alphas, cv=5, alpha_per_target=True, device="cpu").fit(X, Y)

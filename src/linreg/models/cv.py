@@ -180,8 +180,8 @@ class RidgeCV(LinearModel):
     the hat matrix of ridge with an unpenalised intercept has hᵢ = 1/n +
     Σⱼ Zᵢⱼ² / (λⱼ + α), and the leave-one-out residual is eᵢ / (1 − hᵢ): one pass
     over X for Z, then O(np) per alpha. Otherwise K-fold on merged statistics.
-    y is 1-D (``alpha_per_target`` is accepted and has one target to apply to);
-    ``gcv_mode`` is accepted (the eigendecomposition of G serves every mode).
+    y may be 2-D (n, T), with one alpha for all targets or, with
+    ``alpha_per_target``, one each; ``gcv_mode`` is accepted (the eigendecomposition of G serves every mode).
     ``best_score_`` is the negative mean squared error (scikit-learn's sign).
     """
 
@@ -198,18 +198,54 @@ class RidgeCV(LinearModel):
         self.cv = cv
         self.gcv_mode = gcv_mode
         self.store_cv_results = store_cv_results
-        self.alpha_per_target = alpha_per_target  # y is 1-D here: one target, one alpha
+        self.alpha_per_target = alpha_per_target
         self.device = device
         self.dtype = dtype
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # a 2-D y, as scikit-learn's RidgeCV
+        return tags
+
     def fit(self, X, y, sample_weight=None):
-        X, y = self._validate_fit(X, y)
+        """y (n,) or (n, T). With T targets each has its own statistics pass and leave-one-out (or
+        K-fold) errors; one alpha minimises their mean over targets (scikit-learn's default), or with
+        ``alpha_per_target`` (leave-one-out only, as scikit-learn) each target gets its own."""
+        X, y = self._validate_fit(X, y, multi_output=True)
         sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
         alphas = np.atleast_1d(np.asarray(self.alphas, dtype=np.float64))
         if (alphas < 0).any():
             raise ValueError("alphas must be non-negative")
+        if self.alpha_per_target and self.cv is not None:
+            raise ValueError("cv!=None and alpha_per_target=True are incompatible (as in scikit-learn): use cv=None "
+                             "(leave-one-out) to choose an alpha per target")
         a_t = torch.as_tensor(alphas)
+        Y = y[:, None] if y.ndim == 1 else y
+        scores, sq_errors, fulls = zip(*(self._scores(X, Y[:, t], sw, a_t, device, dtype) for t in range(Y.shape[1])))
+        per_alpha = np.stack(scores)  # (T, K) mean squared error per target and alpha
+        if self.alpha_per_target and y.ndim == 2:
+            best = per_alpha.argmin(1)
+            self.alpha_, self.best_score_ = alphas[best], -per_alpha[np.arange(len(best)), best]
+        else:
+            mean = per_alpha.mean(0)  # over targets: the mean over every (row, target) error
+            best = np.full(Y.shape[1], int(np.argmin(mean)))
+            self.alpha_, self.best_score_ = float(alphas[best[0]]), -float(mean[best[0]])
+        coefs = [ridge_coefs(full.gram, full.xty, a_t[k : k + 1])[0] for full, k in zip(fulls, best)]
+        if y.ndim == 1:
+            self._set_coef(coefs[0], fulls[0], out_dtype(X))
+        else:
+            self.coef_ = torch.stack(coefs).numpy().astype(out_dtype(X), copy=False)  # (T, p)
+            self.intercept_ = (np.array([float(f.y_mean - f.x_mean @ c.to(f.device)) for f, c in zip(fulls, coefs)],
+                                        dtype=out_dtype(X)) if self.fit_intercept else 0.0)
+        if self.store_cv_results and self.cv is None:
+            # (n, K) for one target, (n, T, K) for several, as scikit-learn stores squared errors.
+            self.cv_results_ = sq_errors[0] if y.ndim == 1 else np.stack(sq_errors, axis=1)
+        return self
+
+    def _scores(self, X, y, sw, a_t, device, dtype) -> tuple[np.ndarray, np.ndarray | None, Stats]:
+        """One target: the mean squared error at every alpha, the squared leave-one-out errors (n, K) when
+        cv is None, and the statistics of all rows."""
         if self.cv is None:
             full = self._stats(X, y, device, dtype, sw)
             root_w = torch.ones(len(y), dtype=torch.float64) if sw is None else torch.from_numpy(np.sqrt(sw))
@@ -223,23 +259,15 @@ class RidgeCV(LinearModel):
             if self.fit_intercept:
                 h = h + (root_w**2 / full.n)[:, None]  # and of the (unpenalised) intercept
             loo = (yc[None, :] - fitted) / (1 - h.T)  # (K, n) leave-one-out residuals (whitened)
-            per_alpha = (loo**2).mean(1).numpy()
-            if self.store_cv_results:
-                self.cv_results_ = (loo**2).T.numpy()  # (n, K), as scikit-learn stores squared errors
-        else:
-            folds = _folds(X, y, self.cv)
-            train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype)
-            per_fold = []
-            for tr, ho in zip(train, held):
-                W = ridge_coefs(tr.gram, tr.xty, a_t)  # (K, p)
-                b = tr.y_mean - W @ tr.x_mean
-                per_fold.append((held_out_sse(W, b, ho) / ho.n).cpu().numpy())
-            per_alpha = np.mean(per_fold, axis=0)
-        best = int(np.argmin(per_alpha))
-        self.alpha_, self.best_score_ = float(alphas[best]), -float(per_alpha[best])
-        coef = ridge_coefs(full.gram, full.xty, torch.tensor([self.alpha_], dtype=torch.float64))[0]
-        self._set_coef(coef, full, out_dtype(X))
-        return self
+            return (loo**2).mean(1).numpy(), (loo**2).T.numpy(), full
+        folds = _folds(X, y, self.cv)
+        train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype)
+        per_fold = []
+        for tr, ho in zip(train, held):
+            W = ridge_coefs(tr.gram, tr.xty, a_t)  # (K, p)
+            b = tr.y_mean - W @ tr.x_mean
+            per_fold.append((held_out_sse(W, b, ho) / ho.n).cpu().numpy())
+        return np.mean(per_fold, axis=0), None, full
 
 
 def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, tol=1e-4, max_iter=1000,
