@@ -65,12 +65,13 @@ def test_elastic_net_cv_chooses_l1_ratio_like_scikit_learn():
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-9)
 
 
-@pytest.mark.parametrize("cv", [None, 5])
-def test_ridge_cv_matches_scikit_learn(cv):
+@pytest.mark.parametrize("cv, scoring", [(None, None), (None, "neg_mean_squared_error"), (5, None),
+                                         (5, "neg_mean_squared_error"), (5, "r2")])
+def test_ridge_cv_matches_scikit_learn(cv, scoring):
     X, y = _data(seed=2)
     alphas = [1e-3, 0.1, 1.0, 10.0, 100.0]
-    ours = RidgeCV(alphas, cv=cv, store_cv_results=cv is None, device="cpu").fit(X, y)
-    scoring = None if cv is None else "neg_mean_squared_error"
+    # scoring=None: leave-one-out by squared error, K-fold by R² (scikit-learn's defaults, both sides).
+    ours = RidgeCV(alphas, cv=cv, scoring=scoring, store_cv_results=cv is None, device="cpu").fit(X, y)
     ref = sk.RidgeCV(alphas, cv=cv, scoring=scoring, store_cv_results=cv is None).fit(X, y)
     assert ours.alpha_ == ref.alpha_
     assert ours.best_score_ == pytest.approx(ref.best_score_, rel=1e-10)
@@ -94,14 +95,15 @@ def test_public_paths_match_scikit_learn(l1_ratio):
     assert coefs.shape == (8, 2) and len(n_iter) == 2
 
 
+@pytest.mark.parametrize("scoring", [None, "neg_mean_squared_error"])  # stores squared errors / predictions
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_weighted_leave_one_out_matches_scikit_learn(fit_intercept):
+def test_weighted_leave_one_out_matches_scikit_learn(fit_intercept, scoring):
     X, y = _data(seed=4, n=100, p=5)
     w = np.random.default_rng(5).uniform(0.2, 3.0, 100)
     alphas = [0.01, 0.1, 1.0, 10.0]
-    ours = RidgeCV(alphas, fit_intercept=fit_intercept, store_cv_results=True, device="cpu").fit(X, y,
-                                                                                                 sample_weight=w)
-    ref = sk.RidgeCV(alphas, fit_intercept=fit_intercept, store_cv_results=True).fit(X, y, sample_weight=w)
+    kw = dict(fit_intercept=fit_intercept, scoring=scoring, store_cv_results=True)
+    ours = RidgeCV(alphas, device="cpu", **kw).fit(X, y, sample_weight=w)
+    ref = sk.RidgeCV(alphas, **kw).fit(X, y, sample_weight=w)
     assert ours.alpha_ == ref.alpha_
     # Whitened leave-one-out residuals, as scikit-learn's _RidgeGCV: measured 1e-13.
     np.testing.assert_allclose(ours.cv_results_, ref.cv_results_, rtol=1e-9)
@@ -136,10 +138,13 @@ def test_ridge_cv_k_fold_on_several_targets_matches_scikit_learn():
     X, y = _data(seed=8, n=150, p=4)
     Y = np.column_stack([y, 3 * y + np.random.default_rng(9).standard_normal(len(y))])
     alphas = [0.01, 1.0, 100.0]
-    ours = RidgeCV(alphas, cv=5, device="cpu").fit(X, Y)
-    ref = sk.RidgeCV(alphas, cv=5, scoring="neg_mean_squared_error").fit(X, Y)  # ours scores by MSE
-    assert ours.alpha_ == ref.alpha_
-    assert ours.best_score_ == pytest.approx(ref.best_score_, rel=1e-10)
-    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-10)
+    for scoring in (None, "neg_mean_squared_error"):  # R² and MSE, each averaged over the targets
+        ours = RidgeCV(alphas, cv=5, scoring=scoring, device="cpu").fit(X, Y)
+        ref = sk.RidgeCV(alphas, cv=5, scoring=scoring).fit(X, Y)
+        assert ours.alpha_ == ref.alpha_
+        assert ours.best_score_ == pytest.approx(ref.best_score_, rel=1e-10)
+        np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-10)
+    with pytest.raises(ValueError, match="leave-one-out"):
+        RidgeCV(alphas, scoring="r2", device="cpu").fit(X, Y)
     with pytest.raises(ValueError, match="alpha_per_target=True are incompatible"):
         RidgeCV(alphas, cv=5, alpha_per_target=True, device="cpu").fit(X, Y)

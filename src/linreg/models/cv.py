@@ -9,7 +9,8 @@ statistics (:func:`~linreg.models.stats.held_out_sse`). Each path is
 warm-started along decreasing alphas, as scikit-learn's ``LassoCV`` does; the
 final model is refitted on all the rows (the merge of every fold) at the chosen
 alpha. Selection minimises the mean squared error over folds (scikit-learn's
-default scoring for these estimators).
+default for LassoCV and ElasticNetCV, and for RidgeCV's leave-one-out; RidgeCV
+with K folds scores by R² unless ``scoring`` says otherwise, as scikit-learn's).
 """
 
 from __future__ import annotations
@@ -182,11 +183,13 @@ class RidgeCV(LinearModel):
     over X for Z, then O(np) per alpha. Otherwise K-fold on merged statistics.
     y may be 2-D (n, T), with one alpha for all targets or, with
     ``alpha_per_target``, one each; ``gcv_mode`` is accepted (the eigendecomposition of G serves every mode).
-    ``best_score_`` is the negative mean squared error (scikit-learn's sign).
+    ``scoring``: None (leave-one-out: squared error; K-fold: R², scikit-learn's defaults),
+    ``"neg_mean_squared_error"`` or ``"r2"`` (K-fold). ``best_score_`` in scikit-learn's sign.
     """
 
     _parameter_constraints = {**COMMON_CONSTRAINTS, "alphas": ["array-like", Interval(Real, 0, None, closed="left")],
-                              "cv": ["cv_object"], "scoring": [None], "gcv_mode": [None, StrOptions({"auto", "svd",
+                              "cv": ["cv_object"], "scoring": [None, StrOptions({"neg_mean_squared_error", "r2"})],
+                              "gcv_mode": [None, StrOptions({"auto", "svd",
                                                                                                       "eigen"})],
                               "store_cv_results": ["boolean"], "alpha_per_target": ["boolean"]}
 
@@ -220,17 +223,24 @@ class RidgeCV(LinearModel):
         if self.alpha_per_target and self.cv is not None:
             raise ValueError("cv!=None and alpha_per_target=True are incompatible (as in scikit-learn): use cv=None "
                              "(leave-one-out) to choose an alpha per target")
+        if self.cv is None and self.scoring == "r2":
+            raise ValueError("scoring='r2' is implemented for K-fold (cv=K); leave-one-out (cv=None) scores by "
+                             "mean squared error: use scoring=None or 'neg_mean_squared_error'")
+        # scikit-learn's defaults: leave-one-out by squared error, K-fold by the estimator's score (R²).
+        r2 = self.scoring == "r2" or (self.scoring is None and self.cv is not None)
         a_t = torch.as_tensor(alphas)
         Y = y[:, None] if y.ndim == 1 else y
-        scores, sq_errors, fulls = zip(*(self._scores(X, Y[:, t], sw, a_t, device, dtype) for t in range(Y.shape[1])))
-        per_alpha = np.stack(scores)  # (T, K) mean squared error per target and alpha
+        scores, sq_errors, fulls = zip(*(self._scores(X, Y[:, t], sw, a_t, device, dtype, r2)
+                                         for t in range(Y.shape[1])))
+        per_alpha = np.stack(scores)  # (T, K) loss per target and alpha: MSE, or 1 − R² (mean over folds)
+        to_score = (lambda loss: 1 - loss) if r2 else (lambda loss: -loss)  # noqa: E731
         if self.alpha_per_target and y.ndim == 2:
             best = per_alpha.argmin(1)
-            self.alpha_, self.best_score_ = alphas[best], -per_alpha[np.arange(len(best)), best]
+            self.alpha_, self.best_score_ = alphas[best], to_score(per_alpha[np.arange(len(best)), best])
         else:
-            mean = per_alpha.mean(0)  # over targets: the mean over every (row, target) error
+            mean = per_alpha.mean(0)  # over targets (scikit-learn's uniform average)
             best = np.full(Y.shape[1], int(np.argmin(mean)))
-            self.alpha_, self.best_score_ = float(alphas[best[0]]), -float(mean[best[0]])
+            self.alpha_, self.best_score_ = float(alphas[best[0]]), to_score(float(mean[best[0]]))
         coefs = [ridge_coefs(full.gram, full.xty, a_t[k : k + 1])[0] for full, k in zip(fulls, best)]
         if y.ndim == 1:
             self._set_coef(coefs[0], fulls[0], out_dtype(X))
@@ -243,9 +253,11 @@ class RidgeCV(LinearModel):
             self.cv_results_ = sq_errors[0] if y.ndim == 1 else np.stack(sq_errors, axis=1)
         return self
 
-    def _scores(self, X, y, sw, a_t, device, dtype) -> tuple[np.ndarray, np.ndarray | None, Stats]:
-        """One target: the mean squared error at every alpha, the squared leave-one-out errors (n, K) when
-        cv is None, and the statistics of all rows."""
+    def _scores(self, X, y, sw, a_t, device, dtype, r2: bool) -> tuple[np.ndarray, np.ndarray | None, Stats]:
+        """One target: the loss at every alpha (mean squared error, or with ``r2`` the fold mean of
+        SSE/SST = 1 − R²), what ``cv_results_`` stores (n, K) when cv is None, and the statistics
+        of all rows. Held-out rows count with their sample_weight (as scikit-learn's LassoCV; its
+        RidgeCV's K-fold search scores them unweighted)."""
         if self.cv is None:
             full = self._stats(X, y, device, dtype, sw)
             root_w = torch.ones(len(y), dtype=torch.float64) if sw is None else torch.from_numpy(np.sqrt(sw))
@@ -259,14 +271,23 @@ class RidgeCV(LinearModel):
             if self.fit_intercept:
                 h = h + (root_w**2 / full.n)[:, None]  # and of the (unpenalised) intercept
             loo = (yc[None, :] - fitted) / (1 - h.T)  # (K, n) leave-one-out residuals (whitened)
-            return (loo**2).mean(1).numpy(), (loo**2).T.numpy(), full
+            # cv_results_ as scikit-learn's: squared (whitened) errors, or with a scoring the
+            # leave-one-out predictions y − e/√w.
+            stored = ((loo**2).T if self.scoring is None
+                      else torch.as_tensor(np.asarray(y, dtype=np.float64))[:, None] - (loo / root_w).T)
+            return (loo**2).mean(1).numpy(), stored.numpy(), full
         folds = _folds(X, y, self.cv)
         train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype)
         per_fold = []
-        for tr, ho in zip(train, held):
+        for (_, test), tr, ho in zip(folds, train, held):
             W = ridge_coefs(tr.gram, tr.xty, a_t)  # (K, p)
             b = tr.y_mean - W @ tr.x_mean
-            per_fold.append((held_out_sse(W, b, ho) / ho.n).cpu().numpy())
+            sse = held_out_sse(W, b, ho).cpu().numpy()
+            if r2:  # R² on the fold: 1 − SSE / Σ w (y − ȳ_fold)², the spread about the fold's own mean
+                yf, wf = y[test], (np.ones(len(test)) if sw is None else sw[test])
+                per_fold.append(sse / float(np.sum(wf * (yf - np.average(yf, weights=wf)) ** 2)))
+            else:
+                per_fold.append(sse / float(ho.n))
         return np.mean(per_fold, axis=0), None, full
 
 
