@@ -15,7 +15,9 @@ On a machine with an NVIDIA GPU and a CUDA build of torch (``make gpu-check``):
 
 ``--steps`` runs some of the four (e.g. ``tests,train,limits``, then ``benchmark``
 on the same machine: a GPU lease of 15 minutes fits the whole check only in two
-calls); the summary reads the other steps' results back from the folder.
+calls); the summary reads the other steps' results back from the folder, and only
+results of the same code on the same GPU (``system.json`` records a digest of the
+code): anything else there is removed first, NOTES.md included.
 
 Everything lands in one folder, by default ``reports/reference/<gpu-model>/``
 (commit it: the report shows it to readers without a GPU). Exit status 0 only
@@ -131,6 +133,20 @@ def run_benchmark(work: Path, overrides: dict) -> pd.DataFrame:
 
 
 STEPS = ("tests", "train", "limits", "benchmark")
+RESULTS = ("tests.json", "train_agreement.csv", "limits.csv", "benchmark.csv", "summary.json", "NOTES.md")
+
+
+def code_hash() -> str:
+    """A digest of the code a check measures (sources, stages, benchmarks, tests, pipeline files): results
+    of different code are never combined, with or without git on the GPU machine."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    files = [*REPO.glob("src/**/*.py"), *REPO.glob("stages/*.py"), *REPO.glob("benchmarks/*.py"),
+             *REPO.glob("tests/**/*.py"), REPO / "dvc.yaml", REPO / "params.yaml"]
+    for f in sorted(f for f in files if f.is_file()):
+        digest.update(str(f.relative_to(REPO)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def main() -> int:
@@ -163,16 +179,25 @@ def main() -> int:
                   "Nothing was written. See the README's GPU section.", file=sys.stderr)
             return 2
         device, plan = torch.device("cuda"), FULL
-    system = {**describe_system(), "date": dt.date.today().isoformat(), "rehearsal": args.rehearse}
+    system = {**describe_system(), "date": dt.date.today().isoformat(), "rehearsal": args.rehearse,
+              "code": code_hash()}
     out = args.out or REPO / "reports" / "reference" / slug(system["gpu"])
     out.mkdir(parents=True, exist_ok=True)
+    before = io.read_json(out / "system.json") if (out / "system.json").is_file() else {}
+    if (before.get("code"), before.get("gpu")) != (system["code"], system["gpu"]):
+        stale = [n for n in RESULTS if (out / n).is_file()]
+        for name in stale:  # another code or GPU measured these: never mixed into this run's summary
+            (out / name).unlink()
+        if stale:
+            log(f"removed {', '.join(stale)}: measured by other code or on another GPU")
     io.write_json(out / "system.json", system)
     log(f"results → {out}; device {device} ({system.get('gpu')}); steps {', '.join(steps)}")
 
     def kept(name: str) -> pd.DataFrame | None:  # a step not run this time: its last results, if any
         return pd.read_csv(out / name) if (out / name).is_file() else None
 
-    tests = io.read_json(out / "tests.json") if (out / "tests.json").is_file() else None
+    kept_tests = (out / "tests.json").is_file() and not args.skip_tests
+    tests = io.read_json(out / "tests.json") if kept_tests else None
     if "tests" in steps:
         log("1/4 test suite with CUDA visible")
         tests = run_tests()

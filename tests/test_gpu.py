@@ -58,6 +58,19 @@ def test_chunked_batched_statistics_equal_the_chunk_loop(device):
         assert float(((batched.xty - loop.xty) / (d * torch.sqrt(loop.yty))).abs().max()) <= tol
 
 
+def test_statistics_bits_do_not_depend_on_the_layout_of_x():
+    """The CPU pass walks C-order float64 X in groups of views and converts any other layout block by
+    block: the same products in the same order, so the same bits either way."""
+    X, y, _ = regression_data(n=70_001, p=7)  # centred columns (no shifted copy); more than one group
+    cpu = torch.device("cpu")
+    grouped = compute_stats(X, y, dtype=torch.float64, device=cpu)
+    # Fortran order: converted block by block into the C-order blocks the grouped walk views.
+    for other in (np.asfortranarray(X), torch.from_numpy(X.copy())):
+        blockwise = compute_stats(other, y, dtype=torch.float64, device=cpu)
+        for field in ("gram", "xty", "yty", "x_mean", "y_mean"):
+            assert torch.equal(torch.as_tensor(getattr(grouped, field)), torch.as_tensor(getattr(blockwise, field)))
+
+
 @pytest.mark.parametrize("device", DEVICES)
 def test_tensors_on_the_device_fit_like_numpy(device):
     X, y, _ = regression_data(n=3000, p=6)
@@ -178,6 +191,22 @@ def test_gpu_check_rehearsal_writes_every_result(tmp_path):
     assert summary["agreement_all_ok"] is True and summary["device"] == "cpu"
     assert summary["ols_on_device_ratio_to_gram"] > 0 and summary["gd_minibatch_eager_steps_per_s"] > 0
     assert json.loads((out / "system.json").read_text())["rehearsal"] is True
+
+
+def test_gpu_check_never_mixes_in_results_of_other_code(tmp_path):
+    """Results left in the folder by other code (or another GPU) are removed, not summarised."""
+    out = tmp_path / "ref"
+    out.mkdir()
+    (out / "system.json").write_text(json.dumps({"gpu": None, "code": "0123456789abcdef"}))
+    (out / "benchmark.csv").write_text("solver,n\nols,10\n")
+    (out / "NOTES.md").write_text("what an older run found")
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--rehearse", "--out", str(out),
+                           "--steps", "train"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert "removed benchmark.csv, NOTES.md: measured by other code or on another GPU" in proc.stdout
+    assert "no summary yet: run the step(s) benchmark, limits" in proc.stdout
+    assert not (out / "benchmark.csv").exists() and not (out / "NOTES.md").exists()
+    assert json.loads((out / "system.json").read_text())["code"] != "0123456789abcdef"
 
 
 def test_gpu_check_keeps_each_failing_tests_traceback(tmp_path):

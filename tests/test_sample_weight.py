@@ -181,3 +181,17 @@ def test_weighted_minibatch_gd_streams_dask_blocks_like_memory():
                                               sample_weight=w)
     # Other batches (none straddles a block, and a block holds one regime): the same noise ball.
     assert np.abs(four.coef_ - sk.LinearRegression().fit(X, y, sample_weight=w).coef_).max() < 0.15
+
+
+def test_minibatch_gd_depends_on_the_weights_only_through_their_proportions():
+    """Weights scaled by c change nothing: the rows' pulls are w·n/Σw (and the step size follows the
+    weighted curvature). Raw weights in the steps would take c-times larger steps here."""
+    from linreg.models import GradientDescentRegressor
+
+    X, y, w = _two_regimes()
+    kw = dict(batch_size=16, max_epochs=3, tol=0.0, random_state=3, device="cpu")
+    base = GradientDescentRegressor(**kw).fit(X, y, sample_weight=w)
+    for c in (1e-3, 1e3):
+        scaled = GradientDescentRegressor(**kw).fit(X, y, sample_weight=c * w)
+        np.testing.assert_allclose(scaled.coef_, base.coef_, rtol=1e-11)
+        assert scaled.learning_rate_ == pytest.approx(base.learning_rate_, rel=1e-12)

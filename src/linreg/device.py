@@ -44,7 +44,7 @@ def resolve_device(spec: str) -> torch.device:
             "set base.device to 'auto' or 'cpu' in params.yaml, or install a CUDA build "
             "of torch as the README describes."
         )
-    index = int(match.group(1) or 0)
+    index = int(match.group(1)) if match.group(1) else torch.cuda.current_device()  # "cuda": torch's current one
     if index >= torch.cuda.device_count():
         raise DeviceError(
             f"device {spec!r} was requested but only {torch.cuda.device_count()} CUDA "

@@ -152,7 +152,7 @@ class GradientDescentRegressor(LinearModel):
     def _accepts_dask(self) -> bool:
         return True  # full batch: the statistics; mini-batches: streamed block by block (BlockEpochs)
 
-    def fit(self, X, y, sample_weight=None, validation=None):
+    def fit(self, X, y, sample_weight=None, *, validation=None):
         """Fit on (X, y); ``validation=(X_val, y_val)`` records validation loss and enables ``patience``.
 
         ``sample_weight`` (n,): full batch fits the weighted statistics; mini-batches weight each

@@ -154,6 +154,13 @@ def full_float32_matmul() -> Iterator[None]:
         torch.set_float32_matmul_precision(previous)
 
 
+def _is_view(a: np.ndarray | torch.Tensor, dtype: torch.dtype, device: torch.device) -> bool:
+    """Whether :func:`as_tensor` gives ``a`` without copying it (C order, the dtype, the device)."""
+    if isinstance(a, np.ndarray):
+        return device.type == "cpu" and a.flags.c_contiguous and a.dtype == torch.empty(0, dtype=dtype).numpy().dtype
+    return isinstance(a, torch.Tensor) and a.is_contiguous() and a.dtype == dtype and a.device.type == device.type
+
+
 def algebra_device(p: int, device: torch.device) -> torch.device:
     """Where the p×p work after the statistics pass runs: the host for small p, else ``device``."""
     return torch.device("cpu") if p <= HOST_ALGEBRA_MAX_P else device
@@ -284,7 +291,8 @@ def compute_stats(
     # Without the copy, blocks are visited in groups: X and y are converted (a view, for matching NumPy
     # arrays) and [1 | y − t] filled once per group, so each block costs just its two products. The
     # per-block conversions and fills had cost 0.1× one XᵀX at n = 10⁶, p = 100 (2-core Xeon).
-    step = block_rows if copy else block_rows * GROUP_BLOCKS
+    # Only where converting is free (a view): otherwise each group would be a converted copy 16 blocks long.
+    step = block_rows * GROUP_BLOCKS if not copy and _is_view(X, dtype, device) else block_rows
     buf = (torch.empty(m0, p + 2, dtype=dtype, device=device) if copy
            else torch.ones(2, min(n, step), dtype=dtype, device=device))
     with full_float32_matmul():
@@ -304,7 +312,7 @@ def compute_stats(
                 torch.sub(yb, sy, out=buf[1, :m])  # buf = [1 | y − t]ᵀ (2, m); its first row stays 1
                 # XᵀX, then [1 | y − t]ᵀX (2, p) while the block is still in cache; views made in one call each.
                 for xj, bj in zip(xb.split(block_rows), buf[:, :m].split(block_rows, dim=1)):
-                    if in_place:
+                    if in_place and xj.shape[0] <= chunk_rows:
                         G.addmm_(xj.T, xj)
                         C.addmm_(bj, xj)
                     else:
