@@ -290,7 +290,7 @@ def compute_stats(
     # the thin product [1 | y − t]ᵀX reads X row-major, measured 0.05× one XᵀX faster than Xᵀ[1 | y − t].
     # Without the copy, blocks are visited in groups: X and y are converted (a view, for matching NumPy
     # arrays) and [1 | y − t] filled once per group, so each block costs just its two products. The
-    # per-block conversions and fills had cost 0.1× one XᵀX at n = 10⁶, p = 100 (2-core Xeon).
+    # per-block conversions and fills had cost 0.05–0.09× one XᵀX at n = 10⁶, p = 100 (2-core Xeon).
     # Only where converting is free (a view): otherwise each group would be a converted copy 16 blocks long.
     step = block_rows * GROUP_BLOCKS if not copy and _is_view(X, dtype, device) else block_rows
     buf = (torch.empty(m0, p + 2, dtype=dtype, device=device) if copy
