@@ -58,17 +58,24 @@ def test_chunked_batched_statistics_equal_the_chunk_loop(device):
         assert float(((batched.xty - loop.xty) / (d * torch.sqrt(loop.yty))).abs().max()) <= tol
 
 
-def test_statistics_bits_do_not_depend_on_the_layout_of_x():
-    """The CPU pass walks C-order float64 X in groups of views and converts any other layout block by
-    block: the same products in the same order, so the same bits either way."""
+def test_statistics_of_any_layout_of_x_without_a_copy():
+    """The CPU pass walks X where it lies, in C or Fortran order (a DataFrame's values), without
+    converting it: the same statistics to rounding (other BLAS kernels), the same bits for the same
+    layout as NumPy array or tensor, and X converted block by block when it must be (float32 in)."""
     X, y, _ = regression_data(n=70_001, p=7)  # centred columns (no shifted copy); more than one group
     cpu = torch.device("cpu")
-    grouped = compute_stats(X, y, dtype=torch.float64, device=cpu)
-    # Fortran order: converted block by block into the C-order blocks the grouped walk views.
-    for other in (np.asfortranarray(X), torch.from_numpy(X.copy())):
-        blockwise = compute_stats(other, y, dtype=torch.float64, device=cpu)
-        for field in ("gram", "xty", "yty", "x_mean", "y_mean"):
-            assert torch.equal(torch.as_tensor(getattr(grouped, field)), torch.as_tensor(getattr(blockwise, field)))
+    c_order = compute_stats(X, y, dtype=torch.float64, device=cpu)
+    tensor = compute_stats(torch.from_numpy(X.copy()), y, dtype=torch.float64, device=cpu)
+    for field in ("gram", "xty", "yty", "x_mean", "y_mean"):
+        assert torch.equal(torch.as_tensor(getattr(c_order, field)), torch.as_tensor(getattr(tensor, field)))
+    fortran = compute_stats(np.asfortranarray(X), y, dtype=torch.float64, device=cpu)
+    d = torch.sqrt(torch.diagonal(c_order.gram))  # rounding of the sums only, on the equilibrated scale
+    assert float(((fortran.gram - c_order.gram) / torch.outer(d, d)).abs().max()) <= 1e-14
+    X32 = X.astype(np.float32)  # converted to float64 block by block: the products of the C-order walk
+    converted = compute_stats(X32, y, dtype=torch.float64, device=cpu)
+    viewed = compute_stats(X32.astype(np.float64), y, dtype=torch.float64, device=cpu)
+    for field in ("gram", "xty", "yty", "x_mean", "y_mean"):
+        assert torch.equal(torch.as_tensor(getattr(converted, field)), torch.as_tensor(getattr(viewed, field)))
 
 
 @pytest.mark.parametrize("device", DEVICES)

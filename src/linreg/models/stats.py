@@ -154,11 +154,17 @@ def full_float32_matmul() -> Iterator[None]:
         torch.set_float32_matmul_precision(previous)
 
 
-def _is_view(a: np.ndarray | torch.Tensor, dtype: torch.dtype, device: torch.device) -> bool:
-    """Whether :func:`as_tensor` gives ``a`` without copying it (C order, the dtype, the device)."""
-    if isinstance(a, np.ndarray):
-        return device.type == "cpu" and a.flags.c_contiguous and a.dtype == torch.empty(0, dtype=dtype).numpy().dtype
-    return isinstance(a, torch.Tensor) and a.is_contiguous() and a.dtype == dtype and a.device.type == device.type
+def _strided_view(a: np.ndarray | torch.Tensor, dtype: torch.dtype, device: torch.device) -> torch.Tensor | None:
+    """``a`` as a tensor without a copy, in any row or column order (BLAS takes either), or None if that
+    needs a conversion (another dtype or device, negative or unaligned strides)."""
+    if isinstance(a, torch.Tensor):
+        return a if a.dtype == dtype and a.device.type == device.type else None
+    if (device.type != "cpu" or a.dtype != torch.empty(0, dtype=dtype).numpy().dtype
+            or any(st <= 0 or st % a.itemsize for st in a.strides)):
+        return None
+    with warnings.catch_warnings():  # read-only arrays (memmaps) are only ever read here
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.from_numpy(a)
 
 
 def algebra_device(p: int, device: torch.device) -> torch.device:
@@ -291,13 +297,16 @@ def compute_stats(
     # Without the copy, blocks are visited in groups: X and y are converted (a view, for matching NumPy
     # arrays) and [1 | y − t] filled once per group, so each block costs just its two products. The
     # per-block conversions and fills had cost 0.05–0.09× one XᵀX at n = 10⁶, p = 100 (2-core Xeon).
-    # Only where converting is free (a view): otherwise each group would be a converted copy 16 blocks long.
-    step = block_rows * GROUP_BLOCKS if not copy and _is_view(X, dtype, device) else block_rows
+    # Only where converting is free (a view, C or Fortran order: a DataFrame's values are Fortran order,
+    # and copying them into C order cost as much as the products at p = 20): otherwise each group would
+    # be a converted copy 16 blocks long.
+    view = None if copy or sparse.issparse(X) else _strided_view(X, dtype, device)
+    step = block_rows * GROUP_BLOCKS if view is not None else block_rows
     buf = (torch.empty(m0, p + 2, dtype=dtype, device=device) if copy
            else torch.ones(2, min(n, step), dtype=dtype, device=device))
     with full_float32_matmul():
         for start in range(0, n, step):
-            xb = as_tensor(X[start : start + step], dtype, device)  # (m, p)
+            xb = view[start : start + step] if view is not None else as_tensor(X[start : start + step], dtype, device)
             yb = as_tensor(y[start : start + step], dtype, device)
             m = xb.shape[0]
             if copy:
