@@ -3,8 +3,8 @@
 Prints, at n = 1,000,000 and p = 100 in float64 on the CPU, the median time of
 each fit divided by the median time of one XᵀX product, all measured side by
 side in this run (warm-up discarded, median of repeats; a fit with a target
-is timed alternately with XᵀX, at least 5 pairs, and divided by the median
-XᵀX of those pairs):
+is timed between two XᵀX products, at least 11 times, and the line gives the
+median of those ratios and their quartiles):
 
 * OLS fit (ours, scikit-learn, statsmodels) ÷ one XᵀX          target ≤ 1.3 for ours
 * every default variant (OLS, full-batch GD to tolerance, 50-alpha ridge,
@@ -70,12 +70,18 @@ def main() -> None:
         print(f"{label:<48} {seconds:8.3f} s  {ratio:7.2f} × XᵀX{verdict}")
 
     def paired(label, fn, target):
-        """A target line: fn and one XᵀX timed alternately, so drift on a shared machine hits both alike;
-        the ratio is of the two medians over those pairs."""
+        """A target line: each fit timed between two XᵀX products, so drift on a shared machine hits both
+        alike; the ratio is the median over at least 11 such triples of fit ÷ the mean of its two XᵀX,
+        printed with its interquartile range (the spread this machine's neighbours cause)."""
         fn(), gram()
-        pairs = [(timeit(gram, 1), timeit(fn, 1)) for _ in range(max(r, 5))]
-        units, fits = (float(np.median(v)) for v in zip(*pairs))
-        report(label, fits, target, fits / units)
+        ratios, fits = [], []
+        for _ in range(max(2 * r + 1, 11)):
+            before, fit, after = timeit(gram, 1), timeit(fn, 1), timeit(gram, 1)
+            ratios.append(2 * fit / (before + after))
+            fits.append(fit)
+        q1, q2, q3 = np.quantile(ratios, [0.25, 0.5, 0.75])
+        report(label, float(np.median(fits)), target, float(q2))
+        print(f"{'':<48} {'':10} ratios over {len(ratios)} triples: quartiles {q1:.2f} – {q3:.2f}")
 
     cpu = torch.device("cpu")
     report("stats: [X|1|y]ᵀ[X|1|y], one chunked pass", timeit(lambda: compute_stats(X, y, dtype=torch.float64,

@@ -35,8 +35,9 @@ import torch
 from scipy import sparse
 
 CHUNK_ROWS = 8192  # rows per partial product: cache-sized for p ≈ 100, near-peak GEMM speed (measured)
-CPU_BLOCK_ROWS = 4096  # rows per block on the CPU: the block stays in L2 for the second, thin product (measured)
-GROUP_BLOCKS = 16  # CPU blocks per conversion of X and y (a view for matching NumPy arrays)
+CPU_BLOCK_ROWS = 4096  # rows per block (and per partial product) on the CPU: a cache-sized copy buffer at p ≈ 100
+GROUP_BLOCKS = 16  # CPU blocks per batched product (and per conversion of X and y: a view for NumPy arrays)
+GROUP_BYTES = 64 * 2**20  # at most this much of X per group, so a converted group stays small for any p
 DEVICE_BLOCK_ROWS = 2**20  # rows per block on a GPU: one batched product of 128 chunks
 UNDERFLOW_SCALE = 1e-140  # a column varying less than this has squares near float64's subnormal range
 HOST_ALGEBRA_MAX_P = 512  # p×p work for p up to this runs on the host (see the module docstring)
@@ -260,8 +261,8 @@ def compute_stats(
     if sparse.issparse(X):
         return sparse_stats(X, y, center=center, sample_weight=sample_weight).to(algebra_device(p, device))
     if block_rows is None and device.type == "cpu":
-        # At p = 100 a 4096-row block (3.2 MB) is still in L2 when Xᵀ[1 | y − t] reads it again right
-        # after XᵀX; at 8192 rows that second read cost 0.3× one XᵀX, at 4096 rows 0.15× (2-core Xeon).
+        # The copy path multiplies each [X − s | 1 | y − t] block while it is still in cache; the other
+        # path multiplies groups of blocks of X itself in one batched product (below).
         chunk_rows = block_rows = min(chunk_rows, CPU_BLOCK_ROWS)
     elif block_rows is None:
         block_rows = DEVICE_BLOCK_ROWS
@@ -294,14 +295,18 @@ def compute_stats(
     m0 = min(n, block_rows)
     # [X − s | 1 | y − t] (m, p + 2), or without the copy just [1 | y − t] stored transposed, (2, m):
     # the thin product [1 | y − t]ᵀX reads X row-major, measured 0.05× one XᵀX faster than Xᵀ[1 | y − t].
-    # Without the copy, blocks are visited in groups: X and y are converted (a view, for matching NumPy
-    # arrays) and [1 | y − t] filled once per group, so each block costs just its two products. The
-    # per-block conversions and fills had cost 0.05–0.09× one XᵀX at n = 10⁶, p = 100 (2-core Xeon).
-    # Only where converting is free (a view, C or Fortran order: a DataFrame's values are Fortran order,
-    # and copying them into C order cost as much as the products at p = 20): otherwise each group would
-    # be a converted copy 16 blocks long.
-    view = None if copy or sparse.issparse(X) else _strided_view(X, dtype, device)
-    step = block_rows * GROUP_BLOCKS if view is not None else block_rows
+    # Without the copy, blocks are visited in groups of up to GROUP_BLOCKS: X and y are converted (a view,
+    # for matching NumPy arrays in C or Fortran order: a DataFrame's values are Fortran order, and copying
+    # them into C order cost as much as the products at p = 20) and [1 | y − t] filled once per group, and
+    # each group is two batched products (chunked_product): the blocks' XᵀX, then their [1 | y − t]ᵀX.
+    # One batched product gives each thread whole blocks to multiply, where one product per block split
+    # every block across the threads and synchronised them 2 × n / 4096 times: at n = 10⁶, p = 100 the
+    # pass fell from a median 1.33× to 1.19× one XᵀX (30 runs, each timed between two XᵀX; 2-core
+    # Xeon). About 0.17× of it is the thin product, a second read of X that batching takes out of cache;
+    # interleaving it block by block kept X in cache but cost more in synchronisation.
+    group = max(1, min(GROUP_BLOCKS, GROUP_BYTES // (block_rows * p * dtype.itemsize)))
+    step = block_rows if copy else block_rows * group
+    view = None if copy else _strided_view(X, dtype, device)
     buf = (torch.empty(m0, p + 2, dtype=dtype, device=device) if copy
            else torch.ones(2, min(n, step), dtype=dtype, device=device))
     with full_float32_matmul():
@@ -319,14 +324,8 @@ def compute_stats(
                 accumulate(M, b, b)  # moments of [X − s | 1 | y − t]
             else:
                 torch.sub(yb, sy, out=buf[1, :m])  # buf = [1 | y − t]ᵀ (2, m); its first row stays 1
-                # XᵀX, then [1 | y − t]ᵀX (2, p) while the block is still in cache; views made in one call each.
-                for xj, bj in zip(xb.split(block_rows), buf[:, :m].split(block_rows, dim=1)):
-                    if in_place and xj.shape[0] <= chunk_rows:
-                        G.addmm_(xj.T, xj)
-                        C.addmm_(bj, xj)
-                    else:
-                        accumulate(G, xj, xj)
-                        accumulate(C, bj.T, xj)
+                G += chunked_product(xb, xb, chunk_rows)
+                C += chunked_product(buf[:, :m].T, xb, chunk_rows)
     if not copy:
         # The moments of [1 | y − t] need no pass over X: one float64 sweep over y (pairwise sums).
         yc = as_tensor(y, torch.float64, device) - shift_y
