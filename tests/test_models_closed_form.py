@@ -13,7 +13,7 @@ from sklearn import linear_model as sk
 
 from linreg.models import LinearRegression, Ridge
 from linreg.models.closed_form import RankDeficientWarning
-from linreg.models.stats import compute_stats
+from linreg.models.stats import PANEL_GRAM_MIN_P, chunked_product, compute_stats, gram_product
 
 from .oracles import DEVICES, regression_data
 
@@ -59,8 +59,9 @@ def test_large_offsets_do_not_cost_accuracy():
 
 
 @pytest.mark.parametrize("offset", [0.0, 100.0], ids=["centered: no copy", "offset: shifted copy"])
-def test_statistics_match_numpy(offset):
-    X, y, _ = regression_data(n=50_000, offset=offset)
+@pytest.mark.parametrize("p", [8, PANEL_GRAM_MIN_P + 5], ids=["narrow", "wide: Gram from panels"])
+def test_statistics_match_numpy(offset, p):
+    X, y, _ = regression_data(n=50_000, p=p, offset=offset)
     st = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"), chunk_rows=4096)
     Xc, yc = X - X.mean(0), y - y.mean()
     np.testing.assert_allclose(st.gram.numpy(), Xc.T @ Xc, rtol=1e-11, atol=1e-9 * len(X))
@@ -68,8 +69,24 @@ def test_statistics_match_numpy(offset):
     assert float(st.yty) == pytest.approx(yc @ yc, rel=1e-11)
     # Both sum 50k terms, in different orders (GEMM blocks vs pairwise): ~100 eps apart.
     np.testing.assert_allclose(st.x_mean.numpy(), X.mean(0), rtol=1e-13, atol=1e-15)
-    w, b = np.arange(8.0), 0.3
+    w, b = np.arange(float(p)), 0.3
     assert float(st.sse(torch.from_numpy(w), b)) == pytest.approx(np.sum((y - X @ w - b) ** 2), rel=1e-10)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("p", [PANEL_GRAM_MIN_P - 1, PANEL_GRAM_MIN_P, 2 * PANEL_GRAM_MIN_P + 1])
+def test_gram_from_panels_equals_the_full_product(p, order):
+    # The lower triangle's panels hold the same partial products as AᵀA chunk by chunk: only the
+    # GEMM kernels' summation order may differ, so agreement is to rounding on the equilibrated scale
+    # |ΔG_ij| / √(G_ii G_jj) (measured 0 to 6e-16, ~3 ulps; allowed 1e-14); the upper triangle is the
+    # exact mirror of the lower wherever it was copied.
+    A = torch.from_numpy(np.asarray(np.random.default_rng(p).standard_normal((3000, p)), order=order))
+    G, full = gram_product(A, 1000), chunked_product(A, A, 1000)
+    d = torch.sqrt(torch.diagonal(full))
+    assert float(((G - full) / torch.outer(d, d)).abs().max()) <= 1e-14
+    h = p // 2
+    if p >= PANEL_GRAM_MIN_P:
+        assert torch.equal(G[:h, h:], G[h:, :h].T)
 
 
 def vandermonde(degree, n=200, seed=0):

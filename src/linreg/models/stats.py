@@ -38,6 +38,11 @@ CHUNK_ROWS = 8192  # rows per partial product: cache-sized for p ≈ 100, near-p
 CPU_BLOCK_ROWS = 4096  # rows per block (and per partial product) on the CPU: a cache-sized copy buffer at p ≈ 100
 GROUP_BLOCKS = 16  # CPU blocks per batched product (and per conversion of X and y: a view for NumPy arrays)
 GROUP_BYTES = 64 * 2**20  # at most this much of X per group, so a converted group stays small for any p
+# From this width the CPU forms a Gram matrix from its lower triangle's products only, in two column
+# panels (3/4 of the arithmetic): 0.87–0.92× the time of the full product at p = 100–400, no gain at
+# p = 32–64 (median ratios over 10–40 paired runs, 2-core Xeon). A true SYRK would do half, but the one
+# within reach (OpenBLAS's, behind NumPy and SciPy) took 1.35–1.9× torch's full MKL product here.
+PANEL_GRAM_MIN_P = 96
 DEVICE_BLOCK_ROWS = 2**20  # rows per block on a GPU: one batched product of 128 chunks
 UNDERFLOW_SCALE = 1e-140  # a column varying less than this has squares near float64's subnormal range
 HOST_ALGEBRA_MAX_P = 512  # p×p work for p up to this runs on the host (see the module docstring)
@@ -193,6 +198,24 @@ def chunked_product(A: torch.Tensor, B: torch.Tensor, chunk_rows: int = CHUNK_RO
     return out
 
 
+def gram_product(A: torch.Tensor, chunk_rows: int = CHUNK_ROWS) -> torch.Tensor:
+    """``chunked_product(A, A)``, forming only the lower triangle's products when A is wide.
+
+    With A = [A₁ A₂] split at h = p // 2: G[:, :h] = AᵀA₁ and G[h:, h:] = A₂ᵀA₂ are
+    computed (3/4 of the products of AᵀA), and G[:h, h:] = G[h:, :h]ᵀ is copied.
+    Each column panel is a strided view of A, so nothing is copied.
+    """
+    p = A.shape[1]
+    if p < PANEL_GRAM_MIN_P:
+        return chunked_product(A, A, chunk_rows)
+    h = p // 2
+    out = torch.empty(p, p, dtype=torch.float64, device=A.device)
+    out[:, :h] = chunked_product(A, A[:, :h], chunk_rows)
+    out[h:, h:] = chunked_product(A[:, h:], A[:, h:], chunk_rows)
+    out[:h, h:] = out[h:, :h].T
+    return out
+
+
 def sparse_stats(X, y, *, center: bool = True, sample_weight=None) -> Stats:
     """The same statistics for a scipy.sparse X, without densifying it (float64, on the host).
 
@@ -298,12 +321,14 @@ def compute_stats(
     # Without the copy, blocks are visited in groups of up to GROUP_BLOCKS: X and y are converted (a view,
     # for matching NumPy arrays in C or Fortran order: a DataFrame's values are Fortran order, and copying
     # them into C order cost as much as the products at p = 20) and [1 | y − t] filled once per group, and
-    # each group is two batched products (chunked_product): the blocks' XᵀX, then their [1 | y − t]ᵀX.
+    # each group is two batched products: the blocks' XᵀX (gram_product), then their [1 | y − t]ᵀX.
     # One batched product gives each thread whole blocks to multiply, where one product per block split
-    # every block across the threads and synchronised them 2 × n / 4096 times: at n = 10⁶, p = 100 the
-    # pass fell from a median 1.33× to 1.19× one XᵀX (30 runs, each timed between two XᵀX; 2-core
-    # Xeon). About 0.17× of it is the thin product, a second read of X that batching takes out of cache;
-    # interleaving it block by block kept X in cache but cost more in synchronisation.
+    # every block across the threads and synchronised them 2 × n / 4096 times. At n = 10⁶, p = 100 on a
+    # 2-core Xeon VM, timed between two XᵀX: batching alone was a median 0.90× and 1.03× the per-block
+    # products' time in two runs of 30 and 60 (the neighbours' noise is larger than the difference);
+    # with the Gram's lower-triangle panels (gram_product), 0.95×. The thin product costs about 0.17×
+    # one XᵀX either way: a second read of X, memory-bound (interleaving it block by block, while the
+    # block is in cache, cost as much in synchronisation).
     group = max(1, min(GROUP_BLOCKS, GROUP_BYTES // (block_rows * p * dtype.itemsize)))
     step = block_rows if copy else block_rows * group
     view = None if copy else _strided_view(X, dtype, device)
@@ -324,7 +349,7 @@ def compute_stats(
                 accumulate(M, b, b)  # moments of [X − s | 1 | y − t]
             else:
                 torch.sub(yb, sy, out=buf[1, :m])  # buf = [1 | y − t]ᵀ (2, m); its first row stays 1
-                G += chunked_product(xb, xb, chunk_rows)
+                G += gram_product(xb, chunk_rows)
                 C += chunked_product(buf[:, :m].T, xb, chunk_rows)
     if not copy:
         # The moments of [1 | y − t] need no pass over X: one float64 sweep over y (pairwise sums).
