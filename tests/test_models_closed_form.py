@@ -89,6 +89,27 @@ def test_gram_from_panels_equals_the_full_product(p, order):
         assert torch.equal(G[:h, h:], G[h:, :h].T)
 
 
+@pytest.mark.parametrize("case", ["view", "shifted copy", "weighted copy"])
+def test_statistics_over_many_groups_match_numpy(case):
+    # n spans several groups of blocks and ends in a partial group and a partial chunk, so a row,
+    # weight or y value paired with the wrong block would show; the oracle is NumPy's weighted
+    # moments of the centred data, compared on the equilibrated scale (rounding of 70k-term sums).
+    p, n = PANEL_GRAM_MIN_P + 3, 70_001
+    X, y, _ = regression_data(n=n, p=p, offset=0.0 if case == "view" else 40.0, seed=3)
+    w = np.random.default_rng(4).uniform(0.0, 3.0, n) if case == "weighted copy" else np.ones(n)
+    st = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"),
+                       sample_weight=w if case == "weighted copy" else None)
+    xm, ym = w @ X / w.sum(), w @ y / w.sum()
+    Xc, yc = X - xm, y - ym
+    G = (Xc * w[:, None]).T @ Xc
+    d = np.sqrt(np.diag(G))
+    assert st.n == pytest.approx(w.sum(), rel=1e-14)
+    assert np.abs((st.gram.numpy() - G) / np.outer(d, d)).max() <= 1e-13
+    assert np.abs((st.xty.numpy() - (Xc * w[:, None]).T @ yc) / (d * np.sqrt(w @ yc**2))).max() <= 1e-13
+    assert float(st.yty) == pytest.approx(w @ yc**2, rel=1e-12)
+    np.testing.assert_allclose(st.x_mean.numpy(), xm, rtol=1e-13)
+
+
 def vandermonde(degree, n=200, seed=0):
     x = np.sort(np.random.default_rng(seed).uniform(0, 2, n))
     return np.vander(x, degree + 1, increasing=True)[:, 1:]  # raw powers x … x^degree

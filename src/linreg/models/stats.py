@@ -13,9 +13,11 @@ difference ``d`` between the true means and that shift.
 
 Products are formed per chunk of ``CHUNK_ROWS`` rows in the working dtype and
 summed in float64, so in float32 the rounding of each partial product grows
-like √CHUNK_ROWS·u, not √n·u. On the CPU a block is one chunk (cache-sized);
-on a GPU a block is many chunks multiplied in one batched product, so the
-whole pass is a handful of kernel launches instead of one per chunk.
+like √CHUNK_ROWS·u, not √n·u. Chunks are multiplied in batched products: on
+the CPU a group of cache-sized blocks at a time (each thread takes whole
+blocks), on a GPU a block of many chunks, so the whole pass is a handful of
+kernel launches instead of one per chunk. On the CPU a wide XᵀX is formed
+from its lower triangle's products only (``gram_product``).
 
 The p×p statistics come back on the host when p ≤ ``HOST_ALGEBRA_MAX_P``: the
 solves, paths and descents that follow are O(p³) or O(p²) per iteration, and at
@@ -37,6 +39,7 @@ from scipy import sparse
 CHUNK_ROWS = 8192  # rows per partial product: cache-sized for p ≈ 100, near-peak GEMM speed (measured)
 CPU_BLOCK_ROWS = 4096  # rows per block (and per partial product) on the CPU: a cache-sized copy buffer at p ≈ 100
 GROUP_BLOCKS = 16  # CPU blocks per batched product (and per conversion of X and y: a view for NumPy arrays)
+COPY_GROUP_BLOCKS = 8  # CPU blocks of the shifted copy [X − s | 1 | y − t] per batched product
 GROUP_BYTES = 64 * 2**20  # at most this much of X per group, so a converted group stays small for any p
 # From this width the CPU forms a Gram matrix from its lower triangle's products only, in two column
 # panels (3/4 of the arithmetic): 0.87–0.92× the time of the full product at p = 100–400, no gain at
@@ -302,20 +305,11 @@ def compute_stats(
     underflow = bool(((spread > 0) & (spread < UNDERFLOW_SCALE)).any())
     sx, sy = shift_x.to(dtype), shift_y.to(dtype)
     copy = bool((shift_x != 0).any()) or device.type != "cpu" or sample_weight is not None
-    in_place = device.type == "cpu" and dtype == torch.float64  # BLAS accumulates into the float64 sum itself
-
-    def accumulate(out: torch.Tensor, A: torch.Tensor, B: torch.Tensor) -> None:
-        """out += AᵀB over the block, partial products summed in float64."""
-        if in_place and A.shape[0] <= chunk_rows:
-            out.addmm_(A.T, B)
-        else:
-            out += chunked_product(A, B, chunk_rows)
 
     zeros = lambda *shape: torch.zeros(*shape, dtype=torch.float64, device=device)  # noqa: E731
-    # Separate contiguous accumulators: addmm_ into strided views of one matrix is much slower.
+    # M for the copy path; without it, separate contiguous accumulators for XᵀX and [1 | y − t]ᵀX.
     M, G, C, Y = zeros(p + 2, p + 2), zeros(p, p), zeros(2, p), zeros(2, 2)
     block_rows = max(chunk_rows, -(-block_rows // chunk_rows) * chunk_rows)  # whole chunks per block
-    m0 = min(n, block_rows)
     # [X − s | 1 | y − t] (m, p + 2), or without the copy just [1 | y − t] stored transposed, (2, m):
     # the thin product [1 | y − t]ᵀX reads X row-major, measured 0.05× one XᵀX faster than Xᵀ[1 | y − t].
     # Without the copy, blocks are visited in groups of up to GROUP_BLOCKS: X and y are converted (a view,
@@ -329,10 +323,13 @@ def compute_stats(
     # with the Gram's lower-triangle panels (gram_product), 0.95×. The thin product costs about 0.17×
     # one XᵀX either way: a second read of X, memory-bound (interleaving it block by block, while the
     # block is in cache, cost as much in synchronisation).
-    group = max(1, min(GROUP_BLOCKS, GROUP_BYTES // (block_rows * p * dtype.itemsize)))
-    step = block_rows if copy else block_rows * group
+    # With the copy, the CPU fills COPY_GROUP_BLOCKS blocks of [X − s | 1 | y − t] and multiplies them
+    # in one batched product: 0.79–0.85× the time of one product per block at n = 10⁶, p = 100 with
+    # offset columns (median ratios over 15–20 paired runs, 2-core Xeon). A GPU's block is large already.
+    width, blocks = (p + 2, COPY_GROUP_BLOCKS if device.type == "cpu" else 1) if copy else (p, GROUP_BLOCKS)
+    step = block_rows * max(1, min(blocks, GROUP_BYTES // (block_rows * width * dtype.itemsize)))
     view = None if copy else _strided_view(X, dtype, device)
-    buf = (torch.empty(m0, p + 2, dtype=dtype, device=device) if copy
+    buf = (torch.empty(min(n, step), p + 2, dtype=dtype, device=device) if copy
            else torch.ones(2, min(n, step), dtype=dtype, device=device))
     with full_float32_matmul():
         for start in range(0, n, step):
@@ -345,8 +342,10 @@ def compute_stats(
                 b[:, -2] = 1
                 torch.sub(xb, sx, out=b[:, :p])
                 if sample_weight is not None:
-                    b.mul_(torch.sqrt(as_tensor(sample_weight[start : start + block_rows], dtype, device))[:, None])
-                accumulate(M, b, b)  # moments of [X − s | 1 | y − t]
+                    b.mul_(torch.sqrt(as_tensor(sample_weight[start : start + step], dtype, device))[:, None])
+                # moments of [X − s | 1 | y − t]; a GPU keeps one batched product of the whole block, as
+                # measured there (benchmarks/stats_kernels.py): the panels were timed on the CPU only
+                M += gram_product(b, chunk_rows) if device.type == "cpu" else chunked_product(b, b, chunk_rows)
             else:
                 torch.sub(yb, sy, out=buf[1, :m])  # buf = [1 | y − t]ᵀ (2, m); its first row stays 1
                 G += gram_product(xb, chunk_rows)
