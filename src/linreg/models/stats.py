@@ -37,10 +37,10 @@ import torch
 from scipy import sparse
 
 CHUNK_ROWS = 8192  # rows per partial product: cache-sized for p ≈ 100, near-peak GEMM speed (measured)
-CPU_BLOCK_ROWS = 4096  # rows per block (and per partial product) on the CPU: a cache-sized copy buffer at p ≈ 100
+CPU_BLOCK_ROWS = 4096  # rows per block (and per partial product) on the CPU, batched a group at a time
 GROUP_BLOCKS = 16  # CPU blocks per batched product (and per conversion of X and y: a view for NumPy arrays)
 COPY_GROUP_BLOCKS = 8  # CPU blocks of the shifted copy [X − s | 1 | y − t] per batched product
-GROUP_BYTES = 64 * 2**20  # at most this much of X per group, so a converted group stays small for any p
+GROUP_BYTES = 64 * 2**20  # at most this much of X (or of its copy) per group: small for any p
 # From this width the CPU forms a Gram matrix from its lower triangle's products only, in two column
 # panels (3/4 of the arithmetic): 0.87–0.92× the time of the full product at p = 100–400, no gain at
 # p = 32–64 (median ratios over 10–40 paired runs, 2-core Xeon). A true SYRK would do half, but the one
@@ -206,7 +206,7 @@ def gram_product(A: torch.Tensor, chunk_rows: int = CHUNK_ROWS) -> torch.Tensor:
 
     With A = [A₁ A₂] split at h = p // 2: G[:, :h] = AᵀA₁ and G[h:, h:] = A₂ᵀA₂ are
     computed (3/4 of the products of AᵀA), and G[:h, h:] = G[h:, :h]ᵀ is copied.
-    Each column panel is a strided view of A, so nothing is copied.
+    The column panels are strided views of A: no copy is made here.
     """
     p = A.shape[1]
     if p < PANEL_GRAM_MIN_P:
@@ -287,8 +287,7 @@ def compute_stats(
     if sparse.issparse(X):
         return sparse_stats(X, y, center=center, sample_weight=sample_weight).to(algebra_device(p, device))
     if block_rows is None and device.type == "cpu":
-        # The copy path multiplies each [X − s | 1 | y − t] block while it is still in cache; the other
-        # path multiplies groups of blocks of X itself in one batched product (below).
+        # Blocks of one chunk each, multiplied a group at a time in batched products (below).
         chunk_rows = block_rows = min(chunk_rows, CPU_BLOCK_ROWS)
     elif block_rows is None:
         block_rows = DEVICE_BLOCK_ROWS
