@@ -12,6 +12,7 @@ import torch
 from sklearn import linear_model as sk
 
 from linreg.models import LinearRegression, Ridge
+from linreg.models import stats as stats_module
 from linreg.models.closed_form import RankDeficientWarning
 from linreg.models.stats import PANEL_GRAM_MIN_P, chunked_product, compute_stats, gram_product
 
@@ -20,6 +21,13 @@ from .oracles import DEVICES, regression_data
 
 def rel_err(a, b):
     return np.max(np.abs(np.asarray(a) - np.asarray(b))) / np.max(np.abs(b))
+
+
+@pytest.fixture(params=["numpy", "torch"])
+def cpu_blas(request, monkeypatch):
+    """Each CPU statistics test runs through both passes, whichever this machine would choose."""
+    monkeypatch.setattr(stats_module, "CPU_BLAS", request.param)
+    return request.param
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -60,7 +68,7 @@ def test_large_offsets_do_not_cost_accuracy():
 
 @pytest.mark.parametrize("offset", [0.0, 100.0], ids=["centered: no copy", "offset: shifted copy"])
 @pytest.mark.parametrize("p", [8, PANEL_GRAM_MIN_P + 5], ids=["narrow", "wide: Gram from panels"])
-def test_statistics_match_numpy(offset, p):
+def test_statistics_match_numpy(offset, p, cpu_blas):
     X, y, _ = regression_data(n=50_000, p=p, offset=offset)
     st = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"), chunk_rows=4096)
     Xc, yc = X - X.mean(0), y - y.mean()
@@ -90,7 +98,7 @@ def test_gram_from_panels_equals_the_full_product(p, order):
 
 
 @pytest.mark.parametrize("case", ["view", "shifted copy", "weighted copy"])
-def test_statistics_over_many_groups_match_numpy(case):
+def test_statistics_over_many_groups_match_numpy(case, cpu_blas):
     # n spans several groups of blocks and ends in a partial group and a partial chunk, so a row,
     # weight or y value paired with the wrong block would show; the oracle is NumPy's weighted
     # moments of the centred data, compared on the equilibrated scale (rounding of 70k-term sums).
@@ -108,6 +116,71 @@ def test_statistics_over_many_groups_match_numpy(case):
     assert np.abs((st.xty.numpy() - (Xc * w[:, None]).T @ yc) / (d * np.sqrt(w @ yc**2))).max() <= 1e-13
     assert float(st.yty) == pytest.approx(w @ yc**2, rel=1e-12)
     np.testing.assert_allclose(st.x_mean.numpy(), xm, rtol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("case", ["view", "shifted copy", "weighted copy", "no intercept", "tensor"])
+def test_both_cpu_passes_give_the_same_statistics(case, order, dtype):
+    # NumPy's pass (OpenBLAS SYRK) and torch's (MKL products) sum the same chunk products in
+    # float64; only the BLAS kernels' summation order differs, so on the equilibrated scale they
+    # agree to float64 rounding of 30k-term sums (allowed 1e-13), and in float32 to the chunk
+    # products' float32 rounding (√4096 · 2⁻²⁴ ≈ 4e-6; allowed 1e-5).
+    X, y, _ = regression_data(n=30_001, p=12, offset=0.0 if case in ("view", "tensor") else 30.0, seed=5)
+    X = np.asarray(X, order=order)
+    w = np.random.default_rng(6).uniform(0.5, 2.0, len(y)) if case == "weighted copy" else None
+    if case == "tensor":
+        X, y = torch.from_numpy(X), torch.from_numpy(y)
+    out = {}
+    for blas in ("numpy", "torch"):
+        stats_module.CPU_BLAS, previous = blas, stats_module.CPU_BLAS
+        try:
+            out[blas] = compute_stats(X, y, dtype=dtype, device=torch.device("cpu"), sample_weight=w,
+                                      center=case != "no intercept")
+        finally:
+            stats_module.CPU_BLAS = previous
+    a, b = out["numpy"], out["torch"]
+    tol = 1e-13 if dtype == torch.float64 else 1e-5
+    d = torch.sqrt(torch.diagonal(b.gram))
+    assert float(((a.gram - b.gram) / torch.outer(d, d)).abs().max()) <= tol
+    assert float(((a.xty - b.xty) / (d * torch.sqrt(b.yty))).abs().max()) <= tol
+    assert float(a.yty) == pytest.approx(float(b.yty), rel=tol)
+    sd = d / np.sqrt(b.n)  # the columns' spreads
+    assert bool(((a.x_mean - b.x_mean).abs() <= tol * (sd + b.x_mean.abs())).all())
+    assert a.n == pytest.approx(b.n, rel=tol)  # Σ wᵢ: the same sum (of float32 products in float32)
+    assert (a.rows, a.center, a.underflow) == (b.rows, b.center, b.underflow)
+
+
+@pytest.mark.parametrize("vendor, mkl, expected", [("GenuineIntel", True, "torch"), ("AuthenticAMD", True, "numpy"),
+                                                   ("GenuineIntel", False, "numpy"), ("", False, "numpy")])
+def test_cpu_pass_is_torch_only_on_intel_with_mkl(vendor, mkl, expected, monkeypatch):
+    monkeypatch.delenv(stats_module.CPU_BLAS_ENV, raising=False)
+    monkeypatch.setattr(stats_module, "_cpu_vendor", lambda: vendor)
+    monkeypatch.setattr(torch.backends.mkl, "is_available", lambda: mkl)
+    assert stats_module.default_cpu_blas() == expected
+
+
+def test_cpu_pass_can_be_chosen_and_a_wrong_choice_says_what_to_set(monkeypatch):
+    monkeypatch.setattr(stats_module, "_cpu_vendor", lambda: "AuthenticAMD")
+    monkeypatch.setenv(stats_module.CPU_BLAS_ENV, " Torch ")
+    assert stats_module.default_cpu_blas() == "torch"
+    monkeypatch.setenv(stats_module.CPU_BLAS_ENV, "mkl")
+    with pytest.raises(ValueError, match=r"LINREG_CPU_BLAS='mkl'.*'numpy'.*'torch'"):
+        stats_module.default_cpu_blas()
+
+
+def test_this_machines_cpu_vendor_is_read():
+    # Whatever the CPU, the answer is a string; on Linux it is /proc/cpuinfo's vendor_id.
+    vendor = stats_module._cpu_vendor()
+    assert isinstance(vendor, str)
+    try:
+        with open("/proc/cpuinfo") as f:
+            ids = [line.split(":", 1)[1].strip() for line in f if line.startswith("vendor_id")]
+    except OSError:
+        pytest.skip("no /proc/cpuinfo on this platform")
+    if not ids:
+        pytest.skip("/proc/cpuinfo names no vendor (not x86)")
+    assert vendor == ids[0]
 
 
 def vandermonde(degree, n=200, seed=0):

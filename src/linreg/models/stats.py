@@ -13,11 +13,17 @@ difference ``d`` between the true means and that shift.
 
 Products are formed per chunk of ``CHUNK_ROWS`` rows in the working dtype and
 summed in float64, so in float32 the rounding of each partial product grows
-like √CHUNK_ROWS·u, not √n·u. Chunks are multiplied in batched products: on
-the CPU a group of cache-sized blocks at a time (each thread takes whole
-blocks), on a GPU a block of many chunks, so the whole pass is a handful of
-kernel launches instead of one per chunk. On the CPU a wide XᵀX is formed
-from its lower triangle's products only (``gram_product``).
+like √CHUNK_ROWS·u, not √n·u. Two implementations of the same pass, one per
+library that multiplies (``CPU_BLAS``, chosen by :func:`default_cpu_blas`):
+
+* NumPy (:func:`_numpy_pass`, the CPU except Intel with MKL): each chunk's XᵀX
+  is OpenBLAS's symmetric rank-k update (SYRK, half the arithmetic of a general
+  product), followed by the chunk's thin product while it is in cache;
+* torch (:func:`_torch_pass`, GPUs, and Intel CPUs where torch multiplies with
+  MKL): chunks are multiplied in batched products, on the CPU a group of
+  cache-sized blocks at a time (each thread takes whole blocks; a wide XᵀX from
+  its lower triangle's products only, ``gram_product``), on a GPU a block of
+  many chunks, so the whole pass is a handful of kernel launches.
 
 The p×p statistics come back on the host when p ≤ ``HOST_ALGEBRA_MAX_P``: the
 solves, paths and descents that follow are O(p³) or O(p²) per iteration, and at
@@ -27,6 +33,8 @@ arithmetic takes. The O(np²) pass is the part that runs on the device.
 
 from __future__ import annotations
 
+import os
+import platform
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,15 +45,16 @@ import torch
 from scipy import sparse
 
 CHUNK_ROWS = 8192  # rows per partial product: cache-sized for p ≈ 100, near-peak GEMM speed (measured)
-CPU_BLOCK_ROWS = 4096  # rows per block (and per partial product) on the CPU, batched a group at a time
-GROUP_BLOCKS = 16  # CPU blocks per batched product (and per conversion of X and y: a view for NumPy arrays)
-COPY_GROUP_BLOCKS = 8  # CPU blocks of the shifted copy [X − s | 1 | y − t] per batched product
+CPU_BLOCK_ROWS = 4096  # rows per block (and per partial product) on the CPU
+GROUP_BLOCKS = 16  # CPU blocks per group (per conversion of X and y, a view for matching arrays; per batched product)
+COPY_GROUP_BLOCKS = 8  # CPU blocks per group of the shifted copy [X − s | 1 | y − t]
 GROUP_BYTES = 64 * 2**20  # at most this much of X (or of its copy) per group: small for any p
-# From this width the CPU forms a Gram matrix from its lower triangle's products only, in two column
+# From this width torch on the CPU forms a Gram matrix from its lower triangle's products only, in two column
 # panels (3/4 of the arithmetic): 0.87–0.92× the time of the full product at p = 100–400, no gain at
-# p = 32–64 (median ratios over 10–40 paired runs, 2-core Xeon). A true SYRK would do half, but the one
-# within reach (OpenBLAS's, behind NumPy and SciPy) took 1.35–1.9× torch's full MKL product here.
+# p = 32–64 (median ratios over 10–40 paired runs, 2-core Xeon). A true SYRK does half, but OpenBLAS's (behind
+# NumPy) took 1.35–1.9× torch's full MKL product on that Intel CPU; elsewhere it is the faster (default_cpu_blas).
 PANEL_GRAM_MIN_P = 96
+CPU_BLAS_ENV = "LINREG_CPU_BLAS"  # "numpy" or "torch": overrides the choice of cpu_blas() below
 DEVICE_BLOCK_ROWS = 2**20  # rows per block on a GPU: one batched product of 128 chunks
 UNDERFLOW_SCALE = 1e-140  # a column varying less than this has squares near float64's subnormal range
 HOST_ALGEBRA_MAX_P = 512  # p×p work for p up to this runs on the host (see the module docstring)
@@ -176,6 +185,105 @@ def _strided_view(a: np.ndarray | torch.Tensor, dtype: torch.dtype, device: torc
         return torch.from_numpy(a)
 
 
+def _cpu_vendor() -> str:
+    """The CPU's vendor string where the platform says it (``GenuineIntel``, ``AuthenticAMD``, …), else ''."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("vendor_id"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    if platform.system() == "Darwin" and platform.machine() == "x86_64":
+        return "GenuineIntel"  # every x86 Mac
+    return "GenuineIntel" if "GenuineIntel" in platform.processor() else ""  # Windows names it here
+
+
+def default_cpu_blas() -> str:
+    """Which library multiplies the statistics pass on the CPU: ``"torch"`` or ``"numpy"``.
+
+    torch's x86 wheels multiply with MKL, NumPy's with OpenBLAS. MKL's kernels are Intel's own: on an
+    Intel CPU its full XᵀX product beat OpenBLAS's symmetric one (SYRK, half the arithmetic), which took
+    1.35–1.9× as long (2-core Xeon VM). Elsewhere MKL falls behind: on a 2-core AMD EPYC (Zen 5) VM, torch's
+    XᵀX took 0.27–0.33 s where NumPy's SYRK took 0.16–0.25 s (n = 10⁶, p = 100, float64). So torch on Intel
+    with MKL, NumPy everywhere else; the environment variable ``LINREG_CPU_BLAS`` overrides the choice.
+    Either way the statistics are the same sums to rounding (the tests hold both to NumPy's moments).
+    """
+    choice = os.environ.get(CPU_BLAS_ENV, "").strip().lower()
+    if choice:
+        if choice not in ("numpy", "torch"):
+            raise ValueError(f"{CPU_BLAS_ENV}={os.environ[CPU_BLAS_ENV]!r} is not a choice: set it to 'numpy' "
+                             "(OpenBLAS's SYRK) or 'torch' (torch's CPU products), or unset it to choose by CPU")
+        return choice
+    return "torch" if torch.backends.mkl.is_available() and _cpu_vendor() == "GenuineIntel" else "numpy"
+
+
+CPU_BLAS = default_cpu_blas()  # read once, at import
+
+
+def _host_array(a: np.ndarray | torch.Tensor, dtype: np.dtype) -> np.ndarray:
+    """``a`` as a NumPy array of ``dtype`` on the host: a view when it already is one."""
+    if isinstance(a, torch.Tensor):
+        a = a.detach().cpu().numpy()
+    return np.asarray(a, dtype=dtype)
+
+
+def _numpy_pass(X, y, sample_weight, shift_x: np.ndarray, shift_y: float, *, copy: bool, dtype: np.dtype,
+                chunk_rows: int, step: int) -> np.ndarray:
+    """The CPU pass by NumPy (``CPU_BLAS == "numpy"``): M = [X − s | 1 | y − t]ᵀ[X − s | 1 | y − t] (p + 2)².
+
+    Row chunks of ``chunk_rows`` are multiplied in ``dtype`` and summed in float64. ``chunk.T @ chunk``
+    of one buffer is OpenBLAS's SYRK (half the arithmetic of a general product). Without the copy,
+    [1 | y − t]ᵀX follows on each chunk of X while it is in cache, and the moments of [1 | y − t]
+    come from one float64 sweep over y; with it (offset columns, weights), each group of rows is
+    copied into [X − s | 1 | y − t] (rows times √wᵢ) and that is multiplied. Non-finite values
+    raise no warning here: they show in the statistics, which the estimators check.
+
+    No torch operation runs inside the loop: torch's worker threads and OpenBLAS's share the cores,
+    and a small torch operation between two NumPy products doubled the time of the whole pass
+    (2.2× against 1.2× one XᵀX, n = 10⁶, p = 100, 2-core VM), each pool waiting on the other's.
+    """
+    n, p = X.shape
+    M = np.zeros((p + 2, p + 2))
+    G, C = M[:p, :p], M[p:, :p]  # views: M's blocks accumulate in place
+    with np.errstate(all="ignore"):
+        _numpy_loop(X, y, sample_weight, shift_x, shift_y, M, G, C, copy=copy, dtype=dtype, chunk_rows=chunk_rows,
+                    step=step)
+    return M
+
+
+def _numpy_loop(X, y, sample_weight, shift_x, shift_y, M, G, C, *, copy, dtype, chunk_rows, step) -> None:
+    n, p = X.shape
+    buf = np.empty((min(n, step), p + 2), dtype=dtype) if copy else np.ones((2, min(n, step)), dtype=dtype)
+    for start in range(0, n, step):
+        xb = _host_array(X[start : start + step], dtype)  # a view for a matching array, in any order
+        yb = _host_array(y[start : start + step], dtype)
+        m = xb.shape[0]
+        if copy:
+            b = buf[:m]
+            np.subtract(xb, shift_x.astype(dtype), out=b[:, :p])
+            b[:, p] = 1
+            np.subtract(yb, dtype.type(shift_y), out=b[:, p + 1])
+            if sample_weight is not None:
+                b *= np.sqrt(_host_array(sample_weight[start : start + step], dtype))[:, None]
+            for c in range(0, m, chunk_rows):
+                chunk = b[c : c + chunk_rows]
+                M += chunk.T @ chunk
+        else:
+            t = buf[:, :m]
+            np.subtract(yb, dtype.type(shift_y), out=t[1])  # t = [1 | y − t]ᵀ (2, m); its first row stays 1
+            for c in range(0, m, chunk_rows):
+                chunk = xb[c : c + chunk_rows]
+                G += chunk.T @ chunk
+                C += t[:, c : c + chunk_rows] @ chunk
+    if not copy:
+        # The moments of [1 | y − t] need no pass over X: one float64 sweep over y (pairwise sums).
+        yc = _host_array(y, np.dtype(np.float64)) - shift_y
+        M[p, p], M[p, p + 1], M[p + 1, p + 1] = n, yc.sum(), yc @ yc
+        M[p + 1, p] = M[p, p + 1]
+        M[:p, p:] = M[p:, :p].T
+
+
 def algebra_device(p: int, device: torch.device) -> torch.device:
     """Where the p×p work after the statistics pass runs: the host for small p, else ``device``."""
     return torch.device("cpu") if p <= HOST_ALGEBRA_MAX_P else device
@@ -217,6 +325,60 @@ def gram_product(A: torch.Tensor, chunk_rows: int = CHUNK_ROWS) -> torch.Tensor:
     out[h:, h:] = chunked_product(A[:, h:], A[:, h:], chunk_rows)
     out[:h, h:] = out[h:, :h].T
     return out
+
+
+def _torch_pass(X, y, sample_weight, shift_x: np.ndarray, shift_y: float, *, copy: bool, dtype: torch.dtype,
+                device: torch.device, chunk_rows: int, step: int) -> torch.Tensor:
+    """The pass by torch, on a GPU or on the CPU (``CPU_BLAS == "torch"``): M as :func:`_numpy_pass`.
+
+    [X − s | 1 | y − t] (m, p + 2) is the copy; without it just [1 | y − t] is stored transposed,
+    (2, m): the thin product [1 | y − t]ᵀX reads X row-major, measured 0.05× one XᵀX faster than
+    Xᵀ[1 | y − t]. Each group of rows is one or two batched products (``chunked_product``; on the CPU
+    ``gram_product``'s panels). One batched product gives each thread whole blocks to multiply, where
+    one product per block split every block across the threads and synchronised them 2 × n / 4096
+    times. At n = 10⁶, p = 100 on a 2-core Xeon VM, timed between two XᵀX: batching alone was a median
+    0.90× and 1.03× the per-block products' time in two runs of 30 and 60 (the neighbours' noise is
+    larger than the difference); with the Gram's lower-triangle panels, 0.95×. The thin product costs
+    about 0.17× one XᵀX either way: a second read of X, memory-bound (interleaving it block by block,
+    while the block is in cache, cost as much in synchronisation). With the copy, the CPU fills
+    COPY_GROUP_BLOCKS blocks of [X − s | 1 | y − t] and multiplies them in one batched product:
+    0.79–0.85× the time of one product per block at n = 10⁶, p = 100 with offset columns (median
+    ratios over 15–20 paired runs, 2-core Xeon). A GPU's block is large already.
+    """
+    n, p = X.shape
+    sx, sy = torch.from_numpy(shift_x).to(dtype=dtype, device=device), torch.tensor(shift_y, dtype=dtype, device=device)
+    M = torch.zeros(p + 2, p + 2, dtype=torch.float64, device=device)
+    view = None if copy else _strided_view(X, dtype, device)
+    buf = (torch.empty(min(n, step), p + 2, dtype=dtype, device=device) if copy
+           else torch.ones(2, min(n, step), dtype=dtype, device=device))
+    G = torch.zeros(p, p, dtype=torch.float64, device=device)  # contiguous accumulators without the copy
+    C = torch.zeros(2, p, dtype=torch.float64, device=device)
+    with full_float32_matmul():
+        for start in range(0, n, step):
+            xb = view[start : start + step] if view is not None else as_tensor(X[start : start + step], dtype, device)
+            yb = as_tensor(y[start : start + step], dtype, device)
+            m = xb.shape[0]
+            if copy:
+                b = buf[:m]
+                torch.sub(yb, sy, out=b[:, -1])
+                b[:, -2] = 1
+                torch.sub(xb, sx, out=b[:, :p])
+                if sample_weight is not None:
+                    b.mul_(torch.sqrt(as_tensor(sample_weight[start : start + step], dtype, device))[:, None])
+                # moments of [X − s | 1 | y − t]; a GPU keeps one batched product of the whole block, as
+                # measured there (benchmarks/stats_kernels.py): the panels were timed on the CPU only
+                M += gram_product(b, chunk_rows) if device.type == "cpu" else chunked_product(b, b, chunk_rows)
+            else:
+                torch.sub(yb, sy, out=buf[1, :m])  # buf = [1 | y − t]ᵀ (2, m); its first row stays 1
+                G += gram_product(xb, chunk_rows)
+                C += chunked_product(buf[:, :m].T, xb, chunk_rows)
+    if not copy:
+        # The moments of [1 | y − t] need no pass over X: one float64 sweep over y (pairwise sums).
+        yc = as_tensor(y, torch.float64, device) - shift_y
+        M[:p, :p], M[p:, :p], M[:p, p:] = G, C, C.T
+        M[p, p], M[p, p + 1], M[p + 1, p + 1] = n, yc.sum(), yc @ yc
+        M[p + 1, p] = M[p, p + 1]
+    return M
 
 
 def sparse_stats(X, y, *, center: bool = True, sample_weight=None) -> Stats:
@@ -264,7 +426,7 @@ def compute_stats(
       copied into [X − s | 1 | y − t] and multiplied once;
     * otherwise (e.g. standardized data) the cancellation costs at most a factor
       1 + mean²/var ≤ 2, under one bit, and the copy is skipped: XᵀX of the block
-      itself, then the thin product Xᵀ[1 | y − t] while the block is still in cache.
+      itself, and the thin product [1 | y − t]ᵀX.
 
     The products run in ``dtype`` on ``device`` (float32 for speed, if so asked;
     never TF32); their sum is accumulated in float64 so rounding does not grow with n.
@@ -291,70 +453,37 @@ def compute_stats(
         chunk_rows = block_rows = min(chunk_rows, CPU_BLOCK_ROWS)
     elif block_rows is None:
         block_rows = DEVICE_BLOCK_ROWS
-    first = as_tensor(X[: min(n, chunk_rows)], torch.float64, device)
-    first_y = as_tensor(y[: min(n, chunk_rows)], torch.float64, device)
-    shift_y = first_y.mean() if center else torch.zeros((), dtype=torch.float64, device=device)
-    offset = first.mean(0).abs() > first.std(0, correction=0)  # columns whose mean dwarfs their spread
-    shift_x = first.mean(0) if center and bool(offset.any()) else torch.zeros(p, dtype=torch.float64, device=device)
-    # Columns (or y) that vary only on a scale below ~1e-140: their squares are subnormal or zero in
-    # float64, so XᵀX cannot hold them (X of order 1e-300 gives XᵀX = 0). Flagged, not fixed here:
-    # the exact OLS solver works on X itself; the other estimators refuse (LinearModel._stats).
-    spread = torch.cat([first - first.mean(0), (first_y - first_y.mean())[:, None]], 1).abs().amax(0) if center \
-        else torch.cat([first, first_y[:, None]], 1).abs().amax(0)
+    # The first chunk, in NumPy on the host (no torch threads started before a NumPy pass: see _numpy_pass).
+    first = _host_array(X[: min(n, chunk_rows)], np.dtype(np.float64))
+    first_y = _host_array(y[: min(n, chunk_rows)], np.dtype(np.float64))
+    with np.errstate(all="ignore"):  # NaN and inf show in the statistics, which the estimators check
+        mean, mean_y = first.mean(0), first_y.mean()
+        offset = np.abs(mean) > first.std(0)  # columns whose mean dwarfs their spread
+        # Columns (or y) that vary only on a scale below ~1e-140: their squares are subnormal or zero in
+        # float64, so XᵀX cannot hold them (X of order 1e-300 gives XᵀX = 0). Flagged, not fixed here:
+        # the exact OLS solver works on X itself; the other estimators refuse (LinearModel._stats).
+        spread = np.abs(np.column_stack([first - mean, first_y - mean_y]) if center
+                        else np.column_stack([first, first_y])).max(0)
+    shift_x = mean if center and offset.any() else np.zeros(p)
+    shift_y = float(mean_y) if center else 0.0
     underflow = bool(((spread > 0) & (spread < UNDERFLOW_SCALE)).any())
-    sx, sy = shift_x.to(dtype), shift_y.to(dtype)
-    copy = bool((shift_x != 0).any()) or device.type != "cpu" or sample_weight is not None
+    copy = bool(shift_x.any()) or device.type != "cpu" or sample_weight is not None
 
-    zeros = lambda *shape: torch.zeros(*shape, dtype=torch.float64, device=device)  # noqa: E731
-    # M for the copy path; without it, separate contiguous accumulators for XᵀX and [1 | y − t]ᵀX.
-    M, G, C, Y = zeros(p + 2, p + 2), zeros(p, p), zeros(2, p), zeros(2, 2)
     block_rows = max(chunk_rows, -(-block_rows // chunk_rows) * chunk_rows)  # whole chunks per block
-    # [X − s | 1 | y − t] (m, p + 2), or without the copy just [1 | y − t] stored transposed, (2, m):
-    # the thin product [1 | y − t]ᵀX reads X row-major, measured 0.05× one XᵀX faster than Xᵀ[1 | y − t].
-    # Without the copy, blocks are visited in groups of up to GROUP_BLOCKS: X and y are converted (a view,
-    # for matching NumPy arrays in C or Fortran order: a DataFrame's values are Fortran order, and copying
-    # them into C order cost as much as the products at p = 20) and [1 | y − t] filled once per group, and
-    # each group is two batched products: the blocks' XᵀX (gram_product), then their [1 | y − t]ᵀX.
-    # One batched product gives each thread whole blocks to multiply, where one product per block split
-    # every block across the threads and synchronised them 2 × n / 4096 times. At n = 10⁶, p = 100 on a
-    # 2-core Xeon VM, timed between two XᵀX: batching alone was a median 0.90× and 1.03× the per-block
-    # products' time in two runs of 30 and 60 (the neighbours' noise is larger than the difference);
-    # with the Gram's lower-triangle panels (gram_product), 0.95×. The thin product costs about 0.17×
-    # one XᵀX either way: a second read of X, memory-bound (interleaving it block by block, while the
-    # block is in cache, cost as much in synchronisation).
-    # With the copy, the CPU fills COPY_GROUP_BLOCKS blocks of [X − s | 1 | y − t] and multiplies them
-    # in one batched product: 0.79–0.85× the time of one product per block at n = 10⁶, p = 100 with
-    # offset columns (median ratios over 15–20 paired runs, 2-core Xeon). A GPU's block is large already.
+    # Rows per group: converted (a view, for matching NumPy arrays in C or Fortran order: a DataFrame's
+    # values are Fortran order, and copying them into C order cost as much as the products at p = 20),
+    # shifted or weighted when copied, and multiplied together.
     width, blocks = (p + 2, COPY_GROUP_BLOCKS if device.type == "cpu" else 1) if copy else (p, GROUP_BLOCKS)
     step = block_rows * max(1, min(blocks, GROUP_BYTES // (block_rows * width * dtype.itemsize)))
-    view = None if copy else _strided_view(X, dtype, device)
-    buf = (torch.empty(min(n, step), p + 2, dtype=dtype, device=device) if copy
-           else torch.ones(2, min(n, step), dtype=dtype, device=device))
-    with full_float32_matmul():
-        for start in range(0, n, step):
-            xb = view[start : start + step] if view is not None else as_tensor(X[start : start + step], dtype, device)
-            yb = as_tensor(y[start : start + step], dtype, device)
-            m = xb.shape[0]
-            if copy:
-                b = buf[:m]
-                torch.sub(yb, sy, out=b[:, -1])
-                b[:, -2] = 1
-                torch.sub(xb, sx, out=b[:, :p])
-                if sample_weight is not None:
-                    b.mul_(torch.sqrt(as_tensor(sample_weight[start : start + step], dtype, device))[:, None])
-                # moments of [X − s | 1 | y − t]; a GPU keeps one batched product of the whole block, as
-                # measured there (benchmarks/stats_kernels.py): the panels were timed on the CPU only
-                M += gram_product(b, chunk_rows) if device.type == "cpu" else chunked_product(b, b, chunk_rows)
-            else:
-                torch.sub(yb, sy, out=buf[1, :m])  # buf = [1 | y − t]ᵀ (2, m); its first row stays 1
-                G += gram_product(xb, chunk_rows)
-                C += chunked_product(buf[:, :m].T, xb, chunk_rows)
-    if not copy:
-        # The moments of [1 | y − t] need no pass over X: one float64 sweep over y (pairwise sums).
-        yc = as_tensor(y, torch.float64, device) - shift_y
-        Y[0, 0], Y[0, 1], Y[1, 1] = n, yc.sum(), yc @ yc
-        Y[1, 0] = Y[0, 1]
-        M[:p, :p], M[p:, :p], M[:p, p:], M[p:, p:] = G, C, C.T, Y
+    if device.type == "cpu" and CPU_BLAS == "numpy":
+        np_dtype = torch.empty(0, dtype=dtype).numpy().dtype
+        M = torch.from_numpy(_numpy_pass(X, y, sample_weight, shift_x, shift_y, copy=copy, dtype=np_dtype,
+                                         chunk_rows=chunk_rows, step=step))
+    else:
+        M = _torch_pass(X, y, sample_weight, shift_x, shift_y, copy=copy, dtype=dtype, device=device,
+                        chunk_rows=chunk_rows, step=step)
+    M = M.to(device)
+    shift_x = torch.from_numpy(shift_x).to(device)
 
     total = float(M[p, p]) if sample_weight is not None else n  # Σ wᵢ
     if total <= 0:
