@@ -1,5 +1,6 @@
 """Same answer on every machine: the data stages write the same bytes under another BLAS
-kernel and thread count, and the models agree to 1e-9.
+kernel and thread count, and the models agree to 1e-9, also when the statistics pass is
+multiplied by the other library (NumPy's OpenBLAS or torch's MKL: the CPU decides which).
 
 Each stage runs as DVC runs it (``python stages/<name>.py`` in the project folder), in a
 fresh process per configuration, so the BLAS picks its kernels and threads anew.
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from linreg.models import stats
+
 from .conftest import REPO, write_params
 
 CONFIGS = {
@@ -27,10 +30,12 @@ CONFIGS = {
                              "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
 }
 DATA_STAGES = ("generate", "split", "scale")
+# The statistics pass this machine would not choose (linreg.models.stats.default_cpu_blas).
+OTHER_PASS = {"LINREG_CPU_BLAS": "torch" if stats.CPU_BLAS == "numpy" else "numpy"}
 
 
 def run(root: Path, stages: tuple[str, ...], env: dict[str, str]) -> None:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENBLAS_", "MKL_", "OMP_"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENBLAS_", "MKL_", "OMP_", "LINREG_"))}
     # The repo first; then whatever the suite itself runs with (e.g. packages carried onto a GPU machine).
     clean["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), str(REPO), os.environ.get("PYTHONPATH", "")])
     for stage in stages:
@@ -78,18 +83,19 @@ def flat_numbers(value, prefix=""):
 @pytest.mark.slow
 def test_models_and_metrics_agree_to_1e_9_under_another_blas(tmp_path):
     results = {}
-    for name, env in CONFIGS.items():
+    for name, env in {**CONFIGS, "other-statistics-pass": OTHER_PASS}.items():
         root = project(tmp_path / name, {})
         run(root, (*DATA_STAGES, "train", "evaluate"), env)
         cards = {p.stem: json.loads(p.read_text()) for p in (root / "models").glob("*.json")}
-        results[name] = {
+        results[name] = dict(flat_numbers({
             "metrics": json.loads((root / "reports/metrics/evaluate.json").read_text()),
             "coef": {k: c["coef"] for k, c in cards.items()},
             "intercept": {k: c["intercept"] for k, c in cards.items()},
-        }
-    a, b = (dict(flat_numbers(results[n])) for n in CONFIGS)
-    assert a.keys() == b.keys()
-    timing = [k for k in a if "seconds" in k]
-    for key in a.keys() - set(timing):
-        # Relative to the value, or absolute where the value is at rounding level of its scale.
-        assert math.isclose(a[key], b[key], rel_tol=1e-9, abs_tol=1e-12), (key, a[key], b[key])
+        }))
+    a = results.pop("default")
+    for name, b in results.items():
+        assert a.keys() == b.keys()
+        timing = [k for k in a if "seconds" in k]
+        for key in a.keys() - set(timing):
+            # Relative to the value, or absolute where the value is at rounding level of its scale.
+            assert math.isclose(a[key], b[key], rel_tol=1e-9, abs_tol=1e-12), (name, key, a[key], b[key])
