@@ -54,7 +54,7 @@ GROUP_BYTES = 64 * 2**20  # at most this much of X (or of its copy) per group: s
 # p = 32–64 (median ratios over 10–40 paired runs, 2-core Xeon). A true SYRK does half, but OpenBLAS's (behind
 # NumPy) took 1.35–1.9× torch's full MKL product on that Intel CPU; elsewhere it is the faster (default_cpu_blas).
 PANEL_GRAM_MIN_P = 96
-CPU_BLAS_ENV = "LINREG_CPU_BLAS"  # "numpy" or "torch": overrides the choice of cpu_blas() below
+CPU_BLAS_ENV = "LINREG_CPU_BLAS"  # "numpy" or "torch": overrides default_cpu_blas()'s choice by CPU
 DEVICE_BLOCK_ROWS = 2**20  # rows per block on a GPU: one batched product of 128 chunks
 UNDERFLOW_SCALE = 1e-140  # a column varying less than this has squares near float64's subnormal range
 HOST_ALGEBRA_MAX_P = 512  # p×p work for p up to this runs on the host (see the module docstring)
@@ -228,6 +228,7 @@ def _host_array(a: np.ndarray | torch.Tensor, dtype: np.dtype) -> np.ndarray:
     return np.asarray(a, dtype=dtype)
 
 
+@np.errstate(all="ignore")
 def _numpy_pass(X, y, sample_weight, shift_x: np.ndarray, shift_y: float, *, copy: bool, dtype: np.dtype,
                 chunk_rows: int, step: int) -> np.ndarray:
     """The CPU pass by NumPy (``CPU_BLAS == "numpy"``): M = [X − s | 1 | y − t]ᵀ[X − s | 1 | y − t] (p + 2)².
@@ -246,14 +247,6 @@ def _numpy_pass(X, y, sample_weight, shift_x: np.ndarray, shift_y: float, *, cop
     n, p = X.shape
     M = np.zeros((p + 2, p + 2))
     G, C = M[:p, :p], M[p:, :p]  # views: M's blocks accumulate in place
-    with np.errstate(all="ignore"):
-        _numpy_loop(X, y, sample_weight, shift_x, shift_y, M, G, C, copy=copy, dtype=dtype, chunk_rows=chunk_rows,
-                    step=step)
-    return M
-
-
-def _numpy_loop(X, y, sample_weight, shift_x, shift_y, M, G, C, *, copy, dtype, chunk_rows, step) -> None:
-    n, p = X.shape
     buf = np.empty((min(n, step), p + 2), dtype=dtype) if copy else np.ones((2, min(n, step)), dtype=dtype)
     for start in range(0, n, step):
         xb = _host_array(X[start : start + step], dtype)  # a view for a matching array, in any order
@@ -282,6 +275,7 @@ def _numpy_loop(X, y, sample_weight, shift_x, shift_y, M, G, C, *, copy, dtype, 
         M[p, p], M[p, p + 1], M[p + 1, p + 1] = n, yc.sum(), yc @ yc
         M[p + 1, p] = M[p, p + 1]
         M[:p, p:] = M[p:, :p].T
+    return M
 
 
 def algebra_device(p: int, device: torch.device) -> torch.device:
