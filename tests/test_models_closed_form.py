@@ -169,6 +169,61 @@ def test_cpu_pass_can_be_chosen_and_a_wrong_choice_says_what_to_set(monkeypatch)
         stats_module.default_cpu_blas()
 
 
+def test_one_blas_thread_limits_and_restores_even_when_threads_overlap():
+    # The small NumPy pass runs OpenBLAS on one thread. Threads overlapping in any order (a Dask
+    # threaded scheduler) must neither wait for each other nor leave NumPy's BLAS changed.
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    blas = lambda: [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]  # noqa: E731
+    before = blas()
+    if not before:
+        pytest.skip("threadpoolctl sees no BLAS library behind NumPy here")
+    with stats_module.one_blas_thread():
+        assert blas() == [1] * len(before)
+    assert blas() == before
+    for first_leaves_first in (True, False):
+        first_in, second_done, first_done = threading.Event(), threading.Event(), threading.Event()
+
+        def first():
+            with stats_module.one_blas_thread():
+                first_in.set()
+                if not first_leaves_first:
+                    assert second_done.wait(10)  # the second thread came and went without waiting
+            first_done.set()
+
+        def second():
+            assert first_in.wait(10)
+            if first_leaves_first:
+                assert first_done.wait(10)
+            with stats_module.one_blas_thread():
+                pass
+            second_done.set()
+
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+        assert first_done.is_set() and second_done.is_set()
+        assert blas() == before
+
+
+@pytest.mark.parametrize("n, p", [(20_000, 20), (40_000, 70)], ids=["one BLAS thread", "BLAS threads"])
+def test_small_and_large_numpy_passes_match_numpy(n, p, cpu_blas, monkeypatch):
+    # Under NUMPY_THREADED_MIN_WORK the pass holds OpenBLAS to one thread; lowered, the same data go
+    # through the threaded branch. Either way the moments are NumPy's, to the rounding of n-term sums.
+    monkeypatch.setattr(stats_module, "NUMPY_THREADED_MIN_WORK", 1e5 if p >= 64 else 5e8)
+    X, y, _ = regression_data(n=n, p=p, seed=8)
+    st = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"))
+    Xc, yc = X - X.mean(0), y - y.mean()
+    G = Xc.T @ Xc
+    d = np.sqrt(np.diag(G))
+    assert np.abs((st.gram.numpy() - G) / np.outer(d, d)).max() <= 1e-13
+    assert np.abs((st.xty.numpy() - Xc.T @ yc) / (d * np.sqrt(yc @ yc))).max() <= 1e-13
+
+
 def test_this_machines_cpu_vendor_is_read():
     # Whatever the CPU, the answer is a string; on Linux it is /proc/cpuinfo's vendor_id.
     vendor = stats_module._cpu_vendor()

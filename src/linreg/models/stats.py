@@ -33,11 +33,13 @@ arithmetic takes. The O(np²) pass is the part that runs on the device.
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
+import threading
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -55,6 +57,15 @@ GROUP_BYTES = 64 * 2**20  # at most this much of X (or of its copy) per group: s
 # NumPy) took 1.35–1.9× torch's full MKL product on that Intel CPU; elsewhere it is the faster (default_cpu_blas).
 PANEL_GRAM_MIN_P = 96
 CPU_BLAS_ENV = "LINREG_CPU_BLAS"  # "numpy" or "torch": overrides default_cpu_blas()'s choice by CPU
+# The NumPy pass lets OpenBLAS use its threads only for a wide, large problem. OpenBLAS's threads spin for
+# a while after each product, and the next threaded torch operation (a Cholesky of the p×p statistics)
+# waited for them: 6–7 ms each time, on 2 cores. On one thread the pass has no such wait and small widths
+# run faster anyway (fit with its Cholesky, one thread against OpenBLAS's two: n = 2·10⁴, p = 20: 0.61
+# against 7.2 ms; 10⁵ × 20: 5.8 / 8.0; 2·10⁵ × 50: 23 / 27; 10⁶ × 20: 32 / 49; but 10⁵ × 100: 44 / 30 and
+# 10⁶ × 100: 334 / 201 ms). The products are the same bits on one thread or two (OpenBLAS splits the output,
+# not the sums: checked at each of those sizes).
+NUMPY_THREADED_MIN_P = 64
+NUMPY_THREADED_MIN_WORK = 5e8  # n·p²
 DEVICE_BLOCK_ROWS = 2**20  # rows per block on a GPU: one batched product of 128 chunks
 UNDERFLOW_SCALE = 1e-140  # a column varying less than this has squares near float64's subnormal range
 HOST_ALGEBRA_MAX_P = 512  # p×p work for p up to this runs on the host (see the module docstring)
@@ -219,6 +230,34 @@ def default_cpu_blas() -> str:
 
 
 CPU_BLAS = default_cpu_blas()  # read once, at import
+
+
+@functools.cache
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+_one_thread_lock = threading.Lock()
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """NumPy's BLAS on one thread while inside, set and restored by this thread (threadpoolctl).
+
+    OpenBLAS's thread count is process-wide: while another thread is inside, this one goes on
+    without waiting or touching the limit (the products are the same bits on one thread or two;
+    only the speed differs), so overlapping threads never leave the limit changed.
+    """
+    if not _one_thread_lock.acquire(blocking=False):
+        yield
+        return
+    try:
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            yield
+    finally:
+        _one_thread_lock.release()
 
 
 def _host_array(a: np.ndarray | torch.Tensor, dtype: np.dtype) -> np.ndarray:
@@ -471,8 +510,10 @@ def compute_stats(
     step = block_rows * max(1, min(blocks, GROUP_BYTES // (block_rows * width * dtype.itemsize)))
     if device.type == "cpu" and CPU_BLAS == "numpy":
         np_dtype = torch.empty(0, dtype=dtype).numpy().dtype
-        M = torch.from_numpy(_numpy_pass(X, y, sample_weight, shift_x, shift_y, copy=copy, dtype=np_dtype,
-                                         chunk_rows=chunk_rows, step=step))
+        threaded = p >= NUMPY_THREADED_MIN_P and n * p * p >= NUMPY_THREADED_MIN_WORK
+        with nullcontext() if threaded else one_blas_thread():
+            M = torch.from_numpy(_numpy_pass(X, y, sample_weight, shift_x, shift_y, copy=copy, dtype=np_dtype,
+                                             chunk_rows=chunk_rows, step=step))
     else:
         M = _torch_pass(X, y, sample_weight, shift_x, shift_y, copy=copy, dtype=dtype, device=device,
                         chunk_rows=chunk_rows, step=step)
