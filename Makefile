@@ -10,7 +10,7 @@ TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help setup run lint test bench gpu-check lock clean
+.PHONY: help setup run lint test test-browser browser plots-template bench gpu-check lock clean
 .DEFAULT_GOAL := help
 
 help:  ## list the targets
@@ -39,8 +39,19 @@ lint: $(STAMP)  ## ruff (style, imports, likely bugs) and mypy (types), as confi
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m mypy
 
-test: lint  ## lint, then the test suite
+test: lint  ## lint, then the test suite (the browser tests skip without chromium: see `make browser`)
 	$(PYTHON) -m pytest
+
+browser:  ## install Debian's chromium and chromedriver for the browser tests (as root; CI runs this)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then echo "chromium: installed"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "run as root, or: sudo apt-get install chromium chromium-driver"; exit 1; fi
+
+test-browser: $(STAMP)  ## only the browser tests: the report's interactive figures and the dvc plots page
+	$(PYTHON) -m pytest tests/test_browser.py tests/test_end_to_end.py -k "browser or interactive or slider or hover or phone or template"
+
+plots-template: $(STAMP)  ## regenerate .dvc/offline_plots.html (dvc plots show without a network) from the pinned Vega bundle
+	$(PYTHON) -m linreg.report.interactive
 
 bench: $(STAMP)  ## training-speed benchmark (n=1e6, p=100): prints ratios to one XᵀX
 	$(PYTHON) benchmarks/train_speed.py

@@ -7,7 +7,8 @@ first ``base.max_rows_in_memory`` rows of each split, so memory does not grow wi
 
 Inputs:  models/*.json, data/scaled/*.parquet, data/split/train.parquet,
          data/raw/{truth.json,demo.parquet}, data/scaled/scaler.json,
-         reports/plots/train/*.csv; params base.seed, split, evaluate
+         reports/plots/train/*.csv; params base.seed, base.max_rows_in_memory, generate (the
+         regime sweep's design), split, train.path (its α search), evaluate
 Outputs: reports/metrics/evaluate.json, reports/tables/*.csv,
          reports/plots/evaluate/*.csv, reports/figures/evaluate/*.png
 """
@@ -64,18 +65,24 @@ def main(root: Path | None = None) -> None:
         splits={s: _xy(io.read_head(paths.scaled_table(s), limit)) for s in SPLITS},
         train_unscaled=_xy(io.read_head(paths.split_table("train"), limit)),
         demo_train=_xy(demo.iloc[demo_parts["train"]]),
-        demo_validation=_xy(demo.iloc[demo_parts["validation"]]),
+        demo_validation=_xy(demo.iloc[demo_parts["validation"]]), demo_all=_xy(demo),
         truth=io.read_json(paths.truth), scaler=Scaler.from_dict(io.read_json(paths.scaler)), error_sums=sums,
         train_stats=train_stats, bootstrap=boot,
     )
-    ev = evaluate_all(inputs, params.evaluate, seed=params.base.seed)
+    g = params.generate
+    design = {k: getattr(g, k) for k in ("n_features", "n_informative", "intercept", "scale_spread", "feature_offset")}
+    design["n_informative"] = min(design["n_informative"], design["n_features"])
+    ev = evaluate_all(inputs, params.evaluate, seed=params.base.seed, design=design,
+                      path=params.train.path.model_dump(), fractions=cut.model_dump())
 
     rows = {f"{s}_rows": sums[s].n for s in SPLITS} | {f"{s}_rows_in_memory": len(inputs.splits[s][1]) for s in SPLITS}
     io.write_json(paths.metrics("evaluate"), {**ev.metrics, **ran_on, **rows})
-    for name in ("model_metrics", "recovery", "ols_inference", "intervals", "agreement"):
+    for name in ("model_metrics", "recovery", "ols_inference", "intervals", "agreement", "paired_test", "regimes",
+                 "gd_step"):
         io.write_csv(paths.evaluate_table(name), getattr(ev, name))
     io.write_text(paths.ols_summary, ev.ols_summary)
-    for name in ("learning_curve", "degree_sweep", "residuals"):
+    for name in ("learning_curve", "degree_sweep", "residuals", "regime_sweep", "degree_curves", "demo_points",
+                 "gd_paths", "gd_surface"):
         io.write_csv(paths.evaluate_plot(name), getattr(ev, name))
     plots = {name: pd.read_csv(path) for name, path in (("gd_history", paths.gd_history), ("lr_sweep", paths.lr_sweep),
              ("reg_path", paths.reg_path), ("validation_curve", paths.validation_curve))}

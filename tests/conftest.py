@@ -35,7 +35,10 @@ TINY = {
         "path": {"n_alphas": 8},
         "lr_sweep": {"learning_rates": [0.01, 0.5, 5.0], "epochs": 40},
     },
-    "evaluate": {"bootstrap_resamples": 20, "learning_curve_fractions": [0.25, 0.5, 1.0], "poly_max_degree": 6},
+    "evaluate": {"bootstrap_resamples": 20, "learning_curve_fractions": [0.25, 0.5, 1.0], "poly_max_degree": 6,
+                 "regimes": [{"name": "few rows", "n_samples": 40, "noise_std": 2.0, "correlation": 0.5},
+                             {"name": "more rows", "n_samples": 200, "noise_std": 1.0, "correlation": 0.5}],
+                 "regime_repeats": 3},
     "benchmark": {"default": {"sizes": [[500, 4]], "repeats": 2, "warmup": 1}, "gd_epochs": 2,
                   "batch_size": 64, "n_alphas": 4},
     "report": {"engine": "jupyter"},
@@ -169,3 +172,34 @@ def git_commit_all(root: Path, message: str) -> None:
     sh(root, "git", "init", "-q")
     sh(root, "git", "add", "-A")
     sh(root, "git", "commit", "-qm", message)
+
+
+def chromium_driver(width: int = 1280, height: int = 1600):
+    """Headless Debian chromium through selenium, with the network unreachable (every host name fails to
+    resolve) and the console and network logs kept; skips, naming what to install, where it is missing."""
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver and importlib.util.find_spec("selenium")):
+        pytest.skip("browser tests need Debian's chromium and chromium-driver (`make browser`) and selenium "
+                    "(`pip install -e '.[dev]'`)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = chromium
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--hide-scrollbars", "--host-resolver-rules=MAP * ~NOTFOUND"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    browser = webdriver.Chrome(service=Service(driver), options=options)
+    browser.set_window_size(width, height)
+    return browser
+
+
+def page_requests(browser) -> list[str]:
+    """Every URL the page asked for since the last call (from the DevTools network log)."""
+    import json
+
+    return [json.loads(e["message"])["message"]["params"]["request"]["url"] for e in browser.get_log("performance")
+            if '"Network.requestWillBeSent"' in e["message"]]

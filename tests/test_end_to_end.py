@@ -15,7 +15,8 @@ from .conftest import copy_project, git_commit_all, needs_dvc, needs_report_tool
 
 pytestmark = [pytest.mark.slow, needs_dvc, needs_report_tools]
 
-COPIED = ["dvc.yaml", ".dvcignore", ".dvc/config", ".dvc/plots", "stages", "src", "reports/report.qmd",
+COPIED = ["dvc.yaml", ".dvcignore", ".dvc/config", ".dvc/plots", ".dvc/offline_plots.html", "stages", "src",
+          "reports/report.qmd",
           "reports/reference", "data/external"]
 
 
@@ -51,6 +52,30 @@ def test_metrics_and_plots_show(clone, tmp_path):
     plots = yaml.safe_load((clone / "dvc.yaml").read_text())["plots"]
     for entry in plots:
         assert next(iter(entry)) in html  # every declared plot is rendered by its title
+    assert "cdn.jsdelivr" not in html and "<script src=" not in html  # the project's template: Vega inlined
+
+
+def test_the_plots_page_draws_every_plot_offline_in_a_browser(clone, tmp_path):
+    import time
+
+    from .conftest import chromium_driver, page_requests
+
+    sh(clone, sys.executable, "-m", "dvc", "plots", "show", "-o", str(tmp_path / "plots"))
+    n_plots = len(yaml.safe_load((clone / "dvc.yaml").read_text())["plots"])
+    browser = chromium_driver()
+    try:
+        browser.get((tmp_path / "plots" / "index.html").as_uri())
+        deadline = time.time() + 30
+        while time.time() < deadline and browser.execute_script(
+                "return document.querySelectorAll('.vega-embed svg, .vega-embed canvas').length") < n_plots:
+            time.sleep(0.2)
+        assert browser.execute_script("return document.querySelectorAll('.vega-embed svg .mark-line path, "
+                                      ".vega-embed svg .mark-symbol path, .vega-embed svg .mark-rect path').length") > 0
+        assert browser.execute_script("return document.querySelectorAll('.vega-embed').length") == n_plots
+        assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+        assert [u for u in page_requests(browser) if not u.startswith(("file:", "data:", "blob:", "about:"))] == []
+    finally:
+        browser.quit()
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

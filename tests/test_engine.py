@@ -168,7 +168,7 @@ def test_rank_deficient_dask_fit_is_the_minimum_norm_solution_as_in_memory(case,
 
 def test_gradient_descent_on_dask_blocks():
     """Full batch runs on the blockwise statistics (the same descent as in memory); mini-batches
-    stream the blocks: one block is the in-memory epoch bit for bit, several are seeded and repeatable."""
+    stream the blocks: one block is the in-memory epoch (to rounding), several are seeded and repeatable."""
     from linreg.models import GradientDescentRegressor
 
     X, y = _data(n=3000, offset=0.0)  # centred, unit-variance columns: GD's easy case
@@ -177,7 +177,9 @@ def test_gradient_descent_on_dask_blocks():
     np.testing.assert_allclose(full["dask"].coef_, full["numpy"].coef_, rtol=1e-10)
     kw = {"batch_size": 64, "max_epochs": 10, "tol": 0, "device": "cpu", "random_state": 2}
     one = GradientDescentRegressor(**kw).fit(*_lazy(X, y, rows=3000))
-    np.testing.assert_array_equal(one.coef_, GradientDescentRegressor(**kw).fit(X, y).coef_)
+    # The same steps in the same order; a block read back from Dask can sit at another address and
+    # alignment, where a matrix-vector product may round its last bit differently (seen: 4e-16).
+    np.testing.assert_allclose(one.coef_, GradientDescentRegressor(**kw).fit(X, y).coef_, rtol=1e-13)
     three = [GradientDescentRegressor(**kw).fit(*_lazy(X, y, rows=1000)) for _ in range(2)]
     np.testing.assert_array_equal(three[0].coef_, three[1].coef_)
     # Unshuffled, with blocks a multiple of the batch: the very same steps as in memory (to the last

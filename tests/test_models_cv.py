@@ -150,3 +150,15 @@ def test_ridge_cv_k_fold_on_several_targets_matches_scikit_learn():
         RidgeCV(alphas, scoring="r2", device="cpu").fit(X, Y)
     with pytest.raises(ValueError, match="alpha_per_target=True are incompatible"):
         RidgeCV(alphas, cv=5, alpha_per_target=True, device="cpu").fit(X, Y)
+
+
+def test_cv_errors_tied_to_rounding_choose_the_first_alpha():
+    """A plateau whose values differ by rounding (the same sums in another order) picks the largest α
+    (first on the decreasing grid), as np.argmin does on an exact tie; a real minimum still wins."""
+    from linreg.models.cv import first_minimum
+
+    plateau = np.array([0.54, 0.057, 2.235e-4, 2.235e-4 * (1 - 3e-12), 2.235e-4])
+    assert int(np.argmin(plateau)) == 3 and first_minimum(plateau) == 2
+    assert first_minimum(np.array([0.5, 0.2, 0.1999])) == 2  # 5e-4 relative: a real difference
+    assert first_minimum(np.array([[0.3, 0.2], [0.2 * (1 + 1e-13), 0.25]])) == 1  # flat index over l1 ratios
+    assert first_minimum(np.array([np.nan, np.nan])) == 0

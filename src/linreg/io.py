@@ -173,12 +173,20 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
         frame.to_csv(tmp, index=False, float_format="%.10g")
 
 
-def write_figure(path: Path, fig: Any) -> None:
-    """Atomically write a matplotlib figure as PNG (150 dpi), then free it."""
-    import matplotlib.pyplot as plt
+def write_figure(path: Path, fig: Any, dpi: int = 120) -> None:
+    """Atomically write a matplotlib figure as PNG, then free it.
 
+    The PNG carries its dpi and its smallest font size (points) as text chunks, so a test of the
+    rendered report can compute how tall its text is at the size the page shows it.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    fig.canvas.draw()  # lay out first: tick labels exist only once drawn
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    meta = {"linreg-dpi": str(dpi), "linreg-min-font-pt": f"{min(sizes) if sizes else 0:g}"}
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=150, format="png")
+        fig.savefig(tmp, dpi=dpi, format="png", metadata=meta)
     plt.close(fig)
 
 

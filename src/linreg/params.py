@@ -152,11 +152,39 @@ class Train(_Strict):
         return values
 
 
+class Regime(_Strict):
+    """One setting of the regime sweep: fresh data from the generator with these three values changed."""
+
+    name: str = Field(min_length=1, max_length=40)
+    n_samples: int = Field(ge=10, le=100_000)  # refitted `repeats` times per regime: kept small
+    noise_std: float = Field(ge=0, le=MAGNITUDE)
+    correlation: float = Field(ge=0, lt=1)
+
+
 class Evaluate(_Strict):
     bootstrap_resamples: int = Field(ge=10, le=100_000)
     learning_curve_fractions: list[float] = Field(min_length=2)
     poly_max_degree: int = Field(ge=1, le=30)
     poly_ridge_alpha: float = Field(gt=0)
+    regimes: list[Regime] = Field(default_factory=list, max_length=12)
+    regime_repeats: int = Field(default=10, ge=2, le=200)
+    gd_path_multiples: list[float] = Field(default_factory=lambda: [0.25, 0.5], min_length=1, max_length=20)
+    gd_path_epochs: int = Field(default=30, ge=1, le=500)
+
+    @field_validator("gd_path_multiples")
+    @classmethod
+    def _multiples(cls, values: list[float]) -> list[float]:
+        if any(not 0 < v <= 3 for v in values):
+            raise ValueError(f"step multiples of 2/L must be in (0, 3], got {values}")
+        return values
+
+    @field_validator("regimes")
+    @classmethod
+    def _distinct(cls, values: list[Regime]) -> list[Regime]:
+        names = [r.name for r in values]
+        if len(set(names)) != len(names):
+            raise ValueError(f"regime names must be distinct, got {names}")
+        return values
 
     @field_validator("learning_curve_fractions")
     @classmethod

@@ -18,6 +18,8 @@ STREAMS = {
     "split": 4,
     "demo_split": 5,  # the evaluate stage's split of the demo (for the polynomial-degree sweep)
     "bootstrap": 6,  # lasso / elastic-net bootstrap resamples
+    "regime": 7,  # the evaluate stage's regime sweep: the seed of each (regime, repeat)'s data
+    "regime_split": 8,  # and its split
 }
 
 

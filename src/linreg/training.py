@@ -29,6 +29,7 @@ from linreg.models import (
     ValidatedRidge,
 )
 from linreg.models.closed_form import design_condition_number
+from linreg.models.gd import hessian
 from linreg.models.stats import Stats, compute_stats
 from linreg.params import Train
 from linreg.timing import timed
@@ -222,6 +223,9 @@ def _learning_rate_sweep(data: TrainingData, cfg: Train, device: torch.device, d
     """The seeds' experiment: batch GD at each learning rate on the demo and on the main data."""
     frames = []
     for dataset, split in (("demo", data.demo), ("main", data.in_memory)):
+        # L, the largest curvature of J: steps below 2/L converge, above it they diverge (the figure marks it).
+        st = compute_stats(split.X, split.y, dtype=torch.float64, device=torch.device("cpu"))
+        L = float(torch.linalg.eigvalsh(hessian(st, True))[-1])
         for lr in cfg.lr_sweep.learning_rates:
             est = GradientDescentRegressor(learning_rate=lr, max_epochs=cfg.lr_sweep.epochs, tol=0.0,
                                            device=str(device), dtype=dtype)
@@ -229,7 +233,8 @@ def _learning_rate_sweep(data: TrainingData, cfg: Train, device: torch.device, d
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 est.fit(split.X, split.y)
             frames.append(pd.DataFrame({"dataset": dataset, "learning_rate": lr, "epoch": est.history_["epoch"],
-                                        "loss": est.history_["train_loss"], "diverged": est.diverged_}))
+                                        "loss": est.history_["train_loss"], "diverged": est.diverged_,
+                                        "lipschitz": L}))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from linreg.evaluation.figures import _fig
+from linreg.evaluation.figures import MIN_FONT_PT, _fig
 
 KEY = ["solver", "n", "p", "dtype"]
 
@@ -51,31 +51,52 @@ def flat_metrics(df: pd.DataFrame) -> dict[str, Any]:
 
 
 def time_vs_n(df: pd.DataFrame):
+    """Median time against rows, one stacked panel per solver, with one XᵀX for scale."""
     ok = df[(df.status == "ok") & (df.library != "limit")]
     solvers = list(dict.fromkeys(ok.solver))
-    fig, axes = _fig(len(solvers), width=4.2)
+    fig, axes = _fig(len(solvers), height=2.8)
     for ax, solver in zip(axes, solvers):
         for series, part in ok[ok.solver == solver].groupby("series"):
             part = part.sort_values("n")
-            ax.plot(part.n, part.median_s, marker="o", ls="--" if "float32" in series else "-", label=series)
+            ax.plot(part.n, part.median_s, marker="o", ms=4, ls="--" if "float32" in series else "-", label=series)
         gram = df[(df.solver == "gram") & (df.device == "cpu") & (df.dtype == "float64")].sort_values("n")
         ax.plot(gram.n, gram.median_s, color="k", lw=0.8, ls=":", label="one XᵀX (cpu float64)")
-        ax.set(xscale="log", yscale="log", xlabel="rows n", ylabel="seconds (median)", title=solver)
-        ax.legend(fontsize=6)
+        ax.set(xscale="log", yscale="log", xlabel="rows n", ylabel="seconds (median)", title=SOLVER_LABELS.get(
+            solver, solver))
+        ax.legend(frameon=False, fontsize=MIN_FONT_PT, loc="upper left")
     return fig
 
 
+SOLVER_LABELS = {"ols": "OLS (closed form)", "gd_batch": "batch GD (fixed epochs)", "gd_minibatch": "mini-batch GD",
+                 "ridge": "ridge", "lasso_path": "lasso path"}
+
+
 def ratio_to_limit(df: pd.DataFrame):
+    """Each solver's time at the largest n as a multiple of one XᵀX on the same device (horizontal, log),
+    each bar labelled with its value (a log axis over a narrow range cannot be read precisely)."""
+    from matplotlib.ticker import NullFormatter
+
     ok = df[(df.status == "ok") & (df.library != "limit") & (df.dtype == "float64")]
     top = ok[ok.n == ok.n.max()]
     table = top.pivot_table(index="solver", columns="series", values="ratio_to_gram")
-    fig, (ax,) = _fig(width=7.0)
-    table.plot.bar(ax=ax, logy=True, rot=0)
-    ax.axhline(1, color="k", lw=0.8)
+    table = table.loc[table.min(axis=1).sort_values().index]
+    fig, (ax,) = _fig(height=0.5 * len(table) * max(1, len(table.columns)) + 1.6)
+    width = 0.8 / max(len(table.columns), 1)
+    y = np.arange(len(table))
+    for k, series in enumerate(table.columns):
+        bars = ax.barh(y + k * width, table[series], height=width, label=series)
+        ax.bar_label(bars, labels=[f"{v:.2g}×" if v == v else "" for v in table[series]], padding=3,
+                     fontsize=MIN_FONT_PT)
+    ax.set_yticks(y + width * (len(table.columns) - 1) / 2, [SOLVER_LABELS.get(s, s) for s in table.index])
+    ax.invert_yaxis()
+    ax.axvline(1, color="k", lw=0.8)
     n, p = int(top.n.iloc[0]), int(top.p.iloc[0])
-    ax.set(ylabel="time ÷ one XᵀX on the same device", xlabel="",
-           title=f"Time as a multiple of the hardware limit (n = {n:,}, p = {p}, float64)")
-    ax.legend(fontsize=7)
+    ax.set(xscale="log", xlabel="time ÷ one XᵀX on the same device (log)",
+           title=f"Time in units of one XᵀX (n = {n:,}, p = {p})")
+    values = table.to_numpy()
+    ax.set_xlim(min(float(np.nanmin(values)), 1.0) / 2, max(float(np.nanmax(values)), 1.0) * 4)  # room for labels
+    ax.xaxis.set_minor_formatter(NullFormatter())  # only the decades are labelled: no overlapping ticks
+    fig.legend(loc="outside lower center", ncol=2, frameon=False, fontsize=MIN_FONT_PT)
     return fig
 
 
@@ -85,10 +106,10 @@ def speedup(df: pd.DataFrame):
     for (solver, dtype), part in gpu.groupby(["solver", "dtype"]):
         part = part.sort_values("n")
         ax.plot(part.n, part.speedup_vs_cpu, marker="o", ls="--" if dtype == "float32" else "-",
-                label=f"{solver} {dtype}")
+                label=f"{SOLVER_LABELS.get(solver, solver)} {dtype}")
     ax.axhline(1, color="k", lw=0.8)
     ax.set(xscale="log", yscale="log", xlabel="rows n", ylabel="CPU time ÷ GPU time", title="GPU speedup")
-    ax.legend(fontsize=7)
+    ax.legend(frameon=False, fontsize=MIN_FONT_PT)
     return fig
 
 

@@ -24,6 +24,15 @@ from linreg.evaluation.inference import (
     poisson_bootstrap_stats,
     ridge_covariance,
 )
+from linreg.evaluation.lessons import (
+    gd_paths_on_demo,
+    gd_step_by_hand,
+    loss_surface,
+    paired_test_differences,
+    polynomial_curves,
+    regime_summary,
+    regime_sweep,
+)
 from linreg.evaluation.metrics import (
     ErrorSums,
     coefficient_recovery,
@@ -57,6 +66,7 @@ class Inputs:
     error_sums: dict[str, ErrorSums] | None = None  # each split's error sums for the cards in order
     train_stats: Stats | None = None  # the training rows' statistics (ridge's covariance)
     bootstrap: list[Stats | None] | None = None  # the Poisson bootstrap resamples' statistics
+    demo_all: tuple[np.ndarray, np.ndarray] | None = None  # every demo row (the step by hand); None: its train part
 
 
 def split_error_sums(cards: list[ModelCard], X: np.ndarray, y: np.ndarray) -> ErrorSums:
@@ -90,6 +100,14 @@ class Evaluation:
     learning_curve: pd.DataFrame
     degree_sweep: pd.DataFrame
     residuals: pd.DataFrame
+    paired_test: pd.DataFrame  # every model's test MSE against OLS's on the same rows, paired SE
+    regime_sweep: pd.DataFrame  # (regime, repeat, model) test MSE on fresh data
+    regimes: pd.DataFrame  # its summary: where a penalty helps
+    gd_step: pd.DataFrame  # one gradient-descent step on the demo, by hand (one row)
+    degree_curves: pd.DataFrame  # the fitted polynomial of each degree on a grid
+    demo_points: pd.DataFrame  # the demo's training and validation points (x, y, split)
+    gd_paths: pd.DataFrame  # batch GD's iterates on the demo at several step sizes
+    gd_surface: pd.DataFrame  # J(b, w) on a grid around them
 
 
 def _block_bootstrap(block: int, path: Any, resamples: int, seed: int, shift: tuple) -> BootstrapMoments:
@@ -111,7 +129,10 @@ def table_bootstrap(engine: Engine, path: Any, *, resamples: int, seed: int) -> 
     return bootstrap_stats(blocks, shift)
 
 
-def evaluate_all(inp: Inputs, cfg: EvaluateParams, *, seed: int) -> Evaluation:
+def evaluate_all(inp: Inputs, cfg: EvaluateParams, *, seed: int, design: dict[str, Any] | None = None,
+                 path: dict[str, Any] | None = None, fractions: dict[str, float] | None = None) -> Evaluation:
+    """Everything the evaluate stage writes. ``design`` (the generate params but source, csv and demo),
+    ``path`` (train.path) and ``fractions`` (the split params) drive the regime sweep; without them it is skipped."""
     p = inp.splits["train"][0].shape[1]
     names = list(inp.cards)
     ours = [n for n in names if inp.cards[n].kind == "ours"]
@@ -160,9 +181,25 @@ def evaluate_all(inp: Inputs, cfg: EvaluateParams, *, seed: int) -> Evaluation:
     residuals = residual_diagnostics(y_te, inp.cards[baseline].predict(X_te))
     residuals.insert(0, "model", baseline)
 
+    paired = paired_test_differences(y_te, {n: inp.cards[n].predict(X_te) for n in names}, baseline)
+    if design is not None and path is not None and fractions is not None and cfg.regimes:
+        regimes = regime_sweep([r.model_dump() for r in cfg.regimes], repeats=cfg.regime_repeats, design=design,
+                               path=path, split=fractions, seed=seed)
+        regimes_summary = regime_summary(regimes)
+    else:
+        regimes, regimes_summary = pd.DataFrame(), pd.DataFrame()
+    (x_demo, y_demo), (x_dval, y_dval) = inp.demo_train, inp.demo_validation
+    x_all, y_all = inp.demo_all or inp.demo_train
+    gd_step = pd.DataFrame([gd_step_by_hand(x_all[:, 0], y_all)])
+    gd_paths = gd_paths_on_demo(x_all[:, 0], y_all, cfg.gd_path_multiples, cfg.gd_path_epochs)
+    gd_surface = loss_surface(x_all[:, 0], y_all, gd_paths)
+    curves = polynomial_curves(x_demo[:, 0], y_demo, cfg.poly_max_degree)
+    points = pd.concat([pd.DataFrame({"x": x_demo[:, 0], "y": y_demo, "split": "train"}),
+                        pd.DataFrame({"x": x_dval[:, 0], "y": y_dval, "split": "validation"})], ignore_index=True)
+
     metrics = _flat_metrics(model_metrics, recovery, ours, ols, agreement, sweep)
     return Evaluation(metrics, model_metrics, recovery, ols_table, summary, intervals, agreement, curve, sweep,
-                      residuals)
+                      residuals, paired, regimes, regimes_summary, gd_step, curves, points, gd_paths, gd_surface)
 
 
 def _intervals(inp: Inputs, cfg: EvaluateParams, seed: int) -> pd.DataFrame:

@@ -68,6 +68,21 @@ def _fold_statistics(X, y, sw, folds, fit_intercept: bool, device, dtype) -> tup
     return train, held, full
 
 
+
+# CV errors that tie up to rounding (a plateau of the path, the same sums taken in another order:
+# weighted rows against repeated ones differ by ~1e-12 relative) must pick the same α everywhere.
+TIE_RTOL = 1e-9
+
+
+def first_minimum(errors: np.ndarray) -> int:
+    """Flat index of the first entry within ``TIE_RTOL`` of the minimum: on a tie, the largest α
+    (grids decrease), as ``np.argmin`` picks on an exact tie."""
+    flat = np.asarray(errors, dtype=np.float64).ravel()
+    if not np.isfinite(flat).any():  # nothing to compare (e.g. too few rows): argmin's own answer
+        return int(np.argmin(flat))
+    low = float(np.nanmin(flat[np.isfinite(flat)]))
+    return int(np.flatnonzero(flat <= low + TIE_RTOL * abs(low))[0])
+
 class ElasticNetCV(LinearModel):
     """Elastic net with alpha (and l1_ratio) chosen by K-fold cross-validation, scikit-learn's ``ElasticNetCV``.
 
@@ -139,7 +154,7 @@ class ElasticNetCV(LinearModel):
                                            max_iter=self.max_iter, positive=self.positive)
                 mse[i, :, k] = (held_out_sse(path.coefs, path.intercepts, ho) / ho.n).cpu().numpy()
         mean = mse.mean(axis=2)
-        best_l1, best_alpha = (int(v) for v in np.unravel_index(int(np.argmin(mean)), mean.shape))
+        best_l1, best_alpha = (int(v) for v in np.unravel_index(first_minimum(mean), mean.shape))
         self.l1_ratio_, self.alpha_ = float(l1_ratios[best_l1]), float(alphas[best_l1, best_alpha])
         res = solve_enet(full.gram, full.xty, full.yty, full.n, self.alpha_, self.l1_ratio_, solver=solver,
                          tol=self.tol, max_iter=self.max_iter, positive=self.positive)
@@ -239,7 +254,7 @@ class RidgeCV(LinearModel):
             self.alpha_, self.best_score_ = alphas[best], to_score(per_alpha[np.arange(len(best)), best])
         else:
             mean = per_alpha.mean(0)  # over targets (scikit-learn's uniform average)
-            best = np.full(Y.shape[1], int(np.argmin(mean)))
+            best = np.full(Y.shape[1], first_minimum(mean))
             self.alpha_, self.best_score_ = float(alphas[best[0]]), to_score(float(mean[best[0]]))
         coefs = [ridge_coefs(full.gram, full.xty, a_t[k : k + 1])[0] for full, k in zip(fulls, best)]
         if y.ndim == 1:

@@ -106,7 +106,9 @@ class RegressionResults:
 
     def __init__(self, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, *,
                  has_constant: bool = True, names: list[str] | None = None):
-        X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        # Read-only inputs (a DataFrame's or Parquet's values) are copied: torch.from_numpy warns on them.
+        X, y = (a if a.flags.writeable else a.copy() for a in (np.asarray(X, dtype=np.float64),
+                                                                  np.asarray(y, dtype=np.float64)))
         n, p = X.shape
         self.nobs, self.k_constant = n, int(has_constant)
         self.weights = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)

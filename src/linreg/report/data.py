@@ -46,18 +46,15 @@ class ReferenceRun:
     system: dict[str, Any]
     summary: dict[str, Any]
     benchmark: pd.DataFrame
-    limits: pd.DataFrame
-    notes: str = ""  # NOTES.md beside the results, if any: what the run found and what changed since
+    limits: pd.DataFrame  # (NOTES.md beside them is the developers' log: docs/gpu.md links it, the report does not)
 
 
 def load_references(paths: Paths) -> list[ReferenceRun]:
     folders = sorted(paths.reference_dir.iterdir()) if paths.reference_dir.is_dir() else []
     def read(f: Path, name: str) -> Any:
         return json.loads((f / name).read_text())
-    def notes(f: Path) -> str:
-        return (f / "NOTES.md").read_text().strip() if (f / "NOTES.md").is_file() else ""
     return [ReferenceRun(f.name, read(f, "system.json"), read(f, "summary.json"), pd.read_csv(f / "benchmark.csv"),
-                         pd.read_csv(f / "limits.csv"), notes(f))
+                         pd.read_csv(f / "limits.csv"))
             for f in folders if (f / "benchmark.csv").is_file() and (f / "system.json").is_file()]
 
 
@@ -67,29 +64,50 @@ def reference_label(ref: ReferenceRun) -> str:
             f"{s['cpu_cores']} cores of an {s['cpu']}, on {s['date']}, by `make gpu-check`")
 
 
-def reference_table(ref: ReferenceRun, here: pd.DataFrame) -> pd.DataFrame:
-    """Per solver and dtype at the reference's largest n: its GPU and CPU times, the speedup, the
-    crossover, and this machine's own CPU time at this run's largest size, side by side."""
+def reference_table(ref: ReferenceRun) -> pd.DataFrame:
+    """Per solver and dtype at the reference's largest n: its GPU and its own host CPU's times on the
+    same n × p, the speedup and the crossover. (This machine's CPU ran other sizes: it is not a column.)"""
     from linreg.benchmark.summary import crossover
 
     ok = ref.benchmark[(ref.benchmark.status == "ok") & (ref.benchmark.library == "linreg")]
     top = ok[ok.n == ok.n.max()]
     cross = crossover(ref.benchmark).set_index(["solver", "dtype"])
-    mine = here[(here.status == "ok") & (here.library == "linreg") & (here.device == "cpu")]
-    mine = mine[mine.n == mine.n.max()].set_index(["solver", "dtype"]) if len(mine) else mine
     rows = []
     for (solver, dtype), part in top.groupby(["solver", "dtype"]):
         by = part.set_index("device").median_s
         if "cuda" not in by or "cpu" not in by:
             continue
-        row = {"solver": solver, "dtype": dtype, "n × p": f"{int(part.n.iloc[0]):,} × {int(part.p.iloc[0])}",
-               "GPU s": by["cuda"], "its CPU s": by["cpu"], "speedup": by["cpu"] / by["cuda"],
-               "GPU faster from n": _count(cross.crossover_n.get((solver, dtype), float("nan")))}
-        if (solver, dtype) in getattr(mine, "index", []):
-            m = mine.loc[(solver, dtype)]
-            row[f"this CPU s at {int(m.n):,} × {int(m.p)}"] = m.median_s
-        rows.append(row)
+        rows.append({"solver": solver, "dtype": dtype, "n × p": f"{int(part.n.iloc[0]):,} × {int(part.p.iloc[0])}",
+                     "GPU s": by["cuda"], "host CPU s": by["cpu"], "speedup": by["cpu"] / by["cuda"],
+                     "GPU faster from n": _count(cross.crossover_n.get((solver, dtype), float("nan")))})
     return pd.DataFrame(rows)
+
+
+def reference_takeaway(ref: ReferenceRun) -> str:
+    """What a learner should take from a reference run, computed from its rows."""
+    table = reference_table(ref)
+    if table.empty:
+        return ""
+    closed = table[table.solver.isin(["ols", "ridge"])]
+    mini = table[table.solver == "gd_minibatch"]
+    path = table[table.solver == "lasso_path"]
+    n_p = table["n × p"].iloc[0]
+    cores = ref.system.get("cpu_cores")
+    text = f"On {n_p} data, the closed-form fits (OLS, ridge) took " + (
+        f"{fmt(closed['GPU s'].min() * 1e3, 2)}–{fmt(closed['GPU s'].max() * 1e3, 2)} ms on the GPU against "
+        f"{fmt(closed['host CPU s'].min(), 2)}–{fmt(closed['host CPU s'].max(), 2)} s on {cores} CPU cores of the "
+        f"same machine: {fmt(closed.speedup.min(), 2)}–{fmt(closed.speedup.max(), 2)}× faster."
+        if len(closed) else "no time (not measured).")
+    if len(mini):
+        text += (f" Mini-batch GD gained less ({fmt(mini.speedup.min(), 2)}–{fmt(mini.speedup.max(), 2)}×): each "
+                 "step is a small product, so the GPU waits on launches rather than arithmetic.")
+    if len(path):
+        text += f" The lasso path gained {fmt(path.speedup.min(), 2)}–{fmt(path.speedup.max(), 2)}×."
+    cross = [c for c in table["GPU faster from n"] if c != "—"]
+    if cross:
+        text += (" Below about " + min(cross, key=lambda c: int(c.replace(",", ""))) + " rows the CPU is as fast or "
+                 "faster: moving data to the device and launching kernels costs more than the arithmetic saved.")
+    return text
 
 
 def _count(x: float) -> str:
@@ -141,11 +159,14 @@ def load(root: Path | None = None) -> ReportData:
     paths = project_paths(root or find_root())
     read = lambda p: json.loads(Path(p).read_text())  # noqa: E731
     tables = {n: pd.read_csv(paths.evaluate_table(n)) for n in
-              ("model_metrics", "recovery", "ols_inference", "intervals", "agreement")
+              ("model_metrics", "recovery", "ols_inference", "intervals", "agreement", "paired_test", "regimes",
+               "gd_step")
               if paths.evaluate_table(n).is_file() and paths.evaluate_table(n).stat().st_size > 1}
     plots = {"gd_history": pd.read_csv(paths.gd_history), "lr_sweep": pd.read_csv(paths.lr_sweep),
+             "reg_path": pd.read_csv(paths.reg_path),
              "validation_curve": pd.read_csv(paths.validation_curve),
-             **{n: pd.read_csv(paths.evaluate_plot(n)) for n in ("degree_sweep", "learning_curve")}}
+             **{n: pd.read_csv(paths.evaluate_plot(n)) for n in ("degree_sweep", "learning_curve", "demo_points",
+                                                                    "degree_curves", "gd_paths", "gd_surface")}}
     return ReportData(
         paths=paths, params=yaml.safe_load(paths.params.read_text()), truth=read(paths.truth),
         sizes=read(paths.split_sizes), scaler=read(paths.scaler),
@@ -170,7 +191,15 @@ def comparison_table(d: ReportData) -> pd.DataFrame:
         if recovery is not None and name in recovery.index:
             row["‖β̂ − β‖₂"] = float(recovery.loc[name, "coef_l2_error"])
             row["support F1"] = float(recovery.loc[name, "support_f1"])
-        row.update({"α": card.alpha, "fit s": float(card.fit_seconds), "device": card.device})
+        if "paired_test" in d.tables:
+            pt = d.tables["paired_test"].set_index("model")
+            if name in pt.index and pt.loc[name, "baseline"] != name:
+                r = pt.loc[name]
+                row["test MSE − OLS (95%)"] = (f"{fmt(r['diff'], 2)} [{fmt(r.diff_lower, 2)}, {fmt(r.diff_upper, 2)}]"
+                                              + (" *" if r.resolved else ""))
+            elif name in pt.index:
+                row["test MSE − OLS (95%)"] = "baseline"
+        row.update({"α": card.alpha, "device": card.device})
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -180,8 +209,8 @@ def table_html(df: pd.DataFrame, table_id: str, digits: int = 4) -> str:
     head = "".join(f"<th>{c}</th>" for c in df.columns)
     body = []
     for _, r in df.iterrows():
-        cells = "".join(f"<td>{fmt(v, digits) if isinstance(v, (int, float)) and not isinstance(v, bool) else v}</td>"
-                        for v in r.values)
+        cells = "".join(f'<td class="num">{fmt(v, digits)}</td>' if isinstance(v, (int, float)) and not
+                        isinstance(v, bool) else f"<td>{v}</td>" for v in r.values)
         body.append(f"<tr>{cells}</tr>")
     return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
@@ -302,3 +331,80 @@ def lock_summary(table: pd.DataFrame) -> str:
     else:
         text += "The data differ from the committed ones; the table says why."
     return text
+
+
+def paired_verdict(d: ReportData) -> str:
+    """Which of our models' test-MSE differences from OLS are resolved by the paired interval, in words."""
+    if "paired_test" not in d.tables:
+        return ""
+    pt = d.tables["paired_test"]
+    ours = pt[pt.model.isin([n for n in OURS if n in d.cards]) & (pt.model != pt.baseline)]
+    if ours.empty:
+        return ""
+    base = pt[pt.model == pt.baseline].iloc[0]
+    worse, better = ours[ours.resolved & (ours["diff"] > 0)], ours[ours.resolved & (ours["diff"] < 0)]
+    tied = ours[~ours.resolved]
+    text = (f"One test MSE on {int(base.n_test):,} rows has a standard error of about "
+            f"{fmt(100 * base.mse_se / base.mse, 2)}% ({fmt(base.mse, 4)} ± {fmt(base.mse_se, 2)}), far more than "
+            "most gaps between these models, so they are compared **paired**: on the same test rows, the "
+            "difference of squared errors row by row, whose standard error is much smaller.")
+    if len(tied):
+        text += (" Not resolved from OLS (95% interval includes 0): "
+                 + ", ".join(LABELS.get(m, m) for m in tied.model) + ": on this data they predict equally well.")
+    if len(better):
+        text += (" Resolved better than OLS: " + ", ".join(
+            f"{LABELS.get(r.model, r.model)} (by {fmt(-r.diff, 2)})" for r in better.itertuples()) + ".")
+    if len(worse):
+        text += (" Resolved worse than OLS: " + ", ".join(
+            f"{LABELS.get(r.model, r.model)} (+{fmt(r.diff, 2)}, {fmt(100 * r.diff / base.mse, 2)}%)"
+            for r in worse.itertuples()) + ".")
+    return text
+
+
+def grid_edge_models(d: ReportData) -> list[str]:
+    """The penalized variants whose minimum-validation-error α is the smallest α on their grid."""
+    curve = d.plots["validation_curve"]
+    out = []
+    for model, part in curve.groupby("model", sort=False):
+        chosen = part[part.chosen_min]
+        if len(chosen) and float(chosen.alpha.iloc[0]) == float(part.alpha.min()):
+            out.append(model)
+    return out
+
+
+def pvalue_support(d: ReportData, level: float = 0.05) -> dict[str, Any] | None:
+    """Support recovery by OLS keeping the coefficients with p < ``level``: kept, true, F1."""
+    inf = d.tables.get("ols_inference")
+    if inf is None or not d.truth.get("known") or "p_value" not in inf:
+        return None
+    terms = inf[inf.term != "const"]
+    kept = set(terms[terms.p_value < level].term)
+    true = set(d.truth["informative"])
+    tp = len(kept & true)
+    precision = tp / len(kept) if kept else float("nan")
+    recall = tp / len(true) if true else float("nan")
+    f1 = 2 * precision * recall / (precision + recall) if kept and true and precision + recall > 0 else float("nan")
+    null_p = terms[~terms.term.isin(true)].p_value
+    return {"kept": len(kept), "true": len(true), "true_kept": tp, "f1": f1,
+            "smallest_null_p": float(null_p.min()) if len(null_p) else float("nan"),
+            "largest_true_p": float(terms[terms.term.isin(true)].p_value.max()) if true else float("nan")}
+
+
+def regime_sentences(d: ReportData) -> list[str]:
+    """One sentence per regime of the sweep: where each penalty helped, hurt or tied OLS, with the interval."""
+    summary = d.tables.get("regimes")
+    if summary is None or summary.empty:
+        return []
+    out = []
+    for regime, part in summary.groupby("regime", sort=False):
+        first = part.iloc[0]
+        pen = part[part.model != "ols"]
+        def say(r) -> str:
+            pct = 100 * (1 - r.ratio_to_ols)
+            verdict = "helped" if r.helps else "hurt" if r.hurts else "tied OLS"
+            return (f"{LABELS.get(r.model, r.model)} {verdict} ({fmt(abs(pct), 2)}% {'lower' if pct > 0 else 'higher'}"
+                    f" ± {fmt(196 * r.ratio_se, 2)}%)")
+        out.append(f"**{regime}** ({int(first.n_train)} training rows for {int(first.n_features)}"
+                   f" features, noise σ = {first.noise_std:g}, correlation ρ = {first.correlation:g}; "
+                   f"{int(first.repeats)} fresh datasets): " + "; ".join(say(r) for r in pen.itertuples()) + ".")
+    return out

@@ -28,14 +28,24 @@ body { max-width: 60rem; margin: 2rem auto; padding: 0 1rem; font-family: system
        line-height: 1.5; color: #1b1b1b; }
 img { max-width: 100%; height: auto; }
 table { border-collapse: collapse; margin: 1rem 0; font-size: 0.85rem; }
-th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: left; vertical-align: top; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.table-block, details { overflow-x: auto; max-width: 100%; }
+details > summary { cursor: pointer; color: #0b57d0; margin: 0.5rem 0; }
+pre, code { font-size: 0.85rem; }
+nav#TOC { border: 1px solid #ddd; padding: 0.5rem 1rem; margin: 1rem 0; }
 figure { margin: 1.5rem 0; } figcaption, .table-caption { font-size: 0.9rem; color: #444; }
 pre { background: #f6f8fa; padding: 0.6rem; overflow-x: auto; }
+div.sourceCode, pre, math[display="block"] { max-width: 100%; overflow-x: auto; }  /* scroll, never widen the page */
 .callout { border-left: 4px solid #0d6efd; background: #f3f7ff; padding: 0.5rem 1rem; margin: 1rem 0; }
 .callout-warning { border-color: #d97706; background: #fff8eb; }
 .callout-important { border-color: #dc2626; background: #fef2f2; }
 .callout-tip { border-color: #16a34a; background: #f0fdf4; }
+.interactive { margin: 0.5rem 0 1.5rem; border-top: 1px dashed #ccc; padding-top: 0.5rem; }
+.interactive .hint { font-size: 0.9rem; color: #444; margin: 0 0 0.3rem; }
+.interactive .vega-bindings { font-size: 0.9rem; margin-top: 0.3rem; }
+.interactive input[type=range] { width: 12rem; max-width: 60vw; vertical-align: middle; }
+@media print { .interactive { display: none !important; } }
 footer { margin-top: 3rem; font-size: 0.8rem; color: #666; border-top: 1px solid #ddd; padding-top: 0.5rem; }
 </style>
 """
