@@ -178,8 +178,11 @@ def polynomial_degree(curves: pd.DataFrame, points: pd.DataFrame, sweep: pd.Data
 
 def benchmark(results: pd.DataFrame) -> alt.FacetChart:
     """Median time against n per solver and series, log axes, exact values on hover."""
+    from linreg.benchmark.summary import SOLVER_LABELS
+
     ok = results[(results.status == "ok") & (results.library != "limit")][
         ["solver", "series", "n", "p", "dtype", "median_s", "ratio_to_gram"]]
+    ok = ok.assign(solver=ok.solver.map(lambda s: SOLVER_LABELS.get(s, s)))  # display names, as the PNG
     chart = alt.Chart(_round(ok, 4)).mark_line(point=alt.OverlayMarkDef(size=50)).encode(
         x=alt.X("n:Q", scale=alt.Scale(type="log"), title="rows n"),
         y=alt.Y("median_s:Q", scale=alt.Scale(type="log"), title="seconds (median)"),
