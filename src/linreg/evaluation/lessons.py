@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from linreg import seeds
-from linreg.data.generate import features_and_target, synthetic_design
+from linreg.data.generate import features_and_target, make_synthetic
 from linreg.data.scale import fit_scaler
 from linreg.data.split import split_indices
 from linreg.evaluation.experiments import polynomial_features
@@ -112,13 +112,12 @@ def regime_sweep(regimes: list[dict[str, Any]], *, repeats: int, design: dict[st
     rows = []
     for k, regime in enumerate(regimes):
         for r in range(repeats):
-            spec = synthetic_design(**{**design, "n_samples": regime["n_samples"], "noise_std": regime["noise_std"],
-                                       "correlation": regime["correlation"]},
-                                    seed=int(seeds.rng(seed, "regime", k, r).integers(2**32)))
-            frame = pd.concat([spec.frame(b) for b in spec.blocks(regime["n_samples"])], ignore_index=True)
+            frame, truth = make_synthetic(**{**design, "n_samples": regime["n_samples"],
+                                             "noise_std": regime["noise_std"], "correlation": regime["correlation"]},
+                                          seed=int(seeds.rng(seed, "regime", k, r).integers(2**32)))
             X, y, _ = features_and_target(frame)
             parts = split_indices(len(y), **split, rng=seeds.rng(seed, "regime_split", k, r))
-            scaler = fit_scaler(X[parts["train"]], spec.names, "standard")
+            scaler = fit_scaler(X[parts["train"]], truth["feature_names"], "standard")
             Xs = {s: scaler.transform(X[idx]) for s, idx in parts.items()}
             ys = {s: y[idx] for s, idx in parts.items()}
             fits = _regime_fits(Xs["train"], ys["train"], (Xs["validation"], ys["validation"]), path)

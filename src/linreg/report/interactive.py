@@ -15,13 +15,14 @@ import json
 
 import altair as alt
 import pandas as pd
+from matplotlib.colors import to_hex
 
+from linreg.evaluation.figures import GREY
+from linreg.evaluation.figures import PALETTE as FIGURE_PALETTE
 from linreg.variants import COLORS, LABELS
 
 WIDTH = 290  # px: fits a 390 px phone's text column (358 px) with the axis labels
-GREY = "#b0b0b0"
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
-           "#1b9e77", "#d95f02", "#7570b3"]
+PALETTE = [to_hex(c) for c in FIGURE_PALETTE]  # the static figures' colours, so both twins agree
 
 # Draws every spec on the page once the bundle has loaded, then shows its container.
 INIT = """
