@@ -10,7 +10,7 @@ TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help setup run lint test test-browser browser plots-template bench gpu-check lock clean
+.PHONY: help setup run lint format docs test test-fast test-browser browser plots-template bench gpu-check lock clean
 .DEFAULT_GOAL := help
 
 help:  ## list the targets
@@ -19,13 +19,13 @@ help:  ## list the targets
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --quiet "$(TORCH)"
-	$(PYTHON) -m pip install --quiet --quiet -c $(LOCK) -e ".[dev]"
+	$(PYTHON) -m pip install --quiet --quiet -c $(LOCK) -e ".[pipeline,docs,dev]"
 	touch $(STAMP)
 
 lock:  ## re-resolve the newest versions pyproject.toml allows into constraints.txt (commit it after)
 	rm -rf .lock-venv && python3 -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --quiet "$(TORCH)"
-	.lock-venv/bin/python -m pip install --quiet --quiet -e ".[dev]"
+	.lock-venv/bin/python -m pip install --quiet --quiet -e ".[pipeline,docs,dev]"
 	{ sed -n '1,2p' $(LOCK); .lock-venv/bin/python -m pip freeze --exclude-editable \
 	  | grep -viE '^(torch|pip|setuptools|wheel)=='; } > $(LOCK).new && mv $(LOCK).new $(LOCK)
 	rm -rf .lock-venv
@@ -35,12 +35,23 @@ setup: $(STAMP)  ## create .venv and install linreg with its dev tools
 run: $(STAMP)  ## rebuild the whole pipeline (dvc repro), ending with reports/report.html
 	dvc repro
 
-lint: $(STAMP)  ## ruff (style, imports, likely bugs) and mypy (types), as configured in pyproject.toml
+lint: $(STAMP)  ## ruff (style, imports, likely bugs, formatting) and mypy (types), as configured in pyproject.toml
 	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m mypy
 
-test: lint  ## lint, then the test suite (the browser tests skip without chromium: see `make browser`)
-	$(PYTHON) -m pytest
+format: $(STAMP)  ## apply ruff's formatting and its safe fixes
+	$(PYTHON) -m ruff format .
+	$(PYTHON) -m ruff check --fix .
+
+docs: $(STAMP)  ## build the documentation site into site/ (warnings are errors)
+	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict --quiet
+
+test: lint docs  ## lint, the docs, then the whole test suite on every core (browser tests skip without chromium)
+	$(PYTHON) -m pytest -n auto
+
+test-fast: $(STAMP)  ## the library's tests and the pipeline's unit tests, no dvc repro (about a minute)
+	$(PYTHON) -m pytest -n auto -m "not slow" src/linreg/models tests/models tests/pipeline
 
 browser:  ## install Debian's chromium and chromedriver for the browser tests (as root; CI runs this)
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then echo "chromium: installed"; \
@@ -51,7 +62,7 @@ test-browser: $(STAMP)  ## only the browser tests: the report's interactive figu
 	$(PYTHON) -m pytest tests/test_browser.py tests/test_end_to_end.py -k "browser or interactive or slider or hover or phone or template"
 
 plots-template: $(STAMP)  ## regenerate .dvc/offline_plots.html (dvc plots show without a network) from the pinned Vega bundle
-	$(PYTHON) -m linreg.report.interactive
+	$(PYTHON) -m linreg.pipeline.report.interactive
 
 bench: $(STAMP)  ## training-speed benchmark (n=1e6, p=100): prints ratios to one XᵀX
 	$(PYTHON) benchmarks/train_speed.py
@@ -60,5 +71,5 @@ gpu-check:  ## on an NVIDIA GPU: CUDA tests, every variant on cuda, the large be
 	$(if $(wildcard $(PYTHON)),$(PYTHON),python3) benchmarks/gpu_check.py
 
 clean:  ## remove the virtual environment and Python caches (DVC outputs stay)
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache site
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -38,7 +38,7 @@ def write_block(directory: str, block: int, rows: int, p: int, seed: int) -> str
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from linreg.data.generate import synthetic_block
+    from linreg.pipeline.data.generate import synthetic_block
 
     X, y = synthetic_block(block, rows, seed=seed, rho=0.5, scales=np.ones(p), offset=3.0,
                            beta=np.linspace(-1.0, 1.0, p), intercept=2.0, noise_std=0.5)
@@ -81,8 +81,9 @@ def main() -> None:
 
     import dask
 
-    from linreg.engine import connect, dask_stats
     from linreg.models import LinearRegression
+    from linreg.models.dask_arrays import dask_stats
+    from linreg.pipeline.engine import connect
 
     root = Path(args.dir or tempfile.mkdtemp(prefix="linreg-dask-"))
     gb = lambda b: b * args.rows * (args.p + 1) * 8 / 1e9  # noqa: E731
@@ -100,7 +101,7 @@ def main() -> None:
                       f"{time.perf_counter() - t:.1f} s")
             for workers in args.workers:
                 with connect(local_workers=workers, memory_limit=args.memory_limit) as client:
-                    client.run(importlib.import_module, "linreg.engine")  # warm-up: torch and linreg load once
+                    client.run(importlib.import_module, "linreg.models.dask_arrays")  # warm-up: load torch and linreg
                     X, y = lazy_table(list(paths), args.rows, args.p)
                     t = time.perf_counter()
                     float((X.sum() + y.sum()).compute())

@@ -7,7 +7,7 @@ On a machine with an NVIDIA GPU and a CUDA build of torch (``make gpu-check``):
    each failure's traceback is kept in ``tests.json``;
 2. every model variant trained through the train stage on ``cuda`` in float32
    and float64, compared with the CPU float64 fit (float64: 1e-10 relative;
-   float32: κ·√CHUNK_ROWS·u₃₂, see ``linreg.benchmark.gpu_check``);
+   float32: κ·√CHUNK_ROWS·u₃₂, see ``linreg.pipeline.benchmark.gpu_check``);
 3. the benchmark stage's ``large`` preset (n up to 10^7, p = 100), CPU against GPU;
 4. each fit against the hardware limits (copy of X, one XᵀX) at n = 10^7,
    p = 100 in float32, mini-batch GD's steps per second, and where the p×p
@@ -48,9 +48,9 @@ sys.path[:0] = [str(REPO), str(REPO / "src")]  # runnable without installing (th
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
-from linreg import io  # noqa: E402
-from linreg.benchmark import gpu_check, summary  # noqa: E402
-from linreg.benchmark.system import describe_system  # noqa: E402
+from linreg.pipeline import io  # noqa: E402
+from linreg.pipeline.benchmark import gpu_check, summary  # noqa: E402
+from linreg.pipeline.benchmark.system import describe_system  # noqa: E402
 
 REHEARSAL = {  # toy sizes: the same code paths in seconds, on the CPU
     "train": {"generate.n_samples": 600, "generate.n_features": 6, "generate.n_informative": 3,

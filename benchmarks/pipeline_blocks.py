@@ -63,12 +63,12 @@ def main() -> None:
 
     import torch
 
-    from linreg import io
-    from linreg.card import ModelCard
-    from linreg.cluster import session
-    from linreg.engine import table_stats
-    from linreg.evaluation.assemble import table_error_sums
-    from linreg.params import Engine
+    from linreg.pipeline import io
+    from linreg.pipeline.card import ModelCard
+    from linreg.pipeline.engine import session
+    from linreg.pipeline.engine.tables import table_stats
+    from linreg.pipeline.evaluation.assemble import table_error_sums
+    from linreg.pipeline.params import Engine
 
     base = Path(args.workdir or tempfile.mkdtemp(prefix="linreg-blocks-"))
     params = yaml.safe_load((REPO / "params.yaml").read_text())
@@ -121,7 +121,7 @@ def main() -> None:
 
 
 def _read_block(block: int, path: Path) -> int:
-    from linreg import io
+    from linreg.pipeline import io
 
     return len(io.read_block(path, block))
 

@@ -22,9 +22,9 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "src")]
 
 import torch  # noqa: E402
 
-from linreg.device import synchronize  # noqa: E402
+from linreg.models.device import synchronize  # noqa: E402
 from linreg.models.stats import compute_stats  # noqa: E402
-from linreg.timing import measure  # noqa: E402
+from linreg.pipeline.timing import measure  # noqa: E402
 
 
 def main() -> None:

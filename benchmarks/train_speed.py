@@ -23,14 +23,14 @@ import argparse
 import numpy as np
 import torch
 
-from linreg.benchmark.grid import make_data
-from linreg.data.scale import Scaler
 from linreg.models import LinearRegression, ValidatedLasso
 from linreg.models.enet import duality_gap
 from linreg.models.stats import compute_stats
-from linreg.params import Train
-from linreg.timing import measure
-from linreg.training import Split, TrainingData, train_variants
+from linreg.pipeline.benchmark.grid import make_data
+from linreg.pipeline.data.scale import Scaler
+from linreg.pipeline.params import Train
+from linreg.pipeline.timing import measure
+from linreg.pipeline.training import Split, TrainingData, train_variants
 
 DEFAULT_VARIANTS = {
     "models": ["ols", "gd_batch", "ridge", "lasso", "elastic_net"], "ols_solver": "auto",

@@ -18,14 +18,15 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from pathlib import Path  # noqa: E402
 
-from linreg import io, stage  # noqa: E402
-from linreg.benchmark import summary  # noqa: E402
-from linreg.benchmark.grid import Settings, run_grid  # noqa: E402
-from linreg.benchmark.system import describe_system, load_average, peak_host_memory_gib  # noqa: E402
-from linreg.device import available_devices, available_memory_bytes  # noqa: E402
-from linreg.log import setup_logging  # noqa: E402
-from linreg.params import stage_params  # noqa: E402
-from linreg.paths import project_paths  # noqa: E402
+from linreg.models.device import available_devices  # noqa: E402
+from linreg.pipeline import io, stage  # noqa: E402
+from linreg.pipeline.benchmark import summary  # noqa: E402
+from linreg.pipeline.benchmark.grid import Settings, run_grid  # noqa: E402
+from linreg.pipeline.benchmark.system import describe_system, load_average, peak_host_memory_gib  # noqa: E402
+from linreg.pipeline.log import setup_logging  # noqa: E402
+from linreg.pipeline.machine import available_memory_bytes  # noqa: E402
+from linreg.pipeline.params import stage_params  # noqa: E402
+from linreg.pipeline.paths import project_paths  # noqa: E402
 
 
 def main(root: Path | None = None) -> None:

@@ -21,18 +21,18 @@ import numpy as np
 import pandas as pd
 import torch
 
-from linreg import io, seeds, stage
-from linreg.card import ModelCard
-from linreg.cluster import session
-from linreg.data.generate import features_and_target
-from linreg.data.scale import Scaler
-from linreg.data.split import split_indices
-from linreg.engine import table_stats
-from linreg.evaluation import figures
-from linreg.evaluation.assemble import SPLITS, Inputs, evaluate_all, table_bootstrap, table_error_sums
-from linreg.log import setup_logging
-from linreg.params import engine_params, stage_params
-from linreg.paths import project_paths
+from linreg.pipeline import io, seeds, stage
+from linreg.pipeline.card import ModelCard
+from linreg.pipeline.data.generate import features_and_target
+from linreg.pipeline.data.scale import Scaler
+from linreg.pipeline.data.split import split_indices
+from linreg.pipeline.engine import session
+from linreg.pipeline.engine.tables import table_stats
+from linreg.pipeline.evaluation import figures
+from linreg.pipeline.evaluation.assemble import SPLITS, Inputs, evaluate_all, table_bootstrap, table_error_sums
+from linreg.pipeline.log import setup_logging
+from linreg.pipeline.params import engine_params, stage_params
+from linreg.pipeline.paths import project_paths
 
 
 def _xy(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

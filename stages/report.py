@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from linreg import stage
-from linreg.log import setup_logging
-from linreg.params import stage_params
-from linreg.paths import project_paths
-from linreg.report.render import render
+from linreg.pipeline import stage
+from linreg.pipeline.log import setup_logging
+from linreg.pipeline.params import stage_params
+from linreg.pipeline.paths import project_paths
+from linreg.pipeline.report.render import render
 
 
 def main(root: Path | None = None) -> None:

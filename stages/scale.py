@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from linreg import io, stage
-from linreg.cluster import session
-from linreg.data.generate import TARGET
-from linreg.data.scale import scaler_from_moments, table_block_moments
-from linreg.data.split import PARTS
-from linreg.log import setup_logging
-from linreg.params import engine_params, stage_params
-from linreg.paths import project_paths
+from linreg.pipeline import io, stage
+from linreg.pipeline.data.generate import TARGET
+from linreg.pipeline.data.scale import scaler_from_moments, table_block_moments
+from linreg.pipeline.data.split import PARTS
+from linreg.pipeline.engine import session
+from linreg.pipeline.log import setup_logging
+from linreg.pipeline.params import engine_params, stage_params
+from linreg.pipeline.paths import project_paths
 
 
 def main(root: Path | None = None) -> None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 from contextlib import ExitStack
 from pathlib import Path
 
-from linreg import io, seeds, stage
-from linreg.data.split import PARTS, block_counts, block_split, check_sizes
-from linreg.log import setup_logging
-from linreg.params import stage_params
-from linreg.paths import project_paths
+from linreg.pipeline import io, seeds, stage
+from linreg.pipeline.data.split import PARTS, block_counts, block_split, check_sizes
+from linreg.pipeline.log import setup_logging
+from linreg.pipeline.params import stage_params
+from linreg.pipeline.paths import project_paths
 
 
 def main(root: Path | None = None) -> None:

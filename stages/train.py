@@ -25,15 +25,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from linreg import io, stage
-from linreg.data.generate import features_and_target
-from linreg.data.scale import Scaler
-from linreg.device import resolve_device, software_versions
-from linreg.engine import session, table_arrays, table_stats
-from linreg.log import setup_logging
-from linreg.params import engine_params, stage_params
-from linreg.paths import project_paths
-from linreg.training import Split, TrainingData, train_all, train_metrics
+from linreg.pipeline import io, stage
+from linreg.pipeline.data.generate import features_and_target
+from linreg.pipeline.data.scale import Scaler
+from linreg.pipeline.engine import session
+from linreg.pipeline.engine.tables import table_arrays, table_stats
+from linreg.pipeline.log import setup_logging
+from linreg.pipeline.machine import params_device, software_versions
+from linreg.pipeline.params import engine_params, stage_params
+from linreg.pipeline.paths import project_paths
+from linreg.pipeline.training import Split, TrainingData, train_all, train_metrics
 
 
 def _split(table: pd.DataFrame) -> Split:
@@ -50,7 +51,7 @@ def main(root: Path | None = None) -> None:
     log = setup_logging("train")
     paths = project_paths(root)
     params = stage_params(paths, "train")
-    device, dtype = resolve_device(params.base.device), params.base.dtype
+    device, dtype = params_device(params.base.device), params.base.dtype
     limit = params.base.max_rows_in_memory
     sample = io.read_head(paths.scaled_table("train"), limit)
     data = TrainingData(

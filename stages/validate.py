@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from linreg import io, stage
-from linreg.log import setup_logging
-from linreg.params import stage_params
-from linreg.paths import project_paths
-from linreg.preflight import GROUPS, preflight
+from linreg.pipeline import io, stage
+from linreg.pipeline.log import setup_logging
+from linreg.pipeline.params import stage_params
+from linreg.pipeline.paths import project_paths
+from linreg.pipeline.preflight import GROUPS, preflight
 
 
 def main(root: Path | None = None) -> None:

@@ -14,13 +14,9 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from linreg.device import resolve_device, resolve_dtype
+from linreg.models.dask_arrays import is_dask_array
+from linreg.models.device import resolve_device, resolve_dtype
 from linreg.models.stats import Stats, algebra_device, compute_stats
-
-
-def is_dask_array(a) -> bool:
-    """A Dask array (recognised without importing Dask, which only Dask users need loaded)."""
-    return type(a).__module__.startswith("dask.array")
 
 
 def out_dtype(X) -> type[np.floating]:
@@ -189,7 +185,7 @@ class LinearModel(RegressorMixin, BaseEstimator):
     def _held_out_stats(X_val, y_val, device: torch.device, dtype: torch.dtype) -> Stats:
         """The validation rows' statistics: one pass, blockwise for Dask arrays."""
         if is_dask_array(X_val):
-            from linreg.engine import dask_stats
+            from linreg.models.dask_arrays import dask_stats
 
             return dask_stats(X_val, y_val).to(device)
         return compute_stats(X_val, y_val, dtype=dtype, device=device, center=True)
@@ -213,7 +209,7 @@ class LinearModel(RegressorMixin, BaseEstimator):
                                  f"with fit_intercept={self.fit_intercept}: compute them from this X and y")
             return pre.to(algebra_device(pre.p, device))
         if is_dask_array(X):  # one pass over the blocks, where they live, merged in a fixed order
-            from linreg.engine import dask_stats
+            from linreg.models.dask_arrays import dask_stats
 
             stats = dask_stats(X, y, center=self.fit_intercept, sample_weight=sample_weight)
         else:

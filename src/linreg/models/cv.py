@@ -86,18 +86,84 @@ def first_minimum(errors: np.ndarray) -> int:
 class ElasticNetCV(LinearModel):
     """Elastic net with alpha (and l1_ratio) chosen by K-fold cross-validation, scikit-learn's ``ElasticNetCV``.
 
-    Objective per fit as :class:`~linreg.models.ElasticNet`. ``alphas``: a list,
-    or an int (default 100) for that many values from alpha_max (all coefficients
-    zero, on all the rows) down to ``eps`` · alpha_max, as scikit-learn 1.9; ``cv`` is
-    anything scikit-learn's ``check_cv`` takes (None: 5-fold). ``precompute``, ``copy_X``, ``verbose`` and ``n_jobs``
-    are accepted for compatibility (the statistics are always precomputed), as are
-    ``selection`` and ``random_state`` (the paths visit coordinates in order).
+    Each fit minimizes the objective of :class:`ElasticNet`. The folds' statistics are
+    computed in one pass over X and merged (Chan–Golub–LeVeque), so each fold's path
+    runs on p×p statistics, and each held-out error comes from the statistics of the
+    held-out rows, without another pass.
+
+    Parameters
+    ----------
+    l1_ratio : float or list of float, default=0.5
+        ρ, or several to choose from (each with its own alpha grid).
+    eps : float, default=1e-3
+        The grid's end: ``alpha_min = eps · alpha_max``.
+    alphas : int or array-like, default=100
+        A list of alphas, or how many from alpha_max (all coefficients zero, on all the
+        rows) down to ``eps · alpha_max``, geometric, as scikit-learn.
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept.
+    precompute : bool, "auto" or array-like, default="auto"
+        Accepted for compatibility: the statistics are always precomputed.
+    max_iter : int, default=1000
+        The most sweeps per alpha.
+    tol : float, default=1e-4
+        The duality-gap tolerance per alpha.
+    cv : int, cross-validation generator, iterable or None, default=None
+        Anything ``sklearn.model_selection.check_cv`` takes (None: 5-fold).
+    copy_X : bool, default=True
+        Accepted for compatibility: X is never modified.
+    verbose : int or bool, default=0
+        Accepted for compatibility.
+    n_jobs : int or None, default=None
+        Accepted for compatibility (one pass serves every fold).
+    positive : bool, default=False
+        Non-negative coefficients.
+    random_state : int, RandomState or None, default=None
+        Accepted for compatibility (the paths visit coordinates in order).
+    selection : {"cyclic", "random"}, default="cyclic"
+        Accepted for compatibility (as ``random_state``).
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
+        Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
+        asking for a device this machine lacks raises
+        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        (on any device), a scipy.sparse matrix or a Dask array.
+    dtype : {"float64", "float32"}, default="float64"
+        The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
+        float64 and TF32 is never used).
 
     Attributes
     ----------
-    alpha_, l1_ratio_, coef_, intercept_ : the chosen model, refitted on all rows
-    alphas_ : (n_alphas,) or (n_l1_ratio, n_alphas) ; mse_path_ : (…, n_alphas, n_folds)
-    dual_gap_, n_iter_ : of the final fit
+    alpha_ : float
+        The chosen alpha (the first minimum of the mean cross-validated error).
+    l1_ratio_ : float
+        The chosen ρ.
+    coef_ : ndarray of shape (n_features,)
+        The model at ``alpha_``, refitted on all rows.
+    intercept_ : float
+        Its intercept.
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
+        The grid(s).
+    mse_path_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
+        The held-out mean squared error per alpha and fold.
+    dual_gap_ : float
+        The final fit's duality gap.
+    n_iter_ : int
+        The final fit's sweeps.
+    device_ : str
+        The device used.
+    n_features_in_ : int
+        The number of features seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 3))
+    >>> y = X @ [1.5, -2.0, 0.0] + 3.0 + 0.1 * rng.standard_normal(200)
+    >>> from linreg.models import ElasticNetCV
+    >>> model = ElasticNetCV(l1_ratio=[0.5, 1.0], cv=5).fit(X, y)
+    >>> print(model.l1_ratio_, model.coef_[:2].round(2))
+    1.0 [ 1.49 -2.01]
     """
 
     _parameter_constraints = {**COMMON_CONSTRAINTS, "l1_ratio": [Interval(Real, 0, 1, closed="right"), "array-like"],
@@ -171,7 +237,80 @@ class ElasticNetCV(LinearModel):
 
 
 class LassoCV(ElasticNetCV):
-    """Lasso with alpha chosen by K-fold cross-validation: :class:`ElasticNetCV` with ``l1_ratio = 1``."""
+    """Lasso with alpha chosen by K-fold cross-validation: :class:`ElasticNetCV` with ``l1_ratio = 1``.
+
+    Each fit minimizes ``(1 / 2n) ‖y − Xw − b‖² + alpha ‖w‖₁``, on the folds' merged
+    statistics (one pass over X for every fold and alpha).
+
+    Parameters
+    ----------
+    eps : float, default=1e-3
+        The grid's end: ``alpha_min = eps · alpha_max``.
+    alphas : int or array-like, default=100
+        A list of alphas, or how many from alpha_max down to ``eps · alpha_max``.
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept.
+    precompute : bool, "auto" or array-like, default="auto"
+        Accepted for compatibility: the statistics are always precomputed.
+    max_iter : int, default=1000
+        The most sweeps per alpha.
+    tol : float, default=1e-4
+        The duality-gap tolerance per alpha.
+    copy_X : bool, default=True
+        Accepted for compatibility: X is never modified.
+    cv : int, cross-validation generator, iterable or None, default=None
+        Anything ``sklearn.model_selection.check_cv`` takes (None: 5-fold).
+    verbose : int or bool, default=False
+        Accepted for compatibility.
+    n_jobs : int or None, default=None
+        Accepted for compatibility.
+    positive : bool, default=False
+        Non-negative coefficients.
+    random_state : int, RandomState or None, default=None
+        Accepted for compatibility.
+    selection : {"cyclic", "random"}, default="cyclic"
+        Accepted for compatibility.
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
+        Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
+        asking for a device this machine lacks raises
+        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        (on any device), a scipy.sparse matrix or a Dask array.
+    dtype : {"float64", "float32"}, default="float64"
+        The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
+        float64 and TF32 is never used).
+
+    Attributes
+    ----------
+    alpha_ : float
+        The chosen alpha.
+    coef_ : ndarray of shape (n_features,)
+        The model at ``alpha_``, refitted on all rows.
+    intercept_ : float
+        Its intercept.
+    alphas_ : ndarray of shape (n_alphas,)
+        The grid.
+    mse_path_ : ndarray of shape (n_alphas, n_folds)
+        The held-out mean squared error per alpha and fold.
+    dual_gap_ : float
+        The final fit's duality gap.
+    n_iter_ : int
+        The final fit's sweeps.
+    device_ : str
+        The device used.
+    n_features_in_ : int
+        The number of features seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 3))
+    >>> y = X @ [1.5, -2.0, 0.0] + 3.0 + 0.1 * rng.standard_normal(200)
+    >>> from linreg.models import LassoCV
+    >>> model = LassoCV(cv=5).fit(X, y)
+    >>> print(model.coef_[:2].round(2), abs(model.coef_[2]) < 0.01)
+    [ 1.49 -2.01] True
+    """
 
     _parameter_constraints = {k: v for k, v in ElasticNetCV._parameter_constraints.items() if k != "l1_ratio"}
 
@@ -190,16 +329,67 @@ class LassoCV(ElasticNetCV):
 
 
 class RidgeCV(LinearModel):
-    """Ridge with alpha chosen by cross-validation, scikit-learn's ``RidgeCV`` (mean squared error).
+    """Ridge with alpha chosen by cross-validation, scikit-learn's ``RidgeCV``.
 
-    ``cv=None``: efficient leave-one-out. With G = X_cᵀX_c = VΛVᵀ and Z = X_c V,
-    the hat matrix of ridge with an unpenalised intercept has hᵢ = 1/n +
-    Σⱼ Zᵢⱼ² / (λⱼ + α), and the leave-one-out residual is eᵢ / (1 − hᵢ): one pass
-    over X for Z, then O(np) per alpha. Otherwise K-fold on merged statistics.
-    y may be 2-D (n, T), with one alpha for all targets or, with
-    ``alpha_per_target``, one each; ``gcv_mode`` is accepted (the eigendecomposition of G serves every mode).
-    ``scoring``: None (leave-one-out: squared error; K-fold: R², scikit-learn's defaults),
-    ``"neg_mean_squared_error"`` or ``"r2"`` (K-fold). ``best_score_`` in scikit-learn's sign.
+    Each candidate is :class:`Ridge` at that alpha. ``cv=None``: efficient leave-one-out.
+    With G = X_cᵀX_c = VΛVᵀ and Z = X_c V, the hat matrix of ridge with an unpenalised
+    intercept has hᵢ = 1/n + Σⱼ Zᵢⱼ² / (λⱼ + α), and the leave-one-out residual is
+    eᵢ / (1 − hᵢ): one pass over X for Z and one eigendecomposition, then O(np) per
+    alpha (exact, where scikit-learn's GCV works through an SVD per call). Otherwise
+    K-fold on the folds' statistics, merged: one pass over X for all folds and alphas.
+
+    Parameters
+    ----------
+    alphas : array-like of shape (n_alphas,), default=(0.1, 1.0, 10.0)
+        The candidate penalties, > 0.
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept.
+    scoring : {None, "neg_mean_squared_error", "r2"}, default=None
+        None: leave-one-out squared error, or R² for K-fold (scikit-learn's defaults).
+    cv : int, cross-validation generator, iterable or None, default=None
+        None: leave-one-out; anything ``sklearn.model_selection.check_cv`` takes otherwise.
+    gcv_mode : {None, "auto", "svd", "eigen"}, default=None
+        Accepted for compatibility: the eigendecomposition of G serves every mode.
+    store_cv_results : bool, default=False
+        Keep the leave-one-out errors in ``cv_results_`` (leave-one-out only).
+    alpha_per_target : bool, default=False
+        For a 2-D y, one alpha per target.
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
+        Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
+        asking for a device this machine lacks raises
+        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        (on any device), a scipy.sparse matrix or a Dask array.
+    dtype : {"float64", "float32"}, default="float64"
+        The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
+        float64 and TF32 is never used).
+
+    Attributes
+    ----------
+    alpha_ : float or ndarray of shape (n_targets,)
+        The chosen penalty.
+    best_score_ : float or ndarray of shape (n_targets,)
+        Its score, in scikit-learn's sign (higher is better).
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        The model at ``alpha_``, on all rows.
+    intercept_ : float or ndarray of shape (n_targets,)
+        Its intercept.
+    cv_results_ : ndarray
+        With ``store_cv_results``: the leave-one-out squared errors, (n_samples, n_alphas).
+    device_ : str
+        The device used.
+    n_features_in_ : int
+        The number of features seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 3))
+    >>> y = X @ [1.5, -2.0, 0.0] + 3.0 + 0.1 * rng.standard_normal(200)
+    >>> from linreg.models import RidgeCV
+    >>> model = RidgeCV(alphas=[0.01, 0.1, 1.0, 10.0, 100.0]).fit(X, y)
+    >>> print(model.alpha_, model.coef_[:2].round(3))
+    0.01 [ 1.491 -2.01 ]
     """
 
     _parameter_constraints = {**COMMON_CONSTRAINTS, "alphas": ["array-like", Interval(Real, 0, None, closed="left")],
@@ -310,10 +500,62 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, tol=1e
               positive=False, coef_init=None, return_n_iter=False, device="cpu", **ignored):
     """scikit-learn's ``enet_path``: coefficients along decreasing alphas, warm-started, no intercept.
 
-    Minimises (1/2n)‖y − Xw‖² + αρ‖w‖₁ + ½α(1 − ρ)‖w‖² at each alpha (X and y as given, not
-    centred, as scikit-learn's path functions). Returns (alphas (K,), coefs (p, K), dual_gaps (K,))
-    and n_iters (K,) with ``return_n_iter``. Other scikit-learn keywords (precompute, Xy, copy_X,
-    verbose, check_input) are accepted and have nothing to do.
+    Minimises ``(1/2n)‖y − Xw‖² + αρ‖w‖₁ + ½α(1 − ρ)‖w‖²`` at each alpha (X and y as
+    given, not centred, as scikit-learn's path functions), by coordinate descent on XᵀX.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The design.
+    y : array-like of shape (n_samples,)
+        The target.
+    l1_ratio : float, default=0.5
+        ρ in (0, 1].
+    eps : float, default=1e-3
+        The grid's end, ``alpha_min = eps · alpha_max`` (when ``alphas`` is None).
+    n_alphas : int, default=100
+        The grid's length (when ``alphas`` is None).
+    alphas : array-like or None, default=None
+        The alphas to use, in any order (returned decreasing).
+    tol : float, default=1e-4
+        The duality-gap tolerance per alpha.
+    max_iter : int, default=1000
+        The most sweeps per alpha.
+    positive : bool, default=False
+        Non-negative coefficients.
+    coef_init : array-like of shape (n_features,) or None, default=None
+        Where the first alpha starts.
+    return_n_iter : bool, default=False
+        Also return the sweeps per alpha.
+    device : str, default="cpu"
+        As the estimators' ``device``.
+    **ignored
+        scikit-learn's other keywords (precompute, Xy, copy_X, verbose, check_input):
+        accepted, with nothing to do.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+        Decreasing.
+    coefs : ndarray of shape (n_features, n_alphas)
+        The coefficients at each alpha.
+    dual_gaps : ndarray of shape (n_alphas,)
+        The duality gap at each alpha.
+    n_iters : ndarray of shape (n_alphas,)
+        With ``return_n_iter``: the sweeps at each alpha.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 3))
+    >>> y = X @ [1.5, -2.0, 0.0] + 3.0 + 0.1 * rng.standard_normal(200)
+    >>> from linreg.models import enet_path
+    >>> alphas, coefs, gaps = enet_path(X - X.mean(0), y - y.mean(), n_alphas=5)
+    >>> print(np.round(alphas, 3).tolist())  # from alpha_max, where every coefficient is zero
+    [4.041, 0.719, 0.128, 0.023, 0.004]
+    >>> print(coefs[:2, -1].round(1))
+    [ 1.5 -2. ]
     """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -330,5 +572,37 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, tol=1e
 
 
 def lasso_path(X, y, *, eps=1e-3, n_alphas=100, alphas=None, **params):
-    """scikit-learn's ``lasso_path``: :func:`enet_path` with ``l1_ratio = 1``."""
+    """scikit-learn's ``lasso_path``: :func:`enet_path` with ``l1_ratio = 1``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The design (not centred: no intercept).
+    y : array-like of shape (n_samples,)
+        The target.
+    eps : float, default=1e-3
+        The grid's end, ``alpha_min = eps · alpha_max``.
+    n_alphas : int, default=100
+        The grid's length.
+    alphas : array-like or None, default=None
+        The alphas to use instead.
+    **params
+        The other keywords of :func:`enet_path`.
+
+    Returns
+    -------
+    tuple
+        As :func:`enet_path`: ``(alphas, coefs, dual_gaps[, n_iters])``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 3))
+    >>> y = X @ [1.5, -2.0, 0.0] + 3.0 + 0.1 * rng.standard_normal(200)
+    >>> from linreg.models import lasso_path
+    >>> alphas, coefs, _ = lasso_path(X - X.mean(0), y - y.mean(), n_alphas=4)
+    >>> print(np.count_nonzero(coefs, axis=0))
+    [0 2 2 3]
+    """
     return enet_path(X, y, l1_ratio=1.0, eps=eps, n_alphas=n_alphas, alphas=alphas, **params)

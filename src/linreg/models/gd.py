@@ -22,53 +22,18 @@ is an unbiased estimate of the full one.
 
 from __future__ import annotations
 
-import math
 import warnings
-from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
-import numpy as np
-import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, is_dask_array
-from linreg.models.enet import soft_threshold
-from linreg.models.shuffle import epoch_order
-from linreg.models.stats import Stats, as_tensor
+from linreg.models.descent import descend, hessian, minibatch_smoothness, penalty_weights
+from linreg.models.stats import as_tensor
 
-EXPLOSION = 1e8  # a loss this many times the initial one counts as diverged
-
-
-def hessian(stats: Stats, fit_intercept: bool) -> torch.Tensor:
-    """∇²J for θ = (b, w): [[1, x̄ᵀ], [x̄, G/n + x̄x̄ᵀ]] (just G/n without an intercept)."""
-    H_ww = stats.gram / stats.n + torch.outer(stats.x_mean, stats.x_mean)
-    if not fit_intercept:
-        return H_ww
-    top = torch.cat([torch.ones(1, dtype=H_ww.dtype, device=H_ww.device), stats.x_mean]).unsqueeze(0)
-    return torch.cat([top, torch.cat([stats.x_mean.unsqueeze(1), H_ww], dim=1)], dim=0)
-
-
-def minibatch_smoothness(L: float, X, m: int, fit_intercept: bool, weights=None) -> float:
-    """Expected smoothness of a size-m batch drawn without replacement (Gower et al., 2019).
-
-    L(m) = n(m − 1)/(m(n − 1)) · L + (n − m)/(m(n − 1)) · L_max, with L_max = max_i ŵᵢ(1 + ‖xᵢ‖²)
-    the largest single-row curvature (ŵᵢ = 1, or the row weights scaled to mean 1): full batch
-    gives L, one row gives L_max. A step of 1/L(m) stays stable where 1/L would blow up on small
-    batches. X (and ``weights``): the rows (tensors), or Dask arrays (one blockwise pass).
-    """
-    n = X.shape[0]
-    extra = 1.0 if fit_intercept else 0.0
-    if is_dask_array(X):
-        curv = (X.astype("float64") ** 2).sum(axis=1) + extra
-        L_max = float((curv if weights is None else curv * weights).max().compute())
-    elif weights is None:
-        L_max = float(torch.linalg.vector_norm(X, dim=1).max()) ** 2 + extra
-    else:
-        L_max = float((weights.to(torch.float64) * (torch.linalg.vector_norm(X, dim=1).to(torch.float64) ** 2
-                                                    + extra)).max())
-    return n * (m - 1) / (m * (n - 1)) * L + (n - m) / (m * (n - 1)) * L_max
+__all__ = ["GradientDescentRegressor", "hessian", "minibatch_smoothness"]
 
 
 class GradientDescentRegressor(LinearModel):
@@ -77,14 +42,17 @@ class GradientDescentRegressor(LinearModel):
     Minimizes ``(1/2n) ‖y − Xw − b‖² + alpha (ρ ‖w‖₁ + ½ (1 − ρ) ‖w‖²)`` with ρ =
     ``l1_ratio`` and alpha = 0 unless ``penalty`` is set (b is never penalized);
     with ``sample_weight``, ``(1/2Σw) Σ wᵢ (yᵢ − xᵢᵀw − b)²`` for the first term.
+    Each step is ``θ ← θ − η ∇J(θ)`` (then soft-thresholding for the L1 part); a
+    full-batch epoch costs O(p²) on the statistics, not a pass over X.
 
     Parameters
     ----------
     learning_rate : float or "auto", default="auto"
-        ``auto``: 1 / L with L the largest eigenvalue of the loss's Hessian (the
-        stable-step bound is 2 / L); for mini-batches, 1 / L(batch_size), the
-        expected smoothness of a batch (see :func:`minibatch_smoothness`).
+        The step η. ``auto``: 1 / L with L the largest eigenvalue of the loss's Hessian
+        (steps below 2 / L converge); for mini-batches, 1 / L(batch_size), the expected
+        smoothness of a batch (:func:`~linreg.models.descent.minibatch_smoothness`).
     max_epochs : int, default=1000
+        The most passes over the data.
     batch_size : int or None, default=None
         None: full batch (one exact step per epoch); 1: stochastic; else mini-batch.
     tol : float, default=1e-6
@@ -95,23 +63,73 @@ class GradientDescentRegressor(LinearModel):
         With ``validation`` data, stop after this many epochs without a better
         validation loss and restore the best parameters (0: off).
     penalty : {None, "l2", "l1", "elasticnet"}, default=None
+        The penalty added to the squared error.
     alpha : float, default=0.0
-    l1_ratio : float, default=0.5 (used by "elasticnet"; "l1" means 1, "l2" means 0)
-    shuffle : bool, default=True ; random_state : int or None
-    fit_intercept : bool, default=True ; device, dtype : as the other estimators
-    precompute : Stats or None, default=None
-        Statistics of (X, y) computed beforehand (see :class:`LinearRegression`).
+        Its weight.
+    l1_ratio : float, default=0.5
+        ρ for ``"elasticnet"`` (``"l1"`` means 1, ``"l2"`` means 0).
+    shuffle : bool, default=True
+        Visit the rows in a new random order each epoch (mini-batches).
+    random_state : int or None, default=None
+        Seeds the shuffling.
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept.
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
+        Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
+        asking for a device this machine lacks raises
+        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        (on any device), a scipy.sparse matrix or a Dask array.
+    dtype : {"float64", "float32"}, default="float64"
+        The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
+        float64 and TF32 is never used).
     cuda_graphs : bool or None, default=None
         Replay groups of mini-batch steps as CUDA graphs (None: on CUDA devices).
         The same arithmetic either way; False launches every kernel from Python.
+    precompute : Stats or None, default=None
+        Statistics of (X, y) computed beforehand (see :class:`LinearRegression`).
 
     Attributes
     ----------
-    coef_, intercept_, learning_rate_, n_epochs_, converged_, diverged_,
-    diverged_epoch_ (or None), stopped_by_ ("tol" | "patience" | "max_epochs" |
-    "divergence" | "stalled": tol met with the gradient still above a tenth of
-    its start), history_ : dict of per-epoch lists (epoch, train_loss, val_loss,
-    theta_norm, step_norm), epoch 0 being the starting point.
+    coef_ : ndarray of shape (n_features,)
+        The slopes w at the end (or at the best validation loss, with ``patience``).
+    intercept_ : float
+        The intercept b.
+    learning_rate_ : float
+        The step used.
+    n_epochs_ : int
+        Epochs run.
+    converged_ : bool
+        Whether ``tol`` was met.
+    diverged_ : bool
+        Whether the loss blew up (then ``coef_`` holds the last finite parameters).
+    diverged_epoch_ : int or None
+        The epoch it did.
+    stopped_by_ : {"tol", "patience", "max_epochs", "divergence", "stalled"}
+        Why it stopped (``stalled``: tol met with the gradient still above a tenth of its start).
+    history_ : dict of lists
+        Per epoch, from epoch 0 (the start): ``epoch``, ``train_loss``, ``val_loss``,
+        ``theta_norm``, ``step_norm``.
+    device_ : str
+        The device used.
+    n_features_in_ : int
+        The number of features seen in ``fit``.
+
+    See Also
+    --------
+    LinearRegression : the same minimum in closed form.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 3))
+    >>> y = X @ [1.5, -2.0, 0.0] + 3.0 + 0.1 * rng.standard_normal(200)
+    >>> from linreg.models import GradientDescentRegressor
+    >>> gd = GradientDescentRegressor(tol=1e-12, max_epochs=5000).fit(X, y)
+    >>> print(gd.coef_[:2].round(3), gd.stopped_by_)  # OLS's minimum, reached step by step
+    [ 1.491 -2.01 ] tol
+    >>> print(round(gd.history_["train_loss"][0], 2), round(gd.history_["train_loss"][-1], 3))
+    7.17 0.005
     """
 
     _parameter_constraints = {
@@ -200,271 +218,3 @@ class GradientDescentRegressor(LinearModel):
                           f"above tol={self.tol:g}); raise max_epochs or tol, or use early stopping (patience).",
                           ConvergenceWarning, stacklevel=2)
         return self
-
-
-def penalty_weights(penalty: str | None, alpha: float, l1_ratio: float) -> tuple[float, float]:
-    """(α ρ, α (1 − ρ)): the L1 and L2 weights of a GD penalty."""
-    rho = {None: 0.0, "l2": 0.0, "l1": 1.0, "elasticnet": float(l1_ratio)}.get(penalty)
-    if rho is None:
-        raise ValueError(f"unknown penalty {penalty!r}; use None, 'l2', 'l1' or 'elasticnet'")
-    a = float(alpha) if penalty is not None else 0.0
-    return a * rho, a * (1 - rho)
-
-
-@dataclass(frozen=True)
-class Descent:
-    coef: torch.Tensor  # (p,) float64
-    intercept: float
-    learning_rate: float
-    n_epochs: int
-    converged: bool
-    diverged: bool
-    diverged_epoch: int | None
-    stopped_by: str
-    history: dict[str, list[float]]
-
-
-# Rows gathered at once for a group of mini-batch steps: cache-sized on the CPU; on a GPU,
-# one CUDA graph replay's worth (long enough that launch gaps vanish, ~100 MB at p = 100).
-GROUP_ROWS = {"cpu": 8192, "cuda": 2**18}
-
-
-class MinibatchEpochs:
-    """One epoch of mini-batch steps over rows on their device, as few launches as possible.
-
-    Each step: e = X_B w + b − y_B (m,), w ← w − η (X_Bᵀe/m + l2 w), prox for l1,
-    b ← b − η mean(e); with row ``weights`` (mean 1) e is weighted by them
-    first. The rows of a group of steps are gathered once into a
-    static buffer (one ``index_select`` instead of one per step); on CUDA the
-    group's steps are captured once as a CUDA graph and replayed, so a step costs
-    a few microseconds of GPU time instead of a dozen Python-launched kernels.
-    Parameters stay in float64; products run in the rows' dtype (w is copied to
-    it once per step). The row order of each epoch comes from
-    :func:`linreg.models.shuffle.epoch_order`, computed on the rows' device and the
-    same on every device, so a GPU walks exactly the CPU's batches.
-    """
-
-    def __init__(self, X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor, *, batch_size: int,
-                 lr: float, l1: float, l2: float, fit_intercept: bool, shuffle: bool, seed: int,
-                 cuda_graphs: bool | None = None, weights: torch.Tensor | None = None):
-        self.X, self.y, self.w, self.b, self.s = X, y, w, b, weights
-        self.m, self.lr, self.l1, self.l2, self.fit_intercept = batch_size, lr, l1, l2, fit_intercept
-        self.shuffle, self.seed, self.epoch = shuffle, seed, 0
-        n, p = X.shape
-        self.steps_per_group = max(1, GROUP_ROWS.get(X.device.type, 8192) // batch_size)
-        self.group_rows = self.steps_per_group * batch_size
-        self.n_groups = n // self.group_rows
-        self.Xg = torch.empty(min(n, self.group_rows), p, dtype=X.dtype, device=X.device)
-        self.yg = torch.empty(min(n, self.group_rows), dtype=X.dtype, device=X.device)
-        self.sg = None if weights is None else torch.empty(min(n, self.group_rows), dtype=X.dtype, device=X.device)
-        # Low-precision views of the parameters, refreshed every step (the same tensors in float64).
-        self.wx = w if X.dtype == torch.float64 else torch.empty(p, dtype=X.dtype, device=X.device)
-        self.bx = b if X.dtype == torch.float64 else torch.empty((), dtype=X.dtype, device=X.device)
-        use_graphs = X.device.type == "cuda" if cuda_graphs is None else cuda_graphs
-        self.graph = self._capture() if use_graphs and self.n_groups > 0 else None
-
-    def _step(self, Xb: torch.Tensor, yb: torch.Tensor, sb: torch.Tensor | None = None) -> None:
-        m = Xb.shape[0]
-        if self.wx is not self.w:
-            self.wx.copy_(self.w)
-            self.bx.copy_(self.b)
-        err = torch.addmv(yb, Xb, self.wx, beta=-1)  # X_B w − y_B   (m,)
-        err += self.bx
-        if sb is not None:
-            err *= sb  # each row's pull, by its weight
-        grad = (Xb.T @ err).to(torch.float64)  # (p,)
-        if self.l2:
-            self.w.mul_(1 - self.lr * self.l2)
-        self.w.add_(grad, alpha=-self.lr / m)
-        if self.l1:
-            self.w.copy_(soft_threshold(self.w, self.lr * self.l1))  # proximal step for the L1 term
-        if self.fit_intercept:
-            self.b.sub_(err.to(torch.float64).mean() * self.lr)
-
-    def _group(self) -> None:
-        for k in range(self.steps_per_group):
-            rows = slice(k * self.m, (k + 1) * self.m)
-            self._step(self.Xg[rows], self.yg[rows], None if self.sg is None else self.sg[rows])
-
-    def _capture(self) -> torch.cuda.CUDAGraph:
-        """Record one group of steps on the static buffers; warm-up runs leave w and b as they were."""
-        saved = self.w.clone(), self.b.clone()
-        self.Xg.normal_()
-        self.yg.normal_()
-        if self.sg is not None:
-            self.sg.fill_(1)
-        side = torch.cuda.Stream(self.X.device)
-        side.wait_stream(torch.cuda.current_stream(self.X.device))
-        with torch.cuda.stream(side):
-            for _ in range(2):
-                self._group()
-        torch.cuda.current_stream(self.X.device).wait_stream(side)
-        graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
-            self._group()
-        self.w.copy_(saved[0])
-        self.b.copy_(saved[1])
-        return graph
-
-    def run(self) -> None:
-        """One pass over the rows in this epoch's order."""
-        n = self.X.shape[0]
-        self.epoch += 1
-        order = (epoch_order(n, self.seed, self.epoch, self.X.device) if self.shuffle
-                 else torch.arange(n, device=self.X.device))
-        for start in range(0, n, self.group_rows):
-            idx = order[start : start + self.group_rows]
-            Xg, yg = self.Xg[: len(idx)], self.yg[: len(idx)]
-            torch.index_select(self.X, 0, idx, out=Xg)
-            torch.index_select(self.y, 0, idx, out=yg)
-            sg = None
-            if self.sg is not None and self.s is not None:
-                sg = self.sg[: len(idx)]
-                torch.index_select(self.s, 0, idx, out=sg)
-            if self.graph is not None and len(idx) == self.group_rows:
-                self.graph.replay()
-                continue
-            for s in range(0, len(idx), self.m):
-                self._step(Xg[s : s + self.m], yg[s : s + self.m], None if sg is None else sg[s : s + self.m])
-
-
-class BlockEpochs:
-    """Mini-batch epochs over rows held in blocks (a Dask array's chunks), one block in memory at a time.
-
-    Each epoch visits the blocks in the order ``epoch_order(n_blocks, seed, epoch)`` and walks each
-    block's rows as :class:`MinibatchEpochs` walks rows in memory, with that block's own seed (block 0
-    keeps ``seed``). With one block this is exactly the in-memory epoch; with several, batches do not
-    straddle blocks (a block's last batch may be short, as an epoch's last is in memory). The
-    parameters w and b are updated in place, on the device they live on.
-    """
-
-    def __init__(self, X, y, w: torch.Tensor, b: torch.Tensor, *, dtype: torch.dtype, batch_size: int, lr: float,
-                 l1: float, l2: float, fit_intercept: bool, shuffle: bool, seed: int, weights=None):
-        import dask.array as da
-
-        self.X, self.y = X.rechunk({1: -1}), da.asarray(y).rechunk((X.chunks[0],))
-        self.s = None if weights is None else da.asarray(weights).rechunk((X.chunks[0],))
-        self.w, self.b, self.dtype, self.seed, self.shuffle, self.epoch = w, b, dtype, seed, shuffle, 0
-        self.kw: dict[str, Any] = {"batch_size": batch_size, "lr": lr, "l1": l1, "l2": l2,
-                                   "fit_intercept": fit_intercept, "shuffle": shuffle, "cuda_graphs": False}
-
-    def run(self) -> None:
-        self.epoch += 1
-        n_blocks = len(self.X.chunks[0])
-        order = (epoch_order(n_blocks, self.seed, self.epoch, torch.device("cpu")).tolist() if self.shuffle
-                 else range(n_blocks))
-        for k in order:
-            Xb = as_tensor(np.asarray(self.X.blocks[k].compute(), dtype=np.float64), self.dtype, self.w.device)
-            yb = as_tensor(np.asarray(self.y.blocks[k].compute(), dtype=np.float64), self.dtype, self.w.device)
-            sb = (None if self.s is None else
-                  as_tensor(np.asarray(self.s.blocks[k].compute(), dtype=np.float64), self.dtype, self.w.device))
-            part = MinibatchEpochs(Xb, yb, self.w, self.b, seed=(self.seed + k * 0x9E3779B97F4A7C15) % 2**63,
-                                   weights=sb, **self.kw)
-            part.epoch = self.epoch - 1  # its run() draws this epoch's row order
-            part.run()
-
-
-def descend(stats: Stats, val_stats: Stats | None, rows: tuple[Any, ...] | None, *,
-            learning_rate: float | str, max_epochs: int, batch_size: int | None, tol: float, patience: int,
-            l1: float = 0.0, l2: float = 0.0, fit_intercept: bool = True, shuffle: bool = True,
-            random_state: int | None = None, cuda_graphs: bool | None = None,
-            rows_dtype: torch.dtype = torch.float64, rows_device: torch.device | None = None) -> Descent:
-    """The gradient-descent loop: full batch on ``stats`` when ``rows`` is None, else mini-batches of rows
-    (X, y) or (X, y, row weights scaled to mean 1, or None).
-
-    Full-batch steps are p×p work on the statistics' device (the host for small
-    p); mini-batch steps run where the rows are (tensors), or on ``rows_device``
-    one block at a time (``rows`` as Dask arrays: :class:`BlockEpochs`).
-    Every epoch's loss is the exact full-data loss from the statistics.
-    """
-    if patience and val_stats is None:
-        raise ValueError("patience > 0 needs validation=(X_val, y_val)")
-    L = float(torch.linalg.eigvalsh(hessian(stats, fit_intercept))[-1])
-    if rows is not None:
-        if batch_size is None:
-            raise ValueError("mini-batch rows need a batch_size")
-        seed = int(np.random.default_rng(random_state).integers(2**63 - 1))
-        L = minibatch_smoothness(L, rows[0], batch_size, fit_intercept, rows[2] if len(rows) > 2 else None)
-    lr = 1.0 / (L + l2) if learning_rate == "auto" else float(learning_rate)
-    if not lr > 0:
-        raise ValueError(f"learning_rate must be 'auto' or > 0, got {learning_rate}")
-
-    def objective(st: Stats, w, b) -> float:
-        w, b = w.to(st.device), b.to(st.device)
-        return float(st.sse(w, b)) / (2 * st.n) + l1 * float(w.abs().sum()) + 0.5 * l2 * float(w @ w)
-
-    def gradient_norm(w, b) -> float:
-        """‖∇J‖ of the smooth part (squared loss + L2) over all rows, from the statistics."""
-        w, b = w.to(stats.device), b.to(stats.device)
-        e = b + stats.x_mean @ w - stats.y_mean
-        g_w = (stats.gram @ w - stats.xty) / stats.n + stats.x_mean * e + l2 * w
-        return float(torch.sqrt(g_w @ g_w + (e * e if fit_intercept else 0.0)))
-
-    def step(w, b, grad_w, grad_b):
-        w = w - lr * (grad_w + l2 * w)
-        if l1:
-            w = soft_threshold(w, lr * l1)  # proximal step for the L1 term
-        if fit_intercept:
-            b = b - lr * grad_b
-        return w, b
-
-    streamed = rows is not None and is_dask_array(rows[0])
-    device = stats.device if rows is None else (rows_device or stats.device) if streamed else rows[0].device
-    w = torch.zeros(stats.p, dtype=torch.float64, device=device)
-    b = torch.zeros((), dtype=torch.float64, device=device)
-    epochs: MinibatchEpochs | BlockEpochs | None = None
-    if rows is not None and batch_size is not None:
-        kw: dict[str, Any] = {"batch_size": batch_size, "lr": lr, "l1": l1, "l2": l2, "fit_intercept": fit_intercept,
-              "shuffle": shuffle, "seed": seed}
-        kw["weights"] = rows[2] if len(rows) > 2 else None
-        epochs = (BlockEpochs(rows[0], rows[1], w, b, dtype=rows_dtype, **kw) if streamed else
-                  MinibatchEpochs(rows[0], rows[1], w, b, cuda_graphs=cuda_graphs, **kw))
-    loss0 = objective(stats, w, b)
-    history: dict[str, list[float]] = {"epoch": [0], "train_loss": [loss0],
-               "val_loss": [objective(val_stats, w, b) if val_stats else math.nan],
-               "theta_norm": [0.0], "step_norm": [0.0]}
-    best, since_best = (history["val_loss"][0], w.to(stats.device, copy=True), b.to(stats.device, copy=True)), 0
-    diverged_epoch, stopped_by = None, "max_epochs"
-    prev, epoch = loss0, 0
-    # The bookkeeping (loss, norms, best parameters) runs on the statistics' device:
-    # one copy of (w, b) per epoch, not a device synchronization per number.
-    w_h, b_h = w.to(stats.device), b.to(stats.device)
-    for epoch in range(1, max_epochs + 1):
-        w_old, b_old = w_h, b_h
-        if epochs is None:
-            e = b + stats.x_mean @ w - stats.y_mean  # mean residual
-            w, b = step(w, b, (stats.gram @ w - stats.xty) / stats.n + stats.x_mean * e, e)
-            w_h, b_h = w, b
-        else:
-            epochs.run()  # updates w and b in place
-            w_h, b_h = w.to(stats.device, copy=True), b.to(stats.device, copy=True)
-        loss = objective(stats, w_h, b_h)
-        if not math.isfinite(loss) or loss > EXPLOSION * max(loss0, 1e-300):
-            diverged_epoch, stopped_by = epoch, "divergence"
-            w_h, b_h = w_old, b_old  # keep the last finite parameters
-            break
-        val = objective(val_stats, w_h, b_h) if val_stats else math.nan
-        step_norm = float(torch.sqrt(torch.sum((w_h - w_old) ** 2) + (b_h - b_old) ** 2))
-        for key, value in zip(history, (epoch, loss, val, float(torch.sqrt(w_h @ w_h + b_h * b_h)), step_norm)):
-            history[key].append(value)
-        if patience:
-            if val < best[0]:
-                best, since_best = (val, w_h, b_h), 0
-            else:
-                since_best += 1
-                if since_best >= patience:
-                    w_h, b_h = best[1], best[2]
-                    stopped_by = "patience"
-                    break
-        improvement = (prev - loss) / max(abs(prev), 1e-300)
-        if 0 <= improvement < tol:
-            # A tiny improvement with the gradient hardly smaller than at the start is a step too
-            # small to make progress, not convergence (checked without L1, whose optimum has ∇ ≠ 0).
-            stalled = not l1 and gradient_norm(w_h, b_h) > 0.1 * gradient_norm(torch.zeros_like(w_h),
-                                                                                 torch.zeros_like(b_h))
-            stopped_by = "stalled" if stalled else "tol"
-            break
-        prev = loss
-    return Descent(coef=w_h, intercept=float(b_h), learning_rate=lr, n_epochs=epoch,
-                   converged=stopped_by in ("tol", "patience"), diverged=diverged_epoch is not None,
-                   diverged_epoch=diverged_epoch, stopped_by=stopped_by, history=history)

@@ -28,15 +28,26 @@ from linreg.models.stats import as_tensor
 
 
 class LinearRegression(LinearModel):
-    """Ordinary (or weighted) least squares.
+    """Ordinary (or weighted) least squares, exact to the data given.
 
     Minimizes ``Σ wᵢ (yᵢ − xᵢᵀw − b)²`` (wᵢ = 1 without ``sample_weight``; the
     intercept b is not penalized; with ``fit_intercept`` the data are centered on
-    their (weighted) means and b = ȳ − x̄ᵀw).
+    their (weighted) means and b = ȳ − x̄ᵀw). A drop-in for
+    ``sklearn.linear_model.LinearRegression``; with ``inference=True`` it also gives
+    statsmodels' ``OLS`` results.
 
     Parameters
     ----------
     fit_intercept : bool, default=True
+        Fit an unpenalized intercept (centre X and y on their means first).
+    copy_X : bool, default=True
+        Accepted for scikit-learn compatibility: X is never modified.
+    tol : float, default=1e-6
+        Duality-gap tolerance of the coordinate descent used when ``positive=True``.
+    n_jobs : int or None, default=None
+        Accepted for scikit-learn compatibility (the BLAS decides the threads).
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative (non-negative least squares).
     solver : {"auto", "cholesky", "qr", "svd"}, default="auto"
         ``cholesky``: on XᵀX (one pass over X). ``qr``: equilibrated QR of the
         design as given, refined in double-double: the float64 solution nearest
@@ -45,31 +56,66 @@ class LinearRegression(LinearModel):
         well enough conditioned to keep ~13 digits, else ``qr``, and ``svd`` with
         a :class:`~linreg.models.closed_form.RankDeficientWarning` when X is
         rank deficient to working precision. The orthogonal solvers work in
-        float64 whatever ``dtype``: with ``dtype="float32"`` only the statistics
-        pass runs in float32.
+        float64 whatever ``dtype``.
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
+        Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
+        asking for a device this machine lacks raises
+        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        (on any device), a scipy.sparse matrix or a Dask array.
     dtype : {"float64", "float32"}, default="float64"
+        The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
+        float64 and TF32 is never used).
+    inference : bool, default=False
+        Also build ``results_``, statsmodels' inference for ``OLS`` (or ``WLS``
+        with ``sample_weight``) on [1, X], on the host in float64, from the same
+        exact factorization that gives ``coef_``. Off by default: it keeps an
+        orthonormal basis of X (n × k) while it runs.
     precompute : Stats or None, default=None
         Sufficient statistics of (X, y) from :func:`linreg.models.stats.compute_stats`
         (with ``center=fit_intercept``), so several fits on the same rows share
         one pass over X; None computes them.
-    inference : bool, default=False
-        Also build ``results_``, statsmodels' inference for ``OLS`` (or ``WLS``
-        with ``sample_weight``) on [1, X], on the host in float64, from the same
-        exact factorization that gives ``coef_`` (which then are its parameters).
-        Off by default: it keeps an orthonormal basis of X (n × k) while it runs.
 
     Attributes
     ----------
-    coef_, intercept_ : learned parameters, in X's floating dtype (float32 stays float32, as scikit-learn)
-    solver_ : str, the solver that ran; cond_ : float, √κ of the equilibrated centred XᵀX; rank_ : int
-    device_ : str, the device used
-    results_ : :class:`~linreg.models.results.RegressionResults` (with ``inference=True``):
-        ``params``, ``bse``, ``tvalues``, ``pvalues``, ``conf_int()``, ``rsquared(_adj)``,
-        ``fvalue``, ``f_pvalue``, ``llf``, ``aic``, ``bic``, ``cov_params()``, ``HC0_se`` … ``HC3_se``,
-        ``get_prediction()``, ``get_influence()``, ``t_test()``, ``f_test()``, ``summary()``.
-        When X is rank deficient its ``params`` are statsmodels' minimum-norm θ over
-        [1, X], while ``coef_`` is scikit-learn's minimum-norm slopes of the centred X.
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        The slopes w, in X's floating dtype (float32 stays float32, as in scikit-learn).
+    intercept_ : float or ndarray of shape (n_targets,)
+        The intercept b (0.0 without ``fit_intercept``).
+    solver_ : str
+        The solver that ran.
+    cond_ : float
+        √κ of the equilibrated centred XᵀX: the condition number of the design.
+    rank_ : int
+        The rank of the centred design to working precision.
+    device_ : str
+        The device used.
+    results_ : RegressionResults
+        With ``inference=True``: statsmodels' names (``params``, ``bse``, ``pvalues``,
+        ``conf_int()``, ``rsquared_adj``, ``f_pvalue``, ``HC3_se``, ``summary()``…). When X is
+        rank deficient its ``params`` are statsmodels' minimum-norm θ over [1, X], while
+        ``coef_`` is scikit-learn's minimum-norm slopes of the centred X.
+    n_features_in_ : int
+        The number of features seen in ``fit``.
+
+    See Also
+    --------
+    Ridge : the same with an L2 penalty.
+    GradientDescentRegressor : the same objective by gradient descent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 3))
+    >>> y = X @ [1.5, -2.0, 0.0] + 3.0 + 0.1 * rng.standard_normal(200)
+    >>> from linreg.models import LinearRegression
+    >>> model = LinearRegression(inference=True).fit(X, y)
+    >>> print(model.coef_[:2].round(2), round(model.intercept_, 2))
+    [ 1.49 -2.01] 3.0
+    >>> print(model.results_.pvalues.round(3))  # intercept first, then each feature: x3 plays no part
+    [0.    0.    0.    0.472]
+    >>> print(model.results_.conf_int()[1].round(3))  # the 95% interval of the first slope
+    [1.477 1.505]
     """
 
     _parameter_constraints = {**COMMON_CONSTRAINTS, "solver": [StrOptions({"auto", "cholesky", "qr", "svd"})],
@@ -130,8 +176,8 @@ class LinearRegression(LinearModel):
     def _fit_dask(self, X, y, sw, stats) -> LinearRegression:
         """Dask X: Cholesky on the merged statistics where provably accurate (as in memory), otherwise
         an R-only TSQR of [1 | X | y] (one more pass; backward stable, without the in-memory solver's
-        double-double refinement). See :mod:`linreg.engine`."""
-        from linreg.engine import dask_tsqr_lstsq
+        double-double refinement). See :mod:`linreg.models.dask_arrays`."""
+        from linreg.models.dask_arrays import dask_tsqr_lstsq
 
         if self.inference:
             raise ValueError("inference=True needs X in memory (the exact factorization keeps an n × k basis): "
@@ -209,16 +255,67 @@ class Ridge(LinearModel):
     unnormalised as in scikit-learn; b not penalized), solved as
     ``(X_cᵀX_c + alpha I) w = X_cᵀy_c`` by Cholesky, or through the
     eigendecomposition of X_cᵀX_c when that matrix is singular (the minimum-norm
-    solution at alpha = 0).
+    solution at alpha = 0). A drop-in for ``sklearn.linear_model.Ridge``.
 
-    ``solver`` takes scikit-learn's names so its code runs unchanged; every one
-    of them returns the exact minimizer (scikit-learn's iterative solvers converge
-    to it): ``svd`` solves by the SVD of the centred X, the others by the closed
-    form on the statistics. With ``positive=True`` (scikit-learn allows it with
-    ``lbfgs`` and ``auto``) the constrained problem is solved by coordinate descent
-    on the same statistics, to ``tol`` on the duality gap. ``alpha`` may hold one
-    value per target for a 2-D y. ``copy_X`` and ``random_state`` are accepted
-    for compatibility: X is never modified and no solver here is random.
+    Parameters
+    ----------
+    alpha : float or ndarray of shape (n_targets,), default=1.0
+        The penalty, ≥ 0; one value per target for a 2-D y.
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept.
+    copy_X : bool, default=True
+        Accepted for scikit-learn compatibility: X is never modified.
+    max_iter : int or None, default=None
+        Coordinate-descent sweeps for ``positive=True`` (None: 1000).
+    tol : float, default=1e-4
+        Duality-gap tolerance for ``positive=True``.
+    solver : {"auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs"}, default="auto"
+        scikit-learn's names, so its code runs unchanged; every one returns the exact
+        minimizer (scikit-learn's iterative solvers converge to it): ``svd`` by the SVD of
+        the centred X, the others by the closed form on the statistics.
+    positive : bool, default=False
+        Non-negative coefficients, by coordinate descent on the same statistics.
+    random_state : int, RandomState or None, default=None
+        Accepted for scikit-learn compatibility: no solver here is random.
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
+        Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
+        asking for a device this machine lacks raises
+        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        (on any device), a scipy.sparse matrix or a Dask array.
+    dtype : {"float64", "float32"}, default="float64"
+        The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
+        float64 and TF32 is never used).
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        The slopes w.
+    intercept_ : float or ndarray of shape (n_targets,)
+        The intercept b.
+    n_iter_ : int or None
+        Coordinate-descent sweeps with ``positive=True``, else None (a closed form).
+    solver_ : str
+        The solver that ran.
+    device_ : str
+        The device used.
+    n_features_in_ : int
+        The number of features seen in ``fit``.
+
+    See Also
+    --------
+    RidgeCV : alpha chosen by (leave-one-out) cross-validation.
+    ValidatedRidge : the whole path, alpha chosen on validation rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 3))
+    >>> y = X @ [1.5, -2.0, 0.0] + 3.0 + 0.1 * rng.standard_normal(200)
+    >>> from linreg.models import Ridge
+    >>> model = Ridge(alpha=10.0).fit(X, y)
+    >>> print(model.coef_[:2].round(3))  # shrunk towards zero from OLS's [ 1.491 -2.01 ]
+    [ 1.422 -1.914]
     """
 
     _parameter_constraints = {**COMMON_CONSTRAINTS, "alpha": [Interval(Real, 0, None, closed="left"), np.ndarray],

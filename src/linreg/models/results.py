@@ -22,14 +22,17 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import torch
 from scipy import stats
 
 from linreg.models.closed_form import RankDeficientWarning, whitened_design
 from linreg.models.exact import refined_lstsq
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HC_TYPES = ("HC0", "HC1", "HC2", "HC3")
 
@@ -74,6 +77,8 @@ class PredictionResults:
         return np.column_stack([self.predicted_mean - q * se, self.predicted_mean + q * se])
 
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+        """The predictions and both intervals as a DataFrame, statsmodels' columns (needs pandas: linreg[frames])."""
+        import pandas as pd
         mean, obs = self.conf_int(False, alpha), self.conf_int(True, alpha)
         return pd.DataFrame({"mean": self.predicted_mean, "mean_se": self.se_mean, "mean_ci_lower": mean[:, 0],
                              "mean_ci_upper": mean[:, 1], "obs_ci_lower": obs[:, 0], "obs_ci_upper": obs[:, 1]})

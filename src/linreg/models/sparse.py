@@ -24,18 +24,81 @@ class ElasticNet(LinearModel):
 
         (1 / 2n) ‖y − Xw − b‖² + alpha ρ ‖w‖₁ + ½ alpha (1 − ρ) ‖w‖²
 
-    (with ``sample_weight``, (1 / 2Σw) Σ wᵢ (yᵢ − xᵢᵀw − b)² for the first term)
-
+    (with ``sample_weight``, (1 / 2Σw) Σ wᵢ (yᵢ − xᵢᵀw − b)² for the first term),
     the objective of ``sklearn.linear_model.ElasticNet``. Solved on X_cᵀX_c by
-    coordinate descent (``cd``) or FISTA (``fista``; ``auto`` picks ``cd`` where
-    the p×p work runs on the host, which it does for p ≤ 512 on any device, and
-    ``fista`` on a GPU beyond that), until the duality gap is below
-    ``tol · ‖y − ȳ‖²``.
+    coordinate descent or FISTA until the duality gap is below ``tol · ‖y − ȳ‖²``.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        The overall penalty, ≥ 0.
+    l1_ratio : float, default=0.5
+        ρ in [0, 1]: 1 is the lasso, 0 ridge (in this 1/2n scaling).
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept.
+    precompute : bool, array-like or Stats, default=False
+        scikit-learn's Gram options are accepted (the statistics are always computed);
+        a :class:`~linreg.models.stats.Stats` is used as given.
+    max_iter : int, default=1000
+        The most sweeps (coordinate descent) or iterations (FISTA).
+    copy_X : bool, default=True
+        Accepted for scikit-learn compatibility: X is never modified.
+    tol : float, default=1e-4
+        Stop when the duality gap is below ``tol · ‖y − ȳ‖²``.
+    warm_start : bool, default=False
+        Start from the previous ``coef_``.
+    positive : bool, default=False
+        Non-negative coefficients.
+    random_state : int, RandomState or None, default=None
+        Seeds the coordinate order with ``selection="random"``.
+    selection : {"cyclic", "random"}, default="cyclic"
+        The order coordinate descent visits the features.
+    solver : {"auto", "cd", "fista"}, default="auto"
+        ``auto`` picks ``cd`` where the p×p work runs on the host (p ≤ 512, on any device)
+        and ``fista`` on a GPU beyond that.
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
+        Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
+        asking for a device this machine lacks raises
+        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        (on any device), a scipy.sparse matrix or a Dask array.
+    dtype : {"float64", "float32"}, default="float64"
+        The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
+        float64 and TF32 is never used).
 
     Attributes
     ----------
-    coef_, intercept_ ; n_iter_ : int ; dual_gap_ : float (in the 1/2n scaling) ;
-    converged_ : bool ; solver_ : str ; device_ : str
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        The slopes w.
+    intercept_ : float or ndarray of shape (n_targets,)
+        The intercept b.
+    n_iter_ : int
+        Sweeps (or iterations) run.
+    dual_gap_ : float
+        The final duality gap, in the 1/2n scaling.
+    converged_ : bool
+        Whether the gap met ``tol`` within ``max_iter``.
+    solver_ : str
+        The solver that ran.
+    device_ : str
+        The device used.
+    n_features_in_ : int
+        The number of features seen in ``fit``.
+
+    See Also
+    --------
+    ElasticNetCV : alpha and l1_ratio chosen by cross-validation.
+    enet_path : the coefficients along a grid of alphas.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 3))
+    >>> y = X @ [1.5, -2.0, 0.0] + 3.0 + 0.1 * rng.standard_normal(200)
+    >>> from linreg.models import ElasticNet
+    >>> model = ElasticNet(alpha=0.1, l1_ratio=0.5).fit(X, y)
+    >>> print(model.coef_.round(3), model.converged_)
+    [ 1.376 -1.867  0.   ] True
     """
 
     _parameter_constraints = {**COMMON_CONSTRAINTS, "alpha": [Interval(Real, 0, None, closed="left")],
@@ -138,7 +201,76 @@ def _check_user_gram(precompute, stats) -> None:
 class Lasso(ElasticNet):
     """L1-penalized least squares: :class:`ElasticNet` with ``l1_ratio = 1``.
 
-    Minimizes ``(1 / 2n) ‖y − Xw − b‖² + alpha ‖w‖₁`` (scikit-learn's ``Lasso``).
+    Minimizes ``(1 / 2n) ‖y − Xw − b‖² + alpha ‖w‖₁`` (scikit-learn's ``Lasso``), by
+    coordinate descent or FISTA on the statistics, to ``tol`` on the duality gap.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        The L1 penalty, ≥ 0.
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept.
+    precompute : bool, array-like or Stats, default=False
+        As :class:`ElasticNet`.
+    copy_X : bool, default=True
+        Accepted for scikit-learn compatibility: X is never modified.
+    max_iter : int, default=1000
+        The most sweeps (or iterations).
+    tol : float, default=1e-4
+        Stop when the duality gap is below ``tol · ‖y − ȳ‖²``.
+    warm_start : bool, default=False
+        Start from the previous ``coef_``.
+    positive : bool, default=False
+        Non-negative coefficients.
+    random_state : int, RandomState or None, default=None
+        Seeds the coordinate order with ``selection="random"``.
+    selection : {"cyclic", "random"}, default="cyclic"
+        The order coordinate descent visits the features.
+    solver : {"auto", "cd", "fista"}, default="auto"
+        As :class:`ElasticNet`.
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
+        Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
+        asking for a device this machine lacks raises
+        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        (on any device), a scipy.sparse matrix or a Dask array.
+    dtype : {"float64", "float32"}, default="float64"
+        The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
+        float64 and TF32 is never used).
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        The slopes w: exact zeros where the penalty removes a feature.
+    intercept_ : float or ndarray of shape (n_targets,)
+        The intercept b.
+    n_iter_ : int
+        Sweeps (or iterations) run.
+    dual_gap_ : float
+        The final duality gap.
+    converged_ : bool
+        Whether the gap met ``tol`` within ``max_iter``.
+    solver_ : str
+        The solver that ran.
+    device_ : str
+        The device used.
+    n_features_in_ : int
+        The number of features seen in ``fit``.
+
+    See Also
+    --------
+    LassoCV : alpha chosen by cross-validation.
+    lasso_path : the coefficients along a grid of alphas.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 3))
+    >>> y = X @ [1.5, -2.0, 0.0] + 3.0 + 0.1 * rng.standard_normal(200)
+    >>> from linreg.models import Lasso
+    >>> model = Lasso(alpha=0.1).fit(X, y)
+    >>> print(model.coef_.round(3), np.count_nonzero(model.coef_))
+    [ 1.394 -1.911  0.   ] 2
     """
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, precompute=False, copy_X=True, max_iter=1000, tol=1e-4,

@@ -72,7 +72,74 @@ class _ValidatedPath(LinearModel):
 
 
 class ValidatedRidge(_ValidatedPath):
-    """Ridge, ``‖y − Xw − b‖² + α‖w‖²``, on a geometric α grid from 10 λ_max(X_cᵀX_c) down, chosen on validation."""
+    """Ridge along a grid of alphas, chosen on validation rows (minimum error and 1-SE).
+
+    At each α minimizes ``‖y − Xw − b‖² + α‖w‖²`` (scikit-learn's ``Ridge`` scaling), in
+    closed form from one eigendecomposition of X_cᵀX_c, on a geometric grid from
+    10 λ_max(X_cᵀX_c) down; the validation error of every α comes from the validation
+    rows' statistics, without another pass over them. What the pipeline's "ridge" is.
+
+    Parameters
+    ----------
+    n_alphas : int, default=50
+        The grid's length.
+    alpha_min_ratio : float, default=1e-4
+        The grid's end relative to its start.
+    validation_fraction : float, default=0.2
+        Without ``validation=`` in ``fit``, the last fraction of the rows is held out.
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept.
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
+        Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
+        asking for a device this machine lacks raises
+        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        (on any device), a scipy.sparse matrix or a Dask array.
+    dtype : {"float64", "float32"}, default="float64"
+        The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
+        float64 and TF32 is never used).
+    precompute : Stats or None, default=None
+        Statistics of the training rows computed beforehand (see :class:`LinearRegression`).
+
+    Attributes
+    ----------
+    alphas_ : ndarray of shape (n_alphas,)
+        The grid, decreasing.
+    coef_path_ : ndarray of shape (n_alphas, n_features)
+        The coefficients at each alpha (``intercept_path_`` the intercepts).
+    mse_path_ : ndarray of shape (n_alphas,)
+        The validation mean squared error at each alpha.
+    alpha_, coef_, intercept_ : float, ndarray, float
+        The model at the minimum validation error (``best_index_``).
+    alpha_1se_, coef_1se_, intercept_1se_ : float, ndarray, float
+        The largest alpha within one standard error of that minimum (``one_se_index_``):
+        a simpler model the validation data cannot tell apart from the best.
+    se_best_ : float
+        The standard error of the validation MSE at the minimum.
+    dual_gap_path_ : ndarray of shape (n_alphas,)
+        The duality gap at each alpha (zeros for ridge, solved exactly).
+    n_iter_ : int
+        Total sweeps along the path (0 for ridge).
+    converged_ : bool
+        Whether every alpha met its tolerance.
+    solver_ : str
+        The solver that ran.
+    device_ : str
+        The device used.
+    n_features_in_ : int
+        The number of features seen in ``fit``.
+
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 3))
+    >>> y = X @ [1.5, -2.0, 0.0] + 3.0 + 0.1 * rng.standard_normal(200)
+    >>> from linreg.models import ValidatedRidge
+    >>> model = ValidatedRidge(n_alphas=20).fit(X[:150], y[:150], validation=(X[150:], y[150:]))
+    >>> print(model.coef_[:2].round(1), model.alpha_ <= model.alpha_1se_)
+    [ 1.5 -2. ] True
+    """
 
     def __init__(self, *, n_alphas=50, alpha_min_ratio=1e-4, validation_fraction=0.2, fit_intercept=True,
                  device="auto", dtype="float64", precompute=None):
@@ -90,8 +157,81 @@ class ValidatedRidge(_ValidatedPath):
 
 
 class ValidatedElasticNet(_ValidatedPath):
-    """Elastic net, ``(1/2n)‖y − Xw − b‖² + αρ‖w‖₁ + ½α(1 − ρ)‖w‖²``, on scikit-learn's α grid, chosen on
-    validation; each α warm-starts from the previous one and stops on the duality gap (``tol · ‖y − ȳ‖²``)."""
+    """Elastic net along scikit-learn's alpha grid, chosen on validation rows (minimum error and 1-SE).
+
+    At each α minimizes ``(1/2n)‖y − Xw − b‖² + αρ‖w‖₁ + ½α(1 − ρ)‖w‖²``; each α
+    warm-starts from the previous one and stops on the duality gap (``tol · ‖y − ȳ‖²``).
+    What the pipeline's "elastic_net" is.
+
+    Parameters
+    ----------
+    l1_ratio : float, default=0.5
+        ρ in (0, 1].
+    n_alphas : int, default=50
+        The grid's length, from alpha_max (all coefficients zero) down.
+    alpha_min_ratio : float, default=1e-4
+        The grid's end relative to alpha_max.
+    solver : {"auto", "cd", "fista"}, default="auto"
+        As :class:`ElasticNet`.
+    tol : float, default=1e-4
+        The duality-gap tolerance per alpha.
+    max_iter : int, default=1000
+        The most sweeps per alpha.
+    validation_fraction : float, default=0.2
+        Without ``validation=`` in ``fit``, the last fraction of the rows is held out.
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept.
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
+        Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
+        asking for a device this machine lacks raises
+        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        (on any device), a scipy.sparse matrix or a Dask array.
+    dtype : {"float64", "float32"}, default="float64"
+        The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
+        float64 and TF32 is never used).
+    precompute : Stats or None, default=None
+        Statistics of the training rows computed beforehand (see :class:`LinearRegression`).
+
+    Attributes
+    ----------
+    alphas_ : ndarray of shape (n_alphas,)
+        The grid, decreasing.
+    coef_path_ : ndarray of shape (n_alphas, n_features)
+        The coefficients at each alpha (``intercept_path_`` the intercepts).
+    mse_path_ : ndarray of shape (n_alphas,)
+        The validation mean squared error at each alpha.
+    alpha_, coef_, intercept_ : float, ndarray, float
+        The model at the minimum validation error (``best_index_``).
+    alpha_1se_, coef_1se_, intercept_1se_ : float, ndarray, float
+        The largest alpha within one standard error of that minimum (``one_se_index_``):
+        a simpler model the validation data cannot tell apart from the best.
+    se_best_ : float
+        The standard error of the validation MSE at the minimum.
+    dual_gap_path_ : ndarray of shape (n_alphas,)
+        The duality gap at each alpha (zeros for ridge, solved exactly).
+    n_iter_ : int
+        Total sweeps along the path (0 for ridge).
+    converged_ : bool
+        Whether every alpha met its tolerance.
+    solver_ : str
+        The solver that ran.
+    device_ : str
+        The device used.
+    n_features_in_ : int
+        The number of features seen in ``fit``.
+
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 3))
+    >>> y = X @ [1.5, -2.0, 0.0] + 3.0 + 0.1 * rng.standard_normal(200)
+    >>> from linreg.models import ValidatedElasticNet
+    >>> model = ValidatedElasticNet(n_alphas=20).fit(X[:150], y[:150], validation=(X[150:], y[150:]))
+    >>> print(model.coef_[:2].round(1), model.converged_)
+    [ 1.5 -2. ] True
+    """
 
     _parameter_constraints = {**_ValidatedPath._parameter_constraints,
                               "l1_ratio": [Interval(Real, 0, 1, closed="right")],
@@ -122,7 +262,77 @@ class ValidatedElasticNet(_ValidatedPath):
 
 
 class ValidatedLasso(ValidatedElasticNet):
-    """Lasso, ``(1/2n)‖y − Xw − b‖² + α‖w‖₁``: :class:`ValidatedElasticNet` with ``l1_ratio = 1``."""
+    """Lasso along scikit-learn's alpha grid, chosen on validation rows: :class:`ValidatedElasticNet` with ρ = 1.
+
+    At each α minimizes ``(1/2n)‖y − Xw − b‖² + α‖w‖₁``. What the pipeline's "lasso" is.
+
+    Parameters
+    ----------
+    n_alphas : int, default=50
+        The grid's length, from alpha_max (all coefficients zero) down.
+    alpha_min_ratio : float, default=1e-4
+        The grid's end relative to alpha_max.
+    solver : {"auto", "cd", "fista"}, default="auto"
+        As :class:`ElasticNet`.
+    tol : float, default=1e-4
+        The duality-gap tolerance per alpha.
+    max_iter : int, default=1000
+        The most sweeps per alpha.
+    validation_fraction : float, default=0.2
+        Without ``validation=`` in ``fit``, the last fraction of the rows is held out.
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept.
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
+        Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
+        asking for a device this machine lacks raises
+        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        (on any device), a scipy.sparse matrix or a Dask array.
+    dtype : {"float64", "float32"}, default="float64"
+        The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
+        float64 and TF32 is never used).
+    precompute : Stats or None, default=None
+        Statistics of the training rows computed beforehand (see :class:`LinearRegression`).
+
+    Attributes
+    ----------
+    alphas_ : ndarray of shape (n_alphas,)
+        The grid, decreasing.
+    coef_path_ : ndarray of shape (n_alphas, n_features)
+        The coefficients at each alpha (``intercept_path_`` the intercepts).
+    mse_path_ : ndarray of shape (n_alphas,)
+        The validation mean squared error at each alpha.
+    alpha_, coef_, intercept_ : float, ndarray, float
+        The model at the minimum validation error (``best_index_``).
+    alpha_1se_, coef_1se_, intercept_1se_ : float, ndarray, float
+        The largest alpha within one standard error of that minimum (``one_se_index_``):
+        a simpler model the validation data cannot tell apart from the best.
+    se_best_ : float
+        The standard error of the validation MSE at the minimum.
+    dual_gap_path_ : ndarray of shape (n_alphas,)
+        The duality gap at each alpha (zeros for ridge, solved exactly).
+    n_iter_ : int
+        Total sweeps along the path (0 for ridge).
+    converged_ : bool
+        Whether every alpha met its tolerance.
+    solver_ : str
+        The solver that ran.
+    device_ : str
+        The device used.
+    n_features_in_ : int
+        The number of features seen in ``fit``.
+
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 3))
+    >>> y = X @ [1.5, -2.0, 0.0] + 3.0 + 0.1 * rng.standard_normal(200)
+    >>> from linreg.models import ValidatedLasso
+    >>> model = ValidatedLasso(n_alphas=20).fit(X[:150], y[:150], validation=(X[150:], y[150:]))
+    >>> print(np.count_nonzero(model.coef_1se_), model.coef_1se_[:2].round(1))
+    2 [ 1.5 -2. ]
+    """
 
     def __init__(self, *, n_alphas=50, alpha_min_ratio=1e-4, solver="auto", tol=1e-4, max_iter=1000,
                  validation_fraction=0.2, fit_intercept=True, device="auto", dtype="float64", precompute=None):

@@ -1,0 +1,105 @@
+"""Which BLAS multiplies on the CPU, on how many threads, and in what float32 precision.
+
+Policy only: the passes (:mod:`.numpy_pass`, :mod:`.torch_pass`) ask here and do the arithmetic.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import platform
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import torch
+
+CPU_BLAS_ENV = "LINREG_CPU_BLAS"  # "numpy" or "torch": overrides default_cpu_blas()'s choice by CPU
+# OpenBLAS may use its threads only for a wide, large problem: its threads spin after each product and
+# the next threaded torch operation (the p×p Cholesky) waits for them, and small widths run faster on one
+# thread anyway. The products are the same bits either way. Timings: docs/performance.md.
+NUMPY_THREADED_MIN_P = 64
+NUMPY_THREADED_MIN_WORK = 5e8  # n·p²
+
+
+def _cpu_vendor() -> str:
+    """The CPU's vendor string where the platform says it (``GenuineIntel``, ``AuthenticAMD``, …), else ''."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("vendor_id"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    if platform.system() == "Darwin" and platform.machine() == "x86_64":
+        return "GenuineIntel"  # every x86 Mac
+    return "GenuineIntel" if "GenuineIntel" in platform.processor() else ""  # Windows names it here
+
+
+def default_cpu_blas() -> str:
+    """Which library multiplies the statistics pass on the CPU: ``"torch"`` or ``"numpy"``.
+
+    torch's x86 wheels multiply with MKL, NumPy's with OpenBLAS. MKL's full XᵀX product is the
+    faster on Intel CPUs and OpenBLAS's symmetric one (SYRK, half the arithmetic) elsewhere
+    (measured: docs/performance.md, "The statistics pass"). So torch on Intel with MKL, NumPy
+    everywhere else; the environment variable ``LINREG_CPU_BLAS`` overrides the choice. Either
+    way the statistics are the same sums to rounding (the tests hold both to NumPy's moments).
+    """
+    choice = os.environ.get(CPU_BLAS_ENV, "").strip().lower()
+    if choice:
+        if choice not in ("numpy", "torch"):
+            raise ValueError(f"{CPU_BLAS_ENV}={os.environ[CPU_BLAS_ENV]!r} is not a choice: set it to 'numpy' "
+                             "(OpenBLAS's SYRK) or 'torch' (torch's CPU products), or unset it to choose by CPU")
+        return choice
+    return "torch" if torch.backends.mkl.is_available() and _cpu_vendor() == "GenuineIntel" else "numpy"
+
+
+CPU_BLAS = default_cpu_blas()  # read once, at import
+
+
+@functools.cache
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+_one_thread_lock = threading.Lock()
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """NumPy's BLAS on one thread while inside, set and restored by this thread (threadpoolctl).
+
+    OpenBLAS's thread count is process-wide: while another thread is inside, this one goes on
+    without waiting or touching the limit (the products are the same bits on one thread or two;
+    only the speed differs), so overlapping threads never leave the limit changed.
+    """
+    if not _one_thread_lock.acquire(blocking=False):
+        yield
+        return
+    try:
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            yield
+    finally:
+        _one_thread_lock.release()
+
+
+def numpy_threaded(n: int, p: int) -> bool:
+    """Whether the NumPy pass over an n × p design may use all of OpenBLAS's threads."""
+    return p >= NUMPY_THREADED_MIN_P and n * p * p >= NUMPY_THREADED_MIN_WORK
+
+
+@contextmanager
+def full_float32_matmul() -> Iterator[None]:
+    """Products in true float32 (no TF32 on NVIDIA matrix units) while inside, whatever the global setting.
+
+    TF32 keeps 10 mantissa bits: a Gram matrix formed with it is good to ~1e-3,
+    which no conditioning check could make up for.
+    """
+    previous = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision("highest")
+    try:
+        yield
+    finally:
+        torch.set_float32_matmul_precision(previous)

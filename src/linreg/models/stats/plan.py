@@ -1,0 +1,85 @@
+"""How one statistics pass will run, decided before it reads more than its first chunk.
+
+:func:`plan_pass` makes every decision :func:`~linreg.models.stats.compute_stats` acts on —
+the shift that protects against cancellation, whether the rows are copied into
+[X − s | 1 | y − t], how many rows go into each product and each group, which library
+multiplies and on how many threads — and returns them as one :class:`Plan`, so the
+passes themselves only do arithmetic, and a test can ask what was chosen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from linreg.models.stats import blas
+from linreg.models.stats.numpy_pass import host_array
+
+CPU_BLOCK_ROWS = 4096  # rows per block (and per partial product) on the CPU
+GROUP_BLOCKS = 16  # CPU blocks per group (per conversion of X and y, a view for matching arrays; per batched product)
+COPY_GROUP_BLOCKS = 8  # CPU blocks per group of the shifted copy [X − s | 1 | y − t]
+GROUP_BYTES = 64 * 2**20  # at most this much of X (or of its copy) per group: small for any p
+DEVICE_BLOCK_ROWS = 2**20  # rows per block on a GPU: one batched product of 128 chunks
+UNDERFLOW_SCALE = 1e-140  # a column varying less than this has squares near float64's subnormal range
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The decisions of one pass over an n × p design."""
+
+    shift_x: np.ndarray  # (p,) subtracted from X's rows (zeros: no shift)
+    shift_y: float  # subtracted from y
+    copy: bool  # rows are copied into [X − s | 1 | y − t] (offset columns, weights, a GPU)
+    chunk_rows: int  # rows per partial product (summed in float64)
+    step: int  # rows per group: converted, copied and multiplied together
+    backend: str  # "numpy" (OpenBLAS) or "torch"
+    threaded: bool  # NumPy's BLAS may use all its threads (else one: blas.one_blas_thread)
+    underflow: bool  # some column varies on a scale whose squares underflow float64
+
+
+def plan_pass(X, y, *, dtype: torch.dtype, device: torch.device, center: bool, weighted: bool, chunk_rows: int,
+              block_rows: int | None) -> Plan:
+    """The :class:`Plan` for X (n, p), y (n,), read from the first chunk only.
+
+    * Columns whose |mean| exceeds their spread would cancel catastrophically in
+      XᵀX − n x̄x̄ᵀ, so each block is shifted by the first chunk's means while it is
+      copied into [X − s | 1 | y − t]. Otherwise (e.g. standardized data) the
+      cancellation costs at most a factor 1 + mean²/var ≤ 2, under one bit, and the
+      copy is skipped.
+    * On a GPU the copy is always made (s = 0 when no column needs shifting): one
+      batched product of the augmented block is faster there than two products.
+    * Sample weights always take the copy path (each row times √wᵢ).
+    * ``block_rows`` defaults to one chunk on the CPU and ``DEVICE_BLOCK_ROWS`` elsewhere.
+    """
+    n, p = X.shape
+    if block_rows is None and device.type == "cpu":
+        # Blocks of one chunk each, multiplied a group at a time in batched products.
+        chunk_rows = block_rows = min(chunk_rows, CPU_BLOCK_ROWS)
+    elif block_rows is None:
+        block_rows = DEVICE_BLOCK_ROWS
+    # The first chunk, in NumPy on the host (no torch threads started before a NumPy pass: see numpy_pass).
+    first = host_array(X[: min(n, chunk_rows)], np.dtype(np.float64))
+    first_y = host_array(y[: min(n, chunk_rows)], np.dtype(np.float64))
+    with np.errstate(all="ignore"):  # NaN and inf show in the statistics, which the estimators check
+        mean, mean_y = first.mean(0), first_y.mean()
+        offset = np.abs(mean) > first.std(0)  # columns whose mean dwarfs their spread
+        # Columns (or y) that vary only on a scale below ~1e-140: their squares are subnormal or zero in
+        # float64, so XᵀX cannot hold them (X of order 1e-300 gives XᵀX = 0). Flagged, not fixed here:
+        # the exact OLS solver works on X itself; the other estimators refuse (LinearModel._stats).
+        spread = np.abs(np.column_stack([first - mean, first_y - mean_y]) if center
+                        else np.column_stack([first, first_y])).max(0)
+    shift_x = mean if center and offset.any() else np.zeros(p)
+    copy = bool(shift_x.any()) or device.type != "cpu" or weighted
+
+    block_rows = max(chunk_rows, -(-block_rows // chunk_rows) * chunk_rows)  # whole chunks per block
+    # Rows per group: converted (a view, for matching NumPy arrays in C or Fortran order: a DataFrame's
+    # values are Fortran order, and copying them into C order cost as much as the products at p = 20),
+    # shifted or weighted when copied, and multiplied together.
+    width, blocks = (p + 2, COPY_GROUP_BLOCKS if device.type == "cpu" else 1) if copy else (p, GROUP_BLOCKS)
+    step = block_rows * max(1, min(blocks, GROUP_BYTES // (block_rows * width * dtype.itemsize)))
+    backend = "numpy" if device.type == "cpu" and blas.CPU_BLAS == "numpy" else "torch"
+    return Plan(shift_x=shift_x, shift_y=float(mean_y) if center else 0.0, copy=copy, chunk_rows=chunk_rows,
+                step=step, backend=backend, threaded=blas.numpy_threaded(n, p),
+                underflow=bool(((spread > 0) & (spread < UNDERFLOW_SCALE)).any()))

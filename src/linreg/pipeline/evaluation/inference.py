@@ -1,0 +1,150 @@
+"""Inference for the penalized models: ridge's analytic covariance, the elastic-net bootstrap.
+
+OLS inference lives with the estimator (``LinearRegression(inference=True).results_``,
+:mod:`linreg.models.results`).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from linreg.models.enet import solve_enet
+from linreg.models.reduce import tree_merge
+from linreg.models.stats import Stats
+from linreg.pipeline import seeds
+
+
+def ridge_covariance(st: Stats, coef: np.ndarray, intercept: float, alpha: float):
+    """Analytic covariance of the ridge coefficients at a fixed alpha (sklearn's scaling), from the statistics.
+
+    With G = X_cᵀX_c = VΛVᵀ (the estimators' own statistics ``st`` of the training
+    rows, float64) and A = (G + αI)⁻¹: Var(ŵ) = σ² A G A = σ² V diag(λ/(λ + α)²) Vᵀ,
+    and σ̂² = RSS / (n − df − 1) with df = tr(G A) = Σ λ/(λ + α) the effective degrees
+    of freedom, RSS from the statistics too (no pass over X beyond the one that forms them).
+    This is the sampling variance *around a biased target*: ŵ ± 1.96·SE covers
+    E[ŵ] (shrunk towards zero), not β, so it is not a confidence interval for β.
+    Returns (standard errors (p,), df, σ̂²).
+    """
+    st = st.to(torch.device("cpu"))
+    lam, V = torch.linalg.eigh(st.gram)
+    lam = lam.clamp(min=0.0)
+    shrink = torch.where(lam + alpha > 0, lam / (lam + alpha), torch.zeros_like(lam))  # λ/(λ + α)
+    df = float(shrink.sum())
+    sigma2 = float(st.sse(torch.as_tensor(coef, dtype=torch.float64), float(intercept))) / (st.n - df - 1)
+    var = (V**2) @ torch.where(lam > 0, shrink / (lam + alpha), torch.zeros_like(lam))  # diag(V diag(λ/(λ+α)²) Vᵀ)
+    return np.sqrt(sigma2 * var.numpy()), df, sigma2
+
+
+BOOTSTRAP_BLOCK_ROWS = 2**16  # in memory: fixed logical blocks of rows, each with its own stream of weights
+
+
+@dataclass(frozen=True)
+class BootstrapMoments:
+    """Σ over some rows of w_bi aᵢaᵢᵀ for every resample b, aᵢ = [xᵢ − s | 1 | yᵢ − t]: they add across blocks."""
+
+    M: torch.Tensor  # (B, p + 2, p + 2) float64
+    rows: int
+
+
+def bootstrap_shift(X: np.ndarray, y: np.ndarray, chunk_rows: int = 4096) -> tuple[torch.Tensor, float]:
+    """(s, t): the means of the first rows, subtracted before products so that offsets cost no digits."""
+    first = torch.from_numpy(np.ascontiguousarray(X[:chunk_rows], dtype=np.float64))
+    return first.mean(0), float(np.mean(y[:chunk_rows]))
+
+
+def bootstrap_block(X: np.ndarray, y: np.ndarray, block: int, *, resamples: int, seed: int, shift: tuple,
+                    chunk_rows: int = 4096) -> BootstrapMoments:
+    """One block's weighted moments for all resamples; its Poisson(1) weights come from the block's own stream.
+
+    Every chunk of rows is copied once into A = [X − s | 1 | y − t] and all B weighted moment
+    matrices Aᵀ diag(w_b) A are accumulated from it in one batched product, in float64.
+    """
+    s, t = shift
+    n, p = X.shape
+    W = torch.from_numpy(seeds.rng(seed, "bootstrap", block).poisson(1.0, size=(resamples, n)).astype(np.float64))
+    M = torch.zeros(resamples, p + 2, p + 2, dtype=torch.float64)
+    for c in range(0, n, chunk_rows):
+        e = min(c + chunk_rows, n)
+        A = torch.empty(e - c, p + 2, dtype=torch.float64)
+        torch.sub(torch.from_numpy(np.ascontiguousarray(X[c:e], dtype=np.float64)), s, out=A[:, :p])
+        A[:, p] = 1.0
+        A[:, p + 1] = torch.from_numpy(np.asarray(y[c:e], dtype=np.float64)) - t
+        w = W[:, c:e]  # (B, m)
+        M += torch.matmul((w[:, :, None] * A[None]).transpose(1, 2), A)  # (B, k, k)
+    return BootstrapMoments(M, n)
+
+
+def merge_bootstrap(a: BootstrapMoments, b: BootstrapMoments) -> BootstrapMoments:
+    return BootstrapMoments(a.M + b.M, a.rows + b.rows)
+
+
+def bootstrap_stats(blocks: list[BootstrapMoments], shift: tuple) -> list[Stats | None]:
+    """Each resample's :class:`Stats` from its blocks' moments (merged in block order), un-shifted
+    exactly as :func:`~linreg.models.stats.compute_stats` does. None where no row drew any weight."""
+    s, t = shift
+    total_moments = tree_merge(blocks, merge_bootstrap)
+    p = total_moments.M.shape[1] - 2
+    out: list[Stats | None] = []
+    for Mb in total_moments.M:
+        total = float(Mb[p, p])
+        if total <= 0:
+            out.append(None)
+            continue
+        d, e_ = Mb[:p, p] / total, Mb[p + 1, p] / total
+        gram = Mb[:p, :p] - total * torch.outer(d, d)
+        out.append(Stats(n=total, x_mean=s + d, y_mean=torch.tensor(t) + e_, gram=(gram + gram.T) / 2,
+                         xty=Mb[:p, p + 1] - total * d * e_, yty=Mb[p + 1, p + 1] - total * e_ * e_,
+                         rows=total_moments.rows))
+    return out
+
+
+def poisson_bootstrap_stats(X: np.ndarray, y: np.ndarray, *, resamples: int, seed: int,
+                            block_rows: int = BOOTSTRAP_BLOCK_ROWS) -> list[Stats | None]:
+    """Statistics of ``resamples`` Poisson bootstrap resamples of rows in memory, all in one pass.
+
+    Each row enters resample b with weight w_bi ~ Poisson(1) (the Poisson bootstrap: the
+    multinomial counts of the classical bootstrap, made independent across rows so that each
+    block of rows draws its own, from the ``bootstrap`` stream of that block id), so a table's
+    blocks can be summarised anywhere (the evaluate stage: on the engine's workers, one block
+    per row group) and merged. X is read once and never copied per resample.
+    """
+    shift = bootstrap_shift(X, y)
+    blocks = [bootstrap_block(X[a : a + block_rows], y[a : a + block_rows], b, resamples=resamples, seed=seed,
+                              shift=shift) for b, a in enumerate(range(0, X.shape[0], block_rows))]
+    return bootstrap_stats(blocks, shift)
+
+
+def bootstrap_enet(resamples: list[Stats | None], alpha: float, l1_ratio: float, *, tol: float = 1e-10,
+                   level: float = 0.95, max_iter: int = 10_000,
+                   warm_start: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Percentile Poisson bootstrap of elastic-net coefficients at a fixed alpha.
+
+    Describes how the estimate varies over resamples at this α. It is not a valid
+    confidence interval for β: the lasso is biased towards zero, the α was chosen
+    on validation data (no post-selection correction), and the percentile
+    interval of a coefficient that is often exactly zero collapses to [0, 0].
+
+    ``resamples`` are the resamples' statistics, from one pass (:func:`poisson_bootstrap_stats`
+    in memory, or blockwise); each resample is then a p×p coordinate descent, started from ``warm_start``
+    (the full-data fit, which a resample is close to), so it needs a handful of
+    sweeps; ``max_iter`` bounds the rest. The objective's 1/2n uses each
+    resample's total weight, as scikit-learn's ``sample_weight`` convention does.
+    """
+    w0 = None if warm_start is None else torch.as_tensor(np.asarray(warm_start, dtype=np.float64))
+    draws = []
+    for st in tqdm(resamples, desc="bootstrap",
+                   file=sys.stderr, disable=None, leave=False):
+        if st is None:
+            continue
+        res = solve_enet(st.gram, st.xty, st.yty, st.n, alpha, l1_ratio, solver="cd", tol=tol, max_iter=max_iter,
+                         w0=w0)
+        draws.append(res.coef.numpy())
+    sample = np.array(draws)  # (resamples kept, p)
+    tail = (1 - level) / 2 * 100
+    return {"lower": np.percentile(sample, tail, axis=0), "upper": np.percentile(sample, 100 - tail, axis=0),
+            "std": sample.std(axis=0, ddof=1), "selected_fraction": (sample != 0).mean(axis=0)}

@@ -1,0 +1,49 @@
+"""What this machine offers the pipeline: the device base.device names, free memory, library versions."""
+
+from __future__ import annotations
+
+import platform
+
+import torch
+
+from linreg.models.device import DeviceError as LibraryDeviceError
+from linreg.models.device import resolve_device
+from linreg.pipeline.errors import DeviceError
+
+
+def params_device(spec: str) -> torch.device:
+    """``base.device`` resolved, or a :class:`DeviceError` that says where to change it."""
+    try:
+        return resolve_device(spec)
+    except LibraryDeviceError as exc:
+        hint = "set base.device to 'auto' or 'cpu' in params.yaml"
+        message = str(exc).replace("use device='auto' or device='cpu'", hint)
+        raise DeviceError(f"base.device: {message}") from None
+
+
+def available_memory_bytes() -> int | None:
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of the libraries whose numerics the results depend on."""
+    import numpy
+    import pandas
+    import sklearn
+    import statsmodels
+
+    return {
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "pandas": pandas.__version__,
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda or "none",
+        "scikit-learn": sklearn.__version__,
+        "statsmodels": statsmodels.__version__,
+    }

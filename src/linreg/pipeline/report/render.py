@@ -1,0 +1,201 @@
+"""Render reports/report.qmd to one self-contained HTML file, with Quarto or without it.
+
+``quarto``: ``quarto render`` (Jupyter engine, this Python). ``jupyter``: the
+fallback for machines without Quarto — run the cells with nbclient, turn their
+outputs into pandoc markdown (figures and tables numbered, ``@`` references
+resolved, callouts as styled divs), then pandoc writes HTML with embedded
+resources and MathML (math needs no network). ``auto`` picks Quarto when it is
+on PATH. Either way the HTML is written to a temporary file and moved into place.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from linreg.pipeline.io import atomic_path
+from linreg.pipeline.report.qmd import Code, Document, Markdown, callouts_to_divs, numbering, parse, resolve_crossrefs
+
+log = logging.getLogger("linreg.pipeline.report")
+
+STYLE = """<style>
+body { max-width: 60rem; margin: 2rem auto; padding: 0 1rem; font-family: system-ui, sans-serif;
+       line-height: 1.5; color: #1b1b1b; }
+img { max-width: 100%; height: auto; }
+table { border-collapse: collapse; margin: 1rem 0; font-size: 0.85rem; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: left; vertical-align: top; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.table-block, details { overflow-x: auto; max-width: 100%; }
+details > summary { cursor: pointer; color: #0b57d0; margin: 0.5rem 0; }
+pre, code { font-size: 0.85rem; }
+nav#TOC { border: 1px solid #ddd; padding: 0.5rem 1rem; margin: 1rem 0; }
+figure { margin: 1.5rem 0; } figcaption, .table-caption { font-size: 0.9rem; color: #444; }
+pre { background: #f6f8fa; padding: 0.6rem; overflow-x: auto; }
+div.sourceCode, pre, math[display="block"] { max-width: 100%; overflow-x: auto; }  /* scroll, never widen the page */
+.callout { border-left: 4px solid #0d6efd; background: #f3f7ff; padding: 0.5rem 1rem; margin: 1rem 0; }
+.callout-warning { border-color: #d97706; background: #fff8eb; }
+.callout-important { border-color: #dc2626; background: #fef2f2; }
+.callout-tip { border-color: #16a34a; background: #f0fdf4; }
+.interactive { margin: 0.5rem 0 1.5rem; border-top: 1px dashed #ccc; padding-top: 0.5rem; }
+.interactive .hint { font-size: 0.9rem; color: #444; margin: 0 0 0.3rem; }
+.interactive .vega-bindings { font-size: 0.9rem; margin-top: 0.3rem; }
+.interactive input[type=range] { width: 12rem; max-width: 60vw; vertical-align: middle; }
+@media print { .interactive { display: none !important; } }
+footer { margin-top: 3rem; font-size: 0.8rem; color: #666; border-top: 1px solid #ddd; padding-top: 0.5rem; }
+</style>
+"""
+
+
+class RenderError(RuntimeError):
+    """Rendering failed; the message carries the tool's own error."""
+
+
+def choose_engine(requested: str) -> str:
+    if requested == "quarto" and shutil.which("quarto") is None:
+        raise RenderError("report.engine is 'quarto' but quarto is not on PATH; install Quarto (README) or use "
+                          "'auto' / 'jupyter'.")
+    if requested == "auto":
+        return "quarto" if shutil.which("quarto") else "jupyter"
+    return requested
+
+
+def pandoc_path() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+def engine_description(engine: str) -> str:
+    if engine == "quarto":
+        version = subprocess.run(["quarto", "--version"], capture_output=True, text=True).stdout.strip()
+        return f"Quarto {version} (Jupyter engine)"
+    version = subprocess.run([pandoc_path(), "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    return f"the Jupyter fallback without Quarto: nbclient executed the cells, {version} wrote the HTML"
+
+
+def render(source: Path, output: Path, engine: str) -> str:
+    """Render ``source`` to ``output``; returns the engine used (``quarto`` or ``jupyter``)."""
+    engine = choose_engine(engine)
+    os.environ["LINREG_REPORT_ENGINE"] = engine_description(engine)  # the footer cell reads it
+    with atomic_path(output) as tmp:
+        if engine == "quarto":
+            _render_quarto(source, tmp)
+        else:
+            _render_fallback(source, tmp)
+    return engine
+
+
+def _render_quarto(source: Path, out: Path) -> None:
+    # Render a copy beside the original (same folder depth for the cells), then move the result.
+    with tempfile.TemporaryDirectory(dir=source.parent, prefix=".render-") as work:
+        copy = Path(work) / source.name
+        shutil.copy(source, copy)
+        done = subprocess.run(["quarto", "render", str(copy), "--to", "html"], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RenderError(f"quarto render failed:\n{done.stderr[-4000:]}")
+        shutil.move(copy.with_suffix(".html"), out)
+
+
+def _render_fallback(source: Path, out: Path) -> None:
+    import nbformat
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+
+    # nbclient's own chatter (which kernel runs, zmq clean-up notes) is not actionable; cell errors still raise.
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    doc = parse(source.read_text())
+    cells = [nbformat.v4.new_code_cell(b.source) for b in doc.blocks if isinstance(b, Code)]
+    nb = nbformat.v4.new_notebook(cells=cells)
+
+    # IPC sockets (files in a private folder) instead of TCP on localhost: nothing listens on a
+    # port, and the kernel has no reason to warn about unencrypted TCP traffic.
+    with tempfile.TemporaryDirectory(prefix="linreg-kernel-") as sockets:
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
+        client = NotebookClient(nb, km=km, kernel_name="python3", timeout=900,
+                                resources={"metadata": {"path": str(source.parent)}})
+        try:
+            _execute(client)
+        finally:  # the client leaves a kernel it did not start running
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
+    markdown = to_markdown(doc, [c.outputs for c in nb.cells])
+
+    with tempfile.TemporaryDirectory() as work:
+        md, header = Path(work) / "report.md", Path(work) / "style.html"
+        md.write_text(markdown)
+        header.write_text(STYLE)
+        args = [pandoc_path(), str(md), "--from", "markdown", "--to", "html5", "--standalone", "--embed-resources",
+                "--mathml", "--toc", "--number-sections", "--wrap=none", "-H", str(header), "-o", str(out)]
+        done = subprocess.run(args, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RenderError(f"pandoc failed:\n{done.stderr[-4000:]}")
+
+
+def _execute(client) -> None:
+    from nbclient.exceptions import CellExecutionError
+
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        raise RenderError(f"a report cell failed:\n{str(exc)[-4000:]}") from None
+
+
+def to_markdown(doc: Document, outputs: list[list[dict]]) -> str:
+    """Markdown blocks as written, code cells replaced by their outputs (Quarto's conventions)."""
+    numbers = numbering(doc)
+    execute = doc.front_matter.get("execute", {}) or {}
+    parts = [doc.front_text]
+    cell_outputs = iter(outputs)
+    for block in doc.blocks:
+        if isinstance(block, Markdown):
+            parts.append(resolve_crossrefs(callouts_to_divs(block.text), numbers))
+            continue
+        opts = {**execute, **block.options}
+        outs = next(cell_outputs)
+        if opts.get("echo", True):
+            parts.append(f"\n```python\n{block.source}\n```\n")
+        if opts.get("output", True) is False:
+            continue
+        parts.append(_cell_markdown(block, opts, outs, numbers))
+    return "".join(parts)
+
+
+def _cell_markdown(block: Code, opts: dict, outs: list[dict], numbers: dict[str, str]) -> str:
+    label = block.label or ""
+    pieces = []
+    for out in outs:
+        kind = out.get("output_type")
+        if kind == "stream":
+            if out.get("name") == "stderr" and not opts.get("warning", True):
+                continue
+            text = out.get("text", "")
+            pieces.append(text if opts.get("output") == "asis" else f"\n```\n{text}\n```\n")
+        elif kind == "error":
+            raise RenderError(f"cell {label or block.source[:40]!r} raised {out.get('ename')}")
+        elif kind in ("display_data", "execute_result"):
+            data = out.get("data", {})
+            if "image/png" in data:
+                png = data["image/png"]
+                png = png if isinstance(png, str) else base64.b64encode(png).decode()
+                caption = opts.get("fig-cap", "")
+                if label.startswith("fig-"):
+                    caption = f"{numbers[label]}: {caption}"
+                    pieces.append(f"\n![{caption}](data:image/png;base64,{png.strip()}){{#{label}}}\n")
+                else:
+                    pieces.append(f"\n![{caption}](data:image/png;base64,{png.strip()})\n")
+            elif "text/markdown" in data:
+                pieces.append(f"\n{resolve_crossrefs(data['text/markdown'], numbers)}\n")
+            elif "text/html" in data:
+                pieces.append(f"\n```{{=html}}\n{data['text/html']}\n```\n")
+            elif "text/plain" in data:
+                pieces.append(f"\n```\n{data['text/plain']}\n```\n")
+    body = "".join(pieces)
+    if label.startswith("tbl-"):
+        caption = f"**{numbers[label]}:** {opts.get('tbl-cap', '')}"
+        return f"\n::: {{#{label} .table-block}}\n\n[{caption}]{{.table-caption}}\n{body}\n:::\n"
+    return body

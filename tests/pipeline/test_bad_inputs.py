@@ -1,0 +1,164 @@
+"""Bad input gets a clear outcome: rejected up front by the validate stage, naming the key and the fix.
+
+The validate stage runs before every other stage (all of them depend on its
+output), so under ``dvc repro`` a rejected input stops the pipeline before DVC
+removes any earlier result; ``test_end_to_end`` checks that part with DVC itself.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.exceptions import ConvergenceWarning
+
+from linreg.models import GradientDescentRegressor
+from linreg.pipeline.errors import DataError, DeviceError, ParamsError
+
+from ..conftest import run_stages, write_params
+from ..oracles import regression_data
+
+BAD_PARAMS = [
+    ({"generate": {"noise_sd": 1.0}}, ParamsError, "generate.noise_sd: unknown key"),
+    ({"generate": {"noise_std": float("inf")}}, ParamsError, "generate.noise_std"),
+    ({"generate": {"intercept": float("nan")}}, ParamsError, "generate.intercept"),
+    ({"generate": {"feature_offset": 1e300}}, ParamsError, "generate.feature_offset"),
+    ({"generate": {"scale_spread": 1e300}}, ParamsError, "generate.scale_spread"),
+    ({"generate": {"source": "csv", "csv_path": "mine.csv", "csv_target": "t"}}, ParamsError,
+     "must be a file under data/external/"),
+    ({"generate": {"n_samples": 100_000_000, "n_features": 10_000}}, DataError,
+     "lower base.max_rows_in_memory"),
+    ({"split": {"train": 0.9}}, ParamsError, "must sum to 1"),
+    ({"train": {"gd": {"batch_size": 0}}}, ParamsError, "train.gd.batch_size"),
+    ({"base": {"device": "tpu"}}, ParamsError, "base.device"),
+    ({"benchmark": {"default": {"sizes": [[0, 20]]}}}, ParamsError, "benchmark.default.sizes"),
+]
+
+
+@pytest.mark.parametrize("overrides, error, message", BAD_PARAMS, ids=[m for _, _, m in BAD_PARAMS])
+def test_bad_params_stop_at_validate_naming_the_key(project, overrides, error, message):
+    write_params(project, overrides)
+    with pytest.raises(error, match=message.replace("(", r"\(").replace("×", "×")):
+        run_stages(project, "validate")
+    assert not (project / "data" / "validated.json").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_a_missing_device_stops_at_validate(project):
+    write_params(project, {"base": {"device": "cuda"}})
+    with pytest.raises(DeviceError, match="device 'cuda' was requested but CUDA is unavailable here"):
+        run_stages(project, "validate")
+
+
+CSVS = {
+    "infinite": (pd.DataFrame({"a": [1.0, np.inf] * 10, "b": np.arange(20.0), "t": np.arange(20.0)}),
+                 r"column\(s\) \['a'\] hold infinite values"),
+    "overflowing": (pd.DataFrame({"a": [1e300, 1.0] * 10, "b": np.arange(20.0), "t": np.arange(20.0)}),
+                    r"column\(s\) \['a'\] hold values beyond"),
+    "constant target": (pd.DataFrame({"a": np.arange(20.0), "t": np.ones(20)}), "target column 't' is constant"),
+    "missing": (pd.DataFrame({"a": [1.0, None] * 10, "t": np.arange(20.0)}), "missing values"),
+}
+
+
+@pytest.mark.parametrize("kind", list(CSVS))
+def test_bad_csvs_stop_at_validate_naming_the_column(project, kind):
+    frame, message = CSVS[kind]
+    (project / "data" / "external").mkdir(parents=True)
+    frame.to_csv(project / "data" / "external" / "mine.csv", index=False)
+    write_params(project, {"generate": {"source": "csv", "csv_path": "data/external/mine.csv", "csv_target": "t"}})
+    with pytest.raises(DataError, match=message):
+        run_stages(project, "validate")
+
+
+def test_good_params_pass_and_write_the_same_stamp_every_time(project):
+    run_stages(project, "validate")
+    first = (project / "data" / "validated.json").read_bytes()
+    write_params(project, {"split": {"train": 0.5, "validation": 0.25, "test": 0.25}})
+    run_stages(project, "validate")
+    assert (project / "data" / "validated.json").read_bytes() == first  # so nothing downstream re-runs for it
+
+
+def test_gradient_descent_warns_when_it_diverges_or_runs_out_of_epochs():
+    X, y, _ = regression_data(n=200, p=4)
+    with pytest.warns(ConvergenceWarning, match="diverged at epoch"):
+        gd = GradientDescentRegressor(learning_rate=1e6, max_epochs=50, device="cpu").fit(X, y)
+    assert gd.diverged_ and np.all(np.isfinite(gd.coef_))
+    with pytest.warns(ConvergenceWarning, match="stalled after 1 epochs"):
+        gd = GradientDescentRegressor(learning_rate=1e-12, max_epochs=100, tol=1e-6, device="cpu").fit(X, y)
+    assert gd.stopped_by_ == "stalled" and not gd.converged_
+    with pytest.warns(ConvergenceWarning, match="did not converge in 2 epochs"):
+        GradientDescentRegressor(max_epochs=2, tol=1e-12, device="cpu").fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # tol=0 asks for fixed epochs: no warning
+        GradientDescentRegressor(max_epochs=2, tol=0.0, device="cpu").fit(X, y)
+
+
+EDGES = {
+    "n = 10 rows, p = 20 features": {"generate": {"n_samples": 10, "n_features": 20, "n_informative": 3}},
+    "no informative feature": {"generate": {"n_informative": 0}},
+}
+
+
+@pytest.mark.slow  # one pipeline run per edge
+@pytest.mark.parametrize("edge", list(EDGES))
+def test_the_documented_edges_of_valid_params_run_end_to_end(tmp_path, edge):
+    # Valid by params.yaml's comments, so every stage must finish (inference reports what it cannot estimate).
+    import shutil
+
+    from ..conftest import HAS_REPORT_TOOLS, REPO
+
+    shutil.copy(REPO / "dvc.yaml", tmp_path / "dvc.yaml")
+    (tmp_path / "reports").mkdir()
+    shutil.copy(REPO / "reports" / "report.qmd", tmp_path / "reports" / "report.qmd")
+    write_params(tmp_path, EDGES[edge])
+    stages = ["validate", "generate", "split", "scale", "train", "evaluate"] + (["report"] if HAS_REPORT_TOOLS else [])
+    if HAS_REPORT_TOOLS:
+        stages.insert(-1, "benchmark")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rank-deficiency and convergence warnings are expected here
+        run_stages(tmp_path, *stages)
+    assert (tmp_path / "reports" / "metrics" / "evaluate.json").is_file()
+
+
+def test_an_unwritable_folder_is_one_line_naming_the_path(caplog):
+    from linreg.pipeline import stage
+
+    def main(_root):
+        raise PermissionError(13, "Permission denied", "reports/metrics/train.json")
+
+    with pytest.raises(SystemExit) as stop:
+        stage.run(main, "train")
+    assert stop.value.code == 1
+    assert "cannot write reports/metrics/train.json: Permission denied" in caplog.text
+
+
+def test_a_failing_stage_says_how_to_restore_its_outputs(caplog):
+    from linreg.pipeline import stage
+
+    def main(_root):
+        raise DeviceError("device 'cuda' was requested but CUDA is unavailable here")
+
+    with pytest.raises(SystemExit):
+        stage.run(main, "train")
+    assert "`dvc checkout train` restores" in caplog.text
+
+
+def test_data_whose_squares_underflow_is_fitted_exactly_or_refused():
+    """X of order 1e-300: XᵀX underflows to zero. OLS solves X itself; the XᵀX-based estimators refuse."""
+    from linreg.models import ElasticNet, GradientDescentRegressor, Lasso, LinearRegression, Ridge
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 3))
+    y = X @ [1.0, 2.0, -1.0] + 0.01 * rng.standard_normal(200)
+    tiny = 2.0**-1000  # ≈ 9e-302; a power of two, so X·tiny is exact and the answer scales exactly
+    ref = LinearRegression(solver="qr", device="cpu").fit(X, y)
+    ols = LinearRegression(device="cpu").fit(X * tiny, y)
+    # The exact solver equilibrates by powers of two: the same numbers, scaled by exactly 2^1000.
+    np.testing.assert_allclose(ols.coef_ * tiny, ref.coef_, rtol=1e-15)
+    assert ols.intercept_ == pytest.approx(ref.intercept_, rel=1e-14)
+    for est in (Ridge(), Lasso(0.01), ElasticNet(0.01), GradientDescentRegressor()):
+        with pytest.raises(ValueError, match="underflow float64.*rescale the data"):
+            est.set_params(device="cpu").fit(X * tiny, y)

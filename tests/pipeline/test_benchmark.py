@@ -1,0 +1,135 @@
+"""The benchmark: timing protocol on a fake clock, unavailable devices, schema, agreement gate."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from linreg.pipeline.benchmark import summary
+from linreg.pipeline.benchmark.grid import Settings, linreg_solver, run_grid
+from linreg.pipeline.paths import project_paths
+from linreg.pipeline.timing import measure
+
+from ..conftest import run_stages
+
+SETTINGS = Settings(gd_epochs=2, batch_size=64, n_alphas=4, warmup=1, repeats=3, seed=0)
+CPU = [torch.device("cpu")]
+NO_CUDA = [{"device": "cuda", "reason": "CPU-only torch build"}]
+
+
+class FakeClock:
+    """Each fn call advances time by the next duration; sync calls are logged around clock reads."""
+
+    def __init__(self, durations):
+        self.now, self.durations, self.log = 0.0, list(durations), []
+
+    def clock(self):
+        self.log.append("clock")
+        return self.now
+
+    def sync(self):
+        self.log.append("sync")
+
+    def fn(self):
+        self.log.append("fn")
+        self.now += self.durations.pop(0)
+
+
+def test_protocol_discards_warmup_and_reports_median_and_iqr():
+    fake = FakeClock([100.0, 100.0, 3.0, 1.0, 2.0, 10.0])  # two warm-ups, then 4 timed runs
+    t = measure(fake.fn, warmup=2, repeats=4, sync=fake.sync, clock=fake.clock)
+    assert t.median == 2.5 and t.repeats == 4  # the warm-ups' 100 s never count
+    assert (t.q1, t.q3) == (1.75, 4.75)  # numpy's linear-interpolated quartiles of [1, 2, 3, 10]
+
+
+def test_protocol_synchronizes_before_every_clock_read():
+    fake = FakeClock([1.0, 1.0, 1.0])
+    measure(fake.fn, warmup=1, repeats=2, sync=fake.sync, clock=fake.clock)
+    for i, event in enumerate(fake.log):
+        if event == "clock":
+            assert fake.log[i - 1] == "sync", fake.log
+    assert fake.log == ["fn", "sync", "sync", "clock", "fn", "sync", "clock", "sync", "clock", "fn", "sync", "clock"]
+
+
+def test_protocol_needs_a_timed_run():
+    with pytest.raises(ValueError, match="repeats"):
+        measure(lambda: None, warmup=0, repeats=0)
+
+
+@pytest.fixture(scope="module")
+def tiny_grid():
+    rows = run_grid([(400, 5), (800, 5)], ["float64", "float32"], ["ols", "gd_batch", "gd_minibatch", "ridge",
+                    "lasso_path"], SETTINGS, devices=CPU, missing=NO_CUDA)
+    return summary.tidy(rows)
+
+
+def test_schema_and_limits(tiny_grid):
+    df = tiny_grid
+    for col in ("solver", "n", "p", "dtype", "device", "library", "status", "median_s", "q1_s", "q3_s", "h2d_s",
+                "agreement_error", "ratio_to_read", "ratio_to_gram", "speedup_vs_cpu", "series", "panel", "reason"):
+        assert col in df.columns, col
+    ok = df[df.status == "ok"]
+    assert (ok.median_s > 0).all() and (ok.q1_s <= ok.median_s).all() and (ok.median_s <= ok.q3_s).all()
+    limits = ok[ok.library == "limit"]
+    assert set(limits.rate_unit) == {"GB/s", "GFLOP/s"} and (limits.rate > 0).all()
+    ours = ok[ok.library == "linreg"]
+    np.testing.assert_allclose(ours.speedup_vs_cpu, 1.0)  # CPU against itself
+    assert set(ok[ok.library == "scikit-learn"].solver) == {"ols", "gd_minibatch", "ridge", "lasso_path"}
+    assert (ours.agreement_error <= 1e-3).all()
+
+
+def test_unavailable_devices_are_recorded_not_failed(tiny_grid):
+    gone = tiny_grid[tiny_grid.status == "unavailable"]
+    assert set(gone.solver) == {"ols", "gd_batch", "gd_minibatch", "ridge", "lasso_path"}
+    assert (gone.device == "cuda").all() and (gone.reason == "CPU-only torch build").all()
+    assert gone.median_s.isna().all()
+
+
+def test_a_disagreeing_fit_is_reported_and_not_timed():
+    calls = {"n": 0}
+
+    def factory(name, s):
+        good = linreg_solver(name, s)
+
+        def fit(X, y):  # right for the CPU float64 reference (first call), wrong afterwards
+            calls["n"] += 1
+            return good(X, y) + (0.0 if calls["n"] == 1 else 1.0)
+        return fit
+
+    rows = run_grid([(300, 4)], ["float64"], ["ridge"], SETTINGS, devices=CPU, missing=[], solver_factory=factory)
+    df = summary.tidy(rows)
+    bad = df[(df.library == "linreg")]
+    assert list(bad.status) == ["disagrees"] and bad.median_s.isna().all()
+    assert "not timed" in bad.reason.iloc[0]
+
+
+def test_memory_guard_skips_sizes_that_do_not_fit():
+    rows = run_grid([(1000, 10)], ["float64"], ["ols"], SETTINGS, devices=CPU, missing=[], memory_bytes=1000)
+    assert {r["status"] for r in rows} == {"skipped"} and "GiB available" in rows[0]["reason"]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cuda_rows_agree_and_report_transfer_time():
+    rows = run_grid([(2000, 8)], ["float32"], ["ols", "lasso_path"], SETTINGS, devices=[torch.device("cpu"),
+                    torch.device("cuda")], missing=[])
+    df = summary.tidy(rows)
+    gpu = df[(df.device == "cuda") & (df.library == "linreg")]
+    assert (gpu.status == "ok").all() and (gpu.h2d_s > 0).all() and gpu.speedup_vs_cpu.notna().all()
+
+
+def test_stage_writes_results_metrics_and_figures(project):
+    run_stages(project, "benchmark")
+    paths = project_paths(project)
+    results = pd.read_csv(paths.benchmark_results)
+    metrics = json.loads(paths.metrics("benchmark").read_text())
+    system = json.loads(paths.benchmark_system.read_text())
+    assert metrics["gpu_available"] is torch.cuda.is_available()
+    assert metrics["n_disagreements"] == 0
+    assert "cpu_float64_ols_median_s" in metrics and "cpu_float64_gram_gflops" in metrics
+    assert system["cpu"] and system["torch"] == torch.__version__
+    assert (results.status.isin(["ok", "unavailable"])).all()
+    assert (paths.benchmark_figure("time_vs_n")).is_file() and (paths.benchmark_figure("ratio_to_limit")).is_file()

@@ -1,0 +1,96 @@
+"""The rendered report and the `dvc plots show` page in a real browser (headless chromium), offline.
+
+Skips, naming the packages, where chromium, chromedriver or selenium is missing; `.ci/run` installs them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import pytest
+
+from ..conftest import REPO, chromium_driver, needs_report_tools, page_requests
+
+pytestmark = [pytest.mark.slow, needs_report_tools]  # renders the report
+
+LOCAL = ("file:", "data:", "blob:", "about:")
+SLIDERS = {"vis-paths", "vis-gd", "vis-degree"}  # the interactive twins that move with a slider
+HOVER = {"vis-bench"}  # the one that answers a hover
+
+
+@pytest.fixture(scope="module")
+def page(pipeline_run):
+    root, _, _ = pipeline_run
+    browser = chromium_driver()
+    browser.get((root / "reports" / "report.html").as_uri())
+    deadline = time.time() + 30
+    while time.time() < deadline and browser.execute_script(
+            "return [...document.querySelectorAll('.interactive')].some(e => e.style.display !== 'block')"):
+        time.sleep(0.2)
+    yield browser
+    browser.quit()
+
+
+def drawn(browser, vis: str) -> str:
+    """A digest of what is drawn in one figure (its SVG)."""
+    svg = browser.execute_script(f"return document.querySelector('#{vis} svg').outerHTML")
+    return hashlib.sha256(svg.encode()).hexdigest()
+
+
+def test_every_interactive_figure_draws_offline_without_errors(page):
+    shown = page.execute_script("return [...document.querySelectorAll('.interactive')].map(e => [e.id, "
+                                "e.style.display, e.querySelectorAll('svg .mark-line path, svg .mark-symbol path, "
+                                "svg .mark-rect path, svg .mark-rule line').length])")
+    assert {v for v, _, _ in shown} == SLIDERS | HOVER
+    for vis, display, marks in shown:
+        assert display == "block" and marks > 0, (vis, display, marks)
+    errors = [e for e in page.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+    leaving = [u for u in page_requests(page) if not u.startswith(LOCAL)]
+    assert leaving == []  # nothing left the file: the bundle and the data are inline
+
+
+@pytest.mark.parametrize("vis", sorted(SLIDERS))
+def test_moving_a_slider_changes_what_is_drawn(page, vis):
+    before = drawn(page, vis)
+    moved = page.execute_script(
+        f"var i = document.querySelector('#{vis} input[type=range]');"
+        "var v = Number(i.value) === Number(i.min) ? i.max : i.min;"
+        "i.value = v; i.dispatchEvent(new Event('input', {bubbles: true})); return v;")
+    time.sleep(0.5)
+    assert drawn(page, vis) != before, f"{vis}: slider moved to {moved}, nothing redrawn"
+
+
+def test_hovering_a_benchmark_point_shows_its_values(page):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    point = page.execute_script("return document.querySelector('#vis-bench .mark-symbol path')")
+    page.execute_script("arguments[0].scrollIntoView({block: 'center'})", point)
+    ActionChains(page).move_to_element(point).perform()
+    time.sleep(0.5)
+    tip = page.execute_script("var t = document.getElementById('vg-tooltip-element');"
+                              "return t && t.classList.contains('visible') ? t.innerText : ''")
+    assert "median s" in tip and "÷ one XᵀX" in tip, tip
+
+
+def test_nothing_overflows_a_phone_screen(pipeline_run):
+    root, _, _ = pipeline_run
+    browser = chromium_driver(width=390)
+    try:
+        browser.get((root / "reports" / "report.html").as_uri())
+        time.sleep(2)
+        width = browser.execute_script("return [document.documentElement.scrollWidth, "
+                                       "document.documentElement.clientWidth]")
+        assert width[0] <= width[1], width
+    finally:
+        browser.quit()
+
+
+def test_the_committed_dvc_plots_template_is_the_generated_one():
+    from linreg.pipeline.report.interactive import DVC_PLOTS_TEMPLATE, dvc_plots_template
+
+    committed = (REPO / DVC_PLOTS_TEMPLATE).read_text()
+    assert committed == dvc_plots_template(), "regenerate it: make plots-template"
+    assert "{plot_divs}" in committed and "{scripts}" not in committed  # DVC's CDN tags have nowhere to go
+    assert "html_template = offline_plots.html" in (REPO / ".dvc" / "config").read_text()

@@ -1,0 +1,154 @@
+"""The pipeline as DVC sees it: every stage runs its real main() on tiny params, reads
+exactly the params it declares, and writes exactly the outputs dvc.yaml declares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ..conftest import REPO, needs_report_tools
+
+pytestmark = pytest.mark.slow  # runs every stage's main() on tiny params
+
+DVC = yaml.safe_load((REPO / "dvc.yaml").read_text())
+STAGES = [pytest.param(s, marks=needs_report_tools) if s == "report" else s for s in DVC["stages"]]
+
+
+def declared_outputs(stage: dict) -> list[str]:
+    paths = []
+    for section in ("outs", "metrics", "plots"):
+        for entry in stage.get(section, []):
+            paths.append(entry if isinstance(entry, str) else next(iter(entry)))
+    return paths
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_stage_reads_exactly_its_declared_params(pipeline_run, stage):
+    _, reads, _ = pipeline_run
+    assert reads[stage] == set(DVC["stages"][stage].get("params", []))
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_stage_writes_exactly_its_declared_outputs(pipeline_run, stage):
+    root, _, writes = pipeline_run
+    declared = declared_outputs(DVC["stages"][stage])
+    for out in declared:
+        assert (root / out).exists(), f"{stage} declares {out} but did not write it"
+    stray = [str(f) for f in writes[stage] if not any(f == Path(o) or Path(o) in f.parents for o in declared)]
+    assert not stray, f"{stage} wrote files dvc.yaml does not declare: {stray}"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_declared_deps_exist(pipeline_run, stage):
+    root, _, _ = pipeline_run
+    for dep in DVC["stages"][stage].get("deps", []):
+        assert (REPO / dep).exists() or (root / dep).exists(), f"{stage}: dep {dep} does not exist"
+
+
+def test_top_level_metrics_and_plots_are_produced(pipeline_run):
+    """Every file under metrics: and plots: exists, with the columns each plot names."""
+    import pandas as pd
+
+    root, _, _ = pipeline_run
+    for path in DVC.get("metrics", []):
+        assert (root / path).is_file(), path
+    for entry in DVC.get("plots", []):
+        name, spec = next(iter(entry.items())) if isinstance(entry, dict) else (entry, None)
+        if spec is None:
+            assert (root / name).exists(), name
+            continue
+        for path, fields in spec["y"].items():
+            columns = pd.read_csv(root / path, nrows=1).columns
+            for field in [fields] if isinstance(fields, str) else fields:
+                assert field in columns, f"plot {name!r}: {path} has no column {field!r}"
+            assert spec["x"] in columns, f"plot {name!r}: {path} has no column {spec['x']!r}"
+        template = spec.get("template")
+        if template and template not in ("linear", "scatter", "smooth", "simple", "bar_horizontal"):
+            assert (REPO / ".dvc" / "plots" / f"{template}.json").is_file(), template
+
+
+# --- dvc.yaml declares every module a stage runs --------------------------------------------------
+
+def linreg_imports(source: str) -> set[str]:
+    """Every ``linreg`` module a source text imports, anywhere in it (lazy imports included)."""
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return {n for n in names if n.split(".")[0] == "linreg"}
+
+
+def lazy_exports(package: Path) -> dict[str, str]:
+    """A package's lazily loaded names (``_EXPORTS`` in its __init__, as linreg.models has): name → module."""
+    import ast
+
+    for node in ast.parse(package.read_text()).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "_EXPORTS" for t in node.targets):
+            return ast.literal_eval(node.value)
+    return {}
+
+
+def module_file(name: str) -> Path | None:
+    base = REPO / "src" / Path(*name.split("."))
+    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    package, _, attr = name.rpartition(".")
+    init = REPO / "src" / Path(*package.split(".")) / "__init__.py"
+    if package and init.is_file() and attr in lazy_exports(init):  # `from linreg.models import Lasso`
+        return module_file(lazy_exports(init)[attr])
+    return None  # an attribute (function, class), not a module
+
+
+def import_closure(sources: list[str]) -> set[str]:
+    """The files of src/linreg a stage executes: its imports, theirs, and every package __init__ on the way."""
+    seen: set[Path] = set()
+    todo = list(sources)
+    while todo:
+        for name in linreg_imports(todo.pop()):
+            parts = name.split(".")
+            for k in range(1, len(parts) + 1):
+                found = module_file(".".join(parts[:k]))
+                if found is not None and found not in seen:
+                    seen.add(found)
+                    todo.append(found.read_text())
+    return {str(p.relative_to(REPO)) for p in seen}
+
+
+def stage_sources(stage: str) -> list[str]:
+    sources = [(REPO / "stages" / f"{stage}.py").read_text()]
+    if stage == "report":  # the report's cells import the library too
+        import re
+
+        cells = re.findall(r"^```\{python\}\n(.*?)^```", (REPO / "reports" / "report.qmd").read_text(), re.S | re.M)
+        sources.append("\n".join("\n".join(line for line in c.splitlines() if not line.startswith("#|"))
+                                  for c in cells))
+    return sources
+
+
+def undeclared(stage: str, dvc: dict) -> list[str]:
+    deps = [d if isinstance(d, str) else next(iter(d)) for d in dvc["stages"][stage].get("deps", [])]
+    return sorted(f for f in import_closure(stage_sources(stage))
+                  if not any(f == d or f.startswith(d.rstrip("/") + "/") for d in deps))
+
+
+@pytest.mark.parametrize("stage", list(DVC["stages"]))
+def test_dvc_yaml_declares_the_stage_import_closure(stage):
+    # Otherwise a changed solver leaves this stage's outputs stale while `dvc status` says up to date.
+    assert undeclared(stage, DVC) == [], f"add these to stages.{stage}.deps in dvc.yaml"
+
+
+def test_the_closure_check_catches_a_removed_dependency():
+    import copy
+
+    dvc = copy.deepcopy(DVC)
+    deps = dvc["stages"]["train"]["deps"]
+    removed = next(d for d in deps if d.startswith("src/linreg/models"))
+    deps.remove(removed)
+    assert undeclared("train", dvc)  # something the train stage runs is no longer declared

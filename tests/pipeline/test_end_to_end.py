@@ -1,0 +1,126 @@
+"""dvc repro on a copy of the repository with tiny params, as a user would run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from ..conftest import copy_project, git_commit_all, needs_dvc, needs_report_tools, sh, write_params
+
+pytestmark = [pytest.mark.slow, needs_dvc, needs_report_tools]
+
+COPIED = ["dvc.yaml", ".dvcignore", ".dvc/config", ".dvc/plots", ".dvc/offline_plots.html", "stages", "src",
+          "reports/report.qmd",
+          "reports/reference", "data/external"]
+
+
+def ran(output: str) -> set[str]:
+    return {line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '")}
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory):
+    root = copy_project(tmp_path_factory.mktemp("clone"), COPIED)
+    write_params(root)
+    git_commit_all(root, "tiny")
+    return root
+
+
+def test_repro_builds_everything_then_is_a_no_op(clone):
+    stages = list(yaml.safe_load((clone / "dvc.yaml").read_text())["stages"])
+    first = sh(clone, sys.executable, "-m", "dvc", "repro")
+    assert ran(first) == set(stages)
+    lock = yaml.safe_load((clone / "dvc.lock").read_text())
+    for stage in stages:
+        for out in lock["stages"][stage].get("outs", []):
+            assert (clone / out["path"]).exists(), out["path"]
+    second = sh(clone, sys.executable, "-m", "dvc", "repro")
+    assert ran(second) == set(), second
+
+
+def test_metrics_and_plots_show(clone, tmp_path):
+    metrics = sh(clone, sys.executable, "-m", "dvc", "metrics", "show", "--json")
+    assert "ols_test_mse" in metrics and "cond_train_after" in metrics
+    sh(clone, sys.executable, "-m", "dvc", "plots", "show", "-o", str(tmp_path / "plots"))
+    html = (tmp_path / "plots" / "index.html").read_text()
+    plots = yaml.safe_load((clone / "dvc.yaml").read_text())["plots"]
+    for entry in plots:
+        assert next(iter(entry)) in html  # every declared plot is rendered by its title
+    assert "cdn.jsdelivr" not in html and "<script src=" not in html  # the project's template: Vega inlined
+
+
+def test_the_plots_page_draws_every_plot_offline_in_a_browser(clone, tmp_path):
+    import time
+
+    from ..conftest import chromium_driver, page_requests
+
+    sh(clone, sys.executable, "-m", "dvc", "plots", "show", "-o", str(tmp_path / "plots"))
+    n_plots = len(yaml.safe_load((clone / "dvc.yaml").read_text())["plots"])
+    browser = chromium_driver()
+    try:
+        browser.get((tmp_path / "plots" / "index.html").as_uri())
+        deadline = time.time() + 30
+        while time.time() < deadline and browser.execute_script(
+                "return document.querySelectorAll('.vega-embed svg, .vega-embed canvas').length") < n_plots:
+            time.sleep(0.2)
+        assert browser.execute_script("return document.querySelectorAll('.vega-embed svg .mark-line path, "
+                                      ".vega-embed svg .mark-symbol path, .vega-embed svg .mark-rect path').length") > 0
+        assert browser.execute_script("return document.querySelectorAll('.vega-embed').length") == n_plots
+        assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+        assert [u for u in page_requests(browser) if not u.startswith(("file:", "data:", "blob:", "about:"))] == []
+    finally:
+        browser.quit()
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for folder in ("data", "models", "reports")
+            for p in (root / folder).rglob("*") if p.is_file()}
+
+
+def test_a_rejected_input_removes_nothing(clone):
+    sh(clone, sys.executable, "-m", "dvc", "repro")  # built (a no-op after the first test)
+    before, good = snapshot(clone), (clone / "params.yaml").read_text()
+    bad = [("generate", "noise_sd", 1.0, "generate.noise_sd: unknown key"),
+           ("generate", "noise_std", float("inf"), "generate.noise_std"),
+           ("train", "gd", {"batch_size": 0}, "train.gd.batch_size")]
+    if not torch.cuda.is_available():
+        bad.append(("base", "device", "cuda", "CUDA is unavailable here"))
+    for group, key, value, message in bad:
+        params = yaml.safe_load(good)
+        params[group][key] = {**params[group][key], **value} if isinstance(value, dict) else value
+        (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+        done = subprocess.run([sys.executable, "-m", "dvc", "repro"], cwd=clone, env=env, capture_output=True,
+                              text=True)
+        assert done.returncode != 0 and message in done.stdout + done.stderr, done.stdout + done.stderr
+        assert ran(done.stdout) == {"validate"}  # nothing after it ran, so nothing was removed
+        assert snapshot(clone) == {k: v for k, v in before.items() if k != "data/validated.json"}
+    (clone / "params.yaml").write_text(good)
+    # validate re-runs, or DVC restores its output from the run cache; nothing else runs.
+    assert ran(sh(clone, sys.executable, "-m", "dvc", "repro")) <= {"validate"}
+    assert snapshot(clone) == before
+
+
+def test_changed_split_param_reruns_split_and_downstream_only(clone):
+    params = yaml.safe_load((clone / "params.yaml").read_text())
+    params["split"].update(train=0.5, validation=0.25, test=0.25)
+    (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    out = sh(clone, sys.executable, "-m", "dvc", "repro")
+    assert "split" in ran(out) and "scale" in ran(out)
+    assert "generate" not in ran(out)
+    sh(clone, "git", "add", "-A")
+    sh(clone, "git", "commit", "-qm", "half split")
+
+
+def test_experiment_run_and_show(clone):
+    out = sh(clone, sys.executable, "-m", "dvc", "exp", "run", "-n", "bigtrain",
+             "-S", "split.train=0.7", "-S", "split.validation=0.15", "-S", "split.test=0.15")
+    assert "generate" not in ran(out) and "split" in ran(out)
+    shown = sh(clone, sys.executable, "-m", "dvc", "exp", "show", "--csv")
+    assert "bigtrain" in shown and "split.train" in shown

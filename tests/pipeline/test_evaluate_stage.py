@@ -1,0 +1,90 @@
+"""The evaluate stage's real main() on tiny data: tables, metrics, experiments, figures."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from linreg.pipeline.paths import project_paths
+
+from ..conftest import run_stages, write_params
+
+pytestmark = pytest.mark.slow  # runs train and evaluate
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory):
+    from ..conftest import REPO
+
+    root = tmp_path_factory.mktemp("evaluate")
+    (root / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text())
+    write_params(root)
+    run_stages(root, "generate", "split", "scale", "train", "evaluate")
+    return project_paths(root)
+
+
+def test_metrics_cover_our_models_and_agree_with_tables(evaluated):
+    metrics = json.loads(evaluated.metrics("evaluate").read_text())
+    table = pd.read_csv(evaluated.evaluate_table("model_metrics"))
+    for model in ("ols", "ridge", "lasso", "elastic_net", "gd_batch", "lasso_1se"):
+        row = table[(table.model == model) & (table.split == "test") & (table.metric == "mse")]
+        assert metrics[f"{model}_test_mse"] == pytest.approx(float(row.value.iloc[0]), rel=1e-12)
+    assert metrics["agreement_ols_vs_sklearn_ols_max_abs_coef_diff"] < 1e-10
+
+
+def test_ols_inference_table_matches_statsmodels(evaluated):
+    import statsmodels.api as sm
+
+    train = pd.read_parquet(evaluated.split_table("train"))
+    X, y = train.drop(columns="y").to_numpy(), train["y"].to_numpy()
+    ref = sm.OLS(y, sm.add_constant(X)).fit()
+    table = pd.read_csv(evaluated.evaluate_table("ols_inference"))
+    # The CSV keeps 10 significant digits.
+    np.testing.assert_allclose(table.p_value, ref.pvalues, atol=1e-8)
+    np.testing.assert_allclose(table.std_err, ref.bse, rtol=1e-8)
+    assert table.ci_covers_truth.dtype == bool
+
+
+def test_intervals_are_labelled(evaluated):
+    intervals = pd.read_csv(evaluated.evaluate_table("intervals"))
+    assert set(intervals.model) == {"ridge", "lasso", "elastic_net"}
+    assert intervals[intervals.model == "ridge"].method.str.contains("not a CI").all()
+    assert intervals[intervals.model == "lasso"].method.str.contains("bootstrap").all()
+
+
+def test_experiments_show_overfitting(evaluated):
+    sweep = pd.read_csv(evaluated.evaluate_plot("degree_sweep"))
+    ols_train = sweep[(sweep.panel == "ols") & (sweep.series == "train")].sort_values("degree")
+    assert np.all(np.diff(ols_train.mse) <= 1e-9)  # nested models: training error never rises
+    assert set(ols_train.ols_solver.iloc[-1:]) == {"qr"}  # high degree: the orthogonal solver
+    curve = pd.read_csv(evaluated.evaluate_plot("learning_curve"))
+    assert set(curve.panel) == {"ols", "ridge"} and set(curve.series) == {"train", "validation"}
+
+
+def test_residual_diagnostics(evaluated):
+    res = pd.read_csv(evaluated.evaluate_plot("residuals"))
+    np.testing.assert_allclose(res.actual - res.fitted, res.residual, atol=1e-8)
+    assert len(res) == json.loads(evaluated.split_sizes.read_text())["n_test"]
+
+
+def test_all_figures_are_pngs(evaluated):
+    names = {p.stem for p in evaluated.evaluate_figures_dir.glob("*.png")}
+    assert {"demo_fit", "gd_loss", "lr_sweep", "learning_curve", "degree_sweep", "reg_paths",
+            "validation_curves", "coef_vs_truth", "comparison", "residuals"} <= names
+    for p in evaluated.evaluate_figures_dir.glob("*.png"):
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_unknown_truth_skips_recovery(tmp_path):
+    from ..conftest import REPO
+
+    (tmp_path / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text())
+    write_params(tmp_path, {"generate": {"source": "diabetes"}})
+    run_stages(tmp_path, "generate", "split", "scale", "train", "evaluate")
+    paths = project_paths(tmp_path)
+    metrics = json.loads(paths.metrics("evaluate").read_text())
+    assert "ols_support_f1" not in metrics and "ols_test_r2" in metrics
+    assert not (paths.evaluate_figures_dir / "coef_vs_truth.png").exists()

@@ -1,0 +1,93 @@
+"""params.yaml validation: every bad value names its key, its value and the rule."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from linreg.pipeline.errors import ParamsError
+from linreg.pipeline.params import declared_params, load_params, stage_params, validate_params
+from linreg.pipeline.paths import project_paths
+
+from ..conftest import REPO, deep_update, repo_params
+
+
+def test_repository_params_are_valid():
+    params = load_params(project_paths(REPO))
+    assert params.split.train + params.split.validation + params.split.test == pytest.approx(1.0)
+
+
+BAD = [
+    # (override, text that must appear in the message)
+    ({"base": {"seed": -1}}, "base.seed = -1"),
+    ({"base": {"dtype": "float16"}}, "base.dtype = 'float16'"),
+    ({"base": {"device": "gpu"}}, "base.device = 'gpu'"),
+    ({"base": {"sed": 1}}, "base.sed: unknown key"),
+    ({"generate": {"n_samples": 3}}, "generate.n_samples = 3"),
+    ({"generate": {"n_samples": "many"}}, "generate.n_samples = 'many'"),
+    ({"generate": {"n_informative": 50}}, "n_informative (50) cannot exceed n_features (20)"),
+    ({"generate": {"correlation": 1.0}}, "generate.correlation = 1.0"),
+    ({"generate": {"noise_std": -0.5}}, "generate.noise_std = -0.5"),
+    ({"generate": {"source": "kaggle"}}, "generate.source = 'kaggle'"),
+    ({"generate": {"source": "csv"}}, "source 'csv' needs both csv_path and csv_target"),
+    ({"generate": {"demo": {"x_min": 2.0, "x_max": 1.0}}}, "x_max (1.0) must be greater than x_min (2.0)"),
+    ({"split": {"train": 0.7}}, "must sum to 1, got 1.1"),
+    ({"split": {"train": 0.0, "validation": 0.5, "test": 0.5}}, "split.train = 0.0"),
+    ({"scale": {"method": "robust"}}, "scale.method = 'robust'"),
+    ({"train": {"models": ["ols", "svm"]}}, "train.models.1 = 'svm'"),
+    ({"train": {"models": ["ols", "ols"]}}, "must not repeat"),
+    ({"train": {"gd": {"learning_rate": -0.1}}}, "learning_rate must be 'auto' or a number > 0"),
+    ({"train": {"path": {"l1_ratio": 0.0}}}, "train.path.l1_ratio = 0.0"),
+    ({"train": {"lr_sweep": {"learning_rates": [0.1, 0.0]}}}, "every learning rate must be > 0"),
+    ({"evaluate": {"learning_curve_fractions": [0.5, 0.2]}}, "fractions must be increasing"),
+    ({"evaluate": {"regimes": [{"name": "a", "n_samples": 50, "noise_std": 1, "correlation": 0.5}] * 2}},
+     "regime names must be distinct"),
+    ({"evaluate": {"regimes": [{"name": "a", "n_samples": 5, "noise_std": 1, "correlation": 0.5}]}},
+     "evaluate.regimes.0.n_samples = 5"),
+    ({"evaluate": {"regimes": [{"name": "a", "n_samples": 50, "noise": 1, "correlation": 0.5}]}},
+     "evaluate.regimes.0.noise: unknown key"),
+    ({"evaluate": {"gd_path_multiples": [0.5, 4.0]}}, "step multiples of 2/L must be in (0, 3]"),
+    ({"benchmark": {"preset": "huge"}}, "benchmark.preset = 'huge'"),
+    ({"report": {"engine": "latex"}}, "report.engine = 'latex'"),
+]
+
+
+@pytest.mark.parametrize("override, expected", BAD, ids=[b[1][:40] for b in BAD])
+def test_bad_params_name_the_key_and_value(override, expected):
+    with pytest.raises(ParamsError) as info:
+        validate_params(deep_update(repo_params(), override))
+    assert expected in str(info.value)
+
+
+def test_missing_group_and_non_mapping():
+    raw = repo_params()
+    del raw["split"]
+    with pytest.raises(ParamsError, match="split: required key is missing"):
+        validate_params(raw)
+    with pytest.raises(ParamsError, match="must be a mapping"):
+        validate_params(["a", "list"])
+
+
+def test_broken_yaml_is_reported(tmp_path):
+    (tmp_path / "params.yaml").write_text("base: [unclosed\n")
+    with pytest.raises(ParamsError, match="not valid YAML"):
+        load_params(project_paths(tmp_path))
+
+
+def test_stage_view_refuses_undeclared_keys(project):
+    view = stage_params(project_paths(project), "split")
+    assert view.split.train == pytest.approx(0.6)
+    assert view.base.seed == 42
+    with pytest.raises(ParamsError, match="'base.dtype'.*does not declare it"):
+        _ = view.base.dtype
+    with pytest.raises(ParamsError, match="'generate'"):
+        _ = view.generate
+    assert view.read == {"split", "base.seed"}
+
+
+def test_declared_params_accepts_both_dvc_forms(tmp_path):
+    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump(
+        {"stages": {"s": {"cmd": "x", "params": ["base.seed", {"params.yaml": ["split"]}]}}}))
+    assert declared_params(project_paths(tmp_path), "s") == ["base.seed", "split"]
+    with pytest.raises(ParamsError, match="no stage named 'nope'"):
+        declared_params(project_paths(tmp_path), "nope")

@@ -1,0 +1,148 @@
+"""The fallback renderer handles each piece of Quarto syntax the report uses."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+
+from linreg.pipeline.report import render as render_module
+from linreg.pipeline.report.qmd import Code, Markdown, callouts_to_divs, numbering, parse, resolve_crossrefs
+from linreg.pipeline.report.render import RenderError, choose_engine, render, to_markdown
+
+from ..conftest import needs_report_tools, visible_text
+
+SAMPLE = '''---
+title: "Tiny"
+execute:
+  echo: false
+  warning: false
+---
+
+Intro with $x^2$ and see @fig-one and @tbl-two.
+
+```{python}
+#| label: fig-one
+#| fig-cap: "A figure."
+print("figure goes here")
+```
+
+::: {.callout-note title="Heads up"}
+Callout body.
+:::
+
+```{python}
+#| label: tbl-two
+#| tbl-cap: "A table."
+#| echo: true
+x = 1
+```
+'''
+
+
+def test_parse_front_matter_cells_and_options():
+    doc = parse(SAMPLE)
+    assert doc.front_matter["title"] == "Tiny" and doc.front_matter["execute"] == {"echo": False, "warning": False}
+    code = [b for b in doc.blocks if isinstance(b, Code)]
+    assert [c.label for c in code] == ["fig-one", "tbl-two"]
+    assert code[0].options["fig-cap"] == "A figure." and code[1].options["echo"] is True
+    assert code[0].source == 'print("figure goes here")'  # option lines removed
+    assert any("Callout body" in b.text for b in doc.blocks if isinstance(b, Markdown))
+
+
+def test_numbering_and_crossrefs():
+    numbers = numbering(parse(SAMPLE))
+    assert numbers == {"fig-one": "Figure 1", "tbl-two": "Table 1"}
+    assert resolve_crossrefs("see @fig-one, @tbl-two and @fig-missing; mail a@fig-one",
+                             numbers) == ("see [Figure 1](#fig-one), [Table 1](#tbl-two) and ?@fig-missing; "
+                                          "mail a@fig-one")
+
+
+def test_callouts_become_titled_divs():
+    out = callouts_to_divs('::: {.callout-warning title="Careful"}\nBody\n:::\n::: {.callout-tip}\nTip\n:::\n')
+    assert out.startswith("::: {.callout .callout-warning}\n**Careful**\n\nBody\n:::")
+    assert "::: {.callout .callout-tip}\nTip" in out
+
+
+def test_outputs_follow_cell_options():
+    doc = parse(SAMPLE)
+    png = base64.b64encode(b"\x89PNG fake").decode()
+    outputs = [
+        [{"output_type": "display_data", "data": {"image/png": png}},
+         {"output_type": "stream", "name": "stderr", "text": "a warning"}],
+        [{"output_type": "execute_result", "data": {"text/html": "<table><tr><td>1</td></tr></table>",
+                                                     "text/plain": "x"}}],
+    ]
+    md = to_markdown(doc, outputs)
+    assert f"![Figure 1: A figure.](data:image/png;base64,{png}){{#fig-one}}" in md
+    assert "a warning" not in md  # warning: false drops stderr
+    assert 'print("figure goes here")' not in md  # echo: false (document level)
+    assert "```python\nx = 1\n```" in md  # echo: true (cell level)
+    assert "::: {#tbl-two .table-block}" in md and "**Table 1:** A table." in md
+    assert "```{=html}\n<table>" in md
+
+
+def test_engine_choice(monkeypatch):
+    monkeypatch.setattr(render_module.shutil, "which", lambda name: None)
+    assert choose_engine("auto") == "jupyter" and choose_engine("jupyter") == "jupyter"
+    with pytest.raises(RenderError, match="quarto is not on PATH"):
+        choose_engine("quarto")
+    monkeypatch.setattr(render_module.shutil, "which", lambda name: "/usr/bin/quarto")
+    assert choose_engine("auto") == "quarto"
+
+
+FULL = '''---
+title: "Features"
+execute:
+  echo: false
+---
+
+Math $\\hat y = X\\theta$ and @fig-sq.
+
+```{python}
+#| label: fig-sq
+#| fig-cap: "Squares."
+import matplotlib.pyplot as plt
+plt.plot([1, 2, 3], [1, 4, 9]);
+plt.show()
+```
+
+::: {.callout-important title="Note this"}
+Inside.
+:::
+
+```{python}
+from IPython.display import Markdown
+Markdown(f"Computed: {6 * 7}.")
+```
+'''
+
+
+@needs_report_tools
+def test_fallback_renders_each_feature_offline(tmp_path):
+    src = tmp_path / "doc.qmd"
+    src.write_text(FULL)
+    out = tmp_path / "doc.html"
+    assert render(src, out, "jupyter") == "jupyter"
+    html = out.read_text()
+    text = visible_text(html)
+    assert re.search(r'<figure[^>]*id="fig-sq"', html) and "Figure 1: Squares." in text
+    assert 'href="#fig-sq"' in html and ">Figure 1<" in html
+    assert 'class="callout callout-important"' in html and "<strong>Note this</strong>" in html
+    assert "<math" in html and "Computed: 42." in text
+    assert "plt.plot" not in html  # echo: false
+    assert re.search(r'<img[^>]*src="data:image/png;base64,', html)
+    assert not re.search(r'(?:src|href)="https?://', html)
+
+
+@needs_report_tools
+def test_a_failing_cell_leaves_the_previous_html(tmp_path):
+    src = tmp_path / "bad.qmd"
+    src.write_text("---\ntitle: x\n---\n\n```{python}\n1 / 0\n```\n")
+    out = tmp_path / "bad.html"
+    out.write_text("previous good report")
+    with pytest.raises(RenderError, match="ZeroDivisionError"):
+        render(src, out, "jupyter")
+    assert out.read_text() == "previous good report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.html", "bad.qmd"]  # no temp file left

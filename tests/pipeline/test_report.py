@@ -1,0 +1,279 @@
+"""The rendered report (jupyter fallback, tiny params): sections, embedded images, the numbers."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+
+from ..conftest import needs_report_tools, visible_text
+
+pytestmark = [pytest.mark.slow, needs_report_tools]  # renders the report
+
+# The curriculum (../shared/seeds/000_*.txt), in its order, then the appendices.
+SECTIONS = ["Introduction: what happens inside linear regression", "What is linear regression? (y = mx + b)",
+            "The method of least squares (the closed form)", "Predictions and error",
+            "Mean squared error and loss functions", "Why gradient descent, when a closed form exists?",
+            "Gradient descent", "Gradient descent by hand: one step with numbers",
+            "Features and multi-variable regression", "Feature scaling", "Overfitting",
+            "The train / validation / test split", "Ridge (L2), lasso (L1) and elastic net", "The vector form: Xθ",
+            "Linear regression in NumPy, from scratch", "Types of linear regression", "scikit-learn and statsmodels",
+            "Model evaluation: MSE, R², adjusted R² and p-values", "CPU against GPU with PyTorch",
+            "Recap: no more black box", "Going further", "Reproducibility"]
+
+
+class TableReader(HTMLParser):
+    """Rows of the <table> with a given id, as lists of cell texts."""
+
+    def __init__(self, table_id):
+        super().__init__()
+        self.table_id, self.inside, self.rows, self.cell = table_id, False, [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table" and dict(attrs).get("id") == self.table_id:
+            self.inside = True
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag in ("td", "th"):
+            self.cell = ""
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.inside = False
+        elif self.inside and tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append(self.cell.strip())
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+
+
+@pytest.fixture(scope="module")
+def report(pipeline_run):
+    root, _, _ = pipeline_run
+    return root, (root / "reports" / "report.html").read_text()
+
+
+def test_every_section_is_present(report):
+    _, html = report
+    headings = [" ".join(re.sub(r"<[^>]+>", "", h).split()) for h in re.findall(r"<h1[^>]*>(.*?)</h1>", html, re.S)]
+    found = [next(i for i, h in enumerate(headings) if h.endswith(section)) for section in SECTIONS]
+    assert found == sorted(found)  # in the curriculum's order
+
+
+def test_every_chapter_shows_code_and_a_try_this(report):
+    """The teaching chapters carry code a learner can copy, and an experiment to run."""
+    _, html = report
+    text = visible_text(html)
+    assert text.count("Try this.") >= 9
+    assert html.count('class="sourceCode') >= 9 or html.count("<pre") >= 12  # echoed cells (pandoc's markup)
+    for call in ("np.linalg.lstsq(Xb.T @ Xb, Xb.T @ y", "linear_model.Lasso(", "sm.OLS(", "linreg.models.Lasso(",
+                 "torch.linalg.solve("):
+        assert call in text, call
+
+
+def test_every_image_is_embedded_and_nothing_is_fetched(report):
+    _, html = report
+    # Markup only: the inlined Vega bundle's code holds tag-like strings (templates), not elements.
+    markup = re.sub(r"(<script\b[^>]*>).*?(</script>)", r"\1\2", html, flags=re.S)
+    assert not re.search(r"<script[^>]+src=", markup)  # every script is inline
+    html = markup
+    imgs = re.findall(r"<img[^>]*>", html)
+    assert len(imgs) >= 10
+    for img in imgs:
+        assert re.search(r'src="data:image/png;base64,[A-Za-z0-9+/=]{100,}', img), img[:120]
+    assert not re.search(r"<(?:script|link|img|iframe)[^>]+(?:src|href)=\"(?:https?:)?//", html)
+    assert "<math" in html  # MathML: rendered by the browser, no script
+
+
+def test_comparison_table_equals_the_metrics(report):
+    root, html = report
+    metrics = json.loads((root / "reports" / "metrics" / "evaluate.json").read_text())
+    reader = TableReader("comparison-table")
+    reader.feed(html)
+    header, *rows = reader.rows
+    from linreg.pipeline.report.data import LABELS
+
+    key_of = {label: key for key, label in LABELS.items()}
+    col = {name: i for i, name in enumerate(header)}
+    checked = 0
+    for row in rows:
+        key = key_of[row[0]]
+        if f"{key}_test_mse" in metrics:
+            # Shown to 4 significant digits.
+            assert float(row[col["test MSE"]]) == pytest.approx(metrics[f"{key}_test_mse"], rel=5e-4)
+            assert float(row[col["R²"]]) == pytest.approx(metrics[f"{key}_test_r2"], rel=5e-4)
+            assert float(row[col["support F1"]]) == pytest.approx(metrics[f"{key}_support_f1"], rel=5e-4)
+            checked += 1
+    assert checked >= 6
+
+
+def test_footer_names_the_engine_and_no_gpu_claim_is_invented(report):
+    _, html = report
+    text = visible_text(html)
+    assert "Rendered with the Jupyter fallback without Quarto" in text
+    assert "No GPU was available to this run" in text
+    assert "the committed GPU reference below shows what a GPU does" in text
+    assert "engine in-process (no Dask cluster)" in text  # the pipeline ran without a cluster
+
+
+def test_engine_statement_names_the_cluster_and_its_workers():
+    from linreg.pipeline.report.data import engine_text
+
+    assert engine_text({}) == "engine in-process (no Dask cluster)"  # metrics from before engines existed
+    assert engine_text({"engine": "local cluster", "engine_workers": 2}) == \
+        "engine a Dask local cluster of 2 workers"
+    assert engine_text({"engine": "cluster", "engine_workers": 1}) == "engine a Dask cluster of 1 worker"
+
+
+def test_rows_statement_appears_only_when_a_split_was_sampled():
+    from linreg.pipeline.report.data import rows_text
+
+    assert rows_text({"train_rows": 10, "train_rows_in_memory": 10}) == ""
+    assert rows_text({}) == ""
+    text = rows_text({"train_rows": 3_000_000, "train_rows_in_memory": 2_000_000})
+    assert "all 3,000,000 training rows, block by block" in text and "the first 2,000,000 of each split" in text
+
+
+def test_the_committed_gpu_reference_is_shown_labelled_with_its_hardware_and_date(report):
+    root, html = report
+    text = visible_text(html)
+    for folder in sorted((root / "reports" / "reference").iterdir()):
+        system = json.loads((folder / "system.json").read_text())
+        assert f"GPU reference {folder.name}" in text
+        assert f"measured on an {system['gpu']}" in text and f"on {system['date']}" in text
+        assert "not on this machine" in text
+        reader = TableReader(f"reference-{folder.name}")
+        reader.feed(html)
+        header, *rows = reader.rows
+        bench = pd.read_csv(folder / "benchmark.csv")
+        top = bench[(bench.library == "linreg") & (bench.status == "ok") & (bench.n == bench.n.max())]
+        for row in rows:  # the GPU times shown are the committed ones, to 3 significant digits
+            solver, dtype = row[0], row[1]
+            gpu = top[(top.solver == solver) & (top.dtype == dtype) & (top.device == "cuda")].median_s.iloc[0]
+            assert float(row[header.index("GPU s")]) == pytest.approx(gpu, rel=5e-3)
+        assert len(rows) == len(top[top.device == "cuda"])
+        # Like with like: the GPU beside its own host's CPU on the same n × p; this machine's CPU ran other
+        # sizes and is no column of this table.
+        assert "host CPU s" in header and not any(h.startswith("this CPU") for h in header)
+        for row in rows:
+            assert float(row[header.index("speedup")]) == pytest.approx(
+                float(row[header.index("host CPU s")]) / float(row[header.index("GPU s")]), rel=2e-2)
+        assert "the closed-form fits (OLS, ridge) took" in text  # the learner's takeaway, computed
+        if (folder / "NOTES.md").is_file():  # a development log: it belongs in docs/, not the report
+            first = (folder / "NOTES.md").read_text().split(".")[0].replace("**", "").replace("`", "")
+            assert " ".join(first.split()) not in text
+
+
+def test_report_changes_with_params(tmp_path):
+    """A different split changes the report's numbers (it reads, never hard-codes)."""
+    from ..conftest import REPO, run_stages, write_params
+
+    (tmp_path / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text())
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "report.qmd").write_text((REPO / "reports" / "report.qmd").read_text())
+    write_params(tmp_path, {"split": {"train": 0.5, "validation": 0.25, "test": 0.25},
+                            "train": {"models": ["ols", "gd_batch", "lasso"]},  # a subset: the rest is absent
+                            "evaluate": {"regimes": []},
+                            "benchmark": {"solvers": ["ols"], "dtypes": ["float64"]}})
+    run_stages(tmp_path, "generate", "split", "scale", "train", "evaluate", "benchmark", "report")
+    text = visible_text((tmp_path / "reports" / "report.html").read_text())
+    assert "split into 200 training rows (50%), 100 validation rows and 100 test rows" in text
+    assert "The regime sweep is off" in text
+    assert "No GPU reference run is committed" in text  # this copy has no reports/reference
+
+
+def png_info(data: bytes) -> tuple[int, int, dict[str, str]]:
+    """Width, height and text chunks of a PNG (no decoding of pixels)."""
+    import io as _io
+
+    from PIL import Image
+
+    image = Image.open(_io.BytesIO(data))
+    return image.width, image.height, dict(image.text)
+
+
+# The page's text column: 60rem (960 px) on a desktop; a 390 px phone minus the 1rem padding each side.
+COLUMNS = {"desktop": 960, "phone": 390 - 32}
+MIN_TEXT_PX = 9
+
+
+def test_every_figure_is_legible_at_the_size_the_page_shows_it(report):
+    """Each image shown at min(its width, the column): its smallest text, scaled so, is >= 9 px tall."""
+    import base64
+
+    _, html = report
+    images = re.findall(r'<img[^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert len(images) >= 12
+    for b64 in images:
+        width, height, text = png_info(base64.b64decode(b64))
+        assert "linreg-min-font-pt" in text and "linreg-dpi" in text, "every figure goes through io.write_figure"
+        font_px = float(text["linreg-min-font-pt"]) * float(text["linreg-dpi"]) / 72
+        for where, column in COLUMNS.items():
+            shown = min(1.0, column / width)
+            assert font_px * shown >= MIN_TEXT_PX, (where, width, height, text)
+
+
+def test_the_code_shown_runs_alone_and_matches_the_pipelines_estimators(report):
+    """The echoed cells, run in order in a fresh namespace from the project root, reproduce the models."""
+    import os
+
+    import numpy as np
+
+    from linreg.models import LinearRegression
+    from linreg.pipeline.report.qmd import Code, parse
+
+    root, _ = report
+    cells = [b for b in parse((root / "reports" / "report.qmd").read_text()).blocks
+             if isinstance(b, Code) and b.options.get("echo")]
+    assert [c.label for c in cells][:3] == ["code-line", "code-normal", "code-predict"]
+    ns: dict = {}
+    here = os.getcwd()
+    os.chdir(root)
+    try:
+        for cell in cells:
+            exec(compile(cell.source, cell.label, "exec"), ns)
+    finally:
+        os.chdir(here)
+    cards = {p.stem: json.loads(p.read_text()) for p in (root / "models").glob("*.json")}
+    metrics = json.loads((root / "reports" / "metrics" / "evaluate.json").read_text())
+    demo = LinearRegression(device="cpu").fit(ns["x_demo"][:, None], ns["y_demo"])
+    # Closed forms against the estimators: the same equations, rounding apart (1e-10).
+    assert ns["m"] == pytest.approx(demo.coef_[0], rel=1e-10) and ns["b"] == pytest.approx(demo.intercept_, rel=1e-10)
+    np.testing.assert_allclose(ns["theta"], [cards["ols"]["intercept"], *cards["ols"]["coef"]], rtol=1e-9, atol=1e-10)
+    assert ns["mse"] == pytest.approx(metrics["ols_test_mse"], rel=1e-10)
+    # Gradient descent from scratch converges to the normal equations (well-conditioned scaled data).
+    np.testing.assert_allclose(ns["theta_gd"], ns["theta"], rtol=1e-8, atol=1e-8)
+    # The step by hand is the evaluate stage's step (tables/gd_step.csv, written to 10 significant digits).
+    step = pd.read_csv(root / "reports" / "tables" / "gd_step.csv").iloc[0]
+    assert ns["b1"] == pytest.approx(step.b1, rel=1e-9) and ns["w1"] == pytest.approx(step.w1, rel=1e-9)
+    # scikit-learn at this run's α against the pipeline's own validated fits (tol 1e-10 both).
+    for key, name in (("ridge", "ridge"), ("lasso", "lasso"), ("elastic_net", "elastic net")):
+        np.testing.assert_allclose(ns["sk"][name].coef_, cards[key]["coef"], rtol=1e-6, atol=1e-8)
+    assert ns["r2_score"](ns["y_test"], ns["theta_ne"][0] + ns["X_test"] @ ns["theta_ne"][1:]) == pytest.approx(
+        metrics["ols_test_r2"], rel=1e-10)
+    np.testing.assert_allclose(ns["ols_lr"].results_.pvalues, ns["results"].pvalues, rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(ns["theta_t"].cpu().numpy(), ns["theta"], rtol=1e-9, atol=1e-10)
+
+
+def test_claims_rest_on_measurements(report):
+    """The verdicts the prose states are the ones the tables computed."""
+    root, html = report
+    text = visible_text(html)
+    paired = pd.read_csv(root / "reports" / "tables" / "paired_test.csv")
+    assert "paired" in text and "95% paired interval" in text
+    assert "the lowest MSE is" not in text  # no ranking without its uncertainty
+    from linreg.pipeline.report.data import LABELS
+
+    tied = paired[~paired.resolved & (paired.model != paired.baseline) & paired.model.isin(
+        [k for k in LABELS if not k.startswith(("sklearn", "statsmodels"))])]
+    if len(tied):
+        assert "Not resolved from OLS" in text
+    regimes = pd.read_csv(root / "reports" / "tables" / "regimes.csv")
+    for row in regimes[regimes.model != "ols"].itertuples():
+        verdict = "helped" if row.helps else "hurt" if row.hurts else "tied OLS"
+        assert f"{LABELS[row.model]} {verdict}" in text
