@@ -40,8 +40,17 @@ def write_block(directory: str, block: int, rows: int, p: int, seed: int) -> str
 
     from linreg.pipeline.data.generate import synthetic_block
 
-    X, y = synthetic_block(block, rows, seed=seed, rho=0.5, scales=np.ones(p), offset=3.0,
-                           beta=np.linspace(-1.0, 1.0, p), intercept=2.0, noise_std=0.5)
+    X, y = synthetic_block(
+        block,
+        rows,
+        seed=seed,
+        rho=0.5,
+        scales=np.ones(p),
+        offset=3.0,
+        beta=np.linspace(-1.0, 1.0, p),
+        intercept=2.0,
+        noise_std=0.5,
+    )
     table = pa.table({**{f"x{j:02d}": X[:, j] for j in range(p)}, "y": y})
     path = str(Path(directory) / f"part-{block:05d}.parquet")
     pq.write_table(table, path)
@@ -59,8 +68,9 @@ def lazy_table(paths: list[str], rows: int, p: int):
     import dask
     import dask.array as da
 
-    parts = [da.from_delayed(dask.delayed(read_block)(path, p), shape=(rows, p + 1), dtype=np.float64)
-             for path in paths]
+    parts = [
+        da.from_delayed(dask.delayed(read_block)(path, p), shape=(rows, p + 1), dtype=np.float64) for path in paths
+    ]
     table = da.concatenate(parts, axis=0)
     return table[:, :p], table[:, p]
 
@@ -95,10 +105,13 @@ def main() -> None:
             directory.mkdir(parents=True, exist_ok=True)
             with connect(local_workers=max(args.workers), memory_limit=args.memory_limit):
                 t = time.perf_counter()
-                paths = dask.compute(*[dask.delayed(write_block)(str(directory), b, args.rows, args.p, 0)
-                                       for b in range(blocks)])
-                print(f"{blocks} blocks, n = {blocks * args.rows:,} ({gb(blocks):.2f} GB float64): written in "
-                      f"{time.perf_counter() - t:.1f} s")
+                paths = dask.compute(
+                    *[dask.delayed(write_block)(str(directory), b, args.rows, args.p, 0) for b in range(blocks)]
+                )
+                print(
+                    f"{blocks} blocks, n = {blocks * args.rows:,} ({gb(blocks):.2f} GB float64): written in "
+                    f"{time.perf_counter() - t:.1f} s"
+                )
             for workers in args.workers:
                 with connect(local_workers=workers, memory_limit=args.memory_limit) as client:
                     client.run(importlib.import_module, "linreg.models.dask_arrays")  # warm-up: load torch and linreg
@@ -115,10 +128,12 @@ def main() -> None:
                     rss = client.run(peak_rss_mib)
                 coefs[(blocks, workers)] = model.coef_
                 n = blocks * args.rows
-                print(f"  {workers} worker(s): read once {read:6.2f} s | statistics pass {stats:6.2f} s "
-                      f"({stats / read:4.2f}× the read) | OLS fit {fit:6.2f} s, {n / fit:,.0f} rows/s | peak RSS "
-                      f"per worker {', '.join(f'{v:.0f}' for v in rss.values())} MiB, this process "
-                      f"{peak_rss_mib():.0f} MiB")
+                print(
+                    f"  {workers} worker(s): read once {read:6.2f} s | statistics pass {stats:6.2f} s "
+                    f"({stats / read:4.2f}× the read) | OLS fit {fit:6.2f} s, {n / fit:,.0f} rows/s | peak RSS "
+                    f"per worker {', '.join(f'{v:.0f}' for v in rss.values())} MiB, this process "
+                    f"{peak_rss_mib():.0f} MiB"
+                )
             first = coefs[(blocks, args.workers[0])]
             same = all(np.array_equal(coefs[(blocks, w)], first) for w in args.workers)
             print(f"  coefficients bit-identical across {args.workers} workers: {same}\n")

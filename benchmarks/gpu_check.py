@@ -53,11 +53,23 @@ from linreg.pipeline.benchmark import gpu_check, summary  # noqa: E402
 from linreg.pipeline.benchmark.system import describe_system  # noqa: E402
 
 REHEARSAL = {  # toy sizes: the same code paths in seconds, on the CPU
-    "train": {"generate.n_samples": 600, "generate.n_features": 6, "generate.n_informative": 3,
-              "train.gd.max_epochs": 200, "train.path.n_alphas": 6, "train.lr_sweep.epochs": 20},
-    "benchmark": {"benchmark.preset": "default", "benchmark.default.sizes": [[400, 4], [1600, 4]],
-                  "benchmark.default.repeats": 2, "benchmark.default.warmup": 1, "benchmark.gd_epochs": 2,
-                  "benchmark.batch_size": 64, "benchmark.n_alphas": 4},
+    "train": {
+        "generate.n_samples": 600,
+        "generate.n_features": 6,
+        "generate.n_informative": 3,
+        "train.gd.max_epochs": 200,
+        "train.path.n_alphas": 6,
+        "train.lr_sweep.epochs": 20,
+    },
+    "benchmark": {
+        "benchmark.preset": "default",
+        "benchmark.default.sizes": [[400, 4], [1600, 4]],
+        "benchmark.default.repeats": 2,
+        "benchmark.default.warmup": 1,
+        "benchmark.gd_epochs": 2,
+        "benchmark.batch_size": 64,
+        "benchmark.n_alphas": 4,
+    },
     "limits": {"n": 20_000, "p": 8, "repeats": 2, "gd_epochs": 2, "batch_size": 512, "n_alphas": 4},
     "algebra": [8, 16],
 }
@@ -93,33 +105,53 @@ def junit_summary(junit: Path, exit_code: int, seconds: float) -> dict:
     """tests.json: counts, the device-parametrized cuda cases, and each failure's traceback end."""
     cases = []
     for case in ET.parse(junit).getroot().iter("testcase"):
-        outcome = ("failed" if case.find("failure") is not None or case.find("error") is not None
-                   else "skipped" if case.find("skipped") is not None else "passed")
+        outcome = (
+            "failed"
+            if case.find("failure") is not None or case.find("error") is not None
+            else "skipped"
+            if case.find("skipped") is not None
+            else "passed"
+        )
         detail = next((c for c in case if c.tag in ("skipped", "failure", "error")), None)
-        cases.append({"test": f"{case.get('classname')}::{case.get('name')}", "outcome": outcome,
-                      "reason": "" if detail is None else detail.get("message", ""),
-                      # what failed, kept: the GPU machine is given back after the run
-                      "detail": "" if detail is None or outcome != "failed" else (detail.text or "")[-2000:]})
+        cases.append(
+            {
+                "test": f"{case.get('classname')}::{case.get('name')}",
+                "outcome": outcome,
+                "reason": "" if detail is None else detail.get("message", ""),
+                # what failed, kept: the GPU machine is given back after the run
+                "detail": "" if detail is None or outcome != "failed" else (detail.text or "")[-2000:],
+            }
+        )
     df = pd.DataFrame(cases, columns=["test", "outcome", "reason", "detail"])
     cuda, failed = df[df.test.str.contains("cuda")], df[df.outcome == "failed"]
-    return {"exit_code": exit_code, "seconds": seconds,
-            **{k: int((df.outcome == k).sum()) for k in ("passed", "failed", "skipped")},
-            "cuda_cases_passed": int((cuda.outcome == "passed").sum()),
-            "cuda_cases_failed": int((cuda.outcome == "failed").sum()),
-            "cuda_cases_skipped": int((cuda.outcome == "skipped").sum()),
-            "failures": failed.test.tolist(),
-            "failure_details": dict(zip(failed.test, failed.detail)),
-            "skips": sorted(set(df[df.outcome == "skipped"].reason))}
+    return {
+        "exit_code": exit_code,
+        "seconds": seconds,
+        **{k: int((df.outcome == k).sum()) for k in ("passed", "failed", "skipped")},
+        "cuda_cases_passed": int((cuda.outcome == "passed").sum()),
+        "cuda_cases_failed": int((cuda.outcome == "failed").sum()),
+        "cuda_cases_skipped": int((cuda.outcome == "skipped").sum()),
+        "failures": failed.test.tolist(),
+        "failure_details": dict(zip(failed.test, failed.detail)),
+        "skips": sorted(set(df[df.outcome == "skipped"].reason)),
+    }
 
 
 def run_tests() -> dict:
     """pytest with CUDA visible (in parallel where pytest-xdist is installed)."""
     junit = Path(tempfile.mkdtemp()) / "junit.xml"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO),
-                                                          os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfEs",
-                           f"--junitxml={junit}", *_parallel()], cwd=REPO, env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfEs", f"--junitxml={junit}", *_parallel()],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     print(proc.stdout[-6000:], proc.stderr[-2000:], sep="\n", flush=True)
     return junit_summary(junit, proc.returncode, time.perf_counter() - start)
 
@@ -142,8 +174,14 @@ def code_hash() -> str:
     import hashlib
 
     digest = hashlib.sha256()
-    files = [*REPO.glob("src/**/*.py"), *REPO.glob("stages/*.py"), *REPO.glob("benchmarks/*.py"),
-             *REPO.glob("tests/**/*.py"), REPO / "dvc.yaml", REPO / "params.yaml"]
+    files = [
+        *REPO.glob("src/**/*.py"),
+        *REPO.glob("stages/*.py"),
+        *REPO.glob("benchmarks/*.py"),
+        *REPO.glob("tests/**/*.py"),
+        REPO / "dvc.yaml",
+        REPO / "params.yaml",
+    ]
     for f in sorted(f for f in files if f.is_file()):
         digest.update(str(f.relative_to(REPO)).encode() + b"\0" + f.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
@@ -154,9 +192,12 @@ def main() -> int:
     ap.add_argument("--out", type=Path, help="results folder (default reports/reference/<gpu-model>)")
     ap.add_argument("--rehearse", action="store_true", help="CPU, toy sizes, no test run: checks this script")
     ap.add_argument("--skip-tests", action="store_true", help="do not run the test suite")
-    ap.add_argument("--steps", default=",".join(STEPS),
-                    help="which of tests,train,limits,benchmark to run (default all); the results of the others are "
-                         "read back from --out, so a short lease can run them in two calls")
+    ap.add_argument(
+        "--steps",
+        default=",".join(STEPS),
+        help="which of tests,train,limits,benchmark to run (default all); the results of the others are "
+        "read back from --out, so a short lease can run them in two calls",
+    )
     ap.add_argument("--table", type=Path, metavar="DIR", help="print the README's speed-up table of a results folder")
     args = ap.parse_args()
     if args.table:
@@ -175,12 +216,14 @@ def main() -> int:
     else:
         if not torch.cuda.is_available():
             why = "this torch build has no CUDA" if torch.version.cuda is None else "no CUDA GPU is visible"
-            print(f"gpu-check needs an NVIDIA GPU and a CUDA build of torch, but {why} (torch {torch.__version__}). "
-                  "Nothing was written. See the README's GPU section.", file=sys.stderr)
+            print(
+                f"gpu-check needs an NVIDIA GPU and a CUDA build of torch, but {why} (torch {torch.__version__}). "
+                "Nothing was written. See the README's GPU section.",
+                file=sys.stderr,
+            )
             return 2
         device, plan = torch.device("cuda"), FULL
-    system = {**describe_system(), "date": dt.date.today().isoformat(), "rehearsal": args.rehearse,
-              "code": code_hash()}
+    system = {**describe_system(), "date": dt.date.today().isoformat(), "rehearsal": args.rehearse, "code": code_hash()}
     out = args.out or REPO / "reports" / "reference" / slug(system["gpu"])
     out.mkdir(parents=True, exist_ok=True)
     before = io.read_json(out / "system.json") if (out / "system.json").is_file() else {}
@@ -202,8 +245,10 @@ def main() -> int:
         log("1/4 test suite with CUDA visible")
         tests = run_tests()
         io.write_json(out / "tests.json", tests)
-        log(f"tests: {tests['passed']} passed, {tests['failed']} failed, {tests['skipped']} skipped; "
-            f"cuda cases: {tests['cuda_cases_passed']} passed, {tests['cuda_cases_failed']} failed")
+        log(
+            f"tests: {tests['passed']} passed, {tests['failed']} failed, {tests['skipped']} skipped; "
+            f"cuda cases: {tests['cuda_cases_passed']} passed, {tests['cuda_cases_failed']} failed"
+        )
         for test, detail in tests["failure_details"].items():
             print(f"--- {test}\n{detail}", flush=True)
 
@@ -212,14 +257,17 @@ def main() -> int:
     try:
         if "train" in steps:
             log("2/4 every variant through the train stage, float32 and float64, against CPU float64")
-            agreement = pd.DataFrame(gpu_check.train_agreement(REPO, work / "train", device=str(device),
-                                                               overrides=plan["train"]))
+            agreement = pd.DataFrame(
+                gpu_check.train_agreement(REPO, work / "train", device=str(device), overrides=plan["train"])
+            )
             io.write_csv(out / "train_agreement.csv", agreement)
             print(agreement.to_string(index=False), flush=True)
         if "limits" in steps:
             log("3/4 limits: copy of X, one XᵀX, each fit; p×p algebra placement")
-            limits = pd.DataFrame(gpu_check.speed_limits(device=device, seed=0, **plan["limits"])
-                                  + gpu_check.algebra_placement(plan["algebra"], device=device))
+            limits = pd.DataFrame(
+                gpu_check.speed_limits(device=device, seed=0, **plan["limits"])
+                + gpu_check.algebra_placement(plan["algebra"], device=device)
+            )
             io.write_csv(out / "limits.csv", limits)
             print(limits.to_string(index=False), flush=True)
         if "benchmark" in steps:
@@ -234,8 +282,12 @@ def main() -> int:
         log(f"no summary yet: run the step(s) {', '.join(missing)} into {out}")
         return 1
     headline = summary.gpu_summary(bench, limits, agreement, device=device.type)
-    headline.update({"tests_failed": None if tests is None else tests["failed"],
-                     "tests_cuda_cases_passed": None if tests is None else tests["cuda_cases_passed"]})
+    headline.update(
+        {
+            "tests_failed": None if tests is None else tests["failed"],
+            "tests_cuda_cases_passed": None if tests is None else tests["cuda_cases_passed"],
+        }
+    )
     io.write_json(out / "summary.json", headline)
     print(json.dumps(headline, indent=1), flush=True)
     passed = bool(agreement.ok.all()) and (tests is None or (tests["failed"] == 0 and tests["exit_code"] == 0))

@@ -37,10 +37,12 @@ def run_stage(root: Path, name: str) -> tuple[float, float]:
     A wrapper process runs the stage and reads its own RUSAGE_CHILDREN, which covers the stage
     and every worker process it started (each reaped before the stage exits), and nothing else.
     """
-    code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-            f"r = subprocess.run([sys.executable, {str(REPO / 'stages' / (name + '.py'))!r}], cwd={str(root)!r}); "
-            "dt = time.perf_counter() - t; print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
-            "sys.exit(r.returncode)")
+    code = (
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        f"r = subprocess.run([sys.executable, {str(REPO / 'stages' / (name + '.py'))!r}], cwd={str(root)!r}); "
+        "dt = time.perf_counter() - t; print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+        "sys.exit(r.returncode)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(f"stage {name} failed:\n{out.stderr[-3000:]}")
@@ -56,8 +58,9 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="1GiB")
     ap.add_argument("--in-memory", type=int, default=200_000, help="base.max_rows_in_memory")
     ap.add_argument("--resamples", type=int, default=20, help="evaluate.bootstrap_resamples")
-    ap.add_argument("--gd-epochs", type=int, default=5, help="train.gd.max_epochs (mini-batch GD streams every row "
-                                                            "per epoch)")
+    ap.add_argument(
+        "--gd-epochs", type=int, default=5, help="train.gd.max_epochs (mini-batch GD streams every row per epoch)"
+    )
     ap.add_argument("--workdir", default=None)
     args = ap.parse_args()
 
@@ -76,9 +79,11 @@ def main() -> None:
     params["base"]["max_rows_in_memory"] = args.in_memory
     params["evaluate"]["bootstrap_resamples"] = args.resamples
     params["train"]["gd"]["max_epochs"] = args.gd_epochs
-    print(f"workers: {args.workers} × {args.memory_limit}; p = {args.features}; at most {args.in_memory:,} rows "
-          f"per split in one process; {args.resamples} bootstrap resamples; GD at most {args.gd_epochs} epochs; "
-          f"scratch {base}")
+    print(
+        f"workers: {args.workers} × {args.memory_limit}; p = {args.features}; at most {args.in_memory:,} rows "
+        f"per split in one process; {args.resamples} bootstrap resamples; GD at most {args.gd_epochs} epochs; "
+        f"scratch {base}"
+    )
     for n in args.sizes:
         root = base / f"n{n}"
         shutil.rmtree(root, ignore_errors=True)
@@ -90,11 +95,13 @@ def main() -> None:
         print(f"\nn = {n:,} ({size:.2f} GiB of float64 per copy of the table)")
         for stage in ("validate", "generate", "split", "scale", "train", "evaluate"):
             sec, peak = run_stage(root, stage)
-            print(f"  {stage:9s} {sec:7.1f} s  {n / sec / 1e6:6.2f} M rows/s  peak RSS (largest process) "
-                  f"{peak:7.0f} MiB")
+            print(
+                f"  {stage:9s} {sec:7.1f} s  {n / sec / 1e6:6.2f} M rows/s  peak RSS (largest process) {peak:7.0f} MiB"
+            )
         train = root / "data" / "scaled" / "train.parquet"
         rows = sum(io.block_rows(train))
         with session(Engine(local_workers=args.workers, memory_limit=args.memory_limit)) as eng:
+
             def read_all() -> None:
                 list(eng.map(_read_block, range(len(io.block_rows(train))), train))
 
@@ -107,16 +114,29 @@ def main() -> None:
             table_stats(eng, train, dtype="float64", device=torch.device("cpu"))
             stats_s = time.perf_counter() - t
             names = [c for c in io.read_block(train, 0).columns if c != "y"]
-            card = ModelCard(name="ols", kind="ours", family="ols", library="linreg", estimator="LinearRegression",
-                             feature_names=names, coef=list(np.ones(len(names))), intercept=0.0,
-                             coef_original=[0.0] * len(names), intercept_original=0.0, fit_seconds=0.0,
-                             device="cpu", dtype="float64")
+            card = ModelCard(
+                name="ols",
+                kind="ours",
+                family="ols",
+                library="linreg",
+                estimator="LinearRegression",
+                feature_names=names,
+                coef=list(np.ones(len(names))),
+                intercept=0.0,
+                coef_original=[0.0] * len(names),
+                intercept_original=0.0,
+                fit_seconds=0.0,
+                device="cpu",
+                dtype="float64",
+            )
             t = time.perf_counter()
             table_error_sums(eng, train, [card])
             sums_s = time.perf_counter() - t
         print(f"  training part: {rows:,} rows in {len(io.block_rows(train))} blocks")
-        print(f"  read once {read_s:6.1f} s | statistics pass {stats_s:6.1f} s = {stats_s / read_s:4.2f}× the read "
-              f"({rows / stats_s / 1e6:.2f} M rows/s) | error sums {sums_s:6.1f} s = {sums_s / read_s:4.2f}×")
+        print(
+            f"  read once {read_s:6.1f} s | statistics pass {stats_s:6.1f} s = {stats_s / read_s:4.2f}× the read "
+            f"({rows / stats_s / 1e6:.2f} M rows/s) | error sums {sums_s:6.1f} s = {sums_s / read_s:4.2f}×"
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 

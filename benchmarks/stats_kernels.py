@@ -49,8 +49,11 @@ def main() -> None:
             exact = compute_stats(Xe, y.double(), dtype=torch.float64, device=device, chunk_rows=args.n)
             del Xe
             d = torch.sqrt(torch.diagonal(exact.gram))
-            variants = {"chunks of 8192": {}, "chunks of 8192, from host": dict(host=True),
-                        "chunks of 65536": dict(chunk_rows=65536)}
+            variants = {
+                "chunks of 8192": {},
+                "chunks of 8192, from host": dict(host=True),
+                "chunks of 65536": dict(chunk_rows=65536),
+            }
             if dtype == torch.float64:
                 variants["one GEMM per 2^20 rows"] = dict(chunk_rows=2**20)
             host = (Xd.cpu(), y.cpu()) if any(v.get("host") for v in variants.values()) else None

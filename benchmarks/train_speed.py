@@ -33,10 +33,17 @@ from linreg.pipeline.timing import measure
 from linreg.pipeline.training import Split, TrainingData, train_variants
 
 DEFAULT_VARIANTS = {
-    "models": ["ols", "gd_batch", "ridge", "lasso", "elastic_net"], "ols_solver": "auto",
+    "models": ["ols", "gd_batch", "ridge", "lasso", "elastic_net"],
+    "ols_solver": "auto",
     "gd": {"learning_rate": "auto", "max_epochs": 2000, "tol": 1e-10, "patience": 10, "batch_size": 256},
-    "path": {"n_alphas": 50, "alpha_min_ratio": 1e-4, "l1_ratio": 0.5, "solver": "cd", "tol": 1e-10,
-             "max_iter": 10_000},
+    "path": {
+        "n_alphas": 50,
+        "alpha_min_ratio": 1e-4,
+        "l1_ratio": 0.5,
+        "solver": "cd",
+        "tol": 1e-10,
+        "max_iter": 10_000,
+    },
     "lr_sweep": {"learning_rates": [0.1], "epochs": 1},
 }
 
@@ -55,8 +62,10 @@ def main() -> None:
     def timeit(fn, repeats=r):
         return measure(fn, warmup=1 if repeats > 1 else 0, repeats=repeats).median
 
-    print(f"n={args.n:,} p={args.p} float64, {torch.get_num_threads()} threads, torch {torch.__version__}, "
-          f"median of {r} after 1 warm-up\n")
+    print(
+        f"n={args.n:,} p={args.p} float64, {torch.get_num_threads()} threads, torch {torch.__version__}, "
+        f"median of {r} after 1 warm-up\n"
+    )
     t_np = timeit(lambda: X.T @ X)
     t_torch = timeit(lambda: Xt.T @ Xt)
     unit = min(t_np, t_torch)  # the faster library's XᵀX is the honest yardstick
@@ -84,8 +93,9 @@ def main() -> None:
         print(f"{'':<48} {'':10} ratios over {len(ratios)} triples: quartiles {q1:.2f} – {q3:.2f}")
 
     cpu = torch.device("cpu")
-    report("stats: [X|1|y]ᵀ[X|1|y], one chunked pass", timeit(lambda: compute_stats(X, y, dtype=torch.float64,
-                                                                                    device=cpu)))
+    report(
+        "stats: [X|1|y]ᵀ[X|1|y], one chunked pass", timeit(lambda: compute_stats(X, y, dtype=torch.float64, device=cpu))
+    )
     paired("OLS fit, linreg", lambda: LinearRegression(device="cpu").fit(X, y), 1.3)
 
     import statsmodels.api as sm
@@ -98,12 +108,20 @@ def main() -> None:
     Xc1 = None  # free the copy
 
     names = [f"x{j}" for j in range(args.p)]
-    data = TrainingData(train=Split(X, y), validation=Split(Xv, yv), train_unscaled=Split(X, y),
-                        demo=Split(X[:10, :1], y[:10]), feature_names=names,
-                        scaler=Scaler("none", names, [0.0] * args.p, [1.0] * args.p, []))
+    data = TrainingData(
+        train=Split(X, y),
+        validation=Split(Xv, yv),
+        train_unscaled=Split(X, y),
+        demo=Split(X[:10, :1], y[:10]),
+        feature_names=names,
+        scaler=Scaler("none", names, [0.0] * args.p, [1.0] * args.p, []),
+    )
     cfg = Train.model_validate(DEFAULT_VARIANTS)
-    paired("all default variants (OLS, GD, 3 × 50-alpha paths)",
-           lambda: train_variants(data, cfg, seed=0, device=cpu, dtype="float64"), 4.0)
+    paired(
+        "all default variants (OLS, GD, 3 × 50-alpha paths)",
+        lambda: train_variants(data, cfg, seed=0, device=cpu, dtype="float64"),
+        4.0,
+    )
 
     # Lasso path at equal tolerance: ours from raw X through the estimator (statistics and the
     # validation choice included), sklearn's on pre-centered X (centering not charged to it),
@@ -121,10 +139,12 @@ def main() -> None:
     sk_gap = max(duality_gap(w, G, c, yty, args.n * a, 0.0) for w, a in zip(sk_coefs.T, alphas))
     report("lasso path, 50 alphas, linreg (from raw X)", t_ours)
     report("lasso path, 50 alphas, sklearn lasso_path", t_sk)
-    print(f"\nlasso path: linreg is {t_sk / t_ours:.1f}× faster than scikit-learn "
-          f"({'meets' if t_ours < t_sk else 'MISSES'} 'faster'); largest duality gaps "
-          f"(unnormalized, same formula): linreg {our_gap:.3g}, sklearn {sk_gap:.3g}, "
-          f"target {tol * yty:.3g}; max |Δcoef| {np.abs(est.coef_path_ - sk_coefs.T).max():.2g}")
+    print(
+        f"\nlasso path: linreg is {t_sk / t_ours:.1f}× faster than scikit-learn "
+        f"({'meets' if t_ours < t_sk else 'MISSES'} 'faster'); largest duality gaps "
+        f"(unnormalized, same formula): linreg {our_gap:.3g}, sklearn {sk_gap:.3g}, "
+        f"target {tol * yty:.3g}; max |Δcoef| {np.abs(est.coef_path_ - sk_coefs.T).max():.2g}"
+    )
 
 
 if __name__ == "__main__":

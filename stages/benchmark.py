@@ -35,19 +35,37 @@ def main(root: Path | None = None) -> None:
     params = stage_params(paths, "benchmark")
     cfg = params.benchmark
     grid = cfg.large if cfg.preset == "large" else cfg.default
-    settings = Settings(gd_epochs=cfg.gd_epochs, batch_size=cfg.batch_size, n_alphas=cfg.n_alphas,
-                        warmup=grid.warmup, repeats=grid.repeats, seed=params.base.seed)
+    settings = Settings(
+        gd_epochs=cfg.gd_epochs,
+        batch_size=cfg.batch_size,
+        n_alphas=cfg.n_alphas,
+        warmup=grid.warmup,
+        repeats=grid.repeats,
+        seed=params.base.seed,
+    )
     load_before = load_average()  # a busy machine slows every time: the reader should know
     devices, missing = available_devices()
     for m in missing:
         log.info("%s unavailable (%s): recorded as such", m["device"], m["reason"])
-    rows = run_grid([tuple(s) for s in grid.sizes], list(cfg.dtypes), list(cfg.solvers), settings,
-                    devices=devices, missing=missing, memory_bytes=available_memory_bytes(),
-                    sklearn_max_n=grid.sklearn_max_n)
+    rows = run_grid(
+        [tuple(s) for s in grid.sizes],
+        list(cfg.dtypes),
+        list(cfg.solvers),
+        settings,
+        devices=devices,
+        missing=missing,
+        memory_bytes=available_memory_bytes(),
+        sklearn_max_n=grid.sklearn_max_n,
+    )
     results = summary.tidy(rows)
 
-    system = {**describe_system(), "preset": cfg.preset, "peak_host_memory_gib": peak_host_memory_gib(),
-              "load_average_1min_before": load_before, "load_average_1min_after": load_average()}
+    system = {
+        **describe_system(),
+        "preset": cfg.preset,
+        "peak_host_memory_gib": peak_host_memory_gib(),
+        "load_average_1min_before": load_before,
+        "load_average_1min_after": load_average(),
+    }
     io.write_csv(paths.benchmark_results, results)
     io.write_json(paths.benchmark_system, system)
     io.write_json(paths.metrics("benchmark"), summary.flat_metrics(results))
@@ -57,8 +75,14 @@ def main(root: Path | None = None) -> None:
     for name, fig in figs.items():
         io.write_figure(paths.benchmark_figure(name), fig)
     bad = int((results.status == "disagrees").sum())
-    log.info("benchmarked %s on %s (%s preset); %d disagreeing fits; results in %s",
-             ", ".join(cfg.solvers), ", ".join(d.type for d in devices), cfg.preset, bad, paths.benchmark_dir)
+    log.info(
+        "benchmarked %s on %s (%s preset); %d disagreeing fits; results in %s",
+        ", ".join(cfg.solvers),
+        ", ".join(d.type for d in devices),
+        cfg.preset,
+        bad,
+        paths.benchmark_dir,
+    )
 
 
 if __name__ == "__main__":

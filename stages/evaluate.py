@@ -49,8 +49,13 @@ def main(root: Path | None = None) -> None:
         raise io.ArtifactError(f"no model cards in {paths.models_dir}: run the train stage (dvc repro).")
     demo = io.read_parquet(paths.demo_table)
     cut = params.split
-    demo_parts = split_indices(len(demo), train=cut.train, validation=cut.validation, test=cut.test,
-                               rng=seeds.rng(params.base.seed, "demo_split"))
+    demo_parts = split_indices(
+        len(demo),
+        train=cut.train,
+        validation=cut.validation,
+        test=cut.test,
+        rng=seeds.rng(params.base.seed, "demo_split"),
+    )
     with session(engine_params(paths)) as engine:
         # Every model's error on every split: one pass over each split's blocks, on the engine's workers.
         sums = {s: table_error_sums(engine, paths.scaled_table(s).resolve(), list(cards.values())) for s in SPLITS}
@@ -65,31 +70,69 @@ def main(root: Path | None = None) -> None:
         splits={s: _xy(io.read_head(paths.scaled_table(s), limit)) for s in SPLITS},
         train_unscaled=_xy(io.read_head(paths.split_table("train"), limit)),
         demo_train=_xy(demo.iloc[demo_parts["train"]]),
-        demo_validation=_xy(demo.iloc[demo_parts["validation"]]), demo_all=_xy(demo),
-        truth=io.read_json(paths.truth), scaler=Scaler.from_dict(io.read_json(paths.scaler)), error_sums=sums,
-        train_stats=train_stats, bootstrap=boot,
+        demo_validation=_xy(demo.iloc[demo_parts["validation"]]),
+        demo_all=_xy(demo),
+        truth=io.read_json(paths.truth),
+        scaler=Scaler.from_dict(io.read_json(paths.scaler)),
+        error_sums=sums,
+        train_stats=train_stats,
+        bootstrap=boot,
     )
     g = params.generate
     design = {k: getattr(g, k) for k in ("n_features", "n_informative", "intercept", "scale_spread", "feature_offset")}
     design["n_informative"] = min(design["n_informative"], design["n_features"])
-    ev = evaluate_all(inputs, params.evaluate, seed=params.base.seed, design=design,
-                      path=params.train.path.model_dump(), fractions=cut.model_dump())
+    ev = evaluate_all(
+        inputs,
+        params.evaluate,
+        seed=params.base.seed,
+        design=design,
+        path=params.train.path.model_dump(),
+        fractions=cut.model_dump(),
+    )
 
     rows = {f"{s}_rows": sums[s].n for s in SPLITS} | {f"{s}_rows_in_memory": len(inputs.splits[s][1]) for s in SPLITS}
     io.write_json(paths.metrics("evaluate"), {**ev.metrics, **ran_on, **rows})
-    for name in ("model_metrics", "recovery", "ols_inference", "intervals", "agreement", "paired_test", "regimes",
-                 "gd_step"):
+    for name in (
+        "model_metrics",
+        "recovery",
+        "ols_inference",
+        "intervals",
+        "agreement",
+        "paired_test",
+        "regimes",
+        "gd_step",
+    ):
         io.write_csv(paths.evaluate_table(name), getattr(ev, name))
     io.write_text(paths.ols_summary, ev.ols_summary)
-    for name in ("learning_curve", "degree_sweep", "residuals", "regime_sweep", "degree_curves", "demo_points",
-                 "gd_paths", "gd_surface"):
+    for name in (
+        "learning_curve",
+        "degree_sweep",
+        "residuals",
+        "regime_sweep",
+        "degree_curves",
+        "demo_points",
+        "gd_paths",
+        "gd_surface",
+    ):
         io.write_csv(paths.evaluate_plot(name), getattr(ev, name))
-    plots = {name: pd.read_csv(path) for name, path in (("gd_history", paths.gd_history), ("lr_sweep", paths.lr_sweep),
-             ("reg_path", paths.reg_path), ("validation_curve", paths.validation_curve))}
+    plots = {
+        name: pd.read_csv(path)
+        for name, path in (
+            ("gd_history", paths.gd_history),
+            ("lr_sweep", paths.lr_sweep),
+            ("reg_path", paths.reg_path),
+            ("validation_curve", paths.validation_curve),
+        )
+    }
     for name, fig in figures.evaluation_figures(ev, inputs, demo, plots).items():
         io.write_figure(paths.evaluate_figure(name), fig)
-    log.info("evaluated %d models on %s; metrics in %s, figures in %s", len(cards), "/".join(SPLITS),
-             paths.metrics("evaluate"), paths.evaluate_figures_dir)
+    log.info(
+        "evaluated %d models on %s; metrics in %s, figures in %s",
+        len(cards),
+        "/".join(SPLITS),
+        paths.metrics("evaluate"),
+        paths.evaluate_figures_dir,
+    )
 
 
 if __name__ == "__main__":

@@ -31,9 +31,15 @@ def main(root: Path | None = None) -> None:
     with session(engine_params(paths)) as engine, io.BlockWriter(paths.raw_table) as out:
         if cfg.source == "synthetic":
             spec = synthetic_design(
-                n_samples=cfg.n_samples, n_features=cfg.n_features, n_informative=cfg.n_informative,
-                intercept=cfg.intercept, noise_std=cfg.noise_std, correlation=cfg.correlation,
-                scale_spread=cfg.scale_spread, feature_offset=cfg.feature_offset, seed=seed,
+                n_samples=cfg.n_samples,
+                n_features=cfg.n_features,
+                n_informative=cfg.n_informative,
+                intercept=cfg.intercept,
+                noise_std=cfg.noise_std,
+                correlation=cfg.correlation,
+                scale_spread=cfg.scale_spread,
+                feature_offset=cfg.feature_offset,
+                seed=seed,
             )
             truth = spec.truth
             for frame in engine.map(spec.frame, spec.blocks(cfg.n_samples)):
@@ -52,8 +58,13 @@ def main(root: Path | None = None) -> None:
     io.write_parquet(paths.demo_table, demo)
     log.info(
         "wrote %s (%d rows × %d features, source %s, %s) and %s (%d rows)",
-        paths.raw_table, out.rows, len(truth["feature_names"]), truth["source"], where,
-        paths.demo_table, len(demo),
+        paths.raw_table,
+        out.rows,
+        len(truth["feature_names"]),
+        truth["source"],
+        where,
+        paths.demo_table,
+        len(demo),
     )
 
 

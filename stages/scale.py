@@ -46,8 +46,9 @@ def main(root: Path | None = None) -> None:
                 out.write(frame)
 
     io.write_json(paths.scaler, scaler.to_dict())
-    io.write_json(paths.metrics("scale"), {"method": scaler.method,
-                                           "n_constant_features": len(scaler.constant_features)})
+    io.write_json(
+        paths.metrics("scale"), {"method": scaler.method, "n_constant_features": len(scaler.constant_features)}
+    )
     log.info("wrote %s (%s scaling)", paths.scaled_dir, scaler.method)
 
 

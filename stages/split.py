@@ -32,8 +32,9 @@ def main(root: Path | None = None) -> None:
         for block, rows in enumerate(blocks):
             frame = io.read_block(paths.raw_table, block)
             # A stream per block, of its own, so changing the generator's draws never changes the split's.
-            parts = block_split(rows, validation=cfg.validation, test=cfg.test,
-                                rng=seeds.rng(params.base.seed, "split", block))
+            parts = block_split(
+                rows, validation=cfg.validation, test=cfg.test, rng=seeds.rng(params.base.seed, "split", block)
+            )
             for part in PARTS:
                 writers[part].write(frame.iloc[parts[part]])
         sizes = {f"n_{part}": writers[part].rows for part in PARTS}

@@ -66,14 +66,23 @@ def main(root: Path | None = None) -> None:
         scaler=Scaler.from_dict(io.read_json(paths.scaler)),
     )
     if data.sampled:
-        log.info("the training part has %d rows: every variant reads them block by block; the GD experiments and the "
-                 "reference fits use its "
-                 "first %d (base.max_rows_in_memory)", data.train.X.shape[0], limit)
+        log.info(
+            "the training part has %d rows: every variant reads them block by block; the GD experiments and the "
+            "reference fits use its "
+            "first %d (base.max_rows_in_memory)",
+            data.train.X.shape[0],
+            limit,
+        )
     with session(engine_params(paths)) as engine:
         # The one pass every variant shares: the training blocks' statistics, on the engine's workers.
-        trained = train_all(data, params.train, seed=params.base.seed, device=device, dtype=dtype,
-                            stats=lambda: table_stats(engine, paths.scaled_table("train").resolve(), dtype=dtype,
-                                                      device=device))
+        trained = train_all(
+            data,
+            params.train,
+            seed=params.base.seed,
+            device=device,
+            dtype=dtype,
+            stats=lambda: table_stats(engine, paths.scaled_table("train").resolve(), dtype=dtype, device=device),
+        )
         ran_on = engine.record()
 
     versions = software_versions()
@@ -81,14 +90,25 @@ def main(root: Path | None = None) -> None:
         card.versions = versions
         io.write_json(paths.model_card(name), card.to_json())
     tables = trained.tables()
-    for name, path in (("gd_history", paths.gd_history), ("lr_sweep", paths.lr_sweep), ("reg_path", paths.reg_path),
-                       ("validation_curve", paths.validation_curve)):
+    for name, path in (
+        ("gd_history", paths.gd_history),
+        ("lr_sweep", paths.lr_sweep),
+        ("reg_path", paths.reg_path),
+        ("validation_curve", paths.validation_curve),
+    ):
         io.write_csv(path, tables[name])
     io.write_json(paths.metrics("train"), {**train_metrics(trained, data, device=device, dtype=dtype), **ran_on})
     ours = [n for n, c in trained.cards.items() if c.kind == "ours"]
-    log.info("trained %s on %s (%s) and %d references (statistics pass: %s, %d worker(s)); cards in %s",
-             ", ".join(ours), device, dtype, len(trained.cards) - len(ours), ran_on["engine"],
-             ran_on["engine_workers"], paths.models_dir)
+    log.info(
+        "trained %s on %s (%s) and %d references (statistics pass: %s, %d worker(s)); cards in %s",
+        ", ".join(ours),
+        device,
+        dtype,
+        len(trained.cards) - len(ours),
+        ran_on["engine"],
+        ran_on["engine_workers"],
+        paths.models_dir,
+    )
 
 
 if __name__ == "__main__":

@@ -25,9 +25,9 @@ collect_ignore_glob = ["models/sklearn_suite/*.py"]
 # What some tests need beyond the models: they skip (not fail) where it is missing,
 # e.g. on a GPU machine that has torch but not the report's or DVC's toolchain.
 HAS_REPORT_TOOLS = all(importlib.util.find_spec(m) for m in ("nbformat", "nbclient", "ipykernel", "pypandoc"))
-needs_report_tools = pytest.mark.skipif(not HAS_REPORT_TOOLS,
-                                        reason="the report's Jupyter fallback (nbclient, ipykernel, pypandoc) "
-                                               "is not installed")
+needs_report_tools = pytest.mark.skipif(
+    not HAS_REPORT_TOOLS, reason="the report's Jupyter fallback (nbclient, ipykernel, pypandoc) is not installed"
+)
 needs_dvc = pytest.mark.skipif(importlib.util.find_spec("dvc") is None, reason="dvc is not installed")
 
 # Small enough that every stage runs in well under a second or two.
@@ -38,12 +38,22 @@ TINY = {
         "path": {"n_alphas": 8},
         "lr_sweep": {"learning_rates": [0.01, 0.5, 5.0], "epochs": 40},
     },
-    "evaluate": {"bootstrap_resamples": 20, "learning_curve_fractions": [0.25, 0.5, 1.0], "poly_max_degree": 6,
-                 "regimes": [{"name": "few rows", "n_samples": 40, "noise_std": 2.0, "correlation": 0.5},
-                             {"name": "more rows", "n_samples": 200, "noise_std": 1.0, "correlation": 0.5}],
-                 "regime_repeats": 3},
-    "benchmark": {"default": {"sizes": [[500, 4]], "repeats": 2, "warmup": 1}, "gd_epochs": 2,
-                  "batch_size": 64, "n_alphas": 4},
+    "evaluate": {
+        "bootstrap_resamples": 20,
+        "learning_curve_fractions": [0.25, 0.5, 1.0],
+        "poly_max_degree": 6,
+        "regimes": [
+            {"name": "few rows", "n_samples": 40, "noise_std": 2.0, "correlation": 0.5},
+            {"name": "more rows", "n_samples": 200, "noise_std": 1.0, "correlation": 0.5},
+        ],
+        "regime_repeats": 3,
+    },
+    "benchmark": {
+        "default": {"sizes": [[500, 4]], "repeats": 2, "warmup": 1},
+        "gd_epochs": 2,
+        "batch_size": 64,
+        "n_alphas": 4,
+    },
     "report": {"engine": "jupyter"},
 }
 
@@ -152,8 +162,14 @@ def visible_text(html: str) -> str:
 
 
 def sh(cwd: Path, *cmd: str) -> str:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
     done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout + done.stderr
@@ -182,17 +198,28 @@ def chromium_driver(width: int = 1280, height: int = 1600):
     resolve) and the console and network logs kept; skips, naming what to install, where it is missing."""
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and driver and importlib.util.find_spec("selenium")):
-        pytest.skip("browser tests need Debian's chromium and chromium-driver (`make browser`) and selenium "
-                    "(`pip install -e '.[dev]'`)")
+        pytest.skip(
+            "browser tests need Debian's chromium and chromium-driver (`make browser`) and selenium "
+            "(`pip install -e '.[dev]'`)"
+        )
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 
     options = Options()
     options.binary_location = chromium
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--hide-scrollbars", "--host-resolver-rules=MAP * ~NOTFOUND"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+    ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     browser = webdriver.Chrome(service=Service(driver), options=options)
@@ -204,5 +231,8 @@ def page_requests(browser) -> list[str]:
     """Every URL the page asked for since the last call (from the DevTools network log)."""
     import json
 
-    return [json.loads(e["message"])["message"]["params"]["request"]["url"] for e in browser.get_log("performance")
-            if '"Network.requestWillBeSent"' in e["message"]]
+    return [
+        json.loads(e["message"])["message"]["params"]["request"]["url"]
+        for e in browser.get_log("performance")
+        if '"Network.requestWillBeSent"' in e["message"]
+    ]

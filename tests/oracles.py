@@ -34,8 +34,10 @@ def exact_lstsq(Z, y):
     Zf = [[Fraction(float(v)) for v in row] for row in np.asarray(Z, dtype=np.float64)]
     yf = [Fraction(float(v)) for v in np.asarray(y, dtype=np.float64)]
     k = len(Zf[0])
-    A = [[sum(row[i] * row[j] for row in Zf) for j in range(k)] + [sum(row[i] * t for row, t in zip(Zf, yf))]
-         for i in range(k)]
+    A = [
+        [sum(row[i] * row[j] for row in Zf) for j in range(k)] + [sum(row[i] * t for row, t in zip(Zf, yf))]
+        for i in range(k)
+    ]
     for c in range(k):
         pivot = next(r for r in range(c, k) if A[r][c] != 0)
         A[c], A[pivot] = A[pivot], A[c]

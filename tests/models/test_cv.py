@@ -30,8 +30,10 @@ def test_merged_statistics_equal_one_pass(center):
     whole = compute_stats(X, y, dtype=torch.float64, device=CPU, center=center)
     for cuts in [(100,), (1, 299), (37, 150, 222)]:
         bounds = [0, *cuts, 300]
-        parts = [compute_stats(X[a:b], y[a:b], dtype=torch.float64, device=CPU, center=center)
-                 for a, b in zip(bounds[:-1], bounds[1:])]
+        parts = [
+            compute_stats(X[a:b], y[a:b], dtype=torch.float64, device=CPU, center=center)
+            for a, b in zip(bounds[:-1], bounds[1:])
+        ]
         merged = parts[0]
         for part in parts[1:]:
             merged = merge_stats(merged, part)
@@ -67,8 +69,9 @@ def test_elastic_net_cv_chooses_l1_ratio_like_scikit_learn():
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-9)
 
 
-@pytest.mark.parametrize("cv, scoring", [(None, None), (None, "neg_mean_squared_error"), (5, None),
-                                         (5, "neg_mean_squared_error"), (5, "r2")])
+@pytest.mark.parametrize(
+    "cv, scoring", [(None, None), (None, "neg_mean_squared_error"), (5, None), (5, "neg_mean_squared_error"), (5, "r2")]
+)
 def test_ridge_cv_matches_scikit_learn(cv, scoring):
     X, y = _data(seed=2)
     alphas = [1e-3, 0.1, 1.0, 10.0, 100.0]

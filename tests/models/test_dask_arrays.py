@@ -19,22 +19,22 @@ def _data(n=24_000, p=6, offset=1e3, seed=0):
     return X, y
 
 
-
 def _lazy(X, y, rows=5000):
     return da.from_array(X, chunks=(rows, X.shape[1])), da.from_array(y, chunks=rows)
 
 
-
-ESTIMATORS = [lambda: LinearRegression(device="cpu"), lambda: Ridge(3.0, device="cpu"),
-              lambda: Lasso(0.01, tol=1e-12, device="cpu"), lambda: ElasticNet(0.01, tol=1e-12, device="cpu")]
-
+ESTIMATORS = [
+    lambda: LinearRegression(device="cpu"),
+    lambda: Ridge(3.0, device="cpu"),
+    lambda: Lasso(0.01, tol=1e-12, device="cpu"),
+    lambda: ElasticNet(0.01, tol=1e-12, device="cpu"),
+]
 
 
 @pytest.fixture(scope="module")
 def blocks():
     X, y = _data(n=40_000)
     return X, y, _lazy(X, y, rows=2500)  # 16 blocks
-
 
 
 @pytest.mark.parametrize("make", ESTIMATORS)
@@ -48,7 +48,6 @@ def test_dask_fit_equals_the_in_memory_fit(make):
     np.testing.assert_allclose(lazy.predict(_lazy(X, y)[0]).compute(), mem.predict(X), rtol=1e-10)
 
 
-
 def test_ill_conditioned_ols_falls_back_to_tsqr():
     x = np.linspace(0.0, 1.0, 20_000)
     X = np.column_stack([x**k for k in range(1, 8)])  # κ_eq far above the Cholesky limit
@@ -60,7 +59,6 @@ def test_ill_conditioned_ols_falls_back_to_tsqr():
     np.testing.assert_allclose(lazy.coef_, mem.coef_, rtol=1e-8)
 
 
-
 def test_statistics_depend_on_the_blocks_not_their_scheduling():
     X, y = _data(n=9000)
     a = dask_stats(*_lazy(X, y, rows=1000))
@@ -68,7 +66,6 @@ def test_statistics_depend_on_the_blocks_not_their_scheduling():
     assert torch.equal(a.gram, b.gram) and torch.equal(a.xty, b.xty)  # threaded, run twice: same bits
     whole = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"))
     torch.testing.assert_close(a.gram, whole.gram, rtol=1e-11, atol=0)
-
 
 
 def test_bad_dask_input_is_a_named_error():
@@ -81,9 +78,9 @@ def test_bad_dask_input_is_a_named_error():
     with pytest.raises(TypeError, match="needs X in memory"):
         Ridge(solver="svd", device="cpu").fit(*_lazy(X, y))
     # Unpenalised ridge on a Dask X stays on the statistics (the eigen-solution), not a copy of X.
-    np.testing.assert_allclose(Ridge(0.0, device="cpu").fit(*_lazy(X, y)).coef_,
-                               LinearRegression(device="cpu").fit(X, y).coef_, rtol=1e-9)
-
+    np.testing.assert_allclose(
+        Ridge(0.0, device="cpu").fit(*_lazy(X, y)).coef_, LinearRegression(device="cpu").fit(X, y).coef_, rtol=1e-9
+    )
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
@@ -102,12 +99,12 @@ def test_rank_deficient_dask_fit_is_the_minimum_norm_solution_as_in_memory(case,
     with pytest.warns(RankDeficientWarning, match="minimum-norm"):
         lazy = LinearRegression(solver="qr", fit_intercept=fit_intercept, device="cpu").fit(Xd, yd)
     oracle = SkLinearRegression(fit_intercept=fit_intercept).fit(X, y)
-    assert lazy.solver_ == "tsqr" and lazy.rank_ == (5 if case == "p > n" and fit_intercept else
-                                                     6 if case == "p > n" else 3)
+    assert lazy.solver_ == "tsqr" and lazy.rank_ == (
+        5 if case == "p > n" and fit_intercept else 6 if case == "p > n" else 3
+    )
     # 1e-12 of the largest coefficient: both are exact SVD solutions of the same small system.
     np.testing.assert_allclose(lazy.coef_, oracle.coef_, rtol=0, atol=1e-12 * np.abs(oracle.coef_).max())
     assert lazy.intercept_ == pytest.approx(oracle.intercept_, abs=1e-12)
-
 
 
 def test_gradient_descent_on_dask_blocks():
@@ -116,8 +113,10 @@ def test_gradient_descent_on_dask_blocks():
     from linreg.models import GradientDescentRegressor
 
     X, y = _data(n=3000, offset=0.0)  # centred, unit-variance columns: GD's easy case
-    full = {k: GradientDescentRegressor(device="cpu", max_epochs=50, tol=0).fit(*data)
-            for k, data in (("dask", _lazy(X, y, rows=1000)), ("numpy", (X, y)))}
+    full = {
+        k: GradientDescentRegressor(device="cpu", max_epochs=50, tol=0).fit(*data)
+        for k, data in (("dask", _lazy(X, y, rows=1000)), ("numpy", (X, y)))
+    }
     np.testing.assert_allclose(full["dask"].coef_, full["numpy"].coef_, rtol=1e-10)
     kw = {"batch_size": 64, "max_epochs": 10, "tol": 0, "device": "cpu", "random_state": 2}
     one = GradientDescentRegressor(**kw).fit(*_lazy(X, y, rows=3000))
@@ -129,5 +128,8 @@ def test_gradient_descent_on_dask_blocks():
     # Unshuffled, with blocks a multiple of the batch: the very same steps as in memory (to the last
     # bits a matrix-vector product may round differently at another address).
     kw.update(shuffle=False, batch_size=100)
-    np.testing.assert_allclose(GradientDescentRegressor(**kw).fit(*_lazy(X, y, rows=1000)).coef_,
-                               GradientDescentRegressor(**kw).fit(X, y).coef_, rtol=1e-12)
+    np.testing.assert_allclose(
+        GradientDescentRegressor(**kw).fit(*_lazy(X, y, rows=1000)).coef_,
+        GradientDescentRegressor(**kw).fit(X, y).coef_,
+        rtol=1e-12,
+    )

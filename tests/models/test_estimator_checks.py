@@ -36,8 +36,11 @@ def expected_failed_checks(estimator):
         # As scikit-learn declares for its SGDRegressor: a weighted row is one row in a batch, not k rows,
         # so the batches (and the noisy path) differ. The weighted objective is tested instead
         # (test_sample_weight.py: mini-batch GD settles at the weighted optimum; full batch is exact).
-        return {"check_sample_weight_equivalence_on_dense_data":
-                "mini-batch: sample_weight is not equivalent to repeating rows (as scikit-learn's SGDRegressor)"}
+        return {
+            "check_sample_weight_equivalence_on_dense_data": (
+                "mini-batch: sample_weight is not equivalent to repeating rows (as scikit-learn's SGDRegressor)"
+            )
+        }
     return {}
 
 

@@ -29,21 +29,28 @@ def hard_designs() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     base = 1 + x + x**2 + x**3 + x**4 + x**5
     alternating = np.array([(-1.0) ** j for j in range(21)])
     for size in (1.0, 1e3, 1e6, 1e9, 1e12):
-        cases[f"wampler-like, residuals {size:g}"] = (np.column_stack([x**k for k in range(1, 6)]),
-                                                       base + 0.1 * size * alternating)
+        cases[f"wampler-like, residuals {size:g}"] = (
+            np.column_stack([x**k for k in range(1, 6)]),
+            base + 0.1 * size * alternating,
+        )
     xf = np.linspace(-8.78, -3.13, 82)
-    cases["filip-like, degree 10, 82 points"] = (np.column_stack([xf**k for k in range(1, 11)]),
-                                                 0.8 + 0.01 * np.sin(3 * xf) + 0.001 * xf**3)
+    cases["filip-like, degree 10, 82 points"] = (
+        np.column_stack([xf**k for k in range(1, 11)]),
+        0.8 + 0.01 * np.sin(3 * xf) + 0.001 * xf**3,
+    )
     import statsmodels.api as sm
 
     longley = sm.datasets.longley.load_pandas()
     cases["longley"] = (longley.exog.to_numpy(float), longley.endog.to_numpy(float))
-    cases["columns at 1e-8, 1e8 and 1"] = (np.column_stack([rng.standard_normal(50) * 1e-8,
-                                                            rng.standard_normal(50) * 1e8, rng.standard_normal(50)]),
-                                           rng.standard_normal(50))
+    cases["columns at 1e-8, 1e8 and 1"] = (
+        np.column_stack([rng.standard_normal(50) * 1e-8, rng.standard_normal(50) * 1e8, rng.standard_normal(50)]),
+        rng.standard_normal(50),
+    )
     b = rng.standard_normal(50)
-    cases["near-collinear, cond ~1e12"] = (np.column_stack([b, b + 1e-12 * rng.standard_normal(50),
-                                                            rng.standard_normal(50)]), b + rng.standard_normal(50))
+    cases["near-collinear, cond ~1e12"] = (
+        np.column_stack([b, b + 1e-12 * rng.standard_normal(50), rng.standard_normal(50)]),
+        b + rng.standard_normal(50),
+    )
     xo = np.linspace(0, 1, 40) + 3.0
     cases["degree-6 polynomial, offset 3"] = (np.column_stack([xo**k for k in range(1, 7)]), rng.standard_normal(40))
     return cases
@@ -93,11 +100,15 @@ def test_the_old_ways_fall_short_on_the_same_cases():
     assert lre(np.r_[sk.intercept_, sk.coef_], exact) < 5
 
 
-@pytest.mark.parametrize("make", [
-    lambda a, b, c: np.column_stack([a, b, a]),  # duplicated column
-    lambda a, b, c: np.column_stack([a, np.full_like(a, 3.0), b]),  # constant column (with the intercept)
-    lambda a, b, c: np.column_stack([a, b, a + 2 * b]),  # exact linear combination (to rounding)
-], ids=["duplicate", "constant", "combination"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda a, b, c: np.column_stack([a, b, a]),  # duplicated column
+        lambda a, b, c: np.column_stack([a, np.full_like(a, 3.0), b]),  # constant column (with the intercept)
+        lambda a, b, c: np.column_stack([a, b, a + 2 * b]),  # exact linear combination (to rounding)
+    ],
+    ids=["duplicate", "constant", "combination"],
+)
 @pytest.mark.parametrize("solver", ["auto", "qr", "svd"])
 def test_rank_deficient_designs_get_lstsq_minimum_norm_answer_with_a_warning(make, solver):
     rng = np.random.default_rng(1)

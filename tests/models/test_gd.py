@@ -34,8 +34,9 @@ def test_gd_matches_a_hand_computed_first_step():
 @pytest.mark.parametrize("penalty, closed_form", [("l2", "ridge"), ("l1", "enet"), ("elasticnet", "enet")])
 def test_penalized_gd_converges_to_the_penalized_optimum(penalty, closed_form):
     X, y, _ = regression_data(sparse=True)
-    gd = GradientDescentRegressor(penalty=penalty, alpha=0.1, l1_ratio=0.5, tol=0.0, max_epochs=5000,
-                                  device="cpu").fit(X, y)
+    gd = GradientDescentRegressor(penalty=penalty, alpha=0.1, l1_ratio=0.5, tol=0.0, max_epochs=5000, device="cpu").fit(
+        X, y
+    )
     if closed_form == "ridge":  # (1/2n)RSS + ½α‖w‖² ⇔ sklearn Ridge with alpha·n
         ref = Ridge(0.1 * len(y), device="cpu").fit(X, y)
     else:
@@ -47,8 +48,7 @@ def test_penalized_gd_converges_to_the_penalized_optimum(penalty, closed_form):
 @pytest.mark.parametrize("batch_size", [1, 32])
 def test_minibatch_and_stochastic_gd_approach_the_closed_form(batch_size):
     X, y, _ = regression_data()
-    gd = GradientDescentRegressor(batch_size=batch_size, max_epochs=30, tol=0.0, random_state=0,
-                                  device="cpu").fit(X, y)
+    gd = GradientDescentRegressor(batch_size=batch_size, max_epochs=30, tol=0.0, random_state=0, device="cpu").fit(X, y)
     ols = LinearRegression(device="cpu").fit(X, y)
     # A constant step leaves SGD noise of order lr·σ²: close to, not at, the optimum
     # (measured: loss 8% above the floor for batch 1, 1% for batch 32).
@@ -79,8 +79,9 @@ def test_divergence_is_flagged_not_raised():
 def test_just_below_the_stability_bound_converges():
     X, y, _ = regression_data()
     auto = GradientDescentRegressor(max_epochs=1, device="cpu").fit(X, y)
-    gd = GradientDescentRegressor(learning_rate=1.9 * auto.learning_rate_, max_epochs=5000, tol=1e-12,
-                                  device="cpu").fit(X, y)
+    gd = GradientDescentRegressor(
+        learning_rate=1.9 * auto.learning_rate_, max_epochs=5000, tol=1e-12, device="cpu"
+    ).fit(X, y)
     assert gd.converged_ and not gd.diverged_
 
 

@@ -21,7 +21,6 @@ from ..oracles import DEVICES, regression_data
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 
 
-
 def ar1_design(n, p, rho, *, spread=1.0, offset=0.0, seed=0):
     """Columns with correlation ρ^|i−j| (an AR(1) recursion), scales log-spaced over ``spread``, shifted."""
     rng = np.random.default_rng(seed)
@@ -34,10 +33,8 @@ def ar1_design(n, p, rho, *, spread=1.0, offset=0.0, seed=0):
     return X.astype(np.float32), y.astype(np.float32)
 
 
-
 def rel_err(a, b):
     return float(np.linalg.norm(a - b) / np.linalg.norm(b))
-
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -54,7 +51,6 @@ def test_chunked_batched_statistics_equal_the_chunk_loop(device):
         d = torch.sqrt(torch.diagonal(loop.gram))
         assert float(((batched.gram - loop.gram) / torch.outer(d, d)).abs().max()) <= tol
         assert float(((batched.xty - loop.xty) / (d * torch.sqrt(loop.yty))).abs().max()) <= tol
-
 
 
 def test_statistics_of_any_layout_of_x_without_a_copy():
@@ -77,7 +73,6 @@ def test_statistics_of_any_layout_of_x_without_a_copy():
         assert torch.equal(torch.as_tensor(getattr(converted, field)), torch.as_tensor(getattr(viewed, field)))
 
 
-
 @pytest.mark.parametrize("device", DEVICES)
 def test_tensors_on_the_device_fit_like_numpy(device):
     X, y, _ = regression_data(n=3000, p=6)
@@ -89,14 +84,12 @@ def test_tensors_on_the_device_fit_like_numpy(device):
     assert est.predict(Xt).device == Xt.device
 
 
-
 def test_tensor_input_errors_name_the_problem():
     X = torch.zeros(5, 2)
     with pytest.raises(TypeError, match="both as NumPy arrays or both as torch tensors"):
         LinearRegression(device="cpu").fit(X, np.zeros(5))
     with pytest.raises(ValueError, match="shape"):
         LinearRegression(device="cpu").fit(X, torch.zeros(4))
-
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -116,7 +109,6 @@ def test_float32_ols_auto_detects_an_ill_conditioned_gram_and_solves_in_float64(
     assert rel_err(forced.coef_, ref) > 1e-4  # what trusting the float32 Gram would have cost
 
 
-
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("rho, spread", [(0.0, 1.0), (0.5, 1.0), (0.9, 1.0), (0.5, 100.0)])
 def test_float32_statistics_stay_within_their_error_bound(device, rho, spread):
@@ -128,7 +120,6 @@ def test_float32_statistics_stay_within_their_error_bound(device, rho, spread):
     st = compute_stats(X64, y64, dtype=torch.float64, device=torch.device("cpu"))
     bound = float32_error_bound(st.gram, torch.from_numpy(ref), equilibrated_gram_cond(st.gram))
     assert rel_err(f32, ref) <= bound
-
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -146,7 +137,6 @@ def test_no_tf32_even_when_the_process_allows_it(device):
     torch.testing.assert_close(loose.gram, exact.gram, rtol=0, atol=0)
 
 
-
 @pytest.mark.parametrize("device", DEVICES)
 def test_minibatch_gd_walks_the_same_batches_on_every_device(device):
     # The shuffles are drawn on the CPU from the seed, so a float64 run on any device
@@ -159,19 +149,31 @@ def test_minibatch_gd_walks_the_same_batches_on_every_device(device):
     assert dev.intercept_ == pytest.approx(cpu.intercept_, rel=1e-10)
 
 
-
 @CUDA
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 def test_cuda_graph_replay_equals_eager_launches(dtype):
     X, y, _ = regression_data(n=300_000, p=10)  # > one graph group (2^18 rows) per epoch
     Xt, yt = torch.from_numpy(X).to("cuda", dtype), torch.from_numpy(y).to("cuda", dtype)
     st = compute_stats(Xt, yt, dtype=dtype, device=torch.device("cuda"))
-    runs = [descend(st, None, (Xt, yt), learning_rate="auto", max_epochs=3, batch_size=256, tol=0.0, patience=0,
-                    l1=1e-3, random_state=0, cuda_graphs=graphs) for graphs in (False, True)]
+    runs = [
+        descend(
+            st,
+            None,
+            (Xt, yt),
+            learning_rate="auto",
+            max_epochs=3,
+            batch_size=256,
+            tol=0.0,
+            patience=0,
+            l1=1e-3,
+            random_state=0,
+            cuda_graphs=graphs,
+        )
+        for graphs in (False, True)
+    ]
     # The same kernels in the same order: identical up to the last bit in practice;
     # 1e-12 leaves room for a library choosing another GEMV algorithm under capture.
     torch.testing.assert_close(runs[1].coef, runs[0].coef, rtol=1e-12, atol=1e-14)
-
 
 
 @CUDA

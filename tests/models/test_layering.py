@@ -12,8 +12,24 @@ from ..conftest import REPO
 
 LIBRARY = REPO / "src" / "linreg" / "models"
 # What the pipeline needs and the library must not: installing the library does not install these.
-PIPELINE_ONLY = ("dvc", "distributed", "dask", "pandas", "statsmodels", "matplotlib", "pyarrow", "yaml", "pydantic",
-                 "nbclient", "nbformat", "ipykernel", "pypandoc", "altair", "vl_convert", "tqdm")
+PIPELINE_ONLY = (
+    "dvc",
+    "distributed",
+    "dask",
+    "pandas",
+    "statsmodels",
+    "matplotlib",
+    "pyarrow",
+    "yaml",
+    "pydantic",
+    "nbclient",
+    "nbformat",
+    "ipykernel",
+    "pypandoc",
+    "altair",
+    "vl_convert",
+    "tqdm",
+)
 # Imported inside functions, only when the user hands over that kind of input or asks for that output.
 OPTIONAL = {"dask": "Dask arrays (linreg[dask])", "pandas": "summary_frame() (linreg[frames])"}
 
@@ -52,12 +68,15 @@ def test_the_library_imports_nothing_of_the_pipeline():
     assert upward_imports(library_sources()) == []
 
 
-@pytest.mark.parametrize("line, message", [
-    ("from linreg.pipeline.io import read_xy", "imports linreg.pipeline.io"),
-    ("import linreg.pipeline.params", "imports linreg.pipeline.params"),
-    ("import pandas as pd", "imports pandas at module level"),
-    ("from dvc.api import params_show", "imports dvc.api at module level"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("from linreg.pipeline.io import read_xy", "imports linreg.pipeline.io"),
+        ("import linreg.pipeline.params", "imports linreg.pipeline.params"),
+        ("import pandas as pd", "imports pandas at module level"),
+        ("from dvc.api import params_show", "imports dvc.api at module level"),
+    ],
+)
 def test_the_check_catches_an_upward_import(line, message):
     files = library_sources()
     files["src/linreg/models/linear.py"] += f"\n{line}\n"
@@ -67,18 +86,33 @@ def test_the_check_catches_an_upward_import(line, message):
 def test_importing_every_library_module_loads_no_pipeline_package():
     """The same, at run time: what importing each module of the library loads beyond what its own dependencies
     load (scikit-learn, for one, imports pandas when it is installed; test_library_alone.py runs without it)."""
-    modules = sorted(".".join(p.relative_to(REPO / "src").with_suffix("").parts).removesuffix(".__init__")
-                     for p in LIBRARY.rglob("*.py"))
-    deps = ["numpy", "scipy.linalg", "scipy.sparse", "scipy.stats", "torch", "threadpoolctl", "sklearn.base",
-            "sklearn.exceptions", "sklearn.metrics", "sklearn.model_selection", "sklearn.utils.validation",
-            "sklearn.utils._param_validation"]
-    code = ("import importlib, sys\n"
-            f"for m in {deps!r}: importlib.import_module(m)\n"
-            "before = set(sys.modules)\n"
-            f"for m in {modules!r}: importlib.import_module(m)\n"
-            "import linreg.models as lm\n"
-            "for name in lm.__all__: getattr(lm, name)\n"
-            f"print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in {PIPELINE_ONLY!r} "
-            "or m.startswith('linreg.pipeline')))")
+    modules = sorted(
+        ".".join(p.relative_to(REPO / "src").with_suffix("").parts).removesuffix(".__init__")
+        for p in LIBRARY.rglob("*.py")
+    )
+    deps = [
+        "numpy",
+        "scipy.linalg",
+        "scipy.sparse",
+        "scipy.stats",
+        "torch",
+        "threadpoolctl",
+        "sklearn.base",
+        "sklearn.exceptions",
+        "sklearn.metrics",
+        "sklearn.model_selection",
+        "sklearn.utils.validation",
+        "sklearn.utils._param_validation",
+    ]
+    code = (
+        "import importlib, sys\n"
+        f"for m in {deps!r}: importlib.import_module(m)\n"
+        "before = set(sys.modules)\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "import linreg.models as lm\n"
+        "for name in lm.__all__: getattr(lm, name)\n"
+        f"print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in {PIPELINE_ONLY!r} "
+        "or m.startswith('linreg.pipeline')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.strip() == "[]", out.stdout

@@ -60,17 +60,29 @@ def test_pip_install_of_the_library_alone_in_a_fresh_venv(tmp_path):
     py = str(venv / "bin" / "python")
     env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     env.pop("PYTHONPATH", None)
-    torch = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__.split('+')[0])"],
-                           capture_output=True, text=True, check=True).stdout.strip()
+    torch = subprocess.run(
+        [sys.executable, "-c", "import torch; print(torch.__version__.split('+')[0])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     for args in (["torch==" + torch], ["-c", str(REPO / "constraints.txt"), str(REPO)]):
-        done = subprocess.run([py, "-m", "pip", "install", "--quiet", *args], capture_output=True, text=True,
-                              env=env)
+        done = subprocess.run([py, "-m", "pip", "install", "--quiet", *args], capture_output=True, text=True, env=env)
         assert done.returncode == 0, done.stderr[-3000:]
-    listed = subprocess.run([py, "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True,
-                            check=True).stdout.lower()
-    present = [m for m in ("dvc", "dask", "distributed", "pandas", "statsmodels", "matplotlib", "pyarrow")
-               if f"\n{m}==" in "\n" + listed]
+    listed = subprocess.run(
+        [py, "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True, check=True
+    ).stdout.lower()
+    present = [
+        m
+        for m in ("dvc", "dask", "distributed", "pandas", "statsmodels", "matplotlib", "pyarrow")
+        if f"\n{m}==" in "\n" + listed
+    ]
     assert present == [], f"installing the library pulled pipeline packages: {present}"
-    out = subprocess.run([py, "-c", USE_EVERY_ESTIMATOR.format(blocked=PIPELINE_ONLY)], capture_output=True,
-                         text=True, cwd=tmp_path, env=env)
+    out = subprocess.run(
+        [py, "-c", USE_EVERY_ESTIMATOR.format(blocked=PIPELINE_ONLY)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
     assert out.returncode == 0, out.stderr[-3000:]

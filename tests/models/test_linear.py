@@ -20,11 +20,9 @@ def rel_err(a, b):
     return np.max(np.abs(np.asarray(a) - np.asarray(b))) / np.max(np.abs(b))
 
 
-
 def vandermonde(degree, n=200, seed=0):
     x = np.sort(np.random.default_rng(seed).uniform(0, 2, n))
     return np.vander(x, degree + 1, increasing=True)[:, 1:]  # raw powers x … x^degree
-
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -40,14 +38,12 @@ def test_ols_matches_sklearn(device, solver, fit_intercept):
     assert ours.solver_ == {"auto": "cholesky"}.get(solver, solver)
 
 
-
 def test_ols_matches_statsmodels():
     X, y, _ = regression_data()
     ours = LinearRegression(device="cpu").fit(X, y)
     ref = sm.OLS(y, sm.add_constant(X)).fit()
     np.testing.assert_allclose(ours.coef_, ref.params[1:], rtol=1e-10)
     assert ours.intercept_ == pytest.approx(ref.params[0], rel=1e-10)
-
 
 
 @pytest.mark.parametrize("solver", ["auto", "qr", "svd"])
@@ -58,13 +54,11 @@ def test_noise_free_data_give_the_exact_coefficients(solver):
     assert model.intercept_ == pytest.approx(1.5, rel=1e-12)
 
 
-
 def test_large_offsets_do_not_cost_accuracy():
     # Means 1e6 times the spread: the naive XᵀX − n x̄x̄ᵀ would lose ~12 digits.
     X, y, beta = regression_data(noise=0.0, offset=1e6)
     model = LinearRegression(solver="cholesky", device="cpu").fit(X, y)
     np.testing.assert_allclose(model.coef_, beta, rtol=1e-8)
-
 
 
 @pytest.mark.parametrize("degree", [8, 12, 15])
@@ -87,7 +81,6 @@ def test_ill_conditioned_design_keeps_the_best_orthogonal_accuracy(degree):
     assert ours <= 3 * min(errors.values()), (ours, errors)
 
 
-
 def test_rank_deficient_design_gives_minimum_norm_with_a_warning():
     X, y, _ = regression_data()
     X = np.column_stack([X, X[:, 0]])  # an exact duplicate column
@@ -99,7 +92,6 @@ def test_rank_deficient_design_gives_minimum_norm_with_a_warning():
     assert model.rank_ == 8 and model.solver_ == "svd"
 
 
-
 def test_more_features_than_samples():
     X, y, _ = regression_data(n=10, p=30)
     with pytest.warns(RankDeficientWarning):
@@ -107,7 +99,6 @@ def test_more_features_than_samples():
     np.testing.assert_allclose(model.predict(X), y, atol=1e-9)  # interpolates
     Xc = X - X.mean(0)
     np.testing.assert_allclose(model.coef_, np.linalg.pinv(Xc) @ (y - y.mean()), rtol=1e-8)
-
 
 
 def test_one_feature_and_constant_target():
@@ -120,13 +111,11 @@ def test_one_feature_and_constant_target():
     assert flat.intercept_ == pytest.approx(4.0, rel=1e-14)
 
 
-
 def test_nan_in_x_is_refused():
     X, y, _ = regression_data()
     X[3, 2] = np.nan
     with pytest.raises(ValueError, match="NaN or infinity"):
         LinearRegression(device="cpu").fit(X, y)
-
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -140,15 +129,14 @@ def test_ridge_matches_sklearn(device, alpha, fit_intercept):
     assert ours.intercept_ == pytest.approx(ref.intercept_, rel=1e-10, abs=1e-12)
 
 
-
 def test_ridge_at_zero_is_ols_and_large_alpha_shrinks_to_zero():
     X, y, _ = regression_data()
-    np.testing.assert_array_equal(Ridge(0.0, device="cpu").fit(X, y).coef_,
-                                  LinearRegression(device="cpu").fit(X, y).coef_)
+    np.testing.assert_array_equal(
+        Ridge(0.0, device="cpu").fit(X, y).coef_, LinearRegression(device="cpu").fit(X, y).coef_
+    )
     big = Ridge(1e12, device="cpu").fit(X, y)
     assert np.abs(big.coef_).max() < 1e-6
     assert big.intercept_ == pytest.approx(y.mean(), rel=1e-6)
-
 
 
 def test_ridge_equals_statsmodels_ridge_with_rescaled_alpha():
@@ -160,7 +148,6 @@ def test_ridge_equals_statsmodels_ridge_with_rescaled_alpha():
     ref = sm.OLS(yc, Xc).fit_regularized(alpha=a, L1_wt=0.0)
     ours = Ridge(len(y) * a, fit_intercept=False, device="cpu").fit(Xc, yc)
     np.testing.assert_allclose(ours.coef_, ref.params, rtol=1e-10)
-
 
 
 @pytest.mark.parametrize("device", DEVICES)

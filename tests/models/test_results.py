@@ -22,7 +22,6 @@ def _heteroskedastic(seed: int = 3, n: int = 300):
     return X, y + np.abs(X[:, 0] - 5.0) * np.random.default_rng(0).standard_normal(n)
 
 
-
 def _cases():
     """(ours, statsmodels) on OLS with and without an intercept and WLS: the same numbers in both."""
     X, y = _heteroskedastic()
@@ -34,18 +33,15 @@ def _cases():
     }
 
 
-
 @pytest.fixture(scope="module", params=["ols", "ols_no_intercept", "wls"])
 def pair(request):
     return _cases()[request.param]
-
 
 
 # Relative tolerance 1e-10 for every quantity: both compute the same closed forms in float64 on a
 # healthy design (cond ~1e2), ours from an exact QR, statsmodels from pinv; measured agreement is
 # ~1e-13, the tolerance leaves headroom for other BLAS builds.
 RTOL = 1e-10
-
 
 
 def _rank_deficient_cases():
@@ -60,13 +56,12 @@ def _rank_deficient_cases():
     }
 
 
-
-@pytest.mark.parametrize("name", ["params", "bse", "tvalues", "resid", "wresid", "fittedvalues",
-                                  "HC0_se", "HC1_se", "HC2_se", "HC3_se"])
+@pytest.mark.parametrize(
+    "name", ["params", "bse", "tvalues", "resid", "wresid", "fittedvalues", "HC0_se", "HC1_se", "HC2_se", "HC3_se"]
+)
 def test_vector_quantities(pair, name):
     ours, ref = pair
     np.testing.assert_allclose(getattr(ours, name), getattr(ref, name), rtol=RTOL)
-
 
 
 def test_pvalues(pair):
@@ -74,12 +69,10 @@ def test_pvalues(pair):
     np.testing.assert_allclose(ours.pvalues, ref.pvalues, rtol=0, atol=1e-12)  # absolute, as p-values are
 
 
-
 def test_confidence_intervals(pair):
     ours, ref = pair
     np.testing.assert_allclose(ours.conf_int(0.05), ref.conf_int(0.05), rtol=RTOL)
     np.testing.assert_allclose(ours.conf_int(0.1), ref.conf_int(0.1), rtol=RTOL)
-
 
 
 @pytest.mark.parametrize("kind", ["cov_params", "cov_HC0", "cov_HC1", "cov_HC2", "cov_HC3"])
@@ -91,13 +84,28 @@ def test_covariances(pair, kind):
     np.testing.assert_allclose(mine, theirs, rtol=RTOL, atol=RTOL * np.abs(np.diag(theirs)).max())
 
 
-
-@pytest.mark.parametrize("name", ["fvalue", "ssr", "scale", "rsquared", "rsquared_adj", "llf", "aic", "bic",
-                                  "condition_number", "df_resid", "df_model", "nobs", "centered_tss", "ess"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "fvalue",
+        "ssr",
+        "scale",
+        "rsquared",
+        "rsquared_adj",
+        "llf",
+        "aic",
+        "bic",
+        "condition_number",
+        "df_resid",
+        "df_model",
+        "nobs",
+        "centered_tss",
+        "ess",
+    ],
+)
 def test_scalar_quantities(pair, name):
     ours, ref = pair
     assert float(getattr(ours, name)) == pytest.approx(float(getattr(ref, name)), rel=RTOL)
-
 
 
 def test_f_pvalue(pair):
@@ -105,17 +113,17 @@ def test_f_pvalue(pair):
     assert ours.f_pvalue == pytest.approx(ref.f_pvalue, rel=1e-8, abs=1e-300)
 
 
-
 def test_predictions_with_intervals(pair):
     ours, ref = pair
     X, _ = _heteroskedastic()
     Z = sm.add_constant(X) if ours.k_constant else X
-    for mine, theirs in [(ours.get_prediction(), ref.get_prediction()),
-                         (ours.get_prediction(X[:7] + 0.5), ref.get_prediction(Z[:7] + (0.5 * (Z[:7] != 1))))]:
+    for mine, theirs in [
+        (ours.get_prediction(), ref.get_prediction()),
+        (ours.get_prediction(X[:7] + 0.5), ref.get_prediction(Z[:7] + (0.5 * (Z[:7] != 1)))),
+    ]:
         mf, tf = mine.summary_frame(0.1), theirs.summary_frame(0.1)
         for col in ["mean", "mean_se", "mean_ci_lower", "mean_ci_upper", "obs_ci_lower", "obs_ci_upper"]:
             np.testing.assert_allclose(mf[col], tf[col], rtol=RTOL, err_msg=col)
-
 
 
 def test_influence(pair):
@@ -127,7 +135,6 @@ def test_influence(pair):
     np.testing.assert_allclose(mine.resid_studentized_internal, theirs.resid_studentized_internal, rtol=RTOL)
     np.testing.assert_allclose(mine.cooks_distance[0], theirs.cooks_distance[0], rtol=RTOL)
     np.testing.assert_allclose(mine.cooks_distance[1], theirs.cooks_distance[1], rtol=1e-9)
-
 
 
 def test_t_and_f_tests_of_linear_restrictions(pair):
@@ -149,7 +156,6 @@ def test_t_and_f_tests_of_linear_restrictions(pair):
         ours.t_test(np.ones(k + 1))
 
 
-
 def test_residual_diagnostics_match_statsmodels_summary():
     from statsmodels.stats.stattools import durbin_watson, jarque_bera, omni_normtest
 
@@ -157,20 +163,36 @@ def test_residual_diagnostics_match_statsmodels_summary():
     d = ours.diagnostics()
     jb, jb_p, skew, kurt = jarque_bera(ref.wresid)
     omni, omni_p = omni_normtest(ref.wresid)
-    expected = {"durbin_watson": durbin_watson(ref.wresid), "jarque_bera": jb, "jarque_bera_pvalue": jb_p,
-                "skew": skew, "kurtosis": kurt, "omnibus": omni, "omnibus_pvalue": omni_p}
+    expected = {
+        "durbin_watson": durbin_watson(ref.wresid),
+        "jarque_bera": jb,
+        "jarque_bera_pvalue": jb_p,
+        "skew": skew,
+        "kurtosis": kurt,
+        "omnibus": omni,
+        "omnibus_pvalue": omni_p,
+    }
     for key, value in expected.items():
         assert d[key] == pytest.approx(float(value), rel=1e-9), key
-
 
 
 def test_summary_reads_like_statsmodels():
     ours, ref = _cases()["wls"]
     text = " ".join(ours.summary().split())  # compare normalised text, not layout
-    for needle in ["WLS Regression Results", "R-squared:", "Durbin-Watson:", "Jarque-Bera (JB):", "Omnibus:",
-                   "Cond. No.", "const", "x6", f"{ref.rsquared:.3f}", f"{ref.fvalue:.4g}", f"{ref.llf:.5g}"]:
+    for needle in [
+        "WLS Regression Results",
+        "R-squared:",
+        "Durbin-Watson:",
+        "Jarque-Bera (JB):",
+        "Omnibus:",
+        "Cond. No.",
+        "const",
+        "x6",
+        f"{ref.rsquared:.3f}",
+        f"{ref.fvalue:.4g}",
+        f"{ref.llf:.5g}",
+    ]:
         assert needle in text, needle
-
 
 
 @pytest.mark.parametrize("dataset", ["longley", "stackloss", "cpunish", "engel", "ccard"])
@@ -198,7 +220,6 @@ def test_statsmodels_bundled_datasets(dataset):
     assert oursw.llf == pytest.approx(refw.llf, rel=1e-10)
 
 
-
 def test_zero_weights_drop_rows():
     X, y = _heteroskedastic(n=80)
     w = np.where(np.arange(80) % 4 == 0, 0.0, 1.0)
@@ -207,9 +228,13 @@ def test_zero_weights_drop_rows():
     b = LinearRegression(inference=True, device="cpu").fit(X[kept], y[kept])
     # Whitening by √0 removes the rows exactly; the same exact solver then sees the same system.
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-13)
-    np.testing.assert_allclose(a.results_.bse, b.results_.bse * np.sqrt((80 - 7) / (60 - 7))
-                               * np.sqrt(a.results_.scale / b.results_.scale / ((80 - 7) / (60 - 7))), rtol=1e-12)
-
+    np.testing.assert_allclose(
+        a.results_.bse,
+        b.results_.bse
+        * np.sqrt((80 - 7) / (60 - 7))
+        * np.sqrt(a.results_.scale / b.results_.scale / ((80 - 7) / (60 - 7))),
+        rtol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("case", list(_rank_deficient_cases()))
@@ -228,7 +253,6 @@ def test_rank_deficient_designs_get_statsmodels_pinv_inference(case):
         assert np.isnan(ours.bse).all() and np.isnan(ours.pvalues).all() and np.isnan(ours.fvalue)
 
 
-
 def test_constant_target_and_exact_fits_are_nan_not_errors():
     X = np.random.default_rng(0).standard_normal((20, 2))
     flat = RegressionResults(X, np.full(20, 4.0))
@@ -240,9 +264,9 @@ def test_constant_target_and_exact_fits_are_nan_not_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RankDeficientWarning)
         one = RegressionResults(X[:1], np.array([2.0]))  # n = 1: rank 1, nothing else estimable
-    assert one.rank == 1 and one.df_resid == 0 and np.isnan(one.bse).all() and "Note: the design has rank" in \
-        one.summary()
-
+    assert (
+        one.rank == 1 and one.df_resid == 0 and np.isnan(one.bse).all() and "Note: the design has rank" in one.summary()
+    )
 
 
 def test_the_estimator_summary_names_features():
@@ -253,7 +277,6 @@ def test_the_estimator_summary_names_features():
     assert model.solver_ == "qr" and model.results_.params[0] == model.intercept_
     with pytest.raises(ValueError, match="names has 2 entries for 6 features"):
         model.summary(names=["a", "b"])
-
 
 
 def test_longley_standard_errors_match_a_50_digit_computation():

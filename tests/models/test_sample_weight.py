@@ -27,8 +27,10 @@ PAIRS = {
     "ols_qr": (lambda: LinearRegression(solver="qr", device="cpu"), lambda: sk.LinearRegression()),
     "ridge": (lambda: Ridge(3.0, device="cpu"), lambda: sk.Ridge(3.0)),
     "lasso": (lambda: Lasso(0.05, tol=1e-12, device="cpu"), lambda: sk.Lasso(0.05, tol=1e-14, max_iter=10**5)),
-    "elastic_net": (lambda: ElasticNet(0.05, l1_ratio=0.3, tol=1e-12, device="cpu"),
-                    lambda: sk.ElasticNet(0.05, l1_ratio=0.3, tol=1e-14, max_iter=10**5)),
+    "elastic_net": (
+        lambda: ElasticNet(0.05, l1_ratio=0.3, tol=1e-12, device="cpu"),
+        lambda: sk.ElasticNet(0.05, l1_ratio=0.3, tol=1e-14, max_iter=10**5),
+    ),
 }
 
 
@@ -74,12 +76,15 @@ def test_unit_weights_change_nothing():
         np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-12, atol=1e-13, err_msg=name)
 
 
-@pytest.mark.parametrize("bad, error, message", [
-    (-np.ones(200), ValueError, "Negative values in data passed to `sample_weight`"),
-    (np.ones(199), ValueError, r"sample_weight.shape == \(199,\), expected \(200,\)"),
-    (np.zeros(200), ValueError, "at least one non-zero"),
-    (np.full(200, np.nan), ValueError, "NaN"),
-])
+@pytest.mark.parametrize(
+    "bad, error, message",
+    [
+        (-np.ones(200), ValueError, "Negative values in data passed to `sample_weight`"),
+        (np.ones(199), ValueError, r"sample_weight.shape == \(199,\), expected \(200,\)"),
+        (np.zeros(200), ValueError, "at least one non-zero"),
+        (np.full(200, np.nan), ValueError, "NaN"),
+    ],
+)
 def test_bad_weights_are_named_errors(bad, error, message):
     X, y, _ = _data()
     with pytest.raises(error, match=message):
@@ -96,6 +101,7 @@ def test_scalar_weight_is_accepted_like_scikit_learn():
 # --- GradientDescentRegressor: (1/2Σw) Σ wᵢ rᵢ² + penalty, full batch on the weighted statistics,
 # mini-batches with each row's error weighted by wᵢ·n/Σw.
 
+
 def _two_regimes(n=400, seed=5):
     """Half the rows follow y = 2x, half y = −x: the weights decide which one the fit follows."""
     rng = np.random.default_rng(seed)
@@ -111,8 +117,9 @@ def test_weighted_full_batch_gd_converges_to_the_weighted_optimum(penalty):
 
     X, y, w = _data(offset=0.5)
     alpha = 0.05
-    gd = GradientDescentRegressor(penalty=penalty, alpha=alpha, max_epochs=20_000, tol=0.0,
-                                  device="cpu").fit(X, y, sample_weight=w)
+    gd = GradientDescentRegressor(penalty=penalty, alpha=alpha, max_epochs=20_000, tol=0.0, device="cpu").fit(
+        X, y, sample_weight=w
+    )
     if penalty is None:
         ref = sk.LinearRegression().fit(X, y, sample_weight=w)
     elif penalty == "l2":  # ½α‖w‖² against (1/2Σw)Σwr²  ⇔  scikit-learn's Ridge α·Σw on Σwr²
@@ -145,12 +152,15 @@ def test_weighted_minibatch_gd_follows_the_weights(batch_size):
     weighted_opt = sk.LinearRegression().fit(X, y, sample_weight=w).coef_
     plain_opt = sk.LinearRegression().fit(X, y).coef_
     assert np.abs(weighted_opt - plain_opt).max() > 1.0  # the two optima are far apart
-    gd = GradientDescentRegressor(batch_size=batch_size, max_epochs=40, tol=0.0, random_state=0,
-                                  device="cpu").fit(X, y, sample_weight=w)
+    gd = GradientDescentRegressor(batch_size=batch_size, max_epochs=40, tol=0.0, random_state=0, device="cpu").fit(
+        X, y, sample_weight=w
+    )
     # A constant step leaves SGD noise around the weighted optimum, far smaller than the gap to the other.
     assert np.abs(gd.coef_ - weighted_opt).max() < 0.15
-    floor = np.average((y - X @ weighted_opt - sk.LinearRegression().fit(X, y, sample_weight=w).intercept_) ** 2,
-                       weights=w) / 2
+    floor = (
+        np.average((y - X @ weighted_opt - sk.LinearRegression().fit(X, y, sample_weight=w).intercept_) ** 2, weights=w)
+        / 2
+    )
     assert floor <= gd.history_["train_loss"][-1] < 1.2 * floor  # the weighted loss, from the statistics
 
 
@@ -174,11 +184,13 @@ def test_weighted_minibatch_gd_streams_dask_blocks_like_memory():
     kw = dict(batch_size=16, max_epochs=5, tol=0.0, random_state=2, device="cpu")
     mem = GradientDescentRegressor(**kw).fit(X, y, sample_weight=w)
     # One block: the streamed epoch is the in-memory epoch (BlockEpochs), weights included.
-    one = GradientDescentRegressor(**kw).fit(da.from_array(X, chunks=(len(y), 2)), da.from_array(y, chunks=len(y)),
-                                             sample_weight=w)
+    one = GradientDescentRegressor(**kw).fit(
+        da.from_array(X, chunks=(len(y), 2)), da.from_array(y, chunks=len(y)), sample_weight=w
+    )
     np.testing.assert_allclose(one.coef_, mem.coef_, rtol=1e-12)
-    four = GradientDescentRegressor(**kw).fit(da.from_array(X, chunks=(100, 2)), da.from_array(y, chunks=100),
-                                              sample_weight=w)
+    four = GradientDescentRegressor(**kw).fit(
+        da.from_array(X, chunks=(100, 2)), da.from_array(y, chunks=100), sample_weight=w
+    )
     # Other batches (none straddles a block, and a block holds one regime): the same noise ball.
     assert np.abs(four.coef_ - sk.LinearRegression().fit(X, y, sample_weight=w).coef_).max() < 0.15
 

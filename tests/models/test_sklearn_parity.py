@@ -33,10 +33,16 @@ def _data(n=120, p=6, targets=None, seed=0):
 PAIRS = {
     "ols": (lambda **k: LinearRegression(device="cpu", **k), lambda **k: sk.LinearRegression(**k), 1e-10),
     "ridge": (lambda **k: Ridge(2.0, device="cpu", **k), lambda **k: sk.Ridge(2.0, **k), 1e-10),
-    "lasso": (lambda **k: Lasso(0.05, tol=1e-12, device="cpu", **k),
-              lambda **k: sk.Lasso(0.05, tol=1e-14, max_iter=10**5, **k), 1e-8),
-    "elastic_net": (lambda **k: ElasticNet(0.05, l1_ratio=0.4, tol=1e-12, device="cpu", **k),
-                    lambda **k: sk.ElasticNet(0.05, l1_ratio=0.4, tol=1e-14, max_iter=10**5, **k), 1e-8),
+    "lasso": (
+        lambda **k: Lasso(0.05, tol=1e-12, device="cpu", **k),
+        lambda **k: sk.Lasso(0.05, tol=1e-14, max_iter=10**5, **k),
+        1e-8,
+    ),
+    "elastic_net": (
+        lambda **k: ElasticNet(0.05, l1_ratio=0.4, tol=1e-12, device="cpu", **k),
+        lambda **k: sk.ElasticNet(0.05, l1_ratio=0.4, tol=1e-14, max_iter=10**5, **k),
+        1e-8,
+    ),
 }
 
 
@@ -62,8 +68,9 @@ def test_one_column_y_keeps_scikit_learns_shapes(name):
 def test_ridge_alpha_per_target():
     X, Y = _data(targets=3)
     alphas = np.array([0.1, 5.0, 50.0])
-    np.testing.assert_allclose(Ridge(alphas, device="cpu").fit(X, Y).coef_, sk.Ridge(alphas).fit(X, Y).coef_,
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        Ridge(alphas, device="cpu").fit(X, Y).coef_, sk.Ridge(alphas).fit(X, Y).coef_, rtol=1e-10
+    )
     with pytest.raises(ValueError, match="Number of targets and number of penalties do not correspond"):
         Ridge(np.array([1.0, 2.0]), device="cpu").fit(X, Y)
 
@@ -89,8 +96,9 @@ def test_positive_least_squares_is_nnls():
     np.testing.assert_allclose(ours.coef_, exact, atol=1e-10)
     assert ours.coef_[1] == 0.0 and np.all(ours.coef_ >= 0)
     ref = sk.LinearRegression(positive=True).fit(X, y)
-    np.testing.assert_allclose(LinearRegression(positive=True, tol=1e-14, device="cpu").fit(X, y).coef_, ref.coef_,
-                               atol=1e-8)
+    np.testing.assert_allclose(
+        LinearRegression(positive=True, tol=1e-14, device="cpu").fit(X, y).coef_, ref.coef_, atol=1e-8
+    )
 
 
 @pytest.mark.parametrize("name", ["ridge", "lasso", "elastic_net"])
@@ -195,8 +203,11 @@ def test_rank_detection_ignores_units_for_every_solver():
     ref = LinearRegression(solver="qr", device="cpu").fit(X, y).coef_
     with warnings.catch_warnings():
         warnings.simplefilter("error", RankDeficientWarning)  # no false rank deficiency
-        for est in [LinearRegression(solver="svd", device="cpu"), Ridge(0.0, solver="svd", device="cpu"),
-                    Ridge(0.0, device="cpu")]:
+        for est in [
+            LinearRegression(solver="svd", device="cpu"),
+            Ridge(0.0, solver="svd", device="cpu"),
+            Ridge(0.0, device="cpu"),
+        ]:
             np.testing.assert_allclose(est.fit(X, y).coef_, ref, rtol=1e-9)
 
 

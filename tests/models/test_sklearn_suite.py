@@ -31,11 +31,31 @@ def suite(tmp_path_factory):
     tests = Path(sklearn.__file__).parent / "linear_model" / "tests"
     work = tmp_path_factory.mktemp("sklearn_suite")
     report = work / "report.json"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
-           "LINREG_SKLEARN_SUITE_REPORT": str(report)}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "swap_plugin", "-p", "no:cacheprovider", "-q",
-                           "--tb=no", "--continue-on-collection-errors", *(str(tests / f) for f in SUITE)],
-                          cwd=work, env=env, capture_output=True, text=True, timeout=1200)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+        "LINREG_SKLEARN_SUITE_REPORT": str(report),
+    }
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "swap_plugin",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--tb=no",
+            "--continue-on-collection-errors",
+            *(str(tests / f) for f in SUITE),
+        ],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert report.is_file(), f"the suite did not finish:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     data = json.loads(report.read_text())
     name = lambda nodeid: nodeid.split("::", 1)[1]  # noqa: E731  (no machine-specific path)

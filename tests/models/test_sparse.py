@@ -39,8 +39,9 @@ def test_enet_matches_sklearn(device, solver, l1_ratio, alpha):
 
 def test_lasso_is_enet_with_l1_ratio_one():
     X, y, _ = regression_data(sparse=True)
-    np.testing.assert_array_equal(Lasso(0.1, device="cpu").fit(X, y).coef_,
-                                  ElasticNet(0.1, l1_ratio=1.0, device="cpu").fit(X, y).coef_)
+    np.testing.assert_array_equal(
+        Lasso(0.1, device="cpu").fit(X, y).coef_, ElasticNet(0.1, l1_ratio=1.0, device="cpu").fit(X, y).coef_
+    )
     ref = sk.Lasso(0.1, **TIGHT).fit(X, y)
     np.testing.assert_allclose(Lasso(0.1, device="cpu", **TIGHT).fit(X, y).coef_, ref.coef_, atol=1e-9)
 

@@ -19,7 +19,6 @@ def cpu_blas(request, monkeypatch):
     return request.param
 
 
-
 @pytest.mark.parametrize("offset", [0.0, 100.0], ids=["centered: no copy", "offset: shifted copy"])
 @pytest.mark.parametrize("p", [8, PANEL_GRAM_MIN_P + 5], ids=["narrow", "wide: Gram from panels"])
 def test_statistics_match_numpy(offset, p, cpu_blas):
@@ -33,7 +32,6 @@ def test_statistics_match_numpy(offset, p, cpu_blas):
     np.testing.assert_allclose(st.x_mean.numpy(), X.mean(0), rtol=1e-13, atol=1e-15)
     w, b = np.arange(float(p)), 0.3
     assert float(st.sse(torch.from_numpy(w), b)) == pytest.approx(np.sum((y - X @ w - b) ** 2), rel=1e-10)
-
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
@@ -52,7 +50,6 @@ def test_gram_from_panels_equals_the_full_product(p, order):
         assert torch.equal(G[:h, h:], G[h:, :h].T)
 
 
-
 @pytest.mark.parametrize("case", ["view", "shifted copy", "weighted copy"])
 def test_statistics_over_many_groups_match_numpy(case, cpu_blas):
     # n spans several groups of blocks and ends in a partial group and a partial chunk, so a row,
@@ -61,8 +58,9 @@ def test_statistics_over_many_groups_match_numpy(case, cpu_blas):
     p, n = PANEL_GRAM_MIN_P + 3, 70_001
     X, y, _ = regression_data(n=n, p=p, offset=0.0 if case == "view" else 40.0, seed=3)
     w = np.random.default_rng(4).uniform(0.0, 3.0, n) if case == "weighted copy" else np.ones(n)
-    st = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"),
-                       sample_weight=w if case == "weighted copy" else None)
+    st = compute_stats(
+        X, y, dtype=torch.float64, device=torch.device("cpu"), sample_weight=w if case == "weighted copy" else None
+    )
     xm, ym = w @ X / w.sum(), w @ y / w.sum()
     Xc, yc = X - xm, y - ym
     G = (Xc * w[:, None]).T @ Xc
@@ -72,7 +70,6 @@ def test_statistics_over_many_groups_match_numpy(case, cpu_blas):
     assert np.abs((st.xty.numpy() - (Xc * w[:, None]).T @ yc) / (d * np.sqrt(w @ yc**2))).max() <= 1e-13
     assert float(st.yty) == pytest.approx(w @ yc**2, rel=1e-12)
     np.testing.assert_allclose(st.x_mean.numpy(), xm, rtol=1e-13)
-
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
@@ -92,8 +89,9 @@ def test_both_cpu_passes_give_the_same_statistics(case, order, dtype):
     for blas in ("numpy", "torch"):
         stats_module.CPU_BLAS, previous = blas, stats_module.CPU_BLAS
         try:
-            out[blas] = compute_stats(X, y, dtype=dtype, device=torch.device("cpu"), sample_weight=w,
-                                      center=case != "no intercept")
+            out[blas] = compute_stats(
+                X, y, dtype=dtype, device=torch.device("cpu"), sample_weight=w, center=case != "no intercept"
+            )
         finally:
             stats_module.CPU_BLAS = previous
     a, b = out["numpy"], out["torch"]
@@ -108,15 +106,20 @@ def test_both_cpu_passes_give_the_same_statistics(case, order, dtype):
     assert (a.rows, a.center, a.underflow) == (b.rows, b.center, b.underflow)
 
 
-
-@pytest.mark.parametrize("vendor, mkl, expected", [("GenuineIntel", True, "torch"), ("AuthenticAMD", True, "numpy"),
-                                                   ("GenuineIntel", False, "numpy"), ("", False, "numpy")])
+@pytest.mark.parametrize(
+    "vendor, mkl, expected",
+    [
+        ("GenuineIntel", True, "torch"),
+        ("AuthenticAMD", True, "numpy"),
+        ("GenuineIntel", False, "numpy"),
+        ("", False, "numpy"),
+    ],
+)
 def test_cpu_pass_is_torch_only_on_intel_with_mkl(vendor, mkl, expected, monkeypatch):
     monkeypatch.delenv(stats_module.CPU_BLAS_ENV, raising=False)
     monkeypatch.setattr(stats_module, "_cpu_vendor", lambda: vendor)
     monkeypatch.setattr(torch.backends.mkl, "is_available", lambda: mkl)
     assert stats_module.default_cpu_blas() == expected
-
 
 
 def test_cpu_pass_can_be_chosen_and_a_wrong_choice_says_what_to_set(monkeypatch):
@@ -126,7 +129,6 @@ def test_cpu_pass_can_be_chosen_and_a_wrong_choice_says_what_to_set(monkeypatch)
     monkeypatch.setenv(stats_module.CPU_BLAS_ENV, "mkl")
     with pytest.raises(ValueError, match=r"LINREG_CPU_BLAS='mkl'.*'numpy'.*'torch'"):
         stats_module.default_cpu_blas()
-
 
 
 def test_one_blas_thread_limits_and_restores_even_when_threads_overlap():
@@ -170,7 +172,6 @@ def test_one_blas_thread_limits_and_restores_even_when_threads_overlap():
         assert blas() == before
 
 
-
 @pytest.mark.parametrize("n, p", [(20_000, 20), (40_000, 70)], ids=["one BLAS thread", "BLAS threads"])
 def test_small_and_large_numpy_passes_match_numpy(n, p, cpu_blas, monkeypatch):
     # Under NUMPY_THREADED_MIN_WORK the pass holds OpenBLAS to one thread; lowered, the same data go
@@ -183,7 +184,6 @@ def test_small_and_large_numpy_passes_match_numpy(n, p, cpu_blas, monkeypatch):
     d = np.sqrt(np.diag(G))
     assert np.abs((st.gram.numpy() - G) / np.outer(d, d)).max() <= 1e-13
     assert np.abs((st.xty.numpy() - Xc.T @ yc) / (d * np.sqrt(yc @ yc))).max() <= 1e-13
-
 
 
 def test_this_machines_cpu_vendor_is_read():

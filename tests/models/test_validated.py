@@ -64,17 +64,21 @@ def test_without_validation_rows_the_last_fifth_is_held_out(data):
     np.testing.assert_array_equal(held.mse_path_, explicit.mse_path_)
 
 
-@pytest.mark.parametrize("est, message", [
-    (GradientDescentRegressor(batch_size=0, device="cpu"), "batch_size"),
-    (GradientDescentRegressor(learning_rate=-1.0, device="cpu"), "learning_rate"),
-    (GradientDescentRegressor(max_epochs=0, device="cpu"), "max_epochs"),
-    (Lasso(alpha="a", device="cpu"), "alpha"),
-    (ElasticNet(l1_ratio=2.0, device="cpu"), "l1_ratio"),
-    (Ridge(alpha=-1.0, device="cpu"), "alpha"),
-    (LinearRegression(solver="magic", device="cpu"), "solver"),
-    (LinearRegression(dtype="float16", device="cpu"), "dtype"),
-    (ValidatedLasso(n_alphas=1, device="cpu"), "n_alphas"),
-], ids=lambda v: v if isinstance(v, str) else type(v).__name__)
+@pytest.mark.parametrize(
+    "est, message",
+    [
+        (GradientDescentRegressor(batch_size=0, device="cpu"), "batch_size"),
+        (GradientDescentRegressor(learning_rate=-1.0, device="cpu"), "learning_rate"),
+        (GradientDescentRegressor(max_epochs=0, device="cpu"), "max_epochs"),
+        (Lasso(alpha="a", device="cpu"), "alpha"),
+        (ElasticNet(l1_ratio=2.0, device="cpu"), "l1_ratio"),
+        (Ridge(alpha=-1.0, device="cpu"), "alpha"),
+        (LinearRegression(solver="magic", device="cpu"), "solver"),
+        (LinearRegression(dtype="float16", device="cpu"), "dtype"),
+        (ValidatedLasso(n_alphas=1, device="cpu"), "n_alphas"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else type(v).__name__,
+)
 def test_bad_constructor_params_are_named_errors(est, message):
     X, y, _ = regression_data(n=50, p=3)
     with pytest.raises((ValueError, TypeError), match=f"'{message}' parameter"):
@@ -88,9 +92,11 @@ def test_shared_statistics_give_the_same_fits_without_another_pass(data):
 
     X, y, Xv, yv = data
     stats = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"))
-    for make in (lambda **kw: LinearRegression(device="cpu", **kw),
-                 lambda **kw: ValidatedLasso(n_alphas=6, device="cpu", **kw),
-                 lambda **kw: GradientDescentRegressor(max_epochs=50, device="cpu", **kw)):
+    for make in (
+        lambda **kw: LinearRegression(device="cpu", **kw),
+        lambda **kw: ValidatedLasso(n_alphas=6, device="cpu", **kw),
+        lambda **kw: GradientDescentRegressor(max_epochs=50, device="cpu", **kw),
+    ):
         kw = {} if "Linear" in type(make()).__name__ else {"validation": (Xv, yv)}
         alone, shared = make().fit(X, y, **kw), make(precompute=stats).fit(X, y, **kw)
         np.testing.assert_array_equal(shared.coef_, alone.coef_)  # the same numbers, bit for bit

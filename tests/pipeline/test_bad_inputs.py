@@ -27,10 +27,12 @@ BAD_PARAMS = [
     ({"generate": {"intercept": float("nan")}}, ParamsError, "generate.intercept"),
     ({"generate": {"feature_offset": 1e300}}, ParamsError, "generate.feature_offset"),
     ({"generate": {"scale_spread": 1e300}}, ParamsError, "generate.scale_spread"),
-    ({"generate": {"source": "csv", "csv_path": "mine.csv", "csv_target": "t"}}, ParamsError,
-     "must be a file under data/external/"),
-    ({"generate": {"n_samples": 100_000_000, "n_features": 10_000}}, DataError,
-     "lower base.max_rows_in_memory"),
+    (
+        {"generate": {"source": "csv", "csv_path": "mine.csv", "csv_target": "t"}},
+        ParamsError,
+        "must be a file under data/external/",
+    ),
+    ({"generate": {"n_samples": 100_000_000, "n_features": 10_000}}, DataError, "lower base.max_rows_in_memory"),
     ({"split": {"train": 0.9}}, ParamsError, "must sum to 1"),
     ({"train": {"gd": {"batch_size": 0}}}, ParamsError, "train.gd.batch_size"),
     ({"base": {"device": "tpu"}}, ParamsError, "base.device"),
@@ -54,10 +56,14 @@ def test_a_missing_device_stops_at_validate(project):
 
 
 CSVS = {
-    "infinite": (pd.DataFrame({"a": [1.0, np.inf] * 10, "b": np.arange(20.0), "t": np.arange(20.0)}),
-                 r"column\(s\) \['a'\] hold infinite values"),
-    "overflowing": (pd.DataFrame({"a": [1e300, 1.0] * 10, "b": np.arange(20.0), "t": np.arange(20.0)}),
-                    r"column\(s\) \['a'\] hold values beyond"),
+    "infinite": (
+        pd.DataFrame({"a": [1.0, np.inf] * 10, "b": np.arange(20.0), "t": np.arange(20.0)}),
+        r"column\(s\) \['a'\] hold infinite values",
+    ),
+    "overflowing": (
+        pd.DataFrame({"a": [1e300, 1.0] * 10, "b": np.arange(20.0), "t": np.arange(20.0)}),
+        r"column\(s\) \['a'\] hold values beyond",
+    ),
     "constant target": (pd.DataFrame({"a": np.arange(20.0), "t": np.ones(20)}), "target column 't' is constant"),
     "missing": (pd.DataFrame({"a": [1.0, None] * 10, "t": np.arange(20.0)}), "missing values"),
 }

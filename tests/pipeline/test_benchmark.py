@@ -62,15 +62,39 @@ def test_protocol_needs_a_timed_run():
 
 @pytest.fixture(scope="module")
 def tiny_grid():
-    rows = run_grid([(400, 5), (800, 5)], ["float64", "float32"], ["ols", "gd_batch", "gd_minibatch", "ridge",
-                    "lasso_path"], SETTINGS, devices=CPU, missing=NO_CUDA)
+    rows = run_grid(
+        [(400, 5), (800, 5)],
+        ["float64", "float32"],
+        ["ols", "gd_batch", "gd_minibatch", "ridge", "lasso_path"],
+        SETTINGS,
+        devices=CPU,
+        missing=NO_CUDA,
+    )
     return summary.tidy(rows)
 
 
 def test_schema_and_limits(tiny_grid):
     df = tiny_grid
-    for col in ("solver", "n", "p", "dtype", "device", "library", "status", "median_s", "q1_s", "q3_s", "h2d_s",
-                "agreement_error", "ratio_to_read", "ratio_to_gram", "speedup_vs_cpu", "series", "panel", "reason"):
+    for col in (
+        "solver",
+        "n",
+        "p",
+        "dtype",
+        "device",
+        "library",
+        "status",
+        "median_s",
+        "q1_s",
+        "q3_s",
+        "h2d_s",
+        "agreement_error",
+        "ratio_to_read",
+        "ratio_to_gram",
+        "speedup_vs_cpu",
+        "series",
+        "panel",
+        "reason",
+    ):
         assert col in df.columns, col
     ok = df[df.status == "ok"]
     assert (ok.median_s > 0).all() and (ok.q1_s <= ok.median_s).all() and (ok.median_s <= ok.q3_s).all()
@@ -98,6 +122,7 @@ def test_a_disagreeing_fit_is_reported_and_not_timed():
         def fit(X, y):  # right for the CPU float64 reference (first call), wrong afterwards
             calls["n"] += 1
             return good(X, y) + (0.0 if calls["n"] == 1 else 1.0)
+
         return fit
 
     rows = run_grid([(300, 4)], ["float64"], ["ridge"], SETTINGS, devices=CPU, missing=[], solver_factory=factory)
@@ -114,8 +139,14 @@ def test_memory_guard_skips_sizes_that_do_not_fit():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 def test_cuda_rows_agree_and_report_transfer_time():
-    rows = run_grid([(2000, 8)], ["float32"], ["ols", "lasso_path"], SETTINGS, devices=[torch.device("cpu"),
-                    torch.device("cuda")], missing=[])
+    rows = run_grid(
+        [(2000, 8)],
+        ["float32"],
+        ["ols", "lasso_path"],
+        SETTINGS,
+        devices=[torch.device("cpu"), torch.device("cuda")],
+        missing=[],
+    )
     df = summary.tidy(rows)
     gpu = df[(df.device == "cuda") & (df.library == "linreg")]
     assert (gpu.status == "ok").all() and (gpu.h2d_s > 0).all() and gpu.speedup_vs_cpu.notna().all()

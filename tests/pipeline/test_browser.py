@@ -26,7 +26,8 @@ def page(pipeline_run):
     browser.get((root / "reports" / "report.html").as_uri())
     deadline = time.time() + 30
     while time.time() < deadline and browser.execute_script(
-            "return [...document.querySelectorAll('.interactive')].some(e => e.style.display !== 'block')"):
+        "return [...document.querySelectorAll('.interactive')].some(e => e.style.display !== 'block')"
+    ):
         time.sleep(0.2)
     yield browser
     browser.quit()
@@ -39,9 +40,11 @@ def drawn(browser, vis: str) -> str:
 
 
 def test_every_interactive_figure_draws_offline_without_errors(page):
-    shown = page.execute_script("return [...document.querySelectorAll('.interactive')].map(e => [e.id, "
-                                "e.style.display, e.querySelectorAll('svg .mark-line path, svg .mark-symbol path, "
-                                "svg .mark-rect path, svg .mark-rule line').length])")
+    shown = page.execute_script(
+        "return [...document.querySelectorAll('.interactive')].map(e => [e.id, "
+        "e.style.display, e.querySelectorAll('svg .mark-line path, svg .mark-symbol path, "
+        "svg .mark-rect path, svg .mark-rule line').length])"
+    )
     assert {v for v, _, _ in shown} == SLIDERS | HOVER
     for vis, display, marks in shown:
         assert display == "block" and marks > 0, (vis, display, marks)
@@ -57,7 +60,8 @@ def test_moving_a_slider_changes_what_is_drawn(page, vis):
     moved = page.execute_script(
         f"var i = document.querySelector('#{vis} input[type=range]');"
         "var v = Number(i.value) === Number(i.min) ? i.max : i.min;"
-        "i.value = v; i.dispatchEvent(new Event('input', {bubbles: true})); return v;")
+        "i.value = v; i.dispatchEvent(new Event('input', {bubbles: true})); return v;"
+    )
     time.sleep(0.5)
     assert drawn(page, vis) != before, f"{vis}: slider moved to {moved}, nothing redrawn"
 
@@ -69,8 +73,10 @@ def test_hovering_a_benchmark_point_shows_its_values(page):
     page.execute_script("arguments[0].scrollIntoView({block: 'center'})", point)
     ActionChains(page).move_to_element(point).perform()
     time.sleep(0.5)
-    tip = page.execute_script("var t = document.getElementById('vg-tooltip-element');"
-                              "return t && t.classList.contains('visible') ? t.innerText : ''")
+    tip = page.execute_script(
+        "var t = document.getElementById('vg-tooltip-element');"
+        "return t && t.classList.contains('visible') ? t.innerText : ''"
+    )
     assert "median s" in tip and "÷ one XᵀX" in tip, tip
 
 
@@ -80,8 +86,9 @@ def test_nothing_overflows_a_phone_screen(pipeline_run):
     try:
         browser.get((root / "reports" / "report.html").as_uri())
         time.sleep(2)
-        width = browser.execute_script("return [document.documentElement.scrollWidth, "
-                                       "document.documentElement.clientWidth]")
+        width = browser.execute_script(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
         assert width[0] <= width[1], width
     finally:
         browser.quit()

@@ -13,9 +13,21 @@ from linreg.pipeline.variants import CARDS, LABELS, MODEL_NAMES, ONE_SE, TRAINED
 
 
 def card(**kw):
-    base = dict(name="ols", kind="ours", family="ols", library="linreg", estimator="LinearRegression",
-                feature_names=["a", "b"], coef=[1.5, -2.0], intercept=0.25, coef_original=[3.0, -1.0],
-                intercept_original=1.0, fit_seconds=0.01, device="cpu", dtype="float64")
+    base = dict(
+        name="ols",
+        kind="ours",
+        family="ols",
+        library="linreg",
+        estimator="LinearRegression",
+        feature_names=["a", "b"],
+        coef=[1.5, -2.0],
+        intercept=0.25,
+        coef_original=[3.0, -1.0],
+        intercept_original=1.0,
+        fit_seconds=0.01,
+        device="cpu",
+        dtype="float64",
+    )
     return ModelCard(**{**base, **kw})
 
 
@@ -35,11 +47,21 @@ def test_a_card_from_another_version_says_so():
 def test_params_accept_exactly_the_registered_variants():
     assert MODEL_NAMES == tuple(v.name for v in TRAINED)
     with pytest.raises(ValueError, match="models"):
-        Train.model_validate({"models": ["ols", "svm"], "ols_solver": "auto",
-                              "gd": {"learning_rate": "auto", "max_epochs": 1, "tol": 0, "patience": 0,
-                                     "batch_size": 1},
-                              "path": {"n_alphas": 2, "alpha_min_ratio": 0.1, "l1_ratio": 1, "solver": "cd",
-                                       "tol": 0.1, "max_iter": 1},
-                              "lr_sweep": {"learning_rates": [0.1], "epochs": 1}})
+        Train.model_validate(
+            {
+                "models": ["ols", "svm"],
+                "ols_solver": "auto",
+                "gd": {"learning_rate": "auto", "max_epochs": 1, "tol": 0, "patience": 0, "batch_size": 1},
+                "path": {
+                    "n_alphas": 2,
+                    "alpha_min_ratio": 0.1,
+                    "l1_ratio": 1,
+                    "solver": "cd",
+                    "tol": 0.1,
+                    "max_iter": 1,
+                },
+                "lr_sweep": {"learning_rates": [0.1], "epochs": 1},
+            }
+        )
     assert {v.name for v in ONE_SE} == {"ridge_1se", "lasso_1se", "elastic_net_1se"}
     assert all(name in LABELS for name in CARDS)

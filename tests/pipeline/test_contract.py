@@ -71,6 +71,7 @@ def test_top_level_metrics_and_plots_are_produced(pipeline_run):
 
 # --- dvc.yaml declares every module a stage runs --------------------------------------------------
 
+
 def linreg_imports(source: str) -> set[str]:
     """Every ``linreg`` module a source text imports, anywhere in it (lazy imports included)."""
     import ast
@@ -127,15 +128,19 @@ def stage_sources(stage: str) -> list[str]:
         import re
 
         cells = re.findall(r"^```\{python\}\n(.*?)^```", (REPO / "reports" / "report.qmd").read_text(), re.S | re.M)
-        sources.append("\n".join("\n".join(line for line in c.splitlines() if not line.startswith("#|"))
-                                  for c in cells))
+        sources.append(
+            "\n".join("\n".join(line for line in c.splitlines() if not line.startswith("#|")) for c in cells)
+        )
     return sources
 
 
 def undeclared(stage: str, dvc: dict) -> list[str]:
     deps = [d if isinstance(d, str) else next(iter(d)) for d in dvc["stages"][stage].get("deps", [])]
-    return sorted(f for f in import_closure(stage_sources(stage))
-                  if not any(f == d or f.startswith(d.rstrip("/") + "/") for d in deps))
+    return sorted(
+        f
+        for f in import_closure(stage_sources(stage))
+        if not any(f == d or f.startswith(d.rstrip("/") + "/") for d in deps)
+    )
 
 
 @pytest.mark.parametrize("stage", list(DVC["stages"]))

@@ -40,8 +40,14 @@ def test_same_params_give_byte_identical_files(project, tmp_path_factory):
     write_params(other)
     for root in (project, other):
         run_stages(root, "generate", "split", "scale")
-    for rel in ("data/raw/dataset.parquet", "data/raw/truth.json", "data/raw/demo.parquet",
-                "data/split/train.parquet", "data/scaled/test.parquet", "data/scaled/scaler.json"):
+    for rel in (
+        "data/raw/dataset.parquet",
+        "data/raw/truth.json",
+        "data/raw/demo.parquet",
+        "data/split/train.parquet",
+        "data/scaled/test.parquet",
+        "data/scaled/scaler.json",
+    ):
         assert (project / rel).read_bytes() == (other / rel).read_bytes(), rel
 
 
@@ -59,8 +65,7 @@ def test_bad_csv_is_named_and_leaves_outputs_untouched(project):
     before = (project / "data/raw/dataset.parquet").read_bytes()
     (project / "data" / "external").mkdir(parents=True, exist_ok=True)
     pd.DataFrame({"a": [1.0, None] * 10, "target": range(20)}).to_csv(project / "data/external/mine.csv", index=False)
-    write_params(project, {"generate": {"source": "csv", "csv_path": "data/external/mine.csv",
-                                        "csv_target": "target"}})
+    write_params(project, {"generate": {"source": "csv", "csv_path": "data/external/mine.csv", "csv_target": "target"}})
     with pytest.raises(DataError, match=r"missing values in column\(s\) \{'a': 10\}"):
         run_stages(project, "generate")
     assert (project / "data/raw/dataset.parquet").read_bytes() == before
@@ -70,7 +75,8 @@ def test_csv_and_diabetes_sources_run_through(project):
     rng = np.random.default_rng(0)
     (project / "data" / "external").mkdir(parents=True, exist_ok=True)
     pd.DataFrame({"a": rng.standard_normal(50), "b": rng.standard_normal(50), "t": rng.standard_normal(50)}).to_csv(
-        project / "data/external/mine.csv", index=False)
+        project / "data/external/mine.csv", index=False
+    )
     write_params(project, {"generate": {"source": "csv", "csv_path": "data/external/mine.csv", "csv_target": "t"}})
     run_stages(project, "generate", "split", "scale")
     assert list(pd.read_parquet(project / "data/scaled/train.parquet").columns) == ["a", "b", "y"]

@@ -15,9 +15,18 @@ from ..conftest import copy_project, git_commit_all, needs_dvc, needs_report_too
 
 pytestmark = [pytest.mark.slow, needs_dvc, needs_report_tools]
 
-COPIED = ["dvc.yaml", ".dvcignore", ".dvc/config", ".dvc/plots", ".dvc/offline_plots.html", "stages", "src",
-          "reports/report.qmd",
-          "reports/reference", "data/external"]
+COPIED = [
+    "dvc.yaml",
+    ".dvcignore",
+    ".dvc/config",
+    ".dvc/plots",
+    ".dvc/offline_plots.html",
+    "stages",
+    "src",
+    "reports/report.qmd",
+    "reports/reference",
+    "data/external",
+]
 
 
 def ran(output: str) -> set[str]:
@@ -66,11 +75,19 @@ def test_the_plots_page_draws_every_plot_offline_in_a_browser(clone, tmp_path):
     try:
         browser.get((tmp_path / "plots" / "index.html").as_uri())
         deadline = time.time() + 30
-        while time.time() < deadline and browser.execute_script(
-                "return document.querySelectorAll('.vega-embed svg, .vega-embed canvas').length") < n_plots:
+        while (
+            time.time() < deadline
+            and browser.execute_script("return document.querySelectorAll('.vega-embed svg, .vega-embed canvas').length")
+            < n_plots
+        ):
             time.sleep(0.2)
-        assert browser.execute_script("return document.querySelectorAll('.vega-embed svg .mark-line path, "
-                                      ".vega-embed svg .mark-symbol path, .vega-embed svg .mark-rect path').length") > 0
+        assert (
+            browser.execute_script(
+                "return document.querySelectorAll('.vega-embed svg .mark-line path, "
+                ".vega-embed svg .mark-symbol path, .vega-embed svg .mark-rect path').length"
+            )
+            > 0
+        )
         assert browser.execute_script("return document.querySelectorAll('.vega-embed').length") == n_plots
         assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
         assert [u for u in page_requests(browser) if not u.startswith(("file:", "data:", "blob:", "about:"))] == []
@@ -79,16 +96,22 @@ def test_the_plots_page_draws_every_plot_offline_in_a_browser(clone, tmp_path):
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for folder in ("data", "models", "reports")
-            for p in (root / folder).rglob("*") if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for folder in ("data", "models", "reports")
+        for p in (root / folder).rglob("*")
+        if p.is_file()
+    }
 
 
 def test_a_rejected_input_removes_nothing(clone):
     sh(clone, sys.executable, "-m", "dvc", "repro")  # built (a no-op after the first test)
     before, good = snapshot(clone), (clone / "params.yaml").read_text()
-    bad = [("generate", "noise_sd", 1.0, "generate.noise_sd: unknown key"),
-           ("generate", "noise_std", float("inf"), "generate.noise_std"),
-           ("train", "gd", {"batch_size": 0}, "train.gd.batch_size")]
+    bad = [
+        ("generate", "noise_sd", 1.0, "generate.noise_sd: unknown key"),
+        ("generate", "noise_std", float("inf"), "generate.noise_std"),
+        ("train", "gd", {"batch_size": 0}, "train.gd.batch_size"),
+    ]
     if not torch.cuda.is_available():
         bad.append(("base", "device", "cuda", "CUDA is unavailable here"))
     for group, key, value, message in bad:
@@ -96,8 +119,9 @@ def test_a_rejected_input_removes_nothing(clone):
         params[group][key] = {**params[group][key], **value} if isinstance(value, dict) else value
         (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
         env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-        done = subprocess.run([sys.executable, "-m", "dvc", "repro"], cwd=clone, env=env, capture_output=True,
-                              text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "dvc", "repro"], cwd=clone, env=env, capture_output=True, text=True
+        )
         assert done.returncode != 0 and message in done.stdout + done.stderr, done.stdout + done.stderr
         assert ran(done.stdout) == {"validate"}  # nothing after it ran, so nothing was removed
         assert snapshot(clone) == {k: v for k, v in before.items() if k != "data/validated.json"}
@@ -119,8 +143,22 @@ def test_changed_split_param_reruns_split_and_downstream_only(clone):
 
 
 def test_experiment_run_and_show(clone):
-    out = sh(clone, sys.executable, "-m", "dvc", "exp", "run", "-n", "bigtrain",
-             "-S", "split.train=0.7", "-S", "split.validation=0.15", "-S", "split.test=0.15")
+    out = sh(
+        clone,
+        sys.executable,
+        "-m",
+        "dvc",
+        "exp",
+        "run",
+        "-n",
+        "bigtrain",
+        "-S",
+        "split.train=0.7",
+        "-S",
+        "split.validation=0.15",
+        "-S",
+        "split.test=0.15",
+    )
     assert "generate" not in ran(out) and "split" in ran(out)
     shown = sh(clone, sys.executable, "-m", "dvc", "exp", "show", "--csv")
     assert "bigtrain" in shown and "split.train" in shown

@@ -32,15 +32,18 @@ from tests.conftest import run_stages, write_params
 
 pytestmark = pytest.mark.slow  # runs stages in-process and on LocalClusters
 
-DATA_FILES = ["data/raw/dataset.parquet", "data/raw/truth.json", "data/split/sizes.json",
-              *(f"data/{d}/{p}.parquet" for d in ("split", "scaled") for p in ("train", "validation", "test")),
-              "data/scaled/scaler.json"]
+DATA_FILES = [
+    "data/raw/dataset.parquet",
+    "data/raw/truth.json",
+    "data/split/sizes.json",
+    *(f"data/{d}/{p}.parquet" for d in ("split", "scaled") for p in ("train", "validation", "test")),
+    "data/scaled/scaler.json",
+]
 ROWS_PER_BLOCK = 700  # 3000 rows: four blocks, the last one partial
 
 
 def _run(root, engine: dict, monkeypatch) -> dict[str, bytes]:
-    write_params(root, {"generate": {"n_samples": 3000, "n_features": 6, "n_informative": 3},
-                        "engine": engine})
+    write_params(root, {"generate": {"n_samples": 3000, "n_features": 6, "n_informative": 3}, "engine": engine})
     monkeypatch.setattr(generate, "rows_per_block", lambda p: ROWS_PER_BLOCK)
     run_stages(root, "generate", "split", "scale")
     return {f: (root / f).read_bytes() for f in DATA_FILES}
@@ -53,8 +56,10 @@ def two_runs(tmp_path_factory):
         roots = {name: tmp_path_factory.mktemp(name) for name in ("inproc", "cluster")}
         for root in roots.values():
             (root / "dvc.yaml").write_bytes((project_paths().root / "dvc.yaml").read_bytes())
-        files = {"inproc": _run(roots["inproc"], {"local_workers": 0}, mp),
-                 "cluster": _run(roots["cluster"], {"local_workers": 2, "memory_limit": "1GiB"}, mp)}
+        files = {
+            "inproc": _run(roots["inproc"], {"local_workers": 0}, mp),
+            "cluster": _run(roots["cluster"], {"local_workers": 2, "memory_limit": "1GiB"}, mp),
+        }
     finally:
         mp.undo()
     return roots, files
@@ -99,8 +104,9 @@ def test_table_statistics_are_the_merged_blocks_and_equal_on_any_worker_count(tw
     roots, _ = two_runs
     path = roots["inproc"] / "data/scaled/train.parquet"
     table = io.read_parquet(path)
-    whole = compute_stats(table.drop(columns="y").to_numpy(), table["y"].to_numpy(), dtype=torch.float64,
-                          device=torch.device("cpu"))
+    whole = compute_stats(
+        table.drop(columns="y").to_numpy(), table["y"].to_numpy(), dtype=torch.float64, device=torch.device("cpu")
+    )
     inproc = table_stats(Engine(), path, dtype="float64", device=torch.device("cpu"))
     assert inproc.rows == whole.rows == 1800
     for field in ("x_mean", "gram", "xty", "yty"):  # in memory at once against merged blocks: rounding only
@@ -108,8 +114,7 @@ def test_table_statistics_are_the_merged_blocks_and_equal_on_any_worker_count(tw
     got = {}
     for workers in (1, 3):
         with session(EngineParams(local_workers=workers, memory_limit="1GiB")) as eng:
-            assert eng.n_workers == workers and eng.record() == {"engine": "local cluster",
-                                                                 "engine_workers": workers}
+            assert eng.n_workers == workers and eng.record() == {"engine": "local cluster", "engine_workers": workers}
             got[workers] = table_stats(eng, path, dtype="float64", device=torch.device("cpu"))
     for field in ("x_mean", "gram", "xty", "yty"):  # single-threaded workers, one merge order: the same bits
         assert torch.equal(getattr(got[3], field), getattr(got[1], field)), field
@@ -157,10 +162,24 @@ def test_evaluate_sums_and_bootstrap_over_blocks_equal_the_in_memory_pass(two_ru
     path = roots["inproc"] / "data/scaled/train.parquet"
     table = io.read_parquet(path)
     X, y = table.drop(columns="y").to_numpy(), table["y"].to_numpy()
-    cards = [ModelCard(name=f"m{k}", kind="ours", family="ols", library="linreg", estimator="LinearRegression",
-                       feature_names=list(table.columns[:-1]), coef=list(np.linspace(-1, 1, 6) * k), intercept=k,
-                       coef_original=[0.0] * 6, intercept_original=0.0, fit_seconds=0.0, device="cpu",
-                       dtype="float64") for k in (0.5, 2.0)]
+    cards = [
+        ModelCard(
+            name=f"m{k}",
+            kind="ours",
+            family="ols",
+            library="linreg",
+            estimator="LinearRegression",
+            feature_names=list(table.columns[:-1]),
+            coef=list(np.linspace(-1, 1, 6) * k),
+            intercept=k,
+            coef_original=[0.0] * 6,
+            intercept_original=0.0,
+            fit_seconds=0.0,
+            device="cpu",
+            dtype="float64",
+        )
+        for k in (0.5, 2.0)
+    ]
     whole = split_error_sums(cards, X, y)
     # Row groups of 420 rows: the in-memory bootstrap with 420-row blocks draws the same weights per block.
     boot_mem = poisson_bootstrap_stats(X, y, resamples=5, seed=3, block_rows=420)
@@ -190,8 +209,13 @@ def test_train_and_evaluate_on_more_rows_than_they_may_hold(two_runs, tmp_path_f
         root = tmp_path_factory.mktemp(f"limit{limit}")
         shutil.copytree(roots["inproc"] / "data", root / "data")
         (root / "dvc.yaml").write_bytes((roots["inproc"] / "dvc.yaml").read_bytes())
-        write_params(root, {"generate": {"n_samples": 3000, "n_features": 6, "n_informative": 3},
-                            "base": {"max_rows_in_memory": limit}})
+        write_params(
+            root,
+            {
+                "generate": {"n_samples": 3000, "n_features": 6, "n_informative": 3},
+                "base": {"max_rows_in_memory": limit},
+            },
+        )
         run_stages(root, "train", "evaluate")
         runs[limit] = root
     full, capped = (json.loads((runs[k] / "reports/metrics/train.json").read_text()) for k in (10**6, 500))
@@ -235,12 +259,18 @@ def test_train_past_memory_on_cuda_with_cuda_workers_agrees_with_the_cpu(two_run
         root = tmp_path_factory.mktemp(f"device-{device}")
         shutil.copytree(roots["inproc"] / "data", root / "data")
         (root / "dvc.yaml").write_bytes((roots["inproc"] / "dvc.yaml").read_bytes())
-        write_params(root, {"generate": {"n_samples": 3000, "n_features": 6, "n_informative": 3},
-                            "base": {"max_rows_in_memory": 500, "device": device},
-                            "engine": {"local_workers": 2, "memory_limit": "8GiB"}})
+        write_params(
+            root,
+            {
+                "generate": {"n_samples": 3000, "n_features": 6, "n_informative": 3},
+                "base": {"max_rows_in_memory": 500, "device": device},
+                "engine": {"local_workers": 2, "memory_limit": "8GiB"},
+            },
+        )
         run_stages(root, "train")
-        cards[device] = {name: json.loads((root / f"models/{name}.json").read_text())
-                         for name in [*STATS_MODELS, "gd_minibatch"]}
+        cards[device] = {
+            name: json.loads((root / f"models/{name}.json").read_text()) for name in [*STATS_MODELS, "gd_minibatch"]
+        }
     assert json.loads((root / "reports/metrics/train.json").read_text())["train_rows_in_memory"] == 500
     for name, cpu in cards["cpu"].items():
         gpu = cards["cuda"][name]
@@ -321,8 +351,10 @@ def test_a_cluster_that_loses_every_worker_is_an_error_not_a_hang():
     """Engine.map waits engine.timeout for a worker to come back, then names the problem."""
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=1, threads_per_worker=1, memory_limit="1GiB", dashboard_address=":0") as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, memory_limit="1GiB", dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
         eng = Engine(client, cluster.scheduler_address, timeout=1.0)
         futures = eng.map(lambda b: (time.sleep(30), b)[1], range(3))  # noqa: B023 (a task that outlives its worker)
         client.retire_workers(list(client.nthreads()), close_workers=True, remove=True)
@@ -338,8 +370,13 @@ def test_a_stage_failing_mid_table_leaves_the_previous_tables_whole(two_runs, tm
     roots, files = two_runs
     shutil.copytree(roots["inproc"] / "data", tmp_path / "data")
     (tmp_path / "dvc.yaml").write_bytes((roots["inproc"] / "dvc.yaml").read_bytes())
-    write_params(tmp_path, {"generate": {"n_samples": 3000, "n_features": 6, "n_informative": 3},
-                            "split": {"train": 0.5, "validation": 0.25, "test": 0.25}})
+    write_params(
+        tmp_path,
+        {
+            "generate": {"n_samples": 3000, "n_features": 6, "n_informative": 3},
+            "split": {"train": 0.5, "validation": 0.25, "test": 0.25},
+        },
+    )
     real = io.read_block
 
     def failing(path, block):
@@ -354,4 +391,8 @@ def test_a_stage_failing_mid_table_leaves_the_previous_tables_whole(two_runs, tm
         name = f"data/split/{part}.parquet"
         assert (tmp_path / name).read_bytes() == files["inproc"][name]
     assert sorted(p.name for p in (tmp_path / "data/split").iterdir()) == [
-        "sizes.json", "test.parquet", "train.parquet", "validation.parquet"]
+        "sizes.json",
+        "test.parquet",
+        "train.parquet",
+        "validation.parquet",
+    ]

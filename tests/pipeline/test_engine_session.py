@@ -25,17 +25,14 @@ def _data(n=24_000, p=6, offset=1e3, seed=0):
     return X, y
 
 
-
 def _lazy(X, y, rows=5000):
     return da.from_array(X, chunks=(rows, X.shape[1])), da.from_array(y, chunks=rows)
-
 
 
 @pytest.fixture(scope="module")
 def blocks():
     X, y = _data(n=40_000)
     return X, y, _lazy(X, y, rows=2500)  # 16 blocks
-
 
 
 def test_embedded_by_default_and_a_missing_scheduler_is_a_clear_error(monkeypatch):
@@ -48,7 +45,6 @@ def test_embedded_by_default_and_a_missing_scheduler_is_a_clear_error(monkeypatc
     monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://127.0.0.1:9")
     with pytest.raises(EngineError, match="127.0.0.1:9"):
         connect(timeout=2)
-
 
 
 def test_local_cluster_workers_give_identical_bits(blocks):
@@ -69,7 +65,6 @@ def test_local_cluster_workers_give_identical_bits(blocks):
         assert torch.equal(results[workers][0].gram, results[1][0].gram)
         np.testing.assert_array_equal(results[workers][1], results[1][1])
     np.testing.assert_allclose(results[2][1], mem.coef_, rtol=1e-10)
-
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals to kill a worker")

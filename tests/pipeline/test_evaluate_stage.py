@@ -72,8 +72,18 @@ def test_residual_diagnostics(evaluated):
 
 def test_all_figures_are_pngs(evaluated):
     names = {p.stem for p in evaluated.evaluate_figures_dir.glob("*.png")}
-    assert {"demo_fit", "gd_loss", "lr_sweep", "learning_curve", "degree_sweep", "reg_paths",
-            "validation_curves", "coef_vs_truth", "comparison", "residuals"} <= names
+    assert {
+        "demo_fit",
+        "gd_loss",
+        "lr_sweep",
+        "learning_curve",
+        "degree_sweep",
+        "reg_paths",
+        "validation_curves",
+        "coef_vs_truth",
+        "comparison",
+        "residuals",
+    } <= names
     for p in evaluated.evaluate_figures_dir.glob("*.png"):
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

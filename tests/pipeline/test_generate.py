@@ -24,8 +24,17 @@ GOLDEN_SYNTHETIC = "b08f326a681fa2f9d8014fa5b81fa133124ae7888cd33304d7b5e5f867d4
 
 
 def synthetic(**overrides):
-    kwargs = dict(n_samples=2000, n_features=8, n_informative=3, intercept=3.0, noise_std=0.0,
-                  correlation=0.5, scale_spread=100.0, feature_offset=1.0, seed=0)
+    kwargs = dict(
+        n_samples=2000,
+        n_features=8,
+        n_informative=3,
+        intercept=3.0,
+        noise_std=0.0,
+        correlation=0.5,
+        scale_spread=100.0,
+        feature_offset=1.0,
+        seed=0,
+    )
     kwargs.update(overrides)
     return make_synthetic(**kwargs)
 
@@ -68,8 +77,17 @@ def test_rows_do_not_depend_on_how_many_are_generated():
     long, _ = synthetic(n_samples=2 * per_block + 5, noise_std=1.0)
     pd.testing.assert_frame_equal(short, long.iloc[: len(short)], check_exact=True)
     _, truth = synthetic(n_samples=10)
-    X1, y1 = synthetic_block(1, 10, seed=0, rho=0.5, scales=100.0 ** (np.arange(8) / 7), offset=1.0,
-                             beta=np.asarray(truth["coef"]), intercept=3.0, noise_std=1.0)
+    X1, y1 = synthetic_block(
+        1,
+        10,
+        seed=0,
+        rho=0.5,
+        scales=100.0 ** (np.arange(8) / 7),
+        offset=1.0,
+        beta=np.asarray(truth["coef"]),
+        intercept=3.0,
+        noise_std=1.0,
+    )
     np.testing.assert_array_equal(X1, long.drop(columns=TARGET).to_numpy()[per_block : per_block + 10])
     np.testing.assert_array_equal(y1, long[TARGET].to_numpy()[per_block : per_block + 10])
 
@@ -129,8 +147,11 @@ def test_good_csv_loads_with_target_last(good_csv):
 @pytest.mark.parametrize(
     "mutate, target, message",
     [
-        (lambda f: f.assign(b=f["b"].astype(object).where(f.index != 3, None)), "price",
-         r"missing values in column\(s\) \{'b': 1\}"),
+        (
+            lambda f: f.assign(b=f["b"].astype(object).where(f.index != 3, None)),
+            "price",
+            r"missing values in column\(s\) \{'b': 1\}",
+        ),
         (lambda f: f.assign(city="paris"), "price", r"\['city'\] are not numeric"),
         (lambda f: f.assign(const=1.0), "price", r"\['const'\] are constant"),
         (lambda f: f, "cost", r"no target column 'cost'.*\['a', 'b', 'price'\]"),

@@ -16,7 +16,6 @@ pytestmark = pytest.mark.slow  # rehearses make gpu-check end to end
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 
 
-
 def test_gpu_check_rehearsal_writes_every_result(tmp_path):
     """Two calls, as on a short lease: the steps not run are read back from the folder for the summary."""
     out = tmp_path / "ref"
@@ -26,13 +25,17 @@ def test_gpu_check_rehearsal_writes_every_result(tmp_path):
     assert not (out / "summary.json").exists()
     proc = subprocess.run([*check, "--steps", "benchmark"], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert {p.name for p in out.iterdir()} == {"system.json", "train_agreement.csv", "limits.csv", "benchmark.csv",
-                                              "summary.json"}
+    assert {p.name for p in out.iterdir()} == {
+        "system.json",
+        "train_agreement.csv",
+        "limits.csv",
+        "benchmark.csv",
+        "summary.json",
+    }
     summary = json.loads((out / "summary.json").read_text())
     assert summary["agreement_all_ok"] is True and summary["device"] == "cpu"
     assert summary["ols_on_device_ratio_to_gram"] > 0 and summary["gd_minibatch_eager_steps_per_s"] > 0
     assert json.loads((out / "system.json").read_text())["rehearsal"] is True
-
 
 
 def test_gpu_check_never_mixes_in_results_of_other_code(tmp_path):
@@ -42,14 +45,25 @@ def test_gpu_check_never_mixes_in_results_of_other_code(tmp_path):
     (out / "system.json").write_text(json.dumps({"gpu": None, "code": "0123456789abcdef"}))
     (out / "benchmark.csv").write_text("solver,n\nols,10\n")
     (out / "NOTES.md").write_text("what an older run found")
-    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--rehearse", "--out", str(out),
-                           "--steps", "train"], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "gpu_check.py"),
+            "--rehearse",
+            "--out",
+            str(out),
+            "--steps",
+            "train",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert "removed benchmark.csv, NOTES.md: measured by other code or on another GPU" in proc.stdout
     assert "no summary yet: run the step(s) benchmark, limits" in proc.stdout
     assert not (out / "benchmark.csv").exists() and not (out / "NOTES.md").exists()
     assert json.loads((out / "system.json").read_text())["code"] != "0123456789abcdef"
-
 
 
 def test_gpu_check_keeps_each_failing_tests_traceback(tmp_path):
@@ -63,10 +77,25 @@ def test_gpu_check_keeps_each_failing_tests_traceback(tmp_path):
         "import pytest\n"
         "@pytest.mark.parametrize('device', ['cpu', 'cuda'])\n"
         "def test_dev(device):\n    assert device == 'cpu', 'only the CPU here'\n"
-        "def test_skipped():\n    pytest.skip('no reason to run')\n")
+        "def test_skipped():\n    pytest.skip('no reason to run')\n"
+    )
     junit = tmp_path / "junit.xml"
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}",
-                           str(tmp_path / "test_tiny.py")], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--junitxml={junit}",
+            str(tmp_path / "test_tiny.py"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     got = junit_summary(junit, proc.returncode, 1.0)
     assert (got["passed"], got["failed"], got["skipped"], got["exit_code"]) == (1, 1, 1, 1)
     assert (got["cuda_cases_passed"], got["cuda_cases_failed"]) == (0, 1)
@@ -75,22 +104,33 @@ def test_gpu_check_keeps_each_failing_tests_traceback(tmp_path):
     assert got["skips"] == ["no reason to run"]
 
 
-
 def test_gpu_check_never_writes_rehearsals_as_reference():
-    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--rehearse", "--out",
-                           str(REPO / "reports" / "reference" / "fake")], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "gpu_check.py"),
+            "--rehearse",
+            "--out",
+            str(REPO / "reports" / "reference" / "fake"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "outside reports/reference" in proc.stderr
     assert not (REPO / "reports" / "reference" / "fake").exists()
 
 
-
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_gpu_check_without_cuda_says_so_and_writes_nothing(tmp_path):
-    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--out", str(tmp_path / "x")],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--out", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "needs an NVIDIA GPU" in proc.stderr
     assert not (tmp_path / "x").exists()
-
 
 
 def test_the_gpu_docs_speedup_table_is_the_committed_measurement():

@@ -19,7 +19,6 @@ def _heteroskedastic(seed: int = 3, n: int = 300):
     return X, y + np.abs(X[:, 0] - 5.0) * np.random.default_rng(0).standard_normal(n)
 
 
-
 def _cases():
     """(ours, statsmodels) on OLS with and without an intercept and WLS: the same numbers in both."""
     X, y = _heteroskedastic()
@@ -31,14 +30,12 @@ def _cases():
     }
 
 
-
 def _stats(X, y):
     import torch
 
     from linreg.models.stats import compute_stats
 
     return compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"))
-
 
 
 def test_ridge_covariance_reduces_to_ols_at_alpha_zero():
@@ -49,7 +46,6 @@ def test_ridge_covariance_reduces_to_ols_at_alpha_zero():
     assert df == pytest.approx(X.shape[1], rel=1e-12) and sigma2 == pytest.approx(ours.scale, rel=1e-12)
 
 
-
 def test_ridge_covariance_shrinks_with_alpha():
     ours, _ = _cases()["ols"]
     X, y = _heteroskedastic()
@@ -57,7 +53,6 @@ def test_ridge_covariance_shrinks_with_alpha():
     se_big, df_big, _ = ridge_covariance(_stats(X, y), ours.params[1:], ours.params[0], 1e4)
     assert df_big < df_small < X.shape[1]
     assert np.all(se_big < se_small)
-
 
 
 def test_bootstrap_is_seeded_and_brackets_the_estimate():
@@ -72,7 +67,6 @@ def test_bootstrap_is_seeded_and_brackets_the_estimate():
     assert np.all(a["selected_fraction"][np.abs(beta * X.std(0)) > 1.0] == 1.0)
 
 
-
 def test_poisson_bootstrap_statistics_are_the_weighted_statistics_in_one_pass():
     # Each resample's merged block statistics equal one weighted pass with that resample's
     # weights, drawn per fixed block from the block's own stream (so blocks can be anywhere).
@@ -83,8 +77,10 @@ def test_poisson_bootstrap_statistics_are_the_weighted_statistics_in_one_pass():
 
     X, y, _ = regression_data(n=700, p=4, offset=50.0)
     stats = poisson_bootstrap_stats(X, y, resamples=3, seed=7, block_rows=256)
-    blocks = [seeds.rng(7, "bootstrap", k).poisson(1.0, size=(3, len(y[s : s + 256])))
-              for k, s in enumerate(range(0, 700, 256))]
+    blocks = [
+        seeds.rng(7, "bootstrap", k).poisson(1.0, size=(3, len(y[s : s + 256])))
+        for k, s in enumerate(range(0, 700, 256))
+    ]
     for b in range(3):
         w = np.concatenate([blk[b] for blk in blocks]).astype(float)
         whole = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"), sample_weight=w)

@@ -91,8 +91,10 @@ def test_polynomial_curve_of_degree_one_is_the_least_squares_line(demo):
 DESIGN = {"n_features": 6, "n_informative": 3, "intercept": 1.0, "scale_spread": 10.0, "feature_offset": 0.5}
 PATH = {"n_alphas": 8, "alpha_min_ratio": 1e-3, "l1_ratio": 0.5, "tol": 1e-8, "max_iter": 5000}
 SPLIT = {"train": 0.6, "validation": 0.2, "test": 0.2}
-REGIMES = [{"name": "small", "n_samples": 40, "noise_std": 2.0, "correlation": 0.5},
-           {"name": "large", "n_samples": 400, "noise_std": 1.0, "correlation": 0.2}]
+REGIMES = [
+    {"name": "small", "n_samples": 40, "noise_std": 2.0, "correlation": 0.5},
+    {"name": "large", "n_samples": 400, "noise_std": 1.0, "correlation": 0.2},
+]
 
 
 def test_regime_sweep_rows_reproducibility_and_summary():

@@ -17,8 +17,19 @@ from ..conftest import REPO, copy_project, git_commit_all, needs_dvc, sh
 
 pytestmark = [pytest.mark.slow, needs_dvc]
 
-COPIED = ["dvc.yaml", "dvc.lock", "params.yaml", ".dvcignore", ".dvc/config", ".dvc/plots", "stages", "src",
-          "reports/report.qmd", "reports/reference", "data/external"]
+COPIED = [
+    "dvc.yaml",
+    "dvc.lock",
+    "params.yaml",
+    ".dvcignore",
+    ".dvc/config",
+    ".dvc/plots",
+    "stages",
+    "src",
+    "reports/report.qmd",
+    "reports/reference",
+    "data/external",
+]
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +44,14 @@ def test_no_dependency_changed_since_the_lock_was_written(fresh):
     assert done.returncode == 0, done.stderr
     status = json.loads(done.stdout)
     # Outputs of earlier stages are absent in a fresh copy ("deleted"); anything else is a change.
-    changed = {stage: {dep: what for dep, what in change["changed deps"].items() if what != "deleted"}
-               for stage, changes in status.items() for change in changes
-               if isinstance(change, dict) and "changed deps" in change}
+    changed = {
+        stage: {dep: what for dep, what in change["changed deps"].items() if what != "deleted"}
+        for stage, changes in status.items()
+        for change in changes
+        if isinstance(change, dict) and "changed deps" in change
+    }
     changed = {stage: deps for stage, deps in changed.items() if deps}
-    assert not changed, ("dvc.lock is stale (run `make run` and commit dvc.lock): " + json.dumps(changed))
+    assert not changed, "dvc.lock is stale (run `make run` and commit dvc.lock): " + json.dumps(changed)
 
 
 def test_rebuilt_data_match_the_committed_hashes(fresh):

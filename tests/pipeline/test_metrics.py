@@ -38,8 +38,7 @@ def test_metrics_merged_over_blocks_match_sklearn_on_all_rows(cuts):
     y = 1e4 + rng.standard_normal(1000)  # a mean far from zero: the centred merge must not cancel
     preds = np.stack([y + 0.3 * rng.standard_normal(1000), y + 2.0])  # two models at once
     bounds = np.cumsum([0, *cuts])
-    merged = tree_merge([error_sums(y[a:b], preds[:, a:b]) for a, b in zip(bounds[:-1], bounds[1:])],
-                        merge_error_sums)
+    merged = tree_merge([error_sums(y[a:b], preds[:, a:b]) for a, b in zip(bounds[:-1], bounds[1:])], merge_error_sums)
     assert merged.n == 1000
     for k in range(2):
         m = metrics_from_sums(merged, k, n_features=3)

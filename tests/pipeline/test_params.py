@@ -40,12 +40,18 @@ BAD = [
     ({"train": {"path": {"l1_ratio": 0.0}}}, "train.path.l1_ratio = 0.0"),
     ({"train": {"lr_sweep": {"learning_rates": [0.1, 0.0]}}}, "every learning rate must be > 0"),
     ({"evaluate": {"learning_curve_fractions": [0.5, 0.2]}}, "fractions must be increasing"),
-    ({"evaluate": {"regimes": [{"name": "a", "n_samples": 50, "noise_std": 1, "correlation": 0.5}] * 2}},
-     "regime names must be distinct"),
-    ({"evaluate": {"regimes": [{"name": "a", "n_samples": 5, "noise_std": 1, "correlation": 0.5}]}},
-     "evaluate.regimes.0.n_samples = 5"),
-    ({"evaluate": {"regimes": [{"name": "a", "n_samples": 50, "noise": 1, "correlation": 0.5}]}},
-     "evaluate.regimes.0.noise: unknown key"),
+    (
+        {"evaluate": {"regimes": [{"name": "a", "n_samples": 50, "noise_std": 1, "correlation": 0.5}] * 2}},
+        "regime names must be distinct",
+    ),
+    (
+        {"evaluate": {"regimes": [{"name": "a", "n_samples": 5, "noise_std": 1, "correlation": 0.5}]}},
+        "evaluate.regimes.0.n_samples = 5",
+    ),
+    (
+        {"evaluate": {"regimes": [{"name": "a", "n_samples": 50, "noise": 1, "correlation": 0.5}]}},
+        "evaluate.regimes.0.noise: unknown key",
+    ),
     ({"evaluate": {"gd_path_multiples": [0.5, 4.0]}}, "step multiples of 2/L must be in (0, 3]"),
     ({"benchmark": {"preset": "huge"}}, "benchmark.preset = 'huge'"),
     ({"report": {"engine": "latex"}}, "report.engine = 'latex'"),
@@ -86,8 +92,9 @@ def test_stage_view_refuses_undeclared_keys(project):
 
 
 def test_declared_params_accepts_both_dvc_forms(tmp_path):
-    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump(
-        {"stages": {"s": {"cmd": "x", "params": ["base.seed", {"params.yaml": ["split"]}]}}}))
+    (tmp_path / "dvc.yaml").write_text(
+        yaml.safe_dump({"stages": {"s": {"cmd": "x", "params": ["base.seed", {"params.yaml": ["split"]}]}}})
+    )
     assert declared_params(project_paths(tmp_path), "s") == ["base.seed", "split"]
     with pytest.raises(ParamsError, match="no stage named 'nope'"):
         declared_params(project_paths(tmp_path), "nope")

@@ -28,8 +28,13 @@ pytestmark = pytest.mark.slow  # each test reruns stages under another BLAS
 CONFIGS = {
     "default": {},
     # An old kernel, MKL limited to SSE4.2, one thread: other code paths and summation orders.
-    "sandybridge-1-thread": {"OPENBLAS_CORETYPE": "Sandybridge", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",
-                             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
+    "sandybridge-1-thread": {
+        "OPENBLAS_CORETYPE": "Sandybridge",
+        "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+    },
 }
 DATA_STAGES = ("generate", "split", "scale")
 # The statistics pass this machine would not choose (linreg.models.stats.default_cpu_blas).
@@ -41,8 +46,14 @@ def run(root: Path, stages: tuple[str, ...], env: dict[str, str]) -> None:
     # The repo first; then whatever the suite itself runs with (e.g. packages carried onto a GPU machine).
     clean["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), str(REPO), os.environ.get("PYTHONPATH", "")])
     for stage in stages:
-        done = subprocess.run([sys.executable, str(REPO / "stages" / f"{stage}.py")], cwd=root, env={**clean, **env},
-                              capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            [sys.executable, str(REPO / "stages" / f"{stage}.py")],
+            cwd=root,
+            env={**clean, **env},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert done.returncode == 0, f"{stage} under {env}:\n{done.stderr[-3000:]}"
 
 
@@ -89,11 +100,15 @@ def test_models_and_metrics_agree_to_1e_9_under_another_blas(tmp_path):
         root = project(tmp_path / name, {})
         run(root, (*DATA_STAGES, "train", "evaluate"), env)
         cards = {p.stem: json.loads(p.read_text()) for p in (root / "models").glob("*.json")}
-        results[name] = dict(flat_numbers({
-            "metrics": json.loads((root / "reports/metrics/evaluate.json").read_text()),
-            "coef": {k: c["coef"] for k, c in cards.items()},
-            "intercept": {k: c["intercept"] for k, c in cards.items()},
-        }))
+        results[name] = dict(
+            flat_numbers(
+                {
+                    "metrics": json.loads((root / "reports/metrics/evaluate.json").read_text()),
+                    "coef": {k: c["coef"] for k, c in cards.items()},
+                    "intercept": {k: c["intercept"] for k, c in cards.items()},
+                }
+            )
+        )
     a = results.pop("default")
     for name, b in results.items():
         assert a.keys() == b.keys()

@@ -13,7 +13,7 @@ from linreg.pipeline.report.render import RenderError, choose_engine, render, to
 
 from ..conftest import needs_report_tools, visible_text
 
-SAMPLE = '''---
+SAMPLE = """---
 title: "Tiny"
 execute:
   echo: false
@@ -38,7 +38,7 @@ Callout body.
 #| echo: true
 x = 1
 ```
-'''
+"""
 
 
 def test_parse_front_matter_cells_and_options():
@@ -54,9 +54,9 @@ def test_parse_front_matter_cells_and_options():
 def test_numbering_and_crossrefs():
     numbers = numbering(parse(SAMPLE))
     assert numbers == {"fig-one": "Figure 1", "tbl-two": "Table 1"}
-    assert resolve_crossrefs("see @fig-one, @tbl-two and @fig-missing; mail a@fig-one",
-                             numbers) == ("see [Figure 1](#fig-one), [Table 1](#tbl-two) and ?@fig-missing; "
-                                          "mail a@fig-one")
+    assert resolve_crossrefs("see @fig-one, @tbl-two and @fig-missing; mail a@fig-one", numbers) == (
+        "see [Figure 1](#fig-one), [Table 1](#tbl-two) and ?@fig-missing; mail a@fig-one"
+    )
 
 
 def test_callouts_become_titled_divs():
@@ -69,10 +69,16 @@ def test_outputs_follow_cell_options():
     doc = parse(SAMPLE)
     png = base64.b64encode(b"\x89PNG fake").decode()
     outputs = [
-        [{"output_type": "display_data", "data": {"image/png": png}},
-         {"output_type": "stream", "name": "stderr", "text": "a warning"}],
-        [{"output_type": "execute_result", "data": {"text/html": "<table><tr><td>1</td></tr></table>",
-                                                     "text/plain": "x"}}],
+        [
+            {"output_type": "display_data", "data": {"image/png": png}},
+            {"output_type": "stream", "name": "stderr", "text": "a warning"},
+        ],
+        [
+            {
+                "output_type": "execute_result",
+                "data": {"text/html": "<table><tr><td>1</td></tr></table>", "text/plain": "x"},
+            }
+        ],
     ]
     md = to_markdown(doc, outputs)
     assert f"![Figure 1: A figure.](data:image/png;base64,{png}){{#fig-one}}" in md
@@ -92,7 +98,7 @@ def test_engine_choice(monkeypatch):
     assert choose_engine("auto") == "quarto"
 
 
-FULL = '''---
+FULL = """---
 title: "Features"
 execute:
   echo: false
@@ -116,7 +122,7 @@ Inside.
 from IPython.display import Markdown
 Markdown(f"Computed: {6 * 7}.")
 ```
-'''
+"""
 
 
 @needs_report_tools

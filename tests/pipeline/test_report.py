@@ -14,15 +14,30 @@ from ..conftest import needs_report_tools, visible_text
 pytestmark = [pytest.mark.slow, needs_report_tools]  # renders the report
 
 # The curriculum (../shared/seeds/000_*.txt), in its order, then the appendices.
-SECTIONS = ["Introduction: what happens inside linear regression", "What is linear regression? (y = mx + b)",
-            "The method of least squares (the closed form)", "Predictions and error",
-            "Mean squared error and loss functions", "Why gradient descent, when a closed form exists?",
-            "Gradient descent", "Gradient descent by hand: one step with numbers",
-            "Features and multi-variable regression", "Feature scaling", "Overfitting",
-            "The train / validation / test split", "Ridge (L2), lasso (L1) and elastic net", "The vector form: Xθ",
-            "Linear regression in NumPy, from scratch", "Types of linear regression", "scikit-learn and statsmodels",
-            "Model evaluation: MSE, R², adjusted R² and p-values", "CPU against GPU with PyTorch",
-            "Recap: no more black box", "Going further", "Reproducibility"]
+SECTIONS = [
+    "Introduction: what happens inside linear regression",
+    "What is linear regression? (y = mx + b)",
+    "The method of least squares (the closed form)",
+    "Predictions and error",
+    "Mean squared error and loss functions",
+    "Why gradient descent, when a closed form exists?",
+    "Gradient descent",
+    "Gradient descent by hand: one step with numbers",
+    "Features and multi-variable regression",
+    "Feature scaling",
+    "Overfitting",
+    "The train / validation / test split",
+    "Ridge (L2), lasso (L1) and elastic net",
+    "The vector form: Xθ",
+    "Linear regression in NumPy, from scratch",
+    "Types of linear regression",
+    "scikit-learn and statsmodels",
+    "Model evaluation: MSE, R², adjusted R² and p-values",
+    "CPU against GPU with PyTorch",
+    "Recap: no more black box",
+    "Going further",
+    "Reproducibility",
+]
 
 
 class TableReader(HTMLParser):
@@ -71,8 +86,13 @@ def test_every_chapter_shows_code_and_a_try_this(report):
     text = visible_text(html)
     assert text.count("Try this.") >= 9
     assert html.count('class="sourceCode') >= 9 or html.count("<pre") >= 12  # echoed cells (pandoc's markup)
-    for call in ("np.linalg.lstsq(Xb.T @ Xb, Xb.T @ y", "linear_model.Lasso(", "sm.OLS(", "linreg.models.Lasso(",
-                 "torch.linalg.solve("):
+    for call in (
+        "np.linalg.lstsq(Xb.T @ Xb, Xb.T @ y",
+        "linear_model.Lasso(",
+        "sm.OLS(",
+        "linreg.models.Lasso(",
+        "torch.linalg.solve(",
+    ):
         assert call in text, call
 
 
@@ -125,8 +145,7 @@ def test_engine_statement_names_the_cluster_and_its_workers():
     from linreg.pipeline.report.data import engine_text
 
     assert engine_text({}) == "engine in-process (no Dask cluster)"  # metrics from before engines existed
-    assert engine_text({"engine": "local cluster", "engine_workers": 2}) == \
-        "engine a Dask local cluster of 2 workers"
+    assert engine_text({"engine": "local cluster", "engine_workers": 2}) == "engine a Dask local cluster of 2 workers"
     assert engine_text({"engine": "cluster", "engine_workers": 1}) == "engine a Dask cluster of 1 worker"
 
 
@@ -162,7 +181,8 @@ def test_the_committed_gpu_reference_is_shown_labelled_with_its_hardware_and_dat
         assert "host CPU s" in header and not any(h.startswith("this CPU") for h in header)
         for row in rows:
             assert float(row[header.index("speedup")]) == pytest.approx(
-                float(row[header.index("host CPU s")]) / float(row[header.index("GPU s")]), rel=2e-2)
+                float(row[header.index("host CPU s")]) / float(row[header.index("GPU s")]), rel=2e-2
+            )
         assert "the closed-form fits (OLS, ridge) took" in text  # the learner's takeaway, computed
         if (folder / "NOTES.md").is_file():  # a development log: it belongs in docs/, not the report
             first = (folder / "NOTES.md").read_text().split(".")[0].replace("**", "").replace("`", "")
@@ -176,10 +196,15 @@ def test_report_changes_with_params(tmp_path):
     (tmp_path / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text())
     (tmp_path / "reports").mkdir()
     (tmp_path / "reports" / "report.qmd").write_text((REPO / "reports" / "report.qmd").read_text())
-    write_params(tmp_path, {"split": {"train": 0.5, "validation": 0.25, "test": 0.25},
-                            "train": {"models": ["ols", "gd_batch", "lasso"]},  # a subset: the rest is absent
-                            "evaluate": {"regimes": []},
-                            "benchmark": {"solvers": ["ols"], "dtypes": ["float64"]}})
+    write_params(
+        tmp_path,
+        {
+            "split": {"train": 0.5, "validation": 0.25, "test": 0.25},
+            "train": {"models": ["ols", "gd_batch", "lasso"]},  # a subset: the rest is absent
+            "evaluate": {"regimes": []},
+            "benchmark": {"solvers": ["ols"], "dtypes": ["float64"]},
+        },
+    )
     run_stages(tmp_path, "generate", "split", "scale", "train", "evaluate", "benchmark", "report")
     text = visible_text((tmp_path / "reports" / "report.html").read_text())
     assert "split into 200 training rows (50%), 100 validation rows and 100 test rows" in text
@@ -228,8 +253,11 @@ def test_the_code_shown_runs_alone_and_matches_the_pipelines_estimators(report):
     from linreg.pipeline.report.qmd import Code, parse
 
     root, _ = report
-    cells = [b for b in parse((root / "reports" / "report.qmd").read_text()).blocks
-             if isinstance(b, Code) and b.options.get("echo")]
+    cells = [
+        b
+        for b in parse((root / "reports" / "report.qmd").read_text()).blocks
+        if isinstance(b, Code) and b.options.get("echo")
+    ]
     assert [c.label for c in cells][:3] == ["code-line", "code-normal", "code-predict"]
     ns: dict = {}
     here = os.getcwd()
@@ -255,7 +283,8 @@ def test_the_code_shown_runs_alone_and_matches_the_pipelines_estimators(report):
     for key, name in (("ridge", "ridge"), ("lasso", "lasso"), ("elastic_net", "elastic net")):
         np.testing.assert_allclose(ns["sk"][name].coef_, cards[key]["coef"], rtol=1e-6, atol=1e-8)
     assert ns["r2_score"](ns["y_test"], ns["theta_ne"][0] + ns["X_test"] @ ns["theta_ne"][1:]) == pytest.approx(
-        metrics["ols_test_r2"], rel=1e-10)
+        metrics["ols_test_r2"], rel=1e-10
+    )
     np.testing.assert_allclose(ns["ols_lr"].results_.pvalues, ns["results"].pvalues, rtol=1e-6, atol=1e-12)
     np.testing.assert_allclose(ns["theta_t"].cpu().numpy(), ns["theta"], rtol=1e-9, atol=1e-10)
 
@@ -269,8 +298,11 @@ def test_claims_rest_on_measurements(report):
     assert "the lowest MSE is" not in text  # no ranking without its uncertainty
     from linreg.pipeline.report.data import LABELS
 
-    tied = paired[~paired.resolved & (paired.model != paired.baseline) & paired.model.isin(
-        [k for k in LABELS if not k.startswith(("sklearn", "statsmodels"))])]
+    tied = paired[
+        ~paired.resolved
+        & (paired.model != paired.baseline)
+        & paired.model.isin([k for k in LABELS if not k.startswith(("sklearn", "statsmodels"))])
+    ]
     if len(tied):
         assert "Not resolved from OLS" in text
     regimes = pd.read_csv(root / "reports" / "tables" / "regimes.csv")

@@ -16,16 +16,19 @@ pytestmark = pytest.mark.slow  # runs the pipeline twice
 def lock(deps=None, params=None, outs=None):
     stages = {}
     for stage in ("generate", "scale", "benchmark"):
-        stages[stage] = {"cmd": f"python stages/{stage}.py",
-                         "deps": [{"path": f"stages/{stage}.py", "md5": (deps or {}).get(stage, "d0")}],
-                         "params": {"params.yaml": {f"{stage}.knob": (params or {}).get(stage, 1)}},
-                         "outs": [{"path": f"out/{stage}", "md5": (outs or {}).get(stage, "o0")}]}
+        stages[stage] = {
+            "cmd": f"python stages/{stage}.py",
+            "deps": [{"path": f"stages/{stage}.py", "md5": (deps or {}).get(stage, "d0")}],
+            "params": {"params.yaml": {f"{stage}.knob": (params or {}).get(stage, 1)}},
+            "outs": [{"path": f"out/{stage}", "md5": (outs or {}).get(stage, "o0")}],
+        }
     return yaml.safe_dump({"schema": "2.0", "stages": stages})
 
 
 def git(root, *args):
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root, check=True, capture_output=True
+    )
 
 
 def test_each_difference_is_explained(tmp_path):

@@ -27,9 +27,23 @@ def card(paths, name):
 
 def test_every_variant_and_reference_has_a_card(trained):
     names = {p.stem for p in trained.models_dir.iterdir()}
-    assert names == {"ols", "gd_batch", "gd_minibatch", "ridge", "lasso", "elastic_net", "ridge_1se", "lasso_1se",
-                     "elastic_net_1se", "sklearn_ols",
-                     "statsmodels_ols", "sklearn_ridge", "sklearn_lasso", "sklearn_elastic_net", "sklearn_sgd"}
+    assert names == {
+        "ols",
+        "gd_batch",
+        "gd_minibatch",
+        "ridge",
+        "lasso",
+        "elastic_net",
+        "ridge_1se",
+        "lasso_1se",
+        "elastic_net_1se",
+        "sklearn_ols",
+        "statsmodels_ols",
+        "sklearn_ridge",
+        "sklearn_lasso",
+        "sklearn_elastic_net",
+        "sklearn_sgd",
+    }
     assert not list(trained.root.rglob("*.pkl")) and not list(trained.root.rglob("*.pickle"))
     for name in names:
         c = card(trained, name)
@@ -38,9 +52,13 @@ def test_every_variant_and_reference_has_a_card(trained):
 
 
 def test_ours_agree_with_references_on_the_same_objective(trained):
-    for ours, ref, tol in [("ols", "sklearn_ols", 1e-10), ("ols", "statsmodels_ols", 1e-10),
-                           ("ridge", "sklearn_ridge", 1e-10), ("lasso", "sklearn_lasso", 1e-6),
-                           ("elastic_net", "sklearn_elastic_net", 1e-6)]:
+    for ours, ref, tol in [
+        ("ols", "sklearn_ols", 1e-10),
+        ("ols", "statsmodels_ols", 1e-10),
+        ("ridge", "sklearn_ridge", 1e-10),
+        ("lasso", "sklearn_lasso", 1e-6),
+        ("elastic_net", "sklearn_elastic_net", 1e-6),
+    ]:
         a, b = card(trained, ours), card(trained, ref)
         assert a["alpha"] == b["alpha"]
         scale = np.abs(b["coef"]).max()

@@ -63,13 +63,23 @@ class LinearModel(RegressorMixin, BaseEstimator):
             return self._validate_tensors(X, y)
         if is_dask_array(X):
             if not self._accepts_dask():  # the fits that need only blockwise statistics
-                raise TypeError(f"{type(self).__name__}{self._dask_hint()} takes NumPy arrays or torch tensors; Dask "
-                                "arrays are for LinearRegression, Ridge, Lasso, ElasticNet, the Validated paths and "
-                                "full-batch GradientDescentRegressor (pass X.compute() here)")
+                raise TypeError(
+                    f"{type(self).__name__}{self._dask_hint()} takes NumPy arrays or torch tensors; Dask "
+                    "arrays are for LinearRegression, Ridge, Lasso, ElasticNet, the Validated paths and "
+                    "full-batch GradientDescentRegressor (pass X.compute() here)"
+                )
             return self._validate_dask(X, y)
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True, ensure_all_finite=False,
-                             order="C", multi_output=multi_output,
-                             accept_sparse=["csr", "csc"] if self._accepts_sparse else False)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            dtype=[np.float64, np.float32],
+            y_numeric=True,
+            ensure_all_finite=False,
+            order="C",
+            multi_output=multi_output,
+            accept_sparse=["csr", "csc"] if self._accepts_sparse else False,
+        )
         if sparse.issparse(X) and not np.isfinite(X.data).all():
             raise ValueError("Input X contains NaN or infinity.")
         return X, y
@@ -114,11 +124,15 @@ class LinearModel(RegressorMixin, BaseEstimator):
 
         y = da.asarray(y)
         if X.ndim != 2 or y.ndim != 1:
-            raise ValueError(f"need a 2-D Dask X and a 1-D y, got {X.ndim}-D and {y.ndim}-D (several targets: "
-                             "fit one model per column)")
+            raise ValueError(
+                f"need a 2-D Dask X and a 1-D y, got {X.ndim}-D and {y.ndim}-D (several targets: "
+                "fit one model per column)"
+            )
         if np.isnan(X.shape[0]) or X.shape[0] != y.shape[0]:
-            raise ValueError(f"X has {X.shape[0]} rows and y {y.shape[0]}: they must match and be known "
-                             "(compute_chunk_sizes() on arrays from dataframes)")
+            raise ValueError(
+                f"X has {X.shape[0]} rows and y {y.shape[0]}: they must match and be known "
+                "(compute_chunk_sizes() on arrays from dataframes)"
+            )
         if not (np.issubdtype(X.dtype, np.floating) and np.issubdtype(y.dtype, np.number)):
             raise TypeError(f"X must be floating point and y numeric, got {X.dtype} and {y.dtype}")
         self.n_features_in_ = X.shape[1]
@@ -129,8 +143,9 @@ class LinearModel(RegressorMixin, BaseEstimator):
         if not (isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor)):
             raise TypeError("pass X and y both as NumPy arrays or both as torch tensors")
         if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0] or X.shape[0] < 1:
-            raise ValueError(f"need X of shape (n, p) and y of shape (n,) with n >= 1, got {tuple(X.shape)} and "
-                             f"{tuple(y.shape)}")
+            raise ValueError(
+                f"need X of shape (n, p) and y of shape (n,) with n >= 1, got {tuple(X.shape)} and {tuple(y.shape)}"
+            )
         if not (X.is_floating_point() and y.is_floating_point()):
             raise TypeError(f"X and y must be floating point tensors, got {X.dtype} and {y.dtype}")
         if X.device != y.device:
@@ -190,8 +205,15 @@ class LinearModel(RegressorMixin, BaseEstimator):
             return dask_stats(X_val, y_val).to(device)
         return compute_stats(X_val, y_val, dtype=dtype, device=device, center=True)
 
-    def _stats(self, X: np.ndarray, y: np.ndarray, device: torch.device, dtype: torch.dtype,
-               sample_weight: np.ndarray | None = None, allow_underflow: bool = False) -> Stats:
+    def _stats(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        device: torch.device,
+        dtype: torch.dtype,
+        sample_weight: np.ndarray | None = None,
+        allow_underflow: bool = False,
+    ) -> Stats:
         """The sufficient statistics of (X, y): ``precompute`` when given (no pass over X), else one pass.
 
         Data varying on a scale whose squares underflow (X of order 1e-300) cannot be fitted from
@@ -201,27 +223,34 @@ class LinearModel(RegressorMixin, BaseEstimator):
         pre = getattr(self, "precompute", None)
         if isinstance(pre, Stats):
             if sample_weight is not None:
-                raise ValueError("precompute and sample_weight together: compute the statistics with "
-                                 "compute_stats(..., sample_weight=...) and pass them alone")
+                raise ValueError(
+                    "precompute and sample_weight together: compute the statistics with "
+                    "compute_stats(..., sample_weight=...) and pass them alone"
+                )
             if (pre.rows, pre.p, pre.center) != (X.shape[0], X.shape[1], bool(self.fit_intercept)):
-                raise ValueError(f"precompute holds statistics of {pre.rows} rows × {pre.p} features "
-                                 f"({'centred' if pre.center else 'raw'}), but X is {X.shape[0]} × {X.shape[1]} "
-                                 f"with fit_intercept={self.fit_intercept}: compute them from this X and y")
+                raise ValueError(
+                    f"precompute holds statistics of {pre.rows} rows × {pre.p} features "
+                    f"({'centred' if pre.center else 'raw'}), but X is {X.shape[0]} × {X.shape[1]} "
+                    f"with fit_intercept={self.fit_intercept}: compute them from this X and y"
+                )
             return pre.to(algebra_device(pre.p, device))
         if is_dask_array(X):  # one pass over the blocks, where they live, merged in a fixed order
             from linreg.models.dask_arrays import dask_stats
 
             stats = dask_stats(X, y, center=self.fit_intercept, sample_weight=sample_weight)
         else:
-            stats = compute_stats(X, y, dtype=dtype, device=device, center=self.fit_intercept,
-                                  sample_weight=sample_weight)
+            stats = compute_stats(
+                X, y, dtype=dtype, device=device, center=self.fit_intercept, sample_weight=sample_weight
+            )
         if not stats.all_finite():
             raise ValueError("Input X contains NaN or infinity (or values so large that XᵀX overflows).")
         if stats.underflow and not allow_underflow:
-            raise ValueError(f"X or y varies only on a scale below 1e-140, so its squares underflow float64 and "
-                             f"{type(self).__name__} (which works on XᵀX) cannot fit it: rescale the data first "
-                             "(e.g. StandardScaler; the pipeline's scale stage does), or use LinearRegression, whose "
-                             "exact solver works on X itself.")
+            raise ValueError(
+                f"X or y varies only on a scale below 1e-140, so its squares underflow float64 and "
+                f"{type(self).__name__} (which works on XᵀX) cannot fit it: rescale the data first "
+                "(e.g. StandardScaler; the pipeline's scale stage does), or use LinearRegression, whose "
+                "exact solver works on X itself."
+            )
         return stats
 
     def _set_coef(self, coef: torch.Tensor, stats: Stats, dtype=np.float64) -> None:
@@ -229,8 +258,9 @@ class LinearModel(RegressorMixin, BaseEstimator):
         coef = coef.to(torch.float64)
         self.coef_ = coef.cpu().numpy().astype(dtype, copy=False)
         # A NumPy scalar, as scikit-learn's (0.0 without an intercept, as scikit-learn's too).
-        self.intercept_ = (np.dtype(dtype).type(stats.y_mean - stats.x_mean @ coef.to(stats.device))
-                           if self.fit_intercept else 0.0)
+        self.intercept_ = (
+            np.dtype(dtype).type(stats.y_mean - stats.x_mean @ coef.to(stats.device)) if self.fit_intercept else 0.0
+        )
 
     def predict(self, X) -> np.ndarray:
         """ŷ = X coef_ + intercept_ (the vector form Xθ with θ = (intercept_, coef_))."""

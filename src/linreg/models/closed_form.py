@@ -126,8 +126,12 @@ def solve_min_norm(Xc: torch.Tensor, yc: torch.Tensor) -> LstsqResult:
     eps = torch.finfo(Xc.dtype).eps
     rank = int((eq > max(n, p) * eps * eq[0]).sum()) if eq.numel() and eq[0] > 0 else 0
     if rank < p:
-        warnings.warn(f"X has rank {rank} < {p} features (to working precision, whatever the columns' units): "
-                      "returning the minimum-norm least-squares solution", RankDeficientWarning, stacklevel=4)
+        warnings.warn(
+            f"X has rank {rank} < {p} features (to working precision, whatever the columns' units): "
+            "returning the minimum-norm least-squares solution",
+            RankDeficientWarning,
+            stacklevel=4,
+        )
     U, s, Vh = torch.linalg.svd(Xc, full_matrices=False)
     keep = torch.zeros_like(s, dtype=torch.bool)
     keep[:rank] = True  # the rank largest singular values of X itself
@@ -136,9 +140,14 @@ def solve_min_norm(Xc: torch.Tensor, yc: torch.Tensor) -> LstsqResult:
     return LstsqResult(w.double(), "svd", float("inf") if rank < p else float(eq[0] / eq[-1]), rank)
 
 
-def solve_ols(stats: Stats, solver: str, dtype: torch.dtype, fit_intercept: bool,
-              design: Callable[[], tuple[torch.Tensor, torch.Tensor]],
-              sqrt_weight: torch.Tensor | None = None) -> LstsqResult:
+def solve_ols(
+    stats: Stats,
+    solver: str,
+    dtype: torch.dtype,
+    fit_intercept: bool,
+    design: Callable[[], tuple[torch.Tensor, torch.Tensor]],
+    sqrt_weight: torch.Tensor | None = None,
+) -> LstsqResult:
     """Dispatch on ``solver``; ``auto`` takes Cholesky when the problem is provably well conditioned.
 
     * ``cholesky``: G w = c on the statistics (one pass over X, error ~ κ_eq·u).
@@ -166,15 +175,20 @@ def solve_ols(stats: Stats, solver: str, dtype: torch.dtype, fit_intercept: bool
         raise ValueError(f"unknown OLS solver {solver!r}; use auto, cholesky, qr or svd")
     cond_eq = equilibrated_gram_cond(stats.gram)
     cond = math.sqrt(cond_eq) if math.isfinite(cond_eq) else math.inf
-    if solver in ("auto", "cholesky") and (solver == "cholesky" or (cond_eq <= MAX_GRAM_COND_FLOAT64
-                                                                   and not stats.underflow)):
+    if solver in ("auto", "cholesky") and (
+        solver == "cholesky" or (cond_eq <= MAX_GRAM_COND_FLOAT64 and not stats.underflow)
+    ):
         w = solve_cholesky(stats.gram, stats.xty)
-        if w is not None and (solver == "cholesky" or dtype == torch.float64
-                              or float32_error_bound(stats.gram, w, cond_eq) <= FLOAT32_TARGET):
+        if w is not None and (
+            solver == "cholesky"
+            or dtype == torch.float64
+            or float32_error_bound(stats.gram, w, cond_eq) <= FLOAT32_TARGET
+        ):
             return LstsqResult(w, "cholesky", cond, stats.p)
         if w is None:
-            warnings.warn("XᵀX is not numerically positive definite: using the SVD instead",
-                          RankDeficientWarning, stacklevel=3)
+            warnings.warn(
+                "XᵀX is not numerically positive definite: using the SVD instead", RankDeficientWarning, stacklevel=3
+            )
     X, y = (t.to(torch.float64) for t in design())
     sw = None if sqrt_weight is None else sqrt_weight.to(X)
     if solver != "svd":

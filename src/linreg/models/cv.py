@@ -42,10 +42,17 @@ def _fold_statistics(X, y, sw, folds, fit_intercept: bool, device, dtype) -> tup
     set is a merge of the other folds; otherwise (repeated or shuffled splits with overlaps) the
     training rows are summarised directly.
     """
+
     def stats_of(rows: np.ndarray) -> Stats:
         part = slice(rows[0], rows[-1] + 1) if np.array_equal(rows, np.arange(rows[0], rows[-1] + 1)) else rows
-        return compute_stats(X[part], y[part], dtype=dtype, device=device, center=fit_intercept,
-                             sample_weight=None if sw is None else sw[part])
+        return compute_stats(
+            X[part],
+            y[part],
+            dtype=dtype,
+            device=device,
+            center=fit_intercept,
+            sample_weight=None if sw is None else sw[part],
+        )
 
     held = [stats_of(test) for _, test in folds]
     partition = np.array_equal(np.sort(np.concatenate([test for _, test in folds])), np.arange(len(y)))
@@ -68,7 +75,6 @@ def _fold_statistics(X, y, sw, folds, fit_intercept: bool, device, dtype) -> tup
     return train, held, full
 
 
-
 # CV errors that tie up to rounding (a plateau of the path, the same sums taken in another order:
 # weighted rows against repeated ones differ by ~1e-12 relative) must pick the same α everywhere.
 TIE_RTOL = 1e-9
@@ -82,6 +88,7 @@ def first_minimum(errors: np.ndarray) -> int:
         return int(np.argmin(flat))
     low = float(np.nanmin(flat[np.isfinite(flat)]))
     return int(np.flatnonzero(flat <= low + TIE_RTOL * abs(low))[0])
+
 
 class ElasticNetCV(LinearModel):
     """Elastic net with alpha (and l1_ratio) chosen by K-fold cross-validation, scikit-learn's ``ElasticNetCV``.
@@ -166,19 +173,43 @@ class ElasticNetCV(LinearModel):
     1.0 [ 1.49 -2.01]
     """
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, "l1_ratio": [Interval(Real, 0, 1, closed="right"), "array-like"],
-                              "eps": [Interval(Real, 0, None, closed="neither")],
-                              "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
-                              "precompute": ["boolean", StrOptions({"auto"})],
-                              "max_iter": [Interval(Integral, 1, None, closed="left")],
-                              "tol": [Interval(Real, 0, None, closed="left")], "cv": ["cv_object"],
-                              "copy_X": ["boolean"], "verbose": ["verbose"], "n_jobs": [None, Integral],
-                              "positive": ["boolean"], "random_state": ["random_state"],
-                              "selection": [StrOptions({"cyclic", "random"})]}
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        "l1_ratio": [Interval(Real, 0, 1, closed="right"), "array-like"],
+        "eps": [Interval(Real, 0, None, closed="neither")],
+        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "precompute": ["boolean", StrOptions({"auto"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "cv": ["cv_object"],
+        "copy_X": ["boolean"],
+        "verbose": ["verbose"],
+        "n_jobs": [None, Integral],
+        "positive": ["boolean"],
+        "random_state": ["random_state"],
+        "selection": [StrOptions({"cyclic", "random"})],
+    }
 
-    def __init__(self, *, l1_ratio=0.5, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto",
-                 max_iter=1000, tol=1e-4, cv=None, copy_X=True, verbose=0, n_jobs=None, positive=False,
-                 random_state=None, selection="cyclic", device="auto", dtype="float64"):
+    def __init__(
+        self,
+        *,
+        l1_ratio=0.5,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-4,
+        cv=None,
+        copy_X=True,
+        verbose=0,
+        n_jobs=None,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+        device="auto",
+        dtype="float64",
+    ):
         self.l1_ratio = l1_ratio
         self.eps = eps
         self.alphas = alphas
@@ -216,18 +247,38 @@ class ElasticNetCV(LinearModel):
             else:
                 alphas[i] = np.sort(np.asarray(self.alphas, dtype=np.float64))[::-1]
             for k, (tr, ho) in enumerate(zip(train, held)):
-                path = _enet_path_on_stats(tr, alphas[i], float(l1), solver=solver, tol=self.tol,
-                                           max_iter=self.max_iter, positive=self.positive)
+                path = _enet_path_on_stats(
+                    tr,
+                    alphas[i],
+                    float(l1),
+                    solver=solver,
+                    tol=self.tol,
+                    max_iter=self.max_iter,
+                    positive=self.positive,
+                )
                 mse[i, :, k] = (held_out_sse(path.coefs, path.intercepts, ho) / ho.n).cpu().numpy()
         mean = mse.mean(axis=2)
         best_l1, best_alpha = (int(v) for v in np.unravel_index(first_minimum(mean), mean.shape))
         self.l1_ratio_, self.alpha_ = float(l1_ratios[best_l1]), float(alphas[best_l1, best_alpha])
-        res = solve_enet(full.gram, full.xty, full.yty, full.n, self.alpha_, self.l1_ratio_, solver=solver,
-                         tol=self.tol, max_iter=self.max_iter, positive=self.positive)
+        res = solve_enet(
+            full.gram,
+            full.xty,
+            full.yty,
+            full.n,
+            self.alpha_,
+            self.l1_ratio_,
+            solver=solver,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            positive=self.positive,
+        )
         if not res.converged:
-            warnings.warn("Objective did not converge. You might want to increase the number of iterations "
-                          f"(final fit at alpha={self.alpha_:.3g}: duality gap {res.gap / full.n:.3g})",
-                          ConvergenceWarning, stacklevel=2)
+            warnings.warn(
+                "Objective did not converge. You might want to increase the number of iterations "
+                f"(final fit at alpha={self.alpha_:.3g}: duality gap {res.gap / full.n:.3g})",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         self._set_coef(res.coef, full, out_dtype(X))
         self.dual_gap_, self.n_iter_ = res.gap / full.n, res.n_iter
         single = np.ndim(self.l1_ratio) == 0
@@ -314,13 +365,43 @@ class LassoCV(ElasticNetCV):
 
     _parameter_constraints = {k: v for k, v in ElasticNetCV._parameter_constraints.items() if k != "l1_ratio"}
 
-    def __init__(self, *, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto", max_iter=1000,
-                 tol=1e-4, copy_X=True, cv=None, verbose=False, n_jobs=None, positive=False, random_state=None,
-                 selection="cyclic", device="auto", dtype="float64"):
-        super().__init__(l1_ratio=1.0, eps=eps, alphas=alphas, fit_intercept=fit_intercept,
-                         precompute=precompute, max_iter=max_iter, tol=tol, cv=cv, copy_X=copy_X, verbose=verbose,
-                         n_jobs=n_jobs, positive=positive, random_state=random_state, selection=selection,
-                         device=device, dtype=dtype)
+    def __init__(
+        self,
+        *,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-4,
+        copy_X=True,
+        cv=None,
+        verbose=False,
+        n_jobs=None,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+        device="auto",
+        dtype="float64",
+    ):
+        super().__init__(
+            l1_ratio=1.0,
+            eps=eps,
+            alphas=alphas,
+            fit_intercept=fit_intercept,
+            precompute=precompute,
+            max_iter=max_iter,
+            tol=tol,
+            cv=cv,
+            copy_X=copy_X,
+            verbose=verbose,
+            n_jobs=n_jobs,
+            positive=positive,
+            random_state=random_state,
+            selection=selection,
+            device=device,
+            dtype=dtype,
+        )
 
     def get_params(self, deep=True):
         params = super().get_params(deep)
@@ -392,14 +473,29 @@ class RidgeCV(LinearModel):
     0.01 [ 1.491 -2.01 ]
     """
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, "alphas": ["array-like", Interval(Real, 0, None, closed="left")],
-                              "cv": ["cv_object"], "scoring": [None, StrOptions({"neg_mean_squared_error", "r2"})],
-                              "gcv_mode": [None, StrOptions({"auto", "svd",
-                                                                                                      "eigen"})],
-                              "store_cv_results": ["boolean"], "alpha_per_target": ["boolean"]}
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        "alphas": ["array-like", Interval(Real, 0, None, closed="left")],
+        "cv": ["cv_object"],
+        "scoring": [None, StrOptions({"neg_mean_squared_error", "r2"})],
+        "gcv_mode": [None, StrOptions({"auto", "svd", "eigen"})],
+        "store_cv_results": ["boolean"],
+        "alpha_per_target": ["boolean"],
+    }
 
-    def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None, cv=None, gcv_mode=None,
-                 store_cv_results=False, alpha_per_target=False, device="auto", dtype="float64"):
+    def __init__(
+        self,
+        alphas=(0.1, 1.0, 10.0),
+        *,
+        fit_intercept=True,
+        scoring=None,
+        cv=None,
+        gcv_mode=None,
+        store_cv_results=False,
+        alpha_per_target=False,
+        device="auto",
+        dtype="float64",
+    ):
         self.alphas = alphas
         self.fit_intercept = fit_intercept
         self.scoring = scoring
@@ -426,17 +522,22 @@ class RidgeCV(LinearModel):
         if (alphas < 0).any():
             raise ValueError("alphas must be non-negative")
         if self.alpha_per_target and self.cv is not None:
-            raise ValueError("cv!=None and alpha_per_target=True are incompatible (as in scikit-learn): use cv=None "
-                             "(leave-one-out) to choose an alpha per target")
+            raise ValueError(
+                "cv!=None and alpha_per_target=True are incompatible (as in scikit-learn): use cv=None "
+                "(leave-one-out) to choose an alpha per target"
+            )
         if self.cv is None and self.scoring == "r2":
-            raise ValueError("scoring='r2' is implemented for K-fold (cv=K); leave-one-out (cv=None) scores by "
-                             "mean squared error: use scoring=None or 'neg_mean_squared_error'")
+            raise ValueError(
+                "scoring='r2' is implemented for K-fold (cv=K); leave-one-out (cv=None) scores by "
+                "mean squared error: use scoring=None or 'neg_mean_squared_error'"
+            )
         # scikit-learn's defaults: leave-one-out by squared error, K-fold by the estimator's score (R²).
         r2 = self.scoring == "r2" or (self.scoring is None and self.cv is not None)
         a_t = torch.as_tensor(alphas)
         Y = y[:, None] if y.ndim == 1 else y
-        scores, sq_errors, fulls = zip(*(self._scores(X, Y[:, t], sw, a_t, device, dtype, r2)
-                                         for t in range(Y.shape[1])))
+        scores, sq_errors, fulls = zip(
+            *(self._scores(X, Y[:, t], sw, a_t, device, dtype, r2) for t in range(Y.shape[1]))
+        )
         per_alpha = np.stack(scores)  # (T, K) loss per target and alpha: MSE, or 1 − R² (mean over folds)
         to_score = (lambda loss: 1 - loss) if r2 else (lambda loss: -loss)  # noqa: E731
         if self.alpha_per_target and y.ndim == 2:
@@ -451,8 +552,13 @@ class RidgeCV(LinearModel):
             self._set_coef(coefs[0], fulls[0], out_dtype(X))
         else:
             self.coef_ = torch.stack(coefs).numpy().astype(out_dtype(X), copy=False)  # (T, p)
-            self.intercept_ = (np.array([float(f.y_mean - f.x_mean @ c.to(f.device)) for f, c in zip(fulls, coefs)],
-                                        dtype=out_dtype(X)) if self.fit_intercept else 0.0)
+            self.intercept_ = (
+                np.array(
+                    [float(f.y_mean - f.x_mean @ c.to(f.device)) for f, c in zip(fulls, coefs)], dtype=out_dtype(X)
+                )
+                if self.fit_intercept
+                else 0.0
+            )
         if self.store_cv_results and self.cv is None:
             # (n, K) for one target, (n, T, K) for several, as scikit-learn stores squared errors.
             self.cv_results_ = sq_errors[0] if y.ndim == 1 else np.stack(sq_errors, axis=1)
@@ -478,8 +584,11 @@ class RidgeCV(LinearModel):
             loo = (yc[None, :] - fitted) / (1 - h.T)  # (K, n) leave-one-out residuals (whitened)
             # cv_results_ as scikit-learn's: squared (whitened) errors, or with a scoring the
             # leave-one-out predictions y − e/√w.
-            stored = ((loo**2).T if self.scoring is None
-                      else torch.as_tensor(np.asarray(y, dtype=np.float64))[:, None] - (loo / root_w).T)
+            stored = (
+                (loo**2).T
+                if self.scoring is None
+                else torch.as_tensor(np.asarray(y, dtype=np.float64))[:, None] - (loo / root_w).T
+            )
             return (loo**2).mean(1).numpy(), stored.numpy(), full
         folds = _folds(X, y, self.cv)
         train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype)
@@ -496,8 +605,22 @@ class RidgeCV(LinearModel):
         return np.mean(per_fold, axis=0), None, full
 
 
-def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, tol=1e-4, max_iter=1000,
-              positive=False, coef_init=None, return_n_iter=False, device="cpu", **ignored):
+def enet_path(
+    X,
+    y,
+    *,
+    l1_ratio=0.5,
+    eps=1e-3,
+    n_alphas=100,
+    alphas=None,
+    tol=1e-4,
+    max_iter=1000,
+    positive=False,
+    coef_init=None,
+    return_n_iter=False,
+    device="cpu",
+    **ignored,
+):
     """scikit-learn's ``enet_path``: coefficients along decreasing alphas, warm-started, no intercept.
 
     Minimises ``(1/2n)‖y − Xw‖² + αρ‖w‖₁ + ½α(1 − ρ)‖w‖²`` at each alpha (X and y as
@@ -565,8 +688,16 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None, tol=1e
         alphas = np.geomspace(top, top * eps, n_alphas)
     alphas = np.sort(np.asarray(alphas, dtype=np.float64))[::-1]
     w0 = None if coef_init is None else torch.as_tensor(np.asarray(coef_init, dtype=np.float64))
-    path = _enet_path_on_stats(stats, alphas, float(l1_ratio), solver=resolve_enet_solver("auto", stats.device),
-                               tol=tol, max_iter=max_iter, positive=positive, w0=w0)
+    path = _enet_path_on_stats(
+        stats,
+        alphas,
+        float(l1_ratio),
+        solver=resolve_enet_solver("auto", stats.device),
+        tol=tol,
+        max_iter=max_iter,
+        positive=positive,
+        w0=w0,
+    )
     out = (alphas, path.coefs.cpu().numpy().T, path.gaps)
     return (*out, path.n_iter) if return_n_iter else out
 

@@ -37,8 +37,14 @@ def is_dask_array(a: Any) -> bool:
 
 def _block_stats(xb: np.ndarray, yb: np.ndarray, wb: np.ndarray | None, center: bool) -> Stats:
     """The statistics of one block, on the worker that holds it (float64, on its CPU)."""
-    return compute_stats(np.asarray(xb, dtype=np.float64), np.asarray(yb, dtype=np.float64), dtype=torch.float64,
-                         device=torch.device("cpu"), center=center, sample_weight=wb)
+    return compute_stats(
+        np.asarray(xb, dtype=np.float64),
+        np.asarray(yb, dtype=np.float64),
+        dtype=torch.float64,
+        device=torch.device("cpu"),
+        center=center,
+        sample_weight=wb,
+    )
 
 
 def _merge_in_order(parts: list) -> Any:
@@ -59,8 +65,10 @@ def dask_stats(X, y, *, center: bool = True, sample_weight=None) -> Stats:
     import dask.array as da
 
     if X.ndim != 2 or len(X.chunks[1]) != 1:
-        raise ValueError(f"X must be a 2-D Dask array chunked along rows only (one column chunk), got chunks "
-                         f"{X.chunks}: rechunk with X.rechunk({{1: -1}})")
+        raise ValueError(
+            f"X must be a 2-D Dask array chunked along rows only (one column chunk), got chunks "
+            f"{X.chunks}: rechunk with X.rechunk({{1: -1}})"
+        )
     y = da.asarray(y).rechunk((X.chunks[0],))
     w = None if sample_weight is None else da.asarray(sample_weight).rechunk((X.chunks[0],))
     xs, ys = X.to_delayed().ravel(), y.to_delayed().ravel()

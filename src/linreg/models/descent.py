@@ -49,8 +49,9 @@ def minibatch_smoothness(L: float, X, m: int, fit_intercept: bool, weights=None)
     elif weights is None:
         L_max = float(torch.linalg.vector_norm(X, dim=1).max()) ** 2 + extra
     else:
-        L_max = float((weights.to(torch.float64) * (torch.linalg.vector_norm(X, dim=1).to(torch.float64) ** 2
-                                                    + extra)).max())
+        L_max = float(
+            (weights.to(torch.float64) * (torch.linalg.vector_norm(X, dim=1).to(torch.float64) ** 2 + extra)).max()
+        )
     return n * (m - 1) / (m * (n - 1)) * L + (n - m) / (m * (n - 1)) * L_max
 
 
@@ -96,9 +97,23 @@ class MinibatchEpochs:
     same on every device, so a GPU walks exactly the CPU's batches.
     """
 
-    def __init__(self, X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor, *, batch_size: int,
-                 lr: float, l1: float, l2: float, fit_intercept: bool, shuffle: bool, seed: int,
-                 cuda_graphs: bool | None = None, weights: torch.Tensor | None = None):
+    def __init__(
+        self,
+        X: torch.Tensor,
+        y: torch.Tensor,
+        w: torch.Tensor,
+        b: torch.Tensor,
+        *,
+        batch_size: int,
+        lr: float,
+        l1: float,
+        l2: float,
+        fit_intercept: bool,
+        shuffle: bool,
+        seed: int,
+        cuda_graphs: bool | None = None,
+        weights: torch.Tensor | None = None,
+    ):
         self.X, self.y, self.w, self.b, self.s = X, y, w, b, weights
         self.m, self.lr, self.l1, self.l2, self.fit_intercept = batch_size, lr, l1, l2, fit_intercept
         self.shuffle, self.seed, self.epoch = shuffle, seed, 0
@@ -162,8 +177,11 @@ class MinibatchEpochs:
         """One pass over the rows in this epoch's order."""
         n = self.X.shape[0]
         self.epoch += 1
-        order = (epoch_order(n, self.seed, self.epoch, self.X.device) if self.shuffle
-                 else torch.arange(n, device=self.X.device))
+        order = (
+            epoch_order(n, self.seed, self.epoch, self.X.device)
+            if self.shuffle
+            else torch.arange(n, device=self.X.device)
+        )
         for start in range(0, n, self.group_rows):
             idx = order[start : start + self.group_rows]
             Xg, yg = self.Xg[: len(idx)], self.yg[: len(idx)]
@@ -190,37 +208,80 @@ class BlockEpochs:
     parameters w and b are updated in place, on the device they live on.
     """
 
-    def __init__(self, X, y, w: torch.Tensor, b: torch.Tensor, *, dtype: torch.dtype, batch_size: int, lr: float,
-                 l1: float, l2: float, fit_intercept: bool, shuffle: bool, seed: int, weights=None):
+    def __init__(
+        self,
+        X,
+        y,
+        w: torch.Tensor,
+        b: torch.Tensor,
+        *,
+        dtype: torch.dtype,
+        batch_size: int,
+        lr: float,
+        l1: float,
+        l2: float,
+        fit_intercept: bool,
+        shuffle: bool,
+        seed: int,
+        weights=None,
+    ):
         import dask.array as da
 
         self.X, self.y = X.rechunk({1: -1}), da.asarray(y).rechunk((X.chunks[0],))
         self.s = None if weights is None else da.asarray(weights).rechunk((X.chunks[0],))
         self.w, self.b, self.dtype, self.seed, self.shuffle, self.epoch = w, b, dtype, seed, shuffle, 0
-        self.kw: dict[str, Any] = {"batch_size": batch_size, "lr": lr, "l1": l1, "l2": l2,
-                                   "fit_intercept": fit_intercept, "shuffle": shuffle, "cuda_graphs": False}
+        self.kw: dict[str, Any] = {
+            "batch_size": batch_size,
+            "lr": lr,
+            "l1": l1,
+            "l2": l2,
+            "fit_intercept": fit_intercept,
+            "shuffle": shuffle,
+            "cuda_graphs": False,
+        }
 
     def run(self) -> None:
         self.epoch += 1
         n_blocks = len(self.X.chunks[0])
-        order = (epoch_order(n_blocks, self.seed, self.epoch, torch.device("cpu")).tolist() if self.shuffle
-                 else range(n_blocks))
+        order = (
+            epoch_order(n_blocks, self.seed, self.epoch, torch.device("cpu")).tolist()
+            if self.shuffle
+            else range(n_blocks)
+        )
         for k in order:
             Xb = as_tensor(np.asarray(self.X.blocks[k].compute(), dtype=np.float64), self.dtype, self.w.device)
             yb = as_tensor(np.asarray(self.y.blocks[k].compute(), dtype=np.float64), self.dtype, self.w.device)
-            sb = (None if self.s is None else
-                  as_tensor(np.asarray(self.s.blocks[k].compute(), dtype=np.float64), self.dtype, self.w.device))
-            part = MinibatchEpochs(Xb, yb, self.w, self.b, seed=(self.seed + k * 0x9E3779B97F4A7C15) % 2**63,
-                                   weights=sb, **self.kw)
+            sb = (
+                None
+                if self.s is None
+                else as_tensor(np.asarray(self.s.blocks[k].compute(), dtype=np.float64), self.dtype, self.w.device)
+            )
+            part = MinibatchEpochs(
+                Xb, yb, self.w, self.b, seed=(self.seed + k * 0x9E3779B97F4A7C15) % 2**63, weights=sb, **self.kw
+            )
             part.epoch = self.epoch - 1  # its run() draws this epoch's row order
             part.run()
 
 
-def descend(stats: Stats, val_stats: Stats | None, rows: tuple[Any, ...] | None, *,
-            learning_rate: float | str, max_epochs: int, batch_size: int | None, tol: float, patience: int,
-            l1: float = 0.0, l2: float = 0.0, fit_intercept: bool = True, shuffle: bool = True,
-            random_state: int | None = None, cuda_graphs: bool | None = None,
-            rows_dtype: torch.dtype = torch.float64, rows_device: torch.device | None = None) -> Descent:
+def descend(
+    stats: Stats,
+    val_stats: Stats | None,
+    rows: tuple[Any, ...] | None,
+    *,
+    learning_rate: float | str,
+    max_epochs: int,
+    batch_size: int | None,
+    tol: float,
+    patience: int,
+    l1: float = 0.0,
+    l2: float = 0.0,
+    fit_intercept: bool = True,
+    shuffle: bool = True,
+    random_state: int | None = None,
+    cuda_graphs: bool | None = None,
+    rows_dtype: torch.dtype = torch.float64,
+    rows_device: torch.device | None = None,
+) -> Descent:
     """The gradient-descent loop: full batch on ``stats`` when ``rows`` is None, else mini-batches of rows
     (X, y) or (X, y, row weights scaled to mean 1, or None).
 
@@ -266,15 +327,29 @@ def descend(stats: Stats, val_stats: Stats | None, rows: tuple[Any, ...] | None,
     b = torch.zeros((), dtype=torch.float64, device=device)
     epochs: MinibatchEpochs | BlockEpochs | None = None
     if rows is not None and batch_size is not None:
-        kw: dict[str, Any] = {"batch_size": batch_size, "lr": lr, "l1": l1, "l2": l2, "fit_intercept": fit_intercept,
-              "shuffle": shuffle, "seed": seed}
+        kw: dict[str, Any] = {
+            "batch_size": batch_size,
+            "lr": lr,
+            "l1": l1,
+            "l2": l2,
+            "fit_intercept": fit_intercept,
+            "shuffle": shuffle,
+            "seed": seed,
+        }
         kw["weights"] = rows[2] if len(rows) > 2 else None
-        epochs = (BlockEpochs(rows[0], rows[1], w, b, dtype=rows_dtype, **kw) if streamed else
-                  MinibatchEpochs(rows[0], rows[1], w, b, cuda_graphs=cuda_graphs, **kw))
+        epochs = (
+            BlockEpochs(rows[0], rows[1], w, b, dtype=rows_dtype, **kw)
+            if streamed
+            else MinibatchEpochs(rows[0], rows[1], w, b, cuda_graphs=cuda_graphs, **kw)
+        )
     loss0 = objective(stats, w, b)
-    history: dict[str, list[float]] = {"epoch": [0], "train_loss": [loss0],
-               "val_loss": [objective(val_stats, w, b) if val_stats else math.nan],
-               "theta_norm": [0.0], "step_norm": [0.0]}
+    history: dict[str, list[float]] = {
+        "epoch": [0],
+        "train_loss": [loss0],
+        "val_loss": [objective(val_stats, w, b) if val_stats else math.nan],
+        "theta_norm": [0.0],
+        "step_norm": [0.0],
+    }
     best, since_best = (history["val_loss"][0], w.to(stats.device, copy=True), b.to(stats.device, copy=True)), 0
     diverged_epoch, stopped_by = None, "max_epochs"
     prev, epoch = loss0, 0
@@ -312,11 +387,20 @@ def descend(stats: Stats, val_stats: Stats | None, rows: tuple[Any, ...] | None,
         if 0 <= improvement < tol:
             # A tiny improvement with the gradient hardly smaller than at the start is a step too
             # small to make progress, not convergence (checked without L1, whose optimum has ∇ ≠ 0).
-            stalled = not l1 and gradient_norm(w_h, b_h) > 0.1 * gradient_norm(torch.zeros_like(w_h),
-                                                                                 torch.zeros_like(b_h))
+            stalled = not l1 and gradient_norm(w_h, b_h) > 0.1 * gradient_norm(
+                torch.zeros_like(w_h), torch.zeros_like(b_h)
+            )
             stopped_by = "stalled" if stalled else "tol"
             break
         prev = loss
-    return Descent(coef=w_h, intercept=float(b_h), learning_rate=lr, n_epochs=epoch,
-                   converged=stopped_by in ("tol", "patience"), diverged=diverged_epoch is not None,
-                   diverged_epoch=diverged_epoch, stopped_by=stopped_by, history=history)
+    return Descent(
+        coef=w_h,
+        intercept=float(b_h),
+        learning_rate=lr,
+        n_epochs=epoch,
+        converged=stopped_by in ("tol", "patience"),
+        diverged=diverged_epoch is not None,
+        diverged_epoch=diverged_epoch,
+        stopped_by=stopped_by,
+        history=history,
+    )

@@ -59,9 +59,18 @@ def alpha_max(xty: torch.Tensor, n: float, l1_ratio: float) -> float:
     return float(xty.abs().max()) / (n * l1_ratio)
 
 
-def cd_gram(gram: np.ndarray, xty: np.ndarray, yty: float, l1: float, l2: float, w0: np.ndarray,
-            tol: float, max_iter: int, positive: bool = False,
-            rng: np.random.Generator | None = None) -> EnetResult:
+def cd_gram(
+    gram: np.ndarray,
+    xty: np.ndarray,
+    yty: float,
+    l1: float,
+    l2: float,
+    w0: np.ndarray,
+    tol: float,
+    max_iter: int,
+    positive: bool = False,
+    rng: np.random.Generator | None = None,
+) -> EnetResult:
     """Cyclic coordinate descent with covariance updates (as scikit-learn's Gram solver).
 
     ``positive`` constrains w ≥ 0 (the update is clipped at zero); with ``rng``
@@ -90,7 +99,7 @@ def cd_gram(gram: np.ndarray, xty: np.ndarray, yty: float, l1: float, l2: float,
             return EnetResult(torch.from_numpy(w), gap, 0, True)
     for n_iter in range(1, max_iter + 1):
         w_max = d_w_max = 0.0
-        for j in (range(p) if rng is None else rng.permutation(p)):
+        for j in range(p) if rng is None else rng.permutation(p):
             if diag[j] == 0.0:
                 continue
             wj = w[j]
@@ -137,9 +146,19 @@ def _polish(gram: np.ndarray, xty: np.ndarray, l1: float, l2: float, pattern: np
     return w
 
 
-def fista_gram(gram: torch.Tensor, xty: torch.Tensor, yty: torch.Tensor, l1: float, l2: float,
-               w0: torch.Tensor, tol: float, max_iter: int, lipschitz: float,
-               check_every: int = 10, positive: bool = False) -> EnetResult:
+def fista_gram(
+    gram: torch.Tensor,
+    xty: torch.Tensor,
+    yty: torch.Tensor,
+    l1: float,
+    l2: float,
+    w0: torch.Tensor,
+    tol: float,
+    max_iter: int,
+    lipschitz: float,
+    check_every: int = 10,
+    positive: bool = False,
+) -> EnetResult:
     """Accelerated proximal gradient (FISTA) with adaptive restart; p×p work per step.
 
     Smooth part ½wᵀ(G + l2 I)w − cᵀw has gradient (G + l2 I)w − c and Lipschitz
@@ -169,10 +188,22 @@ def fista_gram(gram: torch.Tensor, xty: torch.Tensor, yty: torch.Tensor, l1: flo
     return EnetResult(w, gap, k, gap <= target)
 
 
-def solve_enet(gram: torch.Tensor, xty: torch.Tensor, yty: torch.Tensor, n: float, alpha: float,
-               l1_ratio: float, *, solver: str, tol: float, max_iter: int, w0: torch.Tensor | None = None,
-               lipschitz: float | None = None, positive: bool = False,
-               rng: np.random.Generator | None = None) -> EnetResult:
+def solve_enet(
+    gram: torch.Tensor,
+    xty: torch.Tensor,
+    yty: torch.Tensor,
+    n: float,
+    alpha: float,
+    l1_ratio: float,
+    *,
+    solver: str,
+    tol: float,
+    max_iter: int,
+    w0: torch.Tensor | None = None,
+    lipschitz: float | None = None,
+    positive: bool = False,
+    rng: np.random.Generator | None = None,
+) -> EnetResult:
     """One elastic-net fit on the statistics; ``solver`` is ``cd`` or ``fista`` (already resolved).
 
     ``positive``: w ≥ 0. ``rng``: random coordinate order (coordinate descent only)."""
@@ -181,8 +212,18 @@ def solve_enet(gram: torch.Tensor, xty: torch.Tensor, yty: torch.Tensor, n: floa
     if w0 is None:
         w0 = torch.zeros(p, dtype=torch.float64, device=gram.device)
     if solver == "cd":
-        res = cd_gram(gram.cpu().numpy(), xty.cpu().numpy(), float(yty), l1, l2, w0.cpu().numpy().copy(),
-                      tol, max_iter, positive, rng)
+        res = cd_gram(
+            gram.cpu().numpy(),
+            xty.cpu().numpy(),
+            float(yty),
+            l1,
+            l2,
+            w0.cpu().numpy().copy(),
+            tol,
+            max_iter,
+            positive,
+            rng,
+        )
         return EnetResult(res.coef.to(gram.device), res.gap, res.n_iter, res.converged)
     if lipschitz is None:
         lipschitz = float(torch.linalg.eigvalsh(gram)[-1])

@@ -66,8 +66,9 @@ def _dd_sum_rows(hi: torch.Tensor, lo: torch.Tensor) -> tuple[torch.Tensor, torc
     return hi[0], lo[0]
 
 
-def residuals(Z: torch.Tensor, y: torch.Tensor, r: torch.Tensor, theta: torch.Tensor,
-              block: int = 65536) -> tuple[torch.Tensor, torch.Tensor]:
+def residuals(
+    Z: torch.Tensor, y: torch.Tensor, r: torch.Tensor, theta: torch.Tensor, block: int = 65536
+) -> tuple[torch.Tensor, torch.Tensor]:
     """f = y − r − Zθ (n,) and g = −Zᵀr (k,), each accurate to about one rounding of the true value."""
     n, k = Z.shape
     # f row by row: Dot2 over the k columns, then the two subtractions, all carried in double-double.

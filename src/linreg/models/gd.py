@@ -148,9 +148,25 @@ class GradientDescentRegressor(LinearModel):
         **PRECOMPUTE,
     }
 
-    def __init__(self, *, learning_rate="auto", max_epochs=1000, batch_size=None, tol=1e-6, patience=0,
-                 penalty=None, alpha=0.0, l1_ratio=0.5, shuffle=True, random_state=None, fit_intercept=True,
-                 device="auto", dtype="float64", cuda_graphs=None, precompute=None):
+    def __init__(
+        self,
+        *,
+        learning_rate="auto",
+        max_epochs=1000,
+        batch_size=None,
+        tol=1e-6,
+        patience=0,
+        penalty=None,
+        alpha=0.0,
+        l1_ratio=0.5,
+        shuffle=True,
+        random_state=None,
+        fit_intercept=True,
+        device="auto",
+        dtype="float64",
+        cuda_graphs=None,
+        precompute=None,
+    ):
         self.learning_rate = learning_rate
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -194,27 +210,54 @@ class GradientDescentRegressor(LinearModel):
 
                 rows = (X, y, None if s is None else da.from_array(s, chunks=(X.chunks[0],)))
             else:
-                rows = (as_tensor(X, dtype, device), as_tensor(y, dtype, device),
-                        None if s is None else as_tensor(s, dtype, device))
-        res = descend(stats, val_stats, rows, learning_rate=self.learning_rate, max_epochs=self.max_epochs,
-                      batch_size=self.batch_size, tol=self.tol, patience=self.patience, l1=l1, l2=l2,
-                      fit_intercept=self.fit_intercept, shuffle=self.shuffle, random_state=self.random_state,
-                      cuda_graphs=self.cuda_graphs, rows_dtype=dtype, rows_device=device)
+                rows = (
+                    as_tensor(X, dtype, device),
+                    as_tensor(y, dtype, device),
+                    None if s is None else as_tensor(s, dtype, device),
+                )
+        res = descend(
+            stats,
+            val_stats,
+            rows,
+            learning_rate=self.learning_rate,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            tol=self.tol,
+            patience=self.patience,
+            l1=l1,
+            l2=l2,
+            fit_intercept=self.fit_intercept,
+            shuffle=self.shuffle,
+            random_state=self.random_state,
+            cuda_graphs=self.cuda_graphs,
+            rows_dtype=dtype,
+            rows_device=device,
+        )
         self.coef_ = res.coef.cpu().numpy()
         self.intercept_ = float(res.intercept)
-        for name in ("learning_rate", "n_epochs", "converged", "diverged", "diverged_epoch", "stopped_by",
-                     "history"):
+        for name in ("learning_rate", "n_epochs", "converged", "diverged", "diverged_epoch", "stopped_by", "history"):
             setattr(self, f"{name}_", getattr(res, name))
         if res.diverged:
-            warnings.warn(f"gradient descent diverged at epoch {res.diverged_epoch} (learning rate "
-                          f"{res.learning_rate:.3g}); the last finite parameters are kept. Lower learning_rate, or "
-                          "use 'auto' (1/L, L the loss's largest curvature).", ConvergenceWarning, stacklevel=2)
+            warnings.warn(
+                f"gradient descent diverged at epoch {res.diverged_epoch} (learning rate "
+                f"{res.learning_rate:.3g}); the last finite parameters are kept. Lower learning_rate, or "
+                "use 'auto' (1/L, L the loss's largest curvature).",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         elif res.stopped_by == "stalled":
-            warnings.warn(f"gradient descent stalled after {res.n_epochs} epochs: the loss no longer improves by "
-                          f"tol={self.tol:g} but the gradient is barely smaller than at the start; the learning rate "
-                          f"{res.learning_rate:.3g} is too small (try 'auto').", ConvergenceWarning, stacklevel=2)
+            warnings.warn(
+                f"gradient descent stalled after {res.n_epochs} epochs: the loss no longer improves by "
+                f"tol={self.tol:g} but the gradient is barely smaller than at the start; the learning rate "
+                f"{res.learning_rate:.3g} is too small (try 'auto').",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         elif not res.converged and self.tol > 0:  # tol=0 asks for exactly max_epochs epochs
-            warnings.warn(f"gradient descent did not converge in {res.n_epochs} epochs (last relative improvement "
-                          f"above tol={self.tol:g}); raise max_epochs or tol, or use early stopping (patience).",
-                          ConvergenceWarning, stacklevel=2)
+            warnings.warn(
+                f"gradient descent did not converge in {res.n_epochs} epochs (last relative improvement "
+                f"above tol={self.tol:g}); raise max_epochs or tol, or use early stopping (patience).",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         return self

@@ -118,14 +118,32 @@ class LinearRegression(LinearModel):
     [1.477 1.505]
     """
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, "solver": [StrOptions({"auto", "cholesky", "qr", "svd"})],
-                              "inference": ["boolean"], **PRECOMPUTE, "copy_X": ["boolean"],
-                              "tol": [Interval(Real, 0, None, closed="left")], "n_jobs": [None, Integral],
-                              "positive": ["boolean"]}
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        "solver": [StrOptions({"auto", "cholesky", "qr", "svd"})],
+        "inference": ["boolean"],
+        **PRECOMPUTE,
+        "copy_X": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_jobs": [None, Integral],
+        "positive": ["boolean"],
+    }
     _accepts_sparse = True
 
-    def __init__(self, *, fit_intercept=True, copy_X=True, tol=1e-6, n_jobs=None, positive=False, solver="auto",
-                 device="auto", dtype="float64", inference=False, precompute=None):
+    def __init__(
+        self,
+        *,
+        fit_intercept=True,
+        copy_X=True,
+        tol=1e-6,
+        n_jobs=None,
+        positive=False,
+        solver="auto",
+        device="auto",
+        dtype="float64",
+        inference=False,
+        precompute=None,
+    ):
         self.fit_intercept = fit_intercept
         self.copy_X = copy_X
         self.tol = tol
@@ -145,8 +163,9 @@ class LinearRegression(LinearModel):
             return self._fit_targets(X, y, sample_weight)
         sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
-        stats = self._stats(X, y, device, dtype, sw,
-                            allow_underflow=self.solver in ("auto", "qr", "svd") and not sparse.issparse(X))
+        stats = self._stats(
+            X, y, device, dtype, sw, allow_underflow=self.solver in ("auto", "qr", "svd") and not sparse.issparse(X)
+        )
         if self.positive or sparse.issparse(X):
             return self._fit_on_statistics(X, stats)
         if is_dask_array(X):
@@ -164,9 +183,14 @@ class LinearRegression(LinearModel):
                 self.solver_, self.cond_, self.rank_ = "qr", math.sqrt(cond_eq), stats.p
                 return self
         sqrt_w = None if sw is None else torch.from_numpy(np.sqrt(sw))
-        result = solve_ols(stats, self.solver, dtype, self.fit_intercept,
-                           lambda: (as_tensor(X, torch.float64, device), as_tensor(y, torch.float64, device)),
-                           sqrt_weight=None if sqrt_w is None else sqrt_w.to(device))
+        result = solve_ols(
+            stats,
+            self.solver,
+            dtype,
+            self.fit_intercept,
+            lambda: (as_tensor(X, torch.float64, device), as_tensor(y, torch.float64, device)),
+            sqrt_weight=None if sqrt_w is None else sqrt_w.to(device),
+        )
         self._set_coef(result.coef, stats, out_dtype(X))
         if result.intercept is not None:  # found directly by the exact solver: more accurate than ȳ − x̄ᵀw
             self.intercept_ = out_dtype(X)(result.intercept)  # type: ignore[assignment]
@@ -180,13 +204,16 @@ class LinearRegression(LinearModel):
         from linreg.models.dask_arrays import dask_tsqr_lstsq
 
         if self.inference:
-            raise ValueError("inference=True needs X in memory (the exact factorization keeps an n × k basis): "
-                             "pass X.compute(), or fit without inference")
+            raise ValueError(
+                "inference=True needs X in memory (the exact factorization keeps an n × k basis): "
+                "pass X.compute(), or fit without inference"
+            )
         cond_eq = equilibrated_gram_cond(stats.gram)
         self.cond_ = math.sqrt(cond_eq) if math.isfinite(cond_eq) else math.inf
         self.rank_ = stats.p
-        if self.solver == "cholesky" or (self.solver == "auto" and cond_eq <= MAX_GRAM_COND_FLOAT64
-                                         and not stats.underflow):
+        if self.solver == "cholesky" or (
+            self.solver == "auto" and cond_eq <= MAX_GRAM_COND_FLOAT64 and not stats.underflow
+        ):
             w = solve_cholesky(stats.gram, stats.xty)
             if w is not None:
                 self._set_coef(w, stats, out_dtype(X))
@@ -194,9 +221,12 @@ class LinearRegression(LinearModel):
                 return self
         theta_np, self.rank_ = dask_tsqr_lstsq(X, y, fit_intercept=self.fit_intercept, sample_weight=sw)
         if self.rank_ < stats.p:
-            warnings.warn(f"X has rank {self.rank_} < {stats.p} features (to working precision, whatever the columns' "
-                          "units): returning the minimum-norm least-squares solution", RankDeficientWarning,
-                          stacklevel=3)
+            warnings.warn(
+                f"X has rank {self.rank_} < {stats.p} features (to working precision, whatever the columns' "
+                "units): returning the minimum-norm least-squares solution",
+                RankDeficientWarning,
+                stacklevel=3,
+            )
         theta = torch.from_numpy(theta_np)
         self._set_coef(theta[1:] if self.fit_intercept else theta, stats, out_dtype(X))
         if self.fit_intercept:
@@ -212,18 +242,33 @@ class LinearRegression(LinearModel):
         when XᵀX is singular), as accurate as κ(XᵀX)·u allows: the exact QR path needs a dense X.
         """
         if self.inference:
-            raise ValueError("inference=True needs a dense X (the exact factorization works on X itself); "
-                             "pass X.toarray()")
+            raise ValueError(
+                "inference=True needs a dense X (the exact factorization works on X itself); pass X.toarray()"
+            )
         cond_eq = equilibrated_gram_cond(stats.gram)
         if self.positive:
-            res = solve_enet(stats.gram, stats.xty, stats.yty, 1.0, 0.0, 0.0, solver="cd", tol=self.tol,
-                             max_iter=100_000, positive=True)
+            res = solve_enet(
+                stats.gram,
+                stats.xty,
+                stats.yty,
+                1.0,
+                0.0,
+                0.0,
+                solver="cd",
+                tol=self.tol,
+                max_iter=100_000,
+                positive=True,
+            )
             coef, self.solver_ = res.coef, "nnls-cd"
         else:  # Cholesky while XᵀX is safely positive definite; else the minimum-norm eigen-solution
             singular = not cond_eq <= 1e12
             if singular:
-                warnings.warn("XᵀX of the sparse X is singular to working precision: returning the minimum-norm "
-                              "least-squares solution", RankDeficientWarning, stacklevel=3)
+                warnings.warn(
+                    "XᵀX of the sparse X is singular to working precision: returning the minimum-norm "
+                    "least-squares solution",
+                    RankDeficientWarning,
+                    stacklevel=3,
+                )
             coef = ridge_coefs(stats.gram, stats.xty, torch.zeros(1, dtype=torch.float64), eigen=singular)[0]
             self.solver_ = "eigh" if singular else "cholesky"
         self._set_coef(coef, stats, out_dtype(X))
@@ -318,16 +363,32 @@ class Ridge(LinearModel):
     [ 1.422 -1.914]
     """
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, "alpha": [Interval(Real, 0, None, closed="left"), np.ndarray],
-                              "solver": [StrOptions({"auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga",
-                                                     "lbfgs"})],
-                              "max_iter": [Interval(Integral, 1, None, closed="left"), None],
-                              "tol": [Interval(Real, 0, None, closed="left")], "positive": ["boolean"],
-                              "copy_X": ["boolean"], "random_state": ["random_state"]}
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        "alpha": [Interval(Real, 0, None, closed="left"), np.ndarray],
+        "solver": [StrOptions({"auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "positive": ["boolean"],
+        "copy_X": ["boolean"],
+        "random_state": ["random_state"],
+    }
     _accepts_sparse = True
 
-    def __init__(self, alpha=1.0, *, fit_intercept=True, copy_X=True, max_iter=None, tol=1e-4, solver="auto",
-                 positive=False, random_state=None, device="auto", dtype="float64"):
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        fit_intercept=True,
+        copy_X=True,
+        max_iter=None,
+        tol=1e-4,
+        solver="auto",
+        positive=False,
+        random_state=None,
+        device="auto",
+        dtype="float64",
+    ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.copy_X = copy_X
@@ -343,8 +404,10 @@ class Ridge(LinearModel):
         X, y = self._validate_fit(X, y, multi_output=True)
         alpha = np.asarray(self.alpha, dtype=np.float64)
         if self.positive and self.solver not in ("auto", "lbfgs"):
-            raise ValueError(f"solver='{self.solver}' does not support positive fitting. Please set the solver to "
-                             "'auto' or 'lbfgs', or set `positive=False`")
+            raise ValueError(
+                f"solver='{self.solver}' does not support positive fitting. Please set the solver to "
+                "'auto' or 'lbfgs', or set `positive=False`"
+            )
         if (alpha < 0).any():
             raise ValueError("alpha must be non-negative")
         if y.ndim == 2 and y.shape[1] == 1 and alpha.size == 1:  # scikit-learn: coef_ (p,), intercept_ (1,)
@@ -354,10 +417,10 @@ class Ridge(LinearModel):
             return self
         if y.ndim == 2:
             if alpha.ndim == 1 and alpha.size not in (1, y.shape[1]):
-                raise ValueError(f"Number of targets and number of penalties do not correspond: {alpha.size} != "
-                                 f"{y.shape[1]}")
-            return self._fit_targets(X, y, sample_weight,
-                                     {"alpha": np.broadcast_to(alpha.ravel(), (y.shape[1],))})
+                raise ValueError(
+                    f"Number of targets and number of penalties do not correspond: {alpha.size} != {y.shape[1]}"
+                )
+            return self._fit_targets(X, y, sample_weight, {"alpha": np.broadcast_to(alpha.ravel(), (y.shape[1],))})
         if alpha.size != 1:
             raise ValueError(f"Number of targets and number of penalties do not correspond: {alpha.size} != 1")
         a = float(alpha.ravel()[0])
@@ -366,30 +429,51 @@ class Ridge(LinearModel):
         stats = self._stats(X, y, device, dtype, sw)
         self.n_iter_ = None
         if self.positive:
-            res = solve_enet(stats.gram, stats.xty, stats.yty, 1.0, a, 0.0, solver="cd", tol=self.tol,
-                             max_iter=self.max_iter or 10_000, positive=True)
+            res = solve_enet(
+                stats.gram,
+                stats.xty,
+                stats.yty,
+                1.0,
+                a,
+                0.0,
+                solver="cd",
+                tol=self.tol,
+                max_iter=self.max_iter or 10_000,
+                positive=True,
+            )
             coef, self.n_iter_ = res.coef, res.n_iter
             if not res.converged:
-                warnings.warn(f"{self.solver} solver did not converge (linreg solves positive ridge by coordinate "
-                              f"descent on XᵀX; duality gap {res.gap:.3g} after {res.n_iter} sweeps): raise max_iter "
-                              "or tol", ConvergenceWarning, stacklevel=2)
+                warnings.warn(
+                    f"{self.solver} solver did not converge (linreg solves positive ridge by coordinate "
+                    f"descent on XᵀX; duality gap {res.gap:.3g} after {res.n_iter} sweeps): raise max_iter "
+                    "or tol",
+                    ConvergenceWarning,
+                    stacklevel=2,
+                )
         elif a == 0.0 and not sparse.issparse(X) and not is_dask_array(X):
             # Unpenalised: least squares itself, through the OLS solver (Cholesky only where provably
             # accurate, else the exact QR, else the minimum-norm solution with a RankDeficientWarning,
             # with a rank test that ignores the columns' units), for every solver name. A Cholesky of a
             # singular XᵀX can "succeed" on a round-off pivot and return a non-minimum-norm answer.
-            result = solve_ols(stats, "svd" if self.solver == "svd" else "auto", dtype, self.fit_intercept,
-                               lambda: (as_tensor(X, torch.float64, device), as_tensor(y, torch.float64, device)),
-                               sqrt_weight=None if sw is None else torch.from_numpy(np.sqrt(sw)).to(device))
+            result = solve_ols(
+                stats,
+                "svd" if self.solver == "svd" else "auto",
+                dtype,
+                self.fit_intercept,
+                lambda: (as_tensor(X, torch.float64, device), as_tensor(y, torch.float64, device)),
+                sqrt_weight=None if sw is None else torch.from_numpy(np.sqrt(sw)).to(device),
+            )
             coef = result.coef
         elif self.solver == "svd":
             if is_dask_array(X):
                 raise TypeError("solver='svd' needs X in memory; with a Dask X use solver='auto'")
             if sparse.issparse(X):  # the SVD needs the dense matrix; every other solver here works on XᵀX
                 if self.fit_intercept:
-                    raise ValueError("solver='svd' does not support fitting the intercept on sparse data. Please "
-                                     "set the solver to 'auto' or 'lsqr', 'sparse_cg', 'sag', 'lbfgs' or set "
-                                     "`fit_intercept=False`")
+                    raise ValueError(
+                        "solver='svd' does not support fitting the intercept on sparse data. Please "
+                        "set the solver to 'auto' or 'lsqr', 'sparse_cg', 'sag', 'lbfgs' or set "
+                        "`fit_intercept=False`"
+                    )
                 raise TypeError("SVD solver does not support sparse inputs currently")
             coef = _ridge_svd(X, y, sw, stats, a, device)
         else:

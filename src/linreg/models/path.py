@@ -68,23 +68,45 @@ def ridge_path(stats: Stats, alphas: np.ndarray) -> Path:
     return Path(alphas, coefs, _intercepts(stats, coefs), np.zeros(K, int), np.zeros(K), np.ones(K, bool))
 
 
-def enet_path(stats: Stats, alphas: np.ndarray, l1_ratio: float, *, solver: str, tol: float,
-              max_iter: int, positive: bool = False, w0: torch.Tensor | None = None) -> Path:
+def enet_path(
+    stats: Stats,
+    alphas: np.ndarray,
+    l1_ratio: float,
+    *,
+    solver: str,
+    tol: float,
+    max_iter: int,
+    positive: bool = False,
+    w0: torch.Tensor | None = None,
+) -> Path:
     """Elastic-net fits along decreasing alphas, each warm-started from the previous (the first from ``w0``)."""
     w = torch.zeros(stats.p, dtype=torch.float64, device=stats.gram.device) if w0 is None else w0.to(stats.gram)
     lipschitz = float(torch.linalg.eigvalsh(stats.gram)[-1]) if solver == "fista" else None
     coefs, n_iter, gaps, converged = [], [], [], []
     for alpha in alphas:
-        res = solve_enet(stats.gram, stats.xty, stats.yty, stats.n, float(alpha), l1_ratio, solver=solver,
-                         tol=tol, max_iter=max_iter, w0=w, lipschitz=lipschitz, positive=positive)
+        res = solve_enet(
+            stats.gram,
+            stats.xty,
+            stats.yty,
+            stats.n,
+            float(alpha),
+            l1_ratio,
+            solver=solver,
+            tol=tol,
+            max_iter=max_iter,
+            w0=w,
+            lipschitz=lipschitz,
+            positive=positive,
+        )
         w = res.coef
         coefs.append(w)
         n_iter.append(res.n_iter)
         gaps.append(res.gap / stats.n)
         converged.append(res.converged)
     coefs_t = torch.stack(coefs)
-    return Path(np.asarray(alphas), coefs_t, _intercepts(stats, coefs_t), np.array(n_iter), np.array(gaps),
-                np.array(converged))
+    return Path(
+        np.asarray(alphas), coefs_t, _intercepts(stats, coefs_t), np.array(n_iter), np.array(gaps), np.array(converged)
+    )
 
 
 @dataclass(frozen=True)

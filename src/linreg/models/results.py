@@ -79,9 +79,18 @@ class PredictionResults:
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
         """The predictions and both intervals as a DataFrame, statsmodels' columns (needs pandas: linreg[frames])."""
         import pandas as pd
+
         mean, obs = self.conf_int(False, alpha), self.conf_int(True, alpha)
-        return pd.DataFrame({"mean": self.predicted_mean, "mean_se": self.se_mean, "mean_ci_lower": mean[:, 0],
-                             "mean_ci_upper": mean[:, 1], "obs_ci_lower": obs[:, 0], "obs_ci_upper": obs[:, 1]})
+        return pd.DataFrame(
+            {
+                "mean": self.predicted_mean,
+                "mean_se": self.se_mean,
+                "mean_ci_lower": mean[:, 0],
+                "mean_ci_upper": mean[:, 1],
+                "obs_ci_lower": obs[:, 0],
+                "obs_ci_upper": obs[:, 1],
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -109,11 +118,20 @@ class RegressionResults:
     names : feature names for the summary (default x1 … xp; the constant is "const")
     """
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, *,
-                 has_constant: bool = True, names: list[str] | None = None):
+    def __init__(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        weights: np.ndarray | None = None,
+        *,
+        has_constant: bool = True,
+        names: list[str] | None = None,
+    ):
         # Read-only inputs (a DataFrame's or Parquet's values) are copied: torch.from_numpy warns on them.
-        X, y = (a if a.flags.writeable else a.copy() for a in (np.asarray(X, dtype=np.float64),
-                                                                  np.asarray(y, dtype=np.float64)))
+        X, y = (
+            a if a.flags.writeable else a.copy()
+            for a in (np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64))
+        )
         n, p = X.shape
         self.nobs, self.k_constant = n, int(has_constant)
         self.weights = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
@@ -131,8 +149,12 @@ class RegressionResults:
             self.rank = k
         else:
             self.rank = exact.rank
-            warnings.warn(f"the design has rank {self.rank} < {k} columns: minimum-norm coefficients and "
-                          "pseudo-inverse covariance, as statsmodels", RankDeficientWarning, stacklevel=2)
+            warnings.warn(
+                f"the design has rank {self.rank} < {k} columns: minimum-norm coefficients and "
+                "pseudo-inverse covariance, as statsmodels",
+                RankDeficientWarning,
+                stacklevel=2,
+            )
             U, s, Vt = np.linalg.svd(Z.numpy(), full_matrices=False)
             r = self.rank
             basis, F = U[:, :r], Vt[:r].T / s[:r]  # Z_w⁺ = F basisᵀ
@@ -141,7 +163,7 @@ class RegressionResults:
         self._leverage = np.einsum("ij,ij->i", basis, basis)  # hᵢ
         self._meat_basis = basis  # dropped after the robust covariances are formed
         Zn = Z.numpy()
-        self.fittedvalues = X @ self.params[self.k_constant:] + (self.params[0] if has_constant else 0.0)
+        self.fittedvalues = X @ self.params[self.k_constant :] + (self.params[0] if has_constant else 0.0)
         self.resid = y - self.fittedvalues
         self.wresid = self.resid * np.sqrt(self.weights)
         self.df_model = self.rank - self.k_constant
@@ -200,8 +222,9 @@ class RegressionResults:
 
     @property
     def rsquared_adj(self) -> float:
-        return _nan_if(self.df_resid <= 0, 1 - (self.nobs - self.k_constant) / max(self.df_resid, 1)
-                       * (1 - self.rsquared))
+        return _nan_if(
+            self.df_resid <= 0, 1 - (self.nobs - self.k_constant) / max(self.df_resid, 1) * (1 - self.rsquared)
+        )
 
     @property
     def mse_resid(self) -> float:
@@ -225,8 +248,9 @@ class RegressionResults:
         n = self.nobs
         with np.errstate(divide="ignore"):
             log_w = float(np.sum(np.log(self.weights)))
-        return _nan_if(self.ssr <= 0, -n / 2 * (math.log(2 * math.pi) + math.log(max(self.ssr, 1e-300) / n) + 1)
-                       + 0.5 * log_w)
+        return _nan_if(
+            self.ssr <= 0, -n / 2 * (math.log(2 * math.pi) + math.log(max(self.ssr, 1e-300) / n) + 1) + 0.5 * log_w
+        )
 
     @property
     def aic(self) -> float:
@@ -248,9 +272,12 @@ class RegressionResults:
         """F (basisᵀ Ω basis) Fᵀ = (ZᵀWZ)⁺ Z_wᵀ Ω Z_w (ZᵀWZ)⁺ with Ω = diag(ωᵢ) per HC type (NaN where hᵢ = 1)."""
         e2, h = self.wresid**2, self._leverage
         with np.errstate(divide="ignore", invalid="ignore"):
-            omega = {"HC0": e2, "HC1": e2 * self.nobs / self.df_resid if self.df_resid > 0 else e2 * math.nan,
-                     "HC2": np.where(h < 1 - 1e-12, e2 / (1 - h), math.nan),
-                     "HC3": np.where(h < 1 - 1e-12, e2 / (1 - h) ** 2, math.nan)}[kind]
+            omega = {
+                "HC0": e2,
+                "HC1": e2 * self.nobs / self.df_resid if self.df_resid > 0 else e2 * math.nan,
+                "HC2": np.where(h < 1 - 1e-12, e2 / (1 - h), math.nan),
+                "HC3": np.where(h < 1 - 1e-12, e2 / (1 - h) ** 2, math.nan),
+            }[kind]
         B = self._meat_basis
         return self._F @ (B.T @ (B * omega[:, None])) @ self._F.T
 
@@ -293,8 +320,10 @@ class RegressionResults:
             r_matrix, q_matrix = r_matrix
         R = np.atleast_2d(np.asarray(r_matrix, dtype=np.float64))
         if R.shape[1] != len(self.params):
-            raise ValueError(f"r_matrix needs {len(self.params)} columns (one per parameter, "
-                             f"{', '.join(self.exog_names)}), got {R.shape[1]}")
+            raise ValueError(
+                f"r_matrix needs {len(self.params)} columns (one per parameter, "
+                f"{', '.join(self.exog_names)}), got {R.shape[1]}"
+            )
         q = np.zeros(R.shape[0]) if q_matrix is None else np.asarray(q_matrix, dtype=np.float64).ravel()
         if q.shape != (R.shape[0],):
             raise ValueError(f"q_matrix needs {R.shape[0]} values, one per row of r_matrix, got {q.size}")
@@ -319,8 +348,9 @@ class RegressionResults:
         if self.df_resid <= 0:
             return ContrastResults(fvalue=math.nan, pvalue=math.nan, df_num=J, df_denom=self.df_resid)
         F = float(diff @ np.linalg.pinv(R @ self.cov_params() @ R.T) @ diff) / J
-        return ContrastResults(fvalue=F, pvalue=float(stats.f.sf(F, J, self.df_resid)), df_num=J,
-                               df_denom=self.df_resid)
+        return ContrastResults(
+            fvalue=F, pvalue=float(stats.f.sf(F, J, self.df_resid)), df_num=J, df_denom=self.df_resid
+        )
 
     # --- predictions and influence -----------------------------------------------------------
 
@@ -359,8 +389,15 @@ class RegressionResults:
         """Omnibus (D'Agostino K²), skew, kurtosis, Jarque–Bera and Durbin–Watson of the whitened residuals."""
         e = self.wresid
         n = len(e)
-        out = {"omnibus": math.nan, "omnibus_pvalue": math.nan, "skew": math.nan, "kurtosis": math.nan,
-               "jarque_bera": math.nan, "jarque_bera_pvalue": math.nan, "durbin_watson": math.nan}
+        out = {
+            "omnibus": math.nan,
+            "omnibus_pvalue": math.nan,
+            "skew": math.nan,
+            "kurtosis": math.nan,
+            "jarque_bera": math.nan,
+            "jarque_bera_pvalue": math.nan,
+            "durbin_watson": math.nan,
+        }
         if self.ssr > 0:
             out["durbin_watson"] = float(np.sum(np.diff(e) ** 2) / self.ssr)
         if n >= 3 and np.ptp(e) > 0:
@@ -387,30 +424,43 @@ class RegressionResults:
             return "nan" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, spec)
 
         width = 78
-        lines = [f"{kind} Regression Results".center(width), "=" * width,
-                 pair("Dep. Variable:", yname, "R-squared:", g(self.rsquared, ".3f")),
-                 pair("Model:", kind, "Adj. R-squared:", g(self.rsquared_adj, ".3f")),
-                 pair("No. Observations:", str(self.nobs), "F-statistic:", g(self.fvalue)),
-                 pair("Df Residuals:", str(self.df_resid), "Prob (F-statistic):", g(self.f_pvalue, ".3g")),
-                 pair("Df Model:", str(self.df_model), "Log-Likelihood:", g(self.llf, ".5g")),
-                 pair("Covariance Type:", "nonrobust", "AIC:", g(self.aic, ".4g")),
-                 pair("", "", "BIC:", g(self.bic, ".4g")), "=" * width,
-                 f"{'':>12}{'coef':>12}{'std err':>11}{'t':>9}{'P>|t|':>9}{lo:>12}{hi:>12}", "-" * width]
-        for name, b, se, t, pv, (lo_i, hi_i) in zip(self.exog_names, self.params, self.bse, self.tvalues, self.pvalues,
-                                            self.conf_int(alpha)):
-            lines.append(f"{name[:12]:>12}{g(b, '12.4g')}{g(se, '11.3g')}{g(t, '9.3f')}{g(pv, '9.3f')}"
-                         f"{g(lo_i, '12.4g')}{g(hi_i, '12.4g')}")
-        lines += ["=" * width,
-                  pair("Omnibus:", g(d["omnibus"], ".3f"), "Durbin-Watson:", g(d["durbin_watson"], ".3f")),
-                  pair("Prob(Omnibus):", g(d["omnibus_pvalue"], ".3f"), "Jarque-Bera (JB):",
-                       g(d["jarque_bera"], ".3f")),
-                  pair("Skew:", g(d["skew"], ".3f"), "Prob(JB):", g(d["jarque_bera_pvalue"], ".3g")),
-                  pair("Kurtosis:", g(d["kurtosis"], ".3f"), "Cond. No.", g(self.condition_number, ".3g")),
-                  "=" * width]
+        lines = [
+            f"{kind} Regression Results".center(width),
+            "=" * width,
+            pair("Dep. Variable:", yname, "R-squared:", g(self.rsquared, ".3f")),
+            pair("Model:", kind, "Adj. R-squared:", g(self.rsquared_adj, ".3f")),
+            pair("No. Observations:", str(self.nobs), "F-statistic:", g(self.fvalue)),
+            pair("Df Residuals:", str(self.df_resid), "Prob (F-statistic):", g(self.f_pvalue, ".3g")),
+            pair("Df Model:", str(self.df_model), "Log-Likelihood:", g(self.llf, ".5g")),
+            pair("Covariance Type:", "nonrobust", "AIC:", g(self.aic, ".4g")),
+            pair("", "", "BIC:", g(self.bic, ".4g")),
+            "=" * width,
+            f"{'':>12}{'coef':>12}{'std err':>11}{'t':>9}{'P>|t|':>9}{lo:>12}{hi:>12}",
+            "-" * width,
+        ]
+        for name, b, se, t, pv, (lo_i, hi_i) in zip(
+            self.exog_names, self.params, self.bse, self.tvalues, self.pvalues, self.conf_int(alpha)
+        ):
+            lines.append(
+                f"{name[:12]:>12}{g(b, '12.4g')}{g(se, '11.3g')}{g(t, '9.3f')}{g(pv, '9.3f')}"
+                f"{g(lo_i, '12.4g')}{g(hi_i, '12.4g')}"
+            )
+        lines += [
+            "=" * width,
+            pair("Omnibus:", g(d["omnibus"], ".3f"), "Durbin-Watson:", g(d["durbin_watson"], ".3f")),
+            pair("Prob(Omnibus):", g(d["omnibus_pvalue"], ".3f"), "Jarque-Bera (JB):", g(d["jarque_bera"], ".3f")),
+            pair("Skew:", g(d["skew"], ".3f"), "Prob(JB):", g(d["jarque_bera_pvalue"], ".3g")),
+            pair("Kurtosis:", g(d["kurtosis"], ".3f"), "Cond. No.", g(self.condition_number, ".3g")),
+            "=" * width,
+        ]
         if self.condition_number > 1e3:
-            lines.append(f"Note: the condition number is large, {self.condition_number:.3g}: strong multicollinearity "
-                         "or badly scaled columns (the coefficients are still exact to the data; see solver_).")
+            lines.append(
+                f"Note: the condition number is large, {self.condition_number:.3g}: strong multicollinearity "
+                "or badly scaled columns (the coefficients are still exact to the data; see solver_)."
+            )
         if self.rank < len(self.params):
-            lines.append(f"Note: the design has rank {self.rank} < {len(self.params)}: minimum-norm "
-                         "coefficients, pseudo-inverse covariance.")
+            lines.append(
+                f"Note: the design has rank {self.rank} < {len(self.params)}: minimum-norm "
+                "coefficients, pseudo-inverse covariance."
+            )
         return "\n".join(lines)

@@ -101,19 +101,40 @@ class ElasticNet(LinearModel):
     [ 1.376 -1.867  0.   ] True
     """
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, "alpha": [Interval(Real, 0, None, closed="left")],
-                              "l1_ratio": [Interval(Real, 0, 1, closed="both")],
-                              "solver": [StrOptions({"auto", "cd", "fista"})],
-                              "tol": [Interval(Real, 0, None, closed="left")],
-                              "max_iter": [Interval(Integral, 1, None, closed="left")],
-                              "precompute": ["boolean", StrOptions({"auto"}), "array-like", Stats],
-                              "copy_X": ["boolean"], "warm_start": ["boolean"], "positive": ["boolean"],
-                              "random_state": ["random_state"], "selection": [StrOptions({"cyclic", "random"})]}
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "solver": [StrOptions({"auto", "cd", "fista"})],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "precompute": ["boolean", StrOptions({"auto"}), "array-like", Stats],
+        "copy_X": ["boolean"],
+        "warm_start": ["boolean"],
+        "positive": ["boolean"],
+        "random_state": ["random_state"],
+        "selection": [StrOptions({"cyclic", "random"})],
+    }
     _accepts_sparse = True
 
-    def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True, precompute=False, max_iter=1000,
-                 copy_X=True, tol=1e-4, warm_start=False, positive=False, random_state=None, selection="cyclic",
-                 solver="auto", device="auto", dtype="float64"):
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        l1_ratio=0.5,
+        fit_intercept=True,
+        precompute=False,
+        max_iter=1000,
+        copy_X=True,
+        tol=1e-4,
+        warm_start=False,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+        solver="auto",
+        device="auto",
+        dtype="float64",
+    ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
@@ -139,8 +160,11 @@ class ElasticNet(LinearModel):
         ``check_input`` is accepted; the input is always checked.
         """
         if self.alpha == 0:
-            warnings.warn("With alpha=0, this algorithm does not converge well. You are advised to use the "
-                          "LinearRegression estimator", stacklevel=2)
+            warnings.warn(
+                "With alpha=0, this algorithm does not converge well. You are advised to use the "
+                "LinearRegression estimator",
+                stacklevel=2,
+            )
         X, y = self._validate_fit(X, y, multi_output=True)
         if y.ndim == 2:
             if y.shape[1] == 1:  # scikit-learn's ElasticNet: coef_ (p,) and intercept_ (1,) for one target
@@ -158,16 +182,30 @@ class ElasticNet(LinearModel):
         if self.warm_start and getattr(self, "coef_", None) is not None and np.shape(self.coef_) == (X.shape[1],):
             w0 = torch.as_tensor(np.asarray(self.coef_, dtype=np.float64), device=stats.device)
         rng = check_random_state(self.random_state) if self.selection == "random" else None
-        res = solve_enet(stats.gram, stats.xty, stats.yty, stats.n, float(self.alpha), float(self.l1_ratio),
-                         solver=self.solver_, tol=self.tol, max_iter=self.max_iter, w0=w0, positive=self.positive,
-                         rng=rng)
+        res = solve_enet(
+            stats.gram,
+            stats.xty,
+            stats.yty,
+            stats.n,
+            float(self.alpha),
+            float(self.l1_ratio),
+            solver=self.solver_,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            w0=w0,
+            positive=self.positive,
+            rng=rng,
+        )
         self._set_coef(res.coef, stats, out_dtype(X))
         self.n_iter_, self.dual_gap_, self.converged_ = res.n_iter, res.gap / stats.n, res.converged
         if not res.converged:
-            warnings.warn(f"Objective did not converge. You might want to increase the number of iterations. "
-                          f"{type(self).__name__}: duality gap {self.dual_gap_:.3g} after {self.max_iter} iterations, "
-                          f"tolerance {self.tol * float(stats.yty) / stats.n:.3g}; raise max_iter or tol",
-                          ConvergenceWarning, stacklevel=2)
+            warnings.warn(
+                f"Objective did not converge. You might want to increase the number of iterations. "
+                f"{type(self).__name__}: duality gap {self.dual_gap_:.3g} after {self.max_iter} iterations, "
+                f"tolerance {self.tol * float(stats.yty) / stats.n:.3g}; raise max_iter or tol",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         return self
 
     @property
@@ -188,14 +226,19 @@ def _check_user_gram(precompute, stats) -> None:
     gram = np.asarray(precompute, dtype=np.float64)
     x_mean = stats.x_mean.cpu().numpy()
     if stats.center and not np.allclose(x_mean, 0.0, atol=1e-7 * max(1.0, float(np.abs(x_mean).max()))):
-        warnings.warn("Gram matrix was provided but X was centered to fit intercept: recomputing Gram matrix.",
-                      UserWarning, stacklevel=3)
+        warnings.warn(
+            "Gram matrix was provided but X was centered to fit intercept: recomputing Gram matrix.",
+            UserWarning,
+            stacklevel=3,
+        )
         return
     ours = stats.gram.cpu().numpy() * (stats.rows / stats.n)
     if gram.shape != ours.shape or not np.allclose(gram, ours, rtol=1e-4, atol=1e-6 * np.abs(ours).max()):
-        raise ValueError("Gram matrix passed in via 'precompute' parameter did not pass validation when a single "
-                         "element was checked - please check that it was computed properly. For element "
-                         "(i, j) it must be X[:, i] @ X[:, j] of the (centred, weighted) data being fitted.")
+        raise ValueError(
+            "Gram matrix passed in via 'precompute' parameter did not pass validation when a single "
+            "element was checked - please check that it was computed properly. For element "
+            "(i, j) it must be X[:, i] @ X[:, j] of the (centred, weighted) data being fitted."
+        )
 
 
 class Lasso(ElasticNet):
@@ -273,9 +316,36 @@ class Lasso(ElasticNet):
     [ 1.394 -1.911  0.   ] 2
     """
 
-    def __init__(self, alpha=1.0, *, fit_intercept=True, precompute=False, copy_X=True, max_iter=1000, tol=1e-4,
-                 warm_start=False, positive=False, random_state=None, selection="cyclic", solver="auto",
-                 device="auto", dtype="float64"):
-        super().__init__(alpha=alpha, l1_ratio=1.0, fit_intercept=fit_intercept, precompute=precompute,
-                         max_iter=max_iter, copy_X=copy_X, tol=tol, warm_start=warm_start, positive=positive,
-                         random_state=random_state, selection=selection, solver=solver, device=device, dtype=dtype)
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        fit_intercept=True,
+        precompute=False,
+        copy_X=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+        solver="auto",
+        device="auto",
+        dtype="float64",
+    ):
+        super().__init__(
+            alpha=alpha,
+            l1_ratio=1.0,
+            fit_intercept=fit_intercept,
+            precompute=precompute,
+            max_iter=max_iter,
+            copy_X=copy_X,
+            tol=tol,
+            warm_start=warm_start,
+            positive=positive,
+            random_state=random_state,
+            selection=selection,
+            solver=solver,
+            device=device,
+            dtype=dtype,
+        )

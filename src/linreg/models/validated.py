@@ -37,9 +37,13 @@ class _ValidatedPath(LinearModel):
     takes them) saves the pass over X when ``validation`` is given.
     """
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, "n_alphas": [Interval(Integral, 2, None, closed="left")],
-                              "alpha_min_ratio": [Interval(Real, 0, 1, closed="neither")],
-                              "validation_fraction": [Interval(Real, 0, 1, closed="neither")], **PRECOMPUTE}
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        "n_alphas": [Interval(Integral, 2, None, closed="left")],
+        "alpha_min_ratio": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        **PRECOMPUTE,
+    }
 
     def fit(self, X, y, validation=None):
         X, y = self._validate_fit(X, y)
@@ -141,8 +145,17 @@ class ValidatedRidge(_ValidatedPath):
     [ 1.5 -2. ] True
     """
 
-    def __init__(self, *, n_alphas=50, alpha_min_ratio=1e-4, validation_fraction=0.2, fit_intercept=True,
-                 device="auto", dtype="float64", precompute=None):
+    def __init__(
+        self,
+        *,
+        n_alphas=50,
+        alpha_min_ratio=1e-4,
+        validation_fraction=0.2,
+        fit_intercept=True,
+        device="auto",
+        dtype="float64",
+        precompute=None,
+    ):
         self.precompute = precompute
         self.n_alphas = n_alphas
         self.alpha_min_ratio = alpha_min_ratio
@@ -233,15 +246,29 @@ class ValidatedElasticNet(_ValidatedPath):
     [ 1.5 -2. ] True
     """
 
-    _parameter_constraints = {**_ValidatedPath._parameter_constraints,
-                              "l1_ratio": [Interval(Real, 0, 1, closed="right")],
-                              "solver": [StrOptions({"auto", "cd", "fista"})],
-                              "tol": [Interval(Real, 0, None, closed="left")],
-                              "max_iter": [Interval(Integral, 1, None, closed="left")]}
+    _parameter_constraints = {
+        **_ValidatedPath._parameter_constraints,
+        "l1_ratio": [Interval(Real, 0, 1, closed="right")],
+        "solver": [StrOptions({"auto", "cd", "fista"})],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+    }
 
-    def __init__(self, *, l1_ratio=0.5, n_alphas=50, alpha_min_ratio=1e-4, solver="auto", tol=1e-4,
-                 max_iter=1000, validation_fraction=0.2, fit_intercept=True, device="auto", dtype="float64",
-                 precompute=None):
+    def __init__(
+        self,
+        *,
+        l1_ratio=0.5,
+        n_alphas=50,
+        alpha_min_ratio=1e-4,
+        solver="auto",
+        tol=1e-4,
+        max_iter=1000,
+        validation_fraction=0.2,
+        fit_intercept=True,
+        device="auto",
+        dtype="float64",
+        precompute=None,
+    ):
         self.precompute = precompute
         self.l1_ratio = l1_ratio
         self.n_alphas = n_alphas
@@ -257,8 +284,9 @@ class ValidatedElasticNet(_ValidatedPath):
     def _path(self, stats: Stats) -> Path:
         self.solver_ = resolve_enet_solver(self.solver, stats.device)
         alphas = enet_alpha_grid(stats, float(self.l1_ratio), int(self.n_alphas), float(self.alpha_min_ratio))
-        return enet_path(stats, alphas, float(self.l1_ratio), solver=self.solver_, tol=float(self.tol),
-                         max_iter=int(self.max_iter))
+        return enet_path(
+            stats, alphas, float(self.l1_ratio), solver=self.solver_, tol=float(self.tol), max_iter=int(self.max_iter)
+        )
 
 
 class ValidatedLasso(ValidatedElasticNet):
@@ -334,8 +362,30 @@ class ValidatedLasso(ValidatedElasticNet):
     2 [ 1.5 -2. ]
     """
 
-    def __init__(self, *, n_alphas=50, alpha_min_ratio=1e-4, solver="auto", tol=1e-4, max_iter=1000,
-                 validation_fraction=0.2, fit_intercept=True, device="auto", dtype="float64", precompute=None):
-        super().__init__(l1_ratio=1.0, n_alphas=n_alphas, alpha_min_ratio=alpha_min_ratio, solver=solver, tol=tol,
-                         max_iter=max_iter, validation_fraction=validation_fraction, fit_intercept=fit_intercept,
-                         device=device, dtype=dtype, precompute=precompute)
+    def __init__(
+        self,
+        *,
+        n_alphas=50,
+        alpha_min_ratio=1e-4,
+        solver="auto",
+        tol=1e-4,
+        max_iter=1000,
+        validation_fraction=0.2,
+        fit_intercept=True,
+        device="auto",
+        dtype="float64",
+        precompute=None,
+    ):
+        super().__init__(
+            l1_ratio=1.0,
+            n_alphas=n_alphas,
+            alpha_min_ratio=alpha_min_ratio,
+            solver=solver,
+            tol=tol,
+            max_iter=max_iter,
+            validation_fraction=validation_fraction,
+            fit_intercept=fit_intercept,
+            device=device,
+            dtype=dtype,
+            precompute=precompute,
+        )

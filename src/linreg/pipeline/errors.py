@@ -1,8 +1,6 @@
 """Errors a user fixes from the message alone; stages print them without a traceback."""
 
 
-
-
 class ParamsError(ValueError):
     """params.yaml is missing, malformed or invalid; the message says where and how to fix it."""
 

@@ -69,9 +69,7 @@ class Generate(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Generate:
         if self.n_informative > self.n_features:
-            raise ValueError(
-                f"n_informative ({self.n_informative}) cannot exceed n_features ({self.n_features})"
-            )
+            raise ValueError(f"n_informative ({self.n_informative}) cannot exceed n_features ({self.n_features})")
         if self.source == "csv" and (not self.csv_path or not self.csv_target):
             raise ValueError("source 'csv' needs both csv_path and csv_target")
         if self.csv_path is not None:
@@ -79,7 +77,8 @@ class Generate(_Strict):
             if Path(self.csv_path).is_absolute() or parts[:2] != ("data", "external") or ".." in parts:
                 raise ValueError(
                     f"csv_path {self.csv_path!r} must be a file under data/external/ (DVC tracks that folder as "
-                    "an input, so an edited CSV re-runs the pipeline); move the file there")
+                    "an input, so an edited CSV re-runs the pipeline); move the file there"
+                )
         return self
 
 
@@ -204,6 +203,7 @@ class BenchmarkGrid(_Strict):
         if bad:
             raise ValueError(f"every [n, p] needs n >= 10 rows and 1 <= p < n features (p <= 10000), got {bad}")
         return values
+
     repeats: int = Field(ge=1, le=1000)
     warmup: int = Field(ge=0, le=100)
     sklearn_max_n: int = Field(ge=0)
@@ -250,8 +250,10 @@ class Engine(_Strict):
         if self.address is not None and self.local_workers:
             raise ValueError("set either address (a running cluster) or local_workers (start one here), not both")
         if self.memory_limit is not None and not self.local_workers:
-            raise ValueError("memory_limit applies to the workers a LocalCluster starts; set local_workers too "
-                             "(a cluster at an address has its own limits)")
+            raise ValueError(
+                "memory_limit applies to the workers a LocalCluster starts; set local_workers too "
+                "(a cluster at an address has its own limits)"
+            )
         return self
 
 

@@ -34,7 +34,8 @@ def preflight(paths: Paths, base, generate, *groups) -> str:
                 f"min(generate.n_samples, base.max_rows_in_memory) × generate.n_features = {rows:,} × "
                 f"{generate.n_features:,} needs about {need / 2**30:.1f} GiB in one process while this machine has "
                 f"{have / 2**30:.1f} GiB available; lower base.max_rows_in_memory (the rows held in memory; every "
-                "fit on statistics still uses all rows) or n_features.")
+                "fit on statistics still uses all rows) or n_features."
+            )
     if generate.source == "csv":
         frame, _ = load_csv(paths.root / generate.csv_path, generate.csv_target)
         checked += f"; {generate.csv_path}: {len(frame)} rows × {frame.shape[1] - 1} features"

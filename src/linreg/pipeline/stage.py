@@ -22,13 +22,19 @@ def run(main: Callable[[Path | None], object], stage: str, *, deletes_outputs: b
     except USER_ERRORS as exc:
         log.error("%s", exc)
         if deletes_outputs:
-            log.error("This stage's previous outputs were removed before it ran; `dvc checkout %s` restores the "
-                      "last ones DVC cached.", stage)
+            log.error(
+                "This stage's previous outputs were removed before it ran; `dvc checkout %s` restores the "
+                "last ones DVC cached.",
+                stage,
+            )
         sys.exit(1)
     except OSError as exc:  # a read-only folder, a full disk: the path and the reason, in one line
         where = f" {exc.filename}" if exc.filename else ""
-        log.error("cannot write%s: %s. Free space or fix the folder's permissions, then run dvc repro again.",
-                  where, exc.strerror or exc)
+        log.error(
+            "cannot write%s: %s. Free space or fix the folder's permissions, then run dvc repro again.",
+            where,
+            exc.strerror or exc,
+        )
         sys.exit(1)
     except KeyboardInterrupt:
         log.error("interrupted; nothing half-written was left (outputs are written atomically)")

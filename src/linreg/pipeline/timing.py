@@ -29,8 +29,9 @@ def no_sync() -> None:
     """Work on the CPU is synchronous: nothing to wait for."""
 
 
-def timed(fn: Callable[[], Any], sync: Callable[[], None] = no_sync,
-          clock: Callable[[], float] = time.perf_counter) -> tuple[Any, float]:
+def timed(
+    fn: Callable[[], Any], sync: Callable[[], None] = no_sync, clock: Callable[[], float] = time.perf_counter
+) -> tuple[Any, float]:
     """``fn()``'s result and its wall time, with queued device work finished on both sides."""
     sync()
     start = clock()
@@ -39,8 +40,14 @@ def timed(fn: Callable[[], Any], sync: Callable[[], None] = no_sync,
     return out, clock() - start
 
 
-def measure(fn: Callable[[], Any], *, warmup: int, repeats: int, sync: Callable[[], None] = no_sync,
-            clock: Callable[[], float] = time.perf_counter) -> Timing:
+def measure(
+    fn: Callable[[], Any],
+    *,
+    warmup: int,
+    repeats: int,
+    sync: Callable[[], None] = no_sync,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Timing:
     """Run ``fn`` ``warmup`` times untimed, then ``repeats`` times timed; summarize the timed runs."""
     if repeats < 1:
         raise ValueError("repeats must be >= 1")

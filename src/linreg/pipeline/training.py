@@ -94,12 +94,16 @@ class Trained:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The plot data, one tidy frame each (with its columns even when no model produced rows)."""
+
         def stacked(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
             return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-        return {"gd_history": stacked(self.gd_history, ["model", "epoch", "train_loss", "val_loss"]),
-                "lr_sweep": self.lr_sweep if self.lr_sweep is not None else pd.DataFrame(),
-                "reg_path": stacked(self.reg_path, REG_PATH_COLUMNS),
-                "validation_curve": stacked(self.validation_curve, VALIDATION_CURVE_COLUMNS)}
+
+        return {
+            "gd_history": stacked(self.gd_history, ["model", "epoch", "train_loss", "val_loss"]),
+            "lr_sweep": self.lr_sweep if self.lr_sweep is not None else pd.DataFrame(),
+            "reg_path": stacked(self.reg_path, REG_PATH_COLUMNS),
+            "validation_curve": stacked(self.validation_curve, VALIDATION_CURVE_COLUMNS),
+        }
 
 
 def build(name: str, cfg: Train, *, seed: int, device: torch.device, dtype: str, precompute: Stats | None = None):
@@ -109,27 +113,58 @@ def build(name: str, cfg: Train, *, seed: int, device: torch.device, dtype: str,
     import linreg.models
 
     variant = VARIANTS[name]
-    return getattr(linreg.models, variant.estimator)(**variant.hyperparameters(cfg, seed=seed), device=str(device),
-                                                     dtype=dtype, precompute=precompute)
+    return getattr(linreg.models, variant.estimator)(
+        **variant.hyperparameters(cfg, seed=seed), device=str(device), dtype=dtype, precompute=precompute
+    )
 
 
-def make_card(name: str, *, kind: str, library: str, coef, intercept: float, data: TrainingData, seconds: float,
-              device: str, dtype: str, **info: Any) -> ModelCard:
+def make_card(
+    name: str,
+    *,
+    kind: str,
+    library: str,
+    coef,
+    intercept: float,
+    data: TrainingData,
+    seconds: float,
+    device: str,
+    dtype: str,
+    **info: Any,
+) -> ModelCard:
     coef = np.asarray(coef, dtype=np.float64)
     coef_orig, intercept_orig = data.scaler.coef_to_original(coef, intercept)
     variant = CARDS[name]
-    return ModelCard(name=name, kind=kind, family=variant.family, library=library, estimator=variant.estimator,
-                     feature_names=list(data.feature_names), coef=coef.tolist(), intercept=float(intercept),
-                     coef_original=np.asarray(coef_orig).tolist(), intercept_original=float(intercept_orig),
-                     fit_seconds=seconds, device=device, dtype=dtype, **info)
+    return ModelCard(
+        name=name,
+        kind=kind,
+        family=variant.family,
+        library=library,
+        estimator=variant.estimator,
+        feature_names=list(data.feature_names),
+        coef=coef.tolist(),
+        intercept=float(intercept),
+        coef_original=np.asarray(coef_orig).tolist(),
+        intercept_original=float(intercept_orig),
+        fit_seconds=seconds,
+        device=device,
+        dtype=dtype,
+        **info,
+    )
 
 
 def _fit(est, X, y, device: torch.device, **kw) -> float:
     return timed(lambda: est.fit(X, y, **kw), synchronizer(device))[1]
 
 
-def train_variants(data: TrainingData, cfg: Train, *, seed: int, device: torch.device, dtype: str,
-                   stats: Callable[[], Stats] | None = None) -> Trained:
+def train_variants(
+    data: TrainingData,
+    cfg: Train,
+    *,
+    seed: int,
+    device: torch.device,
+    dtype: str,
+    stats: Callable[[], Stats] | None = None,
+) -> Trained:
     """Every variant in ``cfg.models``, each fitted by its estimator on ``device``.
 
     The training rows' statistics are computed once and handed to every estimator
@@ -140,6 +175,7 @@ def train_variants(data: TrainingData, cfg: Train, *, seed: int, device: torch.d
     out = Trained()
     X, y = data.train_fit.X, data.train_fit.y
     validation = (data.validation_fit.X, data.validation_fit.y)
+
     def in_memory() -> Stats:
         return compute_stats(X, y, dtype=resolve_dtype(dtype), device=device)
 
@@ -148,8 +184,14 @@ def train_variants(data: TrainingData, cfg: Train, *, seed: int, device: torch.d
         variant = VARIANTS[name]
         est = build(name, cfg, seed=seed, device=device, dtype=dtype, precompute=shared)
         sec = _fit(est, X, y, device, **({"validation": validation} if variant.validated else {}))
-        common = {"kind": "ours", "library": "linreg", "data": data, "seconds": sec, "device": est.device_,
-                  "dtype": dtype}
+        common = {
+            "kind": "ours",
+            "library": "linreg",
+            "data": data,
+            "seconds": sec,
+            "device": est.device_,
+            "dtype": dtype,
+        }
         for card_name, fields in variant.cards(est):
             fields = {"coef": est.coef_, "intercept": est.intercept_, **fields}
             out.cards[card_name] = make_card(card_name, **common, **fields)
@@ -165,18 +207,38 @@ def train_variants(data: TrainingData, cfg: Train, *, seed: int, device: torch.d
 def _path_frames(name: str, est, names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The coefficient path (long) and the validation curve of a fitted validated path."""
     coefs, alphas = est.coef_path_, est.alphas_  # (K, p), (K,)
-    long = pd.DataFrame({"model": name, "alpha": np.repeat(alphas, len(names)),
-                         "feature": np.tile(names, len(alphas)), "coef": coefs.ravel(),
-                         "nonzero": np.count_nonzero(coefs, axis=1).repeat(len(names))})
+    long = pd.DataFrame(
+        {
+            "model": name,
+            "alpha": np.repeat(alphas, len(names)),
+            "feature": np.tile(names, len(alphas)),
+            "coef": coefs.ravel(),
+            "nonzero": np.count_nonzero(coefs, axis=1).repeat(len(names)),
+        }
+    )
     k = np.arange(len(alphas))
-    curve = pd.DataFrame({"model": name, "alpha": alphas, "val_mse": est.mse_path_,
-                          "one_se_threshold": est.mse_path_[est.best_index_] + est.se_best_,
-                          "chosen_min": k == est.best_index_, "chosen_1se": k == est.one_se_index_})
+    curve = pd.DataFrame(
+        {
+            "model": name,
+            "alpha": alphas,
+            "val_mse": est.mse_path_,
+            "one_se_threshold": est.mse_path_[est.best_index_] + est.se_best_,
+            "chosen_min": k == est.best_index_,
+            "chosen_1se": k == est.one_se_index_,
+        }
+    )
     return long, curve
 
 
-def train_all(data: TrainingData, cfg: Train, *, seed: int, device: torch.device, dtype: str,
-              stats: Callable[[], Stats] | None = None) -> Trained:
+def train_all(
+    data: TrainingData,
+    cfg: Train,
+    *,
+    seed: int,
+    device: torch.device,
+    dtype: str,
+    stats: Callable[[], Stats] | None = None,
+) -> Trained:
     """Fit ``cfg.models`` on ``device``, run the GD experiments, fit the CPU references."""
     out = train_variants(data, cfg, seed=seed, device=device, dtype=dtype, stats=stats)
     if "gd_batch" in cfg.models:  # what feature scaling does: the same batch GD on the unscaled rows
@@ -198,14 +260,24 @@ def _learning_rate_sweep(data: TrainingData, cfg: Train, device: torch.device, d
         st = compute_stats(split.X, split.y, dtype=torch.float64, device=torch.device("cpu"))
         L = float(torch.linalg.eigvalsh(hessian(st, True))[-1])
         for lr in cfg.lr_sweep.learning_rates:
-            est = GradientDescentRegressor(learning_rate=lr, max_epochs=cfg.lr_sweep.epochs, tol=0.0,
-                                           device=str(device), dtype=dtype)
+            est = GradientDescentRegressor(
+                learning_rate=lr, max_epochs=cfg.lr_sweep.epochs, tol=0.0, device=str(device), dtype=dtype
+            )
             with warnings.catch_warnings():  # running to max_epochs, and diverging, is this experiment's point
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 est.fit(split.X, split.y)
-            frames.append(pd.DataFrame({"dataset": dataset, "learning_rate": lr, "epoch": est.history_["epoch"],
-                                        "loss": est.history_["train_loss"], "diverged": est.diverged_,
-                                        "lipschitz": L}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "dataset": dataset,
+                        "learning_rate": lr,
+                        "epoch": est.history_["epoch"],
+                        "loss": est.history_["train_loss"],
+                        "diverged": est.diverged_,
+                        "lipschitz": L,
+                    }
+                )
+            )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -219,14 +291,26 @@ def _references(data: TrainingData, ours: dict[str, ModelCard], cfg: Train, seed
 
     def add(name: str, library: str, fit, **info: Any) -> None:
         (coef, intercept, n_iter), sec = timed(fit)
-        refs[name] = make_card(name, kind="reference", library=library, coef=coef, intercept=intercept, data=data,
-                               seconds=sec, device="cpu", dtype="float64", n_iter=n_iter,
-                               reference_for=CARDS[name].family, **info)
+        refs[name] = make_card(
+            name,
+            kind="reference",
+            library=library,
+            coef=coef,
+            intercept=intercept,
+            data=data,
+            seconds=sec,
+            device="cpu",
+            dtype="float64",
+            n_iter=n_iter,
+            reference_for=CARDS[name].family,
+            **info,
+        )
 
     def sk_fit(model):
         def fit():
             model.fit(X, y)
             return model.coef_, float(np.ravel(model.intercept_)[0]), getattr(model, "n_iter_", None)
+
         return fit
 
     if "ols" in ours:
@@ -235,6 +319,7 @@ def _references(data: TrainingData, ours: dict[str, ModelCard], cfg: Train, seed
         def sm_fit():
             res = sm.OLS(y, sm.add_constant(X, has_constant="add")).fit()
             return res.params[1:], float(res.params[0]), None
+
         add("statsmodels_ols", "statsmodels", sm_fit)
     if "ridge" in ours:
         a = ours["ridge"].alpha
@@ -242,23 +327,33 @@ def _references(data: TrainingData, ours: dict[str, ModelCard], cfg: Train, seed
     for name, l1_ratio in (("lasso", 1.0), ("elastic_net", cfg.path.l1_ratio)):
         if name in ours:
             a = ours[name].alpha
-            model = (sk.Lasso(alpha=a, tol=cfg.path.tol, max_iter=cfg.path.max_iter) if name == "lasso" else
-                     sk.ElasticNet(alpha=a, l1_ratio=l1_ratio, tol=cfg.path.tol, max_iter=cfg.path.max_iter))
+            model = (
+                sk.Lasso(alpha=a, tol=cfg.path.tol, max_iter=cfg.path.max_iter)
+                if name == "lasso"
+                else sk.ElasticNet(alpha=a, l1_ratio=l1_ratio, tol=cfg.path.tol, max_iter=cfg.path.max_iter)
+            )
             add(f"sklearn_{name}", "scikit-learn", sk_fit(model), alpha=a, l1_ratio=l1_ratio)
     if "gd_batch" in ours or "gd_minibatch" in ours:
-        add("sklearn_sgd", "scikit-learn",
-            sk_fit(sk.SGDRegressor(penalty=None, max_iter=cfg.gd.max_epochs, tol=1e-6, random_state=seed)))
+        add(
+            "sklearn_sgd",
+            "scikit-learn",
+            sk_fit(sk.SGDRegressor(penalty=None, max_iter=cfg.gd.max_epochs, tol=1e-6, random_state=seed)),
+        )
     return refs
 
 
 def train_metrics(trained: Trained, data: TrainingData, *, device: torch.device, dtype: str) -> dict[str, Any]:
     """reports/metrics/train.json: fit times, what the tuned and iterative models chose, conditioning."""
     metrics: dict[str, Any] = {
-        "device": str(device), "dtype": dtype, "stats_seconds": trained.stats_seconds,
+        "device": str(device),
+        "dtype": dtype,
+        "stats_seconds": trained.stats_seconds,
         # What scaling did to the training design (GD's iteration count goes with its square).
         "cond_train_before": design_condition_number(data.train_unscaled.X),
         "cond_train_after": design_condition_number(data.in_memory.X),
-        "train_rows": int(data.train.X.shape[0]), "train_rows_in_memory": int(data.in_memory.X.shape[0])}
+        "train_rows": int(data.train.X.shape[0]),
+        "train_rows_in_memory": int(data.in_memory.X.shape[0]),
+    }
     for name, card in trained.cards.items():
         metrics[f"{name}_fit_seconds"] = card.fit_seconds
         if card.kind == "ours" and card.family != "ols":  # iterative or tuned models
@@ -266,4 +361,3 @@ def train_metrics(trained: Trained, data: TrainingData, *, device: torch.device,
                 if getattr(card, key) is not None:
                     metrics[f"{name}_{key}"] = getattr(card, key)
     return metrics
-

@@ -19,8 +19,12 @@ import sklearn.linear_model as linear_model
 
 from linreg import models
 
-SWAPPED = {"LinearRegression": models.LinearRegression, "Ridge": models.Ridge, "Lasso": models.Lasso,
-           "ElasticNet": models.ElasticNet}
+SWAPPED = {
+    "LinearRegression": models.LinearRegression,
+    "Ridge": models.Ridge,
+    "Lasso": models.Lasso,
+    "ElasticNet": models.ElasticNet,
+}
 _current: list[str | None] = [None]
 _used: set[str] = set()
 _outcomes: dict[str, str] = {}

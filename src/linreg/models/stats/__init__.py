@@ -39,9 +39,27 @@ from linreg.models.stats.plan import Plan, plan_pass
 from linreg.models.stats.sparse_pass import sparse_stats
 from linreg.models.stats.torch_pass import CHUNK_ROWS, PANEL_GRAM_MIN_P, chunked_product, gram_product, torch_pass
 
-__all__ = ["CHUNK_ROWS", "CPU_BLAS_ENV", "HOST_ALGEBRA_MAX_P", "PANEL_GRAM_MIN_P", "Plan", "Stats", "algebra_device",
-           "as_tensor", "blas", "chunked_product", "compute_stats", "default_cpu_blas", "full_float32_matmul",
-           "gram_product", "held_out_sse", "merge_stats", "one_blas_thread", "plan_pass", "sparse_stats"]
+__all__ = [
+    "CHUNK_ROWS",
+    "CPU_BLAS_ENV",
+    "HOST_ALGEBRA_MAX_P",
+    "PANEL_GRAM_MIN_P",
+    "Plan",
+    "Stats",
+    "algebra_device",
+    "as_tensor",
+    "blas",
+    "chunked_product",
+    "compute_stats",
+    "default_cpu_blas",
+    "full_float32_matmul",
+    "gram_product",
+    "held_out_sse",
+    "merge_stats",
+    "one_blas_thread",
+    "plan_pass",
+    "sparse_stats",
+]
 
 HOST_ALGEBRA_MAX_P = 512  # p×p work for p up to this runs on the host (see the module docstring)
 
@@ -101,17 +119,25 @@ def compute_stats(
         raise ValueError("cannot compute statistics of zero rows")
     if sparse.issparse(X):
         return sparse_stats(X, y, center=center, sample_weight=sample_weight).to(algebra_device(p, device))
-    plan = plan_pass(X, y, dtype=dtype, device=device, center=center, weighted=sample_weight is not None,
-                     chunk_rows=chunk_rows, block_rows=block_rows)
+    plan = plan_pass(
+        X,
+        y,
+        dtype=dtype,
+        device=device,
+        center=center,
+        weighted=sample_weight is not None,
+        chunk_rows=chunk_rows,
+        block_rows=block_rows,
+    )
     args = (X, y, sample_weight, plan.shift_x, plan.shift_y)
     if plan.backend == "numpy":
         np_dtype = torch.empty(0, dtype=dtype).numpy().dtype
         with nullcontext() if plan.threaded else one_blas_thread():
-            M = torch.from_numpy(numpy_pass(*args, copy=plan.copy, dtype=np_dtype, chunk_rows=plan.chunk_rows,
-                                            step=plan.step))
+            M = torch.from_numpy(
+                numpy_pass(*args, copy=plan.copy, dtype=np_dtype, chunk_rows=plan.chunk_rows, step=plan.step)
+            )
     else:
-        M = torch_pass(*args, copy=plan.copy, dtype=dtype, device=device, chunk_rows=plan.chunk_rows,
-                       step=plan.step)
+        M = torch_pass(*args, copy=plan.copy, dtype=dtype, device=device, chunk_rows=plan.chunk_rows, step=plan.step)
     M = M.to(device)
     shift_x = torch.from_numpy(plan.shift_x).to(device)
 
@@ -126,6 +152,15 @@ def compute_stats(
     xty = M[:p, p + 1] - total * d * e
     yty = M[p + 1, p + 1] - total * e * e
     gram = (gram + gram.T) / 2  # exactly symmetric for the eigen-solvers
-    stats = Stats(n=total, x_mean=shift_x + d, y_mean=plan.shift_y + e, gram=gram, xty=xty, yty=yty, center=center,
-                  rows=n, underflow=plan.underflow)
+    stats = Stats(
+        n=total,
+        x_mean=shift_x + d,
+        y_mean=plan.shift_y + e,
+        gram=gram,
+        xty=xty,
+        yty=yty,
+        center=center,
+        rows=n,
+        underflow=plan.underflow,
+    )
     return stats.to(algebra_device(p, device))

@@ -48,8 +48,10 @@ def default_cpu_blas() -> str:
     choice = os.environ.get(CPU_BLAS_ENV, "").strip().lower()
     if choice:
         if choice not in ("numpy", "torch"):
-            raise ValueError(f"{CPU_BLAS_ENV}={os.environ[CPU_BLAS_ENV]!r} is not a choice: set it to 'numpy' "
-                             "(OpenBLAS's SYRK) or 'torch' (torch's CPU products), or unset it to choose by CPU")
+            raise ValueError(
+                f"{CPU_BLAS_ENV}={os.environ[CPU_BLAS_ENV]!r} is not a choice: set it to 'numpy' "
+                "(OpenBLAS's SYRK) or 'torch' (torch's CPU products), or unset it to choose by CPU"
+            )
         return choice
     return "torch" if torch.backends.mkl.is_available() and _cpu_vendor() == "GenuineIntel" else "numpy"
 

@@ -49,12 +49,22 @@ class Stats:
         return self.gram.device
 
     def to(self, device: torch.device) -> Stats:
-        return replace(self, x_mean=self.x_mean.to(device), y_mean=self.y_mean.to(device),
-                       gram=self.gram.to(device), xty=self.xty.to(device), yty=self.yty.to(device))
+        return replace(
+            self,
+            x_mean=self.x_mean.to(device),
+            y_mean=self.y_mean.to(device),
+            gram=self.gram.to(device),
+            xty=self.xty.to(device),
+            yty=self.yty.to(device),
+        )
 
     def all_finite(self) -> bool:
-        return bool(torch.isfinite(self.gram).all() and torch.isfinite(self.xty).all()
-                    and torch.isfinite(self.yty) and torch.isfinite(self.y_mean))
+        return bool(
+            torch.isfinite(self.gram).all()
+            and torch.isfinite(self.xty).all()
+            and torch.isfinite(self.yty)
+            and torch.isfinite(self.y_mean)
+        )
 
     def sse(self, coef: torch.Tensor, intercept: torch.Tensor | float) -> torch.Tensor:
         """Σ (y − b − Xw)² for these rows, from the statistics alone (no pass over X).
@@ -81,14 +91,28 @@ def merge_stats(a: Stats, b: Stats) -> Stats:
     b = b.to(a.device)
     n = a.n + b.n
     if not a.center:
-        return replace(a, n=n, gram=a.gram + b.gram, xty=a.xty + b.xty, yty=a.yty + b.yty, rows=a.rows + b.rows,
-                       underflow=a.underflow or b.underflow)
+        return replace(
+            a,
+            n=n,
+            gram=a.gram + b.gram,
+            xty=a.xty + b.xty,
+            yty=a.yty + b.yty,
+            rows=a.rows + b.rows,
+            underflow=a.underflow or b.underflow,
+        )
     dx, dy = b.x_mean - a.x_mean, b.y_mean - a.y_mean
     f = a.n * b.n / n
-    return Stats(n=n, x_mean=a.x_mean + dx * (b.n / n), y_mean=a.y_mean + dy * (b.n / n),
-                 gram=a.gram + b.gram + f * torch.outer(dx, dx), xty=a.xty + b.xty + f * dx * dy,
-                 yty=a.yty + b.yty + f * dy * dy, center=True, rows=a.rows + b.rows,
-                 underflow=a.underflow or b.underflow)
+    return Stats(
+        n=n,
+        x_mean=a.x_mean + dx * (b.n / n),
+        y_mean=a.y_mean + dy * (b.n / n),
+        gram=a.gram + b.gram + f * torch.outer(dx, dx),
+        xty=a.xty + b.xty + f * dx * dy,
+        yty=a.yty + b.yty + f * dy * dy,
+        center=True,
+        rows=a.rows + b.rows,
+        underflow=a.underflow or b.underflow,
+    )
 
 
 def held_out_sse(coefs: torch.Tensor, intercepts: torch.Tensor, st: Stats) -> torch.Tensor:

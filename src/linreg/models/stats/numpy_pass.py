@@ -14,8 +14,9 @@ def host_array(a: np.ndarray | torch.Tensor, dtype: np.dtype) -> np.ndarray:
 
 
 @np.errstate(all="ignore")
-def numpy_pass(X, y, sample_weight, shift_x: np.ndarray, shift_y: float, *, copy: bool, dtype: np.dtype,
-                chunk_rows: int, step: int) -> np.ndarray:
+def numpy_pass(
+    X, y, sample_weight, shift_x: np.ndarray, shift_y: float, *, copy: bool, dtype: np.dtype, chunk_rows: int, step: int
+) -> np.ndarray:
     """The CPU pass by NumPy (``CPU_BLAS == "numpy"``): M = [X − s | 1 | y − t]ᵀ[X − s | 1 | y − t] (p + 2)².
 
     Row chunks of ``chunk_rows`` are multiplied in ``dtype`` and summed in float64. ``chunk.T @ chunk``

@@ -39,8 +39,17 @@ class Plan:
     underflow: bool  # some column varies on a scale whose squares underflow float64
 
 
-def plan_pass(X, y, *, dtype: torch.dtype, device: torch.device, center: bool, weighted: bool, chunk_rows: int,
-              block_rows: int | None) -> Plan:
+def plan_pass(
+    X,
+    y,
+    *,
+    dtype: torch.dtype,
+    device: torch.device,
+    center: bool,
+    weighted: bool,
+    chunk_rows: int,
+    block_rows: int | None,
+) -> Plan:
     """The :class:`Plan` for X (n, p), y (n,), read from the first chunk only.
 
     * Columns whose |mean| exceeds their spread would cancel catastrophically in
@@ -68,8 +77,9 @@ def plan_pass(X, y, *, dtype: torch.dtype, device: torch.device, center: bool, w
         # Columns (or y) that vary only on a scale below ~1e-140: their squares are subnormal or zero in
         # float64, so XᵀX cannot hold them (X of order 1e-300 gives XᵀX = 0). Flagged, not fixed here:
         # the exact OLS solver works on X itself; the other estimators refuse (LinearModel._stats).
-        spread = np.abs(np.column_stack([first - mean, first_y - mean_y]) if center
-                        else np.column_stack([first, first_y])).max(0)
+        spread = np.abs(
+            np.column_stack([first - mean, first_y - mean_y]) if center else np.column_stack([first, first_y])
+        ).max(0)
     shift_x = mean if center and offset.any() else np.zeros(p)
     copy = bool(shift_x.any()) or device.type != "cpu" or weighted
 
@@ -80,6 +90,13 @@ def plan_pass(X, y, *, dtype: torch.dtype, device: torch.device, center: bool, w
     width, blocks = (p + 2, COPY_GROUP_BLOCKS if device.type == "cpu" else 1) if copy else (p, GROUP_BLOCKS)
     step = block_rows * max(1, min(blocks, GROUP_BYTES // (block_rows * width * dtype.itemsize)))
     backend = "numpy" if device.type == "cpu" and blas.CPU_BLAS == "numpy" else "torch"
-    return Plan(shift_x=shift_x, shift_y=float(mean_y) if center else 0.0, copy=copy, chunk_rows=chunk_rows,
-                step=step, backend=backend, threaded=blas.numpy_threaded(n, p),
-                underflow=bool(((spread > 0) & (spread < UNDERFLOW_SCALE)).any()))
+    return Plan(
+        shift_x=shift_x,
+        shift_y=float(mean_y) if center else 0.0,
+        copy=copy,
+        chunk_rows=chunk_rows,
+        step=step,
+        backend=backend,
+        threaded=blas.numpy_threaded(n, p),
+        underflow=bool(((spread > 0) & (spread < UNDERFLOW_SCALE)).any()),
+    )

@@ -30,5 +30,13 @@ def sparse_stats(X, y, *, center: bool = True, sample_weight=None) -> Stats:
     xty = raw_xty - total * x_mean * y_mean
     yty = float(w @ (y - y_mean) ** 2)
     t = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float64))  # noqa: E731
-    return Stats(n=total, x_mean=t(x_mean), y_mean=t(y_mean), gram=t((gram + gram.T) / 2), xty=t(xty), yty=t(yty),
-                 center=center, rows=X.shape[0])
+    return Stats(
+        n=total,
+        x_mean=t(x_mean),
+        y_mean=t(y_mean),
+        gram=t((gram + gram.T) / 2),
+        xty=t(xty),
+        yty=t(yty),
+        center=center,
+        rows=X.shape[0],
+    )

@@ -25,8 +25,11 @@ def strided_view(a: np.ndarray | torch.Tensor, dtype: torch.dtype, device: torch
     needs a conversion (another dtype or device, negative or unaligned strides)."""
     if isinstance(a, torch.Tensor):
         return a if a.dtype == dtype and a.device.type == device.type else None
-    if (device.type != "cpu" or a.dtype != torch.empty(0, dtype=dtype).numpy().dtype
-            or any(st <= 0 or st % a.itemsize for st in a.strides)):
+    if (
+        device.type != "cpu"
+        or a.dtype != torch.empty(0, dtype=dtype).numpy().dtype
+        or any(st <= 0 or st % a.itemsize for st in a.strides)
+    ):
         return None
     with warnings.catch_warnings():  # read-only arrays (memmaps) are only ever read here
         warnings.simplefilter("ignore", UserWarning)
@@ -71,8 +74,19 @@ def gram_product(A: torch.Tensor, chunk_rows: int = CHUNK_ROWS) -> torch.Tensor:
     return out
 
 
-def torch_pass(X, y, sample_weight, shift_x: np.ndarray, shift_y: float, *, copy: bool, dtype: torch.dtype,
-                device: torch.device, chunk_rows: int, step: int) -> torch.Tensor:
+def torch_pass(
+    X,
+    y,
+    sample_weight,
+    shift_x: np.ndarray,
+    shift_y: float,
+    *,
+    copy: bool,
+    dtype: torch.dtype,
+    device: torch.device,
+    chunk_rows: int,
+    step: int,
+) -> torch.Tensor:
     """The pass by torch, on a GPU or on the CPU (``CPU_BLAS == "torch"``): M as :func:`~.numpy_pass.numpy_pass`.
 
     [X − s | 1 | y − t] (m, p + 2) is the copy; without it just [1 | y − t] is stored transposed,
@@ -87,8 +101,11 @@ def torch_pass(X, y, sample_weight, shift_x: np.ndarray, shift_y: float, *, copy
     sx, sy = torch.from_numpy(shift_x).to(dtype=dtype, device=device), torch.tensor(shift_y, dtype=dtype, device=device)
     M = torch.zeros(p + 2, p + 2, dtype=torch.float64, device=device)
     view = None if copy else strided_view(X, dtype, device)
-    buf = (torch.empty(min(n, step), p + 2, dtype=dtype, device=device) if copy
-           else torch.ones(2, min(n, step), dtype=dtype, device=device))
+    buf = (
+        torch.empty(min(n, step), p + 2, dtype=dtype, device=device)
+        if copy
+        else torch.ones(2, min(n, step), dtype=dtype, device=device)
+    )
     G = torch.zeros(p, p, dtype=torch.float64, device=device)  # contiguous accumulators without the copy
     C = torch.zeros(2, p, dtype=torch.float64, device=device)
     with full_float32_matmul():

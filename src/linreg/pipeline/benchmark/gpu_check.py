@@ -56,6 +56,7 @@ def relative_error(coef: np.ndarray, reference: np.ndarray) -> float:
 
 # --- training every variant through the train stage ---------------------------------------------
 
+
 def _project(root: Path, repo: Path, overrides: dict[str, Any]) -> Path:
     """A copy of the project's dvc.yaml and params.yaml under ``root``, with params overridden."""
     root.mkdir(parents=True, exist_ok=True)
@@ -75,8 +76,9 @@ def _cards(root: Path) -> dict[str, dict[str, Any]]:
     return {p.stem: json.loads(p.read_text()) for p in sorted((root / "models").glob("*.json"))}
 
 
-def train_agreement(repo: Path, work: Path, *, device: str, overrides: dict[str, Any] | None = None
-                    ) -> list[dict[str, Any]]:
+def train_agreement(
+    repo: Path, work: Path, *, device: str, overrides: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """Train through the stage scripts on ``device`` (float32, float64) and on the CPU (float64); compare.
 
     The data stages run once; each training run gets its own copy of their outputs.
@@ -107,9 +109,19 @@ def train_agreement(repo: Path, work: Path, *, device: str, overrides: dict[str,
             ref = np.asarray(reference[name]["coef"])
             tol = FLOAT64_TOL if dtype == "float64" else float32_error_bound(stats.gram, torch.from_numpy(ref), cond_eq)
             err = relative_error(np.asarray(card["coef"]), ref)
-            rows.append({"model": name, "device": card["device"], "dtype": dtype, "relative_error": err,
-                         "tolerance": tol, "cond_eq": cond_eq, "fit_seconds": card["fit_seconds"],
-                         "cpu_fit_seconds": reference[name]["fit_seconds"], "ok": bool(err <= tol)})
+            rows.append(
+                {
+                    "model": name,
+                    "device": card["device"],
+                    "dtype": dtype,
+                    "relative_error": err,
+                    "tolerance": tol,
+                    "cond_eq": cond_eq,
+                    "fit_seconds": card["fit_seconds"],
+                    "cpu_fit_seconds": reference[name]["fit_seconds"],
+                    "ok": bool(err <= tol),
+                }
+            )
     return rows
 
 
@@ -124,12 +136,23 @@ def _train_split(root: Path) -> tuple[np.ndarray, np.ndarray]:
 
 # --- the fit against its hardware limits --------------------------------------------------------
 
+
 def _timed(fn, device: torch.device, warmup: int, repeats: int) -> Timing:
     return measure(fn, warmup=warmup, repeats=repeats, sync=lambda: synchronize(device))
 
 
-def speed_limits(n: int, p: int, *, device: torch.device, seed: int, warmup: int = 1, repeats: int = 5,
-                 n_alphas: int = 20, gd_epochs: int = 5, batch_size: int = 4096) -> list[dict[str, Any]]:
+def speed_limits(
+    n: int,
+    p: int,
+    *,
+    device: torch.device,
+    seed: int,
+    warmup: int = 1,
+    repeats: int = 5,
+    n_alphas: int = 20,
+    gd_epochs: int = 5,
+    batch_size: int = 4096,
+) -> list[dict[str, Any]]:
     """Each variant's fit time on ``device`` in float32 beside the copy of X and one XᵀX.
 
     OLS is timed twice: from host arrays (the copy is part of the fit; goal ≤ 2× the
@@ -146,8 +169,20 @@ def speed_limits(n: int, p: int, *, device: torch.device, seed: int, warmup: int
     rows: list[dict[str, Any]] = []
 
     def add(name: str, t: Timing, **extra: Any) -> None:
-        rows.append({"kind": "fit", "name": name, "n": n, "p": p, "dtype": "float32", "device": dev,
-                     "median_s": t.median, "q1_s": t.q1, "q3_s": t.q3, **extra})
+        rows.append(
+            {
+                "kind": "fit",
+                "name": name,
+                "n": n,
+                "p": p,
+                "dtype": "float32",
+                "device": dev,
+                "median_s": t.median,
+                "q1_s": t.q1,
+                "q3_s": t.q3,
+                **extra,
+            }
+        )
 
     copy = _timed(lambda: torch.from_numpy(X_host).to(device), device, warmup, repeats)
     add("copy_x_to_device", copy)
@@ -158,7 +193,7 @@ def speed_limits(n: int, p: int, *, device: torch.device, seed: int, warmup: int
     add("stats_pass_on_device", stats_pass, ratio_to_gram=stats_pass.median / gram.median)
 
     def fitter(estimator):
-        return lambda data: (lambda: estimator.fit(*data))
+        return lambda data: lambda: estimator.fit(*data)
 
     ols = LinearRegression(device=dev, dtype="float32")
     t = _timed(fitter(ols)((X_host, y_host)), device, warmup, repeats)
@@ -166,29 +201,43 @@ def speed_limits(n: int, p: int, *, device: torch.device, seed: int, warmup: int
     t = _timed(fitter(ols)((X, y)), device, warmup, repeats)
     add("ols_on_device", t, ratio_to_gram=t.median / gram.median, solver=ols.solver_)
 
-    for name, est in (("lasso", Lasso(alpha=0.01, device=dev, dtype="float32", tol=1e-8, max_iter=100_000)),
-                      ("elastic_net", ElasticNet(alpha=0.01, l1_ratio=0.5, device=dev, dtype="float32", tol=1e-8,
-                                                 max_iter=100_000)),
-                      ("gd_batch", GradientDescentRegressor(max_epochs=gd_epochs, tol=0.0, device=dev,
-                                                            dtype="float32"))):
+    for name, est in (
+        ("lasso", Lasso(alpha=0.01, device=dev, dtype="float32", tol=1e-8, max_iter=100_000)),
+        ("elastic_net", ElasticNet(alpha=0.01, l1_ratio=0.5, device=dev, dtype="float32", tol=1e-8, max_iter=100_000)),
+        ("gd_batch", GradientDescentRegressor(max_epochs=gd_epochs, tol=0.0, device=dev, dtype="float32")),
+    ):
         t = _timed(fitter(est)((X, y)), device, warmup, repeats)
         add(name + "_on_device", t, ratio_to_gram=t.median / gram.median, solver=getattr(est, "solver_", ""))
 
     from linreg.pipeline.benchmark.grid import Settings, linreg_solver
-    settings = Settings(gd_epochs=gd_epochs, batch_size=batch_size, n_alphas=n_alphas, warmup=warmup,
-                        repeats=repeats, seed=seed)
+
+    settings = Settings(
+        gd_epochs=gd_epochs, batch_size=batch_size, n_alphas=n_alphas, warmup=warmup, repeats=repeats, seed=seed
+    )
     fit = linreg_solver("lasso_path", settings)  # the benchmark's path: ValidatedLasso, last fifth held out
     t = _timed(lambda: fit(X, y), device, warmup, repeats)
     add(f"lasso_path_{n_alphas}_alphas_on_device", t, ratio_to_gram=t.median / gram.median)
 
     # Mini-batch GD: steps per second, eager launches against CUDA graphs (the default on CUDA).
     steps = gd_epochs * math.ceil(n / batch_size)
-    for graphs in ([False, True] if device.type == "cuda" else [False]):
-        est = GradientDescentRegressor(batch_size=batch_size, max_epochs=gd_epochs, tol=0.0, random_state=seed,
-                                       device=dev, dtype="float32", cuda_graphs=graphs)
+    for graphs in [False, True] if device.type == "cuda" else [False]:
+        est = GradientDescentRegressor(
+            batch_size=batch_size,
+            max_epochs=gd_epochs,
+            tol=0.0,
+            random_state=seed,
+            device=dev,
+            dtype="float32",
+            cuda_graphs=graphs,
+        )
         t = _timed(fitter(est)((X, y)), device, warmup, repeats)
-        add("gd_minibatch_" + ("cuda_graphs" if graphs else "eager"), t, ratio_to_gram=t.median / gram.median,
-            steps_per_s=steps / t.median, batch_size=batch_size)
+        add(
+            "gd_minibatch_" + ("cuda_graphs" if graphs else "eager"),
+            t,
+            ratio_to_gram=t.median / gram.median,
+            steps_per_s=steps / t.median,
+            batch_size=batch_size,
+        )
     return rows
 
 
@@ -207,13 +256,23 @@ def algebra_placement(sizes: list[int], *, device: torch.device, repeats: int = 
             ops = {
                 "cholesky_solve": lambda: torch.cholesky_solve(c.unsqueeze(1), torch.linalg.cholesky(G)),
                 "eigvalsh": lambda: torch.linalg.eigvalsh(G),
-                "fista_100_iterations": lambda: fista_gram(G, c, torch.tensor(1.0, dtype=torch.float64), 1e-3 * L,
-                                                           0.0, w0, 0.0, 100, L),
+                "fista_100_iterations": lambda: fista_gram(
+                    G, c, torch.tensor(1.0, dtype=torch.float64), 1e-3 * L, 0.0, w0, 0.0, 100, L
+                ),
             }
             for op, fn in ops.items():
                 t = _timed(fn, where, 1, repeats)
-                rows.append({"kind": "algebra", "name": op, "p": p, "device": str(where), "median_s": t.median,
-                             "q1_s": t.q1, "q3_s": t.q3})
+                rows.append(
+                    {
+                        "kind": "algebra",
+                        "name": op,
+                        "p": p,
+                        "device": str(where),
+                        "median_s": t.median,
+                        "q1_s": t.q1,
+                        "q3_s": t.q3,
+                    }
+                )
             if where == device:
                 break  # device is the CPU itself
     return rows

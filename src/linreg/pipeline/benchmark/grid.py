@@ -47,8 +47,9 @@ class Settings:
 def make_data(n: int, p: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Standardized features with correlation 0.5^|i−j| and a sparse linear truth (the pipeline's generator)."""
     beta = np.where(np.arange(p) < max(1, p // 5), 1.5, 0.0)
-    return synthetic_arrays(n, seed=seed, rho=0.5, scales=np.ones(p), offset=0.0, beta=beta, intercept=3.0,
-                            noise_std=1.0)
+    return synthetic_arrays(
+        n, seed=seed, rho=0.5, scales=np.ones(p), offset=0.0, beta=beta, intercept=3.0, noise_std=1.0
+    )
 
 
 def validation_rows(n: int) -> int:
@@ -58,6 +59,7 @@ def validation_rows(n: int) -> int:
 
 def linreg_solver(name: str, s: Settings) -> Callable[[torch.Tensor, torch.Tensor], np.ndarray]:
     """The fit as the pipeline runs it (through the estimator), on tensors already on the device."""
+
     def fit(X: torch.Tensor, y: torch.Tensor) -> np.ndarray:
         common = {"device": str(X.device), "dtype": str(X.dtype).removeprefix("torch.")}
         if name == "ols":
@@ -66,12 +68,17 @@ def linreg_solver(name: str, s: Settings) -> Callable[[torch.Tensor, torch.Tenso
             return Ridge(alpha=1e-3 * len(y), **common).fit(X, y).coef_
         if name == "lasso_path":
             cut = validation_rows(len(y))
-            est = ValidatedLasso(n_alphas=s.n_alphas, alpha_min_ratio=1e-3, tol=LASSO_GAP_TOL, max_iter=100_000,
-                                 **common)
+            est = ValidatedLasso(
+                n_alphas=s.n_alphas, alpha_min_ratio=1e-3, tol=LASSO_GAP_TOL, max_iter=100_000, **common
+            )
             return est.fit(X[:cut], y[:cut], validation=(X[cut:], y[cut:])).coef_path_
         batch = s.batch_size if name == "gd_minibatch" else None
-        return GradientDescentRegressor(max_epochs=s.gd_epochs, batch_size=batch, tol=0.0, random_state=s.seed,
-                                        **common).fit(X, y).coef_
+        return (
+            GradientDescentRegressor(max_epochs=s.gd_epochs, batch_size=batch, tol=0.0, random_state=s.seed, **common)
+            .fit(X, y)
+            .coef_
+        )
+
     return fit
 
 
@@ -87,20 +94,24 @@ def sklearn_anchor(name: str, s: Settings) -> tuple[Callable[[np.ndarray, np.nda
     if name == "ridge":
         return (lambda X, y: sk.Ridge(alpha=1e-3 * len(y), solver="cholesky").fit(X, y)), "Ridge(cholesky)"
     if name == "lasso_path":
+
         def path(X, y):
             X, y = X[: validation_rows(len(y))], y[: validation_rows(len(y))]  # the rows our path is fitted on
             Xc, yc = X - X.mean(0), y - y.mean()  # lasso_path has no intercept: centering is charged to it
             top = np.abs(Xc.T @ yc).max() / len(y)  # the same grid as ours: alpha_max down to 1e-3 of it
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return sk.lasso_path(Xc, yc, alphas=np.geomspace(top, top * 1e-3, s.n_alphas), tol=LASSO_GAP_TOL,
-                                     max_iter=100_000)
+                return sk.lasso_path(
+                    Xc, yc, alphas=np.geomspace(top, top * 1e-3, s.n_alphas), tol=LASSO_GAP_TOL, max_iter=100_000
+                )
+
         return path, "lasso_path, same grid and gap tolerance"
 
     def sgd(X, y):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return sk.SGDRegressor(penalty=None, max_iter=s.gd_epochs, tol=None, random_state=s.seed).fit(X, y)
+
     return sgd, f"SGDRegressor, {s.gd_epochs} epochs of single-row steps (it has no mini-batch option)"
 
 
@@ -108,10 +119,19 @@ def agreement_error(coef: np.ndarray, reference: np.ndarray) -> float:
     return float(np.max(np.abs(coef - reference)) / max(np.max(np.abs(reference)), 1e-300))
 
 
-def run_grid(sizes: list[tuple[int, int]], dtypes: list[str], solvers: list[str], s: Settings, *,
-             devices: list[torch.device], missing: list[dict[str, str]],
-             solver_factory: Callable[[str, Settings], Callable] = linreg_solver,
-             memory_bytes: int | None = None, sklearn_max_n: int | None = None, clock=None) -> list[dict[str, Any]]:
+def run_grid(
+    sizes: list[tuple[int, int]],
+    dtypes: list[str],
+    solvers: list[str],
+    s: Settings,
+    *,
+    devices: list[torch.device],
+    missing: list[dict[str, str]],
+    solver_factory: Callable[[str, Settings], Callable] = linreg_solver,
+    memory_bytes: int | None = None,
+    sklearn_max_n: int | None = None,
+    clock=None,
+) -> list[dict[str, Any]]:
     """Every measurement as one tidy row (status ``ok``, ``disagrees``, ``unavailable`` or ``skipped``)."""
     timing = {"clock": clock} if clock is not None else {}
     rows: list[dict[str, Any]] = []
@@ -119,21 +139,39 @@ def run_grid(sizes: list[tuple[int, int]], dtypes: list[str], solvers: list[str]
     bar = tqdm(total=total, file=sys.stderr, desc="benchmark", disable=None)
 
     def row(**kw) -> None:
-        rows.append({"median_s": np.nan, "q1_s": np.nan, "q3_s": np.nan, "h2d_s": np.nan,
-                     "agreement_error": np.nan, "reason": "", **kw})
+        rows.append(
+            {
+                "median_s": np.nan,
+                "q1_s": np.nan,
+                "q3_s": np.nan,
+                "h2d_s": np.nan,
+                "agreement_error": np.nan,
+                "reason": "",
+                **kw,
+            }
+        )
 
     for n, p in sizes:
         need = 3 * n * p * 8  # X in float64 and float32, plus a centered copy
         if memory_bytes is not None and need > memory_bytes:
             for dt in dtypes:
                 for solver in solvers:
-                    row(solver=solver, n=n, p=p, dtype=dt, device="any", library="linreg", status="skipped",
-                        reason=f"needs about {need / 2**30:.1f} GiB, {memory_bytes / 2**30:.1f} GiB available")
+                    row(
+                        solver=solver,
+                        n=n,
+                        p=p,
+                        dtype=dt,
+                        device="any",
+                        library="linreg",
+                        status="skipped",
+                        reason=f"needs about {need / 2**30:.1f} GiB, {memory_bytes / 2**30:.1f} GiB available",
+                    )
             bar.update(len(dtypes) * len(devices) * (2 + len(solvers)) + len(solvers))
             continue
         X_host, y_host = make_data(n, p, s.seed)
-        references = {name: solver_factory(name, s)(torch.from_numpy(X_host), torch.from_numpy(y_host))
-                      for name in solvers}
+        references = {
+            name: solver_factory(name, s)(torch.from_numpy(X_host), torch.from_numpy(y_host)) for name in solvers
+        }
         for dt in dtypes:
             X_np, y_np = X_host.astype(dt), y_host.astype(dt)
             for device in devices:
@@ -141,32 +179,60 @@ def run_grid(sizes: list[tuple[int, int]], dtypes: list[str], solvers: list[str]
                 base = dict(n=n, p=p, dtype=dt, device=device.type)
                 X = torch.from_numpy(X_np).to(device)
                 y = torch.from_numpy(y_np).to(device)
-                h2d = (measure(lambda: (torch.from_numpy(X_np).to(device), torch.from_numpy(y_np).to(device)),
-                               warmup=s.warmup, repeats=s.repeats, sync=sync, **timing)
-                       if device.type != "cpu" else None)
+                h2d = (
+                    measure(
+                        lambda: (torch.from_numpy(X_np).to(device), torch.from_numpy(y_np).to(device)),
+                        warmup=s.warmup,
+                        repeats=s.repeats,
+                        sync=sync,
+                        **timing,
+                    )
+                    if device.type != "cpu"
+                    else None
+                )
                 limits: dict[str, Timing] = {}
                 for limit, fn in (("read_pass", lambda: X.sum()), ("gram", lambda: X.T @ X)):
                     t = measure(fn, warmup=s.warmup, repeats=s.repeats, sync=sync, **timing)
                     limits[limit] = t
-                    rate = (n * p * X.element_size() / t.median / 1e9 if limit == "read_pass"
-                            else 2 * n * p * p / t.median / 1e9)
-                    row(solver=limit, library="limit", status="ok", median_s=t.median, q1_s=t.q1, q3_s=t.q3,
-                        rate=rate, rate_unit="GB/s" if limit == "read_pass" else "GFLOP/s", **base)
+                    rate = (
+                        n * p * X.element_size() / t.median / 1e9
+                        if limit == "read_pass"
+                        else 2 * n * p * p / t.median / 1e9
+                    )
+                    row(
+                        solver=limit,
+                        library="limit",
+                        status="ok",
+                        median_s=t.median,
+                        q1_s=t.q1,
+                        q3_s=t.q3,
+                        rate=rate,
+                        rate_unit="GB/s" if limit == "read_pass" else "GFLOP/s",
+                        **base,
+                    )
                     bar.update()
                 for solver in solvers:
                     fit = solver_factory(solver, s)
                     err = agreement_error(fit(X, y), references[solver])
                     tol = PATH_TOL if solver == "lasso_path" else AGREEMENT_TOL[dt]
-                    common = dict(solver=solver, library="linreg", agreement_error=err,
-                                  h2d_s=h2d.median if h2d else 0.0, **base)
+                    common = dict(
+                        solver=solver, library="linreg", agreement_error=err, h2d_s=h2d.median if h2d else 0.0, **base
+                    )
                     if not np.isfinite(err) or err > tol:
                         row(status="disagrees", reason=f"relative error {err:.2g} > {tol:g}: not timed", **common)
                     else:  # the agreement run above was the first warm-up
-                        t = measure(lambda: fit(X, y), warmup=max(0, s.warmup - 1), repeats=s.repeats, sync=sync,
-                                    **timing)
-                        row(status="ok", median_s=t.median, q1_s=t.q1, q3_s=t.q3,
+                        t = measure(
+                            lambda: fit(X, y), warmup=max(0, s.warmup - 1), repeats=s.repeats, sync=sync, **timing
+                        )
+                        row(
+                            status="ok",
+                            median_s=t.median,
+                            q1_s=t.q1,
+                            q3_s=t.q3,
                             ratio_to_read=t.median / limits["read_pass"].median,
-                            ratio_to_gram=t.median / limits["gram"].median, **common)
+                            ratio_to_gram=t.median / limits["gram"].median,
+                            **common,
+                        )
                     bar.update()
                 if device.type == "cuda":
                     rows[-1]["peak_gpu_memory_gib"] = torch.cuda.max_memory_allocated(device) / 2**30
@@ -178,24 +244,66 @@ def run_grid(sizes: list[tuple[int, int]], dtypes: list[str], solvers: list[str]
                     bar.update()
                     continue
                 if sklearn_max_n is not None and n > sklearn_max_n:
-                    row(solver=solver, n=n, p=p, dtype=dt, device="cpu", library="scikit-learn", status="skipped",
+                    row(
+                        solver=solver,
+                        n=n,
+                        p=p,
+                        dtype=dt,
+                        device="cpu",
+                        library="scikit-learn",
+                        status="skipped",
                         reason=f"scikit-learn anchors run up to n = {sklearn_max_n:,} "
-                               "(benchmark.<preset>.sklearn_max_n)")
+                        "(benchmark.<preset>.sklearn_max_n)",
+                    )
                     bar.update()
                     continue
                 anchor, note = found
                 t = measure(lambda: anchor(X_np, y_np), warmup=s.warmup, repeats=s.repeats, **timing)
-                gram = next(r for r in rows if r["solver"] == "gram" and r["device"] == "cpu" and r["n"] == n
-                            and r["p"] == p and r["dtype"] == dt)
-                read = next(r for r in rows if r["solver"] == "read_pass" and r["device"] == "cpu" and r["n"] == n
-                            and r["p"] == p and r["dtype"] == dt)
-                row(solver=solver, n=n, p=p, dtype=dt, device="cpu", library="scikit-learn", status="ok",
-                    median_s=t.median, q1_s=t.q1, q3_s=t.q3, ratio_to_read=t.median / read["median_s"],
-                    ratio_to_gram=t.median / gram["median_s"], reason=note)
+                gram = next(
+                    r
+                    for r in rows
+                    if r["solver"] == "gram"
+                    and r["device"] == "cpu"
+                    and r["n"] == n
+                    and r["p"] == p
+                    and r["dtype"] == dt
+                )
+                read = next(
+                    r
+                    for r in rows
+                    if r["solver"] == "read_pass"
+                    and r["device"] == "cpu"
+                    and r["n"] == n
+                    and r["p"] == p
+                    and r["dtype"] == dt
+                )
+                row(
+                    solver=solver,
+                    n=n,
+                    p=p,
+                    dtype=dt,
+                    device="cpu",
+                    library="scikit-learn",
+                    status="ok",
+                    median_s=t.median,
+                    q1_s=t.q1,
+                    q3_s=t.q3,
+                    ratio_to_read=t.median / read["median_s"],
+                    ratio_to_gram=t.median / gram["median_s"],
+                    reason=note,
+                )
                 bar.update()
     bar.close()
     for m in missing:
         for solver in solvers:
-            row(solver=solver, n=np.nan, p=np.nan, dtype="", device=m["device"], library="linreg",
-                status="unavailable", reason=m["reason"])
+            row(
+                solver=solver,
+                n=np.nan,
+                p=np.nan,
+                dtype="",
+                device=m["device"],
+                library="linreg",
+                status="unavailable",
+                reason=m["reason"],
+            )
     return rows

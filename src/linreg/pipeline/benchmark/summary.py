@@ -32,8 +32,12 @@ def tidy(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def flat_metrics(df: pd.DataFrame) -> dict[str, Any]:
     """Headline numbers at the largest size measured for each device and dtype."""
-    out: dict[str, Any] = {"gpu_available": bool((df.device == "cuda").any() & (df.status == "ok").any()
-                                                  and ((df.device == "cuda") & (df.status == "ok")).any())}
+    out: dict[str, Any] = {
+        "gpu_available": bool(
+            (df.device == "cuda").any() & (df.status == "ok").any()
+            and ((df.device == "cuda") & (df.status == "ok")).any()
+        )
+    }
     ok = df[df.status == "ok"]
     for (library, device, dtype), part in ok.groupby(["library", "device", "dtype"]):
         top = part[part.n == part.n.max()]
@@ -62,8 +66,13 @@ def time_vs_n(df: pd.DataFrame):
             ax.plot(part.n, part.median_s, marker="o", ms=4, ls="--" if "float32" in series else "-", label=series)
         gram = df[(df.solver == "gram") & (df.device == "cpu") & (df.dtype == "float64")].sort_values("n")
         ax.plot(gram.n, gram.median_s, color="k", lw=0.8, ls=":", label="one XᵀX (cpu float64)")
-        ax.set(xscale="log", yscale="log", xlabel="rows n", ylabel="seconds (median)", title=SOLVER_LABELS.get(
-            solver, solver))
+        ax.set(
+            xscale="log",
+            yscale="log",
+            xlabel="rows n",
+            ylabel="seconds (median)",
+            title=SOLVER_LABELS.get(solver, solver),
+        )
         ax.legend(frameon=False, fontsize=MIN_FONT_PT, loc="upper left")
     return fig
 
@@ -85,14 +94,18 @@ def ratio_to_limit(df: pd.DataFrame):
     y = np.arange(len(table))
     for k, series in enumerate(table.columns):
         bars = ax.barh(y + k * width, table[series], height=width, label=series)
-        ax.bar_label(bars, labels=[f"{v:.2g}×" if v == v else "" for v in table[series]], padding=3,
-                     fontsize=MIN_FONT_PT)
+        ax.bar_label(
+            bars, labels=[f"{v:.2g}×" if v == v else "" for v in table[series]], padding=3, fontsize=MIN_FONT_PT
+        )
     ax.set_yticks(y + width * (len(table.columns) - 1) / 2, [SOLVER_LABELS.get(s, s) for s in table.index])
     ax.invert_yaxis()
     ax.axvline(1, color="k", lw=0.8)
     n, p = int(top.n.iloc[0]), int(top.p.iloc[0])
-    ax.set(xscale="log", xlabel="time ÷ one XᵀX on the same device (log)",
-           title=f"Time in units of one XᵀX (n = {n:,}, p = {p})")
+    ax.set(
+        xscale="log",
+        xlabel="time ÷ one XᵀX on the same device (log)",
+        title=f"Time in units of one XᵀX (n = {n:,}, p = {p})",
+    )
     values = table.to_numpy()
     ax.set_xlim(min(float(np.nanmin(values)), 1.0) / 2, max(float(np.nanmax(values)), 1.0) * 4)  # room for labels
     ax.xaxis.set_minor_formatter(NullFormatter())  # only the decades are labelled: no overlapping ticks
@@ -105,8 +118,13 @@ def speedup(df: pd.DataFrame):
     fig, (ax,) = _fig()
     for (solver, dtype), part in gpu.groupby(["solver", "dtype"]):
         part = part.sort_values("n")
-        ax.plot(part.n, part.speedup_vs_cpu, marker="o", ls="--" if dtype == "float32" else "-",
-                label=f"{SOLVER_LABELS.get(solver, solver)} {dtype}")
+        ax.plot(
+            part.n,
+            part.speedup_vs_cpu,
+            marker="o",
+            ls="--" if dtype == "float32" else "-",
+            label=f"{SOLVER_LABELS.get(solver, solver)} {dtype}",
+        )
     ax.axhline(1, color="k", lw=0.8)
     ax.set(xscale="log", yscale="log", xlabel="rows n", ylabel="CPU time ÷ GPU time", title="GPU speedup")
     ax.legend(frameon=False, fontsize=MIN_FONT_PT)
@@ -127,14 +145,20 @@ def crossover(df: pd.DataFrame, device: str = "cuda") -> pd.DataFrame:
         ns = part.n.to_numpy()
         idx = next((i for i in range(len(ns)) if faster[i:].all()), None)
         slower = ns[~faster]
-        rows.append({"solver": solver, "dtype": dtype, "crossover_n": ns[idx] if idx is not None else np.nan,
-                     "cpu_wins_below": slower.max() if len(slower) else np.nan,
-                     "speedup_at_largest": part.speedup_vs_cpu.iloc[-1], "largest_n": ns[-1]})
+        rows.append(
+            {
+                "solver": solver,
+                "dtype": dtype,
+                "crossover_n": ns[idx] if idx is not None else np.nan,
+                "cpu_wins_below": slower.max() if len(slower) else np.nan,
+                "speedup_at_largest": part.speedup_vs_cpu.iloc[-1],
+                "largest_n": ns[-1],
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def gpu_summary(bench: pd.DataFrame, limits: pd.DataFrame, agreement: pd.DataFrame, *, device: str
-                ) -> dict[str, Any]:
+def gpu_summary(bench: pd.DataFrame, limits: pd.DataFrame, agreement: pd.DataFrame, *, device: str) -> dict[str, Any]:
     """The GPU check's headline numbers, flat: ratios to the limits, speedups, crossovers, agreement."""
     out: dict[str, Any] = {"device": device}
     fits = limits[limits.kind == "fit"].set_index("name")
@@ -167,7 +191,9 @@ def speedup_markdown(bench: pd.DataFrame, device: str = "cuda") -> str:
     lines = [head, "|" + "---|" * (2 + len(sizes))]
     for (solver, dtype), part in gpu.groupby(["solver", "dtype"]):
         by_n = part.set_index("n")
-        cells = [f"{by_n.median_s[n] * 1e3:.3g} ms ({by_n.speedup_vs_cpu[n]:.2g}×)" if n in by_n.index else "—"
-                 for n in sizes]
+        cells = [
+            f"{by_n.median_s[n] * 1e3:.3g} ms ({by_n.speedup_vs_cpu[n]:.2g}×)" if n in by_n.index else "—"
+            for n in sizes
+        ]
         lines.append(f"| {solver} | {dtype} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

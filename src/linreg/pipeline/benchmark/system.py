@@ -29,18 +29,36 @@ def gpu_info() -> dict[str, str | float]:
         return {"gpu": "none", "gpu_reason": reason}
     props = torch.cuda.get_device_properties(0)
     try:
-        driver = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
-                                capture_output=True, text=True, timeout=10).stdout.strip().splitlines()[0]
+        driver = (
+            subprocess.run(
+                ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            )
+            .stdout.strip()
+            .splitlines()[0]
+        )
     except (OSError, subprocess.SubprocessError, IndexError):
         driver = "unknown"
-    return {"gpu": props.name, "gpu_memory_gib": props.total_memory / 2**30, "gpu_driver": driver,
-            "gpu_count": torch.cuda.device_count()}
+    return {
+        "gpu": props.name,
+        "gpu_memory_gib": props.total_memory / 2**30,
+        "gpu_driver": driver,
+        "gpu_count": torch.cuda.device_count(),
+    }
 
 
 def describe_system() -> dict[str, object]:
-    return {"cpu": cpu_model(), "cpu_cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
-            "platform": platform.platform(), **gpu_info(), **software_versions()}
+    return {
+        "cpu": cpu_model(),
+        "cpu_cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
+        "platform": platform.platform(),
+        **gpu_info(),
+        **software_versions(),
+    }
 
 
 def peak_host_memory_gib() -> float:

@@ -68,8 +68,18 @@ def signal_variance(beta_std: np.ndarray, rho: float) -> float:
     return math.fsum(float(beta_std[i]) * (a[i] + b[i] - float(beta_std[i])) for i in range(p))
 
 
-def synthetic_block(block: int, rows: int, *, seed: int, rho: float, scales: np.ndarray, offset: float,
-                    beta: np.ndarray, intercept: float, noise_std: float) -> tuple[np.ndarray, np.ndarray]:
+def synthetic_block(
+    block: int,
+    rows: int,
+    *,
+    seed: int,
+    rho: float,
+    scales: np.ndarray,
+    offset: float,
+    beta: np.ndarray,
+    intercept: float,
+    noise_std: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """Rows ``block · rows_per_block(p)`` onwards: each block draws from streams of its own."""
     z = seeds.rng(seed, "synthetic_features", block).standard_normal((rows, len(scales)))
     X = scales * (ar1_columns(z, rho) + offset)  # (rows, p)
@@ -77,17 +87,43 @@ def synthetic_block(block: int, rows: int, *, seed: int, rho: float, scales: np.
     return X, intercept + ordered_dot(X, beta) + noise_std * noise
 
 
-def synthetic_arrays(n_samples: int, *, seed: int, rho: float, scales: np.ndarray, offset: float, beta: np.ndarray,
-                     intercept: float, noise_std: float) -> tuple[np.ndarray, np.ndarray]:
+def synthetic_arrays(
+    n_samples: int,
+    *,
+    seed: int,
+    rho: float,
+    scales: np.ndarray,
+    offset: float,
+    beta: np.ndarray,
+    intercept: float,
+    noise_std: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """X (n, p) and y (n,) from consecutive blocks of :func:`synthetic_block`."""
     per_block = rows_per_block(len(scales))
     starts = range(0, n_samples, per_block)
     # A progress bar over blocks on a terminal (wide or long data take a while); silent in CI logs.
-    bar = tqdm(starts, desc="generate (rows)", unit="block", file=sys.stderr, disable=None if len(starts) > 1 else True,
-               leave=False)
-    blocks = [synthetic_block(b, min(per_block, n_samples - start), seed=seed, rho=rho, scales=scales, offset=offset,
-                              beta=beta, intercept=intercept, noise_std=noise_std)
-              for b, start in enumerate(bar)]
+    bar = tqdm(
+        starts,
+        desc="generate (rows)",
+        unit="block",
+        file=sys.stderr,
+        disable=None if len(starts) > 1 else True,
+        leave=False,
+    )
+    blocks = [
+        synthetic_block(
+            b,
+            min(per_block, n_samples - start),
+            seed=seed,
+            rho=rho,
+            scales=scales,
+            offset=offset,
+            beta=beta,
+            intercept=intercept,
+            noise_std=noise_std,
+        )
+        for b, start in enumerate(bar)
+    ]
     return np.concatenate([X for X, _ in blocks]), np.concatenate([y for _, y in blocks])
 
 
@@ -116,8 +152,17 @@ class Synthetic:
     def frame(self, block: tuple[int, int]) -> pd.DataFrame:
         """One block of the table (features, then y)."""
         b, rows = block
-        X, y = synthetic_block(b, rows, seed=self.seed, rho=self.correlation, scales=self.scales, offset=self.offset,
-                               beta=self.beta, intercept=self.intercept, noise_std=self.noise_std)
+        X, y = synthetic_block(
+            b,
+            rows,
+            seed=self.seed,
+            rho=self.correlation,
+            scales=self.scales,
+            offset=self.offset,
+            beta=self.beta,
+            intercept=self.intercept,
+            noise_std=self.noise_std,
+        )
         frame = pd.DataFrame(X, columns=self.names)
         frame[TARGET] = y
         return frame
@@ -174,8 +219,17 @@ def synthetic_design(
         "n_samples": n_samples,
         "n_features": p,
     }
-    return Synthetic(seed=seed, correlation=correlation, scales=scales, offset=feature_offset, beta=beta,
-                     intercept=intercept, noise_std=noise_std, names=names, truth=truth)
+    return Synthetic(
+        seed=seed,
+        correlation=correlation,
+        scales=scales,
+        offset=feature_offset,
+        beta=beta,
+        intercept=intercept,
+        noise_std=noise_std,
+        names=names,
+        truth=truth,
+    )
 
 
 def make_synthetic(*, n_samples: int, **design: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -183,13 +237,26 @@ def make_synthetic(*, n_samples: int, **design: Any) -> tuple[pd.DataFrame, dict
     spec = synthetic_design(n_samples=n_samples, **design)
     blocks = spec.blocks(n_samples)
     # A progress bar over blocks on a terminal (wide or long data take a while); silent in CI logs.
-    bar = tqdm(blocks, desc="generate (rows)", unit="block", file=sys.stderr, disable=None if len(blocks) > 1 else True,
-               leave=False)
+    bar = tqdm(
+        blocks,
+        desc="generate (rows)",
+        unit="block",
+        file=sys.stderr,
+        disable=None if len(blocks) > 1 else True,
+        leave=False,
+    )
     return pd.concat([spec.frame(b) for b in bar], ignore_index=True), spec.truth
 
 
 def make_demo(
-    *, n_samples: int, slope: float, intercept: float, noise_std: float, x_min: float, x_max: float, seed: int,
+    *,
+    n_samples: int,
+    slope: float,
+    intercept: float,
+    noise_std: float,
+    x_min: float,
+    x_max: float,
+    seed: int,
 ) -> pd.DataFrame:
     """The seeds' one-feature dataset: y = slope · x + intercept + noise, x ~ U(x_min, x_max)."""
     rng = seeds.rng(seed, "demo")
@@ -230,19 +297,15 @@ def load_csv(path: str | Path, target: str) -> tuple[pd.DataFrame, dict[str, Any
         raise DataError(f"{where} cannot be parsed as CSV: {exc}") from None
     if target not in raw.columns:
         raise DataError(
-            f"{where} has no target column {target!r} (generate.csv_target); "
-            f"its columns are {list(raw.columns)}."
+            f"{where} has no target column {target!r} (generate.csv_target); its columns are {list(raw.columns)}."
         )
     non_numeric = [c for c in raw.columns if not pd.api.types.is_numeric_dtype(raw[c])]
     if non_numeric:
-        raise DataError(
-            f"{where}: column(s) {non_numeric} are not numeric; encode or drop them before use."
-        )
+        raise DataError(f"{where}: column(s) {non_numeric} are not numeric; encode or drop them before use.")
     missing = {c: int(n) for c, n in raw.isna().sum().items() if n}
     if missing:
         raise DataError(
-            f"{where}: missing values in column(s) {missing} (column: count); "
-            "impute or drop those rows first."
+            f"{where}: missing values in column(s) {missing} (column: count); impute or drop those rows first."
         )
     values = raw.to_numpy(dtype=np.float64)
     infinite = [c for c, bad in zip(raw.columns, ~np.isfinite(values).all(axis=0)) if bad]
@@ -250,8 +313,10 @@ def load_csv(path: str | Path, target: str) -> tuple[pd.DataFrame, dict[str, Any
         raise DataError(f"{where}: column(s) {infinite} hold infinite values; fix or drop those rows first.")
     huge = [c for c, m in zip(raw.columns, np.abs(values).max(axis=0, initial=0.0)) if m > MAX_ABS_VALUE]
     if huge:
-        raise DataError(f"{where}: column(s) {huge} hold values beyond ±{MAX_ABS_VALUE:g}, whose squares overflow "
-                        "float64; rescale them (e.g. change units) first.")
+        raise DataError(
+            f"{where}: column(s) {huge} hold values beyond ±{MAX_ABS_VALUE:g}, whose squares overflow "
+            "float64; rescale them (e.g. change units) first."
+        )
     if len(raw) < 10:
         raise DataError(f"{where} has {len(raw)} rows; at least 10 are needed to split it.")
     features = [c for c in raw.columns if c != target]
@@ -261,14 +326,13 @@ def load_csv(path: str | Path, target: str) -> tuple[pd.DataFrame, dict[str, Any
         raise DataError(f"{where}: the target column {target!r} is constant; there is nothing to regress.")
     constant = [c for c in features if raw[c].nunique() <= 1]
     if constant:
-        raise DataError(
-            f"{where}: feature column(s) {constant} are constant and carry no information; drop them."
-        )
+        raise DataError(f"{where}: feature column(s) {constant} are constant and carry no information; drop them.")
     frame = raw[features].astype("float64")
     frame.columns = [str(c) for c in features]
     if TARGET in frame.columns:
-        raise DataError(f"{where}: a feature column is named {TARGET!r}, which linreg reserves for the target; "
-                        "rename it.")
+        raise DataError(
+            f"{where}: a feature column is named {TARGET!r}, which linreg reserves for the target; rename it."
+        )
     frame[TARGET] = raw[target].astype("float64").to_numpy()
     return frame, _unknown_truth("csv", frame)
 

@@ -73,8 +73,14 @@ def merge_moments(a: Moments, b: Moments) -> Moments:
     """Chan, Golub & LeVeque's pairwise update, element-wise: M₂ = M₂ᵃ + M₂ᵇ + δ² nₐ n_b / n."""
     n = a.n + b.n
     delta = b.mean - a.mean
-    return Moments(n, a.mean + delta * (b.n / n), a.m2 + b.m2 + delta * delta * (a.n * b.n / n),
-                   np.minimum(a.min, b.min), np.maximum(a.max, b.max), np.maximum(a.absmax, b.absmax))
+    return Moments(
+        n,
+        a.mean + delta * (b.n / n),
+        a.m2 + b.m2 + delta * delta * (a.n * b.n / n),
+        np.minimum(a.min, b.min),
+        np.maximum(a.max, b.max),
+        np.maximum(a.absmax, b.absmax),
+    )
 
 
 def fit_scaler(X_train: np.ndarray, feature_names: list[str], method: str) -> Scaler:

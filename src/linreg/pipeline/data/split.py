@@ -53,7 +53,8 @@ def check_sizes(n_train: int, n_val: int, n_test: int) -> None:
     if n_train < 2 or n_val < 1 or n_test < 1:
         raise DataError(
             f"{n_train + n_val + n_test} rows leave {n_train} for training, {n_val} for validation and {n_test} "
-            "for test; at least 2, 1 and 1 are needed: use more rows or change the split fractions.")
+            "for test; at least 2, 1 and 1 are needed: use more rows or change the split fractions."
+        )
 
 
 def block_split(rows: int, *, validation: float, test: float, rng: np.random.Generator) -> dict[str, np.ndarray]:

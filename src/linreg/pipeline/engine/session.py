@@ -12,14 +12,18 @@ from typing import TYPE_CHECKING, Any
 from linreg.pipeline.errors import EngineError
 
 if TYPE_CHECKING:  # the statistics import torch: only the stages that train load them
-
     pass
 
 __all__ = ["Engine", "EngineError", "connect", "session"]
 
 
-def connect(address: str | None = None, *, local_workers: int | None = None, memory_limit: str | None = None,
-            timeout: float = 10.0) -> Any:
+def connect(
+    address: str | None = None,
+    *,
+    local_workers: int | None = None,
+    memory_limit: str | None = None,
+    timeout: float = 10.0,
+) -> Any:
     """A ``distributed.Client`` for the engine asked for, or None for the embedded default.
 
     ``address`` (else ``DASK_SCHEDULER_ADDRESS``) connects to a running scheduler and fails
@@ -39,10 +43,16 @@ def connect(address: str | None = None, *, local_workers: int | None = None, mem
             raise EngineError(
                 f"no Dask scheduler answers at {address} ({type(exc).__name__}: {exc}). Start one with "
                 f"`dask scheduler` and at least one `dask worker {address}`, or leave the address empty "
-                "(and DASK_SCHEDULER_ADDRESS unset) to run in-process.") from None
+                "(and DASK_SCHEDULER_ADDRESS unset) to run in-process."
+            ) from None
     # The dashboard on loopback like the scheduler and workers: ":0" would listen on every interface, unauthenticated.
-    cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
-                           memory_limit=memory_limit or "auto", dashboard_address="127.0.0.1:0")
+    cluster = LocalCluster(
+        n_workers=local_workers,
+        threads_per_worker=1,
+        processes=True,
+        memory_limit=memory_limit or "auto",
+        dashboard_address="127.0.0.1:0",
+    )
     return Client(cluster)
 
 
@@ -68,15 +78,17 @@ class Engine:
     @property
     def description(self) -> str:
         where = "" if self.address is None else f" at {self.address}"
-        return "in-process (no cluster)" if self.client is None else \
-            f"Dask {self.kind}{where}, {self.n_workers} worker(s)"
+        return (
+            "in-process (no cluster)" if self.client is None else f"Dask {self.kind}{where}, {self.n_workers} worker(s)"
+        )
 
     def record(self) -> dict[str, Any]:
         """What a stage's metrics say about the engine that produced them."""
         return {"engine": self.kind, "engine_workers": self.n_workers}
 
-    def map(self, fn: Callable[..., Any], items: Iterable[Any], *args: Any, window: int | None = None,
-            **kwargs: Any) -> Iterator[Any]:
+    def map(
+        self, fn: Callable[..., Any], items: Iterable[Any], *args: Any, window: int | None = None, **kwargs: Any
+    ) -> Iterator[Any]:
         """``fn(item, *args, **kwargs)`` for each item, yielded in the items' order.
 
         In-process: one after another. On a cluster: at most ``window`` tasks in flight
@@ -110,22 +122,26 @@ class Engine:
                         where = f"at {self.address}" if self.address else "(local)"
                         raise EngineError(
                             f"the Dask cluster {where} has had no worker for {self.timeout:g} s (engine.timeout) "
-                            "while blocks were pending; restart its workers, or run in-process.") from None
+                            "while blocks were pending; restart its workers, or run in-process."
+                        ) from None
 
 
 @contextmanager
 def session(cfg: Any) -> Iterator[Engine]:
     """The engine params.yaml's ``engine`` group asks for, closed (with any cluster it started) on exit."""
-    client = connect(cfg.address, local_workers=cfg.local_workers or None, memory_limit=cfg.memory_limit,
-                     timeout=cfg.timeout)
+    client = connect(
+        cfg.address, local_workers=cfg.local_workers or None, memory_limit=cfg.memory_limit, timeout=cfg.timeout
+    )
     address = cfg.address or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     try:
         if client is not None and address is not None:
             try:
                 client.wait_for_workers(1, timeout=cfg.timeout)
             except TimeoutError:
-                raise EngineError(f"the Dask scheduler at {address} has no workers after {cfg.timeout:g} s; start "
-                                  f"at least one with `dask worker {address}`.") from None
+                raise EngineError(
+                    f"the Dask scheduler at {address} has no workers after {cfg.timeout:g} s; start "
+                    f"at least one with `dask worker {address}`."
+                ) from None
         yield Engine(client, address, cfg.timeout)
     finally:
         if client is not None:

@@ -48,9 +48,16 @@ from linreg.pipeline.params import Evaluate as EvaluateParams
 
 SPLITS = ("train", "validation", "test")
 # Which reference each of our models is compared with, on the same objective.
-AGREEMENT = [("ols", "sklearn_ols"), ("ols", "statsmodels_ols"), ("ridge", "sklearn_ridge"),
-             ("lasso", "sklearn_lasso"), ("elastic_net", "sklearn_elastic_net"), ("gd_batch", "ols"),
-             ("gd_minibatch", "ols"), ("gd_batch", "sklearn_sgd")]
+AGREEMENT = [
+    ("ols", "sklearn_ols"),
+    ("ols", "statsmodels_ols"),
+    ("ridge", "sklearn_ridge"),
+    ("lasso", "sklearn_lasso"),
+    ("elastic_net", "sklearn_elastic_net"),
+    ("gd_batch", "ols"),
+    ("gd_minibatch", "ols"),
+    ("gd_batch", "sklearn_sgd"),
+]
 
 
 @dataclass(frozen=True)
@@ -84,8 +91,7 @@ def table_error_sums(engine: Engine, path: Any, cards: list[ModelCard]) -> Error
     """Every card's error sums on a table, one pass over its blocks on the engine, merged in block order."""
     from linreg.pipeline.io import block_rows
 
-    return tree_merge(list(engine.map(_block_error_sums, range(len(block_rows(path))), path, cards)),
-                      merge_error_sums)
+    return tree_merge(list(engine.map(_block_error_sums, range(len(block_rows(path))), path, cards)), merge_error_sums)
 
 
 @dataclass
@@ -129,16 +135,24 @@ def table_bootstrap(engine: Engine, path: Any, *, resamples: int, seed: int) -> 
     return bootstrap_stats(blocks, shift)
 
 
-def evaluate_all(inp: Inputs, cfg: EvaluateParams, *, seed: int, design: dict[str, Any] | None = None,
-                 path: dict[str, Any] | None = None, fractions: dict[str, float] | None = None) -> Evaluation:
+def evaluate_all(
+    inp: Inputs,
+    cfg: EvaluateParams,
+    *,
+    seed: int,
+    design: dict[str, Any] | None = None,
+    path: dict[str, Any] | None = None,
+    fractions: dict[str, float] | None = None,
+) -> Evaluation:
     """Everything the evaluate stage writes. ``design`` (the generate params but source, csv and demo),
     ``path`` (train.path) and ``fractions`` (the split params) drive the regime sweep; without them it is skipped."""
     p = inp.splits["train"][0].shape[1]
     names = list(inp.cards)
     ours = [n for n in names if inp.cards[n].kind == "ours"]
 
-    sums = inp.error_sums or {split: split_error_sums([inp.cards[n] for n in names], *inp.splits[split])
-                              for split in SPLITS}
+    sums = inp.error_sums or {
+        split: split_error_sums([inp.cards[n] for n in names], *inp.splits[split]) for split in SPLITS
+    }
     rows = []
     for k, name in enumerate(names):
         for split in SPLITS:
@@ -160,13 +174,23 @@ def evaluate_all(inp: Inputs, cfg: EvaluateParams, *, seed: int, design: dict[st
     ols = fit.results_
     summary = fit.summary(names=list(inp.scaler.feature_names))
     ci = ols.conf_int()
-    ols_table = pd.DataFrame({"term": ols.exog_names, "coef": ols.params, "std_err": ols.bse, "t": ols.tvalues,
-                              "p_value": ols.pvalues, "ci_lower": ci[:, 0], "ci_upper": ci[:, 1],
-                              "std_err_hc3": ols.HC3_se})
+    ols_table = pd.DataFrame(
+        {
+            "term": ols.exog_names,
+            "coef": ols.params,
+            "std_err": ols.bse,
+            "t": ols.tvalues,
+            "p_value": ols.pvalues,
+            "ci_lower": ci[:, 0],
+            "ci_upper": ci[:, 1],
+            "std_err_hc3": ols.HC3_se,
+        }
+    )
     if inp.truth.get("known"):
         ols_table["true_coef"] = [inp.truth["intercept"], *inp.truth["coef"]]
         ols_table["ci_covers_truth"] = (ols_table.ci_lower <= ols_table.true_coef) & (
-            ols_table.true_coef <= ols_table.ci_upper)
+            ols_table.true_coef <= ols_table.ci_upper
+        )
 
     intervals = _intervals(inp, cfg, seed)
     agreement = _agreement(inp)
@@ -174,8 +198,14 @@ def evaluate_all(inp: Inputs, cfg: EvaluateParams, *, seed: int, design: dict[st
     X_va, y_va = inp.splits["validation"]
     ridge_alpha = float(inp.cards["ridge"].alpha or 1.0) if "ridge" in inp.cards else 1.0
     curve = learning_curve(X_tr, y_tr, X_va, y_va, cfg.learning_curve_fractions, ridge_alpha)
-    sweep = degree_sweep(inp.demo_train[0][:, 0], inp.demo_train[1], inp.demo_validation[0][:, 0],
-                         inp.demo_validation[1], cfg.poly_max_degree, cfg.poly_ridge_alpha)
+    sweep = degree_sweep(
+        inp.demo_train[0][:, 0],
+        inp.demo_train[1],
+        inp.demo_validation[0][:, 0],
+        inp.demo_validation[1],
+        cfg.poly_max_degree,
+        cfg.poly_ridge_alpha,
+    )
     baseline = "ols" if "ols" in inp.cards else ours[0]
     X_te, y_te = inp.splits["test"]
     residuals = residual_diagnostics(y_te, inp.cards[baseline].predict(X_te))
@@ -183,8 +213,14 @@ def evaluate_all(inp: Inputs, cfg: EvaluateParams, *, seed: int, design: dict[st
 
     paired = paired_test_differences(y_te, {n: inp.cards[n].predict(X_te) for n in names}, baseline)
     if design is not None and path is not None and fractions is not None and cfg.regimes:
-        regimes = regime_sweep([r.model_dump() for r in cfg.regimes], repeats=cfg.regime_repeats, design=design,
-                               path=path, split=fractions, seed=seed)
+        regimes = regime_sweep(
+            [r.model_dump() for r in cfg.regimes],
+            repeats=cfg.regime_repeats,
+            design=design,
+            path=path,
+            split=fractions,
+            seed=seed,
+        )
         regimes_summary = regime_summary(regimes)
     else:
         regimes, regimes_summary = pd.DataFrame(), pd.DataFrame()
@@ -194,12 +230,35 @@ def evaluate_all(inp: Inputs, cfg: EvaluateParams, *, seed: int, design: dict[st
     gd_paths = gd_paths_on_demo(x_all[:, 0], y_all, cfg.gd_path_multiples, cfg.gd_path_epochs)
     gd_surface = loss_surface(x_all[:, 0], y_all, gd_paths)
     curves = polynomial_curves(x_demo[:, 0], y_demo, cfg.poly_max_degree)
-    points = pd.concat([pd.DataFrame({"x": x_demo[:, 0], "y": y_demo, "split": "train"}),
-                        pd.DataFrame({"x": x_dval[:, 0], "y": y_dval, "split": "validation"})], ignore_index=True)
+    points = pd.concat(
+        [
+            pd.DataFrame({"x": x_demo[:, 0], "y": y_demo, "split": "train"}),
+            pd.DataFrame({"x": x_dval[:, 0], "y": y_dval, "split": "validation"}),
+        ],
+        ignore_index=True,
+    )
 
     metrics = _flat_metrics(model_metrics, recovery, ours, ols, agreement, sweep)
-    return Evaluation(metrics, model_metrics, recovery, ols_table, summary, intervals, agreement, curve, sweep,
-                      residuals, paired, regimes, regimes_summary, gd_step, curves, points, gd_paths, gd_surface)
+    return Evaluation(
+        metrics,
+        model_metrics,
+        recovery,
+        ols_table,
+        summary,
+        intervals,
+        agreement,
+        curve,
+        sweep,
+        residuals,
+        paired,
+        regimes,
+        regimes_summary,
+        gd_step,
+        curves,
+        points,
+        gd_paths,
+        gd_surface,
+    )
 
 
 def _intervals(inp: Inputs, cfg: EvaluateParams, seed: int) -> pd.DataFrame:
@@ -212,25 +271,46 @@ def _intervals(inp: Inputs, cfg: EvaluateParams, seed: int) -> pd.DataFrame:
         coef = np.asarray(card.coef)
         st = inp.train_stats or compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"))
         se, df, _ = ridge_covariance(st, coef, card.intercept, float(card.alpha or 0.0))
-        frames.append(pd.DataFrame({"model": "ridge", "feature": features, "coef": coef,
-                                    "lower": coef - 1.96 * se, "upper": coef + 1.96 * se, "std_err": se,
-                                    "selected_fraction": 1.0,
-                                    "method": f"analytic, fixed alpha, df={df:.2f}: variance around a "
-                                              "shrunken target, not a CI for the true coefficient"}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "model": "ridge",
+                    "feature": features,
+                    "coef": coef,
+                    "lower": coef - 1.96 * se,
+                    "upper": coef + 1.96 * se,
+                    "std_err": se,
+                    "selected_fraction": 1.0,
+                    "method": f"analytic, fixed alpha, df={df:.2f}: variance around a "
+                    "shrunken target, not a CI for the true coefficient",
+                }
+            )
+        )
     resamples = inp.bootstrap
     for name in ("lasso", "elastic_net"):
         if name in inp.cards:
             card = inp.cards[name]
             if resamples is None:  # one pass for both models
                 resamples = poisson_bootstrap_stats(X, y, resamples=cfg.bootstrap_resamples, seed=seed)
-            boot = bootstrap_enet(resamples, float(card.alpha or 0.0), float(card.l1_ratio or 1.0),
-                                  warm_start=np.asarray(card.coef))
-            frames.append(pd.DataFrame({"model": name, "feature": features, "coef": card.coef,
-                                        "lower": boot["lower"], "upper": boot["upper"], "std_err": boot["std"],
-                                        "selected_fraction": boot["selected_fraction"],
-                                        "method": f"percentile Poisson bootstrap, {cfg.bootstrap_resamples} "
-                                                  "resamples, "
-                                                  "fixed alpha: no post-selection guarantee"}))
+            boot = bootstrap_enet(
+                resamples, float(card.alpha or 0.0), float(card.l1_ratio or 1.0), warm_start=np.asarray(card.coef)
+            )
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "model": name,
+                        "feature": features,
+                        "coef": card.coef,
+                        "lower": boot["lower"],
+                        "upper": boot["upper"],
+                        "std_err": boot["std"],
+                        "selected_fraction": boot["selected_fraction"],
+                        "method": f"percentile Poisson bootstrap, {cfg.bootstrap_resamples} "
+                        "resamples, "
+                        "fixed alpha: no post-selection guarantee",
+                    }
+                )
+            )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -242,11 +322,17 @@ def _agreement(inp: Inputs) -> pd.DataFrame:
             mine, theirs = inp.cards[ours], inp.cards[ref]
             a, b = np.asarray(mine.coef), np.asarray(theirs.coef)
             mse_a, mse_b = mse(y_te, mine.predict(X_te)), mse(y_te, theirs.predict(X_te))
-            rows.append({"model": ours, "reference": ref, "library": theirs.library,
-                         "max_abs_coef_diff": float(np.max(np.abs(a - b))),
-                         "max_rel_coef_diff": float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)),
-                         "abs_intercept_diff": abs(mine.intercept - theirs.intercept),
-                         "abs_test_mse_diff": abs(mse_a - mse_b)})
+            rows.append(
+                {
+                    "model": ours,
+                    "reference": ref,
+                    "library": theirs.library,
+                    "max_abs_coef_diff": float(np.max(np.abs(a - b))),
+                    "max_rel_coef_diff": float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)),
+                    "abs_intercept_diff": abs(mine.intercept - theirs.intercept),
+                    "abs_test_mse_diff": abs(mse_a - mse_b),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -259,11 +345,19 @@ def _flat_metrics(model_metrics, recovery, ours, ols: RegressionResults, agreeme
     for row in recovery[recovery.model.isin(ours)].itertuples() if len(recovery) else []:
         out[f"{row.model}_coef_l2_error"] = row.coef_l2_error
         out[f"{row.model}_support_f1"] = row.support_f1
-    out.update(ols_fvalue=ols.fvalue, ols_f_pvalue=ols.f_pvalue, ols_aic=ols.aic, ols_bic=ols.bic,
-               ols_residual_std_error=math.sqrt(ols.scale), ols_condition_number=ols.condition_number,
-               ols_rank=ols.rank, ols_n_params=len(ols.params), ols_df_resid=ols.df_resid,
-               ols_rsquared_adj=ols.rsquared_adj,
-               **{f"ols_{k}": v for k, v in ols.diagnostics().items()})
+    out.update(
+        ols_fvalue=ols.fvalue,
+        ols_f_pvalue=ols.f_pvalue,
+        ols_aic=ols.aic,
+        ols_bic=ols.bic,
+        ols_residual_std_error=math.sqrt(ols.scale),
+        ols_condition_number=ols.condition_number,
+        ols_rank=ols.rank,
+        ols_n_params=len(ols.params),
+        ols_df_resid=ols.df_resid,
+        ols_rsquared_adj=ols.rsquared_adj,
+        **{f"ols_{k}": v for k, v in ols.diagnostics().items()},
+    )
     for row in agreement.itertuples():
         out[f"agreement_{row.model}_vs_{row.reference}_max_abs_coef_diff"] = row.max_abs_coef_diff
     val = sweep[(sweep.panel == "ols") & (sweep.series == "validation")]

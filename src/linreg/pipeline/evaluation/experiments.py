@@ -28,8 +28,10 @@ def learning_curve(X_train, y_train, X_val, y_val, fractions, ridge_alpha: float
         X, y = X_train[:m], y_train[:m]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RankDeficientWarning)
-            models = {"ols": LinearRegression(device="cpu").fit(X, y),
-                      "ridge": Ridge(ridge_alpha * m / n, device="cpu").fit(X, y)}
+            models = {
+                "ols": LinearRegression(device="cpu").fit(X, y),
+                "ridge": Ridge(ridge_alpha * m / n, device="cpu").fit(X, y),
+            }
         for name, model in models.items():
             for split, (Xs, ys) in (("train", (X, y)), ("validation", (X_val, y_val))):
                 rows.append({"panel": name, "series": split, "n_train": m, "mse": mse(ys, model.predict(Xs))})
@@ -57,12 +59,22 @@ def degree_sweep(x_train, y_train, x_val, y_val, max_degree: int, ridge_alpha: f
             ols = LinearRegression(device="cpu").fit(P_train, y_train)
         scaler = fit_scaler(P_train, [f"x^{k}" for k in range(1, degree + 1)], "standard")
         ridge = Ridge(ridge_alpha, device="cpu").fit(scaler.transform(P_train), y_train)
-        fits = {"ols": (ols.predict(P_train), ols.predict(P_val)),
-                "ridge": (ridge.predict(scaler.transform(P_train)), ridge.predict(scaler.transform(P_val)))}
+        fits = {
+            "ols": (ols.predict(P_train), ols.predict(P_val)),
+            "ridge": (ridge.predict(scaler.transform(P_train)), ridge.predict(scaler.transform(P_val))),
+        }
         for name, (fit_train, fit_val) in fits.items():
             for split, y, fit in (("train", y_train, fit_train), ("validation", y_val, fit_val)):
-                rows.append({"panel": name, "series": split, "degree": degree, "mse": mse(y, fit),
-                             "ols_solver": ols.solver_, "cond": ols.cond_})
+                rows.append(
+                    {
+                        "panel": name,
+                        "series": split,
+                        "degree": degree,
+                        "mse": mse(y, fit),
+                        "ols_solver": ols.solver_,
+                        "cond": ols.cond_,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -73,5 +85,12 @@ def residual_diagnostics(y: np.ndarray, y_pred: np.ndarray) -> pd.DataFrame:
     n = len(y)
     theoretical = stats.norm.ppf((order + 0.5) / n)  # Blom-type plotting positions
     standardized = (resid - resid.mean()) / resid.std(ddof=1)
-    return pd.DataFrame({"fitted": y_pred, "actual": y, "residual": resid,
-                         "theoretical_quantile": theoretical, "standardized_residual": standardized})
+    return pd.DataFrame(
+        {
+            "fitted": y_pred,
+            "actual": y,
+            "residual": resid,
+            "theoretical_quantile": theoretical,
+            "standardized_residual": standardized,
+        }
+    )

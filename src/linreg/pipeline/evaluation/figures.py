@@ -19,9 +19,20 @@ from linreg.pipeline.card import ModelCard  # noqa: E402
 from linreg.pipeline.variants import COLORS, LABELS  # noqa: E402
 
 WIDTH, DPI, MIN_FONT_PT = 5.4, 120, 10.0
-plt.rcParams.update({"font.size": 11, "axes.titlesize": 11, "axes.labelsize": 10.5, "xtick.labelsize": 10,
-                     "ytick.labelsize": 10, "legend.fontsize": 10, "legend.title_fontsize": 10,
-                     "figure.titlesize": 12, "axes.spines.top": False, "axes.spines.right": False})
+plt.rcParams.update(
+    {
+        "font.size": 11,
+        "axes.titlesize": 11,
+        "axes.labelsize": 10.5,
+        "xtick.labelsize": 10,
+        "ytick.labelsize": 10,
+        "legend.fontsize": 10,
+        "legend.title_fontsize": 10,
+        "figure.titlesize": 12,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+)
 GREY = "#b0b0b0"
 
 
@@ -35,18 +46,25 @@ def label(name: str) -> str:
     return LABELS.get(name, name)
 
 
-def demo_fit(x: np.ndarray, y: np.ndarray, slope: float, intercept: float, true_slope: float,
-             true_intercept: float) -> plt.Figure:
+def demo_fit(
+    x: np.ndarray, y: np.ndarray, slope: float, intercept: float, true_slope: float, true_intercept: float
+) -> plt.Figure:
     """The one-feature demo: points, the least-squares line, the truth and each point's residual."""
     fig, (ax,) = _fig(height=3.8)
     fitted = slope * x + intercept
     ax.vlines(x, fitted, y, color=COLORS["ols"], alpha=0.35, lw=1, label="residual e = y − ŷ")
     ax.scatter(x, y, s=16, color="#444444", zorder=3, label="data")
     grid = np.linspace(x.min(), x.max(), 100)
-    ax.plot(grid, slope * grid + intercept, color=COLORS["ols"], lw=2.2,
-            label=f"least squares ŷ = {slope:.3g}x + {intercept:.3g}")
-    ax.plot(grid, true_slope * grid + true_intercept, "k--", lw=1.2,
-            label=f"truth y = {true_slope:g}x + {true_intercept:g}")
+    ax.plot(
+        grid,
+        slope * grid + intercept,
+        color=COLORS["ols"],
+        lw=2.2,
+        label=f"least squares ŷ = {slope:.3g}x + {intercept:.3g}",
+    )
+    ax.plot(
+        grid, true_slope * grid + true_intercept, "k--", lw=1.2, label=f"truth y = {true_slope:g}x + {true_intercept:g}"
+    )
     ax.set(xlabel="x", ylabel="y", title="One feature: the least-squares line")
     ax.legend(loc="upper left", frameon=False)
     return fig
@@ -80,11 +98,21 @@ def lr_sweep(sweep: pd.DataFrame) -> plt.Figure:
             diverged = bool(run.diverged.iloc[0])
             side = "" if limit != limit else (" > 2/L" if lr > limit else " < 2/L")
             run = run[run.epoch >= 1]
-            ax.plot(run.epoch, run.loss, ls="--" if diverged else "-", lw=1.6,
-                    label=f"η = {lr:g}{side}" + (": diverged" if diverged else ""))
+            ax.plot(
+                run.epoch,
+                run.loss,
+                ls="--" if diverged else "-",
+                lw=1.6,
+                label=f"η = {lr:g}{side}" + (": diverged" if diverged else ""),
+            )
         ax.set_ylim(max(float(finite.min()) * 0.7, 1e-300), start * 30)  # diverging runs leave through the top
-        ax.set(yscale="log", xscale="log", xlabel="epoch", ylabel="J",
-               title=f"{'One-feature demo' if dataset == 'demo' else 'Main data'}: 2/L = {limit:.3g}")
+        ax.set(
+            yscale="log",
+            xscale="log",
+            xlabel="epoch",
+            ylabel="J",
+            title=f"{'One-feature demo' if dataset == 'demo' else 'Main data'}: 2/L = {limit:.3g}",
+        )
         ax.legend(frameon=False, ncol=2, fontsize=MIN_FONT_PT)
     return fig
 
@@ -92,8 +120,12 @@ def lr_sweep(sweep: pd.DataFrame) -> plt.Figure:
 def degree_sweep(sweep: pd.DataFrame) -> plt.Figure:
     """Training and validation MSE against polynomial degree, OLS and ridge in one panel."""
     fig, (ax,) = _fig(height=3.6)
-    styles = {("ols", "train"): ("#1f77b4", "-", "o"), ("ols", "validation"): ("#1f77b4", "--", "s"),
-              ("ridge", "train"): ("#d62728", "-", "o"), ("ridge", "validation"): ("#d62728", "--", "s")}
+    styles = {
+        ("ols", "train"): ("#1f77b4", "-", "o"),
+        ("ols", "validation"): ("#1f77b4", "--", "s"),
+        ("ridge", "train"): ("#d62728", "-", "o"),
+        ("ridge", "validation"): ("#d62728", "--", "s"),
+    }
     names = {"ols": "OLS (raw powers)", "ridge": "ridge (standardized powers)"}
     for (panel, series), part in sweep.groupby(["panel", "series"], sort=False):
         color, ls, marker = styles.get((panel, series), ("k", "-", "."))
@@ -132,8 +164,9 @@ def learning_curves(curve: pd.DataFrame, noise_var: float | None = None) -> plt.
     return fig
 
 
-PALETTE = [c for k, c in enumerate(matplotlib.colormaps["tab10"].colors) if k != 7] + list(  # type: ignore[attr-defined]
-    matplotlib.colormaps["Dark2"].colors)  # type: ignore[attr-defined]  # no grey: grey means "true β = 0"
+_TAB10 = matplotlib.colormaps["tab10"].colors  # type: ignore[attr-defined]
+_DARK2 = matplotlib.colormaps["Dark2"].colors  # type: ignore[attr-defined]
+PALETTE = [c for k, c in enumerate(_TAB10) if k != 7] + list(_DARK2)  # no grey: grey means "true β = 0"
 
 
 def _spread(values: list[float], gap: float) -> list[float]:
@@ -145,8 +178,9 @@ def _spread(values: list[float], gap: float) -> list[float]:
     return list(out)
 
 
-def regularization_paths(paths: pd.DataFrame, cards: dict[str, ModelCard], informative: list[str] | None = None
-                         ) -> plt.Figure:
+def regularization_paths(
+    paths: pd.DataFrame, cards: dict[str, ModelCard], informative: list[str] | None = None
+) -> plt.Figure:
     """Coefficient paths, one panel per penalty: truly non-zero features in colour and named at the
     unpenalized end, the rest grey. α decreases to the right, so each line grows from zero."""
     models = list(dict.fromkeys(paths.model))
@@ -154,24 +188,41 @@ def regularization_paths(paths: pd.DataFrame, cards: dict[str, ModelCard], infor
     for ax, model in zip(axes, models):
         part = paths[paths.model == model]
         last = part[part.alpha == part.alpha.min()]
-        named = informative if informative is not None else \
-            list(last.reindex(last.coef.abs().sort_values(ascending=False).index).feature[:6])
+        named = (
+            informative
+            if informative is not None
+            else list(last.reindex(last.coef.abs().sort_values(ascending=False).index).feature[:6])
+        )
         colors = dict(zip(named, PALETTE))
         for feature, line in part.groupby("feature"):
             on = feature in colors
-            ax.plot(line.alpha, line.coef, color=colors.get(feature, GREY), lw=1.7 if on else 0.9,
-                    zorder=2 if on else 1)
+            ax.plot(
+                line.alpha, line.coef, color=colors.get(feature, GREY), lw=1.7 if on else 0.9, zorder=2 if on else 1
+            )
         ends = last.set_index("feature").coef
         shown = [f for f in named if f in ends.index]
         span = float(part.coef.max() - part.coef.min()) or 1.0
         for feature, y in zip(shown, _spread([float(ends[f]) for f in shown], 0.085 * span)):
-            ax.annotate(feature, (float(last.alpha.iloc[0]), y), xytext=(5, 0), textcoords="offset points",
-                        ha="left", va="center", color=colors[feature], fontsize=MIN_FONT_PT, annotation_clip=False)
+            ax.annotate(
+                feature,
+                (float(last.alpha.iloc[0]), y),
+                xytext=(5, 0),
+                textcoords="offset points",
+                ha="left",
+                va="center",
+                color=colors[feature],
+                fontsize=MIN_FONT_PT,
+                annotation_clip=False,
+            )
         ax.axvline(cards[model].alpha, color="k", ls="--", lw=1, label="min validation MSE")
         ax.axvline(cards[model].alpha_1se, color="k", ls=":", lw=1.5, label="1-SE rule")
         ax.plot([], [], color=GREY, lw=0.9, label="true β = 0" if informative is not None else "other features")
-        ax.set(xscale="log", xlabel="α (log scale, decreasing →)", ylabel="coefficient",
-               title=f"{label(model)}: coefficients along the path")
+        ax.set(
+            xscale="log",
+            xlabel="α (log scale, decreasing →)",
+            ylabel="coefficient",
+            title=f"{label(model)}: coefficients along the path",
+        )
         ax.invert_xaxis()
         ax.legend(frameon=False, loc="upper left", fontsize=MIN_FONT_PT)
     return fig
@@ -189,18 +240,25 @@ def validation_curves(curves: pd.DataFrame) -> plt.Figure:
         best, one_se = part[part.chosen_min], part[part.chosen_1se]
         edge = bool(best.alpha.iloc[0] == part.alpha.min())
         ax.scatter(best.alpha, best.val_mse, color="k", zorder=3, label="minimum")
-        ax.scatter(one_se.alpha, one_se.val_mse, color="k", marker="s", facecolor="white", zorder=3,
-                   label="1-SE choice")
+        ax.scatter(
+            one_se.alpha, one_se.val_mse, color="k", marker="s", facecolor="white", zorder=3, label="1-SE choice"
+        )
         ax.set_ylim(lo - 0.5 * (threshold - lo) - 1e-12, lo + 4 * (threshold - lo) + 1e-12)
-        ax.set(xscale="log", xlabel="α", ylabel="validation MSE",
-               title=f"{label(model)}: min α = {best.alpha.iloc[0]:.3g}" + (" (grid's smallest)" if edge else "")
-               + f", 1-SE α = {one_se.alpha.iloc[0]:.3g}")
+        ax.set(
+            xscale="log",
+            xlabel="α",
+            ylabel="validation MSE",
+            title=f"{label(model)}: min α = {best.alpha.iloc[0]:.3g}"
+            + (" (grid's smallest)" if edge else "")
+            + f", 1-SE α = {one_se.alpha.iloc[0]:.3g}",
+        )
         ax.legend(frameon=False, loc="lower right")  # below the threshold, right of the choice: empty
     return fig
 
 
-def coefficients_vs_truth(cards: dict[str, ModelCard], truth_scaled: np.ndarray, features: list[str],
-                          models: list[str]) -> plt.Figure:
+def coefficients_vs_truth(
+    cards: dict[str, ModelCard], truth_scaled: np.ndarray, features: list[str], models: list[str]
+) -> plt.Figure:
     """Each feature's estimate per model beside the truth (per training standard deviation)."""
     fig, (ax,) = _fig(height=max(3.0, 0.3 * len(features) + 1.2))
     idx = np.arange(len(features))
@@ -222,8 +280,15 @@ def comparison(paired: pd.DataFrame, recovery: pd.DataFrame | None) -> plt.Figur
     fig, axes = _fig(2 if has_f1 else 1, height=3.0)
     part = paired.sort_values("diff")
     y = np.arange(len(part))
-    axes[0].errorbar(part["diff"], y, xerr=[part["diff"] - part.diff_lower, part.diff_upper - part["diff"]],
-                     fmt="o", color="k", ecolor="#555555", capsize=3)
+    axes[0].errorbar(
+        part["diff"],
+        y,
+        xerr=[part["diff"] - part.diff_lower, part.diff_upper - part["diff"]],
+        fmt="o",
+        color="k",
+        ecolor="#555555",
+        capsize=3,
+    )
     axes[0].axvline(0, color="k", lw=0.8)
     axes[0].set_yticks(y, [label(m) for m in part.model])
     axes[0].invert_yaxis()
@@ -234,8 +299,9 @@ def comparison(paired: pd.DataFrame, recovery: pd.DataFrame | None) -> plt.Figur
         axes[1].barh(y, rec.support_f1, color=[COLORS.get(m, GREY) for m in rec.model])
         axes[1].set_yticks(y, [label(m) for m in rec.model])
         axes[1].invert_yaxis()
-        axes[1].set(xlim=(0, 1), xlabel="support F1 (1 = exactly the true non-zero set)",
-                    title="Finding which features matter")
+        axes[1].set(
+            xlim=(0, 1), xlabel="support F1 (1 = exactly the true non-zero set)", title="Finding which features matter"
+        )
     return fig
 
 
@@ -247,8 +313,15 @@ def regimes(summary: pd.DataFrame) -> plt.Figure:
     for k, model in enumerate(models):
         part = summary[summary.model == model].set_index("regime").reindex(names)
         y = np.arange(len(names)) + (k - 1) * 0.22
-        ax.errorbar(part.ratio_to_ols, y, xerr=1.96 * part.ratio_se, fmt="o", color=COLORS.get(model), capsize=3,
-                    label=label(model))
+        ax.errorbar(
+            part.ratio_to_ols,
+            y,
+            xerr=1.96 * part.ratio_se,
+            fmt="o",
+            color=COLORS.get(model),
+            capsize=3,
+            label=label(model),
+        )
     ax.axvline(1, color="k", lw=0.8)
     ax.set_yticks(np.arange(len(names)), names)
     ax.invert_yaxis()
@@ -288,14 +361,18 @@ def evaluation_figures(ev, inp, demo: pd.DataFrame, plots: dict[str, pd.DataFram
     known = bool(inp.truth.get("known"))
     val = ev.degree_sweep[(ev.degree_sweep.panel == "ols") & (ev.degree_sweep.series == "validation")]
     best, top = int(val.loc[val.mse.idxmin(), "degree"]), int(ev.degree_sweep.degree.max())
-    figs = {"demo_fit": demo_fit(x, y, line.coef_[0], line.intercept_, truth_demo["slope"], truth_demo["intercept"]),
-            "gd_loss": gd_loss(plots["gd_history"]), "lr_sweep": lr_sweep(plots["lr_sweep"]),
-            "learning_curve": learning_curves(ev.learning_curve, inp.truth["noise_std"] ** 2 if known else None),
-            "degree_sweep": degree_sweep(ev.degree_sweep),
-            "degree_fits": degree_fits(ev.degree_curves, ev.demo_points, sorted({1, best, top}))}
+    figs = {
+        "demo_fit": demo_fit(x, y, line.coef_[0], line.intercept_, truth_demo["slope"], truth_demo["intercept"]),
+        "gd_loss": gd_loss(plots["gd_history"]),
+        "lr_sweep": lr_sweep(plots["lr_sweep"]),
+        "learning_curve": learning_curves(ev.learning_curve, inp.truth["noise_std"] ** 2 if known else None),
+        "degree_sweep": degree_sweep(ev.degree_sweep),
+        "degree_fits": degree_fits(ev.degree_curves, ev.demo_points, sorted({1, best, top})),
+    }
     if any(m in inp.cards for m in ("ridge", "lasso", "elastic_net")):
-        figs["reg_paths"] = regularization_paths(plots["reg_path"], inp.cards,
-                                                 inp.truth.get("informative") if known else None)
+        figs["reg_paths"] = regularization_paths(
+            plots["reg_path"], inp.cards, inp.truth.get("informative") if known else None
+        )
         figs["validation_curves"] = validation_curves(plots["validation_curve"])
     if known:
         truth_scaled = np.asarray(inp.truth["coef"]) * np.asarray(inp.scaler.scale)

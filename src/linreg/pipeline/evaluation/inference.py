@@ -57,8 +57,9 @@ def bootstrap_shift(X: np.ndarray, y: np.ndarray, chunk_rows: int = 4096) -> tup
     return first.mean(0), float(np.mean(y[:chunk_rows]))
 
 
-def bootstrap_block(X: np.ndarray, y: np.ndarray, block: int, *, resamples: int, seed: int, shift: tuple,
-                    chunk_rows: int = 4096) -> BootstrapMoments:
+def bootstrap_block(
+    X: np.ndarray, y: np.ndarray, block: int, *, resamples: int, seed: int, shift: tuple, chunk_rows: int = 4096
+) -> BootstrapMoments:
     """One block's weighted moments for all resamples; its Poisson(1) weights come from the block's own stream.
 
     Every chunk of rows is copied once into A = [X − s | 1 | y − t] and all B weighted moment
@@ -97,14 +98,23 @@ def bootstrap_stats(blocks: list[BootstrapMoments], shift: tuple) -> list[Stats 
             continue
         d, e_ = Mb[:p, p] / total, Mb[p + 1, p] / total
         gram = Mb[:p, :p] - total * torch.outer(d, d)
-        out.append(Stats(n=total, x_mean=s + d, y_mean=torch.tensor(t) + e_, gram=(gram + gram.T) / 2,
-                         xty=Mb[:p, p + 1] - total * d * e_, yty=Mb[p + 1, p + 1] - total * e_ * e_,
-                         rows=total_moments.rows))
+        out.append(
+            Stats(
+                n=total,
+                x_mean=s + d,
+                y_mean=torch.tensor(t) + e_,
+                gram=(gram + gram.T) / 2,
+                xty=Mb[:p, p + 1] - total * d * e_,
+                yty=Mb[p + 1, p + 1] - total * e_ * e_,
+                rows=total_moments.rows,
+            )
+        )
     return out
 
 
-def poisson_bootstrap_stats(X: np.ndarray, y: np.ndarray, *, resamples: int, seed: int,
-                            block_rows: int = BOOTSTRAP_BLOCK_ROWS) -> list[Stats | None]:
+def poisson_bootstrap_stats(
+    X: np.ndarray, y: np.ndarray, *, resamples: int, seed: int, block_rows: int = BOOTSTRAP_BLOCK_ROWS
+) -> list[Stats | None]:
     """Statistics of ``resamples`` Poisson bootstrap resamples of rows in memory, all in one pass.
 
     Each row enters resample b with weight w_bi ~ Poisson(1) (the Poisson bootstrap: the
@@ -114,14 +124,23 @@ def poisson_bootstrap_stats(X: np.ndarray, y: np.ndarray, *, resamples: int, see
     per row group) and merged. X is read once and never copied per resample.
     """
     shift = bootstrap_shift(X, y)
-    blocks = [bootstrap_block(X[a : a + block_rows], y[a : a + block_rows], b, resamples=resamples, seed=seed,
-                              shift=shift) for b, a in enumerate(range(0, X.shape[0], block_rows))]
+    blocks = [
+        bootstrap_block(X[a : a + block_rows], y[a : a + block_rows], b, resamples=resamples, seed=seed, shift=shift)
+        for b, a in enumerate(range(0, X.shape[0], block_rows))
+    ]
     return bootstrap_stats(blocks, shift)
 
 
-def bootstrap_enet(resamples: list[Stats | None], alpha: float, l1_ratio: float, *, tol: float = 1e-10,
-                   level: float = 0.95, max_iter: int = 10_000,
-                   warm_start: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def bootstrap_enet(
+    resamples: list[Stats | None],
+    alpha: float,
+    l1_ratio: float,
+    *,
+    tol: float = 1e-10,
+    level: float = 0.95,
+    max_iter: int = 10_000,
+    warm_start: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
     """Percentile Poisson bootstrap of elastic-net coefficients at a fixed alpha.
 
     Describes how the estimate varies over resamples at this α. It is not a valid
@@ -137,14 +156,16 @@ def bootstrap_enet(resamples: list[Stats | None], alpha: float, l1_ratio: float,
     """
     w0 = None if warm_start is None else torch.as_tensor(np.asarray(warm_start, dtype=np.float64))
     draws = []
-    for st in tqdm(resamples, desc="bootstrap",
-                   file=sys.stderr, disable=None, leave=False):
+    for st in tqdm(resamples, desc="bootstrap", file=sys.stderr, disable=None, leave=False):
         if st is None:
             continue
-        res = solve_enet(st.gram, st.xty, st.yty, st.n, alpha, l1_ratio, solver="cd", tol=tol, max_iter=max_iter,
-                         w0=w0)
+        res = solve_enet(st.gram, st.xty, st.yty, st.n, alpha, l1_ratio, solver="cd", tol=tol, max_iter=max_iter, w0=w0)
         draws.append(res.coef.numpy())
     sample = np.array(draws)  # (resamples kept, p)
     tail = (1 - level) / 2 * 100
-    return {"lower": np.percentile(sample, tail, axis=0), "upper": np.percentile(sample, 100 - tail, axis=0),
-            "std": sample.std(axis=0, ddof=1), "selected_fraction": (sample != 0).mean(axis=0)}
+    return {
+        "lower": np.percentile(sample, tail, axis=0),
+        "upper": np.percentile(sample, 100 - tail, axis=0),
+        "std": sample.std(axis=0, ddof=1),
+        "selected_fraction": (sample != 0).mean(axis=0),
+    }

@@ -54,9 +54,22 @@ def gd_step_by_hand(x: np.ndarray, y: np.ndarray, theta0: tuple[float, float] = 
     eta = 1.0 / L
     b1, w1 = b0 - eta * grad_b, w0 - eta * grad_w
     e1 = b1 + w1 * x - y
-    return {"n": len(y), "b0": b0, "w0": w0, "loss0": float(np.mean(e0 * e0)) / 2, "grad_b": grad_b,
-            "grad_w": grad_w, "lipschitz": L, "eta": eta, "eta_max": 2.0 / L, "b1": b1, "w1": w1,
-            "loss1": float(np.mean(e1 * e1)) / 2, "x_mean": float(x.mean()), "x2_mean": float(np.mean(x * x))}
+    return {
+        "n": len(y),
+        "b0": b0,
+        "w0": w0,
+        "loss0": float(np.mean(e0 * e0)) / 2,
+        "grad_b": grad_b,
+        "grad_w": grad_w,
+        "lipschitz": L,
+        "eta": eta,
+        "eta_max": 2.0 / L,
+        "b1": b1,
+        "w1": w1,
+        "loss1": float(np.mean(e1 * e1)) / 2,
+        "x_mean": float(x.mean()),
+        "x2_mean": float(np.mean(x * x)),
+    }
 
 
 def paired_test_differences(y: np.ndarray, predictions: dict[str, np.ndarray], baseline: str) -> pd.DataFrame:
@@ -75,11 +88,23 @@ def paired_test_differences(y: np.ndarray, predictions: dict[str, np.ndarray], b
         diff = float(d.mean())
         se = float(d.std(ddof=1) / math.sqrt(n)) if n > 1 else float("nan")
         own_se = float(sq.std(ddof=1) / math.sqrt(n)) if n > 1 else float("nan")
-        rows.append({"model": name, "baseline": baseline, "n_test": n, "mse": float(sq.mean()), "mse_se": own_se,
-                     "diff": diff, "diff_se": se, "diff_lower": diff - Z95 * se, "diff_upper": diff + Z95 * se,
-                     # a difference below rounding (the same model twice) is no finding, however small its SE
-                     "resolved": bool(name != baseline and se == se and abs(diff) > Z95 * se
-                                      and abs(diff) > 1e-9 * float(base_sq.mean()))})
+        rows.append(
+            {
+                "model": name,
+                "baseline": baseline,
+                "n_test": n,
+                "mse": float(sq.mean()),
+                "mse_se": own_se,
+                "diff": diff,
+                "diff_se": se,
+                "diff_lower": diff - Z95 * se,
+                "diff_upper": diff + Z95 * se,
+                # a difference below rounding (the same model twice) is no finding, however small its SE
+                "resolved": bool(
+                    name != baseline and se == se and abs(diff) > Z95 * se and abs(diff) > 1e-9 * float(base_sq.mean())
+                ),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -91,16 +116,24 @@ def polynomial_curves(x_train: np.ndarray, y_train: np.ndarray, max_degree: int,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RankDeficientWarning)
             fit = LinearRegression(device="cpu").fit(polynomial_features(x_train, degree), y_train)
-        frames.append(pd.DataFrame({"degree": degree, "x": grid, "fitted": fit.predict(polynomial_features(grid,
-                                                                                                         degree))}))
+        frames.append(
+            pd.DataFrame({"degree": degree, "x": grid, "fitted": fit.predict(polynomial_features(grid, degree))})
+        )
     return pd.concat(frames, ignore_index=True)
 
 
 REGIME_MODELS = ("ols", "ridge", "lasso", "elastic_net")
 
 
-def regime_sweep(regimes: list[dict[str, Any]], *, repeats: int, design: dict[str, Any], path: dict[str, Any],
-                 split: dict[str, float], seed: int) -> pd.DataFrame:
+def regime_sweep(
+    regimes: list[dict[str, Any]],
+    *,
+    repeats: int,
+    design: dict[str, Any],
+    path: dict[str, Any],
+    split: dict[str, float],
+    seed: int,
+) -> pd.DataFrame:
     """Test MSE of OLS, ridge, lasso and elastic net on fresh data at each regime, ``repeats`` times.
 
     Each regime overrides ``n_samples``, ``noise_std`` and ``correlation`` of the main data's
@@ -112,9 +145,15 @@ def regime_sweep(regimes: list[dict[str, Any]], *, repeats: int, design: dict[st
     rows = []
     for k, regime in enumerate(regimes):
         for r in range(repeats):
-            frame, truth = make_synthetic(**{**design, "n_samples": regime["n_samples"],
-                                             "noise_std": regime["noise_std"], "correlation": regime["correlation"]},
-                                          seed=int(seeds.rng(seed, "regime", k, r).integers(2**32)))
+            frame, truth = make_synthetic(
+                **{
+                    **design,
+                    "n_samples": regime["n_samples"],
+                    "noise_std": regime["noise_std"],
+                    "correlation": regime["correlation"],
+                },
+                seed=int(seeds.rng(seed, "regime", k, r).integers(2**32)),
+            )
             X, y, _ = features_and_target(frame)
             parts = split_indices(len(y), **split, rng=seeds.rng(seed, "regime_split", k, r))
             scaler = fit_scaler(X[parts["train"]], truth["feature_names"], "standard")
@@ -127,12 +166,23 @@ def regime_sweep(regimes: list[dict[str, Any]], *, repeats: int, design: dict[st
                 test_mse = mse(ys["test"], est.predict(Xs["test"]))
                 # alphas_ decrease: the last index is the smallest penalty on the grid
                 at_edge = name != "ols" and bool(est.best_index_ == len(est.alphas_) - 1)
-                rows.append({"regime": regime["name"], "n_samples": regime["n_samples"],
-                             "n_train": len(parts["train"]), "n_features": X.shape[1],
-                             "noise_std": regime["noise_std"], "correlation": regime["correlation"], "repeat": r,
-                             "model": name, "test_mse": test_mse, "ratio_to_ols": test_mse / ols_mse,
-                             "alpha": float(getattr(est, "alpha_", float("nan"))), "alpha_at_grid_edge": at_edge,
-                             "nonzero": int(np.count_nonzero(est.coef_))})
+                rows.append(
+                    {
+                        "regime": regime["name"],
+                        "n_samples": regime["n_samples"],
+                        "n_train": len(parts["train"]),
+                        "n_features": X.shape[1],
+                        "noise_std": regime["noise_std"],
+                        "correlation": regime["correlation"],
+                        "repeat": r,
+                        "model": name,
+                        "test_mse": test_mse,
+                        "ratio_to_ols": test_mse / ols_mse,
+                        "alpha": float(getattr(est, "alpha_", float("nan"))),
+                        "alpha_at_grid_edge": at_edge,
+                        "nonzero": int(np.count_nonzero(est.coef_)),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -141,11 +191,12 @@ def _regime_fits(X, y, validation, path: dict[str, Any]) -> dict[str, Any]:
     sparse = {"tol": path["tol"], "max_iter": path["max_iter"], **common}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RankDeficientWarning)  # n_train < p: OLS's minimum-norm fit, as it is
-        return {"ols": LinearRegression(device="cpu").fit(X, y),
-                "ridge": ValidatedRidge(**common).fit(X, y, validation=validation),
-                "lasso": ValidatedLasso(**sparse).fit(X, y, validation=validation),
-                "elastic_net": ValidatedElasticNet(l1_ratio=path["l1_ratio"], **sparse).fit(X, y,
-                                                                                          validation=validation)}
+        return {
+            "ols": LinearRegression(device="cpu").fit(X, y),
+            "ridge": ValidatedRidge(**common).fit(X, y, validation=validation),
+            "lasso": ValidatedLasso(**sparse).fit(X, y, validation=validation),
+            "elastic_net": ValidatedElasticNet(l1_ratio=path["l1_ratio"], **sparse).fit(X, y, validation=validation),
+        }
 
 
 def regime_summary(sweep: pd.DataFrame) -> pd.DataFrame:
@@ -156,14 +207,24 @@ def regime_summary(sweep: pd.DataFrame) -> pd.DataFrame:
         k = len(part)
         ratio = float(part.ratio_to_ols.mean())
         se = float(part.ratio_to_ols.std(ddof=1) / math.sqrt(k)) if k > 1 else float("nan")
-        rows.append({"regime": regime, "model": model, "n_samples": int(part.n_samples.iloc[0]),
-                     "n_train": int(part.n_train.iloc[0]), "n_features": int(part.n_features.iloc[0]),
-                     "noise_std": float(part.noise_std.iloc[0]),
-                     "correlation": float(part.correlation.iloc[0]), "repeats": k,
-                     "test_mse": float(part.test_mse.mean()), "ratio_to_ols": ratio, "ratio_se": se,
-                     "alpha_at_grid_edge": float(part.alpha_at_grid_edge.mean()),
-                     "helps": bool(model != "ols" and se == se and ratio + Z95 * se < 1.0),
-                     "hurts": bool(model != "ols" and se == se and ratio - Z95 * se > 1.0)})
+        rows.append(
+            {
+                "regime": regime,
+                "model": model,
+                "n_samples": int(part.n_samples.iloc[0]),
+                "n_train": int(part.n_train.iloc[0]),
+                "n_features": int(part.n_features.iloc[0]),
+                "noise_std": float(part.noise_std.iloc[0]),
+                "correlation": float(part.correlation.iloc[0]),
+                "repeats": k,
+                "test_mse": float(part.test_mse.mean()),
+                "ratio_to_ols": ratio,
+                "ratio_se": se,
+                "alpha_at_grid_edge": float(part.alpha_at_grid_edge.mean()),
+                "helps": bool(model != "ols" and se == se and ratio + Z95 * se < 1.0),
+                "hurts": bool(model != "ols" and se == se and ratio - Z95 * se > 1.0),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -178,16 +239,26 @@ def gd_paths_on_demo(x: np.ndarray, y: np.ndarray, multiples: list[float], epoch
     rows = []
     for multiple in multiples:
         eta = multiple * limit
-        rows.append({"multiple": multiple, "eta": eta, "epoch": 0, "b": 0.0, "w": 0.0,
-                     "loss": float(np.mean(y * y)) / 2})
+        rows.append(
+            {"multiple": multiple, "eta": eta, "epoch": 0, "b": 0.0, "w": 0.0, "loss": float(np.mean(y * y)) / 2}
+        )
         for k in range(1, epochs + 1):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # stopped early, or diverging: both are the lesson
-                est = GradientDescentRegressor(learning_rate=eta, max_epochs=k, tol=0.0, device="cpu",
-                                               dtype="float64").fit(x[:, None], y)
+                est = GradientDescentRegressor(
+                    learning_rate=eta, max_epochs=k, tol=0.0, device="cpu", dtype="float64"
+                ).fit(x[:, None], y)
             e = est.intercept_ + est.coef_[0] * x - y
-            rows.append({"multiple": multiple, "eta": eta, "epoch": k, "b": float(est.intercept_),
-                         "w": float(est.coef_[0]), "loss": float(np.mean(e * e)) / 2})
+            rows.append(
+                {
+                    "multiple": multiple,
+                    "eta": eta,
+                    "epoch": k,
+                    "b": float(est.intercept_),
+                    "w": float(est.coef_[0]),
+                    "loss": float(np.mean(e * e)) / 2,
+                }
+            )
     out = pd.DataFrame(rows)
     final = out[out.epoch == epochs].set_index("multiple").loss
     out["diverged"] = out.multiple.map(lambda m: bool(final[m] > out.loss.iloc[0]))  # ended above the start

@@ -33,16 +33,18 @@ def error_sums(y: np.ndarray, y_preds: np.ndarray) -> ErrorSums:
     y = np.asarray(y, dtype=np.float64)
     resid = y[None, :] - np.atleast_2d(np.asarray(y_preds, dtype=np.float64))
     y_mean = float(np.mean(y)) if len(y) else 0.0
-    return ErrorSums(len(y), y_mean, float(np.sum((y - y_mean) ** 2)), np.sum(resid**2, axis=1),
-                     np.sum(np.abs(resid), axis=1))
+    return ErrorSums(
+        len(y), y_mean, float(np.sum((y - y_mean) ** 2)), np.sum(resid**2, axis=1), np.sum(np.abs(resid), axis=1)
+    )
 
 
 def merge_error_sums(a: ErrorSums, b: ErrorSums) -> ErrorSums:
     """Two disjoint blocks together; the target's moments by Chan, Golub & LeVeque's update."""
     n = a.n + b.n
     delta = b.y_mean - a.y_mean
-    return ErrorSums(n, a.y_mean + delta * b.n / n, a.y_m2 + b.y_m2 + delta * delta * a.n * b.n / n,
-                     a.sse + b.sse, a.sae + b.sae)
+    return ErrorSums(
+        n, a.y_mean + delta * b.n / n, a.y_m2 + b.y_m2 + delta * delta * a.n * b.n / n, a.sse + b.sse, a.sae + b.sae
+    )
 
 
 def metrics_from_sums(s: ErrorSums, k: int, n_features: int) -> dict[str, float | str]:
@@ -63,8 +65,14 @@ def metrics_from_sums(s: ErrorSums, k: int, n_features: int) -> dict[str, float 
         adj, note = math.nan, "undefined: the target is constant"
     else:
         adj = 1.0 - (1.0 - r2) * (n - 1) / dof
-    return {"mse": err, "rmse": math.sqrt(err), "mae": float(s.sae[k]) / n, "r2": r2, "adj_r2": adj,
-            "adj_r2_note": note}
+    return {
+        "mse": err,
+        "rmse": math.sqrt(err),
+        "mae": float(s.sae[k]) / n,
+        "r2": r2,
+        "adj_r2": adj,
+        "adj_r2_note": note,
+    }
 
 
 def regression_metrics(y: np.ndarray, y_pred: np.ndarray, n_features: int) -> dict[str, float | str]:
@@ -84,8 +92,16 @@ def coefficient_recovery(coef: np.ndarray, truth: np.ndarray) -> dict[str, float
     tp = int(np.sum(selected & relevant))
     precision = tp / int(selected.sum()) if selected.any() else math.nan
     recall = tp / int(relevant.sum()) if relevant.any() else math.nan
-    f1 = (2 * precision * recall / (precision + recall)
-          if not (math.isnan(precision) or math.isnan(recall)) and precision + recall > 0 else math.nan)
-    return {"coef_l2_error": float(np.linalg.norm(coef - truth)), "coef_max_error": float(np.max(np.abs(coef - truth))),
-            "support_precision": precision, "support_recall": recall, "support_f1": f1,
-            "n_selected": int(selected.sum())}
+    f1 = (
+        2 * precision * recall / (precision + recall)
+        if not (math.isnan(precision) or math.isnan(recall)) and precision + recall > 0
+        else math.nan
+    )
+    return {
+        "coef_l2_error": float(np.linalg.norm(coef - truth)),
+        "coef_max_error": float(np.max(np.abs(coef - truth))),
+        "support_precision": precision,
+        "support_recall": recall,
+        "support_f1": f1,
+        "n_selected": int(selected.sum()),
+    }

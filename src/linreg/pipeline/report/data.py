@@ -51,17 +51,29 @@ class ReferenceRun:
 
 def load_references(paths: Paths) -> list[ReferenceRun]:
     folders = sorted(paths.reference_dir.iterdir()) if paths.reference_dir.is_dir() else []
+
     def read(f: Path, name: str) -> Any:
         return json.loads((f / name).read_text())
-    return [ReferenceRun(f.name, read(f, "system.json"), read(f, "summary.json"), pd.read_csv(f / "benchmark.csv"),
-                         pd.read_csv(f / "limits.csv"))
-            for f in folders if (f / "benchmark.csv").is_file() and (f / "system.json").is_file()]
+
+    return [
+        ReferenceRun(
+            f.name,
+            read(f, "system.json"),
+            read(f, "summary.json"),
+            pd.read_csv(f / "benchmark.csv"),
+            pd.read_csv(f / "limits.csv"),
+        )
+        for f in folders
+        if (f / "benchmark.csv").is_file() and (f / "system.json").is_file()
+    ]
 
 
 def reference_label(ref: ReferenceRun) -> str:
     s = ref.system
-    return (f"measured on an {s['gpu']} (driver {s['gpu_driver']}, CUDA {s['cuda']}, torch {s['torch']}) hosted by "
-            f"{s['cpu_cores']} cores of an {s['cpu']}, on {s['date']}, by `make gpu-check`")
+    return (
+        f"measured on an {s['gpu']} (driver {s['gpu_driver']}, CUDA {s['cuda']}, torch {s['torch']}) hosted by "
+        f"{s['cpu_cores']} cores of an {s['cpu']}, on {s['date']}, by `make gpu-check`"
+    )
 
 
 def reference_table(ref: ReferenceRun) -> pd.DataFrame:
@@ -77,9 +89,17 @@ def reference_table(ref: ReferenceRun) -> pd.DataFrame:
         by = part.set_index("device").median_s
         if "cuda" not in by or "cpu" not in by:
             continue
-        rows.append({"solver": solver, "dtype": dtype, "n × p": f"{int(part.n.iloc[0]):,} × {int(part.p.iloc[0])}",
-                     "GPU s": by["cuda"], "host CPU s": by["cpu"], "speedup": by["cpu"] / by["cuda"],
-                     "GPU faster from n": _count(cross.crossover_n.get((solver, dtype), float("nan")))})
+        rows.append(
+            {
+                "solver": solver,
+                "dtype": dtype,
+                "n × p": f"{int(part.n.iloc[0]):,} × {int(part.p.iloc[0])}",
+                "GPU s": by["cuda"],
+                "host CPU s": by["cpu"],
+                "speedup": by["cpu"] / by["cuda"],
+                "GPU faster from n": _count(cross.crossover_n.get((solver, dtype), float("nan"))),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -97,16 +117,22 @@ def reference_takeaway(ref: ReferenceRun) -> str:
         f"{fmt(closed['GPU s'].min() * 1e3, 2)}–{fmt(closed['GPU s'].max() * 1e3, 2)} ms on the GPU against "
         f"{fmt(closed['host CPU s'].min(), 2)}–{fmt(closed['host CPU s'].max(), 2)} s on {cores} CPU cores of the "
         f"same machine: {fmt(closed.speedup.min(), 2)}–{fmt(closed.speedup.max(), 2)}× faster."
-        if len(closed) else "no time (not measured).")
+        if len(closed)
+        else "no time (not measured)."
+    )
     if len(mini):
-        text += (f" Mini-batch GD gained less ({fmt(mini.speedup.min(), 2)}–{fmt(mini.speedup.max(), 2)}×): each "
-                 "step is a small product, so the GPU waits on launches rather than arithmetic.")
+        text += (
+            f" Mini-batch GD gained less ({fmt(mini.speedup.min(), 2)}–{fmt(mini.speedup.max(), 2)}×): each "
+            "step is a small product, so the GPU waits on launches rather than arithmetic."
+        )
     if len(path):
         text += f" The lasso path gained {fmt(path.speedup.min(), 2)}–{fmt(path.speedup.max(), 2)}×."
     cross = [c for c in table["GPU faster from n"] if c != "—"]
     if cross:
-        text += (" Below about " + min(cross, key=lambda c: int(c.replace(",", ""))) + " rows the CPU is as fast or "
-                 "faster: moving data to the device and launching kernels costs more than the arithmetic saved.")
+        text += (
+            " Below about " + min(cross, key=lambda c: int(c.replace(",", ""))) + " rows the CPU is as fast or "
+            "faster: moving data to the device and launching kernels costs more than the arithmetic saved."
+        )
     return text
 
 
@@ -119,23 +145,25 @@ def reference_limits_text(ref: ReferenceRun) -> str:
     s = ref.summary
     fits = ref.limits[ref.limits.kind == "fit"]
     n, p = int(fits.n.iloc[0]), int(fits.p.iloc[0])
-    return (f"At n = {n:,}, p = {p} in float32, copying X to the GPU took {fmt(s['copy_x_to_device_median_s'], 3)} s "
-            f"and OLS from host arrays {fmt(s['ols_from_host_ratio_to_copy'], 3)}× that; with X already on the GPU, "
-            f"one XᵀX took {fmt(s['one_xtx_on_device_median_s'] * 1e3, 3)} ms "
-            f"({fmt(s['one_xtx_on_device_gflops'] / 1e3, 3)} TFLOP/s) and the fits, as multiples of it: statistics "
-            f"pass {fmt(s['stats_pass_on_device_ratio_to_gram'], 3)}×, "
-            f"OLS {fmt(s['ols_on_device_ratio_to_gram'], 3)}×, "
-            f"lasso {fmt(s['lasso_on_device_ratio_to_gram'], 3)}×, elastic net "
-            f"{fmt(s['elastic_net_on_device_ratio_to_gram'], 3)}×, 20-α lasso path "
-            f"{fmt(s['lasso_path_20_alphas_on_device_ratio_to_gram'], 3)}×, batch GD (5 epochs) "
-            f"{fmt(s['gd_batch_on_device_ratio_to_gram'], 3)}×. Mini-batch GD ran "
-            f"{_count(s['gd_minibatch_cuda_graphs_steps_per_s'])} steps/s with CUDA graphs against "
-            f"{_count(s['gd_minibatch_eager_steps_per_s'])} launching each kernel from Python. Every variant trained "
-            f"on the GPU agreed with the CPU float64 fit: float64 to "
-            f"{fmt(s['agreement_max_relative_error_float64'], 2)} (tolerance 1e-10), float32 to "
-            f"{fmt(s['agreement_max_relative_error_float32'], 2)} (its conditioning-based "
-            f"tolerance {fmt(s['agreement_tolerance_float32'], 2)}); {s['tests_cuda_cases_passed']} CUDA test cases "
-            f"passed, {s['tests_failed']} tests failed.")
+    return (
+        f"At n = {n:,}, p = {p} in float32, copying X to the GPU took {fmt(s['copy_x_to_device_median_s'], 3)} s "
+        f"and OLS from host arrays {fmt(s['ols_from_host_ratio_to_copy'], 3)}× that; with X already on the GPU, "
+        f"one XᵀX took {fmt(s['one_xtx_on_device_median_s'] * 1e3, 3)} ms "
+        f"({fmt(s['one_xtx_on_device_gflops'] / 1e3, 3)} TFLOP/s) and the fits, as multiples of it: statistics "
+        f"pass {fmt(s['stats_pass_on_device_ratio_to_gram'], 3)}×, "
+        f"OLS {fmt(s['ols_on_device_ratio_to_gram'], 3)}×, "
+        f"lasso {fmt(s['lasso_on_device_ratio_to_gram'], 3)}×, elastic net "
+        f"{fmt(s['elastic_net_on_device_ratio_to_gram'], 3)}×, 20-α lasso path "
+        f"{fmt(s['lasso_path_20_alphas_on_device_ratio_to_gram'], 3)}×, batch GD (5 epochs) "
+        f"{fmt(s['gd_batch_on_device_ratio_to_gram'], 3)}×. Mini-batch GD ran "
+        f"{_count(s['gd_minibatch_cuda_graphs_steps_per_s'])} steps/s with CUDA graphs against "
+        f"{_count(s['gd_minibatch_eager_steps_per_s'])} launching each kernel from Python. Every variant trained "
+        f"on the GPU agreed with the CPU float64 fit: float64 to "
+        f"{fmt(s['agreement_max_relative_error_float64'], 2)} (tolerance 1e-10), float32 to "
+        f"{fmt(s['agreement_max_relative_error_float32'], 2)} (its conditioning-based "
+        f"tolerance {fmt(s['agreement_tolerance_float32'], 2)}); {s['tests_cuda_cases_passed']} CUDA test cases "
+        f"passed, {s['tests_failed']} tests failed."
+    )
 
 
 @dataclass
@@ -158,23 +186,45 @@ class ReportData:
 def load(root: Path | None = None) -> ReportData:
     paths = project_paths(root or find_root())
     read = lambda p: json.loads(Path(p).read_text())  # noqa: E731
-    tables = {n: pd.read_csv(paths.evaluate_table(n)) for n in
-              ("model_metrics", "recovery", "ols_inference", "intervals", "agreement", "paired_test", "regimes",
-               "gd_step")
-              if paths.evaluate_table(n).is_file() and paths.evaluate_table(n).stat().st_size > 1}
-    plots = {"gd_history": pd.read_csv(paths.gd_history), "lr_sweep": pd.read_csv(paths.lr_sweep),
-             "reg_path": pd.read_csv(paths.reg_path),
-             "validation_curve": pd.read_csv(paths.validation_curve),
-             **{n: pd.read_csv(paths.evaluate_plot(n)) for n in ("degree_sweep", "learning_curve", "demo_points",
-                                                                    "degree_curves", "gd_paths", "gd_surface")}}
+    tables = {
+        n: pd.read_csv(paths.evaluate_table(n))
+        for n in (
+            "model_metrics",
+            "recovery",
+            "ols_inference",
+            "intervals",
+            "agreement",
+            "paired_test",
+            "regimes",
+            "gd_step",
+        )
+        if paths.evaluate_table(n).is_file() and paths.evaluate_table(n).stat().st_size > 1
+    }
+    plots = {
+        "gd_history": pd.read_csv(paths.gd_history),
+        "lr_sweep": pd.read_csv(paths.lr_sweep),
+        "reg_path": pd.read_csv(paths.reg_path),
+        "validation_curve": pd.read_csv(paths.validation_curve),
+        **{
+            n: pd.read_csv(paths.evaluate_plot(n))
+            for n in ("degree_sweep", "learning_curve", "demo_points", "degree_curves", "gd_paths", "gd_surface")
+        },
+    }
     return ReportData(
-        paths=paths, params=yaml.safe_load(paths.params.read_text()), truth=read(paths.truth),
-        sizes=read(paths.split_sizes), scaler=read(paths.scaler),
+        paths=paths,
+        params=yaml.safe_load(paths.params.read_text()),
+        truth=read(paths.truth),
+        sizes=read(paths.split_sizes),
+        scaler=read(paths.scaler),
         cards={p.stem: ModelCard.from_json(read(p)) for p in sorted(paths.models_dir.glob("*.json"))},
         metrics={s: read(paths.metrics(s)) for s in ("scale", "train", "evaluate", "benchmark")},
-        tables=tables, ols_summary=paths.ols_summary.read_text() if paths.ols_summary.is_file() else "",
-        plots=plots, benchmark=pd.read_csv(paths.benchmark_results),
-        system=read(paths.benchmark_system), reference_runs=load_references(paths))
+        tables=tables,
+        ols_summary=paths.ols_summary.read_text() if paths.ols_summary.is_file() else "",
+        plots=plots,
+        benchmark=pd.read_csv(paths.benchmark_results),
+        system=read(paths.benchmark_system),
+        reference_runs=load_references(paths),
+    )
 
 
 def comparison_table(d: ReportData) -> pd.DataFrame:
@@ -185,9 +235,16 @@ def comparison_table(d: ReportData) -> pd.DataFrame:
     recovery = d.tables.get("recovery", pd.DataFrame()).set_index("model") if "recovery" in d.tables else None
     for name in [n for n in OURS if n in d.cards] + [n for n in d.cards if n not in OURS]:
         card, t = d.cards[name], test.loc[name]
-        row = {"model": LABELS.get(name, name), "key": name, "kind": card.kind,
-               "test MSE": float(t["mse"]), "RMSE": float(t["rmse"]), "MAE": float(t["mae"]),
-               "R²": float(t["r2"]), "adj. R²": float(t["adj_r2"])}  # NaN when undefined
+        row = {
+            "model": LABELS.get(name, name),
+            "key": name,
+            "kind": card.kind,
+            "test MSE": float(t["mse"]),
+            "RMSE": float(t["rmse"]),
+            "MAE": float(t["mae"]),
+            "R²": float(t["r2"]),
+            "adj. R²": float(t["adj_r2"]),
+        }  # NaN when undefined
         if recovery is not None and name in recovery.index:
             row["‖β̂ − β‖₂"] = float(recovery.loc[name, "coef_l2_error"])
             row["support F1"] = float(recovery.loc[name, "support_f1"])
@@ -195,8 +252,10 @@ def comparison_table(d: ReportData) -> pd.DataFrame:
             pt = d.tables["paired_test"].set_index("model")
             if name in pt.index and pt.loc[name, "baseline"] != name:
                 r = pt.loc[name]
-                row["test MSE − OLS (95%)"] = (f"{fmt(r['diff'], 2)} [{fmt(r.diff_lower, 2)}, {fmt(r.diff_upper, 2)}]"
-                                              + (" *" if r.resolved else ""))
+                row["test MSE − OLS (95%)"] = (
+                    f"{fmt(r['diff'], 2)} [{fmt(r.diff_lower, 2)}, {fmt(r.diff_upper, 2)}]"
+                    + (" *" if r.resolved else "")
+                )
             elif name in pt.index:
                 row["test MSE − OLS (95%)"] = "baseline"
         row.update({"α": card.alpha, "device": card.device})
@@ -209,14 +268,17 @@ def table_html(df: pd.DataFrame, table_id: str, digits: int = 4) -> str:
     head = "".join(f"<th>{c}</th>" for c in df.columns)
     body = []
     for _, r in df.iterrows():
-        cells = "".join(f'<td class="num">{fmt(v, digits)}</td>' if isinstance(v, (int, float)) and not
-                        isinstance(v, bool) else f"<td>{v}</td>" for v in r.values)
+        cells = "".join(
+            f'<td class="num">{fmt(v, digits)}</td>'
+            if isinstance(v, (int, float)) and not isinstance(v, bool)
+            else f"<td>{v}</td>"
+            for v in r.values
+        )
         body.append(f"<tr>{cells}</tr>")
     return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def best_by(table: pd.DataFrame, column: str, among: list[str] | None = None,
-            lowest: bool = True) -> pd.Series | None:
+def best_by(table: pd.DataFrame, column: str, among: list[str] | None = None, lowest: bool = True) -> pd.Series | None:
     """Our model with the lowest (or highest) value in ``column``; None when no model has a value there."""
     part = table[table.kind == "ours"]
     if among is not None:
@@ -248,9 +310,11 @@ def rows_text(train_metrics: dict[str, Any]) -> str:
     rows, in_memory = train_metrics.get("train_rows"), train_metrics.get("train_rows_in_memory")
     if rows is None or in_memory is None or in_memory >= rows:
         return ""
-    return (f" Every model variant and every error metric used all {rows:,} training rows, block by block; the "
-            f"GD experiments, the reference fits, OLS inference, learning curves and residual plots used the first "
-            f"{in_memory:,} of each split (`base.max_rows_in_memory`).")
+    return (
+        f" Every model variant and every error metric used all {rows:,} training rows, block by block; the "
+        f"GD experiments, the reference fits, OLS inference, learning curves and residual plots used the first "
+        f"{in_memory:,} of each split (`base.max_rows_in_memory`)."
+    )
 
 
 def git_revision(root: Path) -> str:
@@ -276,10 +340,16 @@ def _entries(lock: dict) -> dict[str, dict[str, dict[str, str]]]:
     """stage → {"deps": path → md5, "params": key → value, "outs": path → md5}."""
     out = {}
     for stage, entry in (lock.get("stages") or {}).items():
-        params = {f"{k}": str(v) for file_params in (entry.get("params") or {}).values()
-                  for k, v in (file_params or {}).items()}
-        out[stage] = {"deps": {d["path"]: d.get("md5", "") for d in entry.get("deps", [])}, "params": params,
-                      "outs": {o["path"]: o.get("md5", "") for o in entry.get("outs", [])}}
+        params = {
+            f"{k}": str(v)
+            for file_params in (entry.get("params") or {}).values()
+            for k, v in (file_params or {}).items()
+        }
+        out[stage] = {
+            "deps": {d["path"]: d.get("md5", "") for d in entry.get("deps", [])},
+            "params": params,
+            "outs": {o["path"]: o.get("md5", "") for o in entry.get("outs", [])},
+        }
     return out
 
 
@@ -299,8 +369,9 @@ def lock_comparison(paths: Paths) -> pd.DataFrame:
     for stage, entry in new.items():
         before = old.get(stage)
         if before is None:
-            rows += [{"stage": stage, "output": o, "compared with the committed lock": "new stage"}
-                     for o in entry["outs"]]
+            rows += [
+                {"stage": stage, "output": o, "compared with the committed lock": "new stage"} for o in entry["outs"]
+            ]
             continue
         changed_in = sorted(d for d, h in entry["deps"].items() if before["deps"].get(d) != h)
         changed_in += sorted(f"param {k}" for k, v in entry["params"].items() if before["params"].get(k) != v)
@@ -311,7 +382,8 @@ def lock_comparison(paths: Paths) -> pd.DataFrame:
                 why = "differs: it reads changed " + ", ".join(changed_in)
             else:
                 why = "differs, inputs unchanged: " + EXPECTED_DIFFERENCE.get(
-                    stage, "NOT expected (the data stages are bit-reproducible; please report it)")
+                    stage, "NOT expected (the data stages are bit-reproducible; please report it)"
+                )
             rows.append({"stage": stage, "output": out, "compared with the committed lock": why})
     return pd.DataFrame(rows)
 
@@ -324,8 +396,10 @@ def lock_summary(table: pd.DataFrame) -> str:
     data = table[table.stage.isin(["generate", "split", "scale"])]
     same_data = bool((data["compared with the committed lock"] == "identical").all()) and len(data) > 0
     same = int((verdict == "identical").sum())
-    text = (f"{same} of the {len(table)} tracked outputs {'is' if same == 1 else 'are'} byte-identical to the "
-            "committed dvc.lock. ")
+    text = (
+        f"{same} of the {len(table)} tracked outputs {'is' if same == 1 else 'are'} byte-identical to the "
+        "committed dvc.lock. "
+    )
     if same_data:
         text += "The data (generate, split, scale) are bit-for-bit the committed ones."
     else:
@@ -344,20 +418,33 @@ def paired_verdict(d: ReportData) -> str:
     base = pt[pt.model == pt.baseline].iloc[0]
     worse, better = ours[ours.resolved & (ours["diff"] > 0)], ours[ours.resolved & (ours["diff"] < 0)]
     tied = ours[~ours.resolved]
-    text = (f"One test MSE on {int(base.n_test):,} rows has a standard error of about "
-            f"{fmt(100 * base.mse_se / base.mse, 2)}% ({fmt(base.mse, 4)} ± {fmt(base.mse_se, 2)}), far more than "
-            "most gaps between these models, so they are compared **paired**: on the same test rows, the "
-            "difference of squared errors row by row, whose standard error is much smaller.")
+    text = (
+        f"One test MSE on {int(base.n_test):,} rows has a standard error of about "
+        f"{fmt(100 * base.mse_se / base.mse, 2)}% ({fmt(base.mse, 4)} ± {fmt(base.mse_se, 2)}), far more than "
+        "most gaps between these models, so they are compared **paired**: on the same test rows, the "
+        "difference of squared errors row by row, whose standard error is much smaller."
+    )
     if len(tied):
-        text += (" Not resolved from OLS (95% interval includes 0): "
-                 + ", ".join(LABELS.get(m, m) for m in tied.model) + ": on this data they predict equally well.")
+        text += (
+            " Not resolved from OLS (95% interval includes 0): "
+            + ", ".join(LABELS.get(m, m) for m in tied.model)
+            + ": on this data they predict equally well."
+        )
     if len(better):
-        text += (" Resolved better than OLS: " + ", ".join(
-            f"{LABELS.get(r.model, r.model)} (by {fmt(-r.diff, 2)})" for r in better.itertuples()) + ".")
+        text += (
+            " Resolved better than OLS: "
+            + ", ".join(f"{LABELS.get(r.model, r.model)} (by {fmt(-r.diff, 2)})" for r in better.itertuples())
+            + "."
+        )
     if len(worse):
-        text += (" Resolved worse than OLS: " + ", ".join(
-            f"{LABELS.get(r.model, r.model)} (+{fmt(r.diff, 2)}, {fmt(100 * r.diff / base.mse, 2)}%)"
-            for r in worse.itertuples()) + ".")
+        text += (
+            " Resolved worse than OLS: "
+            + ", ".join(
+                f"{LABELS.get(r.model, r.model)} (+{fmt(r.diff, 2)}, {fmt(100 * r.diff / base.mse, 2)}%)"
+                for r in worse.itertuples()
+            )
+            + "."
+        )
     return text
 
 
@@ -385,9 +472,14 @@ def pvalue_support(d: ReportData, level: float = 0.05) -> dict[str, Any] | None:
     recall = tp / len(true) if true else float("nan")
     f1 = 2 * precision * recall / (precision + recall) if kept and true and precision + recall > 0 else float("nan")
     null_p = terms[~terms.term.isin(true)].p_value
-    return {"kept": len(kept), "true": len(true), "true_kept": tp, "f1": f1,
-            "smallest_null_p": float(null_p.min()) if len(null_p) else float("nan"),
-            "largest_true_p": float(terms[terms.term.isin(true)].p_value.max()) if true else float("nan")}
+    return {
+        "kept": len(kept),
+        "true": len(true),
+        "true_kept": tp,
+        "f1": f1,
+        "smallest_null_p": float(null_p.min()) if len(null_p) else float("nan"),
+        "largest_true_p": float(terms[terms.term.isin(true)].p_value.max()) if true else float("nan"),
+    }
 
 
 def regime_sentences(d: ReportData) -> list[str]:
@@ -399,12 +491,18 @@ def regime_sentences(d: ReportData) -> list[str]:
     for regime, part in summary.groupby("regime", sort=False):
         first = part.iloc[0]
         pen = part[part.model != "ols"]
+
         def say(r) -> str:
             pct = 100 * (1 - r.ratio_to_ols)
             verdict = "helped" if r.helps else "hurt" if r.hurts else "tied OLS"
-            return (f"{LABELS.get(r.model, r.model)} {verdict} ({fmt(abs(pct), 2)}% {'lower' if pct > 0 else 'higher'}"
-                    f" ± {fmt(196 * r.ratio_se, 2)}%)")
-        out.append(f"**{regime}** ({int(first.n_train)} training rows for {int(first.n_features)}"
-                   f" features, noise σ = {first.noise_std:g}, correlation ρ = {first.correlation:g}; "
-                   f"{int(first.repeats)} fresh datasets): " + "; ".join(say(r) for r in pen.itertuples()) + ".")
+            return (
+                f"{LABELS.get(r.model, r.model)} {verdict} ({fmt(abs(pct), 2)}% {'lower' if pct > 0 else 'higher'}"
+                f" ± {fmt(196 * r.ratio_se, 2)}%)"
+            )
+
+        out.append(
+            f"**{regime}** ({int(first.n_train)} training rows for {int(first.n_features)}"
+            f" features, noise σ = {first.noise_std:g}, correlation ρ = {first.correlation:g}; "
+            f"{int(first.repeats)} fresh datasets): " + "; ".join(say(r) for r in pen.itertuples()) + "."
+        )
     return out

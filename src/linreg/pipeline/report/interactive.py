@@ -58,9 +58,11 @@ def _safe(js: str) -> str:
 def embed(name: str, chart: alt.TopLevelMixin, hint: str) -> str:
     """A hidden container for ``chart`` (shown once drawn), with its spec as inline JSON."""
     spec = json.dumps(chart.to_dict(), separators=(",", ":"), allow_nan=False)
-    return (f'<div id="vis-{name}" class="interactive" style="display:none"><p class="hint">{html.escape(hint)}</p>'
-            f'<div class="vis"></div></div>\n'
-            f'<script type="application/json" data-vis="vis-{name}">{_safe(spec)}</script>')
+    return (
+        f'<div id="vis-{name}" class="interactive" style="display:none"><p class="hint">{html.escape(hint)}</p>'
+        f'<div class="vis"></div></div>\n'
+        f'<script type="application/json" data-vis="vis-{name}">{_safe(spec)}</script>'
+    )
 
 
 def _round(frame: pd.DataFrame, digits: int = 5) -> pd.DataFrame:
@@ -75,50 +77,83 @@ def _round(frame: pd.DataFrame, digits: int = 5) -> pd.DataFrame:
 def regularization_paths(paths: pd.DataFrame, curves: pd.DataFrame, informative: list[str] | None) -> alt.VConcatChart:
     """One α slider (the position along the path) over every penalty's coefficients and validation curve."""
     models = list(dict.fromkeys(paths.model))
-    k_of = {m: {a: i for i, a in enumerate(sorted(set(curves[curves.model == m].alpha), reverse=True))}
-            for m in models}
-    paths = paths.assign(k=[k_of[m][a] for m, a in zip(paths.model, paths.alpha)],
-                         group=[f if informative is None or f in informative else "true β = 0" for f in paths.feature],
-                         name=[LABELS.get(m, m) for m in paths.model])
-    curves = curves.assign(k=[k_of[m][a] for m, a in zip(curves.model, curves.alpha)],
-                           name=[LABELS.get(m, m) for m in curves.model])
+    k_of = {m: {a: i for i, a in enumerate(sorted(set(curves[curves.model == m].alpha), reverse=True))} for m in models}
+    paths = paths.assign(
+        k=[k_of[m][a] for m, a in zip(paths.model, paths.alpha)],
+        group=[f if informative is None or f in informative else "true β = 0" for f in paths.feature],
+        name=[LABELS.get(m, m) for m in paths.model],
+    )
+    curves = curves.assign(
+        k=[k_of[m][a] for m, a in zip(curves.model, curves.alpha)], name=[LABELS.get(m, m) for m in curves.model]
+    )
     top = max(len(v) for v in k_of.values()) - 1
     best = int(curves[curves.chosen_min & (curves.model == models[0])].k.iloc[0])
-    k = alt.param(name="k", value=best, bind=alt.binding_range(min=0, max=top, step=1,
-                                                               name="penalty: strong ← path position → weak "))
+    k = alt.param(
+        name="k",
+        value=best,
+        bind=alt.binding_range(min=0, max=top, step=1, name="penalty: strong ← path position → weak "),
+    )
     groups = sorted(set(paths.group) - {"true β = 0"}) + (["true β = 0"] if "true β = 0" in set(paths.group) else [])
-    color = alt.Color("group:N", title="feature", legend=alt.Legend(orient="bottom", columns=5),
-                      scale=alt.Scale(domain=groups, range=[
-        *PALETTE[: len(groups) - ("true β = 0" in groups)], *([GREY] if "true β = 0" in groups else [])]))
+    color = alt.Color(
+        "group:N",
+        title="feature",
+        legend=alt.Legend(orient="bottom", columns=5),
+        scale=alt.Scale(
+            domain=groups,
+            range=[*PALETTE[: len(groups) - ("true β = 0" in groups)], *([GREY] if "true β = 0" in groups else [])],
+        ),
+    )
     at_k = alt.datum.k == k
     rows = []
     for model in models:
         p = _round(paths[paths.model == model][["alpha", "coef", "feature", "group", "k", "nonzero", "name"]])
-        c = _round(curves[curves.model == model][["alpha", "val_mse", "one_se_threshold", "chosen_min", "chosen_1se",
-                                                  "k", "name"]])
+        c = _round(
+            curves[curves.model == model][
+                ["alpha", "val_mse", "one_se_threshold", "chosen_min", "chosen_1se", "k", "name"]
+            ]
+        )
         x = alt.X("alpha:Q", scale=alt.Scale(type="log", reverse=True), title="α (decreasing →)")
         base = alt.Chart(p).properties(width=WIDTH, height=170, title=f"{LABELS.get(model, model)}: coefficients")
-        lines = base.mark_line(strokeWidth=1.5).encode(x=x, y=alt.Y("coef:Q", title="coefficient"), color=color,
-                                                       detail="feature:N")
-        dots = base.mark_point(filled=True, size=40).encode(x=x, y="coef:Q", color=color,
-                                                            tooltip=["feature", "coef", "alpha"]).transform_filter(at_k)
+        lines = base.mark_line(strokeWidth=1.5).encode(
+            x=x, y=alt.Y("coef:Q", title="coefficient"), color=color, detail="feature:N"
+        )
+        dots = (
+            base.mark_point(filled=True, size=40)
+            .encode(x=x, y="coef:Q", color=color, tooltip=["feature", "coef", "alpha"])
+            .transform_filter(at_k)
+        )
         first = alt.datum.feature == p.feature.iloc[0]  # one row per α: where the rule and the label are drawn
         rule = base.mark_rule(color="black").encode(x=x).transform_filter(at_k & first)
-        label = base.mark_text(align="left", dx=4, dy=-60, fontSize=12).encode(
-            x=x, text=alt.Text("label:N")).transform_filter(at_k & first
-        ).transform_calculate(label="'α = ' + format(datum.alpha, '.3~g') + ', ' + datum.nonzero + ' non-zero'")
+        label = (
+            base.mark_text(align="left", dx=4, dy=-60, fontSize=12)
+            .encode(x=x, text=alt.Text("label:N"))
+            .transform_filter(at_k & first)
+            .transform_calculate(label="'α = ' + format(datum.alpha, '.3~g') + ', ' + datum.nonzero + ' non-zero'")
+        )
         lo, hi = float(c.val_mse.min()), float(c.one_se_threshold.iloc[0])
         cbase = alt.Chart(c).properties(width=WIDTH, height=110, title=f"{LABELS.get(model, model)}: validation MSE")
         zoom = alt.Scale(domain=[lo - 0.5 * (hi - lo), lo + 4 * (hi - lo)])  # as the static figure
         y = alt.Y("val_mse:Q", title="validation MSE", scale=zoom)
         curve = cbase.mark_line(color=COLORS.get(model, "black"), clip=True).encode(x=x, y=y)
-        moving = cbase.mark_point(filled=True, size=80, color="black", clip=True).encode(
-            x=x, y=y, tooltip=["alpha", "val_mse"]).transform_filter(at_k)
-        chosen = cbase.mark_rule(strokeDash=[4, 3]).encode(x=x, color=alt.Color(
-            "choice:N", title="choice", legend=alt.Legend(orient="bottom"),
-            scale=alt.Scale(domain=["minimum", "1-SE"], range=["#000000", "#777777"]))
-        ).transform_filter(alt.datum.chosen_min | alt.datum.chosen_1se).transform_calculate(
-            choice="datum.chosen_min ? 'minimum' : '1-SE'")
+        moving = (
+            cbase.mark_point(filled=True, size=80, color="black", clip=True)
+            .encode(x=x, y=y, tooltip=["alpha", "val_mse"])
+            .transform_filter(at_k)
+        )
+        chosen = (
+            cbase.mark_rule(strokeDash=[4, 3])
+            .encode(
+                x=x,
+                color=alt.Color(
+                    "choice:N",
+                    title="choice",
+                    legend=alt.Legend(orient="bottom"),
+                    scale=alt.Scale(domain=["minimum", "1-SE"], range=["#000000", "#777777"]),
+                ),
+            )
+            .transform_filter(alt.datum.chosen_min | alt.datum.chosen_1se)
+            .transform_calculate(choice="datum.chosen_min ? 'minimum' : '1-SE'")
+        )
         threshold = cbase.mark_rule(strokeDash=[1, 2], color="black").encode(y="mean(one_se_threshold):Q")
         rows += [lines + dots + rule + label, curve + moving + chosen + threshold]
     return alt.vconcat(*rows).add_params(k).resolve_scale(color="independent")
@@ -129,29 +164,53 @@ def gradient_descent(surface: pd.DataFrame, paths: pd.DataFrame) -> alt.LayerCha
     steps = sorted(set(paths.multiple))
     paths = paths.assign(s=paths.multiple.map({m: i for i, m in enumerate(steps)}))
     start = min(range(len(steps)), key=lambda i: abs(steps[i] - 0.5))
-    s = alt.param(name="s", value=start, bind=alt.binding_range(min=0, max=len(steps) - 1, step=1,
-                                                                name="step size (slider position) "))
+    s = alt.param(
+        name="s",
+        value=start,
+        bind=alt.binding_range(min=0, max=len(steps) - 1, step=1, name="step size (slider position) "),
+    )
     b_dom = [float(surface.b.min()), float(surface.b.max())]
     w_dom = [float(surface.w.min()), float(surface.w.max())]
     x = alt.X("b:Q", title="intercept b", scale=alt.Scale(domain=b_dom))
     y = alt.Y("w:Q", title="slope w", scale=alt.Scale(domain=w_dom))
     n = int(round(len(surface) ** 0.5))
     db, dw = (b_dom[1] - b_dom[0]) / (n - 1), (w_dom[1] - w_dom[0]) / (n - 1)
-    heat = alt.Chart(_round(surface.assign(b2=surface.b + db, w2=surface.w + dw), 4)).mark_rect().encode(
-        x=x, x2="b2:Q", y=y, y2="w2:Q",
-        color=alt.Color("loss:Q", title="J(b, w)", legend=alt.Legend(orient="bottom"),
-                        scale=alt.Scale(type="log", scheme="blues", reverse=True)))
+    heat = (
+        alt.Chart(_round(surface.assign(b2=surface.b + db, w2=surface.w + dw), 4))
+        .mark_rect()
+        .encode(
+            x=x,
+            x2="b2:Q",
+            y=y,
+            y2="w2:Q",
+            color=alt.Color(
+                "loss:Q",
+                title="J(b, w)",
+                legend=alt.Legend(orient="bottom"),
+                scale=alt.Scale(type="log", scheme="blues", reverse=True),
+            ),
+        )
+    )
     p = _round(paths)
     at_s = alt.datum.s == s
     path = alt.Chart(p).transform_filter(at_s)
     line = path.mark_line(color="#d62728", clip=True, point=alt.OverlayMarkDef(color="#d62728", size=25)).encode(
-        x=x, y=y, order="epoch:Q", tooltip=["epoch", "b", "w", "loss"])
-    text = path.mark_text(align="left", baseline="top", x=4, y=4, fontSize=12).encode(
-        text="label:N").transform_filter(alt.datum.epoch == 0).transform_calculate(
-        label="'η = ' + format(datum.multiple, '.2~f') + ' × 2/L = ' + format(datum.eta, '.3~g') + "
-              "(datum.diverged ? ': diverges' : ': converges')")
-    return (heat + line + text).add_params(s).properties(width=WIDTH, height=WIDTH,
-                                                         title="Gradient descent on J(b, w), the demo's loss")
+        x=x, y=y, order="epoch:Q", tooltip=["epoch", "b", "w", "loss"]
+    )
+    text = (
+        path.mark_text(align="left", baseline="top", x=4, y=4, fontSize=12)
+        .encode(text="label:N")
+        .transform_filter(alt.datum.epoch == 0)
+        .transform_calculate(
+            label="'η = ' + format(datum.multiple, '.2~f') + ' × 2/L = ' + format(datum.eta, '.3~g') + "
+            "(datum.diverged ? ': diverges' : ': converges')"
+        )
+    )
+    return (
+        (heat + line + text)
+        .add_params(s)
+        .properties(width=WIDTH, height=WIDTH, title="Gradient descent on J(b, w), the demo's loss")
+    )
 
 
 def polynomial_degree(curves: pd.DataFrame, points: pd.DataFrame, sweep: pd.DataFrame) -> alt.LayerChart:
@@ -163,17 +222,31 @@ def polynomial_degree(curves: pd.DataFrame, points: pd.DataFrame, sweep: pd.Data
     lo, hi = float(points.y.min()), float(points.y.max())
     y_scale = alt.Scale(domain=[lo - 0.3 * (hi - lo), hi + 0.3 * (hi - lo)])
     y = alt.Y("fitted:Q", title="y", scale=y_scale)
-    dots = alt.Chart(_round(points)).mark_point(filled=True, size=30).encode(
-        x=alt.X("x:Q", title="x"), y=alt.Y("y:Q", title="y", scale=y_scale),
-        color=alt.Color("split:N", title="points", scale=alt.Scale(domain=["train", "validation"],
-                                                                   range=["#444444", "#d62728"]),
-                        legend=alt.Legend(orient="bottom")))
+    dots = (
+        alt.Chart(_round(points))
+        .mark_point(filled=True, size=30)
+        .encode(
+            x=alt.X("x:Q", title="x"),
+            y=alt.Y("y:Q", title="y", scale=y_scale),
+            color=alt.Color(
+                "split:N",
+                title="points",
+                scale=alt.Scale(domain=["train", "validation"], range=["#444444", "#d62728"]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+        )
+    )
     fit = alt.Chart(_round(curves)).transform_filter(alt.datum.degree == d)
     line = fit.mark_line(color="#1f77b4", strokeWidth=2, clip=True).encode(x="x:Q", y=y)
-    text = fit.mark_text(align="left", baseline="top", x=4, y=4, fontSize=12).encode(text="label:N").transform_filter(
-        alt.datum.x == float(_round(curves).x.min())).transform_calculate(
-        label="'degree ' + datum.degree + ': training MSE ' + format(datum.train, '.3~g') + ', validation MSE '"
-              " + format(datum.validation, '.3~g')")
+    text = (
+        fit.mark_text(align="left", baseline="top", x=4, y=4, fontSize=12)
+        .encode(text="label:N")
+        .transform_filter(alt.datum.x == float(_round(curves).x.min()))
+        .transform_calculate(
+            label="'degree ' + datum.degree + ': training MSE ' + format(datum.train, '.3~g') + ', validation MSE '"
+            " + format(datum.validation, '.3~g')"
+        )
+    )
     return (dots + line + text).add_params(d).properties(width=WIDTH, height=230, title="Overfitting, degree by degree")
 
 
@@ -182,17 +255,31 @@ def benchmark(results: pd.DataFrame) -> alt.FacetChart:
     from linreg.pipeline.benchmark.summary import SOLVER_LABELS
 
     ok = results[(results.status == "ok") & (results.library != "limit")][
-        ["solver", "series", "n", "p", "dtype", "median_s", "ratio_to_gram"]]
+        ["solver", "series", "n", "p", "dtype", "median_s", "ratio_to_gram"]
+    ]
     ok = ok.assign(solver=ok.solver.map(lambda s: SOLVER_LABELS.get(s, s)))  # display names, as the PNG
-    chart = alt.Chart(_round(ok, 4)).mark_line(point=alt.OverlayMarkDef(size=50)).encode(
-        x=alt.X("n:Q", scale=alt.Scale(type="log"), title="rows n"),
-        y=alt.Y("median_s:Q", scale=alt.Scale(type="log"), title="seconds (median)"),
-        color=alt.Color("series:N", title="library, device, dtype", legend=alt.Legend(orient="bottom", columns=2)),
-        tooltip=["solver", "series", alt.Tooltip("n:Q", format=","), "p",
-                 alt.Tooltip("median_s:Q", title="median s", format=".3~g"),
-                 alt.Tooltip("ratio_to_gram:Q", title="÷ one XᵀX", format=".3~g")])
-    return chart.properties(width=WIDTH, height=150).facet(row=alt.Row("solver:N", title=None)).resolve_scale(
-        y="independent")
+    chart = (
+        alt.Chart(_round(ok, 4))
+        .mark_line(point=alt.OverlayMarkDef(size=50))
+        .encode(
+            x=alt.X("n:Q", scale=alt.Scale(type="log"), title="rows n"),
+            y=alt.Y("median_s:Q", scale=alt.Scale(type="log"), title="seconds (median)"),
+            color=alt.Color("series:N", title="library, device, dtype", legend=alt.Legend(orient="bottom", columns=2)),
+            tooltip=[
+                "solver",
+                "series",
+                alt.Tooltip("n:Q", format=","),
+                "p",
+                alt.Tooltip("median_s:Q", title="median s", format=".3~g"),
+                alt.Tooltip("ratio_to_gram:Q", title="÷ one XᵀX", format=".3~g"),
+            ],
+        )
+    )
+    return (
+        chart.properties(width=WIDTH, height=150)
+        .facet(row=alt.Row("solver:N", title=None))
+        .resolve_scale(y="independent")
+    )
 
 
 # DVC's plot templates (.dvc/plots/*.json) declare Vega-Lite v5; the page draws them with that major version.
@@ -209,13 +296,15 @@ def dvc_plots_template() -> str:
     import vl_convert
 
     js = _safe(vl_convert.javascript_bundle(None, vl_version=DVC_VEGA_LITE))  # type: ignore[arg-type]
-    return ("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n{refresh_tag}\n"
-            "<title>linreg: DVC plots</title>\n"
-            "<!-- Generated by `make plots-template` (linreg.pipeline.report.interactive.dvc_plots_template): "
-            f"Vega, Vega-Lite {DVC_VEGA_LITE} and vega-embed from vl-convert-python, inlined. -->\n"
-            f"<script>{js}</script>\n"
-            "<style>body { font-family: system-ui, sans-serif; margin: 1rem; } table { border-spacing: 15px; }"
-            "</style>\n</head>\n<body>\n{plot_divs}\n</body>\n</html>\n")
+    return (
+        '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n{refresh_tag}\n'
+        "<title>linreg: DVC plots</title>\n"
+        "<!-- Generated by `make plots-template` (linreg.pipeline.report.interactive.dvc_plots_template): "
+        f"Vega, Vega-Lite {DVC_VEGA_LITE} and vega-embed from vl-convert-python, inlined. -->\n"
+        f"<script>{js}</script>\n"
+        "<style>body { font-family: system-ui, sans-serif; margin: 1rem; } table { border-spacing: 15px; }"
+        "</style>\n</head>\n<body>\n{plot_divs}\n</body>\n</html>\n"
+    )
 
 
 if __name__ == "__main__":  # make plots-template

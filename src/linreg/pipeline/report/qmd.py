@@ -43,12 +43,12 @@ def parse(text: str) -> Document:
     match = FRONT.match(text)
     front_text = match.group(0) if match else ""
     front = yaml.safe_load(match.group(1)) if match else {}
-    body = text[len(front_text):]
+    body = text[len(front_text) :]
     blocks: list[Markdown | Code] = []
     pos = 0
     for cell in CELL.finditer(body):
         if cell.start() > pos:
-            blocks.append(Markdown(body[pos:cell.start()]))
+            blocks.append(Markdown(body[pos : cell.start()]))
         lines = cell.group(1).splitlines()
         option_lines = []
         while lines and lines[0].startswith("#|"):
@@ -77,16 +77,20 @@ def numbering(doc: Document) -> dict[str, str]:
 
 def resolve_crossrefs(text: str, numbers: dict[str, str]) -> str:
     """``@fig-x`` → a link "[Figure 1](#fig-x)"; an unknown label is left visible, as Quarto does."""
+
     def sub(m: re.Match) -> str:
         label = m.group(1)
         return f"[{numbers[label]}](#{label})" if label in numbers else f"?@{label}"
+
     return re.sub(r"(?<![\w@])@((?:fig|tbl)-[\w-]+)", sub, text)
 
 
 def callouts_to_divs(text: str) -> str:
     """``::: {.callout-note title="T"}`` → a div with a bold title line (pandoc has no callouts)."""
+
     def sub(m: re.Match) -> str:
         kind, title = m.group(1), m.group(2)
-        head = f'::: {{.callout .callout-{kind}}}\n'
+        head = f"::: {{.callout .callout-{kind}}}\n"
         return head + (f"**{title}**\n\n" if title else "")
+
     return re.sub(r'^:::\s*\{\.callout-(\w+)(?:\s+title="([^"]*)")?\}[ \t]*\n', sub, text, flags=re.MULTILINE)

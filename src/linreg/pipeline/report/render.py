@@ -57,8 +57,9 @@ class RenderError(RuntimeError):
 
 def choose_engine(requested: str) -> str:
     if requested == "quarto" and shutil.which("quarto") is None:
-        raise RenderError("report.engine is 'quarto' but quarto is not on PATH; install Quarto (README) or use "
-                          "'auto' / 'jupyter'.")
+        raise RenderError(
+            "report.engine is 'quarto' but quarto is not on PATH; install Quarto (README) or use 'auto' / 'jupyter'."
+        )
     if requested == "auto":
         return "quarto" if shutil.which("quarto") else "jupyter"
     return requested
@@ -116,8 +117,9 @@ def _render_fallback(source: Path, out: Path) -> None:
     # port, and the kernel has no reason to warn about unencrypted TCP traffic.
     with tempfile.TemporaryDirectory(prefix="linreg-kernel-") as sockets:
         km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
-        client = NotebookClient(nb, km=km, kernel_name="python3", timeout=900,
-                                resources={"metadata": {"path": str(source.parent)}})
+        client = NotebookClient(
+            nb, km=km, kernel_name="python3", timeout=900, resources={"metadata": {"path": str(source.parent)}}
+        )
         try:
             _execute(client)
         finally:  # the client leaves a kernel it did not start running
@@ -129,8 +131,24 @@ def _render_fallback(source: Path, out: Path) -> None:
         md, header = Path(work) / "report.md", Path(work) / "style.html"
         md.write_text(markdown)
         header.write_text(STYLE)
-        args = [pandoc_path(), str(md), "--from", "markdown", "--to", "html5", "--standalone", "--embed-resources",
-                "--mathml", "--toc", "--number-sections", "--wrap=none", "-H", str(header), "-o", str(out)]
+        args = [
+            pandoc_path(),
+            str(md),
+            "--from",
+            "markdown",
+            "--to",
+            "html5",
+            "--standalone",
+            "--embed-resources",
+            "--mathml",
+            "--toc",
+            "--number-sections",
+            "--wrap=none",
+            "-H",
+            str(header),
+            "-o",
+            str(out),
+        ]
         done = subprocess.run(args, capture_output=True, text=True)
         if done.returncode != 0:
             raise RenderError(f"pandoc failed:\n{done.stderr[-4000:]}")
