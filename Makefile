@@ -59,7 +59,7 @@ browser:  ## install Debian's chromium and chromedriver for the browser tests (a
 	else echo "run as root, or: sudo apt-get install chromium chromium-driver"; exit 1; fi
 
 test-browser: $(STAMP)  ## only the browser tests: the report's interactive figures and the dvc plots page
-	$(PYTHON) -m pytest tests/test_browser.py tests/test_end_to_end.py -k "browser or interactive or slider or hover or phone or template"
+	$(PYTHON) -m pytest tests/pipeline/test_browser.py tests/pipeline/test_end_to_end.py -k "browser or interactive or slider or hover or phone or template"
 
 plots-template: $(STAMP)  ## regenerate .dvc/offline_plots.html (dvc plots show without a network) from the pinned Vega bundle
 	$(PYTHON) -m linreg.pipeline.report.interactive

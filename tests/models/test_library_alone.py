@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -66,7 +67,11 @@ def test_pip_install_of_the_library_alone_in_a_fresh_venv(tmp_path):
         text=True,
         check=True,
     ).stdout.strip()
-    for args in (["torch==" + torch], ["-c", str(REPO / "constraints.txt"), str(REPO)]):
+    source = tmp_path / "linreg"  # a copy: building in the checkout would leave build/ there
+    shutil.copytree(REPO / "src", source / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    for args in (["torch==" + torch], ["-c", str(REPO / "constraints.txt"), str(source)]):
         done = subprocess.run([py, "-m", "pip", "install", "--quiet", *args], capture_output=True, text=True, env=env)
         assert done.returncode == 0, done.stderr[-3000:]
     listed = subprocess.run(

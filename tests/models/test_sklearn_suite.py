@@ -1,9 +1,9 @@
 """scikit-learn's own linear_model tests, with linreg's estimators swapped in as a user would swap imports.
 
 Runs the three test files of the installed scikit-learn in a subprocess
-(``tests/sklearn_suite/swap_plugin.py`` rebinds the four names), then holds the
+(``tests/models/sklearn_suite/swap_plugin.py`` rebinds the four names), then holds the
 result to the ratchet and the list of deliberate differences in
-``tests/sklearn_suite/expected.py``. About 90 s on 2 cores.
+``tests/models/sklearn_suite/expected.py``. About two minutes on 2 cores.
 """
 
 from __future__ import annotations

@@ -87,3 +87,15 @@ def test_poisson_bootstrap_statistics_are_the_weighted_statistics_in_one_pass():
         assert stats[b].n == whole.n == w.sum()
         torch.testing.assert_close(stats[b].gram, whole.gram, rtol=1e-11, atol=0)
         torch.testing.assert_close(stats[b].xty, whole.xty, rtol=1e-11, atol=1e-9)
+
+
+def test_the_bootstrap_reads_read_only_tables_without_a_warning():
+    """The evaluate stage's arrays are read-only views of Parquet columns: only read, so no torch warning."""
+    import warnings
+
+    X, y, _ = regression_data(n=300, p=3)
+    X.setflags(write=False)
+    y.setflags(write=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        poisson_bootstrap_stats(X, y, resamples=2, seed=1, block_rows=128)

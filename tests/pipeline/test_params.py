@@ -98,3 +98,27 @@ def test_declared_params_accepts_both_dvc_forms(tmp_path):
     assert declared_params(project_paths(tmp_path), "s") == ["base.seed", "split"]
     with pytest.raises(ParamsError, match="no stage named 'nope'"):
         declared_params(project_paths(tmp_path), "nope")
+
+
+# Spellings YAML 1.1 (PyYAML) and YAML 1.2 (DVC's ruamel.yaml) read differently, and some they agree on.
+SPELLINGS = ["2e4", "2.0e4", "2E+4", "0o47040", "047040", "0x4E20", "20_000", "on", "yes", "1:20", "1e-9", "~"]
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_params_are_read_as_dvc_reads_them(spelling):
+    from dvc.utils.serialize import parse_yaml
+
+    from linreg.pipeline.params import read_yaml
+
+    text = f"generate:\n  n_samples: {spelling}\n"
+    assert read_yaml(text) == parse_yaml(text, "params.yaml")  # what DVC compares is what the stages validate
+
+
+@pytest.mark.parametrize("spelling, value", [("2e4", 20000), ("2.0e4", 20000), ("0o47040", 20000)])
+def test_a_number_dvc_reads_as_unchanged_validates_to_the_same_value(project, spelling, value):
+    """DVC sees n_samples: 2e4 as 20000 (nothing to rerun); the stages read the same 20000 and run."""
+    text = (project / "params.yaml").read_text()
+    params = yaml.safe_load(text)
+    old = params["generate"]["n_samples"]
+    (project / "params.yaml").write_text(text.replace(f"n_samples: {old}", f"n_samples: {spelling}", 1))
+    assert stage_params(project_paths(project), "generate").generate.n_samples == value

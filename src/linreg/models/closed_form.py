@@ -27,8 +27,8 @@ from linreg.models.exact import power_of_two_scales, refined_lstsq
 from linreg.models.stats import CHUNK_ROWS, Stats
 
 # Cholesky on a float64 G loses about log10(κ_eq(G)) digits (and the centring and the Gram's own
-# rounding a little more); allow it while ~13 digits remain: κ_eq ≤ 1e3 (measured on Longley,
-# κ_eq = 1.2e4: 11.8 digits by Cholesky, 16 by the exact QR).
+# rounding a little more); allow it while ~13 digits remain: κ_eq ≤ 1e3 (the Longley measurement behind
+# it: docs/performance.md, "Design measurements").
 MAX_GRAM_COND_FLOAT64 = 1e3
 # A float32 G is formed from float32 products of CHUNK_ROWS rows summed in float64:
 # each entry is rounded by up to about √CHUNK_ROWS·u₃₂ relative (Higham & Mary's

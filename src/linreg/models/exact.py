@@ -122,9 +122,9 @@ def refined_lstsq(Z: torch.Tensor, y: torch.Tensor) -> ExactResult:
     is singular to working precision; the caller then wants the minimum-norm
     solution instead.
     """
-    # On the host, whatever the device: a run on an H100 (2026-11-25) reached only LRE 12.6 on a
-    # Wampler-like case where the host reaches 16, with bit-identical TwoSum, TwoProduct and
-    # residuals on both; until the GPU's correction solves are understood, the host does this part.
+    # On the host, whatever the device: on a GPU the correction solves lost digits the host keeps, with
+    # bit-identical TwoSum, TwoProduct and residuals on both (docs/performance.md, "Design measurements");
+    # until that is understood, the host does this part.
     device = Z.device
     Z, y = Z.to("cpu", torch.float64), y.to("cpu", torch.float64)
     n, k = Z.shape

@@ -134,8 +134,8 @@ def select_alpha(path: Path, val_stats: Stats, X_val: Any, y_val: Any) -> Select
     else:
         # Where the rows are, in their own precision: the path's coefficients live on the host (p×p
         # algebra), and moving X_val there instead (as float64) cost a copy of it, the whole fit's time
-        # on a GPU (the H100 check of 2026-11-25: a 20-α path at n = 10⁷ took 134× one XᵀX). Only the
-        # product is in their precision; the intercept and y enter in float64 (a large offset stays exact).
+        # on a GPU (docs/performance.md, "Design measurements"). Only the product is in their precision;
+        # the intercept and y enter in float64 (a large offset stays exact).
         rows = X_val if isinstance(X_val, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(X_val))
         fitted = (rows @ W[best].to(rows)).to(torch.float64) + path.intercepts[best].to(rows.device, torch.float64)
         resid = as_tensor(y_val, torch.float64, rows.device) - fitted  # (n_val,), offsets in float64

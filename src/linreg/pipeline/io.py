@@ -127,9 +127,8 @@ class BlockWriter:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         if self._writer is None:
             self._schema = table.schema
-            # Plain encoding, uncompressed: measured on 10⁶ × 21 generated float64 values, dictionary
-            # encoding made writes 4× slower and the file 17% larger, and snappy saved nothing on such
-            # floats while making reads 3× slower.
+            # Plain encoding, uncompressed: random floats do not compress, and dictionary encoding and
+            # snappy only slowed writes and reads (docs/performance.md, "Design measurements").
             self._writer = pq.ParquetWriter(self._tmp, self._schema, use_dictionary=False, compression="none")
         if len(frame):
             self._writer.write_table(table.cast(self._schema), row_group_size=len(frame))

@@ -14,7 +14,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from linreg.pipeline.errors import ParamsError
@@ -225,7 +224,7 @@ class Report(_Strict):
 
 
 class Engine(_Strict):
-    """Where blockwise work runs. How, not what: every engine writes the same bits (tests/test_engine.py)."""
+    """Where blockwise work runs. How, not what: every engine writes the same bits (tests/pipeline/test_engine.py)."""
 
     address: str | None = Field(default=None, pattern=r"^(tcp|tls|ucx|ws|wss|inproc)://\S+$")
     local_workers: int = Field(default=0, ge=0, le=1024)
@@ -294,19 +293,35 @@ def validate_params(raw: Any, source: str = "params.yaml") -> Params:
         raise ParamsError(f"{source} is invalid; fix these keys:\n" + "\n".join(lines)) from None
 
 
+def read_yaml(text: str) -> Any:
+    """YAML as DVC reads params.yaml and dvc.yaml: ruamel.yaml's safe loader (YAML 1.2), as
+    ``dvc.utils.serialize.parse_yaml`` constructs it.
+
+    One reading for both: PyYAML (YAML 1.1) reads ``2e4`` and ``0o47040`` as strings, ``047040``
+    as octal 20000 and ``on`` as True, where DVC sees 20000.0, 20000, 47040 and "on". Read
+    differently, a value DVC considers unchanged would skip the validate stage and fail later,
+    after DVC removed that later stage's outputs.
+    """
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe").load(text)
+
+
 def load_params(paths: Paths) -> Params:
+    from ruamel.yaml import YAMLError
+
     try:
-        raw = yaml.safe_load(paths.params.read_text())
+        raw = read_yaml(paths.params.read_text())
     except FileNotFoundError:
         raise ParamsError(f"{paths.params} not found: run from the project root.") from None
-    except yaml.YAMLError as exc:
+    except YAMLError as exc:
         raise ParamsError(f"{paths.params} is not valid YAML: {exc}") from None
     return validate_params(raw, str(paths.params))
 
 
 def declared_params(paths: Paths, stage: str) -> list[str]:
     """The params keys ``dvc.yaml`` declares for ``stage`` (e.g. ``["base.seed", "split"]``)."""
-    dvc = yaml.safe_load(paths.dvc_yaml.read_text())
+    dvc = read_yaml(paths.dvc_yaml.read_text())
     try:
         entries = dvc["stages"][stage].get("params", [])
     except KeyError:

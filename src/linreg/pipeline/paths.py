@@ -1,7 +1,7 @@
 """Every file the pipeline reads or writes, named once.
 
 Paths are relative to the project root (the folder holding ``dvc.yaml``), which
-is where DVC runs each stage. ``tests/test_dvc_yaml.py`` checks that the deps
+is where DVC runs each stage. ``tests/pipeline/test_contract.py`` checks that the deps
 and outs declared in ``dvc.yaml`` are exactly the ones named here.
 """
 

@@ -41,7 +41,7 @@ def default_cpu_blas() -> str:
 
     torch's x86 wheels multiply with MKL, NumPy's with OpenBLAS. MKL's full XᵀX product is the
     faster on Intel CPUs and OpenBLAS's symmetric one (SYRK, half the arithmetic) elsewhere
-    (measured: docs/performance.md, "The statistics pass"). So torch on Intel with MKL, NumPy
+    (measured: docs/performance.md, "Design measurements"). So torch on Intel with MKL, NumPy
     everywhere else; the environment variable ``LINREG_CPU_BLAS`` overrides the choice. Either
     way the statistics are the same sums to rounding (the tests hold both to NumPy's moments).
     """

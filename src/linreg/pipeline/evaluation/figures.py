@@ -2,7 +2,7 @@
 
 Every figure is one column wide (:data:`WIDTH` inches at :data:`DPI`), its panels stacked, its
 smallest text :data:`MIN_FONT_PT`: shown at its own size on a desktop and shrunk to a 390 px
-phone, text stays at least 9 px tall (``tests/test_report.py`` measures it in the rendered page).
+phone, text stays at least 9 px tall (``tests/pipeline/test_report.py`` measures it in the rendered page).
 Labels are the variants' display names (``linreg.pipeline.variants``), never code names.
 """
 

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from linreg.models.enet import solve_enet
 from linreg.models.reduce import tree_merge
-from linreg.models.stats import Stats
+from linreg.models.stats import Stats, as_tensor
 from linreg.pipeline import seeds
 
 
@@ -53,7 +53,7 @@ class BootstrapMoments:
 
 def bootstrap_shift(X: np.ndarray, y: np.ndarray, chunk_rows: int = 4096) -> tuple[torch.Tensor, float]:
     """(s, t): the means of the first rows, subtracted before products so that offsets cost no digits."""
-    first = torch.from_numpy(np.ascontiguousarray(X[:chunk_rows], dtype=np.float64))
+    first = as_tensor(X[:chunk_rows], torch.float64)
     return first.mean(0), float(np.mean(y[:chunk_rows]))
 
 
@@ -72,9 +72,10 @@ def bootstrap_block(
     for c in range(0, n, chunk_rows):
         e = min(c + chunk_rows, n)
         A = torch.empty(e - c, p + 2, dtype=torch.float64)
-        torch.sub(torch.from_numpy(np.ascontiguousarray(X[c:e], dtype=np.float64)), s, out=A[:, :p])
+        # as_tensor: the table's arrays are read-only views (only read here), without torch's warning
+        torch.sub(as_tensor(X[c:e], torch.float64), s, out=A[:, :p])
         A[:, p] = 1.0
-        A[:, p + 1] = torch.from_numpy(np.asarray(y[c:e], dtype=np.float64)) - t
+        A[:, p + 1] = as_tensor(y[c:e], torch.float64) - t
         w = W[:, c:e]  # (B, m)
         M += torch.matmul((w[:, :, None] * A[None]).transpose(1, 2), A)  # (B, k, k)
     return BootstrapMoments(M, n)

@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from linreg.pipeline.card import ModelCard
+from linreg.pipeline.params import read_yaml
 from linreg.pipeline.paths import Paths, project_paths
 from linreg.pipeline.variants import LABELS, OURS  # noqa: E402  (re-exported for the report's cells)
 
@@ -212,7 +213,7 @@ def load(root: Path | None = None) -> ReportData:
     }
     return ReportData(
         paths=paths,
-        params=yaml.safe_load(paths.params.read_text()),
+        params=read_yaml(paths.params.read_text()),  # as DVC and the stages read it
         truth=read(paths.truth),
         sizes=read(paths.split_sizes),
         scaler=read(paths.scaler),
