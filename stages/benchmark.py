@@ -7,6 +7,10 @@ Outputs: reports/benchmark/results.csv (tidy), reports/benchmark/system.json,
 
 from __future__ import annotations
 
+# isort: off
+import linreg.pipeline.interrupts  # noqa: F401  (first: Ctrl-C while the libraries load prints one line)
+# isort: on
+
 import os
 
 # Before torch (and its OpenMP runtime) loads: idle worker threads sleep instead of spinning. On a

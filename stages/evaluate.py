@@ -15,6 +15,10 @@ Outputs: reports/metrics/evaluate.json, reports/tables/*.csv,
 
 from __future__ import annotations
 
+# isort: off
+import linreg.pipeline.interrupts  # noqa: F401  (first: Ctrl-C while the libraries load prints one line)
+# isort: on
+
 from pathlib import Path
 
 import numpy as np

@@ -10,6 +10,10 @@ block order as they arrive, so the stage holds a few blocks, never the whole tab
 
 from __future__ import annotations
 
+# isort: off
+import linreg.pipeline.interrupts  # noqa: F401  (first: Ctrl-C while the libraries load prints one line)
+# isort: on
+
 from pathlib import Path
 
 from linreg.pipeline import io, stage

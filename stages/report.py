@@ -6,6 +6,10 @@ Outputs: reports/report.html
 
 from __future__ import annotations
 
+# isort: off
+import linreg.pipeline.interrupts  # noqa: F401  (first: Ctrl-C while the libraries load prints one line)
+# isort: on
+
 from pathlib import Path
 
 from linreg.pipeline import stage

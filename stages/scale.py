@@ -13,6 +13,10 @@ and every later stage, plot and test reads plain scaled rows.
 
 from __future__ import annotations
 
+# isort: off
+import linreg.pipeline.interrupts  # noqa: F401  (first: Ctrl-C while the libraries load prints one line)
+# isort: on
+
 from pathlib import Path
 
 from linreg.pipeline import io, stage

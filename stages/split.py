@@ -9,6 +9,10 @@ Block by block: the stage holds one block at a time, whatever the data's size.
 
 from __future__ import annotations
 
+# isort: off
+import linreg.pipeline.interrupts  # noqa: F401  (first: Ctrl-C while the libraries load prints one line)
+# isort: on
+
 from contextlib import ExitStack
 from pathlib import Path
 

@@ -21,6 +21,10 @@ Outputs: models/<name>.json (one card per model, never a pickle),
 
 from __future__ import annotations
 
+# isort: off
+import linreg.pipeline.interrupts  # noqa: F401  (first: Ctrl-C while the libraries load prints one line)
+# isort: on
+
 from pathlib import Path
 
 import pandas as pd

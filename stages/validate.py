@@ -11,6 +11,10 @@ Outputs: data/validated.json (always the same bytes, so passing never re-runs an
 
 from __future__ import annotations
 
+# isort: off
+import linreg.pipeline.interrupts  # noqa: F401  (first: Ctrl-C while the libraries load prints one line)
+# isort: on
+
 from pathlib import Path
 
 from linreg.pipeline import io, stage

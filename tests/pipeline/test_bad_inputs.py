@@ -7,6 +7,10 @@ removes any earlier result; ``test_end_to_end`` checks that part with DVC itself
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 import warnings
 
 import numpy as np
@@ -18,7 +22,7 @@ from sklearn.exceptions import ConvergenceWarning
 from linreg.models import GradientDescentRegressor
 from linreg.pipeline.errors import DataError, DeviceError, ParamsError
 
-from ..conftest import run_stages, write_params
+from ..conftest import REPO, run_stages, write_params
 from ..oracles import regression_data
 
 BAD_PARAMS = [
@@ -66,6 +70,10 @@ CSVS = {
     ),
     "constant target": (pd.DataFrame({"a": np.arange(20.0), "t": np.ones(20)}), "target column 't' is constant"),
     "missing": (pd.DataFrame({"a": [1.0, None] * 10, "t": np.arange(20.0)}), "missing values"),
+    "duplicate column names": (  # pandas would read the second "a" as "a.1", a feature nobody wrote
+        pd.DataFrame(np.c_[np.arange(20.0), np.arange(20.0) ** 2, np.arange(20.0)], columns=["a", "a", "t"]),
+        r"column name\(s\) \['a'\] appear more than once",
+    ),
 }
 
 
@@ -168,3 +176,22 @@ def test_data_whose_squares_underflow_is_fitted_exactly_or_refused():
     for est in (Ridge(), Lasso(0.01), ElasticNet(0.01), GradientDescentRegressor()):
         with pytest.raises(ValueError, match="underflow float64.*rescale the data"):
             est.set_params(device="cpu").fit(X * tiny, y)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or sys.platform == "win32", reason="needs POSIX signals")
+def test_ctrl_c_while_a_stage_loads_its_libraries_prints_one_line(project):
+    """Ctrl-C while train still loads torch: exit 130 and one line, never a traceback (once it runs,
+    stage.run reports the KeyboardInterrupt in one line, as before)."""
+    delay = 0.3
+    run_stages(project, "generate", "split", "scale")
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "stages" / "train.py")], cwd=project, text=True, stderr=subprocess.PIPE
+    )
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode == 0:
+        pytest.skip("the stage finished before the interrupt")
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert "interrupted" in err

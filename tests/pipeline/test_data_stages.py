@@ -107,3 +107,13 @@ def test_atomic_writes_get_normal_permissions(tmp_path):
     os.umask(mask)
     assert (tmp_path / "x.json").stat().st_mode & 0o777 == 0o666 & ~mask
     assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
+
+
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
+    from linreg.pipeline.io import write_json
+
+    (tmp_path / ".report.html.k1ll3d.tmp").write_text("")  # what a SIGKILL mid-write leaves
+    (tmp_path / ".x.json.abc123.tmp").write_text("")
+    write_json(tmp_path / "x.json", {"a": 1})
+    # the stale file of the path written goes; another output's stays for its own next write
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".report.html.k1ll3d.tmp", "x.json"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 
@@ -45,6 +46,16 @@ def test_embedded_by_default_and_a_missing_scheduler_is_a_clear_error(monkeypatc
     monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://127.0.0.1:9")
     with pytest.raises(EngineError, match="127.0.0.1:9"):
         connect(timeout=2)
+
+
+@pytest.mark.parametrize("address", ["garbage", "tcp://host-without-port", "http://127.0.0.1:8786"])
+def test_a_malformed_scheduler_address_is_named_with_where_it_came_from(monkeypatch, address):
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", address)
+    with pytest.raises(EngineError, match=rf"DASK_SCHEDULER_ADDRESS is '{re.escape(address)}'.*protocol://host:port"):
+        connect(timeout=2)
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS")
+    with pytest.raises(EngineError, match=r"engine.address is 'garbage'"):
+        connect("garbage", timeout=2)
 
 
 def test_local_cluster_workers_give_identical_bits(blocks):

@@ -1,7 +1,7 @@
 """linreg's estimators: written from first principles, scikit-learn's contract, any device.
 
 ``from linreg.models import Lasso`` loads the estimators (and torch) on first use: the
-package's small modules (:mod:`.reduce`, :mod:`.device`) can be imported without them.
+package's small modules (``reduce``, ``device``) can be imported without them.
 """
 
 from __future__ import annotations

@@ -35,6 +35,38 @@ def linear_predict(X, coef, intercept):
 # naming the parameter, never a crash further in.
 DEVICE = [StrOptions({"auto", "cpu", "cuda", "mps"}), str]  # also "cuda:N"; resolve_device says what exists
 DTYPE = [StrOptions({"float32", "float64"})]
+
+
+def nonfinite_message(stats: Stats) -> str:
+    """Which input made the statistics non-finite: y (its moments) or X (its Gram or Xᵀy)."""
+    y_bad = not (bool(torch.isfinite(stats.yty)) and bool(torch.isfinite(stats.y_mean)))
+    x_bad = not (bool(torch.isfinite(stats.gram).all()) and bool(torch.isfinite(stats.x_mean).all()))
+    if y_bad and not x_bad:
+        return (
+            "Input y contains NaN or infinity (or values so large that yᵀy overflows float64, "
+            "beyond about 1e154 in magnitude): rescale y."
+        )
+    return "Input X contains NaN or infinity (or values so large that XᵀX overflows)."
+
+
+def check_alphas(alphas, *, name: str = "alphas", positive: bool = False) -> np.ndarray:
+    """``alphas`` as a 1-D float64 array, or a ValueError that names the parameter and the bad entry.
+
+    Non-empty, finite, and ≥ 0 (> 0 with ``positive``, as scikit-learn's RidgeCV requires).
+    """
+    a = np.atleast_1d(np.asarray(alphas, dtype=np.float64))
+    if a.ndim != 1 or a.size == 0:
+        raise ValueError(
+            f"{name} must be a non-empty list of penalties (or an int, where a grid is offered); got {alphas!r}"
+        )
+    bad = np.flatnonzero(~np.isfinite(a) | ((a <= 0) if positive else (a < 0)))
+    if bad.size:
+        i = int(bad[0])
+        bound = "> 0.0" if positive else ">= 0.0"
+        raise ValueError(f"{name}[{i}] == {a[i]}, must be a finite number {bound}.")
+    return a
+
+
 COMMON_CONSTRAINTS = {"fit_intercept": ["boolean"], "device": DEVICE, "dtype": DTYPE}
 # scikit-learn's name for statistics computed beforehand (its ElasticNet takes a Gram matrix there):
 # here the whole Stats of (X, y), so several estimators fitted on the same rows share one pass.
@@ -243,7 +275,7 @@ class LinearModel(RegressorMixin, BaseEstimator):
                 X, y, dtype=dtype, device=device, center=self.fit_intercept, sample_weight=sample_weight
             )
         if not stats.all_finite():
-            raise ValueError("Input X contains NaN or infinity (or values so large that XᵀX overflows).")
+            raise ValueError(nonfinite_message(stats))
         if stats.underflow and not allow_underflow:
             raise ValueError(
                 f"X or y varies only on a scale below 1e-140, so its squares underflow float64 and "

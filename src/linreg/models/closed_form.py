@@ -7,11 +7,11 @@ statistics give G = X_cᵀX_c and c = X_cᵀy_c.
   its error grows like u·κ_eq(G) (u the unit roundoff), so it is used only
   when that is provably small.
 * Otherwise the design as given is solved by equilibrated QR refined in
-  double-double (:mod:`linreg.models.exact`): the float64 solution nearest the
+  double-double (``linreg.models.exact``): the float64 solution nearest the
   exact least-squares solution of the given numbers, whatever the conditioning
   short of singular.
 * A design singular to working precision gets the minimum-norm solution from
-  the SVD, with a :class:`RankDeficientWarning`.
+  the SVD, with a ``RankDeficientWarning``.
 """
 
 from __future__ import annotations
@@ -151,12 +151,12 @@ def solve_ols(
     """Dispatch on ``solver``; ``auto`` takes Cholesky when the problem is provably well conditioned.
 
     * ``cholesky``: G w = c on the statistics (one pass over X, error ~ κ_eq·u).
-    * ``qr``: :func:`linreg.models.exact.refined_lstsq` on the design exactly as
+    * ``qr``: ``linreg.models.exact.refined_lstsq()`` on the design exactly as
       given ([1, X] with an intercept), refined in double-double: the float64
       solution nearest the exact one of the given numbers.
     * ``svd``: the minimum-norm solution (the answer for rank-deficient X).
     * ``auto``: Cholesky when κ_eq(G) ≤ ``MAX_GRAM_COND_FLOAT64`` (and, for float32
-      statistics, :func:`float32_error_bound` ≤ ``FLOAT32_TARGET``); otherwise
+      statistics, ``float32_error_bound()`` ≤ ``FLOAT32_TARGET``); otherwise
       ``qr``; and ``svd`` when the design is singular to working precision.
 
     ``design()`` returns (X, y) on the device as given; only the orthogonal

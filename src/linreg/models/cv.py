@@ -3,9 +3,9 @@
 K-fold cross-validation needs, per fold, a fit on the other folds and the error
 on this one. Both come from statistics: each fold's rows are summarised once
 (one pass over X for all folds together), the training statistics of fold k are
-the other folds' merged (:func:`~linreg.models.stats.merge_stats`, in a fixed
+the other folds' merged (``merge_stats()``, in a fixed
 order), and the held-out error of every alpha is p×p work on fold k's own
-statistics (:func:`~linreg.models.stats.held_out_sse`). Each path is
+statistics (``held_out_sse()``). Each path is
 warm-started along decreasing alphas, as scikit-learn's ``LassoCV`` does; the
 final model is refitted on all the rows (the merge of every fold) at the chosen
 alpha. Selection minimises the mean squared error over folds (scikit-learn's
@@ -24,7 +24,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from linreg.models.base import COMMON_CONSTRAINTS, LinearModel, out_dtype
+from linreg.models.base import COMMON_CONSTRAINTS, LinearModel, check_alphas, nonfinite_message, out_dtype
 from linreg.models.enet import alpha_max, resolve_enet_solver, solve_enet
 from linreg.models.path import enet_path as _enet_path_on_stats
 from linreg.models.path import ridge_coefs
@@ -71,7 +71,7 @@ def _fold_statistics(X, y, sw, folds, fit_intercept: bool, device, dtype) -> tup
         train = [stats_of(tr) for tr, _ in folds]
         full = compute_stats(X, y, dtype=dtype, device=device, center=fit_intercept, sample_weight=sw)
     if not full.all_finite():
-        raise ValueError("Input X contains NaN or infinity (or values so large that XᵀX overflows).")
+        raise ValueError(nonfinite_message(full))
     return train, held, full
 
 
@@ -93,7 +93,7 @@ def first_minimum(errors: np.ndarray) -> int:
 class ElasticNetCV(LinearModel):
     """Elastic net with alpha (and l1_ratio) chosen by K-fold cross-validation, scikit-learn's ``ElasticNetCV``.
 
-    Each fit minimizes the objective of :class:`ElasticNet`. The folds' statistics are
+    Each fit minimizes the objective of ``ElasticNet``. The folds' statistics are
     computed in one pass over X and merged (Chan–Golub–LeVeque), so each fold's path
     runs on p×p statistics, and each held-out error comes from the statistics of the
     held-out rows, without another pass.
@@ -132,7 +132,7 @@ class ElasticNetCV(LinearModel):
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
         Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
         asking for a device this machine lacks raises
-        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        ``DeviceError``. X may be a NumPy array, a torch tensor
         (on any device), a scipy.sparse matrix or a Dask array.
     dtype : {"float64", "float32"}, default="float64"
         The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
@@ -234,7 +234,11 @@ class ElasticNetCV(LinearModel):
         folds = _folds(X, y, self.cv)
         train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype)
         l1_ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
-        if (l1_ratios <= 0).any() or (l1_ratios > 1).any():
+        if l1_ratios.ndim != 1 or l1_ratios.size == 0:
+            raise ValueError(f"l1_ratio must be a float in (0, 1] or a non-empty list of them, got {self.l1_ratio!r}")
+        if not isinstance(self.alphas, Integral):
+            check_alphas(self.alphas)
+        if not np.isfinite(l1_ratios).all() or (l1_ratios <= 0).any() or (l1_ratios > 1).any():
             raise ValueError("l1_ratio must be in (0, 1]: use RidgeCV for a pure L2 penalty")
         solver = resolve_enet_solver("auto", full.device)
         grid = isinstance(self.alphas, Integral)
@@ -288,7 +292,7 @@ class ElasticNetCV(LinearModel):
 
 
 class LassoCV(ElasticNetCV):
-    """Lasso with alpha chosen by K-fold cross-validation: :class:`ElasticNetCV` with ``l1_ratio = 1``.
+    """Lasso with alpha chosen by K-fold cross-validation: ``ElasticNetCV`` with ``l1_ratio = 1``.
 
     Each fit minimizes ``(1 / 2n) ‖y − Xw − b‖² + alpha ‖w‖₁``, on the folds' merged
     statistics (one pass over X for every fold and alpha).
@@ -324,7 +328,7 @@ class LassoCV(ElasticNetCV):
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
         Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
         asking for a device this machine lacks raises
-        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        ``DeviceError``. X may be a NumPy array, a torch tensor
         (on any device), a scipy.sparse matrix or a Dask array.
     dtype : {"float64", "float32"}, default="float64"
         The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
@@ -412,7 +416,7 @@ class LassoCV(ElasticNetCV):
 class RidgeCV(LinearModel):
     """Ridge with alpha chosen by cross-validation, scikit-learn's ``RidgeCV``.
 
-    Each candidate is :class:`Ridge` at that alpha. ``cv=None``: efficient leave-one-out.
+    Each candidate is ``Ridge`` at that alpha. ``cv=None``: efficient leave-one-out.
     With G = X_cᵀX_c = VΛVᵀ and Z = X_c V, the hat matrix of ridge with an unpenalised
     intercept has hᵢ = 1/n + Σⱼ Zᵢⱼ² / (λⱼ + α), and the leave-one-out residual is
     eᵢ / (1 − hᵢ): one pass over X for Z and one eigendecomposition, then O(np) per
@@ -438,7 +442,7 @@ class RidgeCV(LinearModel):
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
         Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
         asking for a device this machine lacks raises
-        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        ``DeviceError``. X may be a NumPy array, a torch tensor
         (on any device), a scipy.sparse matrix or a Dask array.
     dtype : {"float64", "float32"}, default="float64"
         The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
@@ -518,9 +522,7 @@ class RidgeCV(LinearModel):
         X, y = self._validate_fit(X, y, multi_output=True)
         sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
-        alphas = np.atleast_1d(np.asarray(self.alphas, dtype=np.float64))
-        if (alphas < 0).any():
-            raise ValueError("alphas must be non-negative")
+        alphas = check_alphas(self.alphas)
         if self.alpha_per_target and self.cv is not None:
             raise ValueError(
                 "cv!=None and alpha_per_target=True are incompatible (as in scikit-learn): use cv=None "
@@ -684,9 +686,11 @@ def enet_path(
     y = np.asarray(y, dtype=np.float64)
     stats = compute_stats(X, y, dtype=torch.float64, device=torch.device(device), center=False)
     if alphas is None:
+        if not isinstance(n_alphas, Integral) or n_alphas < 1:
+            raise ValueError(f"n_alphas == {n_alphas!r}, must be an int >= 1 (or pass alphas).")
         top = alpha_max(stats.xty, stats.n, l1_ratio)
         alphas = np.geomspace(top, top * eps, n_alphas)
-    alphas = np.sort(np.asarray(alphas, dtype=np.float64))[::-1]
+    alphas = np.sort(check_alphas(alphas))[::-1]
     w0 = None if coef_init is None else torch.as_tensor(np.asarray(coef_init, dtype=np.float64))
     path = _enet_path_on_stats(
         stats,
@@ -703,7 +707,7 @@ def enet_path(
 
 
 def lasso_path(X, y, *, eps=1e-3, n_alphas=100, alphas=None, **params):
-    """scikit-learn's ``lasso_path``: :func:`enet_path` with ``l1_ratio = 1``.
+    """scikit-learn's ``lasso_path``: ``enet_path()`` with ``l1_ratio = 1``.
 
     Parameters
     ----------
@@ -718,12 +722,12 @@ def lasso_path(X, y, *, eps=1e-3, n_alphas=100, alphas=None, **params):
     alphas : array-like or None, default=None
         The alphas to use instead.
     **params
-        The other keywords of :func:`enet_path`.
+        The other keywords of ``enet_path()``.
 
     Returns
     -------
     tuple
-        As :func:`enet_path`: ``(alphas, coefs, dual_gaps[, n_iters])``.
+        As ``enet_path()``: ``(alphas, coefs, dual_gaps[, n_iters])``.
 
     Examples
     --------

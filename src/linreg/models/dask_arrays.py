@@ -1,17 +1,17 @@
 """Dask arrays past one machine's memory: the statistics pass and TSQR, blockwise.
 
-The estimators need only the sufficient statistics of (X, y) (:mod:`linreg.models.stats`).
+The estimators need only the sufficient statistics of (X, y) (``linreg.models.stats``).
 Over a Dask array each block of rows is summarised where it lives, by the same
-:func:`~linreg.models.stats.compute_stats` the in-memory path runs on its one
+``compute_stats()`` the in-memory path runs on its one
 block, and the blocks' statistics are merged pairwise with Chan–Golub–LeVeque
-updates (:func:`~linreg.models.stats.merge_stats`) in a fixed order over block
+updates (``merge_stats()``) in a fixed order over block
 ids. The result therefore depends on the blocks, never on how many workers
 computed them or in which order they finished; a block lost with its worker is
 recomputed by Dask and summarised to the same bits.
 
 ``Ridge``, ``Lasso``, ``ElasticNet`` and ``LinearRegression`` take Dask arrays
 directly: by Cholesky on these statistics, or, when the conditioning check
-refuses it, by an R-only TSQR of [1 | X | y] (:func:`dask_tsqr_lstsq`). They run
+refuses it, by an R-only TSQR of [1 | X | y] (``dask_tsqr_lstsq()``). They run
 on whichever Dask scheduler is current (a ``distributed.Client`` if one is
 active, else the threaded one). Dask itself is an optional dependency
 (``pip install "linreg[dask]"``) and is imported only when a Dask array arrives.
@@ -55,7 +55,7 @@ def _merge_in_order(parts: list) -> Any:
 
 
 def dask_stats(X, y, *, center: bool = True, sample_weight=None) -> Stats:
-    """:class:`~linreg.models.stats.Stats` of Dask arrays X (n, p) and y (n,), one pass, blockwise.
+    """``Stats`` of Dask arrays X (n, p) and y (n,), one pass, blockwise.
 
     X must be chunked along rows only (one chunk of columns); y (and ``sample_weight``) are
     rechunked to X's row blocks. Runs on the current Dask scheduler (a ``Client`` if one is

@@ -1,9 +1,9 @@
 """The descent itself: the step-size rule, the epochs over statistics or rows, and the stopping rules.
 
-:class:`~linreg.models.gd.GradientDescentRegressor` validates and prepares; :func:`descend`
+``GradientDescentRegressor`` validates and prepares; ``descend()``
 runs. A full-batch epoch is an O(p²) step on the statistics (no pass over X); mini-batch epochs
-run over the rows on their device (:class:`MinibatchEpochs`, CUDA graphs on a GPU) or block by
-block from Dask arrays (:class:`BlockEpochs`). Every epoch's loss is the exact full-data loss
+run over the rows on their device (``MinibatchEpochs``, CUDA graphs on a GPU) or block by
+block from Dask arrays (``BlockEpochs``). Every epoch's loss is the exact full-data loss
 from the statistics.
 """
 
@@ -93,7 +93,7 @@ class MinibatchEpochs:
     a few microseconds of GPU time instead of a dozen Python-launched kernels.
     Parameters stay in float64; products run in the rows' dtype (w is copied to
     it once per step). The row order of each epoch comes from
-    :func:`linreg.models.shuffle.epoch_order`, computed on the rows' device and the
+    ``linreg.models.shuffle.epoch_order()``, computed on the rows' device and the
     same on every device, so a GPU walks exactly the CPU's batches.
     """
 
@@ -202,7 +202,7 @@ class BlockEpochs:
     """Mini-batch epochs over rows held in blocks (a Dask array's chunks), one block in memory at a time.
 
     Each epoch visits the blocks in the order ``epoch_order(n_blocks, seed, epoch)`` and walks each
-    block's rows as :class:`MinibatchEpochs` walks rows in memory, with that block's own seed (block 0
+    block's rows as ``MinibatchEpochs`` walks rows in memory, with that block's own seed (block 0
     keeps ``seed``). With one block this is exactly the in-memory epoch; with several, batches do not
     straddle blocks (a block's last batch may be short, as an epoch's last is in memory). The
     parameters w and b are updated in place, on the device they live on.
@@ -287,7 +287,7 @@ def descend(
 
     Full-batch steps are p×p work on the statistics' device (the host for small
     p); mini-batch steps run where the rows are (tensors), or on ``rows_device``
-    one block at a time (``rows`` as Dask arrays: :class:`BlockEpochs`).
+    one block at a time (``rows`` as Dask arrays: ``BlockEpochs``).
     Every epoch's loss is the exact full-data loss from the statistics.
     """
     if patience and val_stats is None:

@@ -22,7 +22,7 @@ def resolve_device(spec: str) -> torch.device:
     """Turn ``auto | cpu | cuda | cuda:N | mps`` into an available ``torch.device``.
 
     ``auto`` picks CUDA, then MPS, then the CPU. Asking explicitly for a device
-    this machine lacks raises :class:`DeviceError` naming the fix.
+    this machine lacks raises ``DeviceError`` naming the fix.
     """
     if spec == "auto":
         if torch.cuda.is_available():  # the concrete device, as "cuda" gives: cards and metrics record one name

@@ -10,7 +10,7 @@ floating point would already change the problem). Steps:
    [I Ẑ; Ẑᵀ 0][r; θ] = [y; 0]: its residuals f = y − r − Ẑθ and g = −Ẑᵀr are
    computed in double-double arithmetic (error-free TwoSum and Dekker's
    TwoProduct, no FMA or long double needed: the same bits on every CPU; on
-   the host even for GPU data, see :func:`refined_lstsq`), the
+   the host even for GPU data, see ``refined_lstsq()``), the
    correction solved with the same Q and R:
        h = R⁻ᵀg,  d = Qᵀf,  δθ = R⁻¹(d − h),  δr = f − Q(d − h);
    repeated while the correction keeps shrinking. Each step gains about

@@ -50,7 +50,7 @@ class GradientDescentRegressor(LinearModel):
     learning_rate : float or "auto", default="auto"
         The step η. ``auto``: 1 / L with L the largest eigenvalue of the loss's Hessian
         (steps below 2 / L converge); for mini-batches, 1 / L(batch_size), the expected
-        smoothness of a batch (:func:`~linreg.models.descent.minibatch_smoothness`).
+        smoothness of a batch (``minibatch_smoothness()``).
     max_epochs : int, default=1000
         The most passes over the data.
     batch_size : int or None, default=None
@@ -77,7 +77,7 @@ class GradientDescentRegressor(LinearModel):
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
         Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
         asking for a device this machine lacks raises
-        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        ``DeviceError``. X may be a NumPy array, a torch tensor
         (on any device), a scipy.sparse matrix or a Dask array.
     dtype : {"float64", "float32"}, default="float64"
         The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
@@ -86,7 +86,7 @@ class GradientDescentRegressor(LinearModel):
         Replay groups of mini-batch steps as CUDA graphs (None: on CUDA devices).
         The same arithmetic either way; False launches every kernel from Python.
     precompute : Stats or None, default=None
-        Statistics of (X, y) computed beforehand (see :class:`LinearRegression`).
+        Statistics of (X, y) computed beforehand (see ``LinearRegression``).
 
     Attributes
     ----------

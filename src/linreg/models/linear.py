@@ -54,13 +54,13 @@ class LinearRegression(LinearModel):
         the exact least-squares solution of these numbers. ``svd``: the
         minimum-norm solution. ``auto``: Cholesky when the equilibrated XᵀX is
         well enough conditioned to keep ~13 digits, else ``qr``, and ``svd`` with
-        a :class:`~linreg.models.closed_form.RankDeficientWarning` when X is
+        a ``RankDeficientWarning`` when X is
         rank deficient to working precision. The orthogonal solvers work in
         float64 whatever ``dtype``.
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
         Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
         asking for a device this machine lacks raises
-        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        ``DeviceError``. X may be a NumPy array, a torch tensor
         (on any device), a scipy.sparse matrix or a Dask array.
     dtype : {"float64", "float32"}, default="float64"
         The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
@@ -71,7 +71,7 @@ class LinearRegression(LinearModel):
         exact factorization that gives ``coef_``. Off by default: it keeps an
         orthonormal basis of X (n × k) while it runs.
     precompute : Stats or None, default=None
-        Sufficient statistics of (X, y) from :func:`linreg.models.stats.compute_stats`
+        Sufficient statistics of (X, y) from ``linreg.models.stats.compute_stats()``
         (with ``center=fit_intercept``), so several fits on the same rows share
         one pass over X; None computes them.
 
@@ -200,7 +200,7 @@ class LinearRegression(LinearModel):
     def _fit_dask(self, X, y, sw, stats) -> LinearRegression:
         """Dask X: Cholesky on the merged statistics where provably accurate (as in memory), otherwise
         an R-only TSQR of [1 | X | y] (one more pass; backward stable, without the in-memory solver's
-        double-double refinement). See :mod:`linreg.models.dask_arrays`."""
+        double-double refinement). See ``linreg.models.dask_arrays``."""
         from linreg.models.dask_arrays import dask_tsqr_lstsq
 
         if self.inference:
@@ -325,7 +325,7 @@ class Ridge(LinearModel):
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
         Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
         asking for a device this machine lacks raises
-        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        ``DeviceError``. X may be a NumPy array, a torch tensor
         (on any device), a scipy.sparse matrix or a Dask array.
     dtype : {"float64", "float32"}, default="float64"
         The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in

@@ -1,7 +1,7 @@
 """Inference for (weighted) least squares, with statsmodels' ``RegressionResults`` names and semantics.
 
 Built from the estimator's own solver and factorization (one least-squares
-implementation): :func:`linreg.models.exact.refined_lstsq` on the whitened
+implementation): ``linreg.models.exact.refined_lstsq()`` on the whitened
 design Z_w = √W·Z (Z = [1, X], or X without an intercept; W = 1 for OLS)
 returns θ together with Z_w·D = QR̂ (D powers of two). Every covariance is then
 F·(middle)·Fᵀ with F = D·R̂⁻¹ (k, k), so (ZᵀWZ)⁻¹ = FFᵀ is never formed by
@@ -9,7 +9,7 @@ inverting ZᵀWZ, and the robust "meat" QᵀΩQ lives in the orthonormal basis,
 where nothing cancels. A rank-deficient Z_w (collinear, duplicated or constant
 columns, p ≥ n) gets statsmodels' answer instead: the pseudo-inverse solution
 from the SVD Z_w = U S Vᵀ (F = V_r S_r⁻¹, basis U_r), a
-:class:`~linreg.models.closed_form.RankDeficientWarning`, and degrees of
+``RankDeficientWarning``, and degrees of
 freedom from the rank.
 
 The object keeps O(n) vectors (residuals, leverages, fitted values and their
@@ -318,7 +318,15 @@ class RegressionResults:
     def _restriction(self, r_matrix, q_matrix) -> tuple[np.ndarray, np.ndarray]:
         if isinstance(r_matrix, tuple) and len(r_matrix) == 2 and q_matrix is None:  # statsmodels' (R, q) form
             r_matrix, q_matrix = r_matrix
+        if isinstance(r_matrix, str):
+            raise ValueError(
+                f"r_matrix={r_matrix!r}: string restrictions (statsmodels' formula form) are not supported; pass "
+                f"an array with one column per parameter ({', '.join(self.exog_names)}), e.g. a row with 1 and -1 in "
+                "two parameters' columns to test that they are equal, and q_matrix for the right-hand side"
+            )
         R = np.atleast_2d(np.asarray(r_matrix, dtype=np.float64))
+        if R.ndim != 2 or R.shape[0] == 0:
+            raise ValueError(f"r_matrix has no restrictions (shape {R.shape}): pass at least one row")
         if R.shape[1] != len(self.params):
             raise ValueError(
                 f"r_matrix needs {len(self.params)} columns (one per parameter, "
@@ -363,6 +371,10 @@ class RegressionResults:
             w = self.weights if weights is None else np.asarray(weights, dtype=np.float64)
         else:
             X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+            if X.ndim != 2:
+                raise ValueError(
+                    f"X must be 2-D (n, {len(self.params) - self.k_constant}) or one row, got shape {X.shape}"
+                )
             if X.shape[1] != len(self.params) - self.k_constant:
                 raise ValueError(f"X has {X.shape[1]} features, the fit had {len(self.params) - self.k_constant}")
             Z = np.column_stack([np.ones(len(X)), X]) if self.k_constant else X
@@ -370,6 +382,8 @@ class RegressionResults:
             ZF = Z @ self._F
             mean_var = np.einsum("ij,ij->i", ZF, ZF) * self.scale
             w = np.ones(len(X)) if weights is None else np.asarray(weights, dtype=np.float64)
+        if np.ndim(w) > 1 or (np.ndim(w) == 1 and len(w) != len(mean)):
+            raise ValueError(f"weights has shape {np.shape(w)}: pass one weight per row of X ({len(mean)}) or a scalar")
         with np.errstate(divide="ignore"):
             obs_var = mean_var + self.scale / w
         return PredictionResults(mean, np.sqrt(mean_var), np.sqrt(obs_var), float(self.df_resid))

@@ -38,7 +38,7 @@ class ElasticNet(LinearModel):
         Fit an unpenalized intercept.
     precompute : bool, array-like or Stats, default=False
         scikit-learn's Gram options are accepted (the statistics are always computed);
-        a :class:`~linreg.models.stats.Stats` is used as given.
+        a ``Stats`` is used as given.
     max_iter : int, default=1000
         The most sweeps (coordinate descent) or iterations (FISTA).
     copy_X : bool, default=True
@@ -59,7 +59,7 @@ class ElasticNet(LinearModel):
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
         Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
         asking for a device this machine lacks raises
-        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        ``DeviceError``. X may be a NumPy array, a torch tensor
         (on any device), a scipy.sparse matrix or a Dask array.
     dtype : {"float64", "float32"}, default="float64"
         The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
@@ -156,7 +156,7 @@ class ElasticNet(LinearModel):
 
         ``precompute``: the statistics are always precomputed (one pass over X); True, False and
         "auto" are accepted for compatibility, a (p, p) Gram matrix is checked against the data
-        (scikit-learn's rule), and a :class:`~linreg.models.stats.Stats` is used as given.
+        (scikit-learn's rule), and a ``Stats`` is used as given.
         ``check_input`` is accepted; the input is always checked.
         """
         if self.alpha == 0:
@@ -242,7 +242,7 @@ def _check_user_gram(precompute, stats) -> None:
 
 
 class Lasso(ElasticNet):
-    """L1-penalized least squares: :class:`ElasticNet` with ``l1_ratio = 1``.
+    """L1-penalized least squares: ``ElasticNet`` with ``l1_ratio = 1``.
 
     Minimizes ``(1 / 2n) ‖y − Xw − b‖² + alpha ‖w‖₁`` (scikit-learn's ``Lasso``), by
     coordinate descent or FISTA on the statistics, to ``tol`` on the duality gap.
@@ -254,7 +254,7 @@ class Lasso(ElasticNet):
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
     precompute : bool, array-like or Stats, default=False
-        As :class:`ElasticNet`.
+        As ``ElasticNet``.
     copy_X : bool, default=True
         Accepted for scikit-learn compatibility: X is never modified.
     max_iter : int, default=1000
@@ -270,11 +270,11 @@ class Lasso(ElasticNet):
     selection : {"cyclic", "random"}, default="cyclic"
         The order coordinate descent visits the features.
     solver : {"auto", "cd", "fista"}, default="auto"
-        As :class:`ElasticNet`.
+        As ``ElasticNet``.
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
         Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
         asking for a device this machine lacks raises
-        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        ``DeviceError``. X may be a NumPy array, a torch tensor
         (on any device), a scipy.sparse matrix or a Dask array.
     dtype : {"float64", "float32"}, default="float64"
         The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in

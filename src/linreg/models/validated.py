@@ -33,7 +33,7 @@ class _ValidatedPath(LinearModel):
     alpha_1se_, coef_1se_, intercept_1se_ : at the one-standard-error alpha
     n_iter_ : iterations over the whole path ; dual_gap_path_ : (K,) ; converged_ ; solver_ ; device_
 
-    ``precompute`` (statistics of the training rows, as :class:`LinearRegression`
+    ``precompute`` (statistics of the training rows, as ``LinearRegression``
     takes them) saves the pass over X when ``validation`` is given.
     """
 
@@ -96,13 +96,13 @@ class ValidatedRidge(_ValidatedPath):
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
         Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
         asking for a device this machine lacks raises
-        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        ``DeviceError``. X may be a NumPy array, a torch tensor
         (on any device), a scipy.sparse matrix or a Dask array.
     dtype : {"float64", "float32"}, default="float64"
         The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
         float64 and TF32 is never used).
     precompute : Stats or None, default=None
-        Statistics of the training rows computed beforehand (see :class:`LinearRegression`).
+        Statistics of the training rows computed beforehand (see ``LinearRegression``).
 
     Attributes
     ----------
@@ -185,7 +185,7 @@ class ValidatedElasticNet(_ValidatedPath):
     alpha_min_ratio : float, default=1e-4
         The grid's end relative to alpha_max.
     solver : {"auto", "cd", "fista"}, default="auto"
-        As :class:`ElasticNet`.
+        As ``ElasticNet``.
     tol : float, default=1e-4
         The duality-gap tolerance per alpha.
     max_iter : int, default=1000
@@ -197,13 +197,13 @@ class ValidatedElasticNet(_ValidatedPath):
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
         Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
         asking for a device this machine lacks raises
-        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        ``DeviceError``. X may be a NumPy array, a torch tensor
         (on any device), a scipy.sparse matrix or a Dask array.
     dtype : {"float64", "float32"}, default="float64"
         The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
         float64 and TF32 is never used).
     precompute : Stats or None, default=None
-        Statistics of the training rows computed beforehand (see :class:`LinearRegression`).
+        Statistics of the training rows computed beforehand (see ``LinearRegression``).
 
     Attributes
     ----------
@@ -290,7 +290,7 @@ class ValidatedElasticNet(_ValidatedPath):
 
 
 class ValidatedLasso(ValidatedElasticNet):
-    """Lasso along scikit-learn's alpha grid, chosen on validation rows: :class:`ValidatedElasticNet` with ρ = 1.
+    """Lasso along scikit-learn's alpha grid, chosen on validation rows: ``ValidatedElasticNet`` with ρ = 1.
 
     At each α minimizes ``(1/2n)‖y − Xw − b‖² + α‖w‖₁``. What the pipeline's "lasso" is.
 
@@ -301,7 +301,7 @@ class ValidatedLasso(ValidatedElasticNet):
     alpha_min_ratio : float, default=1e-4
         The grid's end relative to alpha_max.
     solver : {"auto", "cd", "fista"}, default="auto"
-        As :class:`ElasticNet`.
+        As ``ElasticNet``.
     tol : float, default=1e-4
         The duality-gap tolerance per alpha.
     max_iter : int, default=1000
@@ -313,13 +313,13 @@ class ValidatedLasso(ValidatedElasticNet):
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
         Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
         asking for a device this machine lacks raises
-        :class:`~linreg.models.device.DeviceError`. X may be a NumPy array, a torch tensor
+        ``DeviceError``. X may be a NumPy array, a torch tensor
         (on any device), a scipy.sparse matrix or a Dask array.
     dtype : {"float64", "float32"}, default="float64"
         The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
         float64 and TF32 is never used).
     precompute : Stats or None, default=None
-        Statistics of the training rows computed beforehand (see :class:`LinearRegression`).
+        Statistics of the training rows computed beforehand (see ``LinearRegression``).
 
     Attributes
     ----------

@@ -7,6 +7,7 @@ half-written artifact and a failed one never clobbers the previous good one.
 
 from __future__ import annotations
 
+import glob
 import json
 import math
 import os
@@ -24,8 +25,14 @@ from linreg.pipeline.errors import ArtifactError
 
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it over ``path`` on success."""
+    """Yield a temporary path beside ``path``; move it over ``path`` on success.
+
+    A stage killed mid-write (SIGKILL) leaves its temporary file; the next write of the same
+    path removes it (DVC's repository lock means one writer per output at a time).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -178,14 +185,18 @@ def write_figure(path: Path, fig: Any, dpi: int = 120) -> None:
     The PNG carries its dpi and its smallest font size (points) as text chunks, so a test of the
     rendered report can compute how tall its text is at the size the page shows it.
     """
+    import matplotlib.image
     import matplotlib.pyplot as plt
     from matplotlib.text import Text
 
-    fig.canvas.draw()  # lay out first: tick labels exist only once drawn
+    # Drawn once, at the output's dpi: the font sizes are read off that drawing (tick labels exist only
+    # once drawn) and its pixels are the PNG, where savefig would lay out and draw the figure again.
+    fig.set_dpi(dpi)
+    fig.canvas.draw()
     sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
     meta = {"linreg-dpi": str(dpi), "linreg-min-font-pt": f"{min(sizes) if sizes else 0:g}"}
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, format="png", metadata=meta)
+        matplotlib.image.imsave(tmp, np.asarray(fig.canvas.buffer_rgba()), format="png", dpi=dpi, metadata=meta)
     plt.close(fig)
 
 

@@ -12,7 +12,7 @@ from linreg.pipeline.errors import DeviceError
 
 
 def params_device(spec: str) -> torch.device:
-    """``base.device`` resolved, or a :class:`DeviceError` that says where to change it."""
+    """``base.device`` resolved, or a ``DeviceError`` that says where to change it."""
     try:
         return resolve_device(spec)
     except LibraryDeviceError as exc:

@@ -1,9 +1,9 @@
 """params.yaml, validated by one typed schema, and each stage's declared view of it.
 
-* :func:`load_params` validates the whole file: unknown keys, wrong types and
+* ``load_params()`` validates the whole file: unknown keys, wrong types and
   out-of-range values are errors that name the key, the bad value and what is
   allowed, raised before any stage touches an output.
-* :func:`stage_params` returns only the keys a stage declares under
+* ``stage_params()`` returns only the keys a stage declares under
   ``stages.<name>.params`` in ``dvc.yaml``. Reading anything else raises, so a
   stage can never depend on a param DVC does not know it depends on (DVC would
   not re-run it when that param changes).

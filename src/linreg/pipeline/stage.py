@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ def run(main: Callable[[Path | None], object], stage: str, *, deletes_outputs: b
     command runs; the message says how to get them back.
     """
     log = logging.getLogger(f"linreg.{stage}")
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # from here Ctrl-C is a KeyboardInterrupt (below)
     try:
         main(None)
     except USER_ERRORS as exc:

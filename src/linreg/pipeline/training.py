@@ -1,6 +1,6 @@
 """Train every model variant named in params through its estimator, plus the CPU reference fits.
 
-The estimators are the one fit path: :func:`build` maps a variant's name and the
+The estimators are the one fit path: ``build()`` maps a variant's name and the
 ``train`` params to an estimator, every fit goes through its ``fit``, and a card
 is read off its fitted attributes. The validated paths (ridge, lasso, elastic
 net) give two cards each: the minimum-validation-error alpha and the 1-SE one.

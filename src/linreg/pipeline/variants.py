@@ -2,12 +2,12 @@
 ``train`` params, what its cards record, and how the report labels and colours it.
 
 ``TRAINED`` are the variants ``train.models`` may list; each knows how to build its estimator
-(:meth:`Variant.hyperparameters`, for the class it names) and how to read its cards off the
-fitted estimator (:meth:`Variant.cards`),
-so :mod:`linreg.pipeline.training` has no per-variant branches. ``CARDS`` adds the cards derived from
+(``Variant.hyperparameters()``, for the class it names) and how to read its cards off the
+fitted estimator (``Variant.cards()``),
+so ``linreg.pipeline.training`` has no per-variant branches. ``CARDS`` adds the cards derived from
 them (the 1-SE choices of the validated paths) and the reference fits from scikit-learn and
 statsmodels; ``SERIES`` adds what only appears in plots. The benchmark's display names come from
-here too (:data:`BENCHMARK_LABELS`).
+here too (``BENCHMARK_LABELS``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class Variant:
     validated: bool = False  # fit(X, y, validation=...): the validation rows choose alpha or stop early
 
     def hyperparameters(self, cfg: Any, *, seed: int) -> dict[str, Any]:
-        """The keyword arguments of ``estimator`` (a class of :mod:`linreg.models`) for the ``train`` params."""
+        """The keyword arguments of ``estimator`` (a class of ``linreg.models``) for the ``train`` params."""
         if self.hyper is None:
             raise ValueError(f"{self.name!r} is not a trained variant; train.models may list {MODEL_NAMES}")
         return self.hyper(cfg, seed)

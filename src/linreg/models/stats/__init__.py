@@ -1,16 +1,16 @@
 """Sufficient statistics of a linear least-squares problem, in one pass over the data.
 
 When n ≫ p every closed form, regularization path and full-batch gradient step
-needs only XᵀX, Xᵀy, the column sums and yᵀy. :func:`compute_stats` accumulates
+needs only XᵀX, Xᵀy, the column sums and yᵀy. ``compute_stats()`` accumulates
 them block by block, so memory never holds a second copy of X (and X may live on
 the host while the arithmetic runs on a GPU). The work is split by concern:
 
-* :mod:`.moments` — the :class:`Stats` object, merging, held-out error;
-* :mod:`.plan` — the decisions of one pass (shift, copy, group sizes, library, threads);
-* :mod:`.numpy_pass` and :mod:`.torch_pass` — the two implementations of the same pass
+* ``moments`` — the ``Stats`` object, merging, held-out error;
+* ``plan`` — the decisions of one pass (shift, copy, group sizes, library, threads);
+* ``numpy_pass`` and ``torch_pass`` — the two implementations of the same pass
   (NumPy/OpenBLAS on most CPUs, torch on GPUs and on Intel CPUs with MKL);
-* :mod:`.sparse_pass` — scipy.sparse X, centring implicit;
-* :mod:`.blas` — which BLAS, how many threads, no TF32.
+* ``sparse_pass`` — scipy.sparse X, centring implicit;
+* ``blas`` — which BLAS, how many threads, no TF32.
 
 Accuracy: ``XᵀX − n x̄x̄ᵀ`` cancels catastrophically when means dwarf spreads.
 Each block is therefore shifted by the first chunk's means while it is copied
@@ -80,7 +80,7 @@ def compute_stats(
     chunk_rows: int = CHUNK_ROWS,
     block_rows: int | None = None,
 ) -> Stats:
-    """The :class:`Stats` of (X, y): XᵀX, Xᵀ[1 | y − t] and the y moments block by block, then un-shifted.
+    """The ``Stats`` of (X, y): XᵀX, Xᵀ[1 | y − t] and the y moments block by block, then un-shifted.
 
     Parameters
     ----------

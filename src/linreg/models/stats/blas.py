@@ -1,6 +1,6 @@
 """Which BLAS multiplies on the CPU, on how many threads, and in what float32 precision.
 
-Policy only: the passes (:mod:`.numpy_pass`, :mod:`.torch_pass`) ask here and do the arithmetic.
+Policy only: the passes (``numpy_pass``, ``torch_pass``) ask here and do the arithmetic.
 """
 
 from __future__ import annotations

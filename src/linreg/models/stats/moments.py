@@ -1,9 +1,9 @@
 """The sufficient statistics of a least-squares problem and their algebra: merging, held-out error.
 
-A :class:`Stats` holds the centred second moments of (X, y). Two of them, of
-disjoint rows, merge exactly (:func:`merge_stats`); the squared error of any
-fit on the rows they summarise follows from them alone (:meth:`Stats.sse`,
-:func:`held_out_sse`). Computing them is :func:`linreg.models.stats.compute_stats`.
+A ``Stats`` holds the centred second moments of (X, y). Two of them, of
+disjoint rows, merge exactly (``merge_stats()``); the squared error of any
+fit on the rows they summarise follows from them alone (``Stats.sse()``,
+``held_out_sse()``). Computing them is ``linreg.models.stats.compute_stats()``.
 """
 
 from __future__ import annotations

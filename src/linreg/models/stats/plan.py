@@ -1,9 +1,9 @@
 """How one statistics pass will run, decided before it reads more than its first chunk.
 
-:func:`plan_pass` makes every decision :func:`~linreg.models.stats.compute_stats` acts on —
+``plan_pass()`` makes every decision ``compute_stats()`` acts on —
 the shift that protects against cancellation, whether the rows are copied into
 [X − s | 1 | y − t], how many rows go into each product and each group, which library
-multiplies and on how many threads — and returns them as one :class:`Plan`, so the
+multiplies and on how many threads — and returns them as one ``Plan``, so the
 passes themselves only do arithmetic, and a test can ask what was chosen.
 """
 
@@ -50,7 +50,7 @@ def plan_pass(
     chunk_rows: int,
     block_rows: int | None,
 ) -> Plan:
-    """The :class:`Plan` for X (n, p), y (n,), read from the first chunk only.
+    """The ``Plan`` for X (n, p), y (n,), read from the first chunk only.
 
     * Columns whose |mean| exceeds their spread would cancel catastrophically in
       XᵀX − n x̄x̄ᵀ, so each block is shifted by the first chunk's means while it is

@@ -87,7 +87,7 @@ def torch_pass(
     chunk_rows: int,
     step: int,
 ) -> torch.Tensor:
-    """The pass by torch, on a GPU or on the CPU (``CPU_BLAS == "torch"``): M as :func:`~.numpy_pass.numpy_pass`.
+    """The pass by torch, on a GPU or on the CPU (``CPU_BLAS == "torch"``): M as ``numpy_pass()``.
 
     [X − s | 1 | y − t] (m, p + 2) is the copy; without it just [1 | y − t] is stored transposed,
     (2, m): the thin product [1 | y − t]ᵀX then reads X row-major, the faster order. Each group of

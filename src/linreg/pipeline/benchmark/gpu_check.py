@@ -3,14 +3,14 @@
 Four parts, each returning tidy rows (``benchmarks/gpu_check.py`` runs them and
 writes the files):
 
-* :func:`train_agreement` trains every model variant through the train stage
+* ``train_agreement()`` trains every model variant through the train stage
   on ``cuda`` in float32 and float64 and compares each card's coefficients with
   the CPU float64 fit of the same data;
-* :func:`speed_limits` times OLS at the largest size against the two limits a
+* ``speed_limits()`` times OLS at the largest size against the two limits a
   fit cannot beat — the host→device copy of X (data on the host) and one XᵀX
   on the device (data already there) — and every other variant against XᵀX,
   plus mini-batch GD's steps per second with and without CUDA graphs;
-* :func:`algebra_placement` times the p×p work (Cholesky, eigenvalues, FISTA
+* ``algebra_placement()`` times the p×p work (Cholesky, eigenvalues, FISTA
   iterations) on the host and on the device, the evidence behind
   ``HOST_ALGEBRA_MAX_P``;
 * the benchmark stage's own grid (run by the script with the ``large`` preset).
@@ -21,7 +21,7 @@ about √CHUNK_ROWS·u₃₂ relative (u₃₂ = 2⁻²⁴; the probabilistic bo
 and Mary), so by first-order perturbation theory the coefficients move by at
 most κ_eq·√CHUNK_ROWS·u₃₂ times a column-spread factor, κ_eq the condition
 number of the equilibrated XᵀX (the one column scaling cannot change): see
-:func:`linreg.models.closed_form.float32_error_bound`, the same bound OLS's
+``linreg.models.closed_form.float32_error_bound()``, the same bound OLS's
 ``auto`` solver uses to decide whether float32 statistics are good enough.
 That bound, evaluated at the CPU float64 fit, is each variant's tolerance;
 float64 must agree to 1e-10.

@@ -5,6 +5,7 @@ Every table has feature columns followed by the target column ``y``.
 
 from __future__ import annotations
 
+import csv
 import math
 import sys
 from dataclasses import dataclass
@@ -98,7 +99,7 @@ def synthetic_arrays(
     intercept: float,
     noise_std: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """X (n, p) and y (n,) from consecutive blocks of :func:`synthetic_block`."""
+    """X (n, p) and y (n,) from consecutive blocks of ``synthetic_block()``."""
     per_block = rows_per_block(len(scales))
     starts = range(0, n_samples, per_block)
     # A progress bar over blocks on a terminal (wide or long data take a while); silent in CI logs.
@@ -233,7 +234,7 @@ def synthetic_design(
 
 
 def make_synthetic(*, n_samples: int, **design: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The whole synthetic table in memory (see :func:`synthetic_design`) and its truth."""
+    """The whole synthetic table in memory (see ``synthetic_design()``) and its truth."""
     spec = synthetic_design(n_samples=n_samples, **design)
     blocks = spec.blocks(n_samples)
     # A progress bar over blocks on a terminal (wide or long data take a while); silent in CI logs.
@@ -286,7 +287,7 @@ def _unknown_truth(source: str, frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def load_csv(path: str | Path, target: str) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """A user CSV, checked column by column; problems raise :class:`DataError` naming the column."""
+    """A user CSV, checked column by column; problems raise ``DataError`` naming the column."""
     path = Path(path)
     where = f"CSV {path} (generate.csv_path)"
     if not path.is_file():
@@ -295,6 +296,11 @@ def load_csv(path: str | Path, target: str) -> tuple[pd.DataFrame, dict[str, Any
         raw = pd.read_csv(path)  # pandas >= 3 parses floats correctly rounded: the same bits everywhere
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(f"{where} cannot be parsed as CSV: {exc}") from None
+    with open(path, newline="", encoding="utf-8", errors="replace") as f:  # the names as written, before pandas
+        header = next(csv.reader(f), [])
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:  # pandas would rename the second "a" to "a.1", a feature the user never wrote
+        raise DataError(f"{where}: column name(s) {repeated} appear more than once; give every column its own name.")
     if target not in raw.columns:
         raise DataError(
             f"{where} has no target column {target!r} (generate.csv_target); its columns are {list(raw.columns)}."

@@ -1,6 +1,6 @@
 """The train / validation / test split: a seeded shuffle into three disjoint parts.
 
-The pipeline splits block by block (:func:`block_split`): each fixed block of rows is
+The pipeline splits block by block (``block_split()``): each fixed block of rows is
 shuffled by a stream of its own (``SeedSequence(seed, spawn_key=(split, block))``) and cut at
 the requested fractions. No row moves between blocks, so the split needs no global shuffle
 and its result depends on the data's blocks only, never on workers or partitions; every

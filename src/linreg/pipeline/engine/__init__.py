@@ -1,8 +1,8 @@
 """The pipeline's engine: where blocks run (in-process, a LocalCluster, or a Dask cluster by
 address) and the statistics of a table's blocks.
 
-The stages open a :func:`session` from params.yaml's ``engine`` group and hand it their
-per-block work (:meth:`Engine.map`): generating the data's blocks, the scaler's moments
+The stages open a ``session()`` from params.yaml's ``engine`` group and hand it their
+per-block work (``Engine.map()``): generating the data's blocks, the scaler's moments
 and the training statistics run on the workers, block by block, and come back in block
 order. Three ways to run (``connect``):
 
@@ -13,9 +13,9 @@ order. Three ways to run (``connect``):
 * a ``LocalCluster`` of worker processes with a memory limit each:
   ``connect(local_workers=2, memory_limit="1GiB")``.
 
-Submodules: :mod:`.session` (connecting, running blocks) and :mod:`.tables` (a table's
+Submodules: ``session`` (connecting, running blocks) and ``tables`` (a table's
 statistics and lazy arrays; it loads the library, so only the stages that train import it).
-The statistics of Dask arrays themselves are the library's (:mod:`linreg.models.dask_arrays`).
+The statistics of Dask arrays themselves are the library's (``linreg.models.dask_arrays``).
 """
 
 from linreg.pipeline.engine.session import Engine, EngineError, connect, session

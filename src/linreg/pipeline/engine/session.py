@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -27,13 +28,20 @@ def connect(
     """A ``distributed.Client`` for the engine asked for, or None for the embedded default.
 
     ``address`` (else ``DASK_SCHEDULER_ADDRESS``) connects to a running scheduler and fails
-    within ``timeout`` seconds with an :class:`EngineError` naming the address and how to
+    within ``timeout`` seconds with an ``EngineError`` naming the address and how to
     start one; ``local_workers`` starts a ``LocalCluster`` of that many single-threaded
     worker processes (``memory_limit`` each).
     """
+    from_env = not address and bool(os.environ.get("DASK_SCHEDULER_ADDRESS"))
     address = address or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     if address is None and local_workers is None:
         return None
+    if address is not None and not re.fullmatch(r"(tcp|tls|ucx|ws|wss)://\S+:\d+/?|inproc://\S+", address):
+        where = "the environment variable DASK_SCHEDULER_ADDRESS" if from_env else "engine.address"
+        raise EngineError(
+            f"{where} is {address!r}, not a scheduler address: use protocol://host:port, e.g. "
+            "tcp://10.0.0.5:8786, or unset it to run in-process."
+        )
     from distributed import Client, LocalCluster
 
     if address is not None:

@@ -24,7 +24,7 @@ def _table_block_stats(block: int, path: Any, dtype: str, device: str, to_host: 
 
 
 def table_stats(engine: Engine, path: Any, *, dtype: str, device: torch.device) -> Stats:
-    """:class:`~linreg.models.stats.Stats` of a table's rows (features, then y), one pass over its blocks.
+    """``Stats`` of a table's rows (features, then y), one pass over its blocks.
 
     Each block (row group) is read and summarised on a worker, on ``device`` there (a GPU on a
     ``dask-cuda`` worker), and the blocks merge in a fixed tree over block ids: the result does not

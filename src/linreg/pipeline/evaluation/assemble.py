@@ -126,7 +126,7 @@ def table_bootstrap(engine: Engine, path: Any, *, resamples: int, seed: int) -> 
     """The Poisson bootstrap resamples' statistics of a table: one pass over its blocks on the engine.
 
     Block b (a row group) draws its rows' weights from the ``bootstrap`` stream of block b, so a
-    table of one block gives exactly :func:`poisson_bootstrap_stats` of its rows.
+    table of one block gives exactly ``poisson_bootstrap_stats()`` of its rows.
     """
     from linreg.pipeline.io import block_rows, read_xy
 

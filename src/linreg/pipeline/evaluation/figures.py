@@ -1,7 +1,7 @@
 """Figures for the report: one function per figure, data in, matplotlib Figure out (no I/O).
 
-Every figure is one column wide (:data:`WIDTH` inches at :data:`DPI`), its panels stacked, its
-smallest text :data:`MIN_FONT_PT`: shown at its own size on a desktop and shrunk to a 390 px
+Every figure is one column wide (``WIDTH`` inches at ``DPI``), its panels stacked, its
+smallest text ``MIN_FONT_PT``: shown at its own size on a desktop and shrunk to a 390 px
 phone, text stays at least 9 px tall (``tests/pipeline/test_report.py`` measures it in the rendered page).
 Labels are the variants' display names (``linreg.pipeline.variants``), never code names.
 """
@@ -350,7 +350,7 @@ def residual_panels(res: pd.DataFrame) -> plt.Figure:
 def evaluation_figures(ev, inp, demo: pd.DataFrame, plots: dict[str, pd.DataFrame]) -> dict[str, plt.Figure]:
     """Every figure of the evaluate stage, by file name, from its results and the train stage's plot data.
 
-    ``ev`` is the :class:`~linreg.pipeline.evaluation.assemble.Evaluation`, ``inp`` its inputs,
+    ``ev`` is the ``Evaluation``, ``inp`` its inputs,
     ``plots`` the train stage's ``gd_history``, ``lr_sweep``, ``reg_path`` and ``validation_curve``.
     """
     from linreg.models import LinearRegression

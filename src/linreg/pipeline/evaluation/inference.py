@@ -1,7 +1,7 @@
 """Inference for the penalized models: ridge's analytic covariance, the elastic-net bootstrap.
 
 OLS inference lives with the estimator (``LinearRegression(inference=True).results_``,
-:mod:`linreg.models.results`).
+``linreg.models.results``).
 """
 
 from __future__ import annotations
@@ -86,8 +86,8 @@ def merge_bootstrap(a: BootstrapMoments, b: BootstrapMoments) -> BootstrapMoment
 
 
 def bootstrap_stats(blocks: list[BootstrapMoments], shift: tuple) -> list[Stats | None]:
-    """Each resample's :class:`Stats` from its blocks' moments (merged in block order), un-shifted
-    exactly as :func:`~linreg.models.stats.compute_stats` does. None where no row drew any weight."""
+    """Each resample's ``Stats`` from its blocks' moments (merged in block order), un-shifted
+    exactly as ``compute_stats()`` does. None where no row drew any weight."""
     s, t = shift
     total_moments = tree_merge(blocks, merge_bootstrap)
     p = total_moments.M.shape[1] - 2
@@ -149,7 +149,7 @@ def bootstrap_enet(
     on validation data (no post-selection correction), and the percentile
     interval of a coefficient that is often exactly zero collapses to [0, 0].
 
-    ``resamples`` are the resamples' statistics, from one pass (:func:`poisson_bootstrap_stats`
+    ``resamples`` are the resamples' statistics, from one pass (``poisson_bootstrap_stats()``
     in memory, or blockwise); each resample is then a p×p coordinate descent, started from ``warm_start``
     (the full-data fit, which a resample is close to), so it needs a handful of
     sweeps; ``max_iter`` bounds the rest. The objective's 1/2n uses each

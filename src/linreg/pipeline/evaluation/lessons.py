@@ -1,12 +1,12 @@
 """What the report teaches from, computed here so its sentences rest on measurements.
 
-* :func:`gd_step_by_hand`: one gradient-descent step on the one-feature demo, every number of it.
-* :func:`paired_test_differences`: each model's test MSE against a baseline's on the same rows,
+* ``gd_step_by_hand()``: one gradient-descent step on the one-feature demo, every number of it.
+* ``paired_test_differences()``: each model's test MSE against a baseline's on the same rows,
   with the paired standard error, so a ranking is claimed only where it is resolved.
-* :func:`regime_sweep`: OLS, ridge, lasso and elastic net refitted on fresh data from the same
+* ``regime_sweep()``: OLS, ridge, lasso and elastic net refitted on fresh data from the same
   generator at other (n, noise, correlation) settings, repeated over seeds: where a penalty helps.
-* :func:`polynomial_curves`: the fitted polynomial of every degree on a grid (the overfitting picture).
-* :func:`gd_paths_on_demo`, :func:`loss_surface`: descent paths at several step sizes over J(b, w).
+* ``polynomial_curves()``: the fitted polynomial of every degree on a grid (the overfitting picture).
+* ``gd_paths_on_demo()``, ``loss_surface()``: descent paths at several step sizes over J(b, w).
 """
 
 from __future__ import annotations

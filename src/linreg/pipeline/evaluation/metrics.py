@@ -76,7 +76,7 @@ def metrics_from_sums(s: ErrorSums, k: int, n_features: int) -> dict[str, float 
 
 
 def regression_metrics(y: np.ndarray, y_pred: np.ndarray, n_features: int) -> dict[str, float | str]:
-    """The metrics of one model's predictions on one split held in memory (:func:`metrics_from_sums`)."""
+    """The metrics of one model's predictions on one split held in memory (``metrics_from_sums()``)."""
     return metrics_from_sums(error_sums(y, np.asarray(y_pred)[None, :]), 0, n_features)
 
 

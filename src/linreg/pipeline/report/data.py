@@ -390,7 +390,7 @@ def lock_comparison(paths: Paths) -> pd.DataFrame:
 
 
 def lock_summary(table: pd.DataFrame) -> str:
-    """One sentence over :func:`lock_comparison`'s rows."""
+    """One sentence over ``lock_comparison()``'s rows."""
     if table.empty:
         return "There is no committed dvc.lock to compare this run with (not a git checkout, or nothing committed)."
     verdict = table["compared with the committed lock"]

@@ -1,0 +1,65 @@
+"""The library's errors name the input and the parameter (scikit-learn's style), never NumPy's or torch's words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from linreg.models import (
+    ElasticNetCV,
+    Lasso,
+    LassoCV,
+    LinearRegression,
+    RidgeCV,
+    enet_path,
+    lasso_path,
+)
+
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((60, 3))
+Y = X @ [1.0, 2.0, 0.0] + RNG.standard_normal(60)
+RESULTS = LinearRegression(inference=True).fit(X, Y).results_
+
+CASES = {
+    # input, what was wrong → the message must say it
+    "y overflowing (OLS)": (lambda: LinearRegression().fit(X, Y * 1e200), r"Input y .* rescale y"),
+    "y overflowing (lasso)": (lambda: Lasso(alpha=0.1).fit(X, Y * 1e200), r"Input y"),
+    "y overflowing (LassoCV)": (lambda: LassoCV().fit(X, Y * 1e200), r"Input y"),
+    "X overflowing": (lambda: LinearRegression().fit(X * 1e200, Y), r"Input X"),
+    "RidgeCV(alphas=[])": (lambda: RidgeCV(alphas=[]).fit(X, Y), r"alphas must be a non-empty list"),
+    "RidgeCV(alphas=[nan])": (lambda: RidgeCV(alphas=[np.nan]).fit(X, Y), r"alphas\[0\] == nan, must be a finite"),
+    "RidgeCV negative alpha": (lambda: RidgeCV(alphas=[1.0, -2.0]).fit(X, Y), r"alphas\[1\] == -2.0"),
+    "LassoCV negative alpha": (lambda: LassoCV(alphas=[1.0, -1.0]).fit(X, Y), r"alphas\[1\] == -1.0, must be"),
+    "LassoCV(alphas=[inf])": (lambda: LassoCV(alphas=[np.inf]).fit(X, Y), r"alphas\[0\] == inf"),
+    "LassoCV(alphas=[])": (lambda: LassoCV(alphas=[]).fit(X, Y), r"alphas must be a non-empty list"),
+    "ElasticNetCV(l1_ratio=[])": (lambda: ElasticNetCV(l1_ratio=[]).fit(X, Y), r"l1_ratio must be .* non-empty"),
+    "ElasticNetCV(l1_ratio=nan)": (lambda: ElasticNetCV(l1_ratio=[np.nan]).fit(X, Y), r"l1_ratio must be in"),
+    "lasso_path(n_alphas=0)": (lambda: lasso_path(X, Y, n_alphas=0), r"n_alphas == 0, must be an int >= 1"),
+    "enet_path negative alpha": (lambda: enet_path(X, Y, alphas=[0.5, -1.0]), r"alphas\[1\] == -1.0"),
+    "enet_path(alphas=[nan])": (lambda: enet_path(X, Y, alphas=[np.nan]), r"alphas\[0\] == nan"),
+    "enet_path(alphas=[])": (lambda: enet_path(X, Y, alphas=[]), r"alphas must be a non-empty list"),
+    "f_test of no restriction": (lambda: RESULTS.f_test(np.zeros((0, 4))), r"r_matrix has no restrictions"),
+    "t_test of no restriction": (lambda: RESULTS.t_test(np.zeros((0, 4))), r"r_matrix has no restrictions"),
+    "t_test with a string": (lambda: RESULTS.t_test("x1 = 0"), r"string restrictions .*\(const, x1, x2, x3\)"),
+    "f_test with a string": (lambda: RESULTS.f_test("x1 = 0, x2 = x3"), r"string restrictions"),
+    "prediction of 3-D X": (lambda: RESULTS.get_prediction(np.zeros((2, 2, 3))), r"X must be 2-D \(n, 3\)"),
+    "prediction weights of the wrong length": (
+        lambda: RESULTS.get_prediction(X[:5], weights=np.ones(3)),
+        r"weights has shape \(3,\): pass one weight per row of X \(5\)",
+    ),
+    "prediction of the wrong width": (lambda: RESULTS.get_prediction(X[:5, :2]), r"X has 2 features, the fit had 3"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_is_a_value_error_that_names_it(case):
+    call, message = CASES[case]
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_good_neighbours_of_the_bad_inputs_still_work():
+    assert RESULTS.get_prediction(X[:5], weights=2.0).predicted_mean.shape == (5,)
+    assert RESULTS.t_test([0, 1, -1, 0]).tvalue.shape == (1,)
+    assert lasso_path(X, Y, n_alphas=1)[0].shape == (1,)
+    assert RidgeCV(alphas=[0.1, 1.0]).fit(X, Y).alpha_ in (0.1, 1.0)
