@@ -11,6 +11,7 @@ from linreg.models import (
     LassoCV,
     LinearRegression,
     RidgeCV,
+    ValidatedLasso,
     enet_path,
     lasso_path,
 )
@@ -47,6 +48,14 @@ CASES = {
         lambda: RESULTS.get_prediction(X[:5], weights=np.ones(3)),
         r"weights has shape \(3,\): pass one weight per row of X \(5\)",
     ),
+    "one validation row": (
+        lambda: ValidatedLasso().fit(X[:50], Y[:50], validation=(X[50:51], Y[50:51])),
+        r"validation holds 1 row; choosing alpha needs at least 2",
+    ),
+    "l1_ratio too small for a grid": (
+        lambda: enet_path(X, Y, l1_ratio=5e-324),
+        r"l1_ratio=5e-324 is too small for an α grid",
+    ),
     "prediction of the wrong width": (lambda: RESULTS.get_prediction(X[:5, :2]), r"X has 2 features, the fit had 3"),
 }
 
@@ -63,3 +72,20 @@ def test_good_neighbours_of_the_bad_inputs_still_work():
     assert RESULTS.t_test([0, 1, -1, 0]).tvalue.shape == (1,)
     assert lasso_path(X, Y, n_alphas=1)[0].shape == (1,)
     assert RidgeCV(alphas=[0.1, 1.0]).fit(X, Y).alpha_ in (0.1, 1.0)
+    assert ValidatedLasso().fit(X[:50], Y[:50], validation=(X[50:52], Y[50:52])).alpha_ > 0
+
+
+@pytest.mark.parametrize(
+    "fit, level",
+    # lasso_path does not centre (scikit-learn's neither): its degenerate target is y = 0.
+    [(lambda y: lasso_path(X, y, n_alphas=4), 0.0), (lambda y: LassoCV(alphas=4).fit(X, y), 3.0)],
+)
+def test_a_constant_target_gets_scikit_learns_degenerate_grid_not_an_error(fit, level):
+    # y constant: α_max = 0 has no geometric grid. scikit-learn's _alpha_grid puts every α at float64's
+    # resolution, where all coefficients are zero; the same here (it raised "Geometric sequence cannot
+    # include zero").
+    out = fit(np.full(60, level))
+    alphas = out[0] if isinstance(out, tuple) else out.alphas_
+    np.testing.assert_array_equal(alphas, np.finfo(np.float64).resolution)
+    coefs = out[1] if isinstance(out, tuple) else out.coef_
+    np.testing.assert_array_equal(coefs, 0.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from linreg.models import ElasticNet, GradientDescentRegressor, LinearRegression, Ridge
 
@@ -72,8 +73,21 @@ def test_divergence_is_flagged_not_raised():
     gd = GradientDescentRegressor(learning_rate=5 * auto.learning_rate_, max_epochs=500, device="cpu").fit(X, y)
     assert gd.diverged_ and gd.stopped_by_ == "divergence" and not gd.converged_
     assert 1 < gd.diverged_epoch_ < 500
-    assert np.isfinite(gd.coef_).all()  # the last finite parameters are kept
     assert len(gd.history_["epoch"]) == gd.diverged_epoch_  # epochs 0 … diverged_epoch − 1
+    # It keeps the iterate of lowest training loss seen, not the last (huge) finite one.
+    kept = 0.5 * np.mean((y - X @ gd.coef_ - gd.intercept_) ** 2)
+    assert kept == pytest.approx(min(gd.history_["train_loss"]), rel=1e-9)  # J from statistics vs rows
+    assert kept <= gd.history_["train_loss"][0]
+
+
+def test_a_fit_diverging_from_the_first_step_keeps_the_start():
+    X, y, _ = regression_data()
+    for batch_size in (None, 16):
+        gd = GradientDescentRegressor(learning_rate=1e6, batch_size=batch_size, device="cpu")
+        with pytest.warns(ConvergenceWarning, match="lowest training loss is kept"):
+            gd.fit(X, y)
+        assert gd.diverged_epoch_ == 1
+        np.testing.assert_array_equal(gd.coef_, 0.0)  # GD starts from zero weights
 
 
 def test_just_below_the_stability_bound_converges():

@@ -20,6 +20,7 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 
 from linreg.models import GradientDescentRegressor
+from linreg.pipeline.data.split import PARTS
 from linreg.pipeline.errors import DataError, DeviceError, ParamsError
 
 from ..conftest import REPO, run_stages, write_params
@@ -36,7 +37,22 @@ BAD_PARAMS = [
         ParamsError,
         "must be a file under data/external/",
     ),
-    ({"generate": {"n_samples": 100_000_000, "n_features": 10_000}}, DataError, "lower base.max_rows_in_memory"),
+    ({"generate": {"n_samples": 100_000_000, "n_features": 1000}}, DataError, "lower base.max_rows_in_memory"),
+    ({"generate": {"n_features": 1001}}, ParamsError, "generate.n_features"),
+    # Values a later stage could not handle, refused by the stage that would fail (issue #28):
+    (
+        {"split": {"train": 0.8, "validation": 1e-9, "test": 0.2 - 1e-9}},
+        DataError,
+        "leave .* 1 for validation .* at least 2 for train, 2 for validation, 1 for test",
+    ),
+    ({"generate": {"intercept": 1e50}}, ParamsError, "the intercept .1e.50. swamps y's variation"),
+    ({"generate": {"n_informative": 0, "noise_std": 0.0}}, ParamsError, "generate: y would be constant"),
+    ({"generate": {"demo": {"x_min": -1e50}}}, ParamsError, "generate.demo.x_min"),
+    ({"generate": {"demo": {"x_min": 0.0, "x_max": 1e-300}}}, ParamsError, "must exceed x_min .0.0. by at least"),
+    ({"train": {"path": {"l1_ratio": 1e-9}}}, ParamsError, "train.path.l1_ratio"),
+    ({"train": {"path": {"alpha_min_ratio": 1e-300}}}, ParamsError, "train.path.alpha_min_ratio"),
+    ({"train": {"path": {"tol": 1e-300}}}, ParamsError, "train.path.tol"),
+    ({"engine": {"local_workers": 1, "memory_limit": "1MiB"}}, ParamsError, "below the 1GiB a worker needs"),
     ({"split": {"train": 0.9}}, ParamsError, "must sum to 1"),
     ({"train": {"gd": {"batch_size": 0}}}, ParamsError, "train.gd.batch_size"),
     ({"base": {"device": "tpu"}}, ParamsError, "base.device"),
@@ -70,6 +86,10 @@ CSVS = {
     ),
     "constant target": (pd.DataFrame({"a": np.arange(20.0), "t": np.ones(20)}), "target column 't' is constant"),
     "missing": (pd.DataFrame({"a": [1.0, None] * 10, "t": np.arange(20.0)}), "missing values"),
+    "squares underflow": (  # the statistics would hold zeros: the scaler would call "a" constant
+        pd.DataFrame({"a": np.arange(20.0) * 1e-200, "b": np.arange(20.0) ** 2, "t": np.arange(20.0)}),
+        r"column\(s\) \['a'\] vary only on a scale below 1e-140",
+    ),
     "duplicate column names": (  # pandas would read the second "a" as "a.1", a feature nobody wrote
         pd.DataFrame(np.c_[np.arange(20.0), np.arange(20.0) ** 2, np.arange(20.0)], columns=["a", "a", "t"]),
         r"column name\(s\) \['a'\] appear more than once",
@@ -85,6 +105,35 @@ def test_bad_csvs_stop_at_validate_naming_the_column(project, kind):
     write_params(project, {"generate": {"source": "csv", "csv_path": "data/external/mine.csv", "csv_target": "t"}})
     with pytest.raises(DataError, match=message):
         run_stages(project, "validate")
+
+
+def test_a_cluster_larger_than_the_machine_is_refused_before_it_starts():
+    from linreg.pipeline.preflight import check_worker_memory
+
+    with pytest.raises(ParamsError, match=r"engine.local_workers = 9 workers × the 1.00 GiB a worker needs"):
+        check_worker_memory(9, None, have=8 * 2**30)
+    with pytest.raises(ParamsError, match="or a smaller memory_limit"):
+        check_worker_memory(2, "5GiB", have=8 * 2**30)
+    check_worker_memory(2, "4GiB", have=8 * 2**30)  # fits exactly
+    check_worker_memory(64, None, have=None)  # memory unknown (no /proc): not refused
+
+
+def test_the_split_sizes_validate_checks_are_the_ones_the_split_writes(project):
+    # validate predicts each part's rows from the shape alone (split_counts); the split stage must agree.
+    from linreg.pipeline.data.split import split_counts
+
+    write_params(project, {"generate": {"n_samples": 137}, "split": {"train": 0.7, "validation": 0.2, "test": 0.1}})
+    run_stages(project, "validate", "generate", "split")
+    rows = [len(pd.read_parquet(project / "data" / "split" / f"{part}.parquet")) for part in PARTS]
+    assert tuple(rows) == split_counts(137, 6, validation=0.2, test=0.1)
+
+
+def test_the_diabetes_shape_validate_assumes_is_the_bundled_data():
+    from linreg.pipeline.data.generate import load_diabetes_frame
+    from linreg.pipeline.preflight import DIABETES_SHAPE
+
+    frame, _ = load_diabetes_frame()
+    assert (len(frame), frame.shape[1] - 1) == DIABETES_SHAPE
 
 
 def test_good_params_pass_and_write_the_same_stamp_every_time(project):
@@ -195,3 +244,23 @@ def test_ctrl_c_while_a_stage_loads_its_libraries_prints_one_line(project):
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert "interrupted" in err
+
+
+@pytest.mark.slow  # train and evaluate
+def test_a_diverged_gradient_descent_is_a_result_every_later_stage_reports(project):
+    import json
+
+    from linreg.pipeline.paths import project_paths
+
+    write_params(project, {"train": {"gd": {"learning_rate": 1e6}}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        run_stages(project, "validate", "generate", "split", "scale", "train", "evaluate")
+    paths = project_paths(project)
+    for name in ("gd_batch", "gd_minibatch"):
+        card = json.loads(paths.model_card(name).read_text())
+        # Diverged at its first step: the iterate of lowest training loss is the start, w = 0.
+        assert card["diverged"] and card["diverged_epoch"] == 1 and card["stopped_by"] == "divergence"
+        assert card["coef"] == [0.0] * len(card["coef"])
+    metrics = json.loads(paths.metrics("evaluate").read_text())
+    assert np.isfinite(metrics["gd_batch_test_mse"])  # a finite, stated result, not a crash

@@ -103,3 +103,42 @@ def test_a_worker_killed_mid_pass_changes_nothing(blocks):
         assert not thread.is_alive()
         assert set(client.run(os.getpid).values()) != set(pids.values())  # the kill did land: a new process
     assert torch.equal(out["stats"].gram, reference.gram) and torch.equal(out["stats"].xty, reference.xty)
+
+
+def test_a_tls_address_connects_with_the_certificates_of_the_dask_config(blocks, monkeypatch):
+    """engine.address tls://… uses Dask's own security settings (distributed.comm.tls.*, e.g. from
+    ~/.config/dask/*.yaml or DASK_DISTRIBUTED__COMM__TLS__CA_FILE): linreg passes none of its own."""
+    pytest.importorskip("cryptography")  # Security.temporary() makes a throwaway CA and certificates
+    import dask
+    from distributed import LocalCluster
+    from distributed.security import Security
+
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    X, y, (dX, dy) = blocks
+    want = LinearRegression(device="cpu").fit(dX, dy)  # the same blocks, in-process
+    sec = Security.temporary()
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tls",
+        host="127.0.0.1",
+        security=sec,
+        dashboard_address=None,
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tls://127.0.0.1:")
+        with pytest.raises(EngineError, match="a TLS scheduler, but Dask's config has no TLS certificates"):
+            connect(cluster.scheduler_address, timeout=2)
+        tls = {
+            "distributed.comm.tls.ca-file": sec.tls_ca_file,
+            "distributed.comm.tls.client.cert": sec.tls_client_cert,
+            "distributed.comm.tls.client.key": sec.tls_client_key,
+        }
+        with dask.config.set(tls):
+            client = connect(cluster.scheduler_address, timeout=10)
+            try:
+                assert client.scheduler_info()["address"].startswith("tls://")
+                ours = LinearRegression(device="cpu").fit(dX, dy)  # the statistics pass runs over TLS
+                np.testing.assert_array_equal(ours.coef_, want.coef_)  # the same bits as in-process
+            finally:
+                client.close()

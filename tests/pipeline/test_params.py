@@ -30,7 +30,7 @@ BAD = [
     ({"generate": {"noise_std": -0.5}}, "generate.noise_std = -0.5"),
     ({"generate": {"source": "kaggle"}}, "generate.source = 'kaggle'"),
     ({"generate": {"source": "csv"}}, "source 'csv' needs both csv_path and csv_target"),
-    ({"generate": {"demo": {"x_min": 2.0, "x_max": 1.0}}}, "x_max (1.0) must be greater than x_min (2.0)"),
+    ({"generate": {"demo": {"x_min": 2.0, "x_max": 1.0}}}, "x_max (1.0) must exceed x_min (2.0) by at least 0.001"),
     ({"split": {"train": 0.7}}, "must sum to 1, got 1.1"),
     ({"split": {"train": 0.0, "validation": 0.5, "test": 0.5}}, "split.train = 0.0"),
     ({"scale": {"method": "robust"}}, "scale.method = 'robust'"),

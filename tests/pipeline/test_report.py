@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from ..conftest import needs_report_tools, visible_text
+from ..conftest import REPO, needs_report_tools, visible_text
 
 pytestmark = [pytest.mark.slow, needs_report_tools]  # renders the report
 
@@ -156,6 +156,18 @@ def test_rows_statement_appears_only_when_a_split_was_sampled():
     assert rows_text({}) == ""
     text = rows_text({"train_rows": 3_000_000, "train_rows_in_memory": 2_000_000})
     assert "all 3,000,000 training rows, block by block" in text and "the first 2,000,000 of each split" in text
+
+
+def test_the_agreement_table_says_when_the_references_saw_fewer_rows():
+    from linreg.pipeline.report.data import agreement_rows_note
+
+    assert agreement_rows_note({"train_rows": 10, "train_rows_in_memory": 10}) == ""
+    note = agreement_rows_note({"train_rows": 12_000, "train_rows_in_memory": 100})
+    assert "first 100 of the 12,000 training rows" in note and "not only the solvers" in note
+    # ... and the report prints it right under that table.
+    qmd = (REPO / "reports" / "report.qmd").read_text()
+    table = qmd.index("#| label: tbl-agreement")
+    assert table < qmd.index("rd.agreement_rows_note(") < qmd.index("```", qmd.index("rd.agreement_rows_note("))
 
 
 def test_the_committed_gpu_reference_is_shown_labelled_with_its_hardware_and_date(report):

@@ -73,6 +73,18 @@ def test_constant_feature_becomes_zero_and_is_listed(X):
     assert np.isfinite(scaler.transform(X)).all()
 
 
+def test_features_in_tiny_units_are_scaled_not_zeroed(X):
+    # A spread of 1e-22 is not a constant when the values themselves are of order 1e-20: the
+    # threshold is relative to each column's magnitude (it was max(|x|, 1), which zeroed them).
+    small = X * 1e-20
+    scaler = fit_scaler(small, list("abcd"), "standard")
+    assert scaler.constant_features == []
+    # The same z-scores up to rounding: 1e-20 is not a power of two, so each value moves by an ulp,
+    # amplified by |μ|/σ (1e4 for the last column): 1e-10 absolute is ample.
+    want = fit_scaler(X, list("abcd"), "standard").transform(X)
+    np.testing.assert_allclose(scaler.transform(small), want, rtol=0, atol=1e-10)
+
+
 def test_coefficients_map_back_to_original_units(X):
     scaler = fit_scaler(X, list("abcd"), "standard")
     w, b = np.array([1.0, -2.0, 0.5, 3.0]), 4.0

@@ -25,7 +25,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from linreg.models.base import COMMON_CONSTRAINTS, LinearModel, check_alphas, nonfinite_message, out_dtype
-from linreg.models.enet import alpha_max, resolve_enet_solver, solve_enet
+from linreg.models.enet import alpha_grid, alpha_max, resolve_enet_solver, solve_enet
 from linreg.models.path import enet_path as _enet_path_on_stats
 from linreg.models.path import ridge_coefs
 from linreg.models.stats import Stats, compute_stats, held_out_sse, merge_stats
@@ -246,8 +246,7 @@ class ElasticNetCV(LinearModel):
         mse = np.empty((*alphas.shape, len(folds)))
         for i, l1 in enumerate(l1_ratios):
             if grid:
-                top = alpha_max(full.xty, full.n, float(l1))
-                alphas[i] = np.geomspace(top, top * self.eps, alphas.shape[1]) if top > 0 else 0.0
+                alphas[i] = alpha_grid(alpha_max(full.xty, full.n, float(l1)), self.eps, alphas.shape[1])
             else:
                 alphas[i] = np.sort(np.asarray(self.alphas, dtype=np.float64))[::-1]
             for k, (tr, ho) in enumerate(zip(train, held)):
@@ -688,8 +687,7 @@ def enet_path(
     if alphas is None:
         if not isinstance(n_alphas, Integral) or n_alphas < 1:
             raise ValueError(f"n_alphas == {n_alphas!r}, must be an int >= 1 (or pass alphas).")
-        top = alpha_max(stats.xty, stats.n, l1_ratio)
-        alphas = np.geomspace(top, top * eps, n_alphas)
+        alphas = alpha_grid(alpha_max(stats.xty, stats.n, l1_ratio), eps, int(n_alphas))
     alphas = np.sort(check_alphas(alphas))[::-1]
     w0 = None if coef_init is None else torch.as_tensor(np.asarray(coef_init, dtype=np.float64))
     path = _enet_path_on_stats(

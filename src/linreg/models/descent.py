@@ -351,6 +351,7 @@ def descend(
         "step_norm": [0.0],
     }
     best, since_best = (history["val_loss"][0], w.to(stats.device, copy=True), b.to(stats.device, copy=True)), 0
+    lowest = (loss0, best[1], best[2])  # the iterate of lowest training loss: what a diverged fit keeps
     diverged_epoch, stopped_by = None, "max_epochs"
     prev, epoch = loss0, 0
     # The bookkeeping (loss, norms, best parameters) runs on the statistics' device:
@@ -368,8 +369,12 @@ def descend(
         loss = objective(stats, w_h, b_h)
         if not math.isfinite(loss) or loss > EXPLOSION * max(loss0, 1e-300):
             diverged_epoch, stopped_by = epoch, "divergence"
-            w_h, b_h = w_old, b_old  # keep the last finite parameters
+            # Not the last finite iterate (huge, and useless to predict with) but the best one seen:
+            # the start when no step improved on it.
+            w_h, b_h = lowest[1], lowest[2]
             break
+        if loss < lowest[0]:
+            lowest = (loss, w_h, b_h)
         val = objective(val_stats, w_h, b_h) if val_stats else math.nan
         step_norm = float(torch.sqrt(torch.sum((w_h - w_old) ** 2) + (b_h - b_old) ** 2))
         for key, value in zip(history, (epoch, loss, val, float(torch.sqrt(w_h @ w_h + b_h * b_h)), step_norm)):

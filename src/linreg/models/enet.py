@@ -56,7 +56,27 @@ def duality_gap(w, gram, xty, yty, l1: float, l2: float, positive: bool = False)
 
 def alpha_max(xty: torch.Tensor, n: float, l1_ratio: float) -> float:
     """The smallest α at which every coefficient is zero: max|X_cᵀy_c| / (n ρ)."""
-    return float(xty.abs().max()) / (n * l1_ratio)
+    top = float(xty.abs().max()) / (n * l1_ratio)
+    if not np.isfinite(top):
+        raise ValueError(
+            f"l1_ratio={l1_ratio!r} is too small for an α grid: the largest useful α, max|Xᵀy| / (n · l1_ratio), "
+            "overflows float64. Use l1_ratio >= 0.01 (below it the grid is unreliable, as scikit-learn warns), "
+            "pass alphas yourself, or fit Ridge for a pure L2 penalty."
+        )
+    return top
+
+
+def alpha_grid(top: float, ratio: float, n_alphas: int) -> np.ndarray:
+    """Geometric grid from ``top`` down to ``top · ratio``.
+
+    A ``top`` of zero (y orthogonal to every centred column, or constant) has no
+    geometric grid; as scikit-learn's ``_alpha_grid`` does, every alpha is then
+    float64's resolution, where all coefficients are zero anyway.
+    """
+    resolution = float(np.finfo(np.float64).resolution)
+    if not top > resolution:
+        return np.full(n_alphas, resolution)
+    return np.geomspace(top, top * ratio, n_alphas)
 
 
 def cd_gram(

@@ -101,7 +101,8 @@ class GradientDescentRegressor(LinearModel):
     converged_ : bool
         Whether ``tol`` was met.
     diverged_ : bool
-        Whether the loss blew up (then ``coef_`` holds the last finite parameters).
+        Whether the loss blew up (then ``coef_`` and ``intercept_`` are the iterate of lowest
+        training loss seen, the start if no step improved on it).
     diverged_epoch_ : int or None
         The epoch it did.
     stopped_by_ : {"tol", "patience", "max_epochs", "divergence", "stalled"}
@@ -240,7 +241,7 @@ class GradientDescentRegressor(LinearModel):
         if res.diverged:
             warnings.warn(
                 f"gradient descent diverged at epoch {res.diverged_epoch} (learning rate "
-                f"{res.learning_rate:.3g}); the last finite parameters are kept. Lower learning_rate, or "
+                f"{res.learning_rate:.3g}); the iterate of lowest training loss is kept. Lower learning_rate, or "
                 "use 'auto' (1/L, L the loss's largest curvature).",
                 ConvergenceWarning,
                 stacklevel=2,

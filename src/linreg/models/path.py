@@ -10,7 +10,7 @@ import torch
 
 from linreg.models.base import is_dask_array
 from linreg.models.closed_form import solve_cholesky
-from linreg.models.enet import alpha_max, solve_enet
+from linreg.models.enet import alpha_grid, alpha_max, solve_enet
 from linreg.models.stats import Stats, as_tensor, held_out_sse
 
 
@@ -49,13 +49,12 @@ def ridge_alpha_grid(stats: Stats, n_alphas: int, alpha_min_ratio: float) -> np.
     role: the effective degrees of freedom Σλᵢ/(λᵢ + α) run from near 0 up to near p.
     """
     top = 10 * float(torch.linalg.eigvalsh(stats.gram)[-1])
-    return np.geomspace(top, top * alpha_min_ratio, n_alphas)
+    return alpha_grid(top, alpha_min_ratio, n_alphas)
 
 
 def enet_alpha_grid(stats: Stats, l1_ratio: float, n_alphas: int, alpha_min_ratio: float) -> np.ndarray:
     """scikit-learn's grid: geometric from alpha_max (all coefficients zero) down to alpha_max · ratio."""
-    top = alpha_max(stats.xty, stats.n, l1_ratio)
-    return np.geomspace(top, top * alpha_min_ratio, n_alphas)
+    return alpha_grid(alpha_max(stats.xty, stats.n, l1_ratio), alpha_min_ratio, n_alphas)
 
 
 def _intercepts(stats: Stats, coefs: torch.Tensor) -> torch.Tensor:

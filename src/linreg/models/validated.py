@@ -48,9 +48,14 @@ class _ValidatedPath(LinearModel):
     def fit(self, X, y, validation=None):
         X, y = self._validate_fit(X, y)
         if validation is None:
-            cut = len(y) - max(1, int(round(self.validation_fraction * len(y))))
+            cut = len(y) - max(2, int(round(self.validation_fraction * len(y))))
             X, y, validation = X[:cut], y[:cut], (X[cut:], y[cut:])
         X_val, y_val = self._validate_validation(validation)
+        if len(y_val) < 2:  # the 1-SE rule needs the spread of the held-out errors
+            raise ValueError(
+                f"validation holds {len(y_val)} row; choosing alpha needs at least 2 (the one-standard-error "
+                "rule uses their spread): pass more validation rows or a larger validation_fraction."
+            )
         device, dtype = self._setup()
         stats = self._stats(X, y, device, dtype)
         val_stats = self._held_out_stats(X_val, y_val, device, dtype)
@@ -90,7 +95,7 @@ class ValidatedRidge(_ValidatedPath):
     alpha_min_ratio : float, default=1e-4
         The grid's end relative to its start.
     validation_fraction : float, default=0.2
-        Without ``validation=`` in ``fit``, the last fraction of the rows is held out.
+        Without ``validation=`` in ``fit``, the last fraction of the rows (at least 2) is held out.
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
@@ -191,7 +196,7 @@ class ValidatedElasticNet(_ValidatedPath):
     max_iter : int, default=1000
         The most sweeps per alpha.
     validation_fraction : float, default=0.2
-        Without ``validation=`` in ``fit``, the last fraction of the rows is held out.
+        Without ``validation=`` in ``fit``, the last fraction of the rows (at least 2) is held out.
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
@@ -307,7 +312,7 @@ class ValidatedLasso(ValidatedElasticNet):
     max_iter : int, default=1000
         The most sweeps per alpha.
     validation_fraction : float, default=0.2
-        Without ``validation=`` in ``fit``, the last fraction of the rows is held out.
+        Without ``validation=`` in ``fit``, the last fraction of the rows (at least 2) is held out.
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from linreg.pipeline.errors import ParamsError
@@ -22,6 +23,11 @@ from linreg.pipeline.variants import MODEL_NAMES
 
 # Magnitudes past this would overflow squares and sums of the generated data (float64 tops out near 1e308).
 MAGNITUDE = 1e50
+DEMO_X, DEMO_SPAN = 1e5, 1e-3
+MAX_FEATURES = 1000
+MIN_WORKER_MEMORY = 2**30  # bytes per LocalCluster worker (engine.memory_limit)
+EPS64 = float(np.finfo(np.float64).eps)
+RESOLVED = 100  # ulps of the intercept y's variation must span, so that it does not round away
 
 
 class _Strict(BaseModel):
@@ -41,20 +47,26 @@ class Demo(_Strict):
     slope: float = Field(ge=-MAGNITUDE, le=MAGNITUDE)
     intercept: float = Field(ge=-MAGNITUDE, le=MAGNITUDE)
     noise_std: float = Field(ge=0, le=MAGNITUDE)
-    x_min: float = Field(ge=-MAGNITUDE, le=MAGNITUDE)
-    x_max: float = Field(ge=-MAGNITUDE, le=MAGNITUDE)
+    # The degree sweep fits raw powers of x up to x^30 (evaluate.poly_max_degree) and squares them:
+    # |x| <= 1e5 keeps 1e5^60 = 1e300 inside float64, a span >= 1e-3 keeps x from being a constant.
+    x_min: float = Field(ge=-DEMO_X, le=DEMO_X)
+    x_max: float = Field(ge=-DEMO_X, le=DEMO_X)
 
     @model_validator(mode="after")
     def _range(self) -> Demo:
-        if not self.x_max > self.x_min:
-            raise ValueError(f"x_max ({self.x_max}) must be greater than x_min ({self.x_min})")
+        if not self.x_max - self.x_min >= DEMO_SPAN:
+            raise ValueError(
+                f"x_max ({self.x_max}) must exceed x_min ({self.x_min}) by at least {DEMO_SPAN:g}, so that x varies"
+            )
         return self
 
 
 class Generate(_Strict):
     source: Literal["synthetic", "diabetes", "csv"]
     n_samples: int = Field(ge=10, le=100_000_000)
-    n_features: int = Field(ge=1, le=10_000)
+    # Past 1000 columns the p×p statistics and their factorizations dominate every stage and the
+    # report's per-feature figures stop being readable (docs/performance.md, "Limits of the params").
+    n_features: int = Field(ge=1, le=MAX_FEATURES)
     n_informative: int = Field(ge=0)
     intercept: float = Field(ge=-MAGNITUDE, le=MAGNITUDE)
     noise_std: float = Field(ge=0, le=MAGNITUDE)
@@ -64,6 +76,12 @@ class Generate(_Strict):
     csv_path: str | None = None
     csv_target: str | None = None
     demo: Demo
+
+    @property
+    def slope_floor(self) -> float:
+        """The least spread of y the synthetic coefficients give: each non-zero one moves y by at
+        least 0.5 per standard deviation of its feature (``make_synthetic``)."""
+        return 0.5 if self.n_informative > 0 else 0.0
 
     @model_validator(mode="after")
     def _consistent(self) -> Generate:
@@ -115,11 +133,16 @@ class GradientDescent(_Strict):
 
 class RegPath(_Strict):
     n_alphas: int = Field(ge=2, le=1000)
-    alpha_min_ratio: float = Field(gt=0, lt=1)
-    l1_ratio: float = Field(gt=0, le=1)
+    # Below 1e-12 of α_max every penalty is OLS to the solvers' tolerance, and the arithmetic reaches
+    # subnormal numbers: 5e-324 took 24 s on tiny data (docs/performance.md, "Limits of the params").
+    alpha_min_ratio: float = Field(ge=1e-12, lt=1)
+    # Below 0.01 α_max = max|Xᵀy| / (n ρ) grows past any useful grid (scikit-learn's ElasticNetCV
+    # warns the same; 5e-324 overflows it): ridge is the pure L2 fit.
+    l1_ratio: float = Field(ge=0.01, le=1)
     solver: Literal["auto", "cd", "fista"]
-    tol: float = Field(gt=0, lt=1)
-    max_iter: int = Field(ge=1)
+    # A duality gap is computed in float64: below ~1e-14 of ‖y − ȳ‖² rounding hides whether it was met.
+    tol: float = Field(ge=1e-14, lt=1)
+    max_iter: int = Field(ge=1, le=1_000_000)
 
 
 class LearningRateSweep(_Strict):
@@ -198,9 +221,11 @@ class BenchmarkGrid(_Strict):
     @field_validator("sizes")
     @classmethod
     def _sizes(cls, values: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        bad = [s for s in values if not (s[0] >= 10 and 1 <= s[1] <= 10_000 and s[1] < s[0])]
+        bad = [s for s in values if not (s[0] >= 10 and 1 <= s[1] <= MAX_FEATURES and s[1] < s[0])]
         if bad:
-            raise ValueError(f"every [n, p] needs n >= 10 rows and 1 <= p < n features (p <= 10000), got {bad}")
+            raise ValueError(
+                f"every [n, p] needs n >= 10 rows and 1 <= p < n features (p <= {MAX_FEATURES}), got {bad}"
+            )
         return values
 
     repeats: int = Field(ge=1, le=1000)
@@ -214,9 +239,9 @@ class Benchmark(_Strict):
     large: BenchmarkGrid
     dtypes: list[Literal["float32", "float64"]] = Field(min_length=1)
     solvers: list[Literal["ols", "gd_batch", "gd_minibatch", "ridge", "lasso_path"]] = Field(min_length=1)
-    gd_epochs: int = Field(ge=1)
-    batch_size: int = Field(ge=1)
-    n_alphas: int = Field(ge=2)
+    gd_epochs: int = Field(ge=1, le=10_000)
+    batch_size: int = Field(ge=1, le=10**8)
+    n_alphas: int = Field(ge=2, le=1000)
 
 
 class Report(_Strict):
@@ -238,10 +263,18 @@ class Engine(_Strict):
             from dask.utils import parse_bytes
 
             try:
-                if parse_bytes(value) <= 0:
+                size = parse_bytes(value)
+                if size <= 0:
                     raise ValueError
             except (ValueError, TypeError):
                 raise ValueError(f"memory_limit {value!r} is not a size such as '2GiB' or '500MB'") from None
+            if size < MIN_WORKER_MEMORY:
+                # Dask restarts a worker past 95% of its limit: below this one would restart forever.
+                raise ValueError(
+                    f"memory_limit {value!r} is below the 1GiB a worker needs (its libraries alone take about "
+                    "320 MiB, and it holds a few 32 MB blocks at once; docs/performance.md): raise it, or set "
+                    "null for Dask's share of this machine"
+                )
         return value
 
     @model_validator(mode="after")
@@ -267,6 +300,34 @@ class Params(_Strict):
     report: Report
     engine: Engine = Field(default_factory=Engine)
 
+    @model_validator(mode="after")
+    def _y_varies(self) -> Params:
+        # A target that rounds to a constant leaves nothing to regress and every test MSE zero (the
+        # regime sweep's ratio to OLS would be 0/0). Ask for >= RESOLVED ulps of variation at the intercept.
+        g, eps32 = self.generate, float(np.finfo(self.base.dtype).eps)
+        cases = [("generate", g.intercept, g.slope_floor, g.noise_std, eps32)] if g.source == "synthetic" else []
+        cases += [
+            (f"evaluate.regimes[{k}] ({r.name!r})", g.intercept, g.slope_floor, r.noise_std, EPS64)
+            for k, r in enumerate(self.evaluate.regimes)
+        ]
+        demo = g.demo
+        cases.append(
+            ("generate.demo", demo.intercept, abs(demo.slope) * (demo.x_max - demo.x_min), demo.noise_std, EPS64)
+        )
+        for where, intercept, signal, noise, eps in cases:
+            variation = max(signal, noise)
+            if variation == 0:
+                raise ValueError(
+                    f"{where}: y would be constant (no noise and no non-zero coefficient); "
+                    "set noise_std > 0 or give y a signal (n_informative >= 1, or a non-zero demo slope)"
+                )
+            if abs(intercept) * eps * RESOLVED > variation:
+                raise ValueError(
+                    f"{where}: the intercept ({intercept:g}) swamps y's variation (about {variation:g}): "
+                    f"y would round to nearly a constant; keep |intercept| below {variation / (eps * RESOLVED):.3g}"
+                )
+        return self
+
 
 def _describe(error: Any, raw: dict[str, Any]) -> str:
     key = ".".join(str(part) for part in error["loc"])
@@ -277,9 +338,11 @@ def _describe(error: Any, raw: dict[str, Any]) -> str:
         return f"  {key}: unknown key (check the spelling; see params.yaml's comments for the valid keys)"
     if error["type"] == "missing":
         return f"  {key}: required key is missing"
+    message = error["msg"].removeprefix("Value error, ")
+    if not key:  # a check across groups names its keys in the message
+        return f"  {message}"
     value = error.get("input")
     shown = value if not isinstance(value, dict) else "{…}"
-    message = error["msg"].removeprefix("Value error, ")
     return f"  {key} = {shown!r}: {message}"
 
 

@@ -4,16 +4,52 @@ from __future__ import annotations
 
 import os
 
-from linreg.pipeline.data.generate import load_csv
-from linreg.pipeline.errors import DataError
+from linreg.models.stats.plan import UNDERFLOW_SCALE
+from linreg.pipeline.data.generate import TARGET, load_csv
+from linreg.pipeline.data.split import check_sizes, split_counts
+from linreg.pipeline.errors import DataError, ParamsError
 from linreg.pipeline.machine import available_memory_bytes, params_device
+from linreg.pipeline.params import MIN_WORKER_MEMORY
 from linreg.pipeline.paths import Paths
 
 # Train and evaluate hold a few copies of at most base.max_rows_in_memory rows at once (samples of
 # each split, scaled and not, and a stage's arrays); generate, split and scale hold a few blocks.
 COPIES = 6
 
+DIABETES_SHAPE = (442, 10)  # scikit-learn's bundled diabetes data (tests/pipeline/test_bad_inputs.py checks it)
+
 GROUPS = ("base", "generate", "split", "scale", "train", "evaluate", "benchmark", "report", "engine")
+
+
+def check_representable(frame, target: str, *, where: str) -> None:
+    """Refuse columns whose squares underflow float64 (they vary on a scale below ~1e-140).
+
+    The statistics (moments for the scaler, XᵀX for every variant but OLS) would hold zeros
+    for them: the scale stage would call such a feature constant and zero it.
+    """
+    spread = frame.max() - frame.min()
+    tiny = [target if c == TARGET else c for c in frame.columns if 0 < spread[c] < UNDERFLOW_SCALE]
+    if tiny:
+        raise DataError(
+            f"CSV {where}: column(s) {tiny} vary only on a scale below {UNDERFLOW_SCALE:g}, so their squares "
+            "underflow float64 and the statistics every fit works on would hold zeros; multiply them by a "
+            "power of ten (a change of units) first."
+        )
+
+
+def check_worker_memory(workers: int, memory_limit: str | None, have: int | None) -> None:
+    """Refuse a LocalCluster this machine cannot hold: each worker needs ``MIN_WORKER_MEMORY``
+    (or its ``memory_limit``), or the operating system kills workers mid-stage."""
+    from dask.utils import format_bytes, parse_bytes
+
+    each = parse_bytes(memory_limit) if memory_limit is not None else MIN_WORKER_MEMORY
+    if have is not None and workers * each > have:
+        per = f"engine.memory_limit {memory_limit}" if memory_limit else f"the {format_bytes(each)} a worker needs"
+        raise ParamsError(
+            f"engine.local_workers = {workers} workers × {per} = {format_bytes(workers * each)}, but this machine "
+            f"has {format_bytes(have)} available: the operating system would kill workers mid-stage; use fewer "
+            "local_workers" + (" or a smaller memory_limit" if memory_limit else "") + "."
+        )
 
 
 def preflight(paths: Paths, base, generate, *groups) -> str:
@@ -36,10 +72,22 @@ def preflight(paths: Paths, base, generate, *groups) -> str:
                 f"{have / 2**30:.1f} GiB available; lower base.max_rows_in_memory (the rows held in memory; every "
                 "fit on statistics still uses all rows) or n_features."
             )
+    split = groups[0]
     if generate.source == "csv":
         frame, _ = load_csv(paths.root / generate.csv_path, generate.csv_target)
         checked += f"; {generate.csv_path}: {len(frame)} rows × {frame.shape[1] - 1} features"
+        shape = (len(frame), frame.shape[1] - 1)
+        check_representable(frame, generate.csv_target, where=generate.csv_path)
+    elif generate.source == "diabetes":
+        shape = DIABETES_SHAPE
+    else:
+        shape = (generate.n_samples, generate.n_features)
+    counts = split_counts(*shape, validation=split.validation, test=split.test)
+    check_sizes(*counts)  # the split stage checks the same again, on the table it reads
+    checked += "; split " + "/".join(str(c) for c in counts) + " rows"
     engine = groups[-1]
+    if engine.local_workers:
+        check_worker_memory(engine.local_workers, engine.memory_limit, available_memory_bytes())
     if engine.address is not None or os.environ.get("DASK_SCHEDULER_ADDRESS"):
         from linreg.pipeline.engine import session
 

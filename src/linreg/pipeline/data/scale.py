@@ -101,8 +101,9 @@ def scaler_from_moments(blocks: list[Moments], feature_names: list[str], method:
         center, spread = np.zeros(p), np.ones(p)
     else:
         raise ValueError(f"unknown scaling method {method!r}; use standard, minmax or none.")
-    # A spread at rounding level of the values is a constant column too.
-    tiny = 10 * np.finfo(np.float64).eps * np.maximum(m.absmax, 1.0)
+    # A spread at rounding level of the values is a constant column too (relative to their own
+    # magnitude: features in units of 1e-20 are not constant).
+    tiny = 10 * np.finfo(np.float64).eps * m.absmax
     constant = spread <= tiny
     scale = np.where(constant, 1.0, spread)
     return Scaler(

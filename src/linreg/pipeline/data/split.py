@@ -49,11 +49,33 @@ def block_counts(rows: int, *, validation: float, test: float) -> tuple[int, int
     return rows - n_val - n_test, n_val, n_test
 
 
+# The fewest rows each part may keep: a line needs 2 training rows, choosing alpha on validation rows
+# needs the spread of 2 held-out errors (the one-standard-error rule), the test error needs 1.
+MIN_ROWS = {"train": 2, "validation": 2, "test": 1}
+
+
+def split_counts(n_samples: int, n_features: int, *, validation: float, test: float) -> tuple[int, int, int]:
+    """(train, validation, test) rows the split stage will write, from the table's shape alone.
+
+    Generate writes every source in blocks of ``rows_per_block(n_features)`` rows and the
+    split cuts each block, so the validate stage can check the sizes before anything runs.
+    """
+    from linreg.pipeline.data.generate import rows_per_block
+
+    per_block = rows_per_block(n_features)
+    blocks = [min(per_block, n_samples - start) for start in range(0, n_samples, per_block)]
+    counts = [block_counts(rows, validation=validation, test=test) for rows in blocks]
+    return tuple(sum(c[k] for c in counts) for k in range(3))  # type: ignore[return-value]
+
+
 def check_sizes(n_train: int, n_val: int, n_test: int) -> None:
-    if n_train < 2 or n_val < 1 or n_test < 1:
+    """Raise ``DataError`` when a part would keep fewer rows than what runs on it needs (``MIN_ROWS``)."""
+    if n_train < MIN_ROWS["train"] or n_val < MIN_ROWS["validation"] or n_test < MIN_ROWS["test"]:
+        need = ", ".join(f"{MIN_ROWS[part]} for {part}" for part in PARTS)
         raise DataError(
-            f"{n_train + n_val + n_test} rows leave {n_train} for training, {n_val} for validation and {n_test} "
-            "for test; at least 2, 1 and 1 are needed: use more rows or change the split fractions."
+            f"the split fractions leave {n_train} of {n_train + n_val + n_test} rows for training, {n_val} for "
+            f"validation and {n_test} for test; at least {need} are needed: raise the small split fractions "
+            "(split.train, split.validation, split.test) or use more rows."
         )
 
 

@@ -45,6 +45,8 @@ def connect(
     from distributed import Client, LocalCluster
 
     if address is not None:
+        if address.startswith(("tls://", "wss://")):
+            _check_tls_config(address)
         try:
             return Client(address, timeout=timeout)
         except (OSError, TimeoutError) as exc:
@@ -62,6 +64,20 @@ def connect(
         dashboard_address="127.0.0.1:0",
     )
     return Client(cluster)
+
+
+def _check_tls_config(address: str) -> None:
+    """A TLS scheduler needs the client's certificates from Dask's own config (``distributed.comm.tls``);
+    without them distributed raises a TypeError deep in its comm layer."""
+    from distributed.security import Security
+
+    if Security().get_connection_args("client").get("ssl_context") is None:
+        raise EngineError(
+            f"engine.address {address} is a TLS scheduler, but Dask's config has no TLS certificates: set "
+            "distributed.comm.tls.ca-file, distributed.comm.tls.client.cert and distributed.comm.tls.client.key "
+            "(in ~/.config/dask/distributed.yaml, or DASK_DISTRIBUTED__COMM__TLS__CA_FILE and its siblings; "
+            "docs/dask.md, 'A TLS scheduler')."
+        )
 
 
 @dataclass

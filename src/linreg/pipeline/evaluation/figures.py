@@ -34,6 +34,7 @@ plt.rcParams.update(
     }
 )
 GREY = "#b0b0b0"
+MAX_FEATURES_SHOWN = 40  # rows of the coefficients-against-truth figure
 
 
 def _fig(nrows: int = 1, height: float = 3.4, width: float = WIDTH):
@@ -70,17 +71,37 @@ def demo_fit(
     return fig
 
 
+def _drawn(ax) -> bool:
+    """Whether any line on ``ax`` has a point a log axis can show (a run that diverged at its first step has none)."""
+    return any(_positive(line.get_ydata()).any() for line in ax.lines)
+
+
+def _positive(values) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    return np.isfinite(values) & (values > 0)
+
+
+def _log_or_note(ax, note: str, **labels) -> None:
+    """Log axes when there is something to draw; otherwise plain axes and ``note`` where the lines would be
+    (log axes with no positive data have no limits, and matplotlib refuses to draw them)."""
+    if _drawn(ax):
+        ax.set(xscale="log", yscale="log", **labels)
+    else:
+        ax.set(xticks=[], yticks=[], **labels)
+        ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center", fontsize=MIN_FONT_PT, wrap=True)
+
+
 def gd_loss(history: pd.DataFrame) -> plt.Figure:
     """Loss per epoch on log axes (epoch 0, the start, is the first point of the title's loss)."""
     fig, axes = _fig(2, height=3.0)
     for model, part in history.groupby("model", sort=False):
         part = part[part.epoch >= 1]
-        axes[0].plot(part.epoch, part.train_loss, label=label(model), color=COLORS.get(model), lw=1.8)
-        if part.val_loss.notna().any():
-            axes[1].plot(part.epoch, part.val_loss, label=label(model), color=COLORS.get(model), lw=1.8)
-    axes[0].set(yscale="log", xscale="log", xlabel="epoch", ylabel="J = MSE / 2", title="Training loss")
-    axes[1].set(yscale="log", xscale="log", xlabel="epoch", ylabel="J = MSE / 2", title="Validation loss")
-    for ax in axes:
+        name = label(model) + ("" if len(part) else ": diverged at its first step")
+        axes[0].plot(part.epoch, part.train_loss, label=name, color=COLORS.get(model), lw=1.8)
+        if part.val_loss.notna().any() or not len(part):
+            axes[1].plot(part.epoch, part.val_loss, label=name, color=COLORS.get(model), lw=1.8)
+    for ax, title in zip(axes, ("Training loss", "Validation loss")):
+        _log_or_note(ax, "no epoch to draw: every run diverged", xlabel="epoch", ylabel="J = MSE / 2", title=title)
         ax.legend(frameon=False)
     return fig
 
@@ -105,14 +126,10 @@ def lr_sweep(sweep: pd.DataFrame) -> plt.Figure:
                 lw=1.6,
                 label=f"η = {lr:g}{side}" + (": diverged" if diverged else ""),
             )
-        ax.set_ylim(max(float(finite.min()) * 0.7, 1e-300), start * 30)  # diverging runs leave through the top
-        ax.set(
-            yscale="log",
-            xscale="log",
-            xlabel="epoch",
-            ylabel="J",
-            title=f"{'One-feature demo' if dataset == 'demo' else 'Main data'}: 2/L = {limit:.3g}",
-        )
+        title = f"{'One-feature demo' if dataset == 'demo' else 'Main data'}: 2/L = {limit:.3g}"
+        _log_or_note(ax, "every η diverged at its first step", xlabel="epoch", ylabel="J", title=title)
+        if _drawn(ax) and len(finite) and np.isfinite(start):  # diverging runs leave through the top
+            ax.set_ylim(max(float(finite.min()) * 0.7, 1e-300), start * 30)
         ax.legend(frameon=False, ncol=2, fontsize=MIN_FONT_PT)
     return fig
 
@@ -187,7 +204,8 @@ def regularization_paths(
     fig, axes = _fig(len(models), height=3.3)
     for ax, model in zip(axes, models):
         part = paths[paths.model == model]
-        last = part[part.alpha == part.alpha.min()]
+        # A grid narrower than float64 resolution repeats its smallest α: one end per feature.
+        last = part[part.alpha == part.alpha.min()].drop_duplicates("feature", keep="last")
         named = (
             informative
             if informative is not None
@@ -259,17 +277,30 @@ def validation_curves(curves: pd.DataFrame) -> plt.Figure:
 def coefficients_vs_truth(
     cards: dict[str, ModelCard], truth_scaled: np.ndarray, features: list[str], models: list[str]
 ) -> plt.Figure:
-    """Each feature's estimate per model beside the truth (per training standard deviation)."""
-    fig, (ax,) = _fig(height=max(3.0, 0.3 * len(features) + 1.2))
-    idx = np.arange(len(features))
-    ax.scatter(truth_scaled, idx, marker="|", s=220, color="k", label="truth", zorder=3)
+    """Each feature's estimate per model beside the truth (per training standard deviation).
+
+    At most ``MAX_FEATURES_SHOWN`` rows, so the figure stays readable at any width: the truly
+    non-zero features first, then those some model estimates largest, in their own order.
+    """
+    truth_scaled = np.asarray(truth_scaled, dtype=float)
+    keep = np.arange(len(features))
+    if len(features) > MAX_FEATURES_SHOWN:
+        largest = np.max([np.abs(np.asarray(cards[m].coef, dtype=float)) for m in models], axis=0)
+        rank = np.lexsort((-largest, truth_scaled == 0))  # non-zero truth first, then by |estimate|
+        keep = np.sort(rank[:MAX_FEATURES_SHOWN])
+    fig, (ax,) = _fig(height=max(3.0, 0.3 * len(keep) + 1.2))
+    idx = np.arange(len(keep))
+    ax.scatter(truth_scaled[keep], idx, marker="|", s=220, color="k", label="truth", zorder=3)
     offsets = np.linspace(-0.25, 0.25, len(models)) if len(models) > 1 else [0.0]
     for off, model in zip(offsets, models):
-        ax.scatter(cards[model].coef, idx + off, s=14, color=COLORS.get(model), label=label(model))
-    ax.set_yticks(idx, features)
+        ax.scatter(np.asarray(cards[model].coef)[keep], idx + off, s=14, color=COLORS.get(model), label=label(model))
+    ax.set_yticks(idx, [features[k] for k in keep])
     ax.invert_yaxis()
     ax.axvline(0, color="k", lw=0.5)
-    ax.set(xlabel="coefficient per training std of the feature", title="Estimates against the truth")
+    title = "Estimates against the truth"
+    if len(keep) < len(features):
+        title += f"\n({len(keep)} of {len(features)} features: the truly non-zero, then the largest)"
+    ax.set(xlabel="coefficient per training std of the feature", title=title)
     ax.legend(frameon=False, fontsize=MIN_FONT_PT, loc="lower right")
     return fig
 

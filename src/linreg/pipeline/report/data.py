@@ -318,6 +318,19 @@ def rows_text(train_metrics: dict[str, Any]) -> str:
     )
 
 
+def agreement_rows_note(train_metrics: dict[str, Any]) -> str:
+    """Said at the agreement table when the references saw fewer rows than the models they check."""
+    rows, in_memory = train_metrics.get("train_rows"), train_metrics.get("train_rows_in_memory")
+    if rows is None or in_memory is None or in_memory >= rows:
+        return ""
+    return (
+        f"**These fits saw different rows.** The references (scikit-learn, statsmodels) were fitted on the first "
+        f"{in_memory:,} of the {rows:,} training rows (`base.max_rows_in_memory`), the pipeline's models on all "
+        f"{rows:,}: the differences in this table include that, not only the solvers. Raise "
+        "`base.max_rows_in_memory` to at least the training rows to compare like with like."
+    )
+
+
 def git_revision(root: Path) -> str:
     """The commit, and which tracked files differ from it — except dvc.lock, which every run rewrites."""
     head = (_git(root, "rev-parse", "--short", "HEAD") or "").strip()
