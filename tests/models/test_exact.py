@@ -90,6 +90,37 @@ def test_exact_without_intercept_and_from_float32_input(name):
         assert np.all(np.abs(got - exact32) <= np.spacing(np.abs(exact32)))
 
 
+def small_easy_designs() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Small designs the conditioning rule calls easy (κ_eq(G) ≤ 1e3) where Cholesky on the Gram kept only
+    11–12 of 16 digits when measured (its rounding, through the centring, grows with the offsets)."""
+    rng = np.random.default_rng(1)
+    cases = {}
+    for lo, hi in [(0, 3), (2, 5)]:
+        x = rng.uniform(lo, hi, 60)
+        cases[f"quadratic, x in [{lo}, {hi}]"] = (np.c_[x, x**2], 1 + 2 * x + 0.5 * x**2 + rng.standard_normal(60))
+    x = rng.uniform(0, 1, 40) + 1e7
+    cases["one predictor at an offset of 1e7"] = (x[:, None], 3 * x + 2 + 0.1 * rng.standard_normal(40))
+    return cases
+
+
+SMALL = small_easy_designs()
+
+
+@pytest.mark.parametrize("name", list(SMALL))
+def test_small_designs_get_the_exact_answer_by_default(name):
+    import torch
+
+    from linreg.models.closed_form import MAX_GRAM_COND_FLOAT64, equilibrated_gram_cond
+    from linreg.models.stats import compute_stats
+
+    X, y = SMALL[name]
+    stats = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"))
+    assert equilibrated_gram_cond(stats.gram) <= MAX_GRAM_COND_FLOAT64  # the conditioning rule alone says Cholesky
+    model = LinearRegression(device="cpu").fit(X, y)
+    exact = exact_lstsq(np.column_stack([np.ones(len(y)), X]), y)
+    assert model.solver_ == "qr" and lre(np.r_[model.intercept_, model.coef_], exact) >= 15
+
+
 def test_the_old_ways_fall_short_on_the_same_cases():
     # Why this exists: scikit-learn's lstsq on the filip-like design loses every digit.
     from sklearn.linear_model import LinearRegression as SkLinearRegression

@@ -11,7 +11,7 @@ import statsmodels.api as sm
 from sklearn import linear_model as sk
 
 from linreg.models import LinearRegression, Ridge
-from linreg.models.closed_form import RankDeficientWarning
+from linreg.models.closed_form import EXACT_MAX_WORK, RankDeficientWarning
 
 from ..oracles import DEVICES, regression_data
 
@@ -35,7 +35,15 @@ def test_ols_matches_sklearn(device, solver, fit_intercept):
     # float64, cond(X) ≈ 3: both are within a few eps of the exact solution.
     assert rel_err(ours.coef_, ref.coef_) <= 1e-10
     assert ours.intercept_ == pytest.approx(ref.intercept_, rel=1e-10, abs=1e-12)
-    assert ours.solver_ == {"auto": "cholesky"}.get(solver, solver)
+    # auto: small designs (n·k² ≤ EXACT_MAX_WORK) take the exact path, larger well-conditioned ones Cholesky.
+    small = X.shape[0] * (X.shape[1] + fit_intercept) ** 2 <= EXACT_MAX_WORK
+    assert ours.solver_ == {"auto": "qr" if small else "cholesky"}.get(solver, solver)
+
+
+@pytest.mark.parametrize("n", [40, 60_000])
+def test_auto_is_exact_where_exact_is_cheap_and_cholesky_beyond(n):
+    X, y, _ = regression_data(n=n, p=4, offset=3.0)
+    assert LinearRegression(device="cpu").fit(X, y).solver_ == ("qr" if n * 25 <= EXACT_MAX_WORK else "cholesky")
 
 
 def test_ols_matches_statsmodels():

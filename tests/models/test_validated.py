@@ -102,3 +102,35 @@ def test_shared_statistics_give_the_same_fits_without_another_pass(data):
         np.testing.assert_array_equal(shared.coef_, alone.coef_)  # the same numbers, bit for bit
     with pytest.raises(ValueError, match="precompute holds statistics of 400 rows"):
         LinearRegression(device="cpu", precompute=stats).fit(X[:100], y[:100])
+
+
+@pytest.mark.parametrize("make", [ValidatedRidge, ValidatedLasso, ValidatedElasticNet])
+def test_shared_validation_statistics_give_the_same_fit(make):
+    import torch
+
+    from linreg.models import GradientDescentRegressor
+    from linreg.models.stats import compute_stats
+
+    rng = np.random.default_rng(4)
+    X, X_val = rng.standard_normal((300, 5)), rng.standard_normal((80, 5))
+    w = np.array([1.0, 0.0, -2.0, 0.5, 0.0])
+    y, y_val = X @ w + rng.standard_normal(300), X_val @ w + rng.standard_normal(80)
+    shared = compute_stats(X_val, y_val, dtype=torch.float64, device=torch.device("cpu"), center=True)
+    alone = make(device="cpu").fit(X, y, validation=(X_val, y_val))
+    given = make(device="cpu").fit(X, y, validation=(X_val, y_val), validation_stats=shared)
+    np.testing.assert_array_equal(given.mse_path_, alone.mse_path_)  # the same pass, so the same bits
+    assert given.alpha_ == alone.alpha_
+    gd = GradientDescentRegressor(device="cpu", patience=5).fit(
+        X, y, validation=(X_val, y_val), validation_stats=shared
+    )
+    assert gd.history_["val_loss"][-1] == pytest.approx(
+        GradientDescentRegressor(device="cpu", patience=5)
+        .fit(X, y, validation=(X_val, y_val))
+        .history_["val_loss"][-1],
+        rel=0,
+    )
+    wrong = compute_stats(X_val[:40], y_val[:40], dtype=torch.float64, device=torch.device("cpu"), center=True)
+    with pytest.raises(
+        ValueError, match=r"validation_stats hold 40 rows × 5 features .* but the validation rows are 80"
+    ):
+        make(device="cpu").fit(X, y, validation=(X_val, y_val), validation_stats=wrong)

@@ -229,8 +229,21 @@ class LinearModel(RegressorMixin, BaseEstimator):
         return w
 
     @staticmethod
-    def _held_out_stats(X_val, y_val, device: torch.device, dtype: torch.dtype) -> Stats:
-        """The validation rows' statistics: one pass, blockwise for Dask arrays."""
+    def _held_out_stats(X_val, y_val, device: torch.device, dtype: torch.dtype, given: Stats | None = None) -> Stats:
+        """The validation rows' statistics: ``given`` (``fit(..., validation_stats=)``, shared by several fits
+        on the same rows) after a check that they describe these rows, else one pass, blockwise for Dask."""
+        if given is not None:
+            if not isinstance(given, Stats):
+                raise ValueError(
+                    f"validation_stats must be a Stats from compute_stats(X_val, y_val), got {type(given).__name__}"
+                )
+            if (given.rows, given.p, given.center) != (X_val.shape[0], X_val.shape[1], True):
+                raise ValueError(
+                    f"validation_stats hold {given.rows} rows × {given.p} features "
+                    f"({'centred' if given.center else 'raw'}), but the validation rows are {X_val.shape[0]} × "
+                    f"{X_val.shape[1]}: compute them with compute_stats(X_val, y_val, center=True)"
+                )
+            return given.to(device)
         if is_dask_array(X_val):
             from linreg.models.dask_arrays import dask_stats
 

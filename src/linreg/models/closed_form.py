@@ -30,6 +30,9 @@ from linreg.models.stats import CHUNK_ROWS, Stats
 # rounding a little more); allow it while ~13 digits remain: κ_eq ≤ 1e3 (the Longley measurement behind
 # it: docs/performance.md, "Design measurements").
 MAX_GRAM_COND_FLOAT64 = 1e3
+# Below this n·k² (k = p + 1) the exact refined QR costs about 1–3 ms more than Cholesky, so `auto` takes
+# it and small designs get the correctly rounded answer (docs/performance.md, "Design measurements").
+EXACT_MAX_WORK = 100_000
 # A float32 G is formed from float32 products of CHUNK_ROWS rows summed in float64:
 # each entry is rounded by up to about √CHUNK_ROWS·u₃₂ relative (Higham & Mary's
 # probabilistic bound). Cholesky on it is accepted while the resulting first-order
@@ -140,6 +143,11 @@ def solve_min_norm(Xc: torch.Tensor, yc: torch.Tensor) -> LstsqResult:
     return LstsqResult(w.double(), "svd", float("inf") if rank < p else float(eq[0] / eq[-1]), rank)
 
 
+def exact_is_cheap(stats: Stats, fit_intercept: bool) -> bool:
+    """Whether the exact solver's cost is negligible here: n·k² ≤ ``EXACT_MAX_WORK``."""
+    return stats.rows * (stats.p + int(fit_intercept)) ** 2 <= EXACT_MAX_WORK
+
+
 def solve_ols(
     stats: Stats,
     solver: str,
@@ -155,9 +163,11 @@ def solve_ols(
       given ([1, X] with an intercept), refined in double-double: the float64
       solution nearest the exact one of the given numbers.
     * ``svd``: the minimum-norm solution (the answer for rank-deficient X).
-    * ``auto``: Cholesky when κ_eq(G) ≤ ``MAX_GRAM_COND_FLOAT64`` (and, for float32
-      statistics, ``float32_error_bound()`` ≤ ``FLOAT32_TARGET``); otherwise
-      ``qr``; and ``svd`` when the design is singular to working precision.
+    * ``auto``: ``qr`` when the design is small (n·k² ≤ ``EXACT_MAX_WORK``: the exact
+      answer costs a millisecond or two); else Cholesky when κ_eq(G) ≤
+      ``MAX_GRAM_COND_FLOAT64`` (and, for float32 statistics, ``float32_error_bound()``
+      ≤ ``FLOAT32_TARGET``); otherwise ``qr``; and ``svd`` when the design is
+      singular to working precision.
 
     ``design()`` returns (X, y) on the device as given; only the orthogonal
     solvers call it, in float64 whatever ``dtype`` the statistics used, so the
@@ -175,8 +185,11 @@ def solve_ols(
         raise ValueError(f"unknown OLS solver {solver!r}; use auto, cholesky, qr or svd")
     cond_eq = equilibrated_gram_cond(stats.gram)
     cond = math.sqrt(cond_eq) if math.isfinite(cond_eq) else math.inf
-    if solver in ("auto", "cholesky") and (
-        solver == "cholesky" or (cond_eq <= MAX_GRAM_COND_FLOAT64 and not stats.underflow)
+    if solver == "cholesky" or (
+        solver == "auto"
+        and not exact_is_cheap(stats, fit_intercept)
+        and cond_eq <= MAX_GRAM_COND_FLOAT64
+        and not stats.underflow
     ):
         w = solve_cholesky(stats.gram, stats.xty)
         if w is not None and (

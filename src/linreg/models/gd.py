@@ -187,8 +187,10 @@ class GradientDescentRegressor(LinearModel):
     def _accepts_dask(self) -> bool:
         return True  # full batch: the statistics; mini-batches: streamed block by block (BlockEpochs)
 
-    def fit(self, X, y, sample_weight=None, *, validation=None):
-        """Fit on (X, y); ``validation=(X_val, y_val)`` records validation loss and enables ``patience``.
+    def fit(self, X, y, sample_weight=None, *, validation=None, validation_stats=None):
+        """Fit on (X, y); ``validation=(X_val, y_val)`` records validation loss and enables ``patience``
+        (``validation_stats``: those rows' statistics from ``compute_stats(X_val, y_val, center=True)``,
+        shared by several fits, as ``precompute`` is for the training rows).
 
         ``sample_weight`` (n,): full batch fits the weighted statistics; mini-batches weight each
         row's error by wᵢ·n/Σw (an unbiased gradient; a zero weight is a row that never pulls).
@@ -201,7 +203,7 @@ class GradientDescentRegressor(LinearModel):
         val_stats = None
         if validation is not None:
             X_val, y_val = self._validate_validation(validation)
-            val_stats = self._held_out_stats(X_val, y_val, device, dtype)
+            val_stats = self._held_out_stats(X_val, y_val, device, dtype, validation_stats)
         rows: Any = None
         if self.batch_size is not None and self.batch_size < len(y):
             # Row weights scaled to mean 1: the loss is normalised by Σw, a batch's gradient by its m rows.

@@ -18,6 +18,7 @@ from linreg.models.closed_form import (
     MAX_GRAM_COND_FLOAT64,
     RankDeficientWarning,
     equilibrated_gram_cond,
+    exact_is_cheap,
     solve_cholesky,
     solve_ols,
 )
@@ -67,9 +68,12 @@ class LinearRegression(LinearModel):
         float64 and TF32 is never used).
     inference : bool, default=False
         Also build ``results_``, statsmodels' inference for ``OLS`` (or ``WLS``
-        with ``sample_weight``) on [1, X], on the host in float64, from the same
-        exact factorization that gives ``coef_``. Off by default: it keeps an
-        orthonormal basis of X (n × k) while it runs.
+        with ``sample_weight``) on [1, X], on the host in float64, from the fit's own
+        factorization. A well-conditioned design (the rule that picks Cholesky for
+        ``solver="auto"``, float64 statistics) gets it from the Cholesky factor of
+        the statistics plus one pass over X (``results_.solver == "cholesky"``);
+        otherwise from the exact refined QR that then also gives ``coef_``
+        (``"qr"``), which keeps an n × k orthonormal basis while it runs.
     precompute : Stats or None, default=None
         Sufficient statistics of (X, y) from ``linreg.models.stats.compute_stats()``
         (with ``center=fit_intercept``), so several fits on the same rows share
@@ -170,6 +174,8 @@ class LinearRegression(LinearModel):
             return self._fit_on_statistics(X, stats)
         if is_dask_array(X):
             return self._fit_dask(X, y, sw, stats)
+        if self.inference and self._cholesky_inference(X, y, sw, stats, dtype):
+            return self
         if self.inference:
             self.results_ = RegressionResults(_host(X), _host(y), sw, has_constant=self.fit_intercept)
             if self.results_.rank == len(self.results_.params) and self.solver in ("auto", "qr"):
@@ -182,6 +188,10 @@ class LinearRegression(LinearModel):
                 cond_eq = equilibrated_gram_cond(stats.gram)
                 self.solver_, self.cond_, self.rank_ = "qr", math.sqrt(cond_eq), stats.p
                 return self
+        return self._solve(X, y, sw, stats, device, dtype)
+
+    def _solve(self, X, y, sw, stats, device, dtype) -> LinearRegression:
+        """``solve_ols`` on rows in memory (the orthogonal solvers read them; Cholesky only the statistics)."""
         sqrt_w = None if sw is None else torch.from_numpy(np.sqrt(sw))
         result = solve_ols(
             stats,
@@ -197,6 +207,44 @@ class LinearRegression(LinearModel):
         self.solver_, self.cond_, self.rank_ = result.solver, result.cond, result.rank
         return self
 
+    def _cholesky_inference(self, X, y, sw, stats, dtype) -> bool:
+        """Fit by Cholesky and build ``results_`` from its factor, when the solver rule allows it.
+
+        The same bound that chooses the solver decides (κ_eq(G) ≤ ``MAX_GRAM_COND_FLOAT64``, no
+        underflow, float64 statistics, more rows than parameters): there the Cholesky solution and the
+        exact one agree to about κ·u, and the exact QR's n × k basis would cost 40–120 fits
+        (docs/performance.md, "Inference").
+        """
+        if self.solver not in ("auto", "cholesky") or dtype != torch.float64 or stats.underflow:
+            return False
+        if self.solver == "auto" and exact_is_cheap(stats, self.fit_intercept):
+            return False  # small: the exact path costs a millisecond or two
+        if X.shape[0] <= X.shape[1] + int(self.fit_intercept):
+            return False
+        cond_eq = equilibrated_gram_cond(stats.gram)
+        if self.solver == "auto" and not cond_eq <= MAX_GRAM_COND_FLOAT64:
+            return False
+        coef = solve_cholesky(stats.gram, stats.xty)
+        if coef is None:
+            return False
+        b = float(stats.y_mean - stats.x_mean @ coef) if self.fit_intercept else 0.0
+        try:
+            self.results_ = RegressionResults.from_cholesky(
+                _host(X),
+                _host(y),
+                sw,
+                gram=stats.gram.cpu().numpy(),
+                x_mean=stats.x_mean.cpu().numpy(),
+                coef=coef.cpu().numpy(),
+                intercept=b,
+                has_constant=self.fit_intercept,
+            )
+        except np.linalg.LinAlgError:  # G positive definite for torch but not for LAPACK's test: the exact path
+            return False
+        self._set_coef(coef, stats, out_dtype(X))  # the intercept as without inference: ȳ − x̄ᵀw
+        self.solver_, self.cond_, self.rank_ = "cholesky", math.sqrt(cond_eq), stats.p
+        return True
+
     def _fit_dask(self, X, y, sw, stats) -> LinearRegression:
         """Dask X: Cholesky on the merged statistics where provably accurate (as in memory), otherwise
         an R-only TSQR of [1 | X | y] (one more pass; backward stable, without the in-memory solver's
@@ -208,6 +256,9 @@ class LinearRegression(LinearModel):
                 "inference=True needs X in memory (the exact factorization keeps an n × k basis): "
                 "pass X.compute(), or fit without inference"
             )
+        if self.solver == "auto" and exact_is_cheap(stats, self.fit_intercept):
+            # Small (n·k² ≤ EXACT_MAX_WORK: under a megabyte of rows): the exact answer, as in memory.
+            return self._solve(X.compute(), y.compute(), sw, stats, stats.device, torch.float64)
         cond_eq = equilibrated_gram_cond(stats.gram)
         self.cond_ = math.sqrt(cond_eq) if math.isfinite(cond_eq) else math.inf
         self.rank_ = stats.p

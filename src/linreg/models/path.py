@@ -130,6 +130,12 @@ def select_alpha(path: Path, val_stats: Stats, X_val: Any, y_val: Any) -> Select
     if is_dask_array(X_val):  # blockwise, where the rows are
         w, b = W[best].cpu().numpy(), float(path.intercepts[best])
         se_best = float(((y_val - X_val @ w - b) ** 2).std(ddof=1).compute()) / np.sqrt(len(y_val))
+    elif isinstance(X_val, np.ndarray):  # NumPy rows: NumPy's product (a torch one here made the next
+        # NumPy products wait for torch's spinning threads: docs/performance.md, "Design measurements")
+        w = W[best].cpu().numpy().astype(X_val.dtype, copy=False)
+        fitted = (X_val @ w).astype(np.float64) + float(path.intercepts[best])
+        resid = np.asarray(y_val, dtype=np.float64) - fitted
+        se_best = float((resid**2).std(ddof=1)) / np.sqrt(len(y_val))
     else:
         # Where the rows are, in their own precision: the path's coefficients live on the host (p×p
         # algebra), and moving X_val there instead (as float64) cost a copy of it, the whole fit's time

@@ -12,15 +12,27 @@ from the SVD Z_w = U S Vᵀ (F = V_r S_r⁻¹, basis U_r), a
 ``RankDeficientWarning``, and degrees of
 freedom from the rank.
 
+A well-conditioned design need not pay for that factorization:
+``RegressionResults.from_cholesky()`` builds the same results from what the
+Cholesky fit already has, the centred Gram G = X_cᵀWX_c and its factor L, with
+F = T⁻¹·diag(1/√n, L⁻ᵀ) (T the centring) and one more pass over X, in blocks,
+for the residuals and the leverages hᵢ = wᵢ(1/n + ‖L⁻¹x_cᵢ‖²), fused with the
+HC3 meat while each block is in cache; HC0–HC2 take one more pass each when
+first asked for. ``solver`` says which path ran. The estimator chooses it with
+the rule that chooses its own solver (equilibrated κ(G) ≤ 1e3 in float64), so
+rounding stays at κ·u ≈ 1e-13 of each number.
+
 The object keeps O(n) vectors (residuals, leverages, fitted values and their
-variances), not X. Whatever cannot be estimated (σ² with no residual degrees
-of freedom, R² of a constant target) is NaN, never an exception.
+variances); on the Cholesky path also a reference to X (not a copy) until
+HC0–HC2 have been computed. Whatever cannot be estimated (σ² with no residual
+degrees of freedom, R² of a constant target) is NaN, never an exception.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,6 +47,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 HC_TYPES = ("HC0", "HC1", "HC2", "HC3")
+# Rows per block of the Cholesky path's pass: 1,024–8,192-row blocks ran within ~15% of each other,
+# 32,768 slower (docs/performance.md, "Design measurements").
+ROW_BLOCK = 2048
 
 
 def _nan_if(cond: bool, value: float) -> float:
@@ -102,6 +117,22 @@ class Influence:
     cooks_distance: tuple[np.ndarray, np.ndarray]  # (Dᵢ, p-value of Dᵢ under F(k, df_resid))
 
 
+def _block_meat(A: np.ndarray, c: np.ndarray, has_constant: bool, n_w: float) -> np.ndarray:
+    """Σ cᵢ bᵢbᵢᵀ over one block, bᵢ = [1/√n, aᵢ] (aᵢ alone without a constant), cᵢ = ωᵢwᵢ ≥ 0 (a NaN
+    where hᵢ = 1 spreads, as meant). Scales A's rows by √cᵢ in place: one symmetric product, one GEMV."""
+    root = np.sqrt(c)
+    A *= root[:, None]
+    block = A.T @ A
+    if not has_constant:
+        return block
+    k = A.shape[1] + 1
+    out = np.empty((k, k))
+    out[0, 0] = float(np.sum(c)) / n_w
+    out[0, 1:] = out[1:, 0] = (root @ A) / math.sqrt(n_w)
+    out[1:, 1:] = block
+    return out
+
+
 class RegressionResults:
     """Least-squares inference on Z = [1, X] (``has_constant``) or Z = X, optionally weighted (WLS).
 
@@ -118,6 +149,14 @@ class RegressionResults:
     names : feature names for the summary (default x1 … xp; the constant is "const")
     """
 
+    _cov_HC: dict[str, np.ndarray]  # the robust covariances formed so far
+    _meat: Callable[[np.ndarray], np.ndarray]  # ω ↦ basisᵀ diag(ω) basis, while some are not formed
+    # The Cholesky path's means to one more pass: X (a reference, not a copy), x̄, U = L⁻ᵀ and Σw.
+    _X: np.ndarray
+    _x_mean: np.ndarray
+    _U: np.ndarray
+    _n_w: float
+
     def __init__(
         self,
         X: np.ndarray,
@@ -128,14 +167,9 @@ class RegressionResults:
         names: list[str] | None = None,
     ):
         # Read-only inputs (a DataFrame's or Parquet's values) are copied: torch.from_numpy warns on them.
-        X, y = (
-            a if a.flags.writeable else a.copy()
-            for a in (np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64))
-        )
-        n, p = X.shape
-        self.nobs, self.k_constant = n, int(has_constant)
-        self.weights = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
-        self.exog_names = (["const"] if has_constant else []) + list(names or [f"x{j + 1}" for j in range(p)])
+        X, y = self._setup(X, y, weights, has_constant, names)
+        n = X.shape[0]
+        self.solver = "qr"
         sw = torch.from_numpy(np.sqrt(self.weights)) if weights is not None else None
         Z = whitened_design(torch.from_numpy(X), sw, has_constant)  # Z_w (n, k)
         yw = torch.from_numpy(y) if sw is None else torch.from_numpy(y) * sw
@@ -148,7 +182,7 @@ class RegressionResults:
             F = (exact.scale[:, None] * R_inv).numpy()  # D R̂⁻¹: θ = F Qᵀ y_w
             self.rank = k
         else:
-            self.rank = exact.rank
+            self.rank, self.solver = exact.rank, "svd"
             warnings.warn(
                 f"the design has rank {self.rank} < {k} columns: minimum-norm coefficients and "
                 "pseudo-inverse covariance, as statsmodels",
@@ -161,9 +195,34 @@ class RegressionResults:
             self.params = F @ (basis.T @ yw.numpy())
         self._F = F  # (k, r): (Z_wᵀZ_w)⁺ = F Fᵀ
         self._leverage = np.einsum("ij,ij->i", basis, basis)  # hᵢ
-        self._meat_basis = basis  # dropped after the robust covariances are formed
-        Zn = Z.numpy()
         self.fittedvalues = X @ self.params[self.k_constant :] + (self.params[0] if has_constant else 0.0)
+        self._finish(y)
+        # The robust meats in the orthonormal basis, all four now: the basis is not kept.
+        self._meat = lambda omega: basis.T @ (basis * omega[:, None])
+        self._cov_HC = {}
+        for kind in HC_TYPES:
+            self._robust(kind)
+        del self._meat
+        # zᵢᵀ(Z_wᵀZ_w)⁺zᵢ for the training rows, so get_prediction() needs no X later.
+        row_factor = (np.column_stack([np.ones(n), X]) if has_constant else X) @ F
+        self._train_mean_var = np.einsum("ij,ij->i", row_factor, row_factor)
+        self.condition_number = self._condition_number(Z.numpy())
+
+    def _setup(self, X, y, weights, has_constant: bool, names) -> tuple[np.ndarray, np.ndarray]:
+        # Read-only inputs (a DataFrame's or Parquet's values) are copied: torch.from_numpy warns on them.
+        X, y = (
+            a if a.flags.writeable else a.copy()
+            for a in (np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64))
+        )
+        n, p = X.shape
+        self.nobs, self.k_constant = n, int(has_constant)
+        self.weights = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+        self.exog_names = (["const"] if has_constant else []) + list(names or [f"x{j + 1}" for j in range(p)])
+        return X, y
+
+    def _finish(self, y: np.ndarray) -> None:
+        """Everything that follows from the fitted values, the rank and y."""
+        n = self.nobs
         self.resid = y - self.fittedvalues
         self.wresid = self.resid * np.sqrt(self.weights)
         self.df_model = self.rank - self.k_constant
@@ -173,12 +232,107 @@ class RegressionResults:
         ybar = float(np.sum(self.weights * y) / np.sum(self.weights))
         self.centered_tss = float(np.sum(self.weights * (y - ybar) ** 2))
         self.uncentered_tss = float(np.sum(self.weights * y**2))
-        self._cov_HC = {t: self._sandwich(t) for t in HC_TYPES}
-        # zᵢᵀ(Z_wᵀZ_w)⁺zᵢ for the training rows, so get_prediction() needs no X later.
-        row_factor = (np.column_stack([np.ones(n), X]) if has_constant else X) @ F
-        self._train_mean_var = np.einsum("ij,ij->i", row_factor, row_factor)
-        self.condition_number = self._condition_number(Zn)
-        del self._meat_basis
+
+    @classmethod
+    def from_cholesky(
+        cls,
+        X: np.ndarray,
+        y: np.ndarray,
+        weights: np.ndarray | None,
+        *,
+        gram: np.ndarray,
+        x_mean: np.ndarray,
+        coef: np.ndarray,
+        intercept: float,
+        has_constant: bool = True,
+        names: list[str] | None = None,
+    ) -> RegressionResults:
+        """The same results from a Cholesky fit's statistics, for a well-conditioned, full-rank design.
+
+        Parameters
+        ----------
+        X, y, weights, has_constant, names
+            As for the constructor: the data the fit saw.
+        gram : (p, p) float64 array
+            G = X_cᵀWX_c, centred on the weighted means (raw XᵀWX without a constant), positive definite.
+        x_mean : (p,) float64 array
+            The weighted column means (zeros without a constant).
+        coef, intercept
+            The fit's solution of G w = X_cᵀWy_c (intercept 0 without a constant).
+
+        With L Lᵀ = G and U = L⁻ᵀ, (ZᵀWZ)⁻¹ = F Fᵀ for F = [[1/√n, −x̄ᵀU], [0, U]] (F = U without a
+        constant; n = Σwᵢ), and the whitened basis Z_w F has rows √wᵢ[1/√n, aᵢᵀ], aᵢ = Uᵀ(xᵢ − x̄). One
+        pass over X in blocks of ``ROW_BLOCK`` rows gives the residuals, hᵢ = wᵢ(1/n + ‖aᵢ‖²) and the
+        HC3 meat Σ ωᵢ bᵢbᵢᵀ; no n × k basis is formed. Raises ``numpy.linalg.LinAlgError`` when G is
+        not positive definite (the caller's rule should have sent such a design to the constructor).
+        """
+        self = cls.__new__(cls)
+        X, y = self._setup(X, y, weights, has_constant, names)
+        n, p = X.shape
+        k = p + int(has_constant)
+        w = self.weights
+        n_w = float(np.sum(w))
+        L = np.linalg.cholesky(np.asarray(gram, dtype=np.float64))
+        # L⁻ᵀ by NumPy's LAPACK, not SciPy's: SciPy's separate BLAS threads, left spinning, slowed the
+        # NumPy products of the row pass after it (docs/performance.md, "Inference").
+        U = np.ascontiguousarray(np.triu(np.linalg.solve(L, np.eye(p)).T))
+        x_mean = np.asarray(x_mean, dtype=np.float64)
+        coef = np.asarray(coef, dtype=np.float64)
+        if has_constant:
+            F = np.zeros((k, k))
+            F[0, 0] = 1 / math.sqrt(n_w)
+            F[0, 1:] = -(x_mean @ U)
+            F[1:, 1:] = U
+            self.params = np.concatenate([[float(intercept)], coef])
+        else:
+            F, self.params = U, coef.copy()
+        self._F, self.rank, self.solver = F, k, "cholesky"
+        self._X, self._x_mean, self._U, self._n_w = X, x_mean, U, n_w
+        fitted, m = np.empty(n), np.empty(n)
+        meat3 = np.zeros((k, k))
+        level = float(intercept) + (float(x_mean @ coef) if has_constant else 0.0)  # ŷ = level + x_cᵀw
+        c0 = 1 / n_w if has_constant else 0.0
+        centred, basis = np.empty((ROW_BLOCK, p)), np.empty((ROW_BLOCK, p))
+        for start in range(0, n, ROW_BLOCK):
+            stop = min(start + ROW_BLOCK, n)
+            Xc = np.subtract(X[start:stop], x_mean, out=centred[: stop - start])  # x̄ = 0 without a constant
+            fitted[start:stop] = Xc @ coef + level
+            # aᵢ = Uᵀx_cᵢ by NumPy's own BLAS: SciPy's triangular product would halve the work, but its
+            # separate thread pool made NumPy's products after it 10–30× slower (docs/performance.md).
+            A = np.matmul(Xc, U, out=basis[: stop - start])
+            m[start:stop] = c0 + np.einsum("ij,ij->i", A, A)  # zᵢᵀ(ZᵀWZ)⁻¹zᵢ
+            wb = w[start:stop]
+            h = wb * m[start:stop]
+            e2 = wb * (y[start:stop] - fitted[start:stop]) ** 2
+            with np.errstate(divide="ignore", invalid="ignore"):
+                omega = np.where(h < 1 - 1e-12, e2 / (1 - h) ** 2, math.nan)
+            meat3 += _block_meat(A, omega * wb, has_constant, n_w)
+        self.fittedvalues, self._train_mean_var, self._leverage = fitted, m, w * m
+        self._finish(y)
+        self._cov_HC = {"HC3": F @ meat3 @ F.T}
+        self._meat = self._meat_from_rows
+        # Singular values of Z_w from its R factor [[√n, √n x̄ᵀ], [0, Lᵀ]] (k × k): no pass over X.
+        R = np.zeros((k, k))
+        if has_constant:
+            R[0, 0], R[0, 1:], R[1:, 1:] = math.sqrt(n_w), math.sqrt(n_w) * x_mean, L.T
+        else:
+            R = L.T
+        sv = np.linalg.svd(R, compute_uv=False)
+        self.condition_number = float(sv[0] / sv[-1]) if sv[-1] > 0 else math.inf
+        return self
+
+    def _meat_from_rows(self, omega: np.ndarray) -> np.ndarray:
+        """One more pass over X for a robust meat Σ ωᵢ bᵢbᵢᵀ (the Cholesky path keeps no basis)."""
+        X, has_constant = self._X, bool(self.k_constant)
+        k = len(self.params)
+        meat = np.zeros((k, k))
+        centred, basis = np.empty((ROW_BLOCK, X.shape[1])), np.empty((ROW_BLOCK, X.shape[1]))
+        for start in range(0, self.nobs, ROW_BLOCK):
+            stop = min(start + ROW_BLOCK, self.nobs)
+            Xc = np.subtract(X[start:stop], self._x_mean, out=centred[: stop - start])
+            A = np.matmul(Xc, self._U, out=basis[: stop - start])
+            meat += _block_meat(A, omega[start:stop] * self.weights[start:stop], has_constant, self._n_w)
+        return meat
 
     # --- classical inference ------------------------------------------------------------------
 
@@ -268,34 +422,42 @@ class RegressionResults:
 
     # --- heteroskedasticity-robust covariances ------------------------------------------------
 
-    def _sandwich(self, kind: str) -> np.ndarray:
-        """F (basisᵀ Ω basis) Fᵀ = (ZᵀWZ)⁺ Z_wᵀ Ω Z_w (ZᵀWZ)⁺ with Ω = diag(ωᵢ) per HC type (NaN where hᵢ = 1)."""
+    def _robust(self, kind: str) -> np.ndarray:
+        """F (basisᵀ Ω basis) Fᵀ = (ZᵀWZ)⁺ Z_wᵀ Ω Z_w (ZᵀWZ)⁺ with Ω = diag(ωᵢ) per HC type (NaN where hᵢ = 1),
+        computed once. ``_meat(ω)`` is basisᵀ diag(ω) basis, for the ω of the whitened residuals."""
+        if kind in self._cov_HC:
+            return self._cov_HC[kind]
+        if kind == "HC1":  # HC0 scaled by n / (n − rank)
+            scale = self.nobs / self.df_resid if self.df_resid > 0 else math.nan
+            self._cov_HC[kind] = self._robust("HC0") * scale
+            return self._cov_HC[kind]
         e2, h = self.wresid**2, self._leverage
         with np.errstate(divide="ignore", invalid="ignore"):
             omega = {
                 "HC0": e2,
-                "HC1": e2 * self.nobs / self.df_resid if self.df_resid > 0 else e2 * math.nan,
                 "HC2": np.where(h < 1 - 1e-12, e2 / (1 - h), math.nan),
                 "HC3": np.where(h < 1 - 1e-12, e2 / (1 - h) ** 2, math.nan),
             }[kind]
-        B = self._meat_basis
-        return self._F @ (B.T @ (B * omega[:, None])) @ self._F.T
+        self._cov_HC[kind] = self._F @ self._meat(omega) @ self._F.T
+        if self.solver == "cholesky" and {"HC0", "HC2", "HC3"} <= set(self._cov_HC):
+            del self._X, self._meat  # every robust covariance is formed: X is no longer needed
+        return self._cov_HC[kind]
 
     @property
     def cov_HC0(self) -> np.ndarray:
-        return self._cov_HC["HC0"]
+        return self._robust("HC0")
 
     @property
     def cov_HC1(self) -> np.ndarray:
-        return self._cov_HC["HC1"]
+        return self._robust("HC1")
 
     @property
     def cov_HC2(self) -> np.ndarray:
-        return self._cov_HC["HC2"]
+        return self._robust("HC2")
 
     @property
     def cov_HC3(self) -> np.ndarray:
-        return self._cov_HC["HC3"]
+        return self._robust("HC3")
 
     @property
     def HC0_se(self) -> np.ndarray:

@@ -45,7 +45,11 @@ class _ValidatedPath(LinearModel):
         **PRECOMPUTE,
     }
 
-    def fit(self, X, y, validation=None):
+    def fit(self, X, y, validation=None, validation_stats=None):
+        """Fit the path on (X, y) and choose α on ``validation=(X_val, y_val)`` (default: the last
+        ``validation_fraction`` of the rows). ``validation_stats``, the validation rows' statistics from
+        ``compute_stats(X_val, y_val, center=True)``, lets several fits on the same validation rows share
+        that pass (as ``precompute`` does for the training rows)."""
         X, y = self._validate_fit(X, y)
         if validation is None:
             cut = len(y) - max(2, int(round(self.validation_fraction * len(y))))
@@ -58,7 +62,7 @@ class _ValidatedPath(LinearModel):
             )
         device, dtype = self._setup()
         stats = self._stats(X, y, device, dtype)
-        val_stats = self._held_out_stats(X_val, y_val, device, dtype)
+        val_stats = self._held_out_stats(X_val, y_val, device, dtype, validation_stats)
         path = self._path(stats)
         sel = select_alpha(path, val_stats, X_val, y_val)
         self.alphas_ = np.asarray(path.alphas)

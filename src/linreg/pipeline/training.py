@@ -21,6 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from linreg.models import (
     GradientDescentRegressor,
 )
+from linreg.models.base import LinearModel
 from linreg.models.closed_form import design_condition_number
 from linreg.models.device import resolve_dtype, synchronizer
 from linreg.models.gd import hessian
@@ -180,10 +181,22 @@ def train_variants(
         return compute_stats(X, y, dtype=resolve_dtype(dtype), device=device)
 
     shared, out.stats_seconds = timed(stats or in_memory, synchronizer(device))
+    # The validation rows' statistics too, once for every variant that scores on them.
+    val_shared = (
+        LinearModel._held_out_stats(*validation, device, resolve_dtype(dtype))
+        if any(VARIANTS[name].validated for name in cfg.models)
+        else None
+    )
     for name in cfg.models:  # rows in memory when they all fit; else blockwise (mini-batches: block by block)
         variant = VARIANTS[name]
         est = build(name, cfg, seed=seed, device=device, dtype=dtype, precompute=shared)
-        sec = _fit(est, X, y, device, **({"validation": validation} if variant.validated else {}))
+        sec = _fit(
+            est,
+            X,
+            y,
+            device,
+            **({"validation": validation, "validation_stats": val_shared} if variant.validated else {}),
+        )
         common = {
             "kind": "ours",
             "library": "linreg",
