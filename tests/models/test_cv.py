@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import sklearn.linear_model as sk
 import torch
+from sklearn.metrics import make_scorer, max_error
 from sklearn.model_selection import KFold, ShuffleSplit
 
 from linreg.models import ElasticNetCV, LassoCV, RidgeCV, enet_path, lasso_path
@@ -149,8 +150,6 @@ def test_ridge_cv_k_fold_on_several_targets_matches_scikit_learn():
         assert ours.alpha_ == ref.alpha_
         assert ours.best_score_ == pytest.approx(ref.best_score_, rel=1e-10)
         np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-10)
-    with pytest.raises(ValueError, match="leave-one-out"):
-        RidgeCV(alphas, scoring="r2", device="cpu").fit(X, Y)
     with pytest.raises(ValueError, match="alpha_per_target=True are incompatible"):
         RidgeCV(alphas, cv=5, alpha_per_target=True, device="cpu").fit(X, Y)
 
@@ -165,3 +164,50 @@ def test_cv_errors_tied_to_rounding_choose_the_first_alpha():
     assert first_minimum(np.array([0.5, 0.2, 0.1999])) == 2  # 5e-4 relative: a real difference
     assert first_minimum(np.array([[0.3, 0.2], [0.2 * (1 + 1e-13), 0.25]])) == 1  # flat index over l1 ratios
     assert first_minimum(np.array([np.nan, np.nan])) == 0
+
+
+def _median_abs(est, X, y):  # a plain callable scorer, as scikit-learn accepts
+    return -float(np.median(np.abs(est.predict(X) - y)))
+
+
+SCORERS = {
+    "r2": "r2",
+    "neg_mean_absolute_error": "neg_mean_absolute_error",
+    "explained_variance": "explained_variance",
+    "make_scorer(max_error)": make_scorer(max_error, greater_is_better=False),
+    "callable": _median_abs,
+}
+
+
+@pytest.mark.parametrize("cv", [None, 5], ids=["leave-one-out", "5-fold"])
+@pytest.mark.parametrize("scoring", list(SCORERS))
+def test_ridge_cv_takes_every_scikit_learn_scorer(cv, scoring):
+    # Leave-one-out: the scorer sees the exact leave-one-out predictions of all rows at once; K-fold:
+    # each fold's held-out predictions, averaged over the folds (GridSearchCV's mean_test_score).
+    X, y = _data(seed=11, n=120, p=6)
+    alphas = [1e-3, 0.1, 1.0, 10.0, 100.0]
+    ours = RidgeCV(alphas, cv=cv, scoring=SCORERS[scoring], device="cpu").fit(X, y)
+    ref = sk.RidgeCV(alphas, cv=cv, scoring=SCORERS[scoring]).fit(X, y)
+    assert ours.alpha_ == ref.alpha_
+    assert ours.best_score_ == pytest.approx(ref.best_score_, rel=1e-10)  # measured 1e-15: rounding only
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("alpha_per_target", [False, True])
+def test_ridge_cv_scores_several_targets_with_a_scorer(alpha_per_target):
+    X, y = _data(seed=12, n=120, p=5)
+    rng = np.random.default_rng(13)
+    Y = np.column_stack([y, y + 5 * rng.standard_normal(len(y)), rng.standard_normal(len(y))])
+    alphas = [1e-3, 0.1, 1.0, 10.0, 100.0, 1e4]
+    kw = dict(scoring="r2", alpha_per_target=alpha_per_target, store_cv_results=True)
+    ours = RidgeCV(alphas, device="cpu", **kw).fit(X, Y)
+    ref = sk.RidgeCV(alphas, **kw).fit(X, Y)
+    np.testing.assert_array_equal(ours.alpha_, ref.alpha_)
+    np.testing.assert_allclose(ours.best_score_, ref.best_score_, rtol=1e-10)
+    np.testing.assert_allclose(ours.cv_results_, ref.cv_results_, rtol=1e-9)  # the predictions, stored
+
+
+def test_ridge_cv_refuses_an_unknown_scorer_name_as_scikit_learn_does():
+    X, y = _data(seed=14, n=60, p=3)
+    with pytest.raises(ValueError, match="scoring"):
+        RidgeCV(scoring="no_such_scorer", device="cpu").fit(X, y)

@@ -21,6 +21,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -428,8 +429,13 @@ class RidgeCV(LinearModel):
         The candidate penalties, > 0.
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
-    scoring : {None, "neg_mean_squared_error", "r2"}, default=None
-        None: leave-one-out squared error, or R² for K-fold (scikit-learn's defaults).
+    scoring : str, callable or None, default=None
+        None: leave-one-out squared error, or R² for K-fold (scikit-learn's defaults). Otherwise
+        any scikit-learn scorer: a name ``sklearn.metrics.get_scorer`` knows, a ``make_scorer``
+        object or a callable ``scorer(estimator, X, y)``. With leave-one-out it scores the exact
+        leave-one-out predictions (all rows at once, as scikit-learn's RidgeCV); with K folds each
+        fold's held-out predictions, averaged over the folds ("r2" and "neg_mean_squared_error"
+        come straight from the folds' statistics there, weighted by ``sample_weight``).
     cv : int, cross-validation generator, iterable or None, default=None
         None: leave-one-out; anything ``sklearn.model_selection.check_cv`` takes otherwise.
     gcv_mode : {None, "auto", "svd", "eigen"}, default=None
@@ -480,7 +486,7 @@ class RidgeCV(LinearModel):
         **COMMON_CONSTRAINTS,
         "alphas": ["array-like", Interval(Real, 0, None, closed="left")],
         "cv": ["cv_object"],
-        "scoring": [None, StrOptions({"neg_mean_squared_error", "r2"})],
+        "scoring": [None, StrOptions(set(get_scorer_names())), callable],
         "gcv_mode": [None, StrOptions({"auto", "svd", "eigen"})],
         "store_cv_results": ["boolean"],
         "alpha_per_target": ["boolean"],
@@ -527,27 +533,28 @@ class RidgeCV(LinearModel):
                 "cv!=None and alpha_per_target=True are incompatible (as in scikit-learn): use cv=None "
                 "(leave-one-out) to choose an alpha per target"
             )
-        if self.cv is None and self.scoring == "r2":
-            raise ValueError(
-                "scoring='r2' is implemented for K-fold (cv=K); leave-one-out (cv=None) scores by "
-                "mean squared error: use scoring=None or 'neg_mean_squared_error'"
-            )
         # scikit-learn's defaults: leave-one-out by squared error, K-fold by the estimator's score (R²).
         r2 = self.scoring == "r2" or (self.scoring is None and self.cv is not None)
+        scorer = self._scorer()
         a_t = torch.as_tensor(alphas)
         Y = y[:, None] if y.ndim == 1 else y
         scores, sq_errors, fulls = zip(
-            *(self._scores(X, Y[:, t], sw, a_t, device, dtype, r2) for t in range(Y.shape[1]))
+            *(self._scores(X, Y[:, t], sw, a_t, device, dtype, r2, scorer) for t in range(Y.shape[1]))
         )
-        per_alpha = np.stack(scores)  # (T, K) loss per target and alpha: MSE, or 1 − R² (mean over folds)
-        to_score = (lambda loss: 1 - loss) if r2 else (lambda loss: -loss)  # noqa: E731
-        if self.alpha_per_target and y.ndim == 2:
-            best = per_alpha.argmin(1)
-            self.alpha_, self.best_score_ = alphas[best], to_score(per_alpha[np.arange(len(best)), best])
+        if scorer is not None:  # scores (higher is better) from the predictions, per alpha
+            self._choose_by_scorer(scorer, scores, y, alphas, sw)
+            best = np.atleast_1d(self._best_index)
+            best = np.full(Y.shape[1], best[0]) if len(best) == 1 else best
         else:
-            mean = per_alpha.mean(0)  # over targets (scikit-learn's uniform average)
-            best = np.full(Y.shape[1], first_minimum(mean))
-            self.alpha_, self.best_score_ = float(alphas[best[0]]), to_score(float(mean[best[0]]))
+            per_alpha = np.stack(scores)  # (T, K) loss per target and alpha: MSE, or 1 − R² (mean over folds)
+            to_score = (lambda loss: 1 - loss) if r2 else (lambda loss: -loss)  # noqa: E731
+            if self.alpha_per_target and y.ndim == 2:
+                best = per_alpha.argmin(1)
+                self.alpha_, self.best_score_ = alphas[best], to_score(per_alpha[np.arange(len(best)), best])
+            else:
+                mean = per_alpha.mean(0)  # over targets (scikit-learn's uniform average)
+                best = np.full(Y.shape[1], first_minimum(mean))
+                self.alpha_, self.best_score_ = float(alphas[best[0]]), to_score(float(mean[best[0]]))
         coefs = [ridge_coefs(full.gram, full.xty, a_t[k : k + 1])[0] for full, k in zip(fulls, best)]
         if y.ndim == 1:
             self._set_coef(coefs[0], fulls[0], out_dtype(X))
@@ -565,11 +572,55 @@ class RidgeCV(LinearModel):
             self.cv_results_ = sq_errors[0] if y.ndim == 1 else np.stack(sq_errors, axis=1)
         return self
 
-    def _scores(self, X, y, sw, a_t, device, dtype, r2: bool) -> tuple[np.ndarray, np.ndarray | None, Stats]:
+    def _scorer(self):
+        """The scorer the predictions go through, or None where the statistics give the score exactly
+        (scoring None; "r2" and "neg_mean_squared_error" on K folds)."""
+        if self.scoring is None or (self.cv is not None and self.scoring in ("r2", "neg_mean_squared_error")):
+            return None
+        return check_scoring(self, scoring=self.scoring)
+
+    def _choose_by_scorer(self, scorer, predictions, y, alphas, sw) -> None:
+        """``predictions`` per target: leave-one-out (n, K), or K-fold a list of (test rows, (m, K)).
+        The first alpha of the highest score wins (scikit-learn's strict '>' over the alphas). As in
+        scikit-learn, leave-one-out hands ``sample_weight`` to the scorer; K-fold scores unweighted."""
+        ident = _Predictions()
+        K = len(alphas)
+        Y = y[:, None] if y.ndim == 1 else y
+        per_target = self.alpha_per_target and y.ndim == 2
+
+        def score(pred, truth, **kw):
+            return float(scorer(ident, pred, truth, **kw))
+
+        if self.cv is None:
+            weights = {} if sw is None else {"sample_weight": sw}
+            P = np.stack(predictions, axis=1)  # (n, T, K)
+            if per_target:
+                table = np.array([[score(P[:, t, k], Y[:, t], **weights) for k in range(K)] for t in range(Y.shape[1])])
+            else:
+                table = np.array([[score(P[:, 0, k] if y.ndim == 1 else P[:, :, k], y, **weights) for k in range(K)]])
+        else:  # the mean over folds of each fold's score (GridSearchCV's mean_test_score)
+            folds = predictions[0]
+            table = np.zeros((1, K))
+            for f, (test, _) in enumerate(folds):
+                P = np.stack([predictions[t][f][1] for t in range(Y.shape[1])], axis=1)  # (m, T, K)
+                truth = y[test]
+                table[0] += [score(P[:, 0, k] if y.ndim == 1 else P[:, :, k], truth) for k in range(K)]
+            table /= len(folds)
+        best = table.argmax(1)
+        self._best_index = best
+        if per_target:
+            self.alpha_, self.best_score_ = alphas[best], table[np.arange(len(best)), best]
+        else:
+            self.alpha_, self.best_score_ = float(alphas[best[0]]), float(table[0, best[0]])
+
+    def _scores(
+        self, X, y, sw, a_t, device, dtype, r2: bool, scorer=None
+    ) -> tuple[np.ndarray | list, np.ndarray | None, Stats]:
         """One target: the loss at every alpha (mean squared error, or with ``r2`` the fold mean of
         SSE/SST = 1 − R²), what ``cv_results_`` stores (n, K) when cv is None, and the statistics
         of all rows. Held-out rows count with their sample_weight (as scikit-learn's LassoCV; its
-        RidgeCV's K-fold search scores them unweighted)."""
+        RidgeCV's K-fold search scores them unweighted). With a ``scorer`` the first item is the
+        predictions instead: leave-one-out (n, K), or per fold (test rows, (m, K))."""
         if self.cv is None:
             full = self._stats(X, y, device, dtype, sw)
             root_w = torch.ones(len(y), dtype=torch.float64) if sw is None else torch.from_numpy(np.sqrt(sw))
@@ -590,9 +641,18 @@ class RidgeCV(LinearModel):
                 if self.scoring is None
                 else torch.as_tensor(np.asarray(y, dtype=np.float64))[:, None] - (loo / root_w).T
             )
+            if scorer is not None:
+                return stored.numpy(), stored.numpy(), full
             return (loo**2).mean(1).numpy(), stored.numpy(), full
         folds = _folds(X, y, self.cv)
         train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype)
+        if scorer is not None:  # each fold's held-out predictions at every alpha
+            out = []
+            for (_, test), tr in zip(folds, train):
+                W = ridge_coefs(tr.gram, tr.xty, a_t)  # (K, p)
+                b = (tr.y_mean - W @ tr.x_mean).cpu().numpy()
+                out.append((test, np.asarray(X[test], dtype=np.float64) @ W.cpu().numpy().T + b))
+            return out, None, full
         per_fold = []
         for (_, test), tr, ho in zip(folds, train, held):
             W = ridge_coefs(tr.gram, tr.xty, a_t)  # (K, p)
@@ -604,6 +664,22 @@ class RidgeCV(LinearModel):
             else:
                 per_fold.append(sse / float(ho.n))
         return np.mean(per_fold, axis=0), None, full
+
+
+class _Predictions:
+    """What a scorer scores: an estimator whose predict returns its input, the predictions already made
+    (scikit-learn's ``_IdentityRegressor``)."""
+
+    _estimator_type = "regressor"
+
+    def predict(self, X):
+        return X
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import Tags
+
+        tags = Tags(estimator_type="regressor", target_tags=None, transformer_tags=None)
+        return tags
 
 
 def enet_path(
