@@ -211,3 +211,29 @@ def test_ridge_cv_refuses_an_unknown_scorer_name_as_scikit_learn_does():
     X, y = _data(seed=14, n=60, p=3)
     with pytest.raises(ValueError, match="scoring"):
         RidgeCV(scoring="no_such_scorer", device="cpu").fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "ours, theirs, kw",
+    [
+        (LassoCV, sk.LassoCV, {"tol": 1e-12, "max_iter": 100_000}),
+        (ElasticNetCV, sk.ElasticNetCV, {"l1_ratio": [0.3, 0.8], "tol": 1e-12, "max_iter": 100_000}),
+        (RidgeCV, sk.RidgeCV, {"alphas": [0.01, 0.1, 1.0, 10.0]}),
+    ],
+    ids=["LassoCV", "ElasticNetCV", "RidgeCV"],
+)
+def test_groups_reach_the_splitter_as_scikit_learns_metadata_routing_sends_them(ours, theirs, kw):
+    import sklearn
+    from sklearn.model_selection import GroupKFold
+
+    X, y = _data(seed=15, n=120, p=5)
+    groups = np.repeat(np.arange(6), 20)
+    # Without routing enabled, an extra fit parameter is scikit-learn's own error, word for word.
+    with pytest.raises(ValueError, match="only supported if enable_metadata_routing=True"):
+        ours(cv=GroupKFold(3), device="cpu", **kw).fit(X, y, groups=groups)
+    with sklearn.config_context(enable_metadata_routing=True):
+        mine = ours(cv=GroupKFold(3), device="cpu", **kw).fit(X, y, groups=groups)
+        ref = theirs(cv=GroupKFold(3), **kw).fit(X, y, groups=groups)
+    assert mine.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)  # the same folds, so the same grid choice
+    # Both solved to tol 1e-12 (duality gap, scikit-learn's scaling): the same optimum to ~1e-9.
+    np.testing.assert_allclose(mine.coef_, ref.coef_, atol=1e-8)

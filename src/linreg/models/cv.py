@@ -24,6 +24,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
 
 from linreg.models.base import COMMON_CONSTRAINTS, LinearModel, check_alphas, nonfinite_message, out_dtype
 from linreg.models.enet import alpha_grid, alpha_max, resolve_enet_solver, solve_enet
@@ -32,8 +39,25 @@ from linreg.models.path import ridge_coefs
 from linreg.models.stats import Stats, compute_stats, held_out_sse, merge_stats
 
 
-def _folds(X, y, cv) -> list[tuple[np.ndarray, np.ndarray]]:
-    return list(check_cv(cv).split(X, y))
+def _folds(X, y, cv, **split_params) -> list[tuple[np.ndarray, np.ndarray]]:
+    return list(check_cv(cv).split(X, y, **split_params))
+
+
+def _split_params(est, method: str, sample_weight, params: dict) -> dict:
+    """What scikit-learn's metadata routing hands the CV splitter (``groups`` for GroupKFold…): extra
+    fit parameters are an error unless routing is enabled, exactly as scikit-learn's …CV estimators."""
+    _raise_for_params(params, est, method)
+    if not _routing_enabled():
+        return {}
+    return dict(process_routing(est, method, sample_weight=sample_weight, **params).splitter.split)
+
+
+def _splitter_routing(est) -> MetadataRouter:
+    return (
+        MetadataRouter(owner=est)
+        .add_self_request(est)
+        .add(splitter=check_cv(est.cv), method_mapping=MethodMapping().add(caller="fit", callee="split"))
+    )
 
 
 def _fold_statistics(X, y, sw, folds, fit_intercept: bool, device, dtype) -> tuple[list[Stats], list[Stats], Stats]:
@@ -228,11 +252,15 @@ class ElasticNetCV(LinearModel):
         self.device = device
         self.dtype = dtype
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **params):
+        """Fit on (X, y). ``**params`` go to the CV splitter (e.g. ``groups`` for ``GroupKFold``) when
+        scikit-learn's metadata routing is enabled (``sklearn.set_config(enable_metadata_routing=True)``),
+        as scikit-learn's; otherwise they are an error."""
+        split_params = _split_params(self, "fit", sample_weight, params)
         X, y = self._validate_fit(X, y)
         sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
-        folds = _folds(X, y, self.cv)
+        folds = _folds(X, y, self.cv, **split_params)
         train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype)
         l1_ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
         if l1_ratios.ndim != 1 or l1_ratios.size == 0:
@@ -289,6 +317,10 @@ class ElasticNetCV(LinearModel):
         self.alphas_ = alphas[0] if single else alphas
         self.mse_path_ = mse[0] if single else mse
         return self
+
+    def get_metadata_routing(self):
+        """scikit-learn's metadata routing: ``fit``'s extra parameters go to the CV splitter's ``split``."""
+        return _splitter_routing(self)
 
 
 class LassoCV(ElasticNetCV):
@@ -520,10 +552,20 @@ class RidgeCV(LinearModel):
         tags.target_tags.multi_output = True  # a 2-D y, as scikit-learn's RidgeCV
         return tags
 
-    def fit(self, X, y, sample_weight=None):
+    def get_metadata_routing(self):
+        """scikit-learn's metadata routing for K folds: ``fit``'s extra parameters go to the splitter."""
+        return _splitter_routing(self)
+
+    def fit(self, X, y, sample_weight=None, **params):
         """y (n,) or (n, T). With T targets each has its own statistics pass and leave-one-out (or
         K-fold) errors; one alpha minimises their mean over targets (scikit-learn's default), or with
         ``alpha_per_target`` (leave-one-out only, as scikit-learn) each target gets its own."""
+        if params and self.cv is None and _routing_enabled():
+            raise ValueError(
+                f"RidgeCV.fit got {sorted(params)}: with cv=None (leave-one-out) there is no splitter to route "
+                "them to, and linreg does not route metadata to scorers; pass cv= a splitter that takes them"
+            )
+        split_params = _split_params(self, "fit", sample_weight, params)
         X, y = self._validate_fit(X, y, multi_output=True)
         sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
@@ -539,7 +581,7 @@ class RidgeCV(LinearModel):
         a_t = torch.as_tensor(alphas)
         Y = y[:, None] if y.ndim == 1 else y
         scores, sq_errors, fulls = zip(
-            *(self._scores(X, Y[:, t], sw, a_t, device, dtype, r2, scorer) for t in range(Y.shape[1]))
+            *(self._scores(X, Y[:, t], sw, a_t, device, dtype, r2, scorer, split_params) for t in range(Y.shape[1]))
         )
         if scorer is not None:  # scores (higher is better) from the predictions, per alpha
             self._choose_by_scorer(scorer, scores, y, alphas, sw)
@@ -614,7 +656,7 @@ class RidgeCV(LinearModel):
             self.alpha_, self.best_score_ = float(alphas[best[0]]), float(table[0, best[0]])
 
     def _scores(
-        self, X, y, sw, a_t, device, dtype, r2: bool, scorer=None
+        self, X, y, sw, a_t, device, dtype, r2: bool, scorer=None, split_params=None
     ) -> tuple[np.ndarray | list, np.ndarray | None, Stats]:
         """One target: the loss at every alpha (mean squared error, or with ``r2`` the fold mean of
         SSE/SST = 1 − R²), what ``cv_results_`` stores (n, K) when cv is None, and the statistics
@@ -644,14 +686,14 @@ class RidgeCV(LinearModel):
             if scorer is not None:
                 return stored.numpy(), stored.numpy(), full
             return (loo**2).mean(1).numpy(), stored.numpy(), full
-        folds = _folds(X, y, self.cv)
+        folds = _folds(X, y, self.cv, **(split_params or {}))
         train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype)
         if scorer is not None:  # each fold's held-out predictions at every alpha
             out = []
             for (_, test), tr in zip(folds, train):
-                W = ridge_coefs(tr.gram, tr.xty, a_t)  # (K, p)
-                b = (tr.y_mean - W @ tr.x_mean).cpu().numpy()
-                out.append((test, np.asarray(X[test], dtype=np.float64) @ W.cpu().numpy().T + b))
+                Wf = ridge_coefs(tr.gram, tr.xty, a_t)  # (K, p)
+                bf = (tr.y_mean - Wf @ tr.x_mean).cpu().numpy()
+                out.append((test, np.asarray(X[test], dtype=np.float64) @ Wf.cpu().numpy().T + bf))
             return out, None, full
         per_fold = []
         for (_, test), tr, ho in zip(folds, train, held):
