@@ -237,3 +237,19 @@ def test_groups_reach_the_splitter_as_scikit_learns_metadata_routing_sends_them(
     assert mine.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)  # the same folds, so the same grid choice
     # Both solved to tol 1e-12 (duality gap, scikit-learn's scaling): the same optimum to ~1e-9.
     np.testing.assert_allclose(mine.coef_, ref.coef_, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"alphas": [0.0]}, r"^alphas == 0.0, must be > 0.0.$"),
+        ({"alphas": [0.1, 0.0]}, r"^alphas\[1\] == 0.0, must be > 0.0.$"),
+        ({"store_cv_results": True, "cv": 3}, r"^cv!=None and store_cv_results=True are incompatible$"),
+    ],
+)
+def test_ridge_cv_refuses_what_scikit_learn_refuses_in_its_words(kw, message):
+    X, y = _data(seed=16, n=30, p=3)
+    for make in (lambda: RidgeCV(device="cpu", **kw), lambda: sk.RidgeCV(**kw)):
+        with pytest.raises(ValueError, match=message):
+            make().fit(X, y)
+    assert RidgeCV(alphas=[0.0, 1.0], cv=3, device="cpu").fit(X, y).alpha_ in (0.0, 1.0)  # K folds allow 0

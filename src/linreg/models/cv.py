@@ -570,6 +570,14 @@ class RidgeCV(LinearModel):
         sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
         alphas = check_alphas(self.alphas)
+        if self.cv is None:  # leave-one-out divides by λ + α: scikit-learn's words for α = 0
+            given = np.atleast_1d(np.asarray(self.alphas))
+            for k, a in enumerate(alphas):
+                if not a > 0:
+                    where = "alphas" if len(alphas) == 1 else f"alphas[{k}]"
+                    raise ValueError(f"{where} == {given[k]}, must be > 0.0.")
+        if self.store_cv_results and self.cv is not None:
+            raise ValueError("cv!=None and store_cv_results=True are incompatible")
         if self.alpha_per_target and self.cv is not None:
             raise ValueError(
                 "cv!=None and alpha_per_target=True are incompatible (as in scikit-learn): use cv=None "
