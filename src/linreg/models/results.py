@@ -23,8 +23,9 @@ the rule that chooses its own solver (equilibrated κ(G) ≤ 1e3 in float64), so
 rounding stays at κ·u ≈ 1e-13 of each number.
 
 The object keeps O(n) vectors (residuals, leverages, fitted values and their
-variances); on the Cholesky path also a reference to X (not a copy) until
-HC0–HC2 have been computed. Whatever cannot be estimated (σ² with no residual
+variances); on the Cholesky path also the float64 X it was given (the caller's
+array itself, or a copy when X was float32, read-only or a tensor) until HC0–HC2
+have been computed. Whatever cannot be estimated (σ² with no residual
 degrees of freedom, R² of a constant target) is NaN, never an exception.
 """
 
@@ -47,8 +48,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 HC_TYPES = ("HC0", "HC1", "HC2", "HC3")
-# Rows per block of the Cholesky path's pass: 1,024–8,192-row blocks ran within ~15% of each other,
-# 32,768 slower (docs/performance.md, "Design measurements").
+# Rows per block of the Cholesky path's pass: 1,024–2,048-row blocks ran fastest, 8,192–16,384 up to
+# 1.4× slower (docs/performance.md, "Design measurements").
 ROW_BLOCK = 2048
 
 
@@ -151,7 +152,7 @@ class RegressionResults:
 
     _cov_HC: dict[str, np.ndarray]  # the robust covariances formed so far
     _meat: Callable[[np.ndarray], np.ndarray]  # ω ↦ basisᵀ diag(ω) basis, while some are not formed
-    # The Cholesky path's means to one more pass: X (a reference, not a copy), x̄, U = L⁻ᵀ and Σw.
+    # The Cholesky path's means to one more pass: X (float64, the caller's array where it was), x̄, U = L⁻ᵀ, Σw.
     _X: np.ndarray
     _x_mean: np.ndarray
     _U: np.ndarray
@@ -166,7 +167,6 @@ class RegressionResults:
         has_constant: bool = True,
         names: list[str] | None = None,
     ):
-        # Read-only inputs (a DataFrame's or Parquet's values) are copied: torch.from_numpy warns on them.
         X, y = self._setup(X, y, weights, has_constant, names)
         n = X.shape[0]
         self.solver = "qr"
