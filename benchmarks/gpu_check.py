@@ -2,9 +2,11 @@
 
 On a machine with an NVIDIA GPU and a CUDA build of torch (``make gpu-check``):
 
-1. the whole test suite with CUDA visible (the device-parametrized tests run
-   their ``cuda`` cases, which must pass), on pytest-xdist where installed;
-   each failure's traceback is kept in ``tests.json``;
+1. the tests that differ by device, with CUDA visible: every device-parametrized
+   ``cuda`` case and the GPU and device modules (``DEVICE_TESTS``: 76 tests, where
+   the whole suite, which CI runs on the CPU anyway, took 294 s of a 15-minute
+   lease); ``--all-tests`` runs the whole suite instead; on pytest-xdist where
+   installed; each failure's traceback is kept in ``tests.json``;
 2. every model variant trained through the train stage on ``cuda`` in float32
    and float64, compared with the CPU float64 fit (float64: 1e-10 relative;
    float32: κ·√CHUNK_ROWS·u₃₂, see ``linreg.pipeline.benchmark.gpu_check``);
@@ -137,7 +139,16 @@ def junit_summary(junit: Path, exit_code: int, seconds: float) -> dict:
     }
 
 
-def run_tests() -> dict:
+# The tests whose outcome depends on the device: pytest -k over test ids and module names.
+DEVICE_TESTS = "(cuda or test_gpu or test_device) and not gpu_check"
+
+
+def device_test_args(all_tests: bool) -> list[str]:
+    """pytest arguments for step 1: the device tests (default) or the whole suite."""
+    return [] if all_tests else ["-k", DEVICE_TESTS, "tests", "src/linreg/models"]
+
+
+def run_tests(all_tests: bool = False) -> dict:
     """pytest with CUDA visible (in parallel where pytest-xdist is installed)."""
     junit = Path(tempfile.mkdtemp()) / "junit.xml"
     env = {
@@ -146,7 +157,18 @@ def run_tests() -> dict:
     }
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfEs", f"--junitxml={junit}", *_parallel()],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-rfEs",
+            f"--junitxml={junit}",
+            *_parallel(),
+            *device_test_args(all_tests),
+        ],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -192,6 +214,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, help="results folder (default reports/reference/<gpu-model>)")
     ap.add_argument("--rehearse", action="store_true", help="CPU, toy sizes, no test run: checks this script")
     ap.add_argument("--skip-tests", action="store_true", help="do not run the test suite")
+    ap.add_argument("--all-tests", action="store_true", help="step 1 runs the whole suite, not only the device tests")
     ap.add_argument(
         "--steps",
         default=",".join(STEPS),
@@ -242,8 +265,8 @@ def main() -> int:
     kept_tests = (out / "tests.json").is_file() and not args.skip_tests
     tests = io.read_json(out / "tests.json") if kept_tests else None
     if "tests" in steps:
-        log("1/4 test suite with CUDA visible")
-        tests = run_tests()
+        log("1/4 " + ("the whole test suite" if args.all_tests else "the device tests") + " with CUDA visible")
+        tests = run_tests(args.all_tests)
         io.write_json(out / "tests.json", tests)
         log(
             f"tests: {tests['passed']} passed, {tests['failed']} failed, {tests['skipped']} skipped; "

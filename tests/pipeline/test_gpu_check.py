@@ -141,3 +141,26 @@ def test_the_gpu_docs_speedup_table_is_the_committed_measurement():
     page = (REPO / "docs" / "gpu.md").read_text()
     for folder in sorted((REPO / "reports" / "reference").iterdir()):
         assert speedup_markdown(pd.read_csv(folder / "benchmark.csv")) in page, folder.name
+
+
+def test_the_gpu_check_runs_the_tests_that_differ_by_device():
+    """Step 1 selects every cuda case and the GPU and device modules, not the whole CPU suite again
+    (which took 294 s of a 15-minute lease on the H100)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from gpu_check import device_test_args
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:randomly", *device_test_args(False)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    ids = [line for line in proc.stdout.splitlines() if "::" in line]
+    assert any("[cuda" in i or "-cuda" in i for i in ids)  # the device-parametrized cuda cases
+    assert any(i.startswith("tests/models/test_gpu.py::") for i in ids)
+    assert not any("test_gpu_check.py" in i for i in ids)  # rehearsals run on the CPU in CI
+    assert 30 <= len(ids) <= 200, len(ids)  # a short list, not the suite (1,600+ tests)
+    assert device_test_args(True) == []  # --all-tests: the whole suite
