@@ -253,3 +253,39 @@ def test_ridge_cv_refuses_what_scikit_learn_refuses_in_its_words(kw, message):
         with pytest.raises(ValueError, match=message):
             make().fit(X, y)
     assert RidgeCV(alphas=[0.0, 1.0], cv=3, device="cpu").fit(X, y).alpha_ in (0.0, 1.0)  # K folds allow 0
+
+
+def _sparse_data(seed=17, n=200, p=8):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    X[rng.random(X.shape) < 0.6] = 0.0
+    return X, X @ rng.standard_normal(p) + rng.standard_normal(n) + 3.0, rng.uniform(0.5, 2.0, n)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize(
+    "ours, theirs, kw",
+    [
+        (LassoCV, sk.LassoCV, {"cv": 5, "tol": 1e-12, "max_iter": 100_000}),
+        (ElasticNetCV, sk.ElasticNetCV, {"cv": 5, "l1_ratio": [0.3, 0.9], "tol": 1e-12, "max_iter": 100_000}),
+        (RidgeCV, sk.RidgeCV, {"alphas": [0.01, 0.1, 1.0, 10.0]}),
+        (RidgeCV, sk.RidgeCV, {"alphas": [0.01, 0.1, 1.0, 10.0], "cv": 5}),
+        (RidgeCV, sk.RidgeCV, {"alphas": [0.01, 0.1, 1.0, 10.0], "cv": 5, "scoring": "neg_mean_absolute_error"}),
+    ],
+    ids=["LassoCV", "ElasticNetCV", "RidgeCV-loo", "RidgeCV-5fold", "RidgeCV-5fold-scorer"],
+)
+def test_cv_estimators_take_sparse_x_and_match_the_dense_fit(ours, theirs, kw, fmt):
+    import scipy.sparse as sp
+
+    X, y, w = _sparse_data()
+    Xs = sp.csr_matrix(X) if fmt == "csr" else sp.csc_matrix(X)
+    for weights in (None, w):
+        got = ours(device="cpu", **kw).fit(Xs, y, sample_weight=weights)
+        dense = ours(device="cpu", **kw).fit(X, y, sample_weight=weights)
+        # scikit-learn on the dense rows: its sparse RidgeCV K-fold solves by sparse_cg to 1e-4 only.
+        ref = theirs(**kw).fit(X, y, sample_weight=weights)
+        assert got.alpha_ == pytest.approx(dense.alpha_, rel=1e-12)  # the grid from sparse statistics: rounding
+        assert got.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)
+        np.testing.assert_allclose(got.coef_, dense.coef_, atol=1e-12)  # the same statistics to rounding
+        np.testing.assert_allclose(got.coef_, ref.coef_, atol=1e-9)
+        assert got.intercept_ == pytest.approx(ref.intercept_, abs=1e-9)

@@ -20,6 +20,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
@@ -214,6 +215,13 @@ class ElasticNetCV(LinearModel):
         "random_state": ["random_state"],
         "selection": [StrOptions({"cyclic", "random"})],
     }
+
+    _accepts_sparse = True  # folds' statistics from scipy.sparse rows, centring implicit (compute_stats)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = False  # one target, as scikit-learn's (MultiTask…CV for several)
+        return tags
 
     def __init__(
         self,
@@ -524,6 +532,8 @@ class RidgeCV(LinearModel):
         "alpha_per_target": ["boolean"],
     }
 
+    _accepts_sparse = True  # K folds from sparse statistics; leave-one-out from X V, centred after the product
+
     def __init__(
         self,
         alphas=(0.1, 1.0, 10.0),
@@ -676,7 +686,11 @@ class RidgeCV(LinearModel):
             root_w = torch.ones(len(y), dtype=torch.float64) if sw is None else torch.from_numpy(np.sqrt(sw))
             lam, V = torch.linalg.eigh(full.gram.cpu())
             # Whitened, centred rows: Z = √W (X − x̄) V, ỹ = √W (y − ȳ) (W = 1 without weights).
-            Z = (torch.as_tensor(np.asarray(X, dtype=np.float64)) - full.x_mean.cpu()) * root_w[:, None] @ V
+            if sparse.issparse(X):  # X V first (sparse × dense), then the centring: x̄ᵀV per row
+                XV = torch.as_tensor(np.asarray(X.astype(np.float64) @ V.numpy()))
+                Z = (XV - full.x_mean.cpu() @ V) * root_w[:, None]
+            else:
+                Z = (torch.as_tensor(np.asarray(X, dtype=np.float64)) - full.x_mean.cpu()) * root_w[:, None] @ V
             yc = (torch.as_tensor(np.asarray(y, dtype=np.float64)) - full.y_mean.cpu()) * root_w
             inv = 1 / (lam[None, :] + a_t[:, None])  # (K, p)
             fitted = (inv * (V.T @ full.xty.cpu())) @ Z.T  # (K, n)
@@ -701,7 +715,8 @@ class RidgeCV(LinearModel):
             for (_, test), tr in zip(folds, train):
                 Wf = ridge_coefs(tr.gram, tr.xty, a_t)  # (K, p)
                 bf = (tr.y_mean - Wf @ tr.x_mean).cpu().numpy()
-                out.append((test, np.asarray(X[test], dtype=np.float64) @ Wf.cpu().numpy().T + bf))
+                rows = X[test].astype(np.float64) if sparse.issparse(X) else np.asarray(X[test], dtype=np.float64)
+                out.append((test, np.asarray(rows @ Wf.cpu().numpy().T) + bf))
             return out, None, full
         per_fold = []
         for (_, test), tr, ho in zip(folds, train, held):
