@@ -289,3 +289,42 @@ def test_cv_estimators_take_sparse_x_and_match_the_dense_fit(ours, theirs, kw, f
         np.testing.assert_allclose(got.coef_, dense.coef_, atol=1e-12)  # the same statistics to rounding
         np.testing.assert_allclose(got.coef_, ref.coef_, atol=1e-9)
         assert got.intercept_ == pytest.approx(ref.intercept_, abs=1e-9)
+
+
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("fmt", [None, "csr", "csc"])
+def test_path_functions_take_sparse_x_and_positive_as_scikit_learn(fmt, positive):
+    import scipy.sparse as sp
+
+    X, y, _ = _sparse_data(seed=18, n=60, p=5)
+    Xin = X if fmt is None else (sp.csr_matrix(X) if fmt == "csr" else sp.csc_matrix(X))
+    for ours, theirs, kw in [(lasso_path, sk.lasso_path, {}), (enet_path, sk.enet_path, {"l1_ratio": 0.5})]:
+        a, c, _ = ours(Xin, y, positive=positive, tol=1e-12, **kw)
+        ra, rc, _ = theirs(Xin, y, positive=positive, tol=1e-14, max_iter=100_000, **kw)
+        # The same grid (alpha_max is max(0, max Xᵀy) / (n ρ) with positive), the same optimum to ~1e-12.
+        np.testing.assert_allclose(a, ra, rtol=1e-12)
+        np.testing.assert_allclose(c, rc, atol=1e-9)
+
+
+def test_path_functions_refuse_what_they_cannot_honour():
+    X, y = _data(seed=19, n=50, p=4)
+    with pytest.raises(ValueError, match="Unexpected parameters in params"):  # scikit-learn's own error
+        lasso_path(X, y, normalize=True)
+    with pytest.raises(ValueError, match="sample_weight is not supported by linreg's lasso_path"):
+        enet_path(X, y, sample_weight=np.ones(50))
+    lasso_path(X, y, precompute=True, copy_X=False, check_input=True, selection="cyclic")  # no-ops, accepted
+
+
+@pytest.mark.parametrize(
+    "alphas, error",
+    [((1, -1, -100), ValueError), ((-0.1, -1.0, -10.0), ValueError), ((1, 1.0, "1"), TypeError)],
+    ids=["negative int", "negative float", "a string"],
+)
+@pytest.mark.parametrize("ours, theirs", [(RidgeCV, sk.RidgeCV), (LassoCV, sk.LassoCV)], ids=["RidgeCV", "LassoCV"])
+def test_bad_alphas_get_scikit_learns_exception_and_words(ours, theirs, alphas, error):
+    X, y = _data(seed=20, n=40, p=3)
+    with pytest.raises(error) as want:
+        theirs(alphas=alphas).fit(X, y)
+    with pytest.raises(error) as got:
+        ours(alphas=alphas, device="cpu").fit(X, y)
+    assert str(got.value) == str(want.value)

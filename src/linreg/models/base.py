@@ -7,6 +7,8 @@ kept on the estimator.
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 import torch
 from scipy import sparse
@@ -54,17 +56,23 @@ def check_alphas(alphas, *, name: str = "alphas", positive: bool = False) -> np.
 
     Non-empty, finite, and ≥ 0 (> 0 with ``positive``, as scikit-learn's RidgeCV requires).
     """
-    a = np.atleast_1d(np.asarray(alphas, dtype=np.float64))
-    if a.ndim != 1 or a.size == 0:
+    entries = np.atleast_1d(np.asarray(alphas, dtype=object))
+    if entries.ndim != 1 or entries.size == 0:
         raise ValueError(
             f"{name} must be a non-empty list of penalties (or an int, where a grid is offered); got {alphas!r}"
         )
-    bad = np.flatnonzero(~np.isfinite(a) | ((a <= 0) if positive else (a < 0)))
-    if bad.size:
-        i = int(bad[0])
-        bound = "> 0.0" if positive else ">= 0.0"
-        raise ValueError(f"{name}[{i}] == {a[i]}, must be a finite number {bound}.")
-    return a
+    bound = "> 0.0" if positive else ">= 0.0"
+    for i, v in enumerate(entries):
+        # scikit-learn's check_scalar words: "alphas[2] must be an instance of float, not str",
+        # "alphas[1] == -1, must be > 0.0." (the value as given; "alphas" alone for one entry).
+        where = name if entries.size == 1 else f"{name}[{i}]"
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, Real):
+            raise TypeError(f"{where} must be an instance of float, not {type(v).__name__}.")
+        if not np.isfinite(float(v)):
+            raise ValueError(f"{where} == {v}, must be a finite number {bound}.")
+        if (float(v) <= 0) if positive else (float(v) < 0):
+            raise ValueError(f"{where} == {v}, must be {bound}.")
+    return entries.astype(np.float64)
 
 
 COMMON_CONSTRAINTS = {"fit_intercept": ["boolean"], "device": DEVICE, "dtype": DTYPE}

@@ -201,7 +201,7 @@ class ElasticNetCV(LinearModel):
 
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
-        "l1_ratio": [Interval(Real, 0, 1, closed="right"), "array-like"],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
         "eps": [Interval(Real, 0, None, closed="neither")],
         "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "precompute": ["boolean", StrOptions({"auto"})],
@@ -275,15 +275,24 @@ class ElasticNetCV(LinearModel):
             raise ValueError(f"l1_ratio must be a float in (0, 1] or a non-empty list of them, got {self.l1_ratio!r}")
         if not isinstance(self.alphas, Integral):
             check_alphas(self.alphas)
+        if isinstance(self.alphas, Integral) and (l1_ratios == 0).any():  # scikit-learn's words for it
+            raise ValueError(
+                "Automatic alpha grid generation is not supported for l1_ratio=0. Please supply a grid by "
+                "providing your estimator with the appropriate `alphas=` argument."
+            )
         if not np.isfinite(l1_ratios).all() or (l1_ratios <= 0).any() or (l1_ratios > 1).any():
-            raise ValueError("l1_ratio must be in (0, 1]: use RidgeCV for a pure L2 penalty")
+            raise ValueError(
+                "l1_ratio must be in (0, 1]: linreg's ElasticNetCV has no pure L2 path; use RidgeCV for an "
+                "L2 penalty (it chooses alpha the same way)"
+            )
         solver = resolve_enet_solver("auto", full.device)
         grid = isinstance(self.alphas, Integral)
         alphas = np.empty((len(l1_ratios), self.alphas if grid else len(self.alphas)))
         mse = np.empty((*alphas.shape, len(folds)))
         for i, l1 in enumerate(l1_ratios):
             if grid:
-                alphas[i] = alpha_grid(alpha_max(full.xty, full.n, float(l1)), self.eps, alphas.shape[1])
+                top = alpha_max(full.xty, full.n, float(l1), positive=self.positive)
+                alphas[i] = alpha_grid(top, self.eps, alphas.shape[1])
             else:
                 alphas[i] = np.sort(np.asarray(self.alphas, dtype=np.float64))[::-1]
             for k, (tr, ho) in enumerate(zip(train, held)):
@@ -579,13 +588,8 @@ class RidgeCV(LinearModel):
         X, y = self._validate_fit(X, y, multi_output=True)
         sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
-        alphas = check_alphas(self.alphas)
-        if self.cv is None:  # leave-one-out divides by λ + α: scikit-learn's words for α = 0
-            given = np.atleast_1d(np.asarray(self.alphas))
-            for k, a in enumerate(alphas):
-                if not a > 0:
-                    where = "alphas" if len(alphas) == 1 else f"alphas[{k}]"
-                    raise ValueError(f"{where} == {given[k]}, must be > 0.0.")
+        # Leave-one-out divides by λ + α: α > 0 there, α ≥ 0 with K folds (scikit-learn's rule and words).
+        alphas = check_alphas(self.alphas, positive=self.cv is None)
         if self.store_cv_results and self.cv is not None:
             raise ValueError("cv!=None and store_cv_results=True are incompatible")
         if self.alpha_per_target and self.cv is not None:
@@ -598,8 +602,10 @@ class RidgeCV(LinearModel):
         scorer = self._scorer()
         a_t = torch.as_tensor(alphas)
         Y = y[:, None] if y.ndim == 1 else y
+        # The folds once for every target: a cv given as a generator of splits can be read only once.
+        folds = None if self.cv is None else _folds(X, y, self.cv, **split_params)
         scores, sq_errors, fulls = zip(
-            *(self._scores(X, Y[:, t], sw, a_t, device, dtype, r2, scorer, split_params) for t in range(Y.shape[1]))
+            *(self._scores(X, Y[:, t], sw, a_t, device, dtype, r2, scorer, folds) for t in range(Y.shape[1]))
         )
         if scorer is not None:  # scores (higher is better) from the predictions, per alpha
             self._choose_by_scorer(scorer, scores, y, alphas, sw)
@@ -674,7 +680,7 @@ class RidgeCV(LinearModel):
             self.alpha_, self.best_score_ = float(alphas[best[0]]), float(table[0, best[0]])
 
     def _scores(
-        self, X, y, sw, a_t, device, dtype, r2: bool, scorer=None, split_params=None
+        self, X, y, sw, a_t, device, dtype, r2: bool, scorer=None, folds=None
     ) -> tuple[np.ndarray | list, np.ndarray | None, Stats]:
         """One target: the loss at every alpha (mean squared error, or with ``r2`` the fold mean of
         SSE/SST = 1 − R²), what ``cv_results_`` stores (n, K) when cv is None, and the statistics
@@ -708,7 +714,7 @@ class RidgeCV(LinearModel):
             if scorer is not None:
                 return stored.numpy(), stored.numpy(), full
             return (loo**2).mean(1).numpy(), stored.numpy(), full
-        folds = _folds(X, y, self.cv, **(split_params or {}))
+        assert folds is not None  # K folds: computed once by fit
         train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype)
         if scorer is not None:  # each fold's held-out predictions at every alpha
             out = []
@@ -747,6 +753,28 @@ class _Predictions:
         return tags
 
 
+# enet_path keywords of scikit-learn's that change nothing here (X is never modified in place).
+_PATH_NOOPS = {"precompute", "Xy", "copy_X", "verbose", "check_input", "random_state", "selection", "do_screening"}
+
+
+def _path_params(params: dict):
+    """scikit-learn's path keywords: the sample_weight, after refusing what scikit-learn refuses."""
+    if set(params) - _PATH_NOOPS - {"sample_weight", "X_offset", "X_scale"}:
+        raise ValueError("Unexpected parameters in params", params.keys())
+    for name in ("X_offset", "X_scale"):
+        if params.get(name) is not None:
+            raise ValueError(
+                f"{name} (scikit-learn's internal centring of sparse X) is not supported: pass the centred "
+                "data, or fit ElasticNet(fit_intercept=True), which centres implicitly"
+            )
+    if params.get("sample_weight") is not None:
+        raise ValueError(
+            "sample_weight is not supported by linreg's lasso_path/enet_path (their weighted grid and "
+            "scaling are scikit-learn internals): fit ElasticNet(...).fit(X, y, sample_weight=w) per alpha, "
+            "or ElasticNetCV/LassoCV, which take sample_weight"
+        )
+
+
 def enet_path(
     X,
     y,
@@ -761,7 +789,7 @@ def enet_path(
     coef_init=None,
     return_n_iter=False,
     device="cpu",
-    **ignored,
+    **params,
 ):
     """scikit-learn's ``enet_path``: coefficients along decreasing alphas, warm-started, no intercept.
 
@@ -770,7 +798,7 @@ def enet_path(
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like or scipy.sparse matrix of shape (n_samples, n_features)
         The design.
     y : array-like of shape (n_samples,)
         The target.
@@ -794,9 +822,12 @@ def enet_path(
         Also return the sweeps per alpha.
     device : str, default="cpu"
         As the estimators' ``device``.
-    **ignored
-        scikit-learn's other keywords (precompute, Xy, copy_X, verbose, check_input):
-        accepted, with nothing to do.
+    **params
+        scikit-learn's other keywords: ``precompute``, ``Xy``, ``copy_X``, ``verbose``,
+        ``check_input``, ``random_state``, ``selection`` and ``do_screening`` are accepted with
+        nothing to do (X is never modified; the statistics are always computed);
+        ``sample_weight``, ``X_offset`` and ``X_scale`` are refused by name; anything else is
+        scikit-learn's ``ValueError("Unexpected parameters in params", …)``.
 
     Returns
     -------
@@ -822,13 +853,15 @@ def enet_path(
     >>> print(coefs[:2, -1].round(1))
     [ 1.5 -2. ]
     """
-    X = np.asarray(X, dtype=np.float64)
+    _path_params(params)
+    # scipy.sparse X stays sparse: the statistics read it as it is (no densified copy).
+    X = X.astype(np.float64) if sparse.issparse(X) else np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     stats = compute_stats(X, y, dtype=torch.float64, device=torch.device(device), center=False)
     if alphas is None:
         if not isinstance(n_alphas, Integral) or n_alphas < 1:
             raise ValueError(f"n_alphas == {n_alphas!r}, must be an int >= 1 (or pass alphas).")
-        alphas = alpha_grid(alpha_max(stats.xty, stats.n, l1_ratio), eps, int(n_alphas))
+        alphas = alpha_grid(alpha_max(stats.xty, stats.n, l1_ratio, positive=positive), eps, int(n_alphas))
     alphas = np.sort(check_alphas(alphas))[::-1]
     w0 = None if coef_init is None else torch.as_tensor(np.asarray(coef_init, dtype=np.float64))
     path = _enet_path_on_stats(
@@ -850,7 +883,7 @@ def lasso_path(X, y, *, eps=1e-3, n_alphas=100, alphas=None, **params):
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like or scipy.sparse matrix of shape (n_samples, n_features)
         The design (not centred: no intercept).
     y : array-like of shape (n_samples,)
         The target.

@@ -54,9 +54,10 @@ def duality_gap(w, gram, xty, yty, l1: float, l2: float, positive: bool = False)
     return gap + l1 * float(abs(w).sum()) - const * ry + 0.5 * l2 * (1 + const**2) * w_norm2
 
 
-def alpha_max(xty: torch.Tensor, n: float, l1_ratio: float) -> float:
-    """The smallest α at which every coefficient is zero: max|X_cᵀy_c| / (n ρ)."""
-    top = float(xty.abs().max()) / (n * l1_ratio)
+def alpha_max(xty: torch.Tensor, n: float, l1_ratio: float, positive: bool = False) -> float:
+    """The smallest α at which every coefficient is zero: max|X_cᵀy_c| / (n ρ); with ``positive``
+    (coefficients ≥ 0) max(0, max X_cᵀy_c) / (n ρ), as scikit-learn's ``_alpha_grid``."""
+    top = (max(0.0, float(xty.max())) if positive else float(xty.abs().max())) / (n * l1_ratio)
     if not np.isfinite(top):
         raise ValueError(
             f"l1_ratio={l1_ratio!r} is too small for an α grid: the largest useful α, max|Xᵀy| / (n · l1_ratio), "
