@@ -328,3 +328,13 @@ def test_bad_alphas_get_scikit_learns_exception_and_words(ours, theirs, alphas, 
     with pytest.raises(error) as got:
         ours(alphas=alphas, device="cpu").fit(X, y)
     assert str(got.value) == str(want.value)
+
+
+@pytest.mark.parametrize("alphas", [None, [0.01, 0.1]], ids=["grid", "given"])
+@pytest.mark.parametrize("l1_ratio", [0.5, [0.5, 0.7]], ids=["one ratio", "two ratios"])
+def test_elastic_net_cv_attribute_shapes_are_scikit_learns(alphas, l1_ratio):
+    X, y = _data(seed=21, n=60, p=4)
+    kw = {"l1_ratio": l1_ratio, "cv": 3, **({} if alphas is None else {"alphas": alphas})}
+    ours, ref = ElasticNetCV(device="cpu", **kw).fit(X, y), sk.ElasticNetCV(**kw).fit(X, y)
+    assert np.shape(ours.alphas_) == np.shape(ref.alphas_)  # one grid when it is shared: (n_alphas,)
+    assert np.shape(ours.mse_path_) == np.shape(ref.mse_path_)

@@ -331,7 +331,8 @@ class ElasticNetCV(LinearModel):
         self._set_coef(res.coef, full, out_dtype(X))
         self.dual_gap_, self.n_iter_ = res.gap / full.n, res.n_iter
         single = np.ndim(self.l1_ratio) == 0
-        self.alphas_ = alphas[0] if single else alphas
+        # scikit-learn's shapes: one grid (n_alphas,) when it is the same for every l1_ratio (alphas given)
+        self.alphas_ = alphas[0] if single or not grid else alphas
         self.mse_path_ = mse[0] if single else mse
         return self
 
