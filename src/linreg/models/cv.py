@@ -609,8 +609,7 @@ class RidgeCV(LinearModel):
             *(self._scores(X, Y[:, t], sw, a_t, device, dtype, r2, scorer, folds) for t in range(Y.shape[1]))
         )
         if scorer is not None:  # scores (higher is better) from the predictions, per alpha
-            self._choose_by_scorer(scorer, scores, y, alphas, sw)
-            best = np.atleast_1d(self._best_index)
+            best = self._choose_by_scorer(scorer, scores, y, alphas, sw)
             best = np.full(Y.shape[1], best[0]) if len(best) == 1 else best
         else:
             per_alpha = np.stack(scores)  # (T, K) loss per target and alpha: MSE, or 1 − R² (mean over folds)
@@ -646,10 +645,11 @@ class RidgeCV(LinearModel):
             return None
         return check_scoring(self, scoring=self.scoring)
 
-    def _choose_by_scorer(self, scorer, predictions, y, alphas, sw) -> None:
+    def _choose_by_scorer(self, scorer, predictions, y, alphas, sw) -> np.ndarray:
         """``predictions`` per target: leave-one-out (n, K), or K-fold a list of (test rows, (m, K)).
         The first alpha of the highest score wins (scikit-learn's strict '>' over the alphas). As in
-        scikit-learn, leave-one-out hands ``sample_weight`` to the scorer; K-fold scores unweighted."""
+        scikit-learn, leave-one-out hands ``sample_weight`` to the scorer; K-fold scores unweighted.
+        Sets ``alpha_`` and ``best_score_``; returns the chosen index per target (one entry when shared)."""
         ident = _Predictions()
         K = len(alphas)
         Y = y[:, None] if y.ndim == 1 else y
@@ -674,11 +674,11 @@ class RidgeCV(LinearModel):
                 table[0] += [score(P[:, 0, k] if y.ndim == 1 else P[:, :, k], truth) for k in range(K)]
             table /= len(folds)
         best = table.argmax(1)
-        self._best_index = best
         if per_target:
             self.alpha_, self.best_score_ = alphas[best], table[np.arange(len(best)), best]
         else:
             self.alpha_, self.best_score_ = float(alphas[best[0]]), float(table[0, best[0]])
+        return best
 
     def _scores(
         self, X, y, sw, a_t, device, dtype, r2: bool, scorer=None, folds=None

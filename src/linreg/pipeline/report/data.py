@@ -306,11 +306,19 @@ def engine_text(train_metrics: dict[str, Any]) -> str:
     return f"engine a Dask {kind} of {workers} worker{'s' if workers != 1 else ''}"
 
 
-def rows_text(train_metrics: dict[str, Any]) -> str:
-    """Whether the parts that hold rows in one process saw all training rows, or the first ones."""
+def _sampled_rows(train_metrics: dict[str, Any]) -> tuple[int, int] | None:
+    """(training rows, rows held in memory) when the in-memory parts saw fewer rows than the models; else None."""
     rows, in_memory = train_metrics.get("train_rows"), train_metrics.get("train_rows_in_memory")
     if rows is None or in_memory is None or in_memory >= rows:
+        return None
+    return int(rows), int(in_memory)
+
+
+def rows_text(train_metrics: dict[str, Any]) -> str:
+    """Whether the parts that hold rows in one process saw all training rows, or the first ones."""
+    if (sampled := _sampled_rows(train_metrics)) is None:
         return ""
+    rows, in_memory = sampled
     return (
         f" Every model variant and every error metric used all {rows:,} training rows, block by block; the "
         f"GD experiments, the reference fits, OLS inference, learning curves and residual plots used the first "
@@ -320,9 +328,9 @@ def rows_text(train_metrics: dict[str, Any]) -> str:
 
 def agreement_rows_note(train_metrics: dict[str, Any]) -> str:
     """Said at the agreement table when the references saw fewer rows than the models they check."""
-    rows, in_memory = train_metrics.get("train_rows"), train_metrics.get("train_rows_in_memory")
-    if rows is None or in_memory is None or in_memory >= rows:
+    if (sampled := _sampled_rows(train_metrics)) is None:
         return ""
+    rows, in_memory = sampled
     return (
         f"**These fits saw different rows.** The references (scikit-learn, statsmodels) were fitted on the first "
         f"{in_memory:,} of the {rows:,} training rows (`base.max_rows_in_memory`), the pipeline's models on all "
