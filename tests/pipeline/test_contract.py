@@ -157,3 +157,26 @@ def test_the_closure_check_catches_a_removed_dependency():
     removed = next(d for d in deps if d.startswith("src/linreg/models"))
     deps.remove(removed)
     assert undeclared("train", dvc)  # something the train stage runs is no longer declared
+
+
+def test_validate_checks_the_default_params_without_loading_torch():
+    # validate runs on every params.yaml edit; torch alone took 1.1-1.4 s of its 2.5 s
+    # (docs/performance.md "The learner's loop"). Read-only: the repo's params, nothing written.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, importlib.util as u\n"
+        "s = u.spec_from_file_location('v', 'stages/validate.py'); m = u.module_from_spec(s); s.loader.exec_module(m)\n"
+        "from linreg.pipeline.params import stage_params\n"
+        "from linreg.pipeline.paths import project_paths\n"
+        "paths = project_paths(None)\n"
+        "view = stage_params(paths, 'validate')\n"
+        "groups = [getattr(view, g) for g in m.GROUPS]\n"
+        "groups[0] = groups[0].model_copy(update={'device': 'auto'})\n"
+        "print(m.preflight(paths, *groups))\n"
+        "print('torch' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    checked, loaded = done.stdout.strip().splitlines()
+    assert checked.startswith("device auto;") and loaded == "False", done.stdout

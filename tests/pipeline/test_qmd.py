@@ -9,7 +9,7 @@ import pytest
 
 from linreg.pipeline.report import render as render_module
 from linreg.pipeline.report.qmd import Code, Markdown, callouts_to_divs, numbering, parse, resolve_crossrefs
-from linreg.pipeline.report.render import RenderError, choose_engine, render, to_markdown
+from linreg.pipeline.report.render import RenderError, choose_engine, external_resources, render, to_markdown
 
 from ..conftest import needs_report_tools, visible_text
 
@@ -140,6 +140,36 @@ def test_fallback_renders_each_feature_offline(tmp_path):
     assert "plt.plot" not in html  # echo: false
     assert re.search(r'<img[^>]*src="data:image/png;base64,', html)
     assert not re.search(r'(?:src|href)="https?://', html)
+
+
+def test_external_resources_finds_what_a_page_loads_and_not_script_text():
+    page = (
+        '<img src="data:image/png;base64,AAAA"><a href="https://example.org">a link loads nothing</a>'
+        '<script>const t = `<img src="${url}">`;</script><img src="fig.png">'
+        '<link rel="stylesheet" href="style.css"><script src="https://cdn.example/x.js"></script>'
+        '<a href="#fig-1">internal</a>'
+    )
+    assert external_resources(page) == ["fig.png", "style.css", "https://cdn.example/x.js"]
+
+
+@needs_report_tools
+def test_a_local_image_in_the_text_is_still_embedded(tmp_path):
+    # The fast path skips pandoc's --embed-resources when everything is inline; a file the text
+    # links must still end up inside the one HTML file (relative to the .qmd, as Quarto resolves it).
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(1, 1))
+    ax.plot([0, 1])
+    (tmp_path / "img").mkdir()
+    fig.savefig(tmp_path / "img" / "dot.png")
+    plt.close(fig)
+    src = tmp_path / "doc.qmd"
+    src.write_text("---\ntitle: x\n---\n\n![A dot.](img/dot.png)\n\n```{python}\nprint(1)\n```\n")
+    out = tmp_path / "doc.html"
+    render(src, out, "jupyter")
+    html = out.read_text()
+    assert external_resources(html) == []
+    assert re.search(r'<img[^>]*src="data:image/png;base64,', html)
 
 
 @needs_report_tools

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import platform
+from typing import TYPE_CHECKING
 
-import torch
-
-from linreg.models.device import DeviceError as LibraryDeviceError
-from linreg.models.device import resolve_device
 from linreg.pipeline.errors import DeviceError
+
+if TYPE_CHECKING:
+    import torch
 
 
 def params_device(spec: str) -> torch.device:
     """``base.device`` resolved, or a ``DeviceError`` that says where to change it."""
+    # torch loads here, not with this module: the validate stage checks "auto" and "cpu" without it.
+    from linreg.models.device import DeviceError as LibraryDeviceError
+    from linreg.models.device import resolve_device
+
     try:
         return resolve_device(spec)
     except LibraryDeviceError as exc:
@@ -37,6 +41,7 @@ def software_versions() -> dict[str, str]:
     import pandas
     import sklearn
     import statsmodels
+    import torch
 
     return {
         "python": platform.python_version(),

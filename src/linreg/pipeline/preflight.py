@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from linreg.models.stats.plan import UNDERFLOW_SCALE
+from linreg.models.limits import UNDERFLOW_SCALE
 from linreg.pipeline.data.generate import TARGET, load_csv
 from linreg.pipeline.data.split import check_sizes, split_counts
 from linreg.pipeline.errors import DataError, ParamsError
@@ -59,8 +59,10 @@ def preflight(paths: Paths, base, generate, *groups) -> str:
     that); what remains is what the schema cannot know: whether the device
     exists on this machine and whether the CSV is usable.
     """
-    device = params_device(base.device)
-    checked = f"device {base.device} → {device}"
+    if base.device in ("auto", "cpu"):  # always available: no need to load torch to say so
+        checked = f"device {base.device}"
+    else:
+        checked = f"device {base.device} → {params_device(base.device)}"
     if generate.source == "synthetic":
         rows = min(generate.n_samples, base.max_rows_in_memory)
         need = COPIES * 8 * rows * (generate.n_features + 1)

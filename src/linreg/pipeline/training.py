@@ -296,8 +296,9 @@ def _learning_rate_sweep(data: TrainingData, cfg: Train, device: torch.device, d
 
 def _references(data: TrainingData, ours: dict[str, ModelCard], cfg: Train, seed: int) -> dict[str, ModelCard]:
     """scikit-learn and statsmodels fits on the CPU at the same objectives and alphas."""
-    import statsmodels.api as sm
     from sklearn import linear_model as sk
+    from statsmodels.regression.linear_model import OLS  # not statsmodels.api: that loads all of statsmodels
+    from statsmodels.tools import add_constant
 
     X, y = data.in_memory.X, data.in_memory.y
     refs: dict[str, ModelCard] = {}
@@ -330,7 +331,7 @@ def _references(data: TrainingData, ours: dict[str, ModelCard], cfg: Train, seed
         add("sklearn_ols", "scikit-learn", sk_fit(sk.LinearRegression()))
 
         def sm_fit():
-            res = sm.OLS(y, sm.add_constant(X, has_constant="add")).fit()
+            res = OLS(y, add_constant(X, has_constant="add")).fit()
             return res.params[1:], float(res.params[0]), None
 
         add("statsmodels_ols", "statsmodels", sm_fit)

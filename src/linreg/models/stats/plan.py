@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from linreg.models.limits import UNDERFLOW_SCALE
 from linreg.models.stats import blas
 from linreg.models.stats.numpy_pass import host_array
 
@@ -22,7 +23,6 @@ GROUP_BLOCKS = 16  # CPU blocks per group (per conversion of X and y, a view for
 COPY_GROUP_BLOCKS = 8  # CPU blocks per group of the shifted copy [X − s | 1 | y − t]
 GROUP_BYTES = 64 * 2**20  # at most this much of X (or of its copy) per group: small for any p
 DEVICE_BLOCK_ROWS = 2**20  # rows per block on a GPU: one batched product of 128 chunks
-UNDERFLOW_SCALE = 1e-140  # a column varying less than this has squares near float64's subnormal range
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import html
 import json
+import os
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -40,10 +42,34 @@ document.addEventListener("DOMContentLoaded", function () {
 
 @functools.cache
 def bundle() -> str:
-    """Vega, Vega-Lite and vega-embed as one script (globals ``vegaEmbed``, ``vega``, ``vegaLite``)."""
+    """Vega, Vega-Lite and vega-embed as one script (globals ``vegaEmbed``, ``vega``, ``vegaLite``).
+
+    vl-convert builds it in about 1.2 s, the same bytes for a given vl-convert version: it is kept
+    in the user's cache folder under that version (docs/performance.md "The learner's loop").
+    """
     import vl_convert
 
-    return vl_convert.javascript_bundle(None)  # type: ignore[arg-type]  # None: the default globals snippet
+    version = vl_convert.__version__  # type: ignore[attr-defined]  # the extension module has no stub for it
+    cached = bundle_cache_dir() / f"vega-bundle-vl-convert-{version}.js"
+    try:
+        return cached.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        pass
+    js = vl_convert.javascript_bundle(None)  # type: ignore[arg-type]  # None: the default globals snippet
+    try:  # written whole or not at all, so a reader never sees half a bundle
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+        tmp.write_text(js, encoding="utf-8")
+        os.replace(tmp, cached)
+    except OSError:  # a read-only home: build it each time
+        pass
+    return js
+
+
+def bundle_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/linreg`` (``~/.cache/linreg`` when unset)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "linreg"
 
 
 def scripts() -> str:

@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 from linreg.pipeline.io import atomic_path
@@ -139,7 +140,6 @@ def _render_fallback(source: Path, out: Path) -> None:
             "--to",
             "html5",
             "--standalone",
-            "--embed-resources",
             "--mathml",
             "--toc",
             "--number-sections",
@@ -147,11 +147,42 @@ def _render_fallback(source: Path, out: Path) -> None:
             "-H",
             str(header),
             "-o",
-            str(out),
+            str(out.resolve()),
         ]
-        done = subprocess.run(args, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise RenderError(f"pandoc failed:\n{done.stderr[-4000:]}")
+        _pandoc(args)
+        # Every figure and script is already inline (data URIs, inlined Vega): pandoc's
+        # --embed-resources would only re-read 3 MB to find nothing (1.8 s of the 2.8 s it took;
+        # docs/performance.md "The learner's loop"). Text that links a file still gets it embedded.
+        if external_resources(out.read_text()):
+            _pandoc([*args[:-2], "--embed-resources", *args[-2:]], cwd=source.parent)
+
+
+def _pandoc(args: list[str], cwd: Path | None = None) -> None:
+    done = subprocess.run(args, capture_output=True, text=True, cwd=cwd)
+    if done.returncode != 0:
+        raise RenderError(f"pandoc failed:\n{done.stderr[-4000:]}")
+
+
+class _Resources(HTMLParser):
+    """Collects what a page would fetch: src of img/script/iframe/media, href of stylesheet links."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        ref = a.get("href") if tag == "link" else a.get("src")
+        if ref and not ref.startswith(("data:", "#")):
+            self.found.append(ref)
+
+
+def external_resources(html: str) -> list[str]:
+    """The files or URLs an HTML page loads (script bodies are not markup, so templates in them do not count)."""
+    parser = _Resources()
+    parser.feed(html)
+    parser.close()
+    return parser.found
 
 
 def _execute(client) -> None:

@@ -1,0 +1,113 @@
+"""How long does a learner wait between editing params.yaml and a new reports/report.html?
+
+For one param of each group a learner edits (train, evaluate, report), this script
+changes it in params.yaml, runs ``dvc repro`` and times it end to end and per stage
+(from the moment DVC announces each stage to the next announcement), then puts
+params.yaml back and lets DVC restore the outputs from its run cache. It then times
+each stage's imports alone (the script loaded without running ``main``), which is
+what every stage pays before it does any work, and, with ``--fresh``, a forced
+``dvc repro`` of every stage.
+
+Targets (issue #27): an edit to a new report in <= 12 s; a fresh ``dvc repro`` in <= 45 s.
+
+Run: ``make bench-loop`` (about two minutes; three with ``--fresh``). It edits and
+restores params.yaml in place: run it on a clean tree, and nothing else meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# (what a learner edits, the line as it is, the line as edited): one param per group.
+EDITS = [
+    ("train.gd.patience 10 -> 11", "    patience: 10 ", "    patience: 11 "),
+    ("evaluate.bootstrap_resamples 200 -> 201", "  bootstrap_resamples: 200 ", "  bootstrap_resamples: 201 "),
+    ("report.engine auto -> jupyter", "  engine: auto ", "  engine: jupyter "),
+]
+STAGES = ["validate", "generate", "split", "scale", "train", "evaluate", "benchmark", "report"]
+RUNNING = re.compile(r"Running stage '([a-z_]+)'")
+
+
+def repro(*args: str) -> tuple[float, dict[str, float]]:
+    """``dvc repro`` wall time and each stage's share, timed from DVC's own announcements."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        ["dvc", "repro", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    marks: list[tuple[str, float]] = []
+    out = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        out.append(line)
+        if m := RUNNING.search(line):
+            marks.append((m.group(1), time.perf_counter()))
+    if proc.wait() != 0:
+        sys.exit("dvc repro failed:\n" + "".join(out[-40:]))
+    end = time.perf_counter()
+    stages = {name: (marks[i + 1][1] if i + 1 < len(marks) else end) - t for i, (name, t) in enumerate(marks)}
+    return end - start, stages
+
+
+def import_seconds(stage: str, repeats: int = 3) -> float:
+    """Median wall time of a fresh interpreter that imports ``stages/<stage>.py`` without running it."""
+    code = (
+        f"import importlib.util as u; s = u.spec_from_file_location('s', 'stages/{stage}.py'); "
+        "m = u.module_from_spec(s); s.loader.exec_module(m)"
+    )
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+        times.append(time.perf_counter() - t)
+    return sorted(times)[len(times) // 2]
+
+
+def row(label: str, total: float, stages: dict[str, float], imports: dict[str, float], target: float) -> str:
+    parts = [f"{s} {t:.1f}" + (f" (imports {imports[s]:.1f})" if s in imports else "") for s, t in stages.items()]
+    rest = total - sum(stages.values())
+    verdict = "met" if total <= target else "MISSED"
+    return (
+        f"{label:<42} {total:5.1f} s  [target {target:g} s: {verdict}]\n    "
+        + "; ".join(parts)
+        + (f"; dvc before the first stage {rest:.1f}")
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--fresh", action="store_true", help="also time a forced dvc repro of every stage")
+    args = ap.parse_args()
+    if subprocess.run(["git", "diff", "--quiet", "--", "params.yaml"], cwd=ROOT).returncode != 0:
+        sys.exit("params.yaml has uncommitted edits: commit or stash them first (this script edits it in place).")
+    params = ROOT / "params.yaml"
+    original = params.read_text()
+    _, before = repro()  # up to date first, so each edit times only what it re-runs
+    imports = {s: import_seconds(s) for s in STAGES}
+    lines = []
+    try:
+        for label, old, new in EDITS:
+            if original.count(old) != 1:
+                sys.exit(f"params.yaml no longer has exactly one line starting {old!r}: update EDITS")
+            params.write_text(original.replace(old, new))
+            total, stages = repro("--no-run-cache")  # an edit DVC has seen before would only be restored
+            lines.append(row(label, total, stages, imports, 12))
+            params.write_text(original)
+            repro()  # back to the committed outputs (DVC's run cache: no stage re-runs)
+        if args.fresh:
+            total, stages = repro("--force")
+            lines.append(row("fresh: dvc repro --force (every stage)", total, stages, imports, 45))
+    finally:
+        params.write_text(original)
+    alone = ", ".join(f"{s} {t:.2f} s" for s, t in imports.items())
+    print(f"stage imports alone (median of 3 fresh interpreters): {alone}")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
