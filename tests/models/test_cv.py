@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import sklearn.linear_model as sk
 import torch
+from scipy import sparse
 from sklearn.metrics import make_scorer, max_error
 from sklearn.model_selection import KFold, ShuffleSplit
 
@@ -338,3 +339,83 @@ def test_elastic_net_cv_attribute_shapes_are_scikit_learns(alphas, l1_ratio):
     ours, ref = ElasticNetCV(device="cpu", **kw).fit(X, y), sk.ElasticNetCV(**kw).fit(X, y)
     assert np.shape(ours.alphas_) == np.shape(ref.alphas_)  # one grid when it is shared: (n_alphas,)
     assert np.shape(ours.mse_path_) == np.shape(ref.mse_path_)
+
+
+def _loo_by_refitting(X, y, alphas, fit_intercept, sw=None):
+    """The leave-one-out predictions by n refits of scikit-learn's Ridge(svd): the definition itself."""
+    out = np.empty((len(y), len(alphas)))
+    for i in range(len(y)):
+        keep = np.arange(len(y)) != i
+        for k, a in enumerate(alphas):
+            fit = sk.Ridge(alpha=a, solver="svd", fit_intercept=fit_intercept)
+            fit.fit(X[keep], y[keep], sample_weight=None if sw is None else sw[keep])
+            out[i, k] = fit.predict(X[i : i + 1])[0]
+    return out
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_wide_leave_one_out_is_exact_near_interpolation(fit_intercept, weighted):
+    # n < p at α down to 1e-5: h → 1, where 1 − h from G's leverages kept 6 digits (scikit-learn's
+    # test_ridge_cv_results_predictions failed at 1.07e-6). The n × n form: measured 1e-13 with an
+    # intercept, 6e-9 without (there the 9-row refits are that ill-conditioned: scikit-learn's own
+    # leave-one-out is 3e-9 off the mpmath answer).
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((10, 50)) * 3 + 1
+    y = X[:, :5] @ rng.standard_normal(5) * 40 + rng.standard_normal(10)
+    sw = np.where(np.arange(10) % 2 == 0, 0.5, 1.0) if weighted else None
+    alphas = np.logspace(-5, 7, 5)
+    kw = dict(fit_intercept=fit_intercept, store_cv_results=True)
+    ours = RidgeCV(alphas, scoring="neg_mean_squared_error", device="cpu", **kw).fit(X, y, sample_weight=sw)
+    truth = _loo_by_refitting(X, y, alphas, fit_intercept, sw)
+    np.testing.assert_allclose(ours.cv_results_, truth, rtol=1e-11 if fit_intercept else 1e-7)
+    # The squared-error form and the chosen alpha agree with scikit-learn's.
+    mse = RidgeCV(alphas, device="cpu", **kw).fit(X, y, sample_weight=sw)
+    ref = sk.RidgeCV(alphas, **kw).fit(X, y, sample_weight=sw)
+    assert mse.alpha_ == ref.alpha_
+    np.testing.assert_allclose(mse.cv_results_, ref.cv_results_, rtol=1e-6)  # theirs is 2.5e-7 off
+
+
+@pytest.mark.parametrize("cv", [3, None])
+def test_elastic_net_cv_at_l1_ratio_zero_is_exact_ridge(cv):
+    # ρ = 0 is ridge at n·α: solved in closed form, where scikit-learn runs coordinate descent.
+    X, y = _data(seed=12, n=90, p=6)
+    alphas = [0.01, 0.3, 10.0]
+    folds = KFold(3) if cv is None else cv
+    ours = ElasticNetCV(l1_ratio=0, alphas=alphas, cv=folds, device="cpu").fit(X, y)
+    ref = sk.ElasticNetCV(l1_ratio=0, alphas=alphas, cv=folds, tol=1e-14, max_iter=10**6).fit(X, y)
+    assert ours.alpha_ == ref.alpha_ and ours.l1_ratio_ == 0.0
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-9)
+    exact = sk.Ridge(alpha=ours.alpha_ * len(y)).fit(X, y)  # the objective's own closed form
+    np.testing.assert_allclose(ours.coef_, exact.coef_, rtol=1e-12)
+    np.testing.assert_allclose(ours.intercept_, exact.intercept_, rtol=1e-12)
+    assert (ours.dual_gap_, ours.n_iter_) == (0.0, 0)
+    # Chosen among ratios, and refused where it has no closed form.
+    mixed = ElasticNetCV(l1_ratio=[0, 0.5], alphas=alphas, cv=folds, device="cpu").fit(X, y)
+    assert mixed.mse_path_.shape == (2, 3, 3)
+    with pytest.raises(ValueError, match="positive=True"):
+        ElasticNetCV(l1_ratio=0, alphas=alphas, positive=True, device="cpu").fit(X, y)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize(
+    "ours, theirs, kw", [(enet_path, sk.enet_path, {"l1_ratio": 0.5}), (lasso_path, sk.lasso_path, {})]
+)
+def test_path_functions_on_several_targets_solve_scikit_learns_multi_task_problem(ours, theirs, kw, fmt):
+    rng = np.random.default_rng(13)
+    X = rng.standard_normal((50, 20)) + 0.5
+    W = rng.standard_normal((20, 2)) * (rng.random((20, 1)) < 0.4)  # rows in or out for both targets
+    Y = X @ W + 0.1 * rng.standard_normal((50, 2))
+    a, coefs, gaps = ours(sparse.csr_matrix(X) if fmt == "csr" else X, Y, tol=1e-12, **kw)
+    ra, rcoefs, _ = theirs(X, Y, tol=1e-12, max_iter=100_000, **kw)
+    np.testing.assert_array_equal(a, ra)  # the same grid: max_j ‖(XᵀY)_j‖ / (nρ) down to 1e-3 of it
+    assert coefs.shape == rcoefs.shape == (2, 20, 100)
+    # Both converged to a gap of 1e-12 ‖Y‖²: measured 4e-11 apart.
+    np.testing.assert_allclose(coefs, rcoefs, atol=1e-9 * np.abs(rcoefs).max())
+    # Group sparsity: a feature is zero for every target or for none.
+    assert ((coefs[0] == 0) == (coefs[1] == 0)).all()
+    # A warm start from the last coefficients has nothing left to do.
+    _, _, _, n_iter = ours(X, Y, alphas=a[-1:], coef_init=coefs[:, :, -1], tol=1e-12, return_n_iter=True, **kw)
+    assert n_iter.tolist() == [0]
+    with pytest.raises(ValueError, match="positive=True is not allowed for multi-output"):
+        ours(X, Y, positive=True, **kw)

@@ -34,9 +34,16 @@ from sklearn.utils.metadata_routing import (
 )
 
 from linreg.models.base import COMMON_CONSTRAINTS, LinearModel, check_alphas, nonfinite_message, out_dtype
-from linreg.models.enet import alpha_grid, alpha_max, resolve_enet_solver, solve_enet
+from linreg.models.enet import (
+    alpha_grid,
+    alpha_max,
+    cd_multitask_gram,
+    multitask_alpha_max,
+    resolve_enet_solver,
+    solve_enet,
+)
 from linreg.models.path import enet_path as _enet_path_on_stats
-from linreg.models.path import ridge_coefs
+from linreg.models.path import ridge_coefs, ridge_path
 from linreg.models.stats import Stats, compute_stats, held_out_sse, merge_stats
 
 
@@ -127,7 +134,10 @@ class ElasticNetCV(LinearModel):
     Parameters
     ----------
     l1_ratio : float or list of float, default=0.5
-        ρ, or several to choose from (each with its own alpha grid).
+        ρ in [0, 1], or several to choose from (each with its own alpha grid). ρ = 0, a pure L2
+        penalty, needs ``alphas`` given (no grid starts where every coefficient is zero) and is
+        solved exactly, as ridge at n·α on each fold's statistics (``dual_gap_`` and ``n_iter_``
+        are then 0), where scikit-learn runs coordinate descent.
     eps : float, default=1e-3
         The grid's end: ``alpha_min = eps · alpha_max``.
     alphas : int or array-like, default=100
@@ -272,7 +282,7 @@ class ElasticNetCV(LinearModel):
         train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype)
         l1_ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
         if l1_ratios.ndim != 1 or l1_ratios.size == 0:
-            raise ValueError(f"l1_ratio must be a float in (0, 1] or a non-empty list of them, got {self.l1_ratio!r}")
+            raise ValueError(f"l1_ratio must be a float in [0, 1] or a non-empty list of them, got {self.l1_ratio!r}")
         if not isinstance(self.alphas, Integral):
             check_alphas(self.alphas)
         if isinstance(self.alphas, Integral) and (l1_ratios == 0).any():  # scikit-learn's words for it
@@ -280,10 +290,12 @@ class ElasticNetCV(LinearModel):
                 "Automatic alpha grid generation is not supported for l1_ratio=0. Please supply a grid by "
                 "providing your estimator with the appropriate `alphas=` argument."
             )
-        if not np.isfinite(l1_ratios).all() or (l1_ratios <= 0).any() or (l1_ratios > 1).any():
+        if not np.isfinite(l1_ratios).all() or (l1_ratios < 0).any() or (l1_ratios > 1).any():
+            raise ValueError(f"l1_ratio must be in [0, 1], got {self.l1_ratio!r}")
+        if self.positive and (l1_ratios == 0).any():
             raise ValueError(
-                "l1_ratio must be in (0, 1]: linreg's ElasticNetCV has no pure L2 path; use RidgeCV for an "
-                "L2 penalty (it chooses alpha the same way)"
+                "l1_ratio=0 with positive=True is a non-negative ridge, which linreg's ElasticNetCV does not "
+                "solve; use an l1_ratio > 0, or RidgeCV without the sign constraint"
             )
         solver = resolve_enet_solver("auto", full.device)
         grid = isinstance(self.alphas, Integral)
@@ -296,19 +308,27 @@ class ElasticNetCV(LinearModel):
             else:
                 alphas[i] = np.sort(np.asarray(self.alphas, dtype=np.float64))[::-1]
             for k, (tr, ho) in enumerate(zip(train, held)):
-                path = _enet_path_on_stats(
-                    tr,
-                    alphas[i],
-                    float(l1),
-                    solver=solver,
-                    tol=self.tol,
-                    max_iter=self.max_iter,
-                    positive=self.positive,
-                )
+                if l1 == 0:  # the pure L2 path, exactly: ridge at n·α on the fold's statistics
+                    path = ridge_path(tr, alphas[i] * float(tr.n))
+                else:
+                    path = _enet_path_on_stats(
+                        tr,
+                        alphas[i],
+                        float(l1),
+                        solver=solver,
+                        tol=self.tol,
+                        max_iter=self.max_iter,
+                        positive=self.positive,
+                    )
                 mse[i, :, k] = (held_out_sse(path.coefs, path.intercepts, ho) / ho.n).cpu().numpy()
         mean = mse.mean(axis=2)
         best_l1, best_alpha = (int(v) for v in np.unravel_index(first_minimum(mean), mean.shape))
         self.l1_ratio_, self.alpha_ = float(l1_ratios[best_l1]), float(alphas[best_l1, best_alpha])
+        if self.l1_ratio_ == 0:
+            coef = ridge_coefs(full.gram, full.xty, torch.tensor([self.alpha_ * float(full.n)], dtype=torch.float64))
+            self._set_coef(coef[0], full, out_dtype(X))
+            self.dual_gap_, self.n_iter_ = 0.0, 0  # a closed form: no iterations, no gap
+            return self._set_paths(alphas, mse, grid)
         res = solve_enet(
             full.gram,
             full.xty,
@@ -330,6 +350,9 @@ class ElasticNetCV(LinearModel):
             )
         self._set_coef(res.coef, full, out_dtype(X))
         self.dual_gap_, self.n_iter_ = res.gap / full.n, res.n_iter
+        return self._set_paths(alphas, mse, grid)
+
+    def _set_paths(self, alphas: np.ndarray, mse: np.ndarray, grid: bool):
         single = np.ndim(self.l1_ratio) == 0
         # scikit-learn's shapes: one grid (n_alphas,) when it is the same for every l1_ratio (alphas given)
         self.alphas_ = alphas[0] if single or not grid else alphas
@@ -470,7 +493,8 @@ class RidgeCV(LinearModel):
     With G = X_cᵀX_c = VΛVᵀ and Z = X_c V, the hat matrix of ridge with an unpenalised
     intercept has hᵢ = 1/n + Σⱼ Zᵢⱼ² / (λⱼ + α), and the leave-one-out residual is
     eᵢ / (1 − hᵢ): one pass over X for Z and one eigendecomposition, then O(np) per
-    alpha (exact, where scikit-learn's GCV works through an SVD per call). Otherwise
+    alpha (exact, where scikit-learn's GCV works through an SVD per call). A wide X (n ≤ p)
+    uses the n × n kernel instead (see ``gcv_mode``). Otherwise
     K-fold on the folds' statistics, merged: one pass over X for all folds and alphas.
 
     Parameters
@@ -489,7 +513,9 @@ class RidgeCV(LinearModel):
     cv : int, cross-validation generator, iterable or None, default=None
         None: leave-one-out; anything ``sklearn.model_selection.check_cv`` takes otherwise.
     gcv_mode : {None, "auto", "svd", "eigen"}, default=None
-        Accepted for compatibility: the eigendecomposition of G serves every mode.
+        Accepted for compatibility: linreg picks the formulation by shape for every mode, the
+        eigendecomposition of G (p × p) when n > p, of the kernel X_c X_cᵀ (n × n) when n ≤ p
+        (there 1 − hᵢ comes without cancellation: 16 digits where G's leave 10 near interpolation).
     store_cv_results : bool, default=False
         Keep the leave-one-out errors in ``cv_results_`` (leave-one-out only).
     alpha_per_target : bool, default=False
@@ -691,20 +717,10 @@ class RidgeCV(LinearModel):
         if self.cv is None:
             full = self._stats(X, y, device, dtype, sw)
             root_w = torch.ones(len(y), dtype=torch.float64) if sw is None else torch.from_numpy(np.sqrt(sw))
-            lam, V = torch.linalg.eigh(full.gram.cpu())
-            # Whitened, centred rows: Z = √W (X − x̄) V, ỹ = √W (y − ȳ) (W = 1 without weights).
-            if sparse.issparse(X):  # X V first (sparse × dense), then the centring: x̄ᵀV per row
-                XV = torch.as_tensor(np.asarray(X.astype(np.float64) @ V.numpy()))
-                Z = (XV - full.x_mean.cpu() @ V) * root_w[:, None]
+            if X.shape[0] <= X.shape[1]:  # wide: the n × n kernel, where 1 − h has no cancellation
+                loo = self._wide_loo(X, y, full, root_w, a_t)
             else:
-                Z = (torch.as_tensor(np.asarray(X, dtype=np.float64)) - full.x_mean.cpu()) * root_w[:, None] @ V
-            yc = (torch.as_tensor(np.asarray(y, dtype=np.float64)) - full.y_mean.cpu()) * root_w
-            inv = 1 / (lam[None, :] + a_t[:, None])  # (K, p)
-            fitted = (inv * (V.T @ full.xty.cpu())) @ Z.T  # (K, n)
-            h = (Z**2) @ inv.T  # (n, K) leverages of the centred part
-            if self.fit_intercept:
-                h = h + (root_w**2 / full.n)[:, None]  # and of the (unpenalised) intercept
-            loo = (yc[None, :] - fitted) / (1 - h.T)  # (K, n) leave-one-out residuals (whitened)
+                loo = self._tall_loo(X, y, full, root_w, a_t)
             # cv_results_ as scikit-learn's: squared (whitened) errors, or with a scoring the
             # leave-one-out predictions y − e/√w.
             stored = (
@@ -736,6 +752,59 @@ class RidgeCV(LinearModel):
             else:
                 per_fold.append(sse / float(ho.n))
         return np.mean(per_fold, axis=0), None, full
+
+    @staticmethod
+    def _centred_rows(X, full: Stats, root_w: torch.Tensor):
+        """√W (X − x̄) as a dense tensor (W = 1 without weights; x̄ = 0 without an intercept)."""
+        if sparse.issparse(X):
+            X = X.toarray()
+        return (torch.as_tensor(np.asarray(X, dtype=np.float64)) - full.x_mean.cpu()) * root_w[:, None]
+
+    def _tall_loo(self, X, y, full: Stats, root_w: torch.Tensor, a_t: torch.Tensor) -> torch.Tensor:
+        """(K, n) whitened leave-one-out residuals from G = VΛVᵀ (p × p): one product X V, O(np) per alpha."""
+        lam, V = torch.linalg.eigh(full.gram.cpu())
+        # Whitened, centred rows: Z = √W (X − x̄) V, ỹ = √W (y − ȳ) (W = 1 without weights).
+        if sparse.issparse(X):  # X V first (sparse × dense), then the centring: x̄ᵀV per row
+            XV = torch.as_tensor(np.asarray(X.astype(np.float64) @ V.numpy()))
+            Z = (XV - full.x_mean.cpu() @ V) * root_w[:, None]
+        else:
+            Z = self._centred_rows(X, full, root_w) @ V
+        yc = (torch.as_tensor(np.asarray(y, dtype=np.float64)) - full.y_mean.cpu()) * root_w
+        inv = 1 / (lam[None, :] + a_t[:, None])  # (K, p)
+        fitted = (inv * (V.T @ full.xty.cpu())) @ Z.T  # (K, n)
+        h = (Z**2) @ inv.T  # (n, K) leverages of the centred part
+        if self.fit_intercept:
+            h = h + (root_w**2 / full.n)[:, None]  # and of the (unpenalised) intercept
+        return (yc[None, :] - fitted) / (1 - h.T)
+
+    def _wide_loo(self, X, y, full: Stats, root_w: torch.Tensor, a_t: torch.Tensor) -> torch.Tensor:
+        """(K, n) whitened leave-one-out residuals from the kernel Z Zᵀ (n × n), for n ≤ p.
+
+        With Z = √W (X − x̄) = U Σ Vᵀ and s = σ², I − H = U diag(α / (s + α)) Uᵀ: the residual and
+        1 − hᵢ = Σⱼ Uᵢⱼ² α / (sⱼ + α) come without the cancellation of 1 − hᵢ computed from the
+        leverages, which near interpolation (h → 1, a wide design at small α) loses digits. The
+        intercept's direction √w/‖√w‖ (where Z Zᵀ vanishes) is taken out first by a Householder
+        reflection, so it is fitted unpenalised whatever the other null directions are.
+        """
+        Z = self._centred_rows(X, full, root_w)
+        yc = (torch.as_tensor(np.asarray(y, dtype=np.float64)) - full.y_mean.cpu()) * root_w
+        if self.fit_intercept:  # Q: an orthonormal basis of the rows orthogonal to √w (columns 2… of P)
+            u = root_w / torch.linalg.vector_norm(root_w)
+            v = u.clone()
+            v[0] += 1.0 if u[0] >= 0 else -1.0  # P = I − 2vvᵀ/vᵀv maps u to ∓e₁
+            P = torch.eye(len(u), dtype=torch.float64) - 2 * torch.outer(v, v) / (v @ v)
+            Q = P[:, 1:]
+            U, sigma, _ = torch.linalg.svd(Q.T @ Z, full_matrices=False)
+            M = Q @ U
+        else:
+            M, sigma, _ = torch.linalg.svd(Z, full_matrices=False)
+        # The SVD of the rows, not eigh of the kernel Z Zᵀ: its small directions carry the most
+        # weight in α / (s + α), and the kernel would square their condition (1.5e-8 against 3e-14).
+        s = sigma**2
+        shrink = a_t[:, None] / (s[None, :] + a_t[:, None])  # (K, m): α / (s + α)
+        resid = (shrink * (M.T @ yc)) @ M.T  # (K, n): (I − H) ỹ
+        one_minus_h = shrink @ (M**2).T  # (K, n)
+        return resid / one_minus_h
 
 
 class _Predictions:
@@ -796,13 +865,16 @@ def enet_path(
 
     Minimises ``(1/2n)‖y − Xw‖² + αρ‖w‖₁ + ½α(1 − ρ)‖w‖²`` at each alpha (X and y as
     given, not centred, as scikit-learn's path functions), by coordinate descent on XᵀX.
+    A 2-D y (several targets) gets scikit-learn's multi-task objective
+    ``(1/2n)‖Y − XW‖²_F + αρ Σⱼ ‖Wⱼ‖₂ + ½α(1 − ρ)‖W‖²_F`` (each feature in or out for every
+    target at once), by block coordinate descent on XᵀX and XᵀY.
 
     Parameters
     ----------
     X : array-like or scipy.sparse matrix of shape (n_samples, n_features)
         The design.
-    y : array-like of shape (n_samples,)
-        The target.
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        The target(s).
     l1_ratio : float, default=0.5
         ρ in (0, 1].
     eps : float, default=1e-3
@@ -816,8 +888,8 @@ def enet_path(
     max_iter : int, default=1000
         The most sweeps per alpha.
     positive : bool, default=False
-        Non-negative coefficients.
-    coef_init : array-like of shape (n_features,) or None, default=None
+        Non-negative coefficients (one target only, as scikit-learn).
+    coef_init : array-like of shape (n_features,) or (n_targets, n_features), or None, default=None
         Where the first alpha starts.
     return_n_iter : bool, default=False
         Also return the sweeps per alpha.
@@ -834,7 +906,7 @@ def enet_path(
     -------
     alphas : ndarray of shape (n_alphas,)
         Decreasing.
-    coefs : ndarray of shape (n_features, n_alphas)
+    coefs : ndarray of shape (n_features, n_alphas) or (n_targets, n_features, n_alphas)
         The coefficients at each alpha.
     dual_gaps : ndarray of shape (n_alphas,)
         The duality gap at each alpha.
@@ -858,6 +930,12 @@ def enet_path(
     # scipy.sparse X stays sparse: the statistics read it as it is (no densified copy).
     X = X.astype(np.float64) if sparse.issparse(X) else np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 2:
+        if positive:
+            raise ValueError("positive=True is not allowed for multi-output y (several targets), as in scikit-learn")
+        return _multitask_path(
+            X, y, float(l1_ratio), eps, n_alphas, alphas, tol, max_iter, coef_init, return_n_iter, device
+        )
     stats = compute_stats(X, y, dtype=torch.float64, device=torch.device(device), center=False)
     if alphas is None:
         if not isinstance(n_alphas, Integral) or n_alphas < 1:
@@ -877,6 +955,34 @@ def enet_path(
     )
     out = (alphas, path.coefs.cpu().numpy().T, path.gaps)
     return (*out, path.n_iter) if return_n_iter else out
+
+
+def _multitask_path(X, y, l1_ratio, eps, n_alphas, alphas, tol, max_iter, coef_init, return_n_iter, device):
+    """``enet_path`` for a 2-D y: scikit-learn's multi-task objective, by block coordinate descent on
+    G = XᵀX and C = XᵀY (one statistics pass per target, each the same reproducible pass)."""
+    parts = [
+        compute_stats(X, y[:, t], dtype=torch.float64, device=torch.device(device), center=False)
+        for t in range(y.shape[1])
+    ]
+    gram = parts[0].gram.cpu().numpy()
+    xty = np.column_stack([st.xty.cpu().numpy() for st in parts])  # (p, T)
+    yty, n = float(sum(float(st.yty) for st in parts)), float(parts[0].n)
+    if alphas is None:
+        if not isinstance(n_alphas, Integral) or n_alphas < 1:
+            raise ValueError(f"n_alphas == {n_alphas!r}, must be an int >= 1 (or pass alphas).")
+        alphas = alpha_grid(multitask_alpha_max(xty, n, l1_ratio), eps, int(n_alphas))
+    alphas = np.sort(check_alphas(alphas))[::-1]
+    W = None if coef_init is None else np.asarray(coef_init, dtype=np.float64).T  # scikit-learn's (T, p)
+    coefs, gaps, n_iter = [], [], []
+    for alpha in alphas:
+        W, gap, sweeps, _ = cd_multitask_gram(
+            gram, xty, yty, n * alpha * l1_ratio, n * alpha * (1 - l1_ratio), tol=tol, max_iter=max_iter, w0=W
+        )
+        coefs.append(W.T.copy())
+        gaps.append(gap / n)
+        n_iter.append(sweeps)
+    out = (alphas, np.stack(coefs, axis=-1), np.array(gaps))  # coefs (n_targets, n_features, n_alphas)
+    return (*out, np.array(n_iter)) if return_n_iter else out
 
 
 def lasso_path(X, y, *, eps=1e-3, n_alphas=100, alphas=None, **params):

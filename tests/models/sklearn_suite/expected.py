@@ -1,19 +1,38 @@
 """What scikit-learn's own linear_model tests say about linreg's estimators, and why some differ on purpose.
 
 The suite (``test_base.py``, ``test_ridge.py``, ``test_coordinate_descent.py`` from the
-installed scikit-learn, the version constraints.txt pins) runs with
-``LinearRegression``, ``Ridge``, ``Lasso`` and ``ElasticNet`` rebound to linreg's
-classes (swap_plugin.py). A test counts when it constructs one of them; the
-others exercise scikit-learn's own code (RidgeCV, LassoCV, ``_solve_cholesky``
-and other private helpers, ``ridge_regression``…) and are out of scope.
+installed scikit-learn, the version constraints.txt pins) runs with the nine names
+linreg offers rebound to linreg's (swap_plugin.py): ``LinearRegression``, ``Ridge``,
+``Lasso``, ``ElasticNet``, ``RidgeCV``, ``LassoCV``, ``ElasticNetCV``, ``lasso_path``
+and ``enet_path``. A test counts when it uses one of them; the others exercise
+scikit-learn's own code (MultiTask*, ``_solve_cholesky`` and other private helpers,
+``ridge_regression``…) and are out of scope.
 
 PASSED_AT_LEAST is the ratchet: the number of counted tests that pass may only
 go up (raise it when it does). DIFFERENCES lists every counted test that fails,
-with the reason it is a deliberate difference rather than a bug; a failure not
-listed here fails our test.
+with the reason it is a deliberate difference rather than a bug; FUTURE_WARNING_ONLY
+the tests that fail only because scikit-learn's deprecation ``FutureWarning`` of its
+own API is not raised (linreg is not deprecating anything there); a failure in neither
+fails our test.
 """
 
-PASSED_AT_LEAST = 770  # of 822 counted tests (scikit-learn 1.9.1); 112 before this work
+PASSED_AT_LEAST = 992  # of 1,097 counted tests (scikit-learn 1.9.1); 770 of 822 with the four core names
+
+# Passing share of the counted tests, FUTURE_WARNING_ONLY left out: 992 / 1,047 = 94.7% (issue #26 asks 95%).
+PASSED_SHARE_AT_LEAST = 0.947
+
+# test name (without parameters) → what scikit-learn's deprecation expects
+FUTURE_WARNING_ONLY = {
+    "test_regularization_limits_ridge_gcv": (
+        "expects scikit-learn 1.9's FutureWarning that gcv_mode='svd' with sparse X will become an error (its SVD "
+        "needs dense X); linreg's leave-one-out takes sparse X in every mode. The 48 coefficient checks the "
+        "warning guards agree (measured: 0 of 48 differ at the test's tolerances)"
+    ),
+    "test_path_function_deprecated_n_alphas": (
+        "expects scikit-learn 1.9's FutureWarning that n_alphas and alphas=None in the path functions are going; "
+        "linreg's path functions keep both"
+    ),
+}
 
 # test name (without parameters) → why linreg differs on purpose
 DIFFERENCES = {
@@ -53,5 +72,17 @@ DIFFERENCES = {
     "test_lasso_dual_gap": (
         "compares dual_gap_ (same formula) at rtol 1e-7 where both values are rounding errors: linreg's polished "
         "solution has a gap of 2e-15 against the residual formula's 5e-15"
+    ),
+    "test_lassoCV_does_not_set_precompute": (
+        "monkeypatches sklearn.linear_model._coordinate_descent.Lasso, the class scikit-learn's LassoCV builds "
+        "its final model from; linreg's LassoCV fits the final model on its statistics and never looks that up"
+    ),
+    "test_1d_multioutput_lasso_and_multitask_lasso_cv": (
+        "compares LassoCV's coefficients with scikit-learn's MultiTaskLassoCV to 7 decimals, where both of "
+        "scikit-learn's stop at tol=1e-4 and sit 1.2e-4 from the optimum; linreg's (same alpha_) is the exact "
+        "optimum, 1.8e-15 from a tol=1e-15 fit"
+    ),
+    "test_1d_multioutput_enet_and_multitask_enet_cv": (
+        "the same comparison for ElasticNetCV against MultiTaskElasticNetCV: scikit-learn's loose tolerance"
     ),
 }

@@ -1,12 +1,13 @@
 """pytest plugin: run scikit-learn's own linear_model tests with linreg's estimators swapped in.
 
-Exactly what a user does by changing one import line: the names
-``LinearRegression``, ``Ridge``, ``Lasso`` and ``ElasticNet`` in
-``sklearn.linear_model`` are rebound to linreg's classes before the test
-modules import them; everything else (RidgeCV, helpers, private solvers) stays
-scikit-learn's. Each test's outcome is recorded, with whether it constructed
-one of linreg's estimators (those are the tests that exercise them), in the
-JSON file named by ``LINREG_SKLEARN_SUITE_REPORT``.
+Exactly what a user does by changing one import line: the nine names linreg
+offers (``LinearRegression``, ``Ridge``, ``Lasso``, ``ElasticNet``, ``RidgeCV``,
+``LassoCV``, ``ElasticNetCV``, ``lasso_path``, ``enet_path``) are rebound in
+``sklearn.linear_model`` to linreg's before the test modules import them;
+everything else (MultiTask*, helpers, private solvers) stays scikit-learn's.
+Each test's outcome is recorded, with which of linreg's names it used (those
+are the tests that exercise them) and, for a failure, its one-line reason, in
+the JSON file named by ``LINREG_SKLEARN_SUITE_REPORT``.
 """
 
 from __future__ import annotations
@@ -24,16 +25,20 @@ SWAPPED = {
     "Ridge": models.Ridge,
     "Lasso": models.Lasso,
     "ElasticNet": models.ElasticNet,
+    "RidgeCV": models.RidgeCV,
+    "LassoCV": models.LassoCV,
+    "ElasticNetCV": models.ElasticNetCV,
 }
-# LINREG_SKLEARN_SUITE_SWAP=nine also rebinds the CV estimators and the path functions: issue #26's
-# measurement (the committed ratchet runs the four above; see docs/models.md for the nine-name counts).
-NINE = os.environ.get("LINREG_SKLEARN_SUITE_SWAP") == "nine"
-if NINE:
-    SWAPPED.update(RidgeCV=models.RidgeCV, LassoCV=models.LassoCV, ElasticNetCV=models.ElasticNetCV)
-FUNCTIONS = {"lasso_path": models.lasso_path, "enet_path": models.enet_path} if NINE else {}
+FUNCTIONS = {"lasso_path": models.lasso_path, "enet_path": models.enet_path}
 _current: list[str | None] = [None]
-_used: set[str] = set()
+_used: dict[str, set[str]] = {}  # test → the linreg names it used
 _outcomes: dict[str, str] = {}
+_reasons: dict[str, str] = {}  # failed test → its crash message, first line
+
+
+def _note(name: str) -> None:
+    if _current[0] is not None:
+        _used.setdefault(_current[0], set()).add(name)
 
 
 def _record_construction(cls: type) -> None:
@@ -41,18 +46,17 @@ def _record_construction(cls: type) -> None:
 
     @functools.wraps(original)  # keeps the signature that get_params reads
     def __init__(self, *args, **kwargs):
-        if _current[0] is not None:
-            _used.add(_current[0])
+        # The most derived of linreg's classes (a Lasso, not the ElasticNet its __init__ calls).
+        _note(next(c.__name__ for c in type(self).__mro__ if SWAPPED.get(c.__name__) is c))
         original(self, *args, **kwargs)
 
     cls.__init__ = __init__
 
 
-def _record_call(fn):
+def _record_call(name: str, fn):
     @functools.wraps(fn)
     def call(*args, **kwargs):
-        if _current[0] is not None:
-            _used.add(_current[0])
+        _note(name)
         return fn(*args, **kwargs)
 
     return call
@@ -62,7 +66,7 @@ for _name, _cls in SWAPPED.items():
     _record_construction(_cls)
     setattr(linear_model, _name, _cls)
 for _name, _fn in FUNCTIONS.items():
-    setattr(linear_model, _name, _record_call(_fn))
+    setattr(linear_model, _name, _record_call(_name, _fn))
 
 
 def pytest_runtest_setup(item):
@@ -78,6 +82,9 @@ def pytest_runtest_logreport(report):
         previous = _outcomes.get(report.nodeid)
         if previous in (None, "passed"):
             _outcomes[report.nodeid] = report.outcome
+        crash = getattr(report.longrepr, "reprcrash", None)
+        if report.failed and crash is not None and report.nodeid not in _reasons:
+            _reasons[report.nodeid] = crash.message.strip().splitlines()[0] if crash.message.strip() else ""
 
 
 def pytest_collectreport(report):
@@ -89,4 +96,5 @@ def pytest_sessionfinish(session):
     path = os.environ.get("LINREG_SKLEARN_SUITE_REPORT")
     if path:
         with open(path, "w") as f:
-            json.dump({"outcomes": _outcomes, "exercises_linreg": sorted(_used)}, f, indent=0, sort_keys=True)
+            used = {test: sorted(names) for test, names in _used.items()}
+            json.dump({"outcomes": _outcomes, "uses": used, "reasons": _reasons}, f, indent=0, sort_keys=True)
