@@ -54,6 +54,26 @@ def test_every_interactive_figure_draws_offline_without_errors(page):
     assert leaving == []  # nothing left the file: the bundle and the data are inline
 
 
+def test_no_two_axis_labels_touch(page):
+    # Log axes labelled 200 next to 100 read as "200100": each axis keeps a gap between its labels.
+    touching = page.execute_script(
+        """
+        const out = [];
+        document.querySelectorAll('.interactive svg .role-axis-label').forEach(axis => {
+          const boxes = [...axis.querySelectorAll('text')].filter(t => t.textContent.trim() &&
+            getComputedStyle(t).opacity !== '0').map(t => [t.textContent, t.getBoundingClientRect()]);
+          for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+            const [a, p] = boxes[i], [b, q] = boxes[j];
+            if (p.left < q.right + 2 && q.left < p.right + 2 && p.top < q.bottom && q.top < p.bottom)
+              out.push(axis.closest('.interactive').id + ': ' + a + ' | ' + b);
+          }
+        });
+        return out;
+        """
+    )
+    assert touching == []
+
+
 @pytest.mark.parametrize("vis", sorted(SLIDERS))
 def test_moving_a_slider_changes_what_is_drawn(page, vis):
     before = drawn(page, vis)

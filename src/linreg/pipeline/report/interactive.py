@@ -25,6 +25,8 @@ from linreg.pipeline.variants import COLORS, LABELS
 
 WIDTH = 290  # px: fits a 390 px phone's text column (358 px) with the axis labels
 PALETTE = [to_hex(c) for c in FIGURE_PALETTE]  # the static figures' colours, so both twins agree
+# Log-axis labels that touch read as one number ("200100"): keep a gap, drop the labels that do not fit.
+SPACED = alt.Axis(labelOverlap="greedy", labelSeparation=6)
 
 # Draws every spec on the page once the bundle has loaded, then shows its container.
 INIT = """
@@ -138,7 +140,12 @@ def regularization_paths(paths: pd.DataFrame, curves: pd.DataFrame, informative:
                 ["alpha", "val_mse", "one_se_threshold", "chosen_min", "chosen_1se", "k", "name"]
             ]
         )
-        x = alt.X("alpha:Q", scale=alt.Scale(type="log", reverse=True), title="α (decreasing →)")
+        x = alt.X(
+            "alpha:Q",
+            scale=alt.Scale(type="log", reverse=True),
+            axis=SPACED,
+            title="α (decreasing →)",
+        )
         base = alt.Chart(p).properties(width=WIDTH, height=170, title=f"{LABELS.get(model, model)}: coefficients")
         lines = base.mark_line(strokeWidth=1.5).encode(
             x=x, y=alt.Y("coef:Q", title="coefficient"), color=color, detail="feature:N"
@@ -288,8 +295,8 @@ def benchmark(results: pd.DataFrame) -> alt.FacetChart:
         alt.Chart(_round(ok, 4))
         .mark_line(point=alt.OverlayMarkDef(size=50))
         .encode(
-            x=alt.X("n:Q", scale=alt.Scale(type="log"), title="rows n"),
-            y=alt.Y("median_s:Q", scale=alt.Scale(type="log"), title="seconds (median)"),
+            x=alt.X("n:Q", scale=alt.Scale(type="log"), axis=SPACED, title="rows n"),
+            y=alt.Y("median_s:Q", scale=alt.Scale(type="log"), axis=SPACED, title="seconds (median)"),
             color=alt.Color("series:N", title="library, device, dtype", legend=alt.Legend(orient="bottom", columns=2)),
             tooltip=[
                 "solver",
