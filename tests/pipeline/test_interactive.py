@@ -17,8 +17,8 @@ def fresh(monkeypatch, tmp_path):
 
 
 def test_the_bundle_is_built_once_then_read_from_the_cache(fresh, monkeypatch):
-    monkeypatch.setattr(vl_convert, "javascript_bundle", lambda snippet: "built once")
-    assert iv.bundle() == "built once"
+    monkeypatch.setattr(vl_convert, "javascript_bundle", lambda snippet: "vegaEmbed, built once")
+    assert iv.bundle() == "vegaEmbed, built once"
     assert [p.name for p in fresh.iterdir()] == [f"vega-bundle-vl-convert-{vl_convert.__version__}.js"]
 
     def never(snippet):
@@ -26,7 +26,7 @@ def test_the_bundle_is_built_once_then_read_from_the_cache(fresh, monkeypatch):
 
     monkeypatch.setattr(vl_convert, "javascript_bundle", never)
     iv.bundle.cache_clear()
-    assert iv.bundle() == "built once"
+    assert iv.bundle() == "vegaEmbed, built once"
 
 
 def test_an_unwritable_cache_still_gives_the_bundle(monkeypatch, tmp_path):
@@ -46,3 +46,10 @@ def test_the_cached_bundle_is_vl_converts_own(fresh):
     iv.bundle.cache_clear()
     assert iv.bundle() == first == vl_convert.javascript_bundle(None)
     assert "vegaEmbed" in first
+
+
+def test_a_damaged_cache_is_rebuilt(fresh, monkeypatch):
+    fresh.mkdir(parents=True)
+    (fresh / f"vega-bundle-vl-convert-{vl_convert.__version__}.js").write_text("")  # truncated from outside
+    monkeypatch.setattr(vl_convert, "javascript_bundle", lambda snippet: "function vegaEmbed() {}")
+    assert iv.bundle() == "function vegaEmbed() {}"

@@ -150,6 +150,12 @@ def test_external_resources_finds_what_a_page_loads_and_not_script_text():
         '<a href="#fig-1">internal</a>'
     )
     assert external_resources(page) == ["fig.png", "style.css", "https://cdn.example/x.js"]
+    more = (
+        '<style>p { background: url("bg.png") } q { background: url(data:image/png;base64,AA) }</style>'
+        '<img srcset="a.png 1x, b.png 2x"><p style="background: url(c.png)"></p><svg><image href="d.png"/></svg>'
+        '<video poster="e.png"></video><object data="f.svg"></object>'
+    )
+    assert external_resources(more) == ["bg.png", "a.png", "b.png", "c.png", "d.png", "e.png", "f.svg"]
 
 
 @needs_report_tools

@@ -493,8 +493,8 @@ class RidgeCV(LinearModel):
     With G = X_cᵀX_c = VΛVᵀ and Z = X_c V, the hat matrix of ridge with an unpenalised
     intercept has hᵢ = 1/n + Σⱼ Zᵢⱼ² / (λⱼ + α), and the leave-one-out residual is
     eᵢ / (1 − hᵢ): one pass over X for Z and one eigendecomposition, then O(np) per
-    alpha (exact, where scikit-learn's GCV works through an SVD per call). A wide X (n ≤ p)
-    uses the n × n kernel instead (see ``gcv_mode``). Otherwise
+    alpha (exact, where scikit-learn's GCV works through an SVD per call). Rows that
+    interpolate (n − 1 ≤ p with an intercept) use the SVD of the rows instead (see ``gcv_mode``). Otherwise
     K-fold on the folds' statistics, merged: one pass over X for all folds and alphas.
 
     Parameters
@@ -513,9 +513,11 @@ class RidgeCV(LinearModel):
     cv : int, cross-validation generator, iterable or None, default=None
         None: leave-one-out; anything ``sklearn.model_selection.check_cv`` takes otherwise.
     gcv_mode : {None, "auto", "svd", "eigen"}, default=None
-        Accepted for compatibility: linreg picks the formulation by shape for every mode, the
-        eigendecomposition of G (p × p) when n > p, of the kernel X_c X_cᵀ (n × n) when n ≤ p
-        (there 1 − hᵢ comes without cancellation: 16 digits where G's leave 10 near interpolation).
+        Accepted for compatibility: linreg picks the formulation by shape for every mode: the
+        eigendecomposition of G (p × p) when the rows outnumber the features, the SVD of the centred
+        rows (n × p) when they interpolate (n − 1 ≤ p with an intercept, n ≤ p without; rows of zero
+        weight do not count). There 1 − hᵢ comes without cancellation: 13–14 digits where G's
+        leverages kept 6 near interpolation.
     store_cv_results : bool, default=False
         Keep the leave-one-out errors in ``cv_results_`` (leave-one-out only).
     alpha_per_target : bool, default=False
@@ -568,7 +570,9 @@ class RidgeCV(LinearModel):
         "alpha_per_target": ["boolean"],
     }
 
-    _accepts_sparse = True  # K folds from sparse statistics; leave-one-out from X V, centred after the product
+    # K folds from sparse statistics; leave-one-out from X V, centred after the product (interpolating
+    # rows, at most 2p + 2 of them, are densified for their SVD)
+    _accepts_sparse = True
 
     def __init__(
         self,
@@ -717,7 +721,11 @@ class RidgeCV(LinearModel):
         if self.cv is None:
             full = self._stats(X, y, device, dtype, sw)
             root_w = torch.ones(len(y), dtype=torch.float64) if sw is None else torch.from_numpy(np.sqrt(sw))
-            if X.shape[0] <= X.shape[1]:  # wide: the n × n kernel, where 1 − h has no cancellation
+            # Interpolating (the rows that count, less the intercept's direction, fit in p dimensions):
+            # the n × n form, where 1 − h has no cancellation; bounded so the n × n work stays small.
+            n, p = X.shape
+            rows = n if sw is None else int(np.count_nonzero(sw))
+            if rows - int(self.fit_intercept) <= p and n <= 2 * p + 2:
                 loo = self._wide_loo(X, y, full, root_w, a_t)
             else:
                 loo = self._tall_loo(X, y, full, root_w, a_t)
@@ -778,7 +786,7 @@ class RidgeCV(LinearModel):
         return (yc[None, :] - fitted) / (1 - h.T)
 
     def _wide_loo(self, X, y, full: Stats, root_w: torch.Tensor, a_t: torch.Tensor) -> torch.Tensor:
-        """(K, n) whitened leave-one-out residuals from the kernel Z Zᵀ (n × n), for n ≤ p.
+        """(K, n) whitened leave-one-out residuals from the SVD of the rows Z (n × p), when they interpolate.
 
         With Z = √W (X − x̄) = U Σ Vᵀ and s = σ², I − H = U diag(α / (s + α)) Uᵀ: the residual and
         1 − hᵢ = Σⱼ Uᵢⱼ² α / (sⱼ + α) come without the cancellation of 1 − hᵢ computed from the
@@ -794,13 +802,15 @@ class RidgeCV(LinearModel):
             v[0] += 1.0 if u[0] >= 0 else -1.0  # P = I − 2vvᵀ/vᵀv maps u to ∓e₁
             P = torch.eye(len(u), dtype=torch.float64) - 2 * torch.outer(v, v) / (v @ v)
             Q = P[:, 1:]
-            U, sigma, _ = torch.linalg.svd(Q.T @ Z, full_matrices=False)
+            U, sigma, _ = torch.linalg.svd(Q.T @ Z, full_matrices=True)
             M = Q @ U
         else:
-            M, sigma, _ = torch.linalg.svd(Z, full_matrices=False)
+            M, sigma, _ = torch.linalg.svd(Z, full_matrices=True)
         # The SVD of the rows, not eigh of the kernel Z Zᵀ: its small directions carry the most
         # weight in α / (s + α), and the kernel would square their condition (1.5e-8 against 3e-14).
-        s = sigma**2
+        # Every left singular vector: directions beyond the rank (zero-weight rows) have s = 0.
+        s = torch.zeros(M.shape[1], dtype=torch.float64)
+        s[: len(sigma)] = sigma**2
         shrink = a_t[:, None] / (s[None, :] + a_t[:, None])  # (K, m): α / (s + α)
         resid = (shrink * (M.T @ yc)) @ M.T  # (K, n): (I − H) ỹ
         one_minus_h = shrink @ (M**2).T  # (K, n)
@@ -938,8 +948,7 @@ def enet_path(
         )
     stats = compute_stats(X, y, dtype=torch.float64, device=torch.device(device), center=False)
     if alphas is None:
-        if not isinstance(n_alphas, Integral) or n_alphas < 1:
-            raise ValueError(f"n_alphas == {n_alphas!r}, must be an int >= 1 (or pass alphas).")
+        _check_grid(n_alphas, l1_ratio)
         alphas = alpha_grid(alpha_max(stats.xty, stats.n, l1_ratio, positive=positive), eps, int(n_alphas))
     alphas = np.sort(check_alphas(alphas))[::-1]
     w0 = None if coef_init is None else torch.as_tensor(np.asarray(coef_init, dtype=np.float64))
@@ -957,6 +966,16 @@ def enet_path(
     return (*out, path.n_iter) if return_n_iter else out
 
 
+def _check_grid(n_alphas, l1_ratio: float) -> None:
+    if not isinstance(n_alphas, Integral) or n_alphas < 1:
+        raise ValueError(f"n_alphas == {n_alphas!r}, must be an int >= 1 (or pass alphas).")
+    if l1_ratio == 0:  # scikit-learn's words: the grid starts where every coefficient is zero, α = ∞ here
+        raise ValueError(
+            "Automatic alpha grid generation is not supported for l1_ratio=0. Please supply a grid by "
+            "providing your estimator with the appropriate `alphas=` argument."
+        )
+
+
 def _multitask_path(X, y, l1_ratio, eps, n_alphas, alphas, tol, max_iter, coef_init, return_n_iter, device):
     """``enet_path`` for a 2-D y: scikit-learn's multi-task objective, by block coordinate descent on
     G = XᵀX and C = XᵀY (one statistics pass per target, each the same reproducible pass)."""
@@ -968,8 +987,7 @@ def _multitask_path(X, y, l1_ratio, eps, n_alphas, alphas, tol, max_iter, coef_i
     xty = np.column_stack([st.xty.cpu().numpy() for st in parts])  # (p, T)
     yty, n = float(sum(float(st.yty) for st in parts)), float(parts[0].n)
     if alphas is None:
-        if not isinstance(n_alphas, Integral) or n_alphas < 1:
-            raise ValueError(f"n_alphas == {n_alphas!r}, must be an int >= 1 (or pass alphas).")
+        _check_grid(n_alphas, l1_ratio)
         alphas = alpha_grid(multitask_alpha_max(xty, n, l1_ratio), eps, int(n_alphas))
     alphas = np.sort(check_alphas(alphas))[::-1]
     W = None if coef_init is None else np.asarray(coef_init, dtype=np.float64).T  # scikit-learn's (T, p)

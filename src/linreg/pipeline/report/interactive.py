@@ -54,7 +54,9 @@ def bundle() -> str:
     version = vl_convert.__version__  # type: ignore[attr-defined]  # the extension module has no stub for it
     cached = bundle_cache_dir() / f"vega-bundle-vl-convert-{version}.js"
     try:
-        return cached.read_text(encoding="utf-8")
+        js = cached.read_text(encoding="utf-8")
+        if "vegaEmbed" in js:  # a file damaged from outside is rebuilt, not inlined
+            return js
     except (OSError, UnicodeDecodeError):
         pass
     js = vl_convert.javascript_bundle(None)  # type: ignore[arg-type]  # None: the default globals snippet

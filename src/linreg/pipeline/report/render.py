@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -164,17 +165,39 @@ def _pandoc(args: list[str], cwd: Path | None = None) -> None:
 
 
 class _Resources(HTMLParser):
-    """Collects what a page would fetch: src of img/script/iframe/media, href of stylesheet links."""
+    """Collects what a page would fetch: src, srcset, poster, object data, SVG image hrefs, stylesheet
+    links, and CSS ``url(…)`` in style attributes and <style> elements (data: URIs and #anchors load nothing)."""
+
+    URL = re.compile(r"""url\(\s*['"]?(?!data:|#)([^'")\s]+)""")
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
+        self._in_style = False
+
+    def _add(self, ref: str | None) -> None:
+        if ref and not ref.strip().startswith(("data:", "#")):
+            self.found.append(ref.strip())
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
-        ref = a.get("href") if tag == "link" else a.get("src")
-        if ref and not ref.startswith(("data:", "#")):
-            self.found.append(ref)
+        if tag == "link":
+            self._add(a.get("href"))
+        if tag in ("image", "use", "feimage"):
+            self._add(a.get("href") or a.get("xlink:href"))
+        for name in ("src", "poster") + (("data",) if tag == "object" else ()):
+            self._add(a.get(name))
+        for candidate in (a.get("srcset") or "").split(","):
+            self._add(candidate.split()[0] if candidate.split() else None)
+        self.found.extend(self.URL.findall(a.get("style") or ""))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.found.extend(self.URL.findall(data))
 
 
 def external_resources(html: str) -> list[str]:
