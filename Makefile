@@ -48,7 +48,7 @@ docs: $(STAMP)  ## build the documentation site into site/ (warnings are errors)
 	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict --quiet
 
 test: lint docs  ## lint, the docs, then the whole test suite on every core (browser tests skip without chromium)
-	$(PYTHON) -m pytest -n auto
+	$(PYTHON) -m pytest -n auto --dist loadfile
 
 test-fast: $(STAMP)  ## the library's tests and the pipeline's unit tests, no dvc repro (about a minute)
 	$(PYTHON) -m pytest -n auto -m "not slow" src/linreg/models tests/models tests/pipeline

@@ -13,6 +13,8 @@ import yaml
 
 from ..conftest import copy_project, git_commit_all, needs_dvc, needs_report_tools, sh, write_params
 
+# One worker runs this module's tests in order (make test: --dist loadfile): each builds on the
+# clone the tests before it left (built, then a split changed, then an experiment).
 pytestmark = [pytest.mark.slow, needs_dvc, needs_report_tools]
 
 COPIED = [
