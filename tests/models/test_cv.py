@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import sklearn.linear_model as sk
 import torch
 from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import make_scorer, max_error
 from sklearn.model_selection import KFold, ShuffleSplit
 
@@ -442,3 +445,25 @@ def test_multi_task_path_meets_a_tight_tolerance_and_refuses_what_scikit_learn_r
         enet_path(X, Y, l1_ratio=0)
     with pytest.raises(ValueError, match=r"need \(n_targets, n_features\) = \(2, 8\)"):
         enet_path(X, Y, alphas=[0.1], coef_init=np.zeros((8, 2)))
+
+
+@pytest.mark.parametrize("targets", [1, 2])
+def test_path_functions_warn_when_an_alpha_runs_out_of_sweeps_as_scikit_learns_do(targets):
+    # Correlated columns: one sweep cannot meet tol, for scikit-learn's solver or ours.
+    rng = np.random.default_rng(15)
+    Z = rng.standard_normal((60, 1))
+    X = Z + 0.3 * rng.standard_normal((60, 6))
+    y = X @ rng.standard_normal((6, targets)) + 0.1 * rng.standard_normal((60, targets))
+    y = y[:, 0] if targets == 1 else y
+    alphas = [1e-1, 1e-4]
+    for ours, theirs in [(enet_path, sk.enet_path), (lasso_path, sk.lasso_path)]:
+        with pytest.warns(ConvergenceWarning) as theirs_warned:
+            theirs(X, y, alphas=alphas, max_iter=1, tol=1e-10)
+        with pytest.warns(ConvergenceWarning, match=r"did not converge at [12] of 2 alphas.*max_iter") as warned:
+            *_, n_iter = ours(X, y, alphas=alphas, max_iter=1, tol=1e-10, return_n_iter=True)
+        assert len(theirs_warned) >= 1 and len(warned) == 1  # one warning, naming every alpha that missed
+        assert n_iter.max() == 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)  # enough sweeps: silent, as scikit-learn
+            ours(X, y, alphas=alphas, max_iter=10_000, tol=1e-10)
+            theirs(X, y, alphas=alphas, max_iter=10_000, tol=1e-10)

@@ -923,6 +923,12 @@ def enet_path(
     n_iters : ndarray of shape (n_alphas,)
         With ``return_n_iter``: the sweeps at each alpha.
 
+    Warns
+    -----
+    ConvergenceWarning
+        When an alpha's duality gap is still above ``tol`` after ``max_iter`` sweeps: one
+        warning naming how many alphas missed and the largest gap (scikit-learn's warns once per alpha).
+
     Examples
     --------
     >>> import numpy as np
@@ -962,8 +968,24 @@ def enet_path(
         positive=positive,
         w0=w0,
     )
+    _warn_unconverged(alphas, path.gaps, path.converged, tol * float(stats.yty) / stats.n)
     out = (alphas, path.coefs.cpu().numpy().T, path.gaps)
     return (*out, path.n_iter) if return_n_iter else out
+
+
+def _warn_unconverged(alphas: np.ndarray, gaps: np.ndarray, converged: np.ndarray, target: float) -> None:
+    """scikit-learn's path functions warn for each alpha that ran out of sweeps; one warning names them all."""
+    missed = np.flatnonzero(~np.asarray(converged, dtype=bool))
+    if missed.size:
+        worst = missed[np.argmax(np.asarray(gaps)[missed])]
+        warnings.warn(
+            f"Objective did not converge at {missed.size} of {len(alphas)} alphas. You might want to increase "
+            f"the number of iterations (max_iter), check the scale of the features or increase the "
+            f"regularisation. Largest duality gap: {gaps[worst]:.3e} at alpha={alphas[worst]:.3g}, "
+            f"tolerance: {target:.3e}",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
 
 
 def _check_grid(n_alphas, l1_ratio: float) -> None:
@@ -991,14 +1013,16 @@ def _multitask_path(X, y, l1_ratio, eps, n_alphas, alphas, tol, max_iter, coef_i
         alphas = alpha_grid(multitask_alpha_max(xty, n, l1_ratio), eps, int(n_alphas))
     alphas = np.sort(check_alphas(alphas))[::-1]
     W = None if coef_init is None else np.asarray(coef_init, dtype=np.float64).T  # scikit-learn's (T, p)
-    coefs, gaps, n_iter = [], [], []
+    coefs, gaps, n_iter, converged = [], [], [], []
     for alpha in alphas:
-        W, gap, sweeps, _ = cd_multitask_gram(
+        W, gap, sweeps, done = cd_multitask_gram(
             gram, xty, yty, n * alpha * l1_ratio, n * alpha * (1 - l1_ratio), tol=tol, max_iter=max_iter, w0=W
         )
         coefs.append(W.T.copy())
         gaps.append(gap / n)
         n_iter.append(sweeps)
+        converged.append(done)
+    _warn_unconverged(alphas, np.array(gaps), np.array(converged), tol * yty / n)
     out = (alphas, np.stack(coefs, axis=-1), np.array(gaps))  # coefs (n_targets, n_features, n_alphas)
     return (*out, np.array(n_iter)) if return_n_iter else out
 

@@ -9,7 +9,12 @@ scikit-learn's own code (MultiTask*, ``_solve_cholesky`` and other private helpe
 ``ridge_regression``…) and are out of scope.
 
 PASSED_AT_LEAST is the ratchet: the number of counted tests that pass may only
-go up (raise it when it does). DIFFERENCES lists every counted test that fails,
+go up (raise it when it does). The passing share leaves out two kinds of counted
+test: those failing only on a FutureWarning (below), and those that stop themselves
+with ``pytest.skip``/``pytest.xfail`` before any verdict (30 xfail where scikit-learn
+says its own solvers fall short, for example "Solver sag does fail test for scaling of
+sample_weight", unconditionally; 3 skip cholesky on singular X). A test checks that
+scikit-learn's own estimators stop at exactly the same tests. DIFFERENCES lists every counted test that fails,
 with the reason it is a deliberate difference rather than a bug; FUTURE_WARNING_ONLY
 the tests that fail only because scikit-learn's deprecation ``FutureWarning`` of its
 own API is not raised (linreg is not deprecating anything there); a failure in neither
@@ -18,8 +23,9 @@ fails our test.
 
 PASSED_AT_LEAST = 992  # of 1,097 counted tests (scikit-learn 1.9.1); 770 of 822 with the four core names
 
-# Passing share of the counted tests, FUTURE_WARNING_ONLY left out: 992 / 1,047 = 94.7% (issue #26 asks 95%).
-PASSED_SHARE_AT_LEAST = 0.947
+# Passing share of the counted tests that reach a verdict, FUTURE_WARNING_ONLY left out:
+# 992 / (1,097 - 50 - 33) = 97.8% (issue #26 asks 95%; 94.7% if the 33 counted as failures).
+PASSED_SHARE_AT_LEAST = 0.978
 
 # test name (without parameters) → what scikit-learn's deprecation expects
 FUTURE_WARNING_ONLY = {
