@@ -74,6 +74,22 @@ def test_no_two_axis_labels_touch(page):
     assert touching == []
 
 
+def test_every_log_axis_labels_both_its_ends(page):
+    # A greedy thinning of the labels once dropped "1,000,000" from the end of the α and n axes.
+    axes = page.execute_script(
+        """
+        return [...document.querySelectorAll('.interactive svg .role-axis')]
+          .filter(a => (a.getAttribute('aria-label') || '').includes('log scale'))
+          .map(a => [a.closest('.interactive').id, a.getAttribute('aria-label'),
+            [...a.querySelectorAll('.role-axis-label text')].map(t =>
+              getComputedStyle(t).opacity === '0' ? null : t.textContent.trim())]);
+        """
+    )
+    assert {vis for vis, _, _ in axes} == {"vis-paths", "vis-bench"}
+    for vis, label, texts in axes:
+        assert len(texts) >= 2 and texts[0] and texts[-1], (vis, label, texts)  # both ends drawn and legible
+
+
 @pytest.mark.parametrize("vis", sorted(SLIDERS))
 def test_moving_a_slider_changes_what_is_drawn(page, vis):
     before = drawn(page, vis)

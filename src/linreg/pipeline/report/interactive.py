@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import math
 import os
 from pathlib import Path
 
@@ -25,8 +26,17 @@ from linreg.pipeline.variants import COLORS, LABELS
 
 WIDTH = 290  # px: fits a 390 px phone's text column (358 px) with the axis labels
 PALETTE = [to_hex(c) for c in FIGURE_PALETTE]  # the static figures' colours, so both twins agree
-# Log-axis labels that touch read as one number ("200100"): keep a gap, drop the labels that do not fit.
-SPACED = alt.Axis(labelOverlap="greedy", labelSeparation=6)
+# Log axes are labelled at the powers of ten only, in short form (1k, 1M; 0.001 below one): at WIDTH
+# the default 1-2-5 labels touched ("200100") and a greedy thinning dropped the axis's last label.
+LOG_LABEL = "datum.value >= 1000 ? format(datum.value, '~s') : format(datum.value, '~g')"
+
+
+def log_axis(values: pd.Series) -> alt.Axis:
+    """An axis for a log scale over ``values``: one labelled tick per power of ten it spans, ends included."""
+    positive = values[values > 0]
+    lo, hi = math.floor(math.log10(positive.min())), math.ceil(math.log10(positive.max()))
+    return alt.Axis(values=[10.0**k for k in range(lo, hi + 1)], labelExpr=LOG_LABEL, labelSeparation=6)
+
 
 # Draws every spec on the page once the bundle has loaded, then shows its container.
 INIT = """
@@ -145,7 +155,7 @@ def regularization_paths(paths: pd.DataFrame, curves: pd.DataFrame, informative:
         x = alt.X(
             "alpha:Q",
             scale=alt.Scale(type="log", reverse=True),
-            axis=SPACED,
+            axis=log_axis(c.alpha),
             title="α (decreasing →)",
         )
         base = alt.Chart(p).properties(width=WIDTH, height=170, title=f"{LABELS.get(model, model)}: coefficients")
@@ -297,8 +307,8 @@ def benchmark(results: pd.DataFrame) -> alt.FacetChart:
         alt.Chart(_round(ok, 4))
         .mark_line(point=alt.OverlayMarkDef(size=50))
         .encode(
-            x=alt.X("n:Q", scale=alt.Scale(type="log"), axis=SPACED, title="rows n"),
-            y=alt.Y("median_s:Q", scale=alt.Scale(type="log"), axis=SPACED, title="seconds (median)"),
+            x=alt.X("n:Q", scale=alt.Scale(type="log"), axis=log_axis(ok.n), title="rows n"),
+            y=alt.Y("median_s:Q", scale=alt.Scale(type="log"), axis=log_axis(ok.median_s), title="seconds (median)"),
             color=alt.Color("series:N", title="library, device, dtype", legend=alt.Legend(orient="bottom", columns=2)),
             tooltip=[
                 "solver",
