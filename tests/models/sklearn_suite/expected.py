@@ -14,11 +14,11 @@ test: those failing only on a FutureWarning (below), and those that stop themsel
 with ``pytest.skip``/``pytest.xfail`` before any verdict (30 xfail where scikit-learn
 says its own solvers fall short, for example "Solver sag does fail test for scaling of
 sample_weight", unconditionally; 3 skip cholesky on singular X). A test checks that
-scikit-learn's own estimators stop at exactly the same tests. DIFFERENCES lists every counted test that fails,
-with the reason it is a deliberate difference rather than a bug; FUTURE_WARNING_ONLY
-the tests that fail only because scikit-learn's deprecation ``FutureWarning`` of its
-own API is not raised (linreg is not deprecating anything there); a failure in neither
-fails our test.
+scikit-learn's own estimators stop at exactly the same tests. DIFFERENCES lists every
+counted test that fails, with the reason it is a deliberate difference rather than a
+bug; FUTURE_WARNING_ONLY the tests that fail only because scikit-learn's deprecation
+``FutureWarning`` of its own API is not raised (linreg is not deprecating anything
+there); a failure in neither fails our test.
 """
 
 PASSED_AT_LEAST = 992  # of 1,097 counted tests (scikit-learn 1.9.1); 770 of 822 with the four core names
