@@ -313,13 +313,13 @@ def cd_multitask_gram(
         )
     diag = np.diag(gram)
     target = tol * yty
-    gap = multitask_duality_gap(W, gram, xty, yty, l1, l2)
+    # GW afresh before each sweep, the same product the gap reads: kept only by row updates, its
+    # rounding drifted from the gap's GW until a tight tol was never met (1e-14 stalled for 10^5 sweeps).
+    GW = gram @ W
+    gap = multitask_duality_gap(W, gram, xty, yty, l1, l2, GW)
     if gap <= target:
         return W, gap, 0, True
     for sweep in range(1, max_iter + 1):
-        # GW afresh each sweep (the gap needs it anyway): kept only by row updates, its rounding
-        # drifts from the gap's GW until a tight tol is never met (1e-14 stalled for 10^5 sweeps).
-        GW = gram @ W
         for j in range(p):
             if diag[j] == 0.0:  # a zero column: its row stays zero
                 continue
@@ -330,7 +330,8 @@ def cd_multitask_gram(
             delta = W[j] - old
             if delta.any():
                 GW += np.outer(gram[:, j], delta)
-        gap = multitask_duality_gap(W, gram, xty, yty, l1, l2)
+        GW = gram @ W
+        gap = multitask_duality_gap(W, gram, xty, yty, l1, l2, GW)
         if gap <= target:
             return W, gap, sweep, True
     return W, gap, max_iter, False
