@@ -45,9 +45,20 @@ format: $(STAMP)  ## apply ruff's formatting and its safe fixes
 	$(PYTHON) -m ruff check --fix .
 
 docs: $(STAMP)  ## build the documentation site into site/ (warnings are errors)
-	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict --quiet
+	@# Not --quiet: it hides the warnings that --strict turns into errors.
+	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict
 
-test: lint docs  ## lint, the docs, then the whole test suite on every core (browser tests skip without chromium)
+# The statistics pass this machine does not take (Intel with MKL: torch's; elsewhere NumPy's), so one
+# machine's `make test` also runs the library's tests the way the other kind of machine would.
+OTHER_BLAS := from linreg.models.stats.blas import default_cpu_blas as d; print('torch' if d() == 'numpy' else 'numpy')
+# An old OpenBLAS kernel, MKL held to SSE4.2, one thread: the data stages must still write the same bytes.
+OLD_KERNEL = OPENBLAS_CORETYPE=Sandybridge MKL_ENABLE_INSTRUCTIONS=SSE4_2 OMP_NUM_THREADS=1
+DATA_TESTS = tests/pipeline/test_generate.py tests/pipeline/test_split_scale.py tests/pipeline/test_data_stages.py
+
+test: lint docs  ## lint, the docs, the other machine kind's checks, then the whole suite on every core
+	other=$$($(PYTHON) -c "$(OTHER_BLAS)") && echo "The library's tests with LINREG_CPU_BLAS=$$other:" && \
+	LINREG_CPU_BLAS=$$other $(PYTHON) -m pytest -q -p no:cacheprovider -n auto -m "not slow" tests/models src/linreg/models
+	$(OLD_KERNEL) $(PYTHON) -m pytest -q -p no:cacheprovider -n auto $(DATA_TESTS)
 	$(PYTHON) -m pytest -n auto --dist loadfile
 
 test-fast: $(STAMP)  ## the library's tests and the pipeline's unit tests, no dvc repro (about a minute)

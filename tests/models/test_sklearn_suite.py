@@ -19,7 +19,13 @@ from xml.etree import ElementTree
 import pytest
 import sklearn
 
-from .sklearn_suite.expected import DIFFERENCES, FUTURE_WARNING_ONLY, PASSED_AT_LEAST, PASSED_SHARE_AT_LEAST
+from .sklearn_suite.expected import (
+    BLAS_SENSITIVE,
+    DIFFERENCES,
+    FUTURE_WARNING_ONLY,
+    PASSED_AT_LEAST,
+    PASSED_SHARE_AT_LEAST,
+)
 
 pytestmark = pytest.mark.slow  # about two minutes: scikit-learn's own test files (make test-fast skips it)
 
@@ -71,7 +77,12 @@ NO_VERDICT = ("skipped", "xfailed")  # the test stopped itself (pytest.skip/pyte
 
 
 def _share(outcomes, counted):
-    """Passing share of the tests that reach a verdict on linreg (see expected.py for the two exclusions)."""
+    """Passing share of the tests that reach a verdict on linreg (see expected.py for the three exclusions).
+
+    The tests in BLAS_SENSITIVE count for neither side: their outcome is decided by the last bits of
+    the statistics pass, so it differs between machines while linreg does not.
+    """
+    counted = counted - set(BLAS_SENSITIVE)
     passed = sum(outcomes.get(t) == "passed" for t in counted)
     warning_only = sum(outcomes.get(t) == "failed" and base(t) in FUTURE_WARNING_ONLY for t in counted)
     no_verdict = sum(outcomes.get(t) in NO_VERDICT for t in counted)
@@ -90,10 +101,12 @@ def test_every_test_module_imports_with_linreg_swapped_in(suite):
 def test_passing_count_only_goes_up(suite):
     outcomes, counted, _, _ = suite
     passed, warning_only, no_verdict, share = _share(outcomes, counted)
+    sensitive = sum(outcomes.get(t) == "passed" for t in BLAS_SENSITIVE)
     print(
-        f"\nscikit-learn's linear_model tests with linreg's nine names swapped in: {passed} of {len(counted)} "
-        f"counted pass; {warning_only} fail only on scikit-learn's FutureWarning; {no_verdict} skip or xfail "
-        f"themselves; {share:.1%} of the rest pass"
+        f"\nscikit-learn's linear_model tests with linreg's nine names swapped in: {passed} of "
+        f"{len(counted) - len(BLAS_SENSITIVE)} counted pass; {warning_only} fail only on scikit-learn's "
+        f"FutureWarning; {no_verdict} skip or xfail themselves; {share:.1%} of the rest pass; and "
+        f"{sensitive} of the {len(BLAS_SENSITIVE)} decided by the last bits of the statistics pass"
     )
     assert len(counted) >= 1000  # the swap took effect: the suite uses linreg's names
     assert passed >= PASSED_AT_LEAST, f"{passed} pass, the ratchet says {PASSED_AT_LEAST}"
@@ -132,14 +145,18 @@ def test_tests_without_a_verdict_have_none_with_scikit_learns_estimators_either(
 def test_every_failure_is_a_listed_deliberate_difference(suite):
     outcomes, counted, _, _ = suite
     failing = sorted(t for t in counted if outcomes.get(t) == "failed")
-    unexplained = [t for t in failing if base(t) not in DIFFERENCES and base(t) not in FUTURE_WARNING_ONLY]
+    unexplained = [
+        t
+        for t in failing
+        if base(t) not in DIFFERENCES and base(t) not in FUTURE_WARNING_ONLY and t not in BLAS_SENSITIVE
+    ]
     assert unexplained == [], "new failures (fix them, or list them with a reason in sklearn_suite/expected.py)"
 
 
 def test_the_future_warning_failures_miss_only_the_warning(suite):
     # pytest.warns' own failure is the whole reason: nothing else in those tests failed first.
     outcomes, counted, _, reasons = suite
-    for t in counted:
+    for t in counted - set(BLAS_SENSITIVE):
         if outcomes.get(t) == "failed" and base(t) in FUTURE_WARNING_ONLY:
             assert re.match(r"Failed: DID NOT WARN. No warnings of type \(<class 'FutureWarning'>,\)", reasons[t]), (
                 t,
@@ -153,3 +170,11 @@ def test_listed_differences_still_differ(suite):
     for listed in {**DIFFERENCES, **FUTURE_WARNING_ONLY}:
         runs = [t for t in counted if base(t) == listed]
         assert runs and any(outcomes.get(t) == "failed" for t in runs), f"{listed} no longer fails: drop it"
+
+
+def test_the_tests_decided_by_the_last_bits_are_counted_tests(suite):
+    # The set that may go either way names real counted tests, and no more of them than measured:
+    # a name that left the suite, or a listed difference, does not belong there.
+    outcomes, counted, _, _ = suite
+    assert set(BLAS_SENSITIVE) <= counted, sorted(set(BLAS_SENSITIVE) - counted)
+    assert not {base(t) for t in BLAS_SENSITIVE} & set(DIFFERENCES)

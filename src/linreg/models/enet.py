@@ -114,6 +114,10 @@ def cd_gram(
     target = tol * yty
     gap, n_iter = math.inf, 0
     pattern = np.sign(w)
+    # The polish depends on the sign pattern alone (G, c, l1, l2 are fixed): a pattern whose polish
+    # missed the target misses it again, so it is not solved twice (p³ each time; a stalled
+    # non-negative fit used to repeat it every sweep).
+    missed = None
     if w.any():  # warm start: already optimal to tolerance? (scikit-learn checks before the first sweep)
         gap = duality_gap(w, gram, xty, yty, l1, l2, positive)
         if gap <= target:
@@ -142,12 +146,13 @@ def cd_gram(
             w_max = max(w_max, abs(new))
         w = np.array(wl)
         previous, pattern = pattern, np.sign(w)
-        if w_max > 0.0 and np.array_equal(pattern, previous):
+        if w_max > 0.0 and np.array_equal(pattern, previous) and not np.array_equal(pattern, missed):
             polished = _polish(gram, xty, l1, l2, pattern)
             if polished is not None:
                 polished_gap = duality_gap(polished, gram, xty, yty, l1, l2, positive)
                 if polished_gap <= target:
                     return EnetResult(torch.from_numpy(polished), polished_gap, n_iter, True)
+            missed = pattern
         # The gap costs a p×p product: compute it when the step sizes say we may be done.
         if w_max == 0.0 or d_w_max / w_max <= tol or n_iter == max_iter:
             gap = duality_gap(w, gram, xty, yty, l1, l2, positive)

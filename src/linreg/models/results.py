@@ -260,6 +260,8 @@ class RegressionResults:
         coef, intercept
             The fit's solution of G w = X_cᵀWy_c (intercept 0 without a constant).
 
+        Notes
+        -----
         With L Lᵀ = G and U = L⁻ᵀ, (ZᵀWZ)⁻¹ = F Fᵀ for F = [[1/√n, −x̄ᵀU], [0, U]] (F = U without a
         constant; n = Σwᵢ), and the whitened basis Z_w F has rows √wᵢ[1/√n, aᵢᵀ], aᵢ = Uᵀ(xᵢ − x̄). One
         pass over X in blocks of ``ROW_BLOCK`` rows gives the residuals, hᵢ = wᵢ(1/n + ‖aᵢ‖²) and the

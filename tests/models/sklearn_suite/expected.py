@@ -21,11 +21,34 @@ bug; FUTURE_WARNING_ONLY the tests that fail only because scikit-learn's depreca
 there); a failure in neither fails our test.
 """
 
-PASSED_AT_LEAST = 992  # of 1,097 counted tests (scikit-learn 1.9.1); 770 of 822 with the four core names
+PASSED_AT_LEAST = 988  # of the 1,092 counted tests outside BLAS_SENSITIVE (scikit-learn 1.9.1)
 
-# Passing share of the counted tests that reach a verdict, FUTURE_WARNING_ONLY left out:
-# 992 / (1,097 - 50 - 33) = 97.8% (issue #26 asks 95%; 94.7% if the 33 counted as failures).
-PASSED_SHARE_AT_LEAST = 0.978
+# Passing share of the counted tests that reach a verdict, FUTURE_WARNING_ONLY and BLAS_SENSITIVE left out:
+# 988 / (1,092 - 50 - 33) = 97.9% (issue #26 asks 95%).
+PASSED_SHARE_AT_LEAST = 0.979
+
+# Tests whose outcome is decided by the last bits of the statistics pass, so it differs between an
+# Intel machine (torch/MKL pass) and an AMD one (NumPy/OpenBLAS) while linreg does not: they count for
+# neither the ratchet nor the share, and may pass or fail. Found by running the suite with every
+# statistic moved by up to 4 units of roundoff, as another BLAS's summation order would
+# (LINREG_SKLEARN_SUITE_PERTURB, tests/models/sklearn_suite/swap_plugin.py; docs/models.md says how),
+# under two seeds, and comparing the outcomes with the unperturbed run's.
+_ZERO_ALPHA_SQUARE = (
+    "alpha=0 on a square design with an intercept: the centred X (n = p) has rank n - 1, so the answer is "
+    "the minimum-norm solution of a singular system and the test's atol=1e-10 sits at the rounding of its "
+    "rank decision (failed on an Intel Xeon with the MKL pass, passes here)"
+)
+BLAS_SENSITIVE = {
+    "test_regularization_limits_ridge_gcv[asarray-float64-square-True-eigen-zero_alpha]": _ZERO_ALPHA_SQUARE,
+    "test_regularization_limits_ridge_gcv[asarray-float64-square-True-svd-zero_alpha]": _ZERO_ALPHA_SQUARE,
+    "test_regularization_limits_ridge_gcv[csr_array-float64-square-True-eigen-zero_alpha]": _ZERO_ALPHA_SQUARE,
+    "test_regularization_limits_ridge_gcv[csr_matrix-float64-square-True-eigen-zero_alpha]": _ZERO_ALPHA_SQUARE,
+    "test_lbfgs_solver_error": (
+        "expects a ConvergenceWarning after one lbfgs iteration on an orthogonal 2×2 design; linreg's coordinate "
+        "descent meets the tolerance in its first sweep exactly when the statistics come out of the pass with "
+        "the orthogonality exact to the last bit, and needs a second sweep (and warns at max_iter=1) otherwise"
+    ),
+}
 
 # test name (without parameters) → what scikit-learn's deprecation expects
 FUTURE_WARNING_ONLY = {
@@ -62,10 +85,6 @@ DIFFERENCES = {
     "test_n_iter": (
         "expects n_iter_ == max_iter from scikit-learn's iterative sag/saga/lsqr; linreg solves exactly "
         "(n_iter_ is None, as scikit-learn reports for its direct solvers)"
-    ),
-    "test_lbfgs_solver_error": (
-        "expects a ConvergenceWarning after one lbfgs iteration on an orthogonal 2×2 design; linreg's coordinate "
-        "descent solves that problem exactly in its one sweep, so it has converged and does not warn"
     ),
     "test_raises_value_error_if_positive_and_sparse": (
         "expects LinearRegression(positive=True) to refuse sparse X; linreg solves non-negative least squares on "

@@ -63,6 +63,51 @@ def _record_call(name: str, fn):
     return call
 
 
+def _perturbed(compute_stats, seed: int, ulps: float):
+    """compute_stats with every statistic moved by up to ``ulps`` units of roundoff, as another BLAS would.
+
+    Which tests change outcome then tells which depend on the last bits of the statistics pass
+    (expected.BLAS_SENSITIVE). The noise is a function of the statistics themselves, so the same
+    data gives the same statistics twice, as with any one BLAS.
+    """
+    import zlib
+
+    import numpy as np
+    import torch
+
+    u = np.finfo(np.float64).eps / 2
+
+    def wrapper(*args, **kwargs):
+        st = compute_stats(*args, **kwargs)
+        gram = st.gram.cpu().numpy()
+        rng = np.random.default_rng([seed, zlib.crc32(gram.tobytes())])
+        move = lambda a, r: torch.as_tensor(a * (1 + ulps * u * r), device=st.device)  # noqa: E731
+        r = rng.uniform(-1, 1, gram.shape)
+        return type(st)(
+            n=st.n,
+            x_mean=st.x_mean,
+            y_mean=st.y_mean,
+            gram=move(gram, (r + r.T) / 2),  # still exactly symmetric
+            xty=move(st.xty.cpu().numpy(), rng.uniform(-1, 1, st.xty.shape)),
+            yty=move(st.yty.cpu().numpy(), rng.uniform(-1, 1, st.yty.shape)),
+            center=st.center,
+            rows=st.rows,
+            underflow=st.underflow,
+        )
+
+    return wrapper
+
+
+if os.environ.get("LINREG_SKLEARN_SUITE_PERTURB"):  # "seed" or "seed,ulps": see _perturbed
+    import importlib
+
+    _seed, _, _ulps = os.environ["LINREG_SKLEARN_SUITE_PERTURB"].partition(",")
+    _compute = _perturbed(importlib.import_module("linreg.models.stats").compute_stats, int(_seed), float(_ulps or 4))
+    for _module in ("stats", "cv", "base", "dask_arrays"):
+        _mod = importlib.import_module(f"linreg.models.{_module}")
+        if hasattr(_mod, "compute_stats"):
+            _mod.compute_stats = _compute
+
 for _name, _cls in SWAPPED.items():
     _record_construction(_cls)
     setattr(linear_model, _name, _cls)
