@@ -89,3 +89,56 @@ def test_a_constant_target_gets_scikit_learns_degenerate_grid_not_an_error(fit, 
     np.testing.assert_array_equal(alphas, np.finfo(np.float64).resolution)
     coefs = out[1] if isinstance(out, tuple) else out.coef_
     np.testing.assert_array_equal(coefs, 0.0)
+
+
+PAIRS = ["LinearRegression", "Ridge", "Lasso", "ElasticNet", "LassoCV", "ElasticNetCV", "RidgeCV"]
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("name", PAIRS)
+def test_nonfinite_x_gets_scikit_learns_message_with_the_estimator_and_the_imputer(name, bad):
+    """The oracle is scikit-learn's estimator of the same name on the same X: its whole message (the
+    estimator's name; for NaN the imputer hint), whether our fit found the value in X or its XᵀX."""
+    import sklearn.linear_model as sk
+
+    import linreg.models as ours
+
+    Xb = X.copy()
+    Xb[7, 1] = bad
+    with pytest.raises(ValueError) as theirs:
+        getattr(sk, name)().fit(Xb, Y)
+    expected = str(theirs.value).replace("_RidgeGCV", "RidgeCV")  # scikit-learn's RidgeCV names its helper
+    with pytest.raises(ValueError) as got:
+        getattr(ours, name)(device="cpu").fit(Xb, Y)
+    assert str(got.value) == expected
+    assert (name in expected and "imputer" in expected) if bad != np.inf else "infinity" in expected
+
+
+def test_nonfinite_sparse_x_gets_scikit_learns_message():
+    import sklearn.linear_model as sk
+    from scipy import sparse
+
+    Xb = sparse.csr_matrix(np.where(X > 1, X, 0.0))
+    Xb.data[0] = np.nan
+    with pytest.raises(ValueError) as theirs:
+        sk.Ridge().fit(Xb, Y)
+    with pytest.raises(ValueError) as got:
+        __import__("linreg.models", fromlist=["Ridge"]).Ridge(device="cpu").fit(Xb, Y)
+    assert str(got.value) == str(theirs.value) and "imputer" in str(got.value)
+
+
+def test_summary_without_inference_says_how_to_get_it():
+    """Fitted without inference: the message names the parameter that gives it, not 'not fitted'."""
+    with pytest.raises(AttributeError, match=r"inference=True") as err:
+        LinearRegression(device="cpu").fit(X, Y).summary()
+    assert "not fitted" not in str(err.value)
+    with pytest.raises(Exception, match="not fitted"):  # unfitted is still scikit-learn's NotFittedError
+        LinearRegression(device="cpu").summary()
+    assert "coef" in LinearRegression(inference=True, device="cpu").fit(X, Y).summary()
+
+
+@pytest.mark.parametrize("spec", ["CPU", "Cpu", "AUTO"])
+def test_device_names_are_case_insensitive(spec):
+    model = LinearRegression(device=spec).fit(X, Y)
+    assert model.device_ == str(LinearRegression(device=spec.lower()).fit(X, Y).device_)
+    np.testing.assert_array_equal(model.coef_, LinearRegression(device=spec.lower()).fit(X, Y).coef_)  # same path

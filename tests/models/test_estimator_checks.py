@@ -41,6 +41,16 @@ def expected_failed_checks(estimator):
                 "mini-batch: sample_weight is not equivalent to repeating rows (as scikit-learn's SGDRegressor)"
             )
         }
+    if type(estimator) in (LassoCV, ElasticNetCV):
+        # As scikit-learn's own LassoCV(alphas=10) fails the dense check (scikit-learn 1.9.1, measured): the
+        # last alphas of the path give one model, their CV errors differ by ~1e-13 relative in the last
+        # bits (weighted rows against repeated ones sum in another order), and scikit-learn's rule, which
+        # ours is, takes the exact argmin. Which alpha wins, and so the predictions, then follow rounding.
+        reason = "scikit-learn's exact argmin over a path plateau tied to rounding (its own LassoCV fails too)"
+        return {
+            "check_sample_weight_equivalence_on_dense_data": reason,
+            "check_sample_weight_equivalence_on_sparse_data": reason,
+        }
     return {}
 
 

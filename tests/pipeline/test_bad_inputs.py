@@ -57,6 +57,22 @@ BAD_PARAMS = [
     ({"train": {"gd": {"batch_size": 0}}}, ParamsError, "train.gd.batch_size"),
     ({"base": {"device": "tpu"}}, ParamsError, "base.device"),
     ({"benchmark": {"default": {"sizes": [[0, 20]]}}}, ParamsError, "benchmark.default.sizes"),
+    # Issue #42: what validate accepts, every stage runs.
+    # A quoted number is text in YAML: a stage reading the file raw would get "0.6", not 0.6.
+    ({"split": {"train": "0.6"}}, ParamsError, "split.train = '0.6': a number in quotes"),
+    ({"generate": {"n_samples": "400"}}, ParamsError, "generate.n_samples = '400': a number in quotes"),
+    ({"train": {"lr_sweep": {"learning_rates": [0.01, " 0.5"]}}}, ParamsError, "train.lr_sweep.learning_rates"),
+    ({"benchmark": {"default": {"sizes": [[500, "4"]]}}}, ParamsError, "benchmark.default.sizes = .*in quotes"),
+    # A group no stage declares: the report reads params.yaml whole and would refuse it after DVC removed
+    # report.html; validate depends on the whole file (test_validate_reruns_on_any_change_to_params_yaml).
+    ({"notes": {"author": "me"}}, ParamsError, "notes: unknown key"),
+    # The regime sweep splits each regime's fresh rows by the same fractions: 40 rows × 0.01 is 1 row.
+    (
+        {"split": {"train": 0.98, "validation": 0.01, "test": 0.01}, "generate": {"source": "diabetes"}},
+        DataError,
+        r"evaluate.regimes\[0\] .'few rows'.: n_samples 40 with split.validation 0.01 leaves 1 validation "
+        r"row; choosing alpha needs at least 2: .*n_samples to at least 150",
+    ),
 ]
 
 
@@ -73,6 +89,24 @@ def test_a_missing_device_stops_at_validate(project):
     write_params(project, {"base": {"device": "cuda"}})
     with pytest.raises(DeviceError, match="device 'cuda' was requested but CUDA is unavailable here"):
         run_stages(project, "validate")
+
+
+@pytest.mark.skipif(__import__("shutil").which("quarto") is not None, reason="Quarto is installed here")
+def test_report_engine_quarto_without_quarto_stops_at_validate_with_the_fix(project):
+    write_params(project, {"report": {"engine": "quarto"}})
+    with pytest.raises(ParamsError, match=r"report.engine = 'quarto'.*not on PATH.*install Quarto.*engine: auto"):
+        run_stages(project, "validate")
+    assert not (project / "data" / "validated.json").exists()
+
+
+def test_validate_reruns_on_any_change_to_params_yaml():
+    """validate depends on params.yaml as a file (as the report, which reads it whole, does): a change
+    to any key, even a group no stage declares, re-runs validate before DVC removes any output."""
+    from linreg.pipeline.params import read_yaml
+
+    stages = read_yaml((REPO / "dvc.yaml").read_text())["stages"]
+    whole_file_readers = [name for name, st in stages.items() if "params.yaml" in st.get("deps", [])]
+    assert "validate" in whole_file_readers and len(whole_file_readers) >= 2  # validate and the report
 
 
 CSVS = {

@@ -174,3 +174,31 @@ def test_missing_and_unparsable_csv(tmp_path):
     broken.write_text('a,b,y\n1,2,3\n4,"5,6\n')
     with pytest.raises(DataError, match="cannot be parsed"):
         load_csv(broken, "y")
+
+
+def test_csv_saved_with_pandas_default_index_drops_the_row_numbers_and_says_so(good_csv, caplog):
+    """``DataFrame.to_csv(path)`` writes the index as an unnamed first column (0, 1, …, n − 1): that is
+    not a feature. It is dropped, with one line saying so and how to save without it."""
+    path, raw = good_csv
+    raw.to_csv(path)  # pandas' default: index=True
+    assert path.read_text().startswith(",a,b,price")  # the file as people save it
+    with caplog.at_level("WARNING"):
+        frame, truth = load_csv(path, "price")
+    assert truth["feature_names"] == ["a", "b"]
+    np.testing.assert_array_equal(frame[["a", "b"]].to_numpy(), raw[["a", "b"]].to_numpy())
+    assert "row numbers" in caplog.text and "index=False" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "save",
+    [
+        lambda f, p: f.iloc[::2].to_csv(p),  # a filtered frame: its index 0, 2, 4, … is not a feature either
+        lambda f, p: f.rename(columns={"b": ""}).to_csv(p, index=False),  # an unnamed column elsewhere
+    ],
+    ids=["index-with-gaps", "unnamed-middle-column"],
+)
+def test_csv_with_an_unnamed_column_that_is_not_row_numbers_is_refused(good_csv, save):
+    path, raw = good_csv
+    save(raw, path)
+    with pytest.raises(DataError, match=r"column [0-9]+ has no name.*name it.*index=False"):
+        load_csv(path, "price")

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils import assert_all_finite
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
@@ -39,8 +40,17 @@ DEVICE = [StrOptions({"auto", "cpu", "cuda", "mps"}), str]  # also "cuda:N"; res
 DTYPE = [StrOptions({"float32", "float64"})]
 
 
-def nonfinite_message(stats: Stats) -> str:
-    """Which input made the statistics non-finite: y (its moments) or X (its Gram or Xᵀy)."""
+def nonfinite_message(stats: Stats, X=None, estimator: str | None = None) -> str:
+    """Which input made the statistics non-finite: y (its moments) or X (its Gram or Xᵀy).
+
+    When X itself holds NaN or infinity (looked for only now, on the error path: the fit saved
+    that pass), scikit-learn's own words: the estimator's name and, for NaN, the imputer hint.
+    """
+    if isinstance(X, np.ndarray) or sparse.issparse(X):
+        try:
+            assert_all_finite(X, estimator_name=estimator, input_name="X")
+        except ValueError as err:
+            return str(err)
     y_bad = not (bool(torch.isfinite(stats.yty)) and bool(torch.isfinite(stats.y_mean)))
     x_bad = not (bool(torch.isfinite(stats.gram).all()) and bool(torch.isfinite(stats.x_mean).all()))
     if y_bad and not x_bad:
@@ -120,8 +130,8 @@ class LinearModel(RegressorMixin, BaseEstimator):
             multi_output=multi_output,
             accept_sparse=["csr", "csc"] if self._accepts_sparse else False,
         )
-        if sparse.issparse(X) and not np.isfinite(X.data).all():
-            raise ValueError("Input X contains NaN or infinity.")
+        if sparse.issparse(X):  # its stored values, in scikit-learn's words (estimator name, imputer hint)
+            assert_all_finite(X, estimator_name=type(self).__name__, input_name="X")
         return X, y
 
     def _fit_targets(self, X, Y, sample_weight, per_target: dict | None = None):
@@ -296,7 +306,7 @@ class LinearModel(RegressorMixin, BaseEstimator):
                 X, y, dtype=dtype, device=device, center=self.fit_intercept, sample_weight=sample_weight
             )
         if not stats.all_finite():
-            raise ValueError(nonfinite_message(stats))
+            raise ValueError(nonfinite_message(stats, X, type(self).__name__))
         if stats.underflow and not allow_underflow:
             raise ValueError(
                 f"X or y varies only on a scale below 1e-140, so its squares underflow float64 and "

@@ -34,6 +34,7 @@ from sklearn.utils.metadata_routing import (
 )
 
 from linreg.models.base import COMMON_CONSTRAINTS, LinearModel, check_alphas, nonfinite_message, out_dtype
+from linreg.models.dask_arrays import dask_stats, is_dask_array
 from linreg.models.enet import (
     alpha_grid,
     alpha_max,
@@ -68,24 +69,26 @@ def _splitter_routing(est) -> MetadataRouter:
     )
 
 
-def _fold_statistics(X, y, sw, folds, fit_intercept: bool, device, dtype) -> tuple[list[Stats], list[Stats], Stats]:
+def _fold_statistics(
+    X, y, sw, folds, fit_intercept: bool, device, dtype, owner: str
+) -> tuple[list[Stats], list[Stats], Stats]:
     """(training statistics per fold, held-out statistics per fold, statistics of all rows).
 
     When the held-out sets partition the rows (K-fold), each row is read once and every training
     set is a merge of the other folds; otherwise (repeated or shuffled splits with overlaps) the
-    training rows are summarised directly.
+    training rows are summarised directly. ``owner`` (the estimator's name) is for the messages.
     """
+
+    lazy = is_dask_array(X)
+
+    def pass_over(Xr, yr, wr) -> Stats:
+        if lazy:  # blockwise where the rows live, merged in a fixed order (float64 on the host, as Dask fits)
+            return dask_stats(Xr, yr, center=fit_intercept, sample_weight=wr)
+        return compute_stats(Xr, yr, dtype=dtype, device=device, center=fit_intercept, sample_weight=wr)
 
     def stats_of(rows: np.ndarray) -> Stats:
         part = slice(rows[0], rows[-1] + 1) if np.array_equal(rows, np.arange(rows[0], rows[-1] + 1)) else rows
-        return compute_stats(
-            X[part],
-            y[part],
-            dtype=dtype,
-            device=device,
-            center=fit_intercept,
-            sample_weight=None if sw is None else sw[part],
-        )
+        return pass_over(X[part], y[part], None if sw is None else sw[part])
 
     held = [stats_of(test) for _, test in folds]
     partition = np.array_equal(np.sort(np.concatenate([test for _, test in folds])), np.arange(len(y)))
@@ -102,25 +105,19 @@ def _fold_statistics(X, y, sw, folds, fit_intercept: bool, device, dtype) -> tup
             full = merge_stats(full, h)
     else:
         train = [stats_of(tr) for tr, _ in folds]
-        full = compute_stats(X, y, dtype=dtype, device=device, center=fit_intercept, sample_weight=sw)
+        full = pass_over(X, y, sw)
     if not full.all_finite():
-        raise ValueError(nonfinite_message(full))
+        raise ValueError(nonfinite_message(full, X, owner))
     return train, held, full
 
 
-# CV errors that tie up to rounding (a plateau of the path, the same sums taken in another order:
-# weighted rows against repeated ones differ by ~1e-12 relative) must pick the same α everywhere.
-TIE_RTOL = 1e-9
-
-
 def first_minimum(errors: np.ndarray) -> int:
-    """Flat index of the first entry within ``TIE_RTOL`` of the minimum: on a tie, the largest α
-    (grids decrease), as ``np.argmin`` picks on an exact tie."""
+    """Flat index of the first smallest entry, NaN counting as the worst: scikit-learn's rule. Its
+    LinearModelCV takes np.argmin over each l1_ratio's decreasing grid and keeps an l1_ratio only when
+    strictly better; its RidgeCV keeps an alpha only when its score is strictly higher, in the order
+    given. A difference however small is not a tie: the chosen entry is the best one computed."""
     flat = np.asarray(errors, dtype=np.float64).ravel()
-    if not np.isfinite(flat).any():  # nothing to compare (e.g. too few rows): argmin's own answer
-        return int(np.argmin(flat))
-    low = float(np.nanmin(flat[np.isfinite(flat)]))
-    return int(np.flatnonzero(flat <= low + TIE_RTOL * abs(low))[0])
+    return int(np.argmin(np.where(np.isnan(flat), np.inf, flat)))
 
 
 class ElasticNetCV(LinearModel):
@@ -279,7 +276,7 @@ class ElasticNetCV(LinearModel):
         sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
         folds = _folds(X, y, self.cv, **split_params)
-        train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype)
+        train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype, type(self).__name__)
         l1_ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
         if l1_ratios.ndim != 1 or l1_ratios.size == 0:
             raise ValueError(f"l1_ratio must be a float in [0, 1] or a non-empty list of them, got {self.l1_ratio!r}")
@@ -648,9 +645,9 @@ class RidgeCV(LinearModel):
                 best = per_alpha.argmin(1)
                 self.alpha_, self.best_score_ = alphas[best], to_score(per_alpha[np.arange(len(best)), best])
             else:
-                mean = per_alpha.mean(0)  # over targets (scikit-learn's uniform average)
-                best = np.full(Y.shape[1], first_minimum(mean))
-                self.alpha_, self.best_score_ = float(alphas[best[0]]), to_score(float(mean[best[0]]))
+                score = to_score(per_alpha.mean(0))  # the mean over targets (scikit-learn's uniform average)
+                best = np.full(Y.shape[1], first_minimum(-score))  # the first highest score
+                self.alpha_, self.best_score_ = float(alphas[best[0]]), float(score[best[0]])
         coefs = [ridge_coefs(full.gram, full.xty, a_t[k : k + 1])[0] for full, k in zip(fulls, best)]
         if y.ndim == 1:
             self._set_coef(coefs[0], fulls[0], out_dtype(X))
@@ -740,7 +737,7 @@ class RidgeCV(LinearModel):
                 return stored.numpy(), stored.numpy(), full
             return (loo**2).mean(1).numpy(), stored.numpy(), full
         assert folds is not None  # K folds: computed once by fit
-        train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype)
+        train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype, type(self).__name__)
         if scorer is not None:  # each fold's held-out predictions at every alpha
             out = []
             for (_, test), tr in zip(folds, train):

@@ -22,8 +22,10 @@ def resolve_device(spec: str) -> torch.device:
     """Turn ``auto | cpu | cuda | cuda:N | mps`` into an available ``torch.device``.
 
     ``auto`` picks CUDA, then MPS, then the CPU. Asking explicitly for a device
-    this machine lacks raises ``DeviceError`` naming the fix.
+    this machine lacks raises ``DeviceError`` naming the fix. Names are case-insensitive
+    (``"CPU"``, ``"Cuda:0"``), as torch's own are not.
     """
+    given, spec = spec, spec.lower()
     if spec == "auto":
         if torch.cuda.is_available():  # the concrete device, as "cuda" gives: cards and metrics record one name
             return torch.device("cuda", torch.cuda.current_device())
@@ -41,18 +43,18 @@ def resolve_device(spec: str) -> torch.device:
         return torch.device("mps")
     match = re.fullmatch(r"cuda(?::(\d+))?", spec)
     if match is None:
-        raise DeviceError(f"unknown device {spec!r}; use auto, cpu, cuda, cuda:N or mps.")
+        raise DeviceError(f"unknown device {given!r}; use auto, cpu, cuda, cuda:N or mps.")
     why = cuda_unavailable_reason()
     if why is not None:
         raise DeviceError(
-            f"device {spec!r} was requested but CUDA is unavailable here ({why}, torch {torch.__version__}); "
+            f"device {given!r} was requested but CUDA is unavailable here ({why}, torch {torch.__version__}); "
             "use device='auto' or device='cpu', or install a CUDA build of torch "
             "(https://pytorch.org/get-started/locally/)."
         )
     index = int(match.group(1)) if match.group(1) else torch.cuda.current_device()  # "cuda": torch's current one
     if index >= torch.cuda.device_count():
         raise DeviceError(
-            f"device {spec!r} was requested but only {torch.cuda.device_count()} CUDA "
+            f"device {given!r} was requested but only {torch.cuda.device_count()} CUDA "
             f"device(s) exist (cuda:0 … cuda:{torch.cuda.device_count() - 1})."
         )
     return torch.device("cuda", index)

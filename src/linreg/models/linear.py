@@ -329,7 +329,13 @@ class LinearRegression(LinearModel):
 
     def summary(self, names: list[str] | None = None, yname: str = "y") -> str:
         """statsmodels' summary table of ``results_`` (needs ``inference=True``)."""
-        check_is_fitted(self, "results_")
+        check_is_fitted(self)
+        # Fitted without it: an AttributeError, as scikit-learn's methods that a parameter turns off.
+        if not hasattr(self, "results_"):
+            raise AttributeError(
+                "summary() needs the inference, which this fit did not build: fit with "
+                "LinearRegression(inference=True) for statsmodels' results_ and their summary"
+            )
         if names is not None:
             if len(names) != self.n_features_in_:
                 raise ValueError(f"names has {len(names)} entries for {self.n_features_in_} features")

@@ -12,10 +12,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from linreg.pipeline.errors import ParamsError
 from linreg.pipeline.paths import Paths
@@ -25,14 +33,48 @@ from linreg.pipeline.variants import MODEL_NAMES
 MAGNITUDE = 1e50
 DEMO_X, DEMO_SPAN = 1e5, 1e-3
 MAX_FEATURES = 1000
+DEMO_MAX_ROWS = 1_000_000
+REGIME_MAX_ROWS = 100_000
 MIN_WORKER_MEMORY = 2**30  # bytes per LocalCluster worker (engine.memory_limit)
 EPS64 = float(np.finfo(np.float64).eps)
 RESOLVED = 100  # ulps of the intercept y's variation must span, so that it does not round away
 
 
+def _quoted_number(value: Any) -> str | None:
+    """The first string in ``value`` (or in its lists) that reads as a number, e.g. ``"0.6"``."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return None
+        return value
+    if isinstance(value, (list, tuple)):
+        return next((q for q in map(_quoted_number, value) if q is not None), None)
+    return None
+
+
+def _takes_text(annotation: Any) -> bool:
+    """Whether a field's type admits free text (``str`` anywhere in it; a Literal's words do not count)."""
+    if annotation is str:
+        return True
+    if get_origin(annotation) is Literal:
+        return False
+    return any(_takes_text(arg) for arg in get_args(annotation))
+
+
 class _Strict(BaseModel):
     # No NaN or infinity anywhere: a non-finite value would be written into the data and fail stages later.
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_quoted_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # A number in quotes is text in YAML. Coerced here it would pass, while DVC (and any stage that
+        # reads params.yaml as a file, as the report does) still sees the text "0.6": refused, once, here.
+        quoted = None if _takes_text(cls.model_fields[str(info.field_name)].annotation) else _quoted_number(value)
+        if quoted is not None:
+            raise ValueError(f"a number in quotes ({quoted!r}) is text in YAML; write it without the quotes")
+        return value
 
 
 class Base(_Strict):
@@ -43,7 +85,7 @@ class Base(_Strict):
 
 
 class Demo(_Strict):
-    n_samples: int = Field(ge=5, le=1_000_000)
+    n_samples: int = Field(ge=5, le=DEMO_MAX_ROWS)
     slope: float = Field(ge=-MAGNITUDE, le=MAGNITUDE)
     intercept: float = Field(ge=-MAGNITUDE, le=MAGNITUDE)
     noise_std: float = Field(ge=0, le=MAGNITUDE)
@@ -177,7 +219,7 @@ class Regime(_Strict):
     """One setting of the regime sweep: fresh data from the generator with these three values changed."""
 
     name: str = Field(min_length=1, max_length=40)
-    n_samples: int = Field(ge=10, le=100_000)  # refitted `repeats` times per regime: kept small
+    n_samples: int = Field(ge=10, le=REGIME_MAX_ROWS)  # refitted `repeats` times per regime: kept small
     noise_std: float = Field(ge=0, le=MAGNITUDE)
     correlation: float = Field(ge=0, lt=1)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 from linreg.models.limits import UNDERFLOW_SCALE
 from linreg.pipeline.data.generate import TARGET, load_csv
-from linreg.pipeline.data.split import check_sizes, split_counts
+from linreg.pipeline.data.split import MIN_ROWS, PARTS, check_sizes, index_counts, split_counts
 from linreg.pipeline.errors import DataError, ParamsError
 from linreg.pipeline.machine import available_memory_bytes, params_device
-from linreg.pipeline.params import MIN_WORKER_MEMORY
+from linreg.pipeline.params import DEMO_MAX_ROWS, MIN_WORKER_MEMORY, REGIME_MAX_ROWS
 from linreg.pipeline.paths import Paths
 
 # Train and evaluate hold a few copies of at most base.max_rows_in_memory rows at once (samples of
@@ -37,6 +38,17 @@ def check_representable(frame, target: str, *, where: str) -> None:
         )
 
 
+def check_report_engine(engine: str, which=shutil.which) -> None:
+    """``report.engine: quarto`` needs the ``quarto`` command; without it the report stage would fail
+    after DVC removed report.html."""
+    if engine == "quarto" and which("quarto") is None:
+        raise ParamsError(
+            "report.engine = 'quarto' but quarto is not on PATH: install Quarto (https://quarto.org/docs/"
+            "get-started/), or set report.engine: auto (Quarto when installed, else Jupyter and pandoc) "
+            "or report.engine: jupyter."
+        )
+
+
 def check_worker_memory(workers: int, memory_limit: str | None, have: int | None) -> None:
     """Refuse a LocalCluster this machine cannot hold: each worker needs ``MIN_WORKER_MEMORY``
     (or its ``memory_limit``), or the operating system kills workers mid-stage."""
@@ -50,6 +62,38 @@ def check_worker_memory(workers: int, memory_limit: str | None, have: int | None
             f"has {format_bytes(have)} available: the operating system would kill workers mid-stage; use fewer "
             "local_workers" + (" or a smaller memory_limit" if memory_limit else "") + "."
         )
+
+
+# What each part of a fresh split (a regime's rows, the demo's) is for, in the words of the fit it feeds.
+USES = {"train": "fitting a line", "validation": "choosing alpha", "test": "the test error"}
+
+
+def check_fresh_splits(split, evaluate, demo) -> None:
+    """The evaluate stage splits fresh rows by the same fractions as the data: each regime of the sweep
+    (ridge, lasso and elastic net choose alpha on its validation rows) and the demo (fitted on its
+    training rows). Refuse fractions that would leave a part too small, naming the rows that would do."""
+    cases = [
+        (f"evaluate.regimes[{k}]", f" ({r.name!r})", r.n_samples, REGIME_MAX_ROWS, MIN_ROWS)
+        for k, r in enumerate(evaluate.regimes)
+    ]
+    cases.append(("generate.demo", "", demo.n_samples, DEMO_MAX_ROWS, {"train": 2, "validation": 1, "test": 1}))
+    for key, name, n, most, need in cases:
+
+        def short(rows: int) -> list[str]:
+            counts = index_counts(rows, validation=split.validation, test=split.test)
+            return [part for part, c in zip(PARTS, counts) if c < need[part]]
+
+        missing = short(n)
+        if missing:
+            part = missing[0]
+            have = index_counts(n, validation=split.validation, test=split.test)[PARTS.index(part)]
+            enough = next((m for m in range(n + 1, most + 1) if not short(m)), None)
+            raise DataError(
+                f"{key}{name}: n_samples {n} with split.{part} {getattr(split, part)} leaves {have} {part} "
+                f"row{'s' if have != 1 else ''}; {USES[part]} needs at least {need[part]}: "
+                + (f"raise {key}.n_samples to at least {enough}, or " if enough else "")
+                + f"raise split.{part}."
+            )
 
 
 def preflight(paths: Paths, base, generate, *groups) -> str:
@@ -86,6 +130,9 @@ def preflight(paths: Paths, base, generate, *groups) -> str:
         shape = (generate.n_samples, generate.n_features)
     counts = split_counts(*shape, validation=split.validation, test=split.test)
     check_sizes(*counts)  # the split stage checks the same again, on the table it reads
+    named = dict(zip(GROUPS[2:], groups))
+    check_fresh_splits(split, named["evaluate"], generate.demo)
+    check_report_engine(named["report"].engine)
     checked += "; split " + "/".join(str(c) for c in counts) + " rows"
     engine = groups[-1]
     if engine.local_workers:

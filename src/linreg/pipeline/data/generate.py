@@ -6,6 +6,7 @@ Every table has feature columns followed by the target column ``y``.
 from __future__ import annotations
 
 import csv
+import logging
 import math
 import sys
 from dataclasses import dataclass
@@ -286,6 +287,29 @@ def _unknown_truth(source: str, frame: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def _drop_saved_index(raw: pd.DataFrame, header: list[str], where: str) -> pd.DataFrame:
+    """The row numbers pandas' ``to_csv()`` writes by default (an unnamed first column 0, 1, …, n − 1)
+    dropped with a warning; any other column without a name refused: it is never read as a feature."""
+    unnamed = [i for i, name in enumerate(header) if not name.strip()]
+    if not unnamed:
+        return raw
+    first = raw.iloc[:, 0]
+    if unnamed == [0] and pd.api.types.is_integer_dtype(first) and np.array_equal(first, np.arange(len(raw))):
+        logging.getLogger("linreg.generate").warning(
+            "%s: the first column has no name and holds the row numbers 0 … %d, the index pandas' to_csv() "
+            "writes by default; dropped it (not a feature). Save with to_csv(index=False) to leave it out.",
+            where,
+            len(raw) - 1,
+        )
+        return raw.iloc[:, 1:]
+    i = unnamed[0]
+    raise DataError(
+        f"{where}: column {i + 1} has no name in the header, so it is not known whether it is a feature"
+        + (" or a saved index (pandas' to_csv() writes one there)" if i == 0 else "")
+        + ": name it in the header if it is a feature, or drop it (to_csv(index=False) leaves the index out)."
+    )
+
+
 def load_csv(path: str | Path, target: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     """A user CSV, checked column by column; problems raise ``DataError`` naming the column."""
     path = Path(path)
@@ -301,6 +325,7 @@ def load_csv(path: str | Path, target: str) -> tuple[pd.DataFrame, dict[str, Any
     repeated = sorted({c for c in header if header.count(c) > 1})
     if repeated:  # pandas would rename the second "a" to "a.1", a feature the user never wrote
         raise DataError(f"{where}: column name(s) {repeated} appear more than once; give every column its own name.")
+    raw = _drop_saved_index(raw, header, where)
     if target not in raw.columns:
         raise DataError(
             f"{where} has no target column {target!r} (generate.csv_target); its columns are {list(raw.columns)}."

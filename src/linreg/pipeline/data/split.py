@@ -16,6 +16,13 @@ from linreg.pipeline.errors import DataError
 PARTS = ("train", "validation", "test")
 
 
+def index_counts(n_samples: int, *, validation: float, test: float) -> tuple[int, int, int]:
+    """(train, validation, test) rows ``split_indices`` cuts ``n_samples`` into (validate checks them)."""
+    n_val = max(1, round(validation * n_samples))
+    n_test = max(1, round(test * n_samples))
+    return n_samples - n_val - n_test, n_val, n_test
+
+
 def split_indices(
     n_samples: int, *, train: float, validation: float, test: float, rng: np.random.Generator
 ) -> dict[str, np.ndarray]:
@@ -24,9 +31,7 @@ def split_indices(
     Validation and test get ``round(fraction · n)`` rows each (at least one), the
     training part gets the rest, so the parts are disjoint and cover every row.
     """
-    n_val = max(1, round(validation * n_samples))
-    n_test = max(1, round(test * n_samples))
-    n_train = n_samples - n_val - n_test
+    n_train, n_val, n_test = index_counts(n_samples, validation=validation, test=test)
     if n_train < 2:
         raise DataError(
             f"{n_samples} rows leave {n_train} for training after validation ({n_val}) and "
