@@ -62,7 +62,7 @@ def _side(text: str, names: list[str], constraint: str) -> tuple[np.ndarray, flo
 
     while i < len(tokens):
         sign = 1.0
-        while i < len(tokens) and tokens[i][0] == "op" and tokens[i][1] in "+-":
+        while i < len(tokens) and tokens[i] in (("op", "+"), ("op", "-")):
             sign, i = (-sign if tokens[i][1] == "-" else sign), i + 1
         factor, name = 1.0, None
         if i < len(tokens) and tokens[i][0] == "num":
@@ -83,7 +83,7 @@ def _side(text: str, names: list[str], constraint: str) -> tuple[np.ndarray, flo
             const += sign * factor
         else:
             coefs[name] += sign * factor
-        if i < len(tokens) and not (tokens[i][0] == "op" and tokens[i][1] in "+-"):
+        if i < len(tokens) and tokens[i] not in (("op", "+"), ("op", "-")):
             raise bad()
     return coefs, const
 
