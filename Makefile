@@ -45,13 +45,13 @@ format: $(STAMP)  ## apply ruff's formatting and its safe fixes
 	$(PYTHON) -m ruff check --fix .
 
 docs: $(STAMP)  ## build the documentation site into site/ (warnings are errors)
-	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict
 
 test: lint docs  ## lint, the docs, then the whole test suite on every core (browser tests skip without chromium)
 	$(PYTHON) -m pytest -n auto --dist loadfile
 
-test-fast: $(STAMP)  ## the library's tests and the pipeline's unit tests, no dvc repro (about a minute)
-	$(PYTHON) -m pytest -n auto -m "not slow" src/linreg/models tests/models tests/pipeline
+test-fast: $(STAMP)  ## the library's tests, the pipeline's unit tests and the docs' code blocks, no dvc repro
+	$(PYTHON) -m pytest -n auto -m "not slow" src/linreg/models tests/models tests/pipeline tests/test_docs_examples.py
 
 browser:  ## install Debian's chromium and chromedriver for the browser tests (as root; CI runs this)
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then echo "chromium: installed"; \

@@ -333,13 +333,3 @@ def test_plot_diagnostics_draws_the_four_panels_of_the_computed_quantities(diabe
         # The same float64 arrays or one ppf of the same positions: agreement to rounding (1e-12 relative).
         np.testing.assert_allclose(points[:, 0], np.asarray(x), rtol=1e-12)
         np.testing.assert_allclose(points[:, 1], np.asarray(y_), rtol=1e-12)
-
-
-def test_the_readme_library_quick_start_runs_as_written():
-    """Every python block of README.md, executed as a user would paste it (the docs/ pages: not yet)."""
-    from ..conftest import REPO
-
-    blocks = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
-    assert blocks, "README.md has no python block"
-    for block in blocks:
-        exec(compile(block, "README.md", "exec"), {})  # noqa: S102
