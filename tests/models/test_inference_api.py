@@ -147,6 +147,18 @@ def test_long_names_are_printed_whole_and_html_renders_the_same_table(diabetes):
     )
 
 
+def test_summary_names_do_not_rename_the_results(diabetes):
+    X, y = diabetes
+    model = LinearRegression(inference=True).fit(X, y)
+    before = list(model.results_.exog_names)
+    text = model.summary(names=[f"feature {j}" for j in range(10)])
+    assert "feature 9" in text and "bmi" not in _coefficient_rows(str(text))
+    # The names are the summary's alone: the results, their Series and later summaries keep the fitted ones.
+    assert list(model.results_.exog_names) == before == ["const", *X.columns]
+    assert list(model.results_.params.index) == before and "bmi" in _coefficient_rows(str(model.summary()))
+    model.results_.t_test("bmi = bp")  # names still parse
+
+
 def test_hypotheses_written_with_names_match_statsmodels(diabetes):
     X, y = diabetes
     ours = LinearRegression(inference=True).fit(X, y).results_

@@ -368,13 +368,14 @@ class LinearRegression(LinearModel):
 
     def summary(self, names: list[str] | None = None, yname: str | None = None):
         """statsmodels' summary table of ``results_`` (needs ``inference=True``); ``names`` (the features')
-        and ``yname`` override the fitted names."""
+        and ``yname`` override the fitted names in this table only (``results_`` keeps its names)."""
         results = self.results_
+        xname = None
         if names is not None:
             if len(names) != self.n_features_in_:
                 raise ValueError(f"names has {len(names)} entries for {self.n_features_in_} features")
-            results.exog_names = (["const"] if self.fit_intercept else []) + [str(n) for n in names]
-        return results.summary(yname=yname)
+            xname = (["const"] if self.fit_intercept else []) + [str(n) for n in names]
+        return results.summary(yname=yname, xname=xname)
 
 
 _NO_RESULTS = (
