@@ -314,6 +314,54 @@ def test_prediction_frames_keep_the_row_labels(diabetes):
     _close(mine, theirs)
 
 
+def _same_prediction(ours, theirs):
+    """statsmodels' six columns at 90% and 95%, and its distribution (t on df_resid, or the normal)."""
+    assert ours.distribution == theirs.dist.name and ours.df == theirs.df
+    for alpha in (0.1, 0.05):
+        mine, ref = ours.summary_frame(alpha), theirs.summary_frame(alpha)
+        assert list(mine.columns) == list(ref.columns) and mine.index.equals(ref.index)
+        _close(mine, ref)
+
+
+@pytest.mark.parametrize("cov_type, kwds", _cov_cases(), ids=lambda v: v if isinstance(v, str) else "")
+def test_predictions_follow_cov_type_as_statsmodels(diabetes, cov_type, kwds):
+    # statsmodels' get_prediction: Var(zᵀθ̂) = zᵀ cov_params() z under the results' covariance, the observation
+    # adds the nonrobust σ̂², and the quantile is t(df_resid) with use_t, else the normal.
+    X, y = diabetes
+    new = X.iloc[[3, 70, 200]] * 1.5
+    new_c = sm.add_constant(new, has_constant="add")
+    at_fit = LinearRegression(inference=True, cov_type=cov_type, cov_kwds=kwds).fit(X, y).results_
+    ref_fit = sm.OLS(y, sm.add_constant(X)).fit(cov_type=cov_type, cov_kwds=kwds)
+    assert not at_fit.use_t  # a robust type chosen at fit: the normal, as statsmodels
+    _same_prediction(at_fit.get_prediction(), ref_fit.get_prediction())
+    _same_prediction(at_fit.get_prediction(new), ref_fit.get_prediction(new_c))
+    # After the fit (use_t kept: t), the training rows' variances need X again, as HAC and cluster do.
+    base = LinearRegression(inference=True).fit(X, y).results_
+    ref = sm.OLS(y, sm.add_constant(X)).fit().get_robustcov_results(cov_type=cov_type, **kwds)
+    later = base.get_robustcov_results(cov_type, X=X, **kwds)
+    _same_prediction(later.get_prediction(), ref.get_prediction())
+    _same_prediction(later.get_prediction(new), ref.get_prediction(new_c))
+    if cov_type.startswith("HC"):
+        without_rows = base.get_robustcov_results(cov_type, **kwds)
+        _same_prediction(without_rows.get_prediction(new), ref.get_prediction(new_c))
+        with pytest.raises(ValueError, match=rf"get_robustcov_results\('{cov_type}', X=X"):
+            without_rows.get_prediction()
+
+
+def test_predictions_under_hc3_on_the_cholesky_path_and_weights():
+    X, y = _heteroskedastic(n=CHOLESKY_N)
+    w = np.random.default_rng(1).uniform(0.2, 5.0, len(y))
+    new = X[:7] + 0.5
+    for weights, ref_model in [(None, sm.OLS(y, sm.add_constant(X))), (w, sm.WLS(y, sm.add_constant(X), weights=w))]:
+        ours = LinearRegression(inference=True, device="cpu", cov_type="HC3").fit(X, y, sample_weight=weights)
+        assert ours.results_.solver == "cholesky"
+        ref = ref_model.fit(cov_type="HC3")
+        # cond ~1e2 as in test_results: the same 1e-10
+        _same_prediction(ours.results_.get_prediction(), ref.get_prediction())
+        new_c = sm.add_constant(new, has_constant="add")
+        _same_prediction(ours.results_.get_prediction(new), ref.get_prediction(new_c))
+
+
 def test_plot_diagnostics_draws_the_four_panels_of_the_computed_quantities(diabetes):
     pytest.importorskip("matplotlib")
     from scipy import stats

@@ -76,9 +76,11 @@ class LinearRegression(LinearModel):
         Fitted on a DataFrame (and a named Series y), the results carry the names:
         ``params``, ``bse``, ``pvalues``… are pandas objects indexed by them.
     cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "HAC", "cluster"}, default="nonrobust"
-        The covariance ``results_`` uses for standard errors, tests, intervals and the
-        summary, as statsmodels' ``OLS.fit(cov_type=...)``: robust types then use the
-        normal distribution (statsmodels' ``use_t=False``). Needs ``inference=True``.
+        The covariance ``results_`` uses for standard errors, tests, intervals, the
+        predictions' standard errors (``get_prediction``) and the summary, as statsmodels'
+        ``OLS.fit(cov_type=...)``: robust types then use the normal distribution
+        (statsmodels' ``use_t=False``) and cost one more pass over X, for the training
+        rows' prediction variances. Needs ``inference=True``.
     cov_kwds : dict or None, default=None
         statsmodels' ``cov_kwds``: ``{"maxlags": L}`` for HAC (also ``kernel``,
         ``use_correction``), ``{"groups": labels}`` for cluster, one label per row of

@@ -137,17 +137,25 @@ class ContrastResults:
 
 @dataclass(frozen=True)
 class PredictionResults:
-    """Predicted means with their standard errors and intervals (statsmodels' ``get_prediction``)."""
+    """Predicted means with their standard errors and intervals (statsmodels' ``get_prediction``).
+
+    ``se_mean`` is √(zᵀ Σ̂ z) under the results' ``cov_type`` (Σ̂ their ``cov_params()``); ``se_obs`` adds
+    the nonrobust σ̂²/w; the intervals use Student's t on ``df`` (the results' ``df_resid``) when the
+    results have ``use_t``, else the normal (``distribution``), as statsmodels' do."""
 
     predicted_mean: np.ndarray  # (m,)
     se_mean: np.ndarray  # standard error of the fitted mean zᵀθ
     se_obs: np.ndarray  # of a new observation: √(se_mean² + σ̂²/w)
     df: float
     row_labels: Any = None  # the DataFrame's index when the rows came as one
+    distribution: str = "t"  # "t" (on df) or "norm", statsmodels' ``dist``
 
     def conf_int(self, obs: bool = False, alpha: float = 0.05) -> np.ndarray:
         """(m, 2): the confidence interval of the mean, or with ``obs`` the prediction interval."""
-        q = stats.t.ppf(1 - alpha / 2, self.df) if self.df > 0 else math.nan
+        if self.distribution == "norm":
+            q = stats.norm.ppf(1 - alpha / 2)
+        else:
+            q = stats.t.ppf(1 - alpha / 2, self.df) if self.df > 0 else math.nan
         se = self.se_obs if obs else self.se_mean
         return np.column_stack([self.predicted_mean - q * se, self.predicted_mean + q * se])
 
@@ -277,8 +285,11 @@ class RegressionResults:
     use_t: bool  # t and F distributions (True) or the normal and χ² (False)
     _df_inference: int | None  # G − 1 under cluster (statsmodels' df_resid_inference), else None
     _cov_rows: np.ndarray  # the HAC or cluster covariance, formed from the rows when chosen
+    _core_rows: np.ndarray  # its core C (r, r): _cov_rows = F C Fᵀ
+    _train_var: np.ndarray | None  # zᵢᵀΣ̂zᵢ per training row under a robust cov_type (None: not formed)
 
     _cov_HC: dict[str, np.ndarray]  # the robust covariances formed so far
+    _core_HC: dict[str, np.ndarray]  # their cores C (r, r) in the basis: cov = F C Fᵀ
     _meat: Callable[[np.ndarray], np.ndarray]  # ω ↦ basisᵀ diag(ω) basis, while some are not formed
     # The Cholesky path's means to one more pass: X (float64, the caller's array where it was), x̄, U = L⁻ᵀ, Σw.
     _X: np.ndarray
@@ -332,11 +343,12 @@ class RegressionResults:
         self._finish(y)
         # The robust meats in the orthonormal basis, all four now: the basis is not kept.
         self._meat = lambda omega: basis.T @ (basis * omega[:, None])
-        self._cov_HC = {}
+        self._cov_HC, self._core_HC = {}, {}
         for kind in HC_TYPES:
             self._robust(kind)
         del self._meat
-        self._set_cov_type(cov_type, cov_kwds, cov_type == "nonrobust" if use_t is None else use_t, lambda: basis)
+        use_t = cov_type == "nonrobust" if use_t is None else use_t
+        self._set_cov_type(cov_type, cov_kwds, use_t, lambda: basis, design=X)
         # zᵢᵀ(Z_wᵀZ_w)⁺zᵢ for the training rows, so get_prediction() needs no X later.
         row_factor = (np.column_stack([np.ones(n), X]) if has_constant else X) @ F
         self._train_mean_var = np.einsum("ij,ij->i", row_factor, row_factor)
@@ -358,6 +370,11 @@ class RegressionResults:
             raise ValueError(f"names has {len(self.exog_names) - int(has_constant)} entries for {p} features")
         self.endog_name = "y" if yname is None else str(yname)
         self._row_index = row_index
+        # Rows zᵢᵀF are formed centred on the (weighted) means: [1, x]F = [1, x − x̄](TF), no cancellation.
+        has_weight = self.weights.sum() > 0
+        self._centre = (
+            np.average(X, axis=0, weights=self.weights if has_weight else None) if has_constant else np.zeros(p)
+        )
         return X, y
 
     def _finish(self, y: np.ndarray) -> None:
@@ -456,7 +473,7 @@ class RegressionResults:
             meat3 += _block_meat(A, omega * wb, has_constant, n_w)
         self._fitted, self._train_mean_var, self._leverage = fitted, m, w * m
         self._finish(y)
-        self._cov_HC = {"HC3": F @ meat3 @ F.T}
+        self._cov_HC, self._core_HC = {"HC3": F @ meat3 @ F.T}, {"HC3": meat3}
         self._meat = self._meat_from_rows
         # Singular values of Z_w from its R factor [[√n, √n x̄ᵀ], [0, Lᵀ]] (k × k): no pass over X.
         R = np.zeros((k, k))
@@ -466,9 +483,8 @@ class RegressionResults:
             R = L.T
         sv = np.linalg.svd(R, compute_uv=False)
         self.condition_number = float(sv[0] / sv[-1]) if sv[-1] > 0 else math.inf
-        self._set_cov_type(
-            cov_type, cov_kwds, cov_type == "nonrobust" if use_t is None else use_t, lambda: self._basis_rows(X)
-        )
+        use_t = cov_type == "nonrobust" if use_t is None else use_t
+        self._set_cov_type(cov_type, cov_kwds, use_t, lambda: self._whitened_rows(X), design=X)
         return self
 
     def _meat_from_rows(self, omega: np.ndarray) -> np.ndarray:
@@ -670,13 +686,20 @@ class RegressionResults:
 
     def _robust(self, kind: str) -> np.ndarray:
         """F (basisᵀ Ω basis) Fᵀ = (ZᵀWZ)⁺ Z_wᵀ Ω Z_w (ZᵀWZ)⁺ with Ω = diag(ωᵢ) per HC type (NaN where hᵢ = 1),
-        computed once. ``_meat(ω)`` is basisᵀ diag(ω) basis, for the ω of the whitened residuals."""
-        if kind in self._cov_HC:
-            return self._cov_HC[kind]
+        computed once."""
+        if kind not in self._cov_HC:
+            self._cov_HC[kind] = self._F @ self._robust_core(kind) @ self._F.T
+        return self._cov_HC[kind]
+
+    def _robust_core(self, kind: str) -> np.ndarray:
+        """The HC core basisᵀ Ω basis (r, r), computed once. ``_meat(ω)`` is basisᵀ diag(ω) basis, for the ω
+        of the whitened residuals."""
+        if kind in self._core_HC:
+            return self._core_HC[kind]
         if kind == "HC1":  # HC0 scaled by n / (n − rank)
             scale = self.nobs / self.df_resid if self.df_resid > 0 else math.nan
-            self._cov_HC[kind] = self._robust("HC0") * scale
-            return self._cov_HC[kind]
+            self._core_HC[kind] = self._robust_core("HC0") * scale
+            return self._core_HC[kind]
         e2, h = self._wresid**2, self._leverage
         with np.errstate(divide="ignore", invalid="ignore"):
             omega = {
@@ -684,10 +707,10 @@ class RegressionResults:
                 "HC2": np.where(h < 1 - 1e-12, e2 / (1 - h), math.nan),
                 "HC3": np.where(h < 1 - 1e-12, e2 / (1 - h) ** 2, math.nan),
             }[kind]
-        self._cov_HC[kind] = self._F @ self._meat(omega) @ self._F.T
-        if self.solver == "cholesky" and {"HC0", "HC2", "HC3"} <= set(self._cov_HC) and hasattr(self, "_X"):
+        self._core_HC[kind] = self._meat(omega)
+        if self.solver == "cholesky" and {"HC0", "HC2", "HC3"} <= set(self._core_HC) and hasattr(self, "_X"):
             del self._X, self._meat  # every robust covariance is formed: X is no longer needed
-        return self._cov_HC[kind]
+        return self._core_HC[kind]
 
     @property
     def cov_HC0(self) -> np.ndarray:
@@ -722,8 +745,49 @@ class RegressionResults:
         return self._series(np.sqrt(np.diag(self.cov_HC3)))
 
     def _basis_rows(self, X) -> np.ndarray:
-        """(n, k) rows bᵢ = √wᵢ zᵢᵀF of the whitened design in the basis where (ZᵀWZ)⁺ = FFᵀ, from X (centred
-        first: [1, x]F = [1, x − x̄](TF), so no large column mean cancels). Checks X is the fitted design."""
+        """(n, r) rows bᵢ = √wᵢ zᵢᵀF of the whitened design in the basis where (ZᵀWZ)⁺ = FFᵀ, from X.
+        Checks X is the fitted design."""
+        return self._whitened_rows(self._check_design(X))
+
+    def _whitened_rows(self, X: np.ndarray) -> np.ndarray:
+        return self._factor_rows(X) * np.sqrt(self.weights)[:, None]
+
+    def _factor_rows(self, X: np.ndarray, F: np.ndarray | None = None) -> np.ndarray:
+        """(m, r) rows zᵢᵀF of the unwhitened design [1, x] (x alone without a constant), for any rows x and
+        (default) the results' F, centred first on the fit's means: [1, x]F = [1, x − x̄](TF), so no large
+        column mean cancels."""
+        F = self._F if F is None else F
+        if not self.k_constant:
+            return X @ F
+        return (X - self._centre) @ F[1:] + (F[0] + self._centre @ F[1:])
+
+    def _row_variances(self, X: np.ndarray, core: np.ndarray) -> np.ndarray:
+        """zᵢᵀΣzᵢ per row of X for Σ = F C Fᵀ, as ‖zᵢᵀG‖² with Σ = GGᵀ, G = F V Λ^½ from C = VΛVᵀ (one product
+        per row, not two), in blocks of ``ROW_BLOCK`` rows: no (n, r) copy. NaN where C is (an HC type with
+        some hᵢ = 1)."""
+        if not np.all(np.isfinite(core)):
+            return np.full(len(X), math.nan)
+        lam, V = np.linalg.eigh(core)
+        G = self._F @ (V * np.sqrt(np.clip(lam, 0.0, None)))  # (k, r); λ < 0 only by rounding of a PSD C
+        out = np.empty(len(X))
+        if not self.k_constant:
+            for start in range(0, len(X), ROW_BLOCK):
+                r = X[start : start + ROW_BLOCK] @ G
+                out[start : start + ROW_BLOCK] = np.einsum("ij,ij->i", r, r)
+            return out
+        # As _factor_rows, with the from_cholesky pass's reused buffers: [1, x]G = (x − x̄)G[1:] + (G[0] + x̄G[1:]).
+        head, body = G[0] + self._centre @ G[1:], np.ascontiguousarray(G[1:])
+        centred, rows = np.empty((ROW_BLOCK, X.shape[1])), np.empty((ROW_BLOCK, G.shape[1]))
+        for start in range(0, len(X), ROW_BLOCK):
+            stop = min(start + ROW_BLOCK, len(X))
+            Xc = np.subtract(X[start:stop], self._centre, out=centred[: stop - start])
+            r = np.matmul(Xc, body, out=rows[: stop - start])
+            r += head
+            out[start:stop] = np.einsum("ij,ij->i", r, r)
+        return out
+
+    def _check_design(self, X) -> np.ndarray:
+        """X as float64 when it is the (n, p) design this model was fitted on (Xθ = the fitted values)."""
         X = np.asarray(X, dtype=np.float64)
         p = len(self._theta) - self.k_constant
         if X.ndim != 2 or X.shape != (self.nobs, p):
@@ -733,18 +797,11 @@ class RegressionResults:
         fitted = X @ self._theta[self.k_constant :] + (self._theta[0] if self.k_constant else 0.0)
         if not np.allclose(fitted, self._fitted, rtol=1e-8, atol=1e-8 * (np.abs(self._fitted).max() + 1e-300)):
             raise ValueError("X is not the design this model was fitted on (Xθ differs from the fitted values)")
-        F = self._F
-        if self.k_constant:
-            x_mean = np.average(X, axis=0, weights=self.weights if self.weights.sum() > 0 else None)
-            head = F[0] + x_mean @ F[1:]
-            rows = (X - x_mean) @ F[1:] + head
-        else:
-            rows = X @ F
-        return rows * np.sqrt(self.weights)[:, None]
+        return X
 
     def _rows_cov(self, cov_type: str, kwds: dict, rows: np.ndarray) -> tuple[np.ndarray, int | None]:
-        """HAC or cluster: F M Fᵀ, M from the scores sᵢ = bᵢeᵢ (statsmodels' ``wexog · wresid`` in the basis),
-        with statsmodels' small-sample factors. Returns the covariance and G for cluster."""
+        """HAC or cluster: the core c·M (the covariance is F c·M Fᵀ), M from the scores sᵢ = bᵢeᵢ (statsmodels'
+        ``wexog · wresid`` in the basis), c statsmodels' small-sample factor. Returns the core and G for cluster."""
         S = rows * self._wresid[:, None]  # (n, k')
         n, k = self.nobs, len(self._theta)
         if cov_type == "HAC":
@@ -755,7 +812,7 @@ class RegressionResults:
                 s = S[lag:].T @ S[:-lag]
                 M += weights[lag] * (s + s.T)
             factor = n / (n - k) if kwds.get("use_correction", False) else 1.0
-            return factor * (self._F @ M @ self._F.T), None
+            return factor * M, None
         groups = np.asarray(kwds["groups"])
         if groups.ndim != 1 or len(groups) != n:
             raise ValueError(
@@ -768,12 +825,19 @@ class RegressionResults:
         np.add.at(sums, codes, S)
         M = sums.T @ sums
         factor = G / (G - 1.0) * (n - 1.0) / (n - k) if kwds.get("use_correction", True) and G > 1 else 1.0
-        return factor * (self._F @ M @ self._F.T), G
+        return factor * M, G
 
     def _set_cov_type(
-        self, cov_type: str, kwds: dict | None, use_t: bool | None, rows: Callable[[], np.ndarray] | None
+        self,
+        cov_type: str,
+        kwds: dict | None,
+        use_t: bool | None,
+        rows: Callable[[], np.ndarray] | None,
+        design: np.ndarray | None = None,
     ) -> None:
-        """Make ``cov_type`` drive bse, tests, intervals and the summary (validates its keywords)."""
+        """Make ``cov_type`` drive bse, tests, intervals, predictions and the summary (validates its keywords).
+        ``rows`` gives the whitened basis rows (HAC, cluster); ``design``, the fitted X, gives the training
+        rows' prediction variances under a robust type (one more pass over X)."""
         cov_type = {"hac": "HAC", "nw": "HAC", "cluster": "cluster", "nonrobust": "nonrobust"}.get(
             str(cov_type).lower(), str(cov_type).upper()
         )
@@ -804,11 +868,22 @@ class RegressionResults:
                     f"get_robustcov_results({cov_type!r}, X=X, ...), or fit with "
                     f"LinearRegression(inference=True, cov_type={cov_type!r}, cov_kwds=...)"
                 )
-            self._cov_rows, groups = self._rows_cov(cov_type, kwds, rows())
+            self._core_rows, groups = self._rows_cov(cov_type, kwds, rows())
+            self._cov_rows = self._F @ self._core_rows @ self._F.T
             if groups is not None and kwds.get("df_correction", True):
                 self._df_inference = groups - 1
         self.cov_type, self.cov_kwds = cov_type, kwds
         self.use_t = bool(use_t)
+        robust = cov_type != "nonrobust"
+        self._train_var = self._row_variances(design, self._core()) if robust and design is not None else None
+
+    def _core(self) -> np.ndarray:
+        """C (r, r) with ``cov_params()`` = F C Fᵀ under ``cov_type`` (σ̂²·I for ``nonrobust``)."""
+        if self.cov_type == "nonrobust":
+            return self.scale * np.eye(self._F.shape[1])
+        if self.cov_type in HC_TYPES:
+            return self._robust_core(self.cov_type)
+        return self._core_rows
 
     def get_robustcov_results(
         self, cov_type: str = "HC1", use_t: bool | None = None, X=None, **kwds
@@ -828,13 +903,13 @@ class RegressionResults:
             t and F distributions (True) or the normal and χ² (False); None keeps these results' choice,
             as statsmodels does here.
         X : array-like or None
-            HAC and cluster need the rows of X the model was fitted on, which the results do not keep;
-            the HC types do not.
+            The X the model was fitted on, which the results do not keep: HAC and cluster need it; the HC
+            types need it only for ``get_prediction()`` on the training rows (new rows need nothing).
         """
         res = copy.copy(self)
-        res._set_cov_type(
-            cov_type, kwds, self.use_t if use_t is None else use_t, None if X is None else lambda: self._basis_rows(X)
-        )
+        design = None if X is None else self._check_design(X)
+        rows = None if design is None else (lambda: self._whitened_rows(design))
+        res._set_cov_type(cov_type, kwds, self.use_t if use_t is None else use_t, rows, design=design)
         return res
 
     # --- tests of linear restrictions -----------------------------------------------------------
@@ -933,11 +1008,26 @@ class RegressionResults:
 
     def get_prediction(self, X=None, weights=None) -> PredictionResults:
         """Predictions with standard errors: for the training rows (X None) or new rows X (features only,
-        the constant is added as in fitting). ``weights`` scale the new observation's variance σ̂²/w
-        (default: the fit's weights for the training rows, 1 for new rows). Nonrobust, as statsmodels."""
+        the constant is added as in fitting), as statsmodels' ``get_prediction``.
+
+        The mean's variance zᵀΣ̂z uses the covariance of ``cov_type`` (robust under HC0–HC3, HAC and
+        cluster); a new observation adds the nonrobust σ̂²/w, ``weights`` w (default: the fit's weights
+        for the training rows, 1 for new rows). Intervals use t on ``df_resid`` with ``use_t``, else the
+        normal. Under a robust type set by ``get_robustcov_results`` without X, the training rows need
+        that X again (the results do not keep it)."""
         labels = getattr(X, "index", None) if X is not None and hasattr(X, "columns") else None
         if X is None:
-            mean, mean_var = self._fitted, self._train_mean_var * self.scale
+            if self.cov_type == "nonrobust":
+                mean_var = self._train_mean_var * self.scale
+            elif self._train_var is not None:
+                mean_var = self._train_var
+            else:
+                raise ValueError(
+                    f"get_prediction() for the training rows under cov_type={self.cov_type!r} needs their X, which "
+                    f"the results do not keep: use get_robustcov_results({self.cov_type!r}, X=X), or fit with "
+                    f"LinearRegression(inference=True, cov_type={self.cov_type!r}), or pass the rows: get_prediction(X)"
+                )
+            mean = self._fitted
             w = self.weights if weights is None else np.asarray(weights, dtype=np.float64)
             labels = self._row_index
         else:
@@ -947,16 +1037,15 @@ class RegressionResults:
                 raise ValueError(f"X must be 2-D (n, {p}) or one row, got shape {X.shape}")
             if X.shape[1] != p:
                 raise ValueError(f"X has {X.shape[1]} features, the fit had {p}")
-            Z = np.column_stack([np.ones(len(X)), X]) if self.k_constant else X
-            mean = Z @ self._theta
-            ZF = Z @ self._F
-            mean_var = np.einsum("ij,ij->i", ZF, ZF) * self.scale
+            mean = X @ self._theta[self.k_constant :] + (self._theta[0] if self.k_constant else 0.0)
+            mean_var = self._row_variances(X, self._core())
             w = np.ones(len(X)) if weights is None else np.asarray(weights, dtype=np.float64)
         if np.ndim(w) > 1 or (np.ndim(w) == 1 and len(w) != len(mean)):
             raise ValueError(f"weights has shape {np.shape(w)}: pass one weight per row of X ({len(mean)}) or a scalar")
         with np.errstate(divide="ignore"):
             obs_var = mean_var + self.scale / w
-        return PredictionResults(mean, np.sqrt(mean_var), np.sqrt(obs_var), float(self.df_resid), labels)
+        distribution = "t" if self.use_t else "norm"
+        return PredictionResults(mean, np.sqrt(mean_var), np.sqrt(obs_var), float(self.df_resid), labels, distribution)
 
     def get_influence(self, X=None) -> Influence:
         """Leverage, studentized residuals, Cook's distance, DFFITS, ``outlier_test``; also DFBETAS when
