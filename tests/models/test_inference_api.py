@@ -301,6 +301,38 @@ def test_influence_measures_match_statsmodels(diabetes):
         ours.get_influence().dfbetas  # noqa: B018
 
 
+@pytest.mark.parametrize("frames", [True, False], ids=["pandas", "numpy"])
+def test_influence_types_follow_statsmodels(diabetes, frames):
+    # statsmodels' OLSInfluence returns NumPy arrays in the rows' order even for pandas input (its labelled
+    # form is summary_frame()); outlier_test() is a DataFrame for pandas input, an array otherwise.
+    X, y = diabetes if frames else (diabetes[0].to_numpy(), diabetes[1].to_numpy())
+    ours = LinearRegression(inference=True).fit(X, y).results_
+    ref = sm.OLS(y, sm.add_constant(X)).fit()
+    mine, theirs = ours.get_influence(X), ref.get_influence()
+    for name in ("hat_matrix_diag", "resid_studentized_internal", "resid_studentized_external", "dfbetas"):
+        assert type(getattr(mine, name)) is type(getattr(theirs, name)) is np.ndarray, name
+    for name in ("cooks_distance", "dffits", "dffits_internal"):
+        assert type(getattr(mine, name)[0]) is type(getattr(theirs, name)[0]) is np.ndarray, name
+    assert type(ours.outlier_test()) is type(ref.outlier_test())
+
+
+@pytest.mark.parametrize("frames", [True, False], ids=["pandas", "numpy"])
+def test_influence_summary_frame_matches_statsmodels(diabetes, frames):
+    X, y = diabetes if frames else (diabetes[0].to_numpy(), diabetes[1].to_numpy())
+    ours = LinearRegression(inference=True).fit(X, y).results_
+    mine, theirs = (
+        ours.get_influence(X).summary_frame(),
+        sm.OLS(y, sm.add_constant(X)).fit().get_influence().summary_frame(),
+    )
+    assert list(mine.columns) == list(theirs.columns)  # dfb_const, dfb_age … cooks_d, …, dffits
+    assert mine.index.equals(theirs.index)
+    for column in theirs:  # each a leave-one-out closed form on κ = 227: the module's 1e-10, on the column's scale
+        _close(mine[column], theirs[column])
+    _close(ours.get_influence().dffits_internal[0], theirs["dffits_internal"])
+    with pytest.raises(ValueError, match=r"get_influence\(X\)"):
+        ours.get_influence().summary_frame()
+
+
 def test_prediction_frames_keep_the_row_labels(diabetes):
     X, y = diabetes
     ours = LinearRegression(inference=True).fit(X, y).results_

@@ -180,7 +180,9 @@ class Influence:
     """Leave-one-out measures per row, statsmodels' ``OLSInfluence`` names (from the whitened residuals,
     so for WLS they are those of the whitened regression).
 
-    ``dfbetas`` needs the rows of X again (the results do not keep them): pass X to ``get_influence(X)``.
+    ``dfbetas`` (and ``summary_frame()``) need the rows of X again (the results do not keep them): pass X to
+    ``get_influence(X)``. As statsmodels', the measures are NumPy arrays in the rows' order whatever the input;
+    ``summary_frame()`` is their labelled form (the DataFrame's index with pandas input).
     """
 
     def __init__(self, results: RegressionResults, rows: np.ndarray | None):
@@ -199,13 +201,21 @@ class Influence:
         p = stats.f.sf(d, k, r.df_resid) if r.df_resid > 0 else np.full_like(d, math.nan)
         self.cooks_distance = (d, p)  # (Dᵢ, p-value of Dᵢ under F(k, df_resid))
 
+    def _dffits(self, student: np.ndarray) -> tuple[np.ndarray, float]:
+        h = self.hat_matrix_diag
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = student * np.sqrt(h / (1 - h))
+        return values, 2 * math.sqrt(len(self._results._theta) / self._results.nobs)
+
     @property
     def dffits(self) -> tuple[np.ndarray, float]:
         """(DFFITSᵢ = tᵢ √(hᵢ/(1 − hᵢ)) with the external tᵢ, statsmodels' threshold 2√(k/n))."""
-        h = self.hat_matrix_diag
-        with np.errstate(divide="ignore", invalid="ignore"):
-            values = self.resid_studentized_external * np.sqrt(h / (1 - h))
-        return values, 2 * math.sqrt(len(self._results._theta) / self._results.nobs)
+        return self._dffits(self.resid_studentized_external)
+
+    @property
+    def dffits_internal(self) -> tuple[np.ndarray, float]:
+        """DFFITS with the internally studentized residual rᵢ (σ̂ from all rows), the same threshold."""
+        return self._dffits(self.resid_studentized_internal)
 
     @property
     def dfbetas(self) -> np.ndarray:
@@ -219,6 +229,24 @@ class Influence:
         with np.errstate(divide="ignore", invalid="ignore"):
             delta = (self._rows * (r._wresid / (1 - self.hat_matrix_diag))[:, None]) @ r._F.T  # (n, k)
             return delta / np.sqrt(self.sigma2_not_obsi)[:, None] / np.sqrt(np.diag(r._F @ r._F.T))
+
+    def summary_frame(self) -> pd.DataFrame:
+        """statsmodels' ``OLSInfluence.summary_frame()``: one row per training row (the DataFrame's index with
+        pandas input), columns dfb_<parameter> (DFBETAS), cooks_d, standard_resid (internal), hat_diag,
+        dffits_internal, student_resid (external) and dffits. Needs pandas (linreg[frames]) and the rows of X,
+        as ``dfbetas`` does."""
+        pd = optional_import("pandas", "frames", "summary_frame()")
+        dfbetas = self.dfbetas
+        columns = {f"dfb_{name}": dfbetas[:, j] for j, name in enumerate(self._results.exog_names)}
+        columns.update(
+            cooks_d=self.cooks_distance[0],
+            standard_resid=self.resid_studentized_internal,
+            hat_diag=self.hat_matrix_diag,
+            dffits_internal=self.dffits_internal[0],
+            student_resid=self.resid_studentized_external,
+            dffits=self.dffits[0],
+        )
+        return pd.DataFrame(columns, index=self._results._row_index)
 
     def outlier_test(self, alpha: float = 0.05) -> Any:
         """statsmodels' ``outlier_test(method="bonf")``: the external studentized residual, its two-sided
