@@ -342,6 +342,13 @@ class RegressionResults:
         X, y = self._setup(X, y, weights, has_constant, names, yname, row_index)
         n = X.shape[0]
         self.solver = "qr"
+        # Rows zᵢᵀF are formed centred on the (weighted) means: [1, x]F = [1, x − x̄](TF), no cancellation.
+        has_weight = self.weights.sum() > 0
+        self._centre = (
+            np.average(X, axis=0, weights=self.weights if has_weight else None)
+            if has_constant
+            else np.zeros(X.shape[1])
+        )
         sw = torch.from_numpy(np.sqrt(self.weights)) if weights is not None else None
         Z = whitened_design(torch.from_numpy(X), sw, has_constant)  # Z_w (n, k)
         yw = torch.from_numpy(y) if sw is None else torch.from_numpy(y) * sw
@@ -398,11 +405,6 @@ class RegressionResults:
             raise ValueError(f"names has {len(self.exog_names) - int(has_constant)} entries for {p} features")
         self.endog_name = "y" if yname is None else str(yname)
         self._row_index = row_index
-        # Rows zᵢᵀF are formed centred on the (weighted) means: [1, x]F = [1, x − x̄](TF), no cancellation.
-        has_weight = self.weights.sum() > 0
-        self._centre = (
-            np.average(X, axis=0, weights=self.weights if has_weight else None) if has_constant else np.zeros(p)
-        )
         return X, y
 
     def _finish(self, y: np.ndarray) -> None:
@@ -480,6 +482,7 @@ class RegressionResults:
             F, self._theta = U, coef.copy()
         self._F, self.rank, self.solver = F, k, "cholesky"
         self._X, self._x_mean, self._U, self._n_w = X, x_mean, U, n_w
+        self._centre = x_mean  # the weighted means (zeros without a constant), for rows zᵢᵀF as in __init__
         fitted, m = np.empty(n), np.empty(n)
         meat3 = np.zeros((k, k))
         level = float(intercept) + (float(x_mean @ coef) if has_constant else 0.0)  # ŷ = level + x_cᵀw
