@@ -61,8 +61,8 @@ test: lint docs  ## lint, the docs, the other machine kind's checks, then the wh
 	$(OLD_KERNEL) $(PYTHON) -m pytest -q -p no:cacheprovider -n auto $(DATA_TESTS)
 	$(PYTHON) -m pytest -n auto --dist loadfile
 
-test-fast: $(STAMP)  ## the library's tests and the pipeline's unit tests, no dvc repro (about a minute)
-	$(PYTHON) -m pytest -n auto -m "not slow" src/linreg/models tests/models tests/pipeline
+test-fast: $(STAMP)  ## the library's tests, the pipeline's unit tests and the docs' code blocks, no dvc repro
+	$(PYTHON) -m pytest -n auto -m "not slow" src/linreg/models tests/models tests/pipeline tests/test_docs_examples.py
 
 browser:  ## install Debian's chromium and chromedriver for the browser tests (as root; CI runs this)
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then echo "chromium: installed"; \

@@ -41,8 +41,15 @@ CASES = {
     "enet_path(alphas=[])": (lambda: enet_path(X, Y, alphas=[]), r"alphas must be a non-empty list"),
     "f_test of no restriction": (lambda: RESULTS.f_test(np.zeros((0, 4))), r"r_matrix has no restrictions"),
     "t_test of no restriction": (lambda: RESULTS.t_test(np.zeros((0, 4))), r"r_matrix has no restrictions"),
-    "t_test with a string": (lambda: RESULTS.t_test("x1 = 0"), r"string restrictions .*\(const, x1, x2, x3\)"),
-    "f_test with a string": (lambda: RESULTS.f_test("x1 = 0, x2 = x3"), r"string restrictions"),
+    "t_test of an unknown name": (
+        lambda: RESULTS.t_test("x9 = 0"),
+        r"'x9' in 'x9 = 0' is not a parameter name; the parameters are const, x1, x2, x3",
+    ),
+    "f_test of text that is no equation": (lambda: RESULTS.f_test("x1 x2"), r"'x1 x2' is not a linear equation"),
+    "training-row prediction under HC1 without X": (
+        lambda: RESULTS.get_robustcov_results("HC1").get_prediction(),
+        r"needs their X.*get_robustcov_results\('HC1', X=X\)",
+    ),
     "prediction of 3-D X": (lambda: RESULTS.get_prediction(np.zeros((2, 2, 3))), r"X must be 2-D \(n, 3\)"),
     "prediction weights of the wrong length": (
         lambda: RESULTS.get_prediction(X[:5], weights=np.ones(3)),

@@ -31,7 +31,11 @@ PIPELINE_ONLY = (
     "tqdm",
 )
 # Imported inside functions, only when the user hands over that kind of input or asks for that output.
-OPTIONAL = {"dask": "Dask arrays (linreg[dask])", "pandas": "summary_frame() (linreg[frames])"}
+OPTIONAL = {
+    "dask": "Dask arrays (linreg[dask])",
+    "pandas": "summary_frame(), pandas results (linreg[frames])",
+    "matplotlib": "plot_diagnostics() (linreg[plots])",
+}
 
 
 def imports(source: str) -> list[tuple[str, bool]]:

@@ -9,9 +9,8 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from scipy import sparse
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, is_dask_array, out_dtype
 from linreg.models.closed_form import (
@@ -24,7 +23,7 @@ from linreg.models.closed_form import (
 )
 from linreg.models.enet import solve_enet
 from linreg.models.path import ridge_coefs
-from linreg.models.results import RegressionResults
+from linreg.models.results import COV_TYPES, RegressionResults
 from linreg.models.stats import as_tensor
 
 
@@ -74,6 +73,18 @@ class LinearRegression(LinearModel):
         the statistics plus one pass over X (``results_.solver == "cholesky"``);
         otherwise from the exact refined QR that then also gives ``coef_``
         (``"qr"``), which keeps an n × k orthonormal basis while it runs.
+        Fitted on a DataFrame (and a named Series y), the results carry the names:
+        ``params``, ``bse``, ``pvalues``… are pandas objects indexed by them.
+    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "HAC", "cluster"}, default="nonrobust"
+        The covariance ``results_`` uses for standard errors, tests, intervals, the
+        predictions' standard errors (``get_prediction``) and the summary, as statsmodels'
+        ``OLS.fit(cov_type=...)``: robust types then use the normal distribution
+        (statsmodels' ``use_t=False``) and cost one more pass over X, for the training
+        rows' prediction variances. Needs ``inference=True``.
+    cov_kwds : dict or None, default=None
+        statsmodels' ``cov_kwds``: ``{"maxlags": L}`` for HAC (also ``kernel``,
+        ``use_correction``), ``{"groups": labels}`` for cluster, one label per row of
+        the X given to ``fit`` (also ``use_correction``, ``df_correction``).
     precompute : Stats or None, default=None
         Sufficient statistics of (X, y) from ``linreg.models.stats.compute_stats()``
         (with ``center=fit_intercept``), so several fits on the same rows share
@@ -126,6 +137,8 @@ class LinearRegression(LinearModel):
         **COMMON_CONSTRAINTS,
         "solver": [StrOptions({"auto", "cholesky", "qr", "svd"})],
         "inference": ["boolean"],
+        "cov_type": [StrOptions(set(COV_TYPES))],
+        "cov_kwds": [dict, None],
         **PRECOMPUTE,
         "copy_X": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -146,6 +159,8 @@ class LinearRegression(LinearModel):
         device="auto",
         dtype="float64",
         inference=False,
+        cov_type="nonrobust",
+        cov_kwds=None,
         precompute=None,
     ):
         self.fit_intercept = fit_intercept
@@ -157,10 +172,18 @@ class LinearRegression(LinearModel):
         self.device = device
         self.dtype = dtype
         self.inference = inference
+        self.cov_type = cov_type
+        self.cov_kwds = cov_kwds
         self.precompute = precompute
 
     def fit(self, X, y, sample_weight=None):
+        labels = _labels(X, y)  # before validation turns a DataFrame into an array
         X, y = self._validate_fit(X, y, multi_output=True)
+        if self.cov_type != "nonrobust" and not self.inference:
+            raise ValueError(
+                f"cov_type={self.cov_type!r} sets the covariance of results_: fit with "
+                f"LinearRegression(inference=True, cov_type={self.cov_type!r})"
+            )
         if y.ndim == 2:
             if self.inference:
                 raise ValueError("inference=True needs a 1-D y: fit one model per target")
@@ -174,13 +197,13 @@ class LinearRegression(LinearModel):
             return self._fit_on_statistics(X, stats)
         if is_dask_array(X):
             return self._fit_dask(X, y, sw, stats)
-        if self.inference and self._cholesky_inference(X, y, sw, stats, dtype):
+        if self.inference and self._cholesky_inference(X, y, sw, stats, dtype, labels):
             return self
         if self.inference:
-            self.results_ = RegressionResults(_host(X), _host(y), sw, has_constant=self.fit_intercept)
-            if self.results_.rank == len(self.results_.params) and self.solver in ("auto", "qr"):
+            self.results_ = RegressionResults(_host(X), _host(y), sw, **self._results_options(labels))
+            if self.results_.rank == len(self.results_._theta) and self.solver in ("auto", "qr"):
                 # The exact solution is already at hand: one factorization serves the fit and the inference.
-                theta = torch.from_numpy(self.results_.params)
+                theta = torch.from_numpy(self.results_._theta)
                 coef = theta[1:] if self.fit_intercept else theta
                 self._set_coef(coef, stats, out_dtype(X))
                 if self.fit_intercept:
@@ -207,7 +230,7 @@ class LinearRegression(LinearModel):
         self.solver_, self.cond_, self.rank_ = result.solver, result.cond, result.rank
         return self
 
-    def _cholesky_inference(self, X, y, sw, stats, dtype) -> bool:
+    def _cholesky_inference(self, X, y, sw, stats, dtype, labels) -> bool:
         """Fit by Cholesky and build ``results_`` from its factor, when the solver rule allows it.
 
         The same bound that chooses the solver decides (κ_eq(G) ≤ ``MAX_GRAM_COND_FLOAT64``, no
@@ -237,7 +260,7 @@ class LinearRegression(LinearModel):
                 x_mean=stats.x_mean.cpu().numpy(),
                 coef=coef.cpu().numpy(),
                 intercept=b,
-                has_constant=self.fit_intercept,
+                **self._results_options(labels),
             )
         except np.linalg.LinAlgError:  # G positive definite for torch but not for LAPACK's test: the exact path
             return False
@@ -327,20 +350,49 @@ class LinearRegression(LinearModel):
         self.rank_ = int(torch.linalg.matrix_rank(stats.gram)) if not math.isfinite(cond_eq) else stats.p
         return self
 
-    def summary(self, names: list[str] | None = None, yname: str = "y") -> str:
-        """statsmodels' summary table of ``results_`` (needs ``inference=True``)."""
-        check_is_fitted(self)
-        # Fitted without it: an AttributeError, as scikit-learn's methods that a parameter turns off.
-        if not hasattr(self, "results_"):
-            raise AttributeError(
-                "summary() needs the inference, which this fit did not build: fit with "
-                "LinearRegression(inference=True) for statsmodels' results_ and their summary"
-            )
+    def _results_options(self, labels) -> dict:
+        """How ``results_`` reports: names, pandas wrapping (the input's labels) and the covariance."""
+        names, yname, index = labels
+        return dict(
+            has_constant=self.fit_intercept,
+            names=names,
+            yname=yname,
+            row_index=index,
+            cov_type=self.cov_type,
+            cov_kwds=self.cov_kwds,
+        )
+
+    def __getattr__(self, name: str):
+        # Only reached when the attribute is missing: say how to get results_ rather than a bare AttributeError.
+        if name == "results_":
+            raise NotFittedError(_NO_RESULTS.format(name=type(self).__name__))
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def summary(self, names: list[str] | None = None, yname: str | None = None):
+        """statsmodels' summary table of ``results_`` (needs ``inference=True``); ``names`` (the features')
+        and ``yname`` override the fitted names in this table only (``results_`` keeps its names)."""
+        check_is_fitted(self)  # unfitted: scikit-learn's words; fitted without inference: how to get it
+        results = self.results_
+        xname = None
         if names is not None:
             if len(names) != self.n_features_in_:
                 raise ValueError(f"names has {len(names)} entries for {self.n_features_in_} features")
-            self.results_.exog_names = (["const"] if self.fit_intercept else []) + list(names)
-        return self.results_.summary(yname=yname)
+            xname = (["const"] if self.fit_intercept else []) + [str(n) for n in names]
+        return results.summary(yname=yname, xname=xname)
+
+
+_NO_RESULTS = (
+    "results_ (statsmodels' inference: summary(), pvalues, conf_int()…) exists after fitting with "
+    "{name}(inference=True).fit(X, y); this model was not fitted with inference=True"
+)
+
+
+def _labels(X, y) -> tuple[list[str] | None, str | None, object]:
+    """(column names, y's name, row index) of pandas input, without importing pandas; Nones otherwise."""
+    if type(X).__module__.split(".")[0] != "pandas" or not hasattr(X, "columns"):
+        return None, None, None
+    name = getattr(y, "name", None) if type(y).__module__.split(".")[0] == "pandas" else None
+    return [str(c) for c in X.columns], None if name is None else str(name), X.index
 
 
 def _host(a) -> np.ndarray:
