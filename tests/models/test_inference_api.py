@@ -40,8 +40,10 @@ def test_results_without_inference_says_how_to_get_them(diabetes):
     for model in (LinearRegression(), LinearRegression().fit(X, y)):
         with pytest.raises(AttributeError, match=r"LinearRegression\(inference=True\)"):
             model.results_  # noqa: B018
-        with pytest.raises(AttributeError, match=r"LinearRegression\(inference=True\)"):
-            model.summary()
+    with pytest.raises(AttributeError, match=r"LinearRegression\(inference=True\)"):
+        LinearRegression().fit(X, y).summary()
+    with pytest.raises(AttributeError, match="not fitted yet"):  # unfitted: scikit-learn's NotFittedError first
+        LinearRegression().summary()
     assert not hasattr(LinearRegression().fit(X, y), "results_")  # still an AttributeError for hasattr
     with pytest.raises(AttributeError, match="no attribute 'coef_'"):
         LinearRegression().coef_  # noqa: B018

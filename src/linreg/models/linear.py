@@ -11,6 +11,7 @@ import torch
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, is_dask_array, out_dtype
 from linreg.models.closed_form import (
@@ -383,7 +384,7 @@ class LinearRegression(LinearModel):
 
 _NO_RESULTS = (
     "results_ (statsmodels' inference: summary(), pvalues, conf_int()…) exists after fitting with "
-    "{name}(inference=True).fit(X, y); this model was not fitted with inference=True"
+    "{name}(inference=True).fit(X, y); this model was fitted without it"
 )
 
 
