@@ -117,7 +117,7 @@ def cd_gram(
     # The polish depends on the sign pattern alone (G, c, l1, l2 are fixed): a pattern whose polish
     # missed the target misses it again, so it is not solved twice (p³ each time; a stalled
     # non-negative fit used to repeat it every sweep).
-    missed = None
+    missed: np.ndarray | None = None
     if w.any():  # warm start: already optimal to tolerance? (scikit-learn checks before the first sweep)
         gap = duality_gap(w, gram, xty, yty, l1, l2, positive)
         if gap <= target:
@@ -146,7 +146,11 @@ def cd_gram(
             w_max = max(w_max, abs(new))
         w = np.array(wl)
         previous, pattern = pattern, np.sign(w)
-        if w_max > 0.0 and np.array_equal(pattern, previous) and not np.array_equal(pattern, missed):
+        if (
+            w_max > 0.0
+            and np.array_equal(pattern, previous)
+            and (missed is None or not np.array_equal(pattern, missed))
+        ):
             polished = _polish(gram, xty, l1, l2, pattern)
             if polished is not None:
                 polished_gap = duality_gap(polished, gram, xty, yty, l1, l2, positive)
