@@ -165,7 +165,7 @@ def test_the_agreement_table_says_when_the_references_saw_fewer_rows():
     note = agreement_rows_note({"train_rows": 12_000, "train_rows_in_memory": 100})
     assert "first 100 of the 12,000 training rows" in note and "not only the solvers" in note
     # ... and the report prints it right under that table.
-    qmd = (REPO / "reports" / "report.qmd").read_text()
+    qmd = (REPO / "reports" / "chapters" / "17-libraries.qmd").read_text()
     table = qmd.index("#| label: tbl-agreement")
     assert table < qmd.index("rd.agreement_rows_note(") < qmd.index("```", qmd.index("rd.agreement_rows_note("))
 
@@ -203,11 +203,10 @@ def test_the_committed_gpu_reference_is_shown_labelled_with_its_hardware_and_dat
 
 def test_report_changes_with_params(tmp_path):
     """A different split changes the report's numbers (it reads, never hard-codes)."""
-    from ..conftest import REPO, run_stages, write_params
+    from ..conftest import REPO, copy_report_source, run_stages, write_params
 
     (tmp_path / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text())
-    (tmp_path / "reports").mkdir()
-    (tmp_path / "reports" / "report.qmd").write_text((REPO / "reports" / "report.qmd").read_text())
+    copy_report_source(tmp_path)
     write_params(
         tmp_path,
         {
@@ -262,13 +261,11 @@ def test_the_code_shown_runs_alone_and_matches_the_pipelines_estimators(report):
     import numpy as np
 
     from linreg.models import LinearRegression
-    from linreg.pipeline.report.qmd import Code, parse
+    from linreg.pipeline.report.qmd import Code, parse_file
 
     root, _ = report
     cells = [
-        b
-        for b in parse((root / "reports" / "report.qmd").read_text()).blocks
-        if isinstance(b, Code) and b.options.get("echo")
+        b for b in parse_file(root / "reports" / "report.qmd").blocks if isinstance(b, Code) and b.options.get("echo")
     ]
     assert [c.label for c in cells][:3] == ["code-line", "code-normal", "code-predict"]
     ns: dict = {}
