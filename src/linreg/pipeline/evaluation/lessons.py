@@ -54,6 +54,10 @@ def gd_step_by_hand(x: np.ndarray, y: np.ndarray, theta0: tuple[float, float] = 
     eta = 1.0 / L
     b1, w1 = b0 - eta * grad_b, w0 - eta * grad_w
     e1 = b1 + w1 * x - y
+    # The bottom of the bowl, the least-squares line (cov/var from centred moments): J cannot go below it.
+    xc, yc = x - x.mean(), y - y.mean()
+    w_ls = float(np.mean(xc * yc) / np.mean(xc * xc))
+    e_ls = y.mean() - w_ls * x.mean() + w_ls * x - y
     return {
         "n": len(y),
         "b0": b0,
@@ -67,6 +71,7 @@ def gd_step_by_hand(x: np.ndarray, y: np.ndarray, theta0: tuple[float, float] = 
         "b1": b1,
         "w1": w1,
         "loss1": float(np.mean(e1 * e1)) / 2,
+        "loss_min": float(np.mean(e_ls * e_ls)) / 2,
         "x_mean": float(x.mean()),
         "x2_mean": float(np.mean(x * x)),
     }
