@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -75,7 +76,7 @@ def test_no_polynomial_sentence_when_the_sweep_uses_the_main_solver_and_no_reaso
     assert f.polynomial_solvers == ""
     qr = facts.least_squares(data(cards={"ols": card(solver="qr", cond=1.5)}, plots=sweep(["qr"] * 2, [1.0, 9.0])))
     assert "well conditioned" not in qr.main and "**qr** solver here, which works on $X$ itself" in qr.main
-    assert facts.least_squares(data(plots=sweep(["qr"], [1.0]))) is None  # no OLS trained
+    assert facts.least_squares(data(plots=sweep(["qr"], [1.0]))).solver is None  # no OLS trained
 
 
 # --- 5. the noise floor ----------------------------------------------------------------------------------
@@ -247,3 +248,158 @@ def test_no_gpu_reference_and_no_gpu_rows():
     assert f.takeaways == () and f.has_gpu is False
     bench = pd.DataFrame({"status": ["ok"], "device": ["cuda"]})
     assert facts.gpu(data(benchmark=bench, reference_runs=[reference({("ols", "float64"): [2.0, 3.0, 4.0]})])).has_gpu
+
+
+# --- a subset of models (train.models lists only some variants) ---------------------------------------------
+
+
+def test_text_fields_are_markdown_for_quarto_inline_expressions():
+    # Quarto inserts an inline expression's text/markdown output as prose; a bare str would come as its repr.
+    f = facts.noise_floor(floor_data(0.9907))
+    assert isinstance(f.sentence, facts.Md) and f.sentence._repr_markdown_() == str(f.sentence)
+
+
+def test_a_missing_variant_is_named_with_the_command_that_adds_it_back():
+    d = data(params={"train": {"models": ["lasso", "gd_batch"]}}, cards={"gd_batch": 1, "lasso": 1})
+    assert facts.listed_models(d) == ["gd_batch", "lasso"]  # params.yaml's order, not the list's
+    note = facts.not_trained(d, ["ols", "ridge", "lasso"], "something is missing")
+    assert note.startswith("*This run did not train OLS (closed form) and ridge (`train.models` in params.yaml lists")
+    assert (
+        "so something is missing. To add them back: `dvc exp run -S 'train.models=[ols,gd_batch,ridge,lasso]'`" in note
+    )
+    assert facts.not_trained(d, ["lasso"], "x") == ""  # trained: nothing to say
+    one = facts.not_trained(data(params={"train": {"models": []}}), ["ols"], "x")
+    assert "lists none" in one and "To add it back: `dvc exp run -S 'train.models=[ols]'`" in one
+
+
+def test_least_squares_without_ols_keeps_the_polynomial_sentence_and_says_how_to_add_ols():
+    plots = sweep(["qr"] * 2, [1.0, 9.0])
+    f = facts.least_squares(data(params={"train": {"models": ["ridge"]}}, cards={"ridge": 1}, plots=plots))
+    assert f.solver is None and "did not train OLS (closed form)" in f.sentence
+    assert "`dvc exp run -S 'train.models=[ols,ridge]'`" in f.sentence
+    assert "use **qr** at every degree" in f.sentence  # what the sweep shows holds without the main OLS
+    ols = card(intercept=1.0, coef=[2.0, 3.0])
+    with_theta = facts.least_squares(data(cards={"ols": ols}, plots=plots), np.array([1.0, 2.0, 3.25]))
+    assert "agrees with these few lines to 0.25 in every coefficient" in with_theta.sentence  # exact in binary
+
+
+def test_the_noise_floor_without_ols_says_so():
+    d = data(truth={"known": True, "noise_std": 1.0}, metrics={"evaluate": {}}, params={"train": {"models": ["lasso"]}})
+    f = facts.noise_floor(d)
+    assert "no model can reach a test MSE below about that on average." in f.sentence
+    assert "did not train OLS (closed form)" in f.sentence and "[ols,lasso]" in f.sentence
+
+
+def gd_card(**kw):
+    return SimpleNamespace(**{"n_iter": 85, "learning_rate": 0.35, "stopped_by": "tol", **kw})
+
+
+def lr_sweep_table(rates, diverged, lipschitz=1.0):
+    return pd.DataFrame(
+        [
+            {"dataset": "main", "learning_rate": r, "diverged": v, "lipschitz": lipschitz}
+            for r, v in zip(rates, diverged)
+        ]
+    )
+
+
+def test_gradient_descent_runs_and_the_learning_rate_split():
+    history = pd.DataFrame({"model": ["gd_batch"], "epoch": [1], "train_loss": [1.0]})
+    agree = pd.DataFrame([{"model": "gd_batch", "reference": "ols", "max_abs_coef_diff": 1.13e-5}])
+    d = data(
+        cards={"gd_batch": gd_card(), "gd_minibatch": gd_card(n_iter=13, stopped_by="patience")},
+        tables={"agreement": agree},
+        plots={"lr_sweep": lr_sweep_table([0.5, 1.0, 3.0], [False, False, True]), "gd_history": history},
+    )
+    f = facts.gradient_descent(d)
+    assert "**batch GD** ran 85 epochs at η = 0.35 and stopped when a step improved the loss by less than" in f.runs
+    assert "**mini-batch GD** ran 13 epochs" in f.runs and "early: its validation loss had not improved" in f.runs
+    assert "batch GD ends within 1.1e-05 of the closed form" in f.runs and "did not train" not in f.runs
+    assert "η ∈ {0.5, 1} converged, η ∈ {3} diverged — exactly the split the 2/L rule predicts" in f.sweeps
+    assert f.main_limit == 2.0 and f.has_history
+    assert "`dvc exp run -S train.gd.learning_rate=1.8`" in f.try_this  # 0.9 × 2/L, no models option needed
+    odd = facts.gradient_descent(data(plots={"lr_sweep": lr_sweep_table([0.5, 3.0], [True, False])}))
+    assert "does not follow the 2/L rule exactly" in odd.sweeps
+    none = facts.gradient_descent(data(plots={"lr_sweep": lr_sweep_table([0.5], [False])}))
+    assert "none diverged" in none.sweeps
+
+
+def test_gradient_descent_without_gd_variants_says_which_and_how_to_add_them():
+    d = data(
+        params={"train": {"models": ["ols"]}},
+        cards={"ols": 1},
+        plots={"lr_sweep": lr_sweep_table([0.5], [False]), "gd_history": pd.DataFrame({"model": []})},
+    )
+    f = facts.gradient_descent(d)
+    assert f.runs.startswith("*This run did not train batch GD and mini-batch GD") and not f.has_history
+    assert "there is no loss curve to draw below" in f.runs
+    assert "`dvc exp run -S 'train.models=[ols,gd_batch]' -S train.gd.learning_rate=1.8`" in f.try_this
+    one = facts.gradient_descent(data(params={"train": {"models": ["gd_batch"]}}, cards={"gd_batch": gd_card()}))
+    assert "did not train mini-batch GD" in one.runs and "only the other one is shown" in one.runs
+    assert one.try_this == ""  # no sweep: no 2/L to aim at
+
+
+def test_scaling_evidence_needs_batch_gd():
+    h = pd.DataFrame(
+        {
+            "model": ["gd_batch_unscaled"] * 2 + ["gd_batch"] * 2,
+            "epoch": [1, 2000, 1, 85],
+            "train_loss": [9.0, 4.739, 3.0, 0.5016],
+        }
+    )
+    text = facts.scaling_evidence(data(cards={"gd_batch": 1}, plots={"gd_history": h}))
+    assert "after 2000 epochs, is still at loss 4.739, against 0.5016 reached in 85 epochs" in text
+    missing = facts.scaling_evidence(data(params={"train": {"models": ["ols"]}}, cards={"ols": 1}, plots={}))
+    assert "did not train batch GD" in missing and "[ols,gd_batch]" in missing
+
+
+def path_card(alpha, alpha_1se, coef):
+    return SimpleNamespace(alpha=alpha, alpha_1se=alpha_1se, coef=coef)
+
+
+def test_penalties_list_what_was_trained_and_name_the_rest():
+    cards = {"ridge": path_card(34.3, 327.0, [1.0, 2.0]), "lasso": path_card(0.01, 0.1, [1.0, 0.0])}
+    cards["lasso_1se"] = path_card(0.1, 0.1, [0.0, 0.0])
+    cards["ridge_1se"] = path_card(327.0, 327.0, [0.5, 1.0])  # ridge keeps every weight: no count is said
+    d = data(params={"train": {"models": ["ridge", "lasso"]}}, cards=cards, sizes={"n_train": 12000})
+    f = facts.penalties(d, ["ridge", "lasso"], 20)
+    assert f.trained == ("ridge", "lasso")
+    assert "* **ridge**: minimum-error α = 34.3; 1-SE α = 327\n" in f.choices
+    assert "* **lasso**: minimum-error α = 0.01, 1 non-zero weights; 1-SE α = 0.1 (0 non-zero)" in f.choices
+    assert f.edge.startswith("For ridge and lasso the minimum validation error sits at the **smallest α")
+    assert "12,000 training rows for 20 features" in f.edge
+    assert "did not train elastic net" in f.missing and "the paths below show ridge and lasso only" in f.missing
+    none = facts.penalties(data(params={"train": {"models": ["ols"]}}, cards={"ols": 1}), [], 20)
+    assert none.trained == () and none.choices == "" and none.edge == ""
+    assert "did not train ridge, lasso and elastic net" in none.missing and "no path, figure" in none.missing
+    every = {k: path_card(1.0, 2.0, [1.0]) for k in ("ridge", "lasso", "elastic_net")}
+    assert facts.penalties(data(cards=every), [], 20).missing == ""
+
+
+def test_paired_differences_without_ols_are_from_the_first_model_trained():
+    base = {"n_test": 80, "mse": 1.0, "mse_se": 0.1, "diff_lower": -0.01, "diff_upper": 0.01, "resolved": False}
+    pt = pd.DataFrame(
+        [
+            {**base, "model": "lasso", "baseline": "lasso", "diff": 0.0},
+            {**base, "model": "lasso_1se", "baseline": "lasso", "diff": 0.001},
+        ]
+    )
+    d = data(params={"train": {"models": ["lasso"]}}, cards={"lasso": 1, "lasso_1se": 1}, tables={"paired_test": pt})
+    text = facts.paired_verdict(d)
+    assert "Not resolved from lasso (the 95% interval" in text and "from OLS" not in text
+    assert "the differences below are from lasso, the first model trained" in text and "[ols,lasso]" in text
+
+
+def test_agreement_sentence_parts():
+    rows = [
+        {"model": "ols", "reference": "sklearn_ols", "max_abs_coef_diff": 9.4e-11},
+        {"model": "gd_minibatch", "reference": "ols", "max_abs_coef_diff": 0.07},
+    ]
+    text = facts.agreement_sentence(data(tables={"agreement": pd.DataFrame(rows)}))
+    assert (
+        "largest coefficient difference is 9.4e-11: rounding." in text
+        and "mini-batch GD vs OLS (closed form): 0.07." in text
+    )
+    only_same = facts.agreement_sentence(data(tables={"agreement": pd.DataFrame(rows[:1])}))
+    assert "rounding." in only_same and "iterative" not in only_same  # no dangling "differ by more: ."
+    assert facts.agreement_sentence(data()) == ""

@@ -32,7 +32,7 @@ def find_root(start: Path | None = None) -> Path:
     raise FileNotFoundError(f"no dvc.yaml above {here}")
 
 
-def fmt(x: float, digits: int = 4) -> str:
+def fmt(x: float | None, digits: int = 4) -> str:
     """A number with ``digits`` significant digits; NaN and None as an em dash."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"

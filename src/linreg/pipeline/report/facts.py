@@ -12,12 +12,34 @@ data cannot tell.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+import numpy as np
+import pandas as pd
 
 from linreg.pipeline.report.data import LABELS, OURS, ReferenceRun, ReportData, fmt, pvalue_support, reference_table
-from linreg.pipeline.variants import BENCHMARK_LABELS
+from linreg.pipeline.variants import BENCHMARK_LABELS, MODEL_NAMES
 
 Z95 = 1.959963984540054  # the two-sided 95% normal quantile (as the evaluate stage's intervals)
+
+
+class Md(str):
+    """Markdown text: a str that Jupyter displays as markdown (``text/markdown``), not as its quoted repr, so
+    Quarto's inline expressions insert it as prose, as the fallback does."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A chapter's frozen result: every text field becomes ``Md``, ready for an inline expression."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str) and not isinstance(value, Md):
+                object.__setattr__(self, f.name, Md(value))
 
 
 def pct(x: float, digits: int = 2) -> str:
@@ -30,29 +52,69 @@ def cond_text(c: float) -> str:
     return fmt(c, 3) if math.isfinite(c) else "too large for float64 to measure"
 
 
+# --- Which variants this run trained ---------------------------------------------------------------------
+
+
+def listed_models(d: ReportData) -> list[str]:
+    """The variants ``train.models`` lists (in params.yaml's canonical order); the cards' where params lack it."""
+    listed = (d.params.get("train") or {}).get("models")
+    if listed is None:
+        listed = [n for n in MODEL_NAMES if n in d.cards]
+    return [n for n in MODEL_NAMES if n in listed]
+
+
+def models_option(d: ReportData, *add: str) -> str:
+    """The ``-S`` option that trains this run's variants plus ``add``: ``-S 'train.models=[ols,ridge]'``."""
+    want = [n for n in MODEL_NAMES if n in listed_models(d) or n in add]
+    return f"-S 'train.models=[{','.join(want)}]'"
+
+
+def _names(names: list[str]) -> str:
+    labels = [LABELS.get(n, n) for n in names]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def not_trained(d: ReportData, names: tuple[str, ...] | list[str], consequence: str) -> str:
+    """A note naming which of ``names`` this run did not train, what the chapter lacks for it, and the command
+    that adds them back; "" when every one was trained."""
+    missing = [n for n in names if n not in d.cards]
+    if not missing:
+        return ""
+    listed = listed_models(d)
+    lists = f"lists {', '.join(f'`{n}`' for n in listed)}" if listed else "lists none"
+    return (
+        f"*This run did not train {_names(missing)} (`train.models` in params.yaml {lists}), so {consequence}. "
+        f"To add {'it' if len(missing) == 1 else 'them'} back: `dvc exp run {models_option(d, *missing)}`.*"
+    )
+
+
 # --- 3. The method of least squares --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class LeastSquares:
-    solver: str  # the main OLS's solver
+class LeastSquares(Facts):
+    solver: str | None  # the main OLS's solver (None: OLS not trained)
     cond: float  # its condition number (of the centred design)
     main: str  # which solver the main OLS chose, and why where the rule makes the reason certain
     polynomial_solvers: str  # what the overfitting chapter's polynomial fits used, and why ("" without them)
+    sentence: str  # the chapter's paragraph: linreg's OLS against the NumPy lines, then the two above
 
 
-def least_squares(d: ReportData) -> LeastSquares | None:
-    """The main OLS's solver, and the solver of the polynomial fits with the reason the evidence supports.
+def least_squares(d: ReportData, theta: np.ndarray | None = None) -> LeastSquares:
+    """linreg's OLS against the chapter's NumPy ``theta`` (intercept first); its solver, and the solver of the
+    polynomial fits with the reason the evidence supports.
 
     linreg's ``auto`` takes Cholesky on XᵀX when the design is large and well conditioned, and QR on X
     when the design is small (the exact answer is cheap) or badly conditioned. Conditioning is named as
     the reason only where the sweep itself switches solver as the condition number grows.
     """
     ols = d.cards.get("ols")
-    if ols is None:
-        return None
-    sweep = d.plots["degree_sweep"]
-    rows = sweep[(sweep.panel == "ols") & (sweep.series == "train")].sort_values("degree")
+    sweep = d.plots.get("degree_sweep")
+    rows = (
+        sweep[(sweep.panel == "ols") & (sweep.series == "train")].sort_values("degree")
+        if sweep is not None
+        else pd.DataFrame()
+    )
     text = ""
     if len(rows):
         solvers = rows.ols_solver.tolist()
@@ -61,12 +123,12 @@ def least_squares(d: ReportData) -> LeastSquares | None:
         if change is not None:
             before, at = rows.iloc[change - 1], rows.iloc[change]
             text = (
-                f"When it is not, forming $X^\\top X$ would lose too many digits and linreg factorizes $X$ itself: "
-                f"the polynomial fits of the overfitting chapter switch from **{before.ols_solver}** to "
-                f"**{at.ols_solver}** at degree {int(at.degree)}, where the condition number reaches "
-                f"{cond_text(at.cond)} (from {cond_text(before.cond)} at degree {int(before.degree)})."
+                f"When the design is badly conditioned, forming $X^\\top X$ would lose too many digits and linreg "
+                f"factorizes $X$ itself: the polynomial fits of the overfitting chapter switch from "
+                f"**{before.ols_solver}** to **{at.ols_solver}** at degree {int(at.degree)}, where the condition "
+                f"number reaches {cond_text(at.cond)} (from {cond_text(before.cond)} at degree {int(before.degree)})."
             )
-        elif solvers[0] != ols.solver:
+        elif ols is None or solvers[0] != ols.solver:
             n_demo = int((d.plots["demo_points"].split == "train").sum()) if "demo_points" in d.plots else 0
             rows_text = f" ({n_demo} rows)" if n_demo else ""
             text = (
@@ -75,6 +137,9 @@ def least_squares(d: ReportData) -> LeastSquares | None:
                 f"{int(last.degree)}. That is not about conditioning: on a design this small{rows_text} linreg "
                 "takes the exact QR answer whatever the condition number, because it costs a millisecond."
             )
+    if ols is None:
+        note = not_trained(d, ["ols"], "linreg's `LinearRegression` is not compared with these lines here")
+        return LeastSquares(None, float("nan"), "", text, note + (" " + text if text else ""))
     solver, cond = str(ols.solver), float("nan") if ols.cond is None else float(ols.cond)
     if solver == "cholesky":  # auto takes Cholesky only when the design is well conditioned
         main = (
@@ -86,14 +151,20 @@ def least_squares(d: ReportData) -> LeastSquares | None:
             f"it chose the **{solver}** solver here, which works on $X$ itself rather than on $X^\\top X$ "
             f"(condition number {cond_text(cond)})."
         )
-    return LeastSquares(solver, cond, main, text)
+    head = "linreg's `LinearRegression` (OLS) "
+    if theta is not None:
+        theta = np.asarray(theta, dtype=float)
+        diff = max(abs(theta[0] - ols.intercept), float(np.max(np.abs(theta[1:] - np.asarray(ols.coef)))))
+        head += f"agrees with these few lines to {fmt(diff, 2)} in every coefficient. It "
+    sentence = head + f"solves the same equations more carefully: {main}" + (" " + text if text else "")
+    return LeastSquares(solver, cond, main, text, sentence)
 
 
 # --- 5. Mean squared error -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class NoiseFloor:
+class NoiseFloor(Facts):
     sigma2: float  # the noise variance (known: synthetic data)
     mse: float  # OLS's test MSE
     relative: float  # mse / σ² − 1
@@ -106,10 +177,17 @@ def noise_floor(d: ReportData) -> NoiseFloor:
     """OLS's test MSE against the noise variance, with the test MSE's own sampling error."""
     t = d.truth
     mse = d.metrics.get("evaluate", {}).get("ols_test_mse")
-    if not t.get("known") or mse is None:
-        nan = float("nan")
+    nan = float("nan")
+    if not t.get("known"):
         return NoiseFloor(nan, nan if mse is None else float(mse), nan, nan, 0, "")
     sigma2 = float(t["noise_std"]) ** 2
+    if mse is None:  # no OLS in train.models
+        note = not_trained(d, ["ols"], "its test MSE is not set against that floor here")
+        head = (
+            f"The noise alone has variance σ² = {sigma2:g}, so no model can reach a test MSE below about that on "
+            "average."
+        )
+        return NoiseFloor(sigma2, nan, nan, nan, 0, head + (" " + note if note else ""))
     rel = mse / sigma2 - 1
     pt = d.tables.get("paired_test")
     base = pt[pt.model == pt.baseline] if pt is not None else None
@@ -143,11 +221,153 @@ def noise_floor(d: ReportData) -> NoiseFloor:
     return NoiseFloor(sigma2, float(mse), rel, half, n_test, head + verdict)
 
 
+# --- 7. Gradient descent --------------------------------------------------------------------------------
+
+STOPPED_BY = {
+    "tol": "when a step improved the loss by less than `train.gd.tol` (relative)",
+    "patience": "early: its validation loss had not improved for `train.gd.patience` epochs",
+    "max_epochs": "at the epoch limit `train.gd.max_epochs`, before it converged",
+    "divergence": "because the loss blew up: it diverged",
+    "stalled": "when rounding stopped the loss from falling further",
+}
+GD = ("gd_batch", "gd_minibatch")
+
+
+@dataclass(frozen=True)
+class GradientDescent(Facts):
+    runs: str  # how linreg's GD variants ran, and how close batch GD came to the closed form; or the note
+    sweeps: str  # per dataset, which learning rates converged and whether 2/L predicts the split
+    main_limit: float  # 2/L on the main data (NaN without the sweep)
+    has_history: bool  # some GD variant drew a loss curve (the figure has something to show)
+    try_this: str
+
+
+def lr_sweep_sentence(dataset: str, part) -> str:
+    """Which learning rates converged on one dataset, and whether the 2/L rule predicts the split."""
+    limit = 2 / float(part.lipschitz.iloc[0])
+    first = part.groupby("learning_rate").diverged.first()
+    bad, good = first[first].index.tolist(), first[~first].index.tolist()
+    consistent = all(lr > limit for lr in bad) and all(lr < limit for lr in good)
+    name = "demo" if dataset == "demo" else "main"
+    listed = lambda v: "{" + ", ".join(f"{x:g}" for x in v) + "}"  # noqa: E731
+    text = f"On the **{name}** data $2/L$ = {fmt(limit, 3)}: "
+    text += f"η ∈ {listed(good)} converged" if good else "no η converged"
+    text += f", η ∈ {listed(bad)} diverged" if bad else ", none diverged"
+    return text + (
+        " — exactly the split the 2/L rule predicts (@fig-lr)."
+        if consistent
+        else " (@fig-lr); the split does not follow the 2/L rule exactly here."
+    )
+
+
+def gradient_descent(d: ReportData) -> GradientDescent:
+    parts = []
+    for key in GD:
+        if key in d.cards:
+            c = d.cards[key]
+            parts.append(
+                f"linreg's **{LABELS[key]}** ran {c.n_iter} epochs at η = {fmt(c.learning_rate, 3)} and stopped "
+                + STOPPED_BY.get(str(c.stopped_by), f"({c.stopped_by})")
+            )
+    agree = d.tables.get("agreement")
+    gd_vs = agree[(agree.model == "gd_batch") & (agree.reference == "ols")] if agree is not None else pd.DataFrame()
+    if len(gd_vs):
+        parts.append(
+            f"batch GD ends within {fmt(gd_vs.max_abs_coef_diff.iloc[0], 2)} of the closed form in every coefficient"
+        )
+    runs = "; ".join(parts) + " (@fig-gd)." if parts else ""
+    if any(k not in d.cards for k in GD):
+        missing_all = not parts
+        note = not_trained(
+            d, GD, "there is no loss curve to draw below" if missing_all else "only the other one is shown"
+        )
+        runs = (runs + " " + note).strip()
+    sweep = d.plots.get("lr_sweep")
+    sweeps, limit = [], float("nan")
+    if sweep is not None and len(sweep):
+        sweeps = [lr_sweep_sentence(ds, part) for ds, part in sweep.groupby("dataset", sort=False)]
+        main = sweep[sweep.dataset == "main"]
+        limit = 2 / float(main.lipschitz.iloc[0]) if len(main) else float("nan")
+    history = d.plots.get("gd_history")
+    has_history = history is not None and bool(history.model.isin(GD).any())
+    option = "" if "gd_batch" in d.cards else models_option(d, "gd_batch") + " "
+    try_this = (
+        f"**Try this.** `dvc exp run {option}-S train.gd.learning_rate={fmt(0.9 * limit, 2)}` and then "
+        f"`-S train.gd.learning_rate={fmt(1.1 * limit, 2)}`, just below and just above the main data's "
+        f"2/L = {fmt(limit, 3)}: does the batch GD sentence above report divergence only for the second?"
+        if math.isfinite(limit)
+        else ""
+    )
+    return GradientDescent(runs, " ".join(sweeps), limit, has_history, try_this)
+
+
+# --- 10. Feature scaling ---------------------------------------------------------------------------------
+
+
+def scaling_evidence(d: ReportData) -> str:
+    """Batch GD on unscaled against scaled features, from the loss histories; or why it is missing."""
+    h = d.plots.get("gd_history")
+    if h is None or "gd_batch" not in d.cards or not (h.model == "gd_batch_unscaled").any():
+        return not_trained(d, ["gd_batch"], "the unscaled-against-scaled comparison of gradient descent is missing")
+    raw, scaled = h[h.model == "gd_batch_unscaled"], h[h.model == "gd_batch"]
+    return (
+        f"The evidence, in @fig-gd: the same batch GD on the **unscaled** features, after {int(raw.epoch.max())} "
+        f"epochs, is still at loss {fmt(float(raw.train_loss.iloc[-1]), 4)}, against "
+        f"{fmt(float(scaled.train_loss.min()), 4)} reached in {int(scaled.epoch.max())} epochs with scaling. The "
+        "closed form does not care: scaling changes the coefficients' units, not the predictions."
+    )
+
+
+# --- 13. Ridge, lasso and elastic net ---------------------------------------------------------------------
+
+PENALIZED = ("ridge", "lasso", "elastic_net")
+
+
+@dataclass(frozen=True)
+class Penalties(Facts):
+    trained: tuple[str, ...]  # the penalized variants this run trained
+    choices: str  # one bullet per trained penalty: its two α and non-zero counts
+    edge: str  # the models whose chosen α is the grid's smallest, and what that means ("" when none)
+    missing: str  # the note naming the penalties not trained ("" when all were)
+
+
+def penalties(d: ReportData, grid_edge: list[str], n_features: int) -> Penalties:
+    """The penalties' chosen α; ``grid_edge`` from ``data.grid_edge_models``."""
+    trained = tuple(k for k in PENALIZED if k in d.cards)
+    lines = []
+    for key in trained:
+        c = d.cards[key]
+        nz = lambda card: int(np.count_nonzero(card.coef))  # noqa: E731
+        extra = f", {nz(c)} non-zero weights" if key != "ridge" else ""
+        one_se = d.cards.get(key + "_1se")
+        extra_1se = f" ({nz(one_se)} non-zero)" if key != "ridge" and one_se is not None else ""
+        lines.append(
+            f"* **{LABELS[key]}**: minimum-error α = {fmt(c.alpha, 3)}{extra}; "
+            f"1-SE α = {fmt(c.alpha_1se, 3)}{extra_1se}"
+        )
+    edge = ""
+    if grid_edge:
+        n_train = int(d.sizes.get("n_train", 0))
+        edge = (
+            f"For {_names(grid_edge)} the minimum validation error sits at the **smallest α on the grid** "
+            "(@fig-valcurves): the validation rows prefer as little penalty as the grid allows. With "
+            f"{n_train:,} training rows for {n_features} features the unpenalized weights are already precise, so a "
+            "penalty has little variance to remove and its bias is what is left; the paired test comparison in the "
+            "evaluation chapter shows whether any penalized fit predicts better."
+        )
+    consequence = (
+        "this chapter has no path, figure or chosen α of its own; the regime sweep below still refits every penalty"
+        if not trained
+        else "the paths below show " + _names(list(trained)) + " only"
+    )
+    return Penalties(trained, "\n".join(lines), edge, not_trained(d, PENALIZED, consequence))
+
+
 # --- 8. One gradient-descent step by hand --------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class OneStep:
+class OneStep(Facts):
     loss0: float  # J at the start
     loss1: float  # J after one step
     loss_min: float  # J at the least-squares line: the lowest J can go (the noise stays)
@@ -177,11 +397,42 @@ def one_step(d: ReportData) -> OneStep:
     return OneStep(j0, j1, jmin, share, verdict)
 
 
+# --- 17. scikit-learn and statsmodels ---------------------------------------------------------------------
+
+SAME_OBJECTIVE = ("sklearn_ols", "statsmodels_ols", "sklearn_ridge", "sklearn_lasso", "sklearn_elastic_net")
+
+
+def agreement_sentence(d: ReportData) -> str:
+    """How far the pipeline's models are from the libraries': rounding on the same objective, more for the
+    iterative approximations."""
+    agree = d.tables.get("agreement")
+    if agree is None or agree.empty:
+        return ""
+    same, other = agree[agree.reference.isin(SAME_OBJECTIVE)], agree[~agree.reference.isin(SAME_OBJECTIVE)]
+    parts = []
+    if len(same):
+        parts.append(
+            f"On the same objectives the largest coefficient difference is {fmt(same.max_abs_coef_diff.max(), 2)}: "
+            "rounding."
+        )
+    if len(other):
+        parts.append(
+            "Gradient descent and scikit-learn's SGD are iterative approximations of OLS and differ by more: "
+            + "; ".join(
+                f"{LABELS.get(r.model, r.model)} vs {LABELS.get(r.reference, r.reference)}: "
+                f"{fmt(r.max_abs_coef_diff, 2)}"
+                for r in other.itertuples()
+            )
+            + "."
+        )
+    return " ".join(parts)
+
+
 # --- 18. Model evaluation --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Evaluation:
+class Evaluation(Facts):
     paired: str  # which differences from OLS the paired intervals resolve, and what the rest cannot tell
     support: str  # support F1 on this one dataset, without a ranking it cannot support
     pvalues: str  # the p < 0.05 rule against the known truth, with the chance of a clean split
@@ -200,6 +451,7 @@ def paired_verdict(d: ReportData) -> str:
     if ours.empty:
         return ""
     base = pt[pt.model == pt.baseline].iloc[0]
+    ref = "OLS" if base.model == "ols" else LABELS.get(base.model, base.model)
     worse, better = ours[ours.resolved & (ours["diff"] > 0)], ours[ours.resolved & (ours["diff"] < 0)]
     tied = ours[~ours.resolved]
     text = (
@@ -208,16 +460,18 @@ def paired_verdict(d: ReportData) -> str:
         "most gaps between these models, so they are compared **paired**: on the same test rows, the "
         "difference of squared errors row by row, whose standard error is much smaller."
     )
+    if base.model != "ols":
+        text += " " + not_trained(d, ["ols"], f"the differences below are from {ref}, the first model trained")
     if len(tied):
         text += (
-            " Not resolved from OLS (the 95% interval of the difference includes 0): "
+            f" Not resolved from {ref} (the 95% interval of the difference includes 0): "
             + ", ".join(f"{LABELS.get(r.model, r.model)} ({_interval(r, base.mse)})" for r in tied.itertuples())
-            + ". These test rows cannot tell them apart from OLS: each may be better or worse by up to its "
+            + f". These test rows cannot tell them apart from {ref}: each may be better or worse by up to its "
             "interval's ends, which is not the same as predicting equally well."
         )
     if len(better):
         text += (
-            " Resolved better than OLS: "
+            f" Resolved better than {ref}: "
             + ", ".join(
                 f"{LABELS.get(r.model, r.model)} (by {fmt(-r.diff, 2)}, {pct(-r.diff / base.mse)}; 95% "
                 f"{_interval(r, base.mse)})"
@@ -227,7 +481,7 @@ def paired_verdict(d: ReportData) -> str:
         )
     if len(worse):
         text += (
-            " Resolved worse than OLS: "
+            f" Resolved worse than {ref}: "
             + ", ".join(
                 f"{LABELS.get(r.model, r.model)} (+{fmt(r.diff, 2)}, {pct(r.diff / base.mse)}; 95% "
                 f"{_interval(r, base.mse)})"
@@ -383,7 +637,7 @@ def reference_takeaway(ref: ReferenceRun) -> str:
 
 
 @dataclass(frozen=True)
-class Gpu:
+class Gpu(Facts):
     has_gpu: bool  # this run measured a GPU
     takeaways: tuple[str, ...]  # one per committed reference run
 
