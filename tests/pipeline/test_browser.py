@@ -24,6 +24,7 @@ def page(pipeline_run):
     root, _, _ = pipeline_run
     browser = chromium_driver()
     browser.get((root / "reports" / "report.html").as_uri())
+    browser.execute_script("document.querySelectorAll('details').forEach(d => { d.open = true; })")  # as a reader
     deadline = time.time() + 30
     while time.time() < deadline and browser.execute_script(
         "return [...document.querySelectorAll('.interactive')].some(e => e.style.display !== 'block')"
@@ -114,6 +115,32 @@ def test_hovering_a_benchmark_point_shows_its_values(page):
         "return t && t.classList.contains('visible') ? t.innerText : ''"
     )
     assert "median s" in tip and "÷ one XᵀX" in tip, tip
+
+
+def test_every_folded_part_opens_to_what_its_summary_promises(pipeline_run):
+    # Appendices, long tables and interactive twins are folded into <details>: closed, each is one summary
+    # line; opened, it shows its figure, table, code or chart (nothing lost by folding).
+    root, _, _ = pipeline_run
+    browser = chromium_driver()
+    try:
+        browser.get((root / "reports" / "report.html").as_uri())
+        time.sleep(2)
+        parts = browser.execute_script(
+            """
+            return [...document.querySelectorAll('details')].map(d => {
+              const closed = d.getBoundingClientRect().height;
+              d.open = true;
+              const opened = d.getBoundingClientRect().height;
+              const shown = d.querySelectorAll('img, table, pre, .interactive, p').length;
+              return [d.querySelector('summary').textContent.slice(0, 60), closed, opened, shown];
+            });
+            """
+        )
+        assert len(parts) >= 10, parts  # the folds of chapters 7, 9, 11, 13, 15, 17, 18, 19, 21 and 22
+        for summary, closed, opened, shown in parts:
+            assert closed < 120 and opened > closed + 40 and shown > 0, (summary, closed, opened, shown)
+    finally:
+        browser.quit()
 
 
 def test_nothing_overflows_a_phone_screen(pipeline_run):

@@ -106,6 +106,10 @@ execute:
 
 Math $\\hat y = X\\theta$ and @fig-sq.
 
+<details><summary>Show the squares</summary>
+
+Folded *markdown*.
+
 ```{python}
 #| label: fig-sq
 #| fig-cap: "Squares."
@@ -113,6 +117,8 @@ import matplotlib.pyplot as plt
 plt.plot([1, 2, 3], [1, 4, 9]);
 plt.show()
 ```
+
+</details>
 
 ::: {.callout-important title="Note this"}
 Inside.
@@ -134,6 +140,13 @@ def test_fallback_renders_each_feature_offline(tmp_path):
     html = out.read_text()
     text = visible_text(html)
     assert re.search(r'<figure[^>]*id="fig-sq"', html) and "Figure 1: Squares." in text
+    # The fold holds its markdown (parsed) and the figure: pandoc read what lies between the tags.
+    assert re.search(
+        r"<details>\s*<summary>\s*Show the squares\s*</summary>\s*<p>Folded <em>markdown</em>.</p>\s*"
+        r'<figure[^>]*id="fig-sq".*?</figure>\s*</details>',
+        html,
+        re.DOTALL,
+    )
     assert 'href="#fig-sq"' in html and ">Figure 1<" in html
     assert 'class="callout callout-important"' in html and "<strong>Note this</strong>" in html
     assert "<math" in html and "Computed: 42." in text
@@ -235,6 +248,36 @@ def test_includes_are_spliced_in_order_with_their_origin(tmp_path):
     cell = next(b for b in doc.blocks if isinstance(b, Code) and b.label == "fig-a")
     assert (cell.origin, cell.line) == ("chapters/01-one.qmd", 5)  # the ```{python} line of that chapter
     assert numbering(doc) == {"fig-a": "Figure 1"}
+
+
+@pytest.mark.parametrize(
+    ("chapter", "message"),
+    [
+        ("<details>\n\nx\n\n</details>\n", r"line 1: a fold opens with `<details><summary>what it holds"),
+        ("<details><summary>S</summary>\nx\n\n</details>\n", r"line 1: leave an empty line after"),
+        ("<details><summary>S</summary>\n\nx\n</details>\n", r"line 4: leave an empty line before `</details>`"),
+        ("Text <details><summary>S</summary>\n\nx\n\n</details>\n", r"line 1: `<details>` and `</details>` must"),
+        ("<details><summary>S</summary>\n\nx\n", r"line 1: this fold is never closed"),
+        ("x\n\n</details>\n", r"line 3: `</details>` closes no fold opened in this file"),
+    ],
+)
+def test_a_malformed_fold_names_the_file_the_line_and_the_rule(tmp_path, chapter, message):
+    from linreg.pipeline.report.qmd import QmdError, parse_file
+
+    book = write_book(tmp_path, **{"01_one": "One.\n", "02_two": chapter})
+    with pytest.raises(QmdError, match=r"chapters/02-two.qmd, " + message):
+        parse_file(book)
+
+
+def test_a_fold_may_span_cells_and_is_closed_in_its_own_file(tmp_path):
+    from linreg.pipeline.report.qmd import QmdError, parse_file
+
+    fold = "<details><summary>S</summary>\n\n```{python}\nx = 1\n```\n\n```{python}\ny = 2\n```\n\n</details>\n"
+    assert parse_file(write_book(tmp_path, **{"01_one": fold, "02_two": "Two.\n"})).includes
+    # A fold opened in one chapter and closed in the next would swallow the chapter between.
+    split = write_book(tmp_path, **{"01_one": "<details><summary>S</summary>\n\nx\n", "02_two": "</details>\n"})
+    with pytest.raises(QmdError, match=r"chapters/02-two.qmd, line 1: `</details>` closes no fold opened in this"):
+        parse_file(split)
 
 
 def test_a_missing_include_names_the_file_the_line_and_the_rule(tmp_path):

@@ -8,7 +8,10 @@ the include shortcode ``{{< include chapters/01-intro.qmd >}}`` (alone on its
 line, with empty lines around it; paths relative to the main document's folder,
 nested includes too, as Quarto resolves them); and inline expressions
 `` `{python} expr` ``, evaluated in the report's kernel after the cells before
-them ran (the renderer does that; here they are found and turned into text).
+them ran (the renderer does that; here they are found and turned into text); and folds,
+``<details><summary>…</summary>`` and ``</details>`` each alone on its line with empty lines
+around, so the markdown and cells between them are parsed as markdown by pandoc and by Quarto
+(``check_folds``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ CELL = re.compile(r"^```\{python\}[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULT
 FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 INCLUDE = re.compile(r"\{\{<\s*include\s+(\"[^\"]+\"|'[^']+'|\S+)\s*>\}\}")
 INLINE = re.compile(r"`\{python\}[ \t]+([^`]+?)[ \t]*`")
+FOLD_OPEN = re.compile(r"^<details><summary>[^<>]+</summary>$")
 
 
 class QmdError(ValueError):
@@ -99,7 +103,46 @@ def parse(text: str, base: Path | None = None, origin: str = "") -> Document:
     body = text[len(front_text) :]
     includes: list[str] = []
     blocks = _expand(body, base, origin, _line_of(text, len(front_text)), (origin,), includes)
+    check_folds(blocks)
     return Document(front or {}, front_text, blocks, includes)
+
+
+def check_folds(blocks: list[Markdown | Code]) -> None:
+    """Every ``<details>`` fold is well formed, and closed in the file that opened it.
+
+    Pandoc (the fallback) and Quarto parse the markdown and cells between raw HTML lines only when each
+    tag stands alone on its line with an empty line after the opening and before the closing one.
+    """
+    opened: list[tuple[str, int]] = []
+    for block in blocks:
+        if not isinstance(block, Markdown):
+            continue
+        lines = block.text.split("\n")
+        for k, line in enumerate(lines):
+            if "details>" not in line:
+                continue
+            where = f"{block.origin or 'the document'}, line {block.line + k}"
+            text = line.strip()
+            if text.startswith("<details"):
+                if not FOLD_OPEN.match(text):
+                    raise QmdError(
+                        f"{where}: a fold opens with `<details><summary>what it holds</summary>` alone on its line "
+                        "(a summary is required: closed, it is all the reader sees)."
+                    )
+                if k + 1 < len(lines) and lines[k + 1].strip():
+                    raise QmdError(f"{where}: leave an empty line after `<details><summary>…</summary>`.")
+                opened.append((block.origin, block.line + k))
+            elif text == "</details>":
+                if k > 0 and lines[k - 1].strip():
+                    raise QmdError(f"{where}: leave an empty line before `</details>`.")
+                if not opened or opened[-1][0] != block.origin:
+                    raise QmdError(f"{where}: `</details>` closes no fold opened in this file; remove it.")
+                opened.pop()
+            else:
+                raise QmdError(f"{where}: `<details>` and `</details>` must each stand alone on their line.")
+    if opened:
+        origin, first = opened[-1]
+        raise QmdError(f"{origin or 'the document'}, line {first}: this fold is never closed; add `</details>`.")
 
 
 def parse_file(path: Path) -> Document:

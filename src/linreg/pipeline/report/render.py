@@ -49,6 +49,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 details > summary { cursor: pointer; color: #0b57d0; margin: 0.5rem 0; }
 pre, code { font-size: 0.85rem; }
 nav#TOC { border: 1px solid #ddd; padding: 0.5rem 1rem; margin: 1rem 0; }
+@media (min-width: 48rem) { nav#TOC > ul { columns: 2; column-gap: 2rem; } nav#TOC li { break-inside: avoid; } }
 figure { margin: 1.5rem 0; } figcaption, .table-caption { font-size: 0.9rem; color: #444; }
 pre { background: #f6f8fa; padding: 0.6rem; overflow-x: auto; }
 div.sourceCode, pre, math[display="block"] { max-width: 100%; overflow-x: auto; }  /* scroll, never widen the page */
