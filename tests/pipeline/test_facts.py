@@ -403,3 +403,198 @@ def test_agreement_sentence_parts():
     only_same = facts.agreement_sentence(data(tables={"agreement": pd.DataFrame(rows[:1])}))
     assert "rounding." in only_same and "iterative" not in only_same  # no dangling "differ by more: ."
     assert facts.agreement_sentence(data()) == ""
+
+
+# --- the chapters' prose facts (step by step through the book) --------------------------------------------------
+
+
+DEMO = {"n_samples": 100, "slope": 3.0, "intercept": 2.0, "noise_std": 1.0}
+
+
+def test_intro_says_what_is_known_about_the_data():
+    truth = {"known": True, "n_samples": 20000, "n_features": 4, "coef": [1.0, 0.0, 2.0, 0.0], "noise_std": 1.0,
+             "r2_ceiling": 0.959, "demo": DEMO}  # fmt: skip
+    text = facts.intro(data(truth=truth, params={"generate": {"correlation": 0.5, "scale_spread": 1000.0}}))
+    assert "20,000 rows, 4 features, of which only 2 truly affect $y$ (the other 2 have coefficient exactly 0)" in text
+    assert "a factor 1000 apart" in text and "more than 95.9% of the variance" in text and "100 points" in text
+    real = facts.intro(data(truth={"known": False, "source": "diabetes", "n_samples": 442, "n_features": 10,
+                                   "demo": DEMO}))  # fmt: skip
+    assert real.startswith("The data come from **diabetes**: 442 rows") and "unknown" in real
+
+
+def test_line_writes_the_true_line_with_its_sign():
+    f = facts.line(data(truth={"demo": DEMO}), 2.83379, 2.25489, np.array([1.0, -1.0, 2.0, -2.0]))
+    assert (f.slope, f.intercept, f.true_line, f.n) == ("2.834", "2.255", "$y = 3x + 2$", "100")
+    assert f.residual_sd == "2.24"  # sqrt(10 / 2): n − 2 degrees of freedom
+    negative = facts.line(data(truth={"demo": {**DEMO, "intercept": -2.5}}), 1.0, 1.0)
+    assert negative.true_line == "$y = 3x - 2.5$" and negative.residual_sd == "—"
+
+
+def test_durations_read_without_e_notation():
+    assert [facts.duration(x) for x in (0.092, 1.6525, 1.23e-5, 4567.0)] == ["92 ms", "1.65 s", "0.01 ms", "4,567 s"]
+
+
+def bench_rows(t_ols, t_gd, n=1_000_000):
+    rows = [{"status": "ok", "library": "linreg", "device": "cpu", "dtype": "float64", "solver": s, "n": n, "p": 20,
+             "median_s": t} for s, t in (("ols", t_ols), ("gd_batch", t_gd))]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_why_gd_scales_the_timed_epochs_to_the_epochs_gd_needed():
+    # The review's §6: 29.4 ms against 29.3 ms for 5 epochs, while batch GD needed 85 epochs to converge.
+    params = {"benchmark": {"gd_epochs": 5}}
+    d = data(benchmark=bench_rows(0.0294, 0.0293), params=params, cards={"gd_batch": gd_card(n_iter=85)})
+    text = facts.why_gd(d)
+    assert "the closed-form OLS took 29.4 ms and 5 epochs of batch GD 29.3 ms" in text
+    assert "85 × 5.86 ms ≈ 498 ms, about 17× the closed form: at this small p the closed form wins" in text
+    cheap = facts.why_gd(data(benchmark=bench_rows(1.0, 0.05), params=params, cards={"gd_batch": gd_card(n_iter=10)}))
+    assert "about 0.1× the closed form: here gradient descent is the cheaper way" in cheap
+    no_gd = facts.why_gd(data(benchmark=bench_rows(1.0, 0.05), params={**params, "train": {"models": ["ols"]}}))
+    assert "did not train batch GD" in no_gd and "epochs GD needs to converge here is not measured" in no_gd
+    lasso = SimpleNamespace(n_iter=83, n_alphas=50)
+    assert "its path took 83 coordinate-descent sweeps over 50 values" in facts.why_gd(data(cards={"lasso": lasso}))
+    assert facts.why_gd(data()) == ""  # nothing measured, nothing said
+
+
+def test_scaling_numbers_and_real_data():
+    d = data(params={"generate": {"scale_spread": 1000.0}}, metrics={"train": {"cond_train_before": 5100.0,
+             "cond_train_after": 2.95}}, scaler={"method": "standard"}, cards={"gd_batch": 1})  # fmt: skip
+    f = facts.scaling(d)
+    assert (f.spread, f.cond_before, f.cond_after, f.method) == ("1000", "5.1e+03", "2.95", "standard")
+    assert facts.scaling(data()).spread == "—"
+
+
+def degree_data(val, train=None, ridge=None, lc_train=(0.9, 0.95, 1.0), lc_val=(1.1, 1.05, 1.0)):
+    rows = []
+    for series, values in (("validation", val), ("train", train or [1.0 - 0.01 * k for k in range(len(val))])):
+        rows += [{"panel": "ols", "series": series, "degree": k + 1, "mse": v} for k, v in enumerate(values)]
+    rows += [{"panel": "ridge", "series": "validation", "degree": k + 1, "mse": v} for k, v in enumerate(ridge or [])]
+    lc = [{"panel": "ols", "series": s, "n_train": n, "mse": v} for s, vals in (("train", lc_train), ("validation",
+          lc_val)) for n, v in zip((100, 1000, 10000), vals)]  # fmt: skip
+    points = pd.DataFrame({"split": ["train"] * 60 + ["validation"] * 20})
+    plots = {"degree_sweep": pd.DataFrame(rows), "learning_curve": pd.DataFrame(lc), "demo_points": points}
+    return data(plots=plots, params={"evaluate": {"poly_ridge_alpha": 1.0}})
+
+
+def test_overfitting_names_the_spike_and_the_noisy_choice():
+    # The review's §11: the degree-14 spike (8.96) was never mentioned.
+    f = facts.overfitting(degree_data([1.56, 1.54, 1.6, 8.96, 2.32], ridge=[1.5] * 5))
+    assert f.best_degree == 2 and "Validation MSE is lowest at degree 2 (1.54) and is 2.32 at degree 5" in f.degrees
+    assert "Its worst is at degree 4 (8.96)" in f.degrees and "validation picked 2 because, with only 20" in f.degrees
+    assert "lower than OLS's there: the penalty tames" in f.degrees
+    plain = facts.overfitting(degree_data([1.0, 1.2, 1.5], ridge=[1.0, 1.3, 1.6]))
+    assert "Its worst" not in plain.degrees and "The truth is degree 1, and validation picked it." in plain.degrees
+    assert "no lower than OLS's there." in plain.degrees
+
+
+def test_the_learning_curve_is_said_as_it_is_not_as_the_textbook_says():
+    # The review's §11: training MSE dips and rises above validation twice, the prose told a monotone story.
+    smooth = facts.overfitting(degree_data([1.0, 1.2])).learning
+    assert "the two curves close in, and once they meet" in smooth and "not step by step" not in smooth
+    crossing = facts.overfitting(degree_data([1.0, 1.2], lc_train=(0.92, 1.08, 1.003), lc_val=(1.07, 1.0, 1.003)))
+    assert "but not step by step: training MSE is above validation MSE at 1 of the 3 sizes" in crossing.learning
+    wiggle = facts.overfitting(degree_data([1.0, 1.2], lc_train=(0.9, 0.85, 1.0), lc_val=(1.2, 1.1, 1.05)))
+    assert "but not step by step: each point is one random subset" in wiggle.learning
+
+
+def test_split_shares():
+    d = data(sizes={"n_train": 12000, "n_validation": 4000, "n_test": 4000},
+             params={"base": {"seed": 42}, "split": {"train": 0.6}})  # fmt: skip
+    f = facts.split(d)
+    assert (f.seed, f.n_train, f.train_share, f.n_test) == ("42", "12,000", "60%", "4,000")
+
+
+def regime_table(helps):
+    return pd.DataFrame([{"regime": "few rows, noisy", "model": "ridge", "n_samples": 100, "noise_std": 3.0,
+                          "correlation": 0.5, "ratio_to_ols": 0.84, "helps": helps}])  # fmt: skip
+
+
+def test_where_a_penalty_helps_is_decided_by_the_paired_test_not_assumed():
+    # The chapter used to say "Not on this run's main data" whatever the data said.
+    better = paired({"model": "ridge", "diff": -0.05, "diff_lower": -0.07, "diff_upper": -0.03, "resolved": True})
+    d = data(cards={"ols": 1, "ridge": 1}, tables={"paired_test": better, "regimes": regime_table(True)})
+    f = facts.regimes(d, ["**few rows, noisy** …"])
+    assert f.here.startswith("On this run's main data ridge predicted measurably better than OLS")
+    assert f.sentences == "* **few rows, noisy** …"
+    assert f.penalty_cmd == "dvc exp run -S generate.n_samples=100 -S generate.noise_std=3 -S generate.correlation=0.5"
+    assert f"`{f.penalty_cmd}` makes the main data look like the sweep's **few rows, noisy** setting" in f.try_this
+    tie = paired({"model": "ridge", "diff": 0.001, "diff_lower": -0.01, "diff_upper": 0.012})
+    none = facts.regimes(
+        data(cards={"ols": 1, "ridge": 1}, tables={"paired_test": tie, "regimes": regime_table(False)}), []
+    )
+    assert none.here.startswith("Not measurably on this run's main data") and none.penalty_cmd == ""
+    assert "regime sweep is off" in none.sentences and "Add a setting to `evaluate.regimes`" in none.try_this
+    assert facts.regimes(data(cards={"ols": 1}), []).here.startswith("This run trained no penalty")
+
+
+def test_vector_form_sum_equals_product():
+    Xb = np.array([[1.0, 2.0, 3.0], [1.0, 0.5, -1.0]])
+    f = facts.vector_form(Xb, np.array([0.5, 1.0, 2.0]))
+    assert (f.n, f.p1, f.by_sum, f.by_product) == ("2", "3", "8.5", "8.5")
+    assert f.terms == "0.5 + (1)(2) + (2)(3) + …"
+
+
+def machine_bench(gpu=False, ratio=0.3):
+    rows = [{"status": "ok", "library": "linreg", "device": "cpu", "dtype": "float64", "solver": "ols", "n": 1000,
+             "p": 20, "median_s": 0.003, "ratio_to_gram": ratio, "speedup_vs_cpu": np.nan, "reason": ""},
+            {"status": "ok", "library": "numpy", "device": "cpu", "dtype": "float64", "solver": "gram", "n": 1000,
+             "p": 20, "median_s": 0.01, "ratio_to_gram": 1.0, "speedup_vs_cpu": np.nan, "reason": ""}]  # fmt: skip
+    if gpu:
+        rows.append({**rows[0], "device": "cuda", "speedup_vs_cpu": 3.0})
+    else:
+        rows.append({**rows[0], "status": "unavailable", "device": "cuda", "reason": "CPU-only torch build"})
+    return pd.DataFrame(rows)
+
+
+def test_this_machine_says_what_was_measured_and_why_no_gpu():
+    d = data(benchmark=machine_bench(), system={"cpu": "EPYC", "cpu_cores": 2})
+    text = facts.this_machine(d)
+    assert "on this machine (EPYC, 2 cores) up to n = 1,000, p = 20" in text and "10 ms here" in text
+    assert "linreg's own pass beats it at this small p (OLS (closed form) 0.3×)" in text
+    assert "No GPU was available to this run (CPU-only torch build), so it has CPU rows only." in text
+    slow = facts.this_machine(data(benchmark=machine_bench(ratio=2.0), system={}))
+    assert "not a hard limit." in slow and "beats it" not in slow
+    gpu = facts.this_machine(data(benchmark=machine_bench(gpu=True), system={"gpu": "H100"}))
+    assert "On this machine's GPU (H100) the fits at the largest size were 3× faster on the GPU." in gpu
+    empty = facts.this_machine(data(benchmark=pd.DataFrame(columns=["status", "device"])))
+    assert "measured nothing" in empty
+
+
+def test_no_gpu_reference_is_said():
+    assert "No GPU reference run is committed" in facts.gpu(data()).no_reference
+    ref = reference({("ols", "float64"): [2.0, 3.0, 4.0]})
+    assert facts.gpu(data(reference_runs=[ref])).no_reference == ""
+
+
+def recap_data(resolved_better):
+    pt = paired({"model": "ridge", "diff": -0.05 if resolved_better else 0.01, "diff_lower": -0.07,
+                 "diff_upper": -0.03, "resolved": resolved_better})  # fmt: skip
+    return data(truth={"demo": DEMO, "known": False}, tables={"paired_test": pt})
+
+
+def test_recap_bullets_follow_the_run():
+    text = facts.recap(recap_data(False), 2.834, 2, 0.7, ["ridge"])
+    assert text.startswith("* A line $\\hat y = mx + b$ fitted by least squares: slope 2.834 from 100 demo points")
+    assert "(2/L = 0.7 on the main data)." in text and "validation error chose degree 2" in text
+    assert "* Penalties (ridge, lasso, elastic net) did not measurably improve prediction" in text
+    assert "did not measurably" not in facts.recap(recap_data(True), 2.834, 2, 0.7, ["ridge"])
+    assert "did not measurably" not in facts.recap(recap_data(False), 2.834, 2, 0.7, [])  # α chosen off the edge
+    assert "diverges above." in facts.recap(recap_data(False), 2.834, 2, float("nan"), [])
+
+
+def test_inference_says_what_rank_deficiency_does():
+    e = {"ols_residual_std_error": 1.003, "ols_fvalue": 13870.0, "ols_f_pvalue": 0.0, "ols_aic": 34135.5,
+         "ols_bic": 34290.7, "ols_condition_number": 5100.0, "ols_rank": 21, "ols_n_params": 21,
+         "ols_df_resid": 100}  # fmt: skip
+    inf = pd.DataFrame({"term": ["const", "x0"], "ci_covers_truth": [True, False]})
+    iv = pd.DataFrame({"model": ["ridge"], "method": ["analytic"]})
+    f = facts.inference(data(metrics={"evaluate": e}, tables={"ols_inference": inf, "intervals": iv}))
+    assert "F statistic 1.387e+04 (p below the smallest double" in f.summary and "as statsmodels computes" in f.summary
+    assert f.coverage.startswith("The 95% confidence intervals cover the true value for 1 of 2 parameters")
+    assert f.methods == "How each was made: ridge: analytic"
+    deficient = facts.inference(data(metrics={"evaluate": {**e, "ols_rank": 20, "ols_f_pvalue": 0.01}}))
+    assert "(p = 0.01)" in deficient.summary and "rank deficient (rank 20 of 21 columns)" in deficient.summary
+    assert "no residual degrees of freedom" not in deficient.summary and deficient.coverage == ""
+    none_left = facts.inference(data(metrics={"evaluate": {**e, "ols_rank": 20, "ols_df_resid": 0}}))
+    assert "With no residual degrees of freedom" in none_left.summary
+    assert facts.inference(data(metrics={"evaluate": {}})).summary == ""  # no OLS inference in this run

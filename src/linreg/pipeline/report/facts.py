@@ -47,6 +47,14 @@ def pct(x: float, digits: int = 2) -> str:
     return f"{fmt(100 * x, digits)}%"
 
 
+def duration(seconds: float) -> str:
+    """A time in words a reader parses at once: "92 ms", "1.65 s" (3 significant digits, never e-notation)."""
+    if seconds < 1:
+        ms = seconds * 1e3
+        return f"{ms:.3g} ms" if ms >= 0.1 else f"{ms:.2f} ms"
+    return f"{seconds:.3g} s" if seconds < 1000 else f"{seconds:,.0f} s"
+
+
 def cond_text(c: float) -> str:
     """A condition number in words: 3 significant digits, or "too large for float64 to measure"."""
     return fmt(c, 3) if math.isfinite(c) else "too large for float64 to measure"
@@ -640,11 +648,18 @@ def reference_takeaway(ref: ReferenceRun) -> str:
 class Gpu(Facts):
     has_gpu: bool  # this run measured a GPU
     takeaways: tuple[str, ...]  # one per committed reference run
+    no_reference: str  # said when no reference run is committed ("" otherwise)
 
 
 def gpu(d: ReportData) -> Gpu:
     rows = d.benchmark[(d.benchmark.status == "ok") & (d.benchmark.device == "cuda")]
-    return Gpu(bool(len(rows)), tuple(reference_takeaway(r) for r in d.reference_runs))
+    none = (
+        ""
+        if d.reference_runs
+        else "No GPU reference run is committed: `reports/reference/` is empty. `make gpu-check` on a machine with "
+        "an NVIDIA GPU writes one there."
+    )
+    return Gpu(bool(len(rows)), tuple(reference_takeaway(r) for r in d.reference_runs), none)
 
 
 # --- 20. Recap --------------------------------------------------------------------------------------------
@@ -664,3 +679,490 @@ def recap_pvalues(d: ReportData, level: float = 0.05) -> str:
     if false_pos == 0 and n_null:
         return text + f", a clean split that happens by chance only about {pct((1 - level) ** n_null)} of the time."
     return text + f"; at {pct(level)} about {fmt(level * n_null, 2)} null features pass by chance."
+
+
+# --- 1. Introduction -----------------------------------------------------------------------------------------
+
+
+def intro(d: ReportData) -> Md:
+    """The data this run uses: the known truth of the synthetic set, or the source's name."""
+    t = d.truth
+    demo = f" A second, one-feature dataset of {t['demo']['n_samples']} points (the *demo*) carries the ideas that "
+    demo += "are easiest to see in one dimension."
+    if not t.get("known"):
+        return Md(
+            f"The data come from **{t['source']}**: {t['n_samples']:,} rows, {t['n_features']} features. The true "
+            "coefficients are unknown, so the coefficient-recovery results are not available." + demo
+        )
+    gen = d.params.get("generate", {})
+    nz = int(np.count_nonzero(t["coef"]))
+    return Md(
+        f"The main dataset is synthetic, so the truth is known: {t['n_samples']:,} rows, {t['n_features']} "
+        f"features, of which only {nz} truly affect $y$ (the other {t['n_features'] - nz} have coefficient "
+        f"exactly 0), noise of standard deviation σ = {t['noise_std']:g}, and features that are correlated with "
+        f"their neighbours (correlation {gen.get('correlation')} between adjacent features) and measured on scales "
+        f"a factor {gen.get('scale_spread', 1):g} apart. No model can explain more than "
+        f"{fmt(100 * t['r2_ceiling'], 3)}% of the variance of new data: the rest is noise." + demo
+    )
+
+
+# --- 2. The line, 4. predictions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line(Facts):
+    slope: str  # the fitted slope and intercept, 4 significant digits
+    intercept: str
+    true_slope: str  # the generator's
+    true_intercept: str
+    true_line: str  # the generator's line as math: "$y = 3x + 2$"
+    noise_std: str
+    n: str
+    residual_sd: str  # the residuals' standard deviation (n − 2 degrees of freedom), 3 digits
+
+
+def line(d: ReportData, m: float, b: float, residuals: np.ndarray | None = None) -> Line:
+    """The demo's fitted line (from the chapter's own NumPy lines) against the generator's."""
+    t = d.truth["demo"]
+    sd = fmt(float(np.std(residuals, ddof=2)), 3) if residuals is not None else "—"
+    slope, intercept = f"{t['slope']:g}", f"{t['intercept']:g}"
+    sign = "-" if intercept.startswith("-") else "+"
+    true_line = f"$y = {slope}x {sign} {intercept.lstrip('-')}$"
+    return Line(fmt(m, 4), fmt(b, 4), slope, intercept, true_line, f"{t['noise_std']:g}", str(t["n_samples"]), sd)
+
+
+# --- 6. Why gradient descent ----------------------------------------------------------------------------------
+
+
+def why_gd(d: ReportData) -> Md:
+    """Closed form against gradient descent on this machine, scaled to the epochs GD needed to converge here."""
+    b = d.benchmark
+    need = {"status", "library", "device", "dtype", "solver", "n", "median_s"}
+    parts = []
+    top = pd.DataFrame()
+    if need <= set(b.columns):
+        cpu = b[(b.status == "ok") & (b.library == "linreg") & (b.device == "cpu") & (b.dtype == "float64")]
+        top = cpu[cpu.n == cpu.n.max()].set_index("solver") if len(cpu) else cpu
+    if len(top) and {"ols", "gd_batch"} <= set(top.index):
+        epochs = int(d.params.get("benchmark", {}).get("gd_epochs", 0))
+        t_ols, t_gd = float(top.loc["ols", "median_s"]), float(top.loc["gd_batch", "median_s"])
+        text = (
+            f"On this machine at n = {int(top.n.iloc[0]):,}, p = {int(top.p.iloc[0])}, the closed-form OLS took "
+            f"{duration(t_ols)} and {epochs} epochs of batch GD {duration(t_gd)}."
+        )
+        card = d.cards.get("gd_batch")
+        if card is not None and card.n_iter and epochs:
+            full = t_gd / epochs * card.n_iter
+            verdict = (
+                f"about {fmt(full / t_ols, 2)}× the closed form: at this small p the closed form wins, which is why "
+                "linreg's OLS uses it"
+                if full > t_ols
+                else f"about {fmt(full / t_ols, 2)}× the closed form: here gradient descent is the cheaper way"
+            )
+            text += (
+                f" But batch GD needed {card.n_iter} epochs to converge on the main data, so its whole fit costs "
+                f"about {card.n_iter} × {duration(t_gd / epochs)} ≈ {duration(full)}, {verdict}. The "
+                "closed form's cost grows with p³ and GD's per epoch only with p, so the balance turns at large p."
+            )
+        else:
+            text += " " + not_trained(d, ["gd_batch"], "how many epochs GD needs to converge here is not measured")
+        parts.append(text)
+    lasso = d.cards.get("lasso")
+    if lasso is not None and lasso.n_iter:
+        parts.append(
+            f"The lasso has no closed form: its path took {lasso.n_iter} coordinate-descent sweeps over "
+            f"{lasso.n_alphas} values of its penalty."
+        )
+    return Md(" ".join(parts))
+
+
+# --- 10. Feature scaling ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scaling(Facts):
+    spread: str  # the generator's scale spread ("—" for real data)
+    cond_before: str
+    cond_after: str
+    method: str
+    evidence: str  # scaling_evidence
+
+
+def scaling(d: ReportData) -> Scaling:
+    tm = d.metrics.get("train", {})
+    spread = d.params.get("generate", {}).get("scale_spread")
+    return Scaling(
+        "—" if spread is None else f"{spread:g}",
+        fmt(tm.get("cond_train_before"), 3),
+        fmt(tm.get("cond_train_after"), 3),
+        str(d.scaler.get("method", "—")),
+        scaling_evidence(d),
+    )
+
+
+# --- 11. Overfitting -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overfitting(Facts):
+    best_degree: int
+    degrees: str  # training and validation error against degree, with the worst degree and why
+    learning: str  # the learning curve, said as it is (not assumed monotone)
+
+
+def overfitting(d: ReportData) -> Overfitting:
+    ds = d.plots["degree_sweep"]
+    val = ds[(ds.panel == "ols") & (ds.series == "validation")].sort_values("degree")
+    tr = ds[(ds.panel == "ols") & (ds.series == "train")].sort_values("degree")
+    ridge_val = ds[(ds.panel == "ridge") & (ds.series == "validation")].sort_values("degree")
+    best = int(val.loc[val.mse.idxmin(), "degree"])
+    top = int(ds.degree.max())
+    worst = val.loc[val.mse.idxmax()]
+    n_val = int((d.plots["demo_points"].split == "validation").sum()) if "demo_points" in d.plots else 0
+    text = (
+        f"Training MSE falls from {fmt(tr.mse.iloc[0])} at degree 1 to {fmt(tr.mse.iloc[-1])} at degree {top}: "
+        f"more freedom fits the training rows better. Validation MSE is lowest at degree {best} "
+        f"({fmt(val.mse.min())}) and is {fmt(val.mse.iloc[-1])} at degree {top} (@fig-degree, @fig-fits)."
+    )
+    if int(worst.degree) != top and float(worst.mse) > float(val.mse.iloc[-1]):
+        text += (
+            f" Its worst is at degree {int(worst.degree)} ({fmt(float(worst.mse))}): a high-degree polynomial swings "
+            "wildly near the edges of the training points, and a validation point just outside them pays for it."
+        )
+    text += (
+        " The truth is degree 1, and validation picked it."
+        if best == 1
+        else f" The truth is degree 1; validation picked {best} because, with only {n_val} validation points, the "
+        "validation error is itself noisy."
+    )
+    if len(ridge_val):
+        alpha = d.params.get("evaluate", {}).get("poly_ridge_alpha")
+        r_top = float(ridge_val.mse.iloc[-1])
+        text += (
+            f" Ridge on standardized powers (α = {alpha:g}, a penalty two chapters on) has validation MSE "
+            f"{fmt(r_top)} at degree {top}, "
+            + (
+                "lower than OLS's there: the penalty tames the extra freedom."
+                if r_top < float(val.mse.iloc[-1])
+                else "no lower than OLS's there."
+            )
+        )
+    lc = d.plots["learning_curve"]
+    v = lc[(lc.series == "validation") & (lc.panel == "ols")].sort_values("n_train")
+    t = lc[(lc.series == "train") & (lc.panel == "ols")].sort_values("n_train")
+    learning = (
+        f"The other side of overfitting is too little data. The learning curve (@fig-learning) fits OLS on the first "
+        f"{int(lc.n_train.min()):,} to {int(lc.n_train.max()):,} training rows: training MSE goes from "
+        f"{fmt(t.mse.iloc[0])} to {fmt(t.mse.iloc[-1])} and validation MSE from {fmt(v.mse.iloc[0])} to "
+        f"{fmt(v.mse.iloc[-1])}; at the full training set the gap between them is "
+        f"{fmt(abs(v.mse.iloc[-1] - t.mse.iloc[-1]), 2)}."
+    )
+    above = (t.mse.to_numpy() > v.mse.to_numpy()).sum() if len(t) == len(v) else 0
+    monotone = bool((np.diff(t.mse.to_numpy()) >= 0).all() and (np.diff(v.mse.to_numpy()) <= 0).all())
+    if monotone and not above:
+        learning += (
+            " Few rows are easy to fit and generalize badly; as rows are added the two curves close in, and once "
+            "they meet, more rows no longer help: what remains is the noise."
+        )
+    else:
+        learning += (
+            " The trend is that of the textbook — few rows are easy to fit and generalize badly, and the curves "
+            "close in as rows are added — but not step by step: "
+            + (f"training MSE is above validation MSE at {above} of the {len(t)} sizes, " if above else "")
+            + "each point is one random subset and one validation set, so near the noise floor the two curves "
+            "cross and wiggle by chance."
+        )
+    return Overfitting(best, text, learning)
+
+
+# --- 12. The split ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Split(Facts):
+    seed: str
+    n_train: str
+    train_share: str
+    n_validation: str
+    n_test: str
+
+
+def split(d: ReportData) -> Split:
+    s, p = d.sizes, d.params
+    return Split(
+        str(p["base"]["seed"]),
+        f"{s['n_train']:,}",
+        f"{fmt(100 * p['split']['train'], 3)}%",
+        f"{s['n_validation']:,}",
+        f"{s['n_test']:,}",
+    )
+
+
+# --- 13. where a penalty helps -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Regimes(Facts):
+    here: str  # whether a penalty predicted measurably better on this run's main data
+    sentences: str  # one bullet per regime of the sweep ("" when it is off)
+    penalty_cmd: str  # the command that makes the main data look like the regime where a penalty helped most
+    try_this: str
+
+
+def regimes(d: ReportData, bullets: list[str]) -> Regimes:
+    """``bullets`` from ``data.regime_sentences``."""
+    pt = d.tables.get("paired_test")
+    better = (
+        pt[pt.model.isin([k for k in PENALIZED if k in d.cards]) & pt.resolved & (pt["diff"] < 0)]
+        if pt is not None and "resolved" in pt
+        else pd.DataFrame()
+    )
+    trained = [k for k in PENALIZED if k in d.cards]
+    if not trained:
+        here = "This run trained no penalty on its main data; the regime sweep refits them anyway."
+    elif len(better):
+        here = (
+            f"On this run's main data {_names(list(better.model))} predicted measurably better than OLS (the "
+            "evaluation chapter gives the paired intervals). That is one setting."
+        )
+    else:
+        here = (
+            "Not measurably on this run's main data (the evaluation chapter compares every model with OLS on the same "
+            "test rows), but that is one setting."
+        )
+    sentences = "\n".join(f"* {x}" for x in bullets) if bullets else "*The regime sweep is off (`evaluate.regimes` "
+    sentences += "" if bullets else "is empty).*"
+    reg = d.tables.get("regimes")
+    helped = reg[reg.helps] if reg is not None and len(reg) else None
+    if helped is not None and len(helped):
+        best = helped.loc[helped.ratio_to_ols.idxmin()]
+        cmd = (
+            f"dvc exp run -S generate.n_samples={int(best.n_samples)} -S generate.noise_std={best.noise_std:g} "
+            f"-S generate.correlation={best.correlation:g}"
+        )
+        try_this = (
+            f"**Try this.** `{cmd}` makes the main data look like the sweep's **{best.regime}** setting, where "
+            f"{LABELS.get(best.model, best.model)} helped most: does its minimum-error α move off the grid's edge in "
+            "@fig-valcurves, and does the paired comparison now resolve it better than OLS? Or add your own "
+            "setting to `evaluate.regimes` in params.yaml."
+        )
+    else:
+        cmd = ""
+        try_this = (
+            "**Try this.** Add a setting to `evaluate.regimes` in params.yaml (fewer rows, more noise, more "
+            "correlation) and `dvc repro`: where does a penalty start to help?"
+        )
+    return Regimes(here, sentences, cmd, try_this)
+
+
+# --- 14. The vector form -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VectorForm(Facts):
+    n: str
+    p1: str
+    terms: str  # b + Σ w_j x_j written out for one row, its first two terms
+    by_sum: str
+    by_product: str
+
+
+def vector_form(Xb: np.ndarray, theta: np.ndarray, row: int = 0) -> VectorForm:
+    """One row of Xθ computed as a sum and as a product (the chapter's own arrays)."""
+    x = Xb[row]
+    terms = f"{fmt(theta[0], 4)} + ({fmt(theta[1], 4)})({fmt(x[1], 4)})"
+    if len(theta) > 2:
+        terms += f" + ({fmt(theta[2], 4)})({fmt(x[2], 4)}) + …"
+    by_sum = float(theta[0] + np.sum(theta[1:] * x[1:]))
+    return VectorForm(f"{Xb.shape[0]:,}", str(Xb.shape[1]), terms, fmt(by_sum, 6), fmt(float((Xb @ theta)[row]), 6))
+
+
+# --- 17. libraries ----------------------------------------------------------------------------------------------
+
+
+def agreement_rows_note(d: ReportData) -> Md:
+    from linreg.pipeline.report.data import agreement_rows_note as note
+
+    return Md(note(d.metrics.get("train", {})))
+
+
+# --- 19. this machine's benchmark -----------------------------------------------------------------------------------
+
+
+def this_machine(d: ReportData) -> Md:
+    """What this run's benchmark measured, against its XᵀX yardstick; the GPU if it had one, else why not."""
+    b, s = d.benchmark, d.system
+    ok = b[b.status == "ok"]
+    if ok.empty:
+        return Md("This run's benchmark measured nothing (`benchmark` in params.yaml).")
+    largest = int(ok.n.max())
+    at = ok[(ok.n == largest) & (ok.dtype == "float64")]
+    gram = at[(at.solver == "gram") & (at.device == "cpu")]
+    mine = at[(at.library == "linreg") & (at.device == "cpu")]
+    text = (
+        f"This run timed every solver on this machine ({s.get('cpu')}, {s.get('cpu_cores')} cores) up to "
+        f"n = {largest:,}, p = {int(at.p.iloc[0]) if len(at) else '—'} (@fig-bench). "
+    )
+    if len(gram):
+        text += (
+            f"Its yardstick is one product $X^\\top X$ computed the plain way in the same run, "
+            f"{fmt(float(gram.median_s.iloc[0]) * 1e3, 3)} ms here (@fig-limit): a fit that forms the normal "
+            "equations does at least that arithmetic. It is a yardstick, not a hard limit"
+        )
+        below = mine[mine.ratio_to_gram < 1] if "ratio_to_gram" in mine else mine.iloc[0:0]
+        text += (
+            ": linreg's own pass beats it at this small p ("
+            + ", ".join(
+                f"{BENCHMARK_LABELS.get(r.solver, r.solver)} {fmt(r.ratio_to_gram, 2)}×" for r in below.itertuples()
+            )
+            + ")."
+            if len(below)
+            else "."
+        )
+    gpu_rows = ok[ok.device == "cuda"]
+    if len(gpu_rows):
+        sp = gpu_rows[gpu_rows.n == gpu_rows.n.max()]
+        text += (
+            f" On this machine's GPU ({s.get('gpu')}) the fits at the largest size were "
+            f"{speedup_text(float(sp.speedup_vs_cpu.min()), float(sp.speedup_vs_cpu.max()))}."
+        )
+    else:
+        reasons = b[b.status == "unavailable"].reason.unique() if "reason" in b else []
+        text += (
+            " No GPU was available to this run"
+            + (f" ({'; '.join(reasons)})" if len(reasons) else "")
+            + ", so it has CPU rows only"
+            + ("; the committed GPU reference below shows what a GPU does." if d.reference_runs else ".")
+        )
+    return Md(text)
+
+
+def reference_limits(ref: ReferenceRun) -> Md:
+    """Where the reference GPU's time goes, folded: the copy, one XᵀX and each fit as a multiple of it."""
+    from linreg.pipeline.report.data import reference_limits_text
+
+    return Md(
+        "<details><summary>Show where this GPU's time goes: the copy to the device, one XᵀX and each fit as a "
+        f"multiple of it, and the agreement with the CPU</summary>\n\n{reference_limits_text(ref)}\n\n</details>"
+    )
+
+
+def reference_intro(ref: ReferenceRun, takeaway: str) -> Md:
+    from linreg.pipeline.report.data import reference_label
+
+    return Md(
+        f"**A GPU reference run**, {reference_label(ref)}, not on this machine. Each row compares the GPU with the CPU "
+        "of the same machine on the same data size. " + takeaway
+    )
+
+
+# --- 20. Recap ---------------------------------------------------------------------------------------------------
+
+
+def recap(d: ReportData, slope: float, best_degree: int, main_limit: float, grid_edge: list[str]) -> Md:
+    """The recap's bullets, each from this run."""
+    dt = d.truth["demo"]
+    items = [
+        f"A line $\\hat y = mx + b$ fitted by least squares: slope {fmt(slope, 4)} from {dt['n_samples']} demo "
+        f"points (true {dt['slope']:g}).",
+        "The normal equations $X^\\top X\\theta = X^\\top\\mathbf y$ give the least-squares weights in one solve; "
+        "five lines of NumPy reproduce linreg's OLS.",
+        "Gradient descent reaches the same weights step by step; it converges for η < 2/L and diverges above"
+        + (f" (2/L = {fmt(main_limit, 3)} on the main data)." if math.isfinite(main_limit) else "."),
+        "Feature scaling rounds the loss's valley, so GD converges in far fewer epochs; the closed form does not care.",
+        f"Overfitting: training error always falls with freedom; validation error chose degree {best_degree} on the "
+        "demo.",
+        "Train fits, validation chooses, test judges once.",
+    ]
+    pt = d.tables.get("paired_test")
+    pen_better = (
+        pt is not None and "resolved" in pt and bool((pt.model.isin(PENALIZED) & pt.resolved & (pt["diff"] < 0)).any())
+    )
+    if grid_edge and not pen_better:
+        items.append(
+            "Penalties (ridge, lasso, elastic net) did not measurably improve prediction on this run's main data "
+            "(minimum-error α at the grid's edge); the regime sweep shows where they do."
+        )
+    if p_line := recap_pvalues(d):
+        items.append(p_line)
+    return Md("\n".join(f"* {x}" for x in items))
+
+
+# --- 21. Going further -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inference(Facts):
+    summary: str  # the OLS fit's statistics, and what rank deficiency does to them
+    coverage: str  # how many 95% intervals cover the truth ("" when the truth is unknown)
+    methods: str  # how each penalized model's intervals were made ("" without them)
+
+
+def inference(d: ReportData) -> Inference:
+    e = d.metrics.get("evaluate", {})
+    if "ols_fvalue" not in e:
+        return Inference("", "", "")
+    p = f"p = {fmt(e['ols_f_pvalue'], 3)}" if e["ols_f_pvalue"] else "p below the smallest double, about 1e-308"
+    text = (
+        "**OLS inference** assumes independent Gaussian noise of constant variance. On the training rows, in the "
+        f"features' original units: residual standard error {fmt(e['ols_residual_std_error'])}, F statistic "
+        f"{fmt(e['ols_fvalue'])} ({p}), AIC {fmt(e['ols_aic'], 6)}, BIC {fmt(e['ols_bic'], 6)}, condition number "
+        f"{fmt(e['ols_condition_number'], 3)}. "
+    )
+    if e["ols_rank"] == e["ols_n_params"]:
+        text += "These are computed as statsmodels computes them (the test suite checks every quantity against it)."
+    else:
+        text += (
+            f"The design [1, X] is rank deficient (rank {e['ols_rank']} of {e['ols_n_params']} columns), so, as "
+            "statsmodels does, the coefficients are the minimum-norm solution and their covariance the "
+            "pseudo-inverse one: individual coefficients are not identified, and their standard errors and p-values "
+            "describe that particular solution only."
+        )
+        if e["ols_df_resid"] <= 0:
+            text += (
+                " With no residual degrees of freedom, σ², the standard errors and p-values cannot be estimated at all."
+            )
+    inf = d.tables.get("ols_inference")
+    coverage = ""
+    if inf is not None and "ci_covers_truth" in inf:
+        coverage = (
+            f"The 95% confidence intervals cover the true value for {int(inf.ci_covers_truth.sum())} of {len(inf)} "
+            "parameters (about 95% are expected to)."
+        )
+    iv = d.tables.get("intervals")
+    methods = ""
+    if iv is not None and "method" in iv:
+        methods = "How each was made: " + "; ".join(
+            f"{LABELS.get(m, m)}: {meth}" for m, meth in iv.groupby("model").method.first().items()
+        )
+    return Inference(text, coverage, methods)
+
+
+# --- 22. Reproducibility -------------------------------------------------------------------------------------------
+
+
+def reproducibility(d: ReportData, python_version: str) -> Md:
+    from linreg.pipeline.report.data import engine_text, git_revision, rows_text
+
+    tm = d.metrics.get("train", {})
+    versions = next(iter(d.cards.values())).versions if d.cards else {}
+    return Md(
+        f"Git revision {git_revision(d.paths.root)}; device {tm.get('device')}, dtype {tm.get('dtype')}; "
+        f"{engine_text(tm)}; Python {python_version}; "
+        + ", ".join(f"{k} {v}" for k, v in versions.items() if k != "python")
+        + "."
+        + rows_text(tm)
+    )
+
+
+def lock_summary(lock: pd.DataFrame) -> Md:
+    from linreg.pipeline.report.data import lock_summary as summary
+
+    return Md(summary(lock))
+
+
+def engine() -> Md:
+    """The engine that rendered this page (the report stage sets it before rendering)."""
+    import os
+
+    return Md(os.environ.get("LINREG_REPORT_ENGINE", "an unknown engine"))
