@@ -513,7 +513,7 @@ def support_sentence(d: ReportData) -> str:
     names = ", ".join(f"**{LABELS.get(m, m)}**" for m in best.model)
     ols = ours[ours.model == "ols"]
     text = (
-        "Support F1 measures how well a model finds *which* features matter (1 = exactly the true non-zero set; "
+        "**Support F1** measures how well a model finds *which* features matter (1 = exactly the true non-zero set; "
         "it is the harmonic mean of precision, the share of kept features that are true, and recall, the share "
         "of true features kept). On this one dataset the highest is "
         + (f"{fmt(top, 3)}, shared by {names}" if len(best) > 1 else f"{fmt(top, 3)}, for {names}")
