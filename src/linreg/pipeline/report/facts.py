@@ -761,9 +761,9 @@ def why_gd(d: ReportData) -> Md:
             )
             text += (
                 f" But batch GD needed {card.n_iter} epochs to converge on the main data, so its whole fit costs "
-                f"about {card.n_iter} × {duration(t_gd / epochs)} ≈ {duration(full)}, {verdict}. The "
-                "closed form's cost grows like np² + p³ and an epoch of GD's like np, so in theory the balance turns at large "
-                "p; this run timed one p, so where it turns is not measured here."
+                f"about {card.n_iter} × {duration(t_gd / epochs)} ≈ {duration(full)}, {verdict}. The closed "
+                "form's cost grows like np² + p³ and an epoch of GD's like np, so in theory the balance turns at "
+                "large p; this run timed one p, so where it turns is not measured here."
             )
         else:
             text += " " + not_trained(d, ["gd_batch"], "how many epochs GD needs to converge here is not measured")
