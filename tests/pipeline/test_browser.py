@@ -95,12 +95,32 @@ def test_every_log_axis_labels_both_its_ends(page):
 def test_moving_a_slider_changes_what_is_drawn(page, vis):
     before = drawn(page, vis)
     moved = page.execute_script(
-        f"var i = document.querySelector('#{vis} input[type=range]');"
-        "var v = Number(i.value) === Number(i.min) ? i.max : i.min;"
-        "i.value = v; i.dispatchEvent(new Event('input', {bubbles: true})); return v;"
+        f"var i = document.querySelector('#{vis} input[type=range], #{vis} select');"
+        "var v = i.tagName === 'SELECT' ? i.options[i.selectedIndex === 0 ? i.options.length - 1 : 0].value"
+        "  : (Number(i.value) === Number(i.min) ? i.max : i.min);"
+        "i.value = v; i.dispatchEvent(new Event(i.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));"
+        "return v;"
     )
     time.sleep(0.5)
     assert drawn(page, vis) != before, f"{vis}: slider moved to {moved}, nothing redrawn"
+
+
+def test_every_control_reads_as_the_value_it_sets(page):
+    # The review saw "step size (slider position) 2" and "path position 49": an index, not η or α.
+    shown = page.execute_script(
+        """
+        return [...document.querySelectorAll('.interactive .vega-bind')].map(b => [
+          b.closest('.interactive').id,
+          b.querySelector('.vega-bind-name').textContent + ' ' +
+            (b.querySelector('select') ? b.querySelector('select').selectedOptions[0].textContent
+                                       : b.querySelector('.vega-bind-value').textContent)]);
+        """
+    )
+    assert {vis for vis, _ in shown} == SLIDERS
+    for vis, text in shown:
+        assert "position" not in text, (vis, text)
+        value = {"vis-gd": "η = ", "vis-paths": "α = ", "vis-degree": "polynomial degree "}[vis]
+        assert value in text, (vis, text)
 
 
 def test_hovering_a_benchmark_point_shows_its_values(page):

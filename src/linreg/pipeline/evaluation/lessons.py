@@ -113,9 +113,14 @@ def paired_test_differences(y: np.ndarray, predictions: dict[str, np.ndarray], b
     return pd.DataFrame(rows)
 
 
-def polynomial_curves(x_train: np.ndarray, y_train: np.ndarray, max_degree: int, points: int = 120) -> pd.DataFrame:
-    """OLS on raw powers, every degree 1 … max_degree, evaluated on a grid over the training range."""
-    grid = np.linspace(float(np.min(x_train)), float(np.max(x_train)), points)
+def polynomial_curves(
+    x_train: np.ndarray, y_train: np.ndarray, max_degree: int, points: int = 120, x_shown: np.ndarray | None = None
+) -> pd.DataFrame:
+    """OLS on raw powers, every degree 1 … max_degree, evaluated on a grid over the training range and
+    any other points drawn beside the curve (``x_shown``, e.g. validation points): a high degree's wild
+    extrapolation at the edges is the overfitting lesson, so the curve must reach every point shown."""
+    span = np.concatenate([np.ravel(x_train), np.ravel(x_shown) if x_shown is not None else []])
+    grid = np.linspace(float(np.min(span)), float(np.max(span)), points)
     frames = []
     for degree in range(1, max_degree + 1):
         with warnings.catch_warnings():
