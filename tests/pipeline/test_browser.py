@@ -109,11 +109,12 @@ def test_every_control_reads_as_the_value_it_sets(page):
     # The review saw "step size (slider position) 2" and "path position 49": an index, not η or α.
     shown = page.execute_script(
         """
-        return [...document.querySelectorAll('.interactive .vega-bind')].map(b => [
-          b.closest('.interactive').id,
-          b.querySelector('.vega-bind-name').textContent + ' ' +
-            (b.querySelector('select') ? b.querySelector('select').selectedOptions[0].textContent
-                                       : b.querySelector('.vega-bind-value').textContent)]);
+        return [...document.querySelectorAll('.interactive .vega-bind')].map(b => {
+          const menu = b.querySelector('select');
+          return [b.closest('.interactive').id, menu
+            ? b.querySelector('.vega-bind-name').textContent + menu.selectedOptions[0].textContent
+            : b.textContent];  // a range input: its name, then the value Vega prints beside it
+        });
         """
     )
     assert {vis for vis, _ in shown} == SLIDERS
