@@ -123,8 +123,7 @@ def pipeline_run(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("pipeline")
     (root / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text())
-    (root / "reports").mkdir()
-    (root / "reports" / "report.qmd").write_text((REPO / "reports" / "report.qmd").read_text())
+    copy_report_source(root)
     shutil.copytree(REPO / "reports" / "reference", root / "reports" / "reference")
     shutil.copytree(REPO / "data" / "external", root / "data" / "external")
     write_params(root)
@@ -189,6 +188,13 @@ def sh(cwd: Path, *cmd: str) -> str:
     done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout + done.stderr
+
+
+def copy_report_source(root: Path) -> None:
+    """The report's source under ``root``: reports/report.qmd and the chapters it includes."""
+    (root / "reports").mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "reports" / "report.qmd", root / "reports" / "report.qmd")
+    shutil.copytree(REPO / "reports" / "chapters", root / "reports" / "chapters")
 
 
 def copy_project(root: Path, paths: list[str]) -> Path:

@@ -205,11 +205,10 @@ def test_the_documented_edges_of_valid_params_run_end_to_end(tmp_path, edge):
     # Valid by params.yaml's comments, so every stage must finish (inference reports what it cannot estimate).
     import shutil
 
-    from ..conftest import HAS_REPORT_TOOLS, REPO
+    from ..conftest import HAS_REPORT_TOOLS, REPO, copy_report_source
 
     shutil.copy(REPO / "dvc.yaml", tmp_path / "dvc.yaml")
-    (tmp_path / "reports").mkdir()
-    shutil.copy(REPO / "reports" / "report.qmd", tmp_path / "reports" / "report.qmd")
+    copy_report_source(tmp_path)
     write_params(tmp_path, EDGES[edge])
     stages = ["validate", "generate", "split", "scale", "train", "evaluate"] + (["report"] if HAS_REPORT_TOOLS else [])
     if HAS_REPORT_TOOLS:

@@ -24,6 +24,7 @@ def page(pipeline_run):
     root, _, _ = pipeline_run
     browser = chromium_driver()
     browser.get((root / "reports" / "report.html").as_uri())
+    browser.execute_script("document.querySelectorAll('details').forEach(d => { d.open = true; })")  # as a reader
     deadline = time.time() + 30
     while time.time() < deadline and browser.execute_script(
         "return [...document.querySelectorAll('.interactive')].some(e => e.style.display !== 'block')"
@@ -94,12 +95,33 @@ def test_every_log_axis_labels_both_its_ends(page):
 def test_moving_a_slider_changes_what_is_drawn(page, vis):
     before = drawn(page, vis)
     moved = page.execute_script(
-        f"var i = document.querySelector('#{vis} input[type=range]');"
-        "var v = Number(i.value) === Number(i.min) ? i.max : i.min;"
-        "i.value = v; i.dispatchEvent(new Event('input', {bubbles: true})); return v;"
+        f"var i = document.querySelector('#{vis} input[type=range], #{vis} select');"
+        "var v = i.tagName === 'SELECT' ? i.options[i.selectedIndex === 0 ? i.options.length - 1 : 0].value"
+        "  : (Number(i.value) === Number(i.min) ? i.max : i.min);"
+        "i.value = v; i.dispatchEvent(new Event(i.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));"
+        "return v;"
     )
     time.sleep(0.5)
     assert drawn(page, vis) != before, f"{vis}: slider moved to {moved}, nothing redrawn"
+
+
+def test_every_control_reads_as_the_value_it_sets(page):
+    # The review saw "step size (slider position) 2" and "path position 49": an index, not η or α.
+    shown = page.execute_script(
+        """
+        return [...document.querySelectorAll('.interactive .vega-bind')].map(b => {
+          const menu = b.querySelector('select');
+          return [b.closest('.interactive').id, menu
+            ? b.querySelector('.vega-bind-name').textContent + menu.selectedOptions[0].textContent
+            : b.textContent];  // a range input: its name, then the value Vega prints beside it
+        });
+        """
+    )
+    assert {vis for vis, _ in shown} == SLIDERS
+    for vis, text in shown:
+        assert "position" not in text, (vis, text)
+        value = {"vis-gd": "η = ", "vis-paths": "α = ", "vis-degree": "polynomial degree "}[vis]
+        assert value in text, (vis, text)
 
 
 def test_hovering_a_benchmark_point_shows_its_values(page):
@@ -114,6 +136,32 @@ def test_hovering_a_benchmark_point_shows_its_values(page):
         "return t && t.classList.contains('visible') ? t.innerText : ''"
     )
     assert "median s" in tip and "÷ one XᵀX" in tip, tip
+
+
+def test_every_folded_part_opens_to_what_its_summary_promises(pipeline_run):
+    # Appendices, long tables and interactive twins are folded into <details>: closed, each is one summary
+    # line; opened, it shows its figure, table, code or chart (nothing lost by folding).
+    root, _, _ = pipeline_run
+    browser = chromium_driver()
+    try:
+        browser.get((root / "reports" / "report.html").as_uri())
+        time.sleep(2)
+        parts = browser.execute_script(
+            """
+            return [...document.querySelectorAll('details')].map(d => {
+              const closed = d.getBoundingClientRect().height;
+              d.open = true;
+              const opened = d.getBoundingClientRect().height;
+              const shown = d.querySelectorAll('img, table, pre, .interactive, p').length;
+              return [d.querySelector('summary').textContent.slice(0, 60), closed, opened, shown];
+            });
+            """
+        )
+        assert len(parts) >= 10, parts  # the folds of chapters 7, 9, 11, 13, 15, 17, 18, 19, 21 and 22
+        for summary, closed, opened, shown in parts:
+            assert closed < 120 and opened > closed + 40 and shown > 0, (summary, closed, opened, shown)
+    finally:
+        browser.quit()
 
 
 def test_nothing_overflows_a_phone_screen(pipeline_run):

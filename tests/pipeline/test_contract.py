@@ -124,13 +124,11 @@ def import_closure(sources: list[str]) -> set[str]:
 
 def stage_sources(stage: str) -> list[str]:
     sources = [(REPO / "stages" / f"{stage}.py").read_text()]
-    if stage == "report":  # the report's cells import the library too
-        import re
+    if stage == "report":  # the report's cells (its chapters' included) import the library too
+        from linreg.pipeline.report.qmd import Code, parse_file
 
-        cells = re.findall(r"^```\{python\}\n(.*?)^```", (REPO / "reports" / "report.qmd").read_text(), re.S | re.M)
-        sources.append(
-            "\n".join("\n".join(line for line in c.splitlines() if not line.startswith("#|")) for c in cells)
-        )
+        doc = parse_file(REPO / "reports" / "report.qmd")
+        sources.append("\n".join(b.source for b in doc.blocks if isinstance(b, Code)))
     return sources
 
 
@@ -147,6 +145,25 @@ def undeclared(stage: str, dvc: dict) -> list[str]:
 def test_dvc_yaml_declares_the_stage_import_closure(stage):
     # Otherwise a changed solver leaves this stage's outputs stale while `dvc status` says up to date.
     assert undeclared(stage, DVC) == [], f"add these to stages.{stage}.deps in dvc.yaml"
+
+
+def report_source_undeclared(dvc: dict) -> list[str]:
+    """The report's source files (report.qmd and every chapter it includes) that its stage does not declare."""
+    from linreg.pipeline.report.qmd import parse_file
+
+    deps = [d if isinstance(d, str) else next(iter(d)) for d in dvc["stages"]["report"].get("deps", [])]
+    files = ["reports/report.qmd"] + [f"reports/{rel}" for rel in parse_file(REPO / "reports" / "report.qmd").includes]
+    return [f for f in files if not any(f == d or f.startswith(d.rstrip("/") + "/") for d in deps)]
+
+
+def test_the_report_stage_declares_every_chapter_it_includes():
+    # An undeclared chapter: editing it would leave report.html stale while `dvc status` says up to date.
+    assert report_source_undeclared(DVC) == [], "add these to stages.report.deps in dvc.yaml"
+    import copy
+
+    dvc = copy.deepcopy(DVC)
+    dvc["stages"]["report"]["deps"].remove("reports/chapters")
+    assert "reports/chapters/01-intro.qmd" in report_source_undeclared(dvc)  # the check can fail
 
 
 def test_the_closure_check_catches_a_removed_dependency():

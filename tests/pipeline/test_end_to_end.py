@@ -26,6 +26,7 @@ COPIED = [
     "stages",
     "src",
     "reports/report.qmd",
+    "reports/chapters",
     "reports/reference",
     "data/external",
 ]

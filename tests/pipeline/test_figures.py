@@ -75,3 +75,53 @@ def test_the_coefficient_figure_shows_at_most_forty_features_true_ones_first():
     assert ticks == sorted(ticks, key=lambda t: int(t[1:]))  # in the data's own order
     assert f"{figures.MAX_FEATURES_SHOWN} of {p} features" in fig.axes[0].get_title()
     _renders(fig)
+
+
+def _path_tables():
+    alphas = np.geomspace(10.0, 0.01, 5)
+    paths = pd.DataFrame(
+        [
+            {"model": "lasso", "alpha": a, "feature": f, "coef": c * k}
+            for k, a in enumerate(alphas)
+            for f, c in [("x0", 1.0)]
+        ]
+    )
+    curves = pd.DataFrame(
+        {"model": "lasso", "alpha": alphas, "val_mse": [3.0, 2.0, 1.2, 1.0, 1.05], "one_se_threshold": 1.1}
+        | {"chosen_min": [False, False, False, True, False], "chosen_1se": [False, False, True, False, False]}
+    )
+    return paths, curves
+
+
+def test_alpha_runs_the_same_way_in_the_path_and_validation_figures():
+    # The review read Figure 8 (α increasing →) against Figure 7 (α decreasing →): one direction everywhere.
+    paths, curves = _path_tables()
+    cards = {"lasso": SimpleNamespace(alpha=0.1, alpha_1se=1.0)}
+    path_fig, val_fig = figures.regularization_paths(paths, cards), figures.validation_curves(curves)
+    for fig in (path_fig, val_fig):
+        ax = fig.axes[0]
+        assert ax.get_xscale() == "log" and ax.xaxis_inverted(), fig.axes[0].get_title()
+        assert "decreasing →" in ax.get_xlabel()
+        _renders(fig)
+
+
+def test_the_benchmark_ratio_figure_draws_no_bars_on_its_log_axis():
+    # A bar on a log axis starts where the axis happens to start, so its length means nothing: points instead.
+    from matplotlib.patches import Rectangle
+
+    from linreg.pipeline.benchmark import summary
+
+    rows = [
+        {"solver": s, "series": series, "ratio_to_gram": r, "n": 1000, "p": 20}
+        | {"status": "ok", "library": "linreg", "dtype": "float64"}
+        for s, series, r in [("ols", "linreg cpu", 1.8), ("ols", "sklearn cpu", 20.0), ("ridge", "linreg cpu", 2.5)]
+    ]
+    fig = summary.ratio_to_limit(pd.DataFrame(rows))
+    (ax,) = fig.axes
+    assert ax.get_xscale() == "log"
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert bars == []
+    drawn = sorted(float(x) for line in ax.get_lines() if line.get_marker() == "o" for x in line.get_xdata() if x == x)
+    assert drawn == [1.8, 2.5, 20.0]  # every ratio is a point, nothing lost
+    assert sorted(t.get_text() for t in ax.texts) == ["1.8×", "2.5×", "20×"]
+    _renders(fig)

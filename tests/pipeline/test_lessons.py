@@ -51,6 +51,13 @@ def test_gd_step_from_the_optimum_stays_there(demo):
     s = gd_step_by_hand(x, y, theta0=(line.intercept_, line.coef_[0]))
     assert abs(s["grad_b"]) < 1e-12 and abs(s["grad_w"]) < 1e-12  # the gradient vanishes at least squares
     assert s["b1"] == pytest.approx(line.intercept_, abs=1e-12) and s["w1"] == pytest.approx(line.coef_[0], abs=1e-12)
+    # The minimum the step aims at is the least-squares line's J (numpy.polyfit as oracle; the residual
+    # sum is well conditioned here: 1e-12 relative), and from there the step removes nothing.
+    slope, intercept = np.polyfit(x, y, 1)
+    assert s["loss_min"] == pytest.approx(np.mean((intercept + slope * x - y) ** 2) / 2, rel=1e-12)
+    assert s["loss1"] == pytest.approx(s["loss_min"], rel=1e-12) and s["loss0"] == pytest.approx(
+        s["loss_min"], rel=1e-12
+    )
 
 
 def test_paired_differences_are_the_difference_of_mses_with_the_paired_se():

@@ -106,6 +106,10 @@ execute:
 
 Math $\\hat y = X\\theta$ and @fig-sq.
 
+<details><summary>Show the squares</summary>
+
+Folded *markdown*.
+
 ```{python}
 #| label: fig-sq
 #| fig-cap: "Squares."
@@ -113,6 +117,8 @@ import matplotlib.pyplot as plt
 plt.plot([1, 2, 3], [1, 4, 9]);
 plt.show()
 ```
+
+</details>
 
 ::: {.callout-important title="Note this"}
 Inside.
@@ -134,6 +140,13 @@ def test_fallback_renders_each_feature_offline(tmp_path):
     html = out.read_text()
     text = visible_text(html)
     assert re.search(r'<figure[^>]*id="fig-sq"', html) and "Figure 1: Squares." in text
+    # The fold holds its markdown (parsed) and the figure: pandoc read what lies between the tags.
+    assert re.search(
+        r"<details>\s*<summary>\s*Show the squares\s*</summary>\s*<p>Folded <em>markdown</em>.</p>\s*"
+        r'<figure[^>]*id="fig-sq".*?</figure>\s*</details>',
+        html,
+        re.DOTALL,
+    )
     assert 'href="#fig-sq"' in html and ">Figure 1<" in html
     assert 'class="callout callout-important"' in html and "<strong>Note this</strong>" in html
     assert "<math" in html and "Computed: 42." in text
@@ -188,3 +201,186 @@ def test_a_failing_cell_leaves_the_previous_html(tmp_path):
         render(src, out, "jupyter")
     assert out.read_text() == "previous good report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.html", "bad.qmd"]  # no temp file left
+
+
+# --- includes and inline expressions --------------------------------------------------------------
+
+MAIN = """---
+title: "Book"
+---
+
+```{python}
+x = 6
+```
+
+{{< include chapters/01-one.qmd >}}
+
+{{< include chapters/02-two.qmd >}}
+"""
+
+
+def write_book(root, main=MAIN, **chapters):
+    (root / "chapters").mkdir(exist_ok=True)
+    (root / "book.qmd").write_text(main)
+    for name, text in chapters.items():
+        (root / "chapters" / f"{name.replace('_', '-')}.qmd").write_text(text)
+    return root / "book.qmd"
+
+
+def test_includes_are_spliced_in_order_with_their_origin(tmp_path):
+    from linreg.pipeline.report.qmd import parse_file
+
+    book = write_book(
+        tmp_path,
+        **{
+            "01_one": "# One\n\nFirst chapter.\n\n```{python}\n#| label: fig-a\ny = x * 7\n```\n",
+            "02_two": "# Two\n\n{{< include chapters/03-three.qmd >}}\n\nAfter the nested one.\n",
+            "03_three": "Nested, with @fig-a.\n",  # paths relative to the main document, as in Quarto
+        },
+    )
+    doc = parse_file(book)
+    assert doc.front_matter == {"title": "Book"}
+    assert doc.includes == ["chapters/01-one.qmd", "chapters/02-two.qmd", "chapters/03-three.qmd"]
+    text = "".join(b.text if isinstance(b, Markdown) else f"<{b.source}>" for b in doc.blocks)
+    assert "{{<" not in text
+    order = ["<x = 6>", "# One", "First chapter.", "<y = x * 7>", "# Two", "Nested, with @fig-a.", "After the nested"]
+    assert [text.index(s) for s in order] == sorted(text.index(s) for s in order)
+    cell = next(b for b in doc.blocks if isinstance(b, Code) and b.label == "fig-a")
+    assert (cell.origin, cell.line) == ("chapters/01-one.qmd", 5)  # the ```{python} line of that chapter
+    assert numbering(doc) == {"fig-a": "Figure 1"}
+
+
+@pytest.mark.parametrize(
+    ("chapter", "message"),
+    [
+        ("<details>\n\nx\n\n</details>\n", r"line 1: a fold opens with `<details><summary>what it holds"),
+        ("<details><summary>S</summary>\nx\n\n</details>\n", r"line 1: leave an empty line after"),
+        ("<details><summary>S</summary>\n\nx\n</details>\n", r"line 4: leave an empty line before `</details>`"),
+        ("Text <details><summary>S</summary>\n\nx\n\n</details>\n", r"line 1: `<details>` and `</details>` must"),
+        ("<details><summary>S</summary>\n\nx\n", r"line 1: this fold is never closed"),
+        ("x\n\n</details>\n", r"line 3: `</details>` closes no fold opened in this file"),
+    ],
+)
+def test_a_malformed_fold_names_the_file_the_line_and_the_rule(tmp_path, chapter, message):
+    from linreg.pipeline.report.qmd import QmdError, parse_file
+
+    book = write_book(tmp_path, **{"01_one": "One.\n", "02_two": chapter})
+    with pytest.raises(QmdError, match=r"chapters/02-two.qmd, " + message):
+        parse_file(book)
+
+
+def test_a_fold_may_span_cells_and_is_closed_in_its_own_file(tmp_path):
+    from linreg.pipeline.report.qmd import QmdError, parse_file
+
+    fold = "<details><summary>S</summary>\n\n```{python}\nx = 1\n```\n\n```{python}\ny = 2\n```\n\n</details>\n"
+    assert parse_file(write_book(tmp_path, **{"01_one": fold, "02_two": "Two.\n"})).includes
+    # A fold opened in one chapter and closed in the next would swallow the chapter between.
+    split = write_book(tmp_path, **{"01_one": "<details><summary>S</summary>\n\nx\n", "02_two": "</details>\n"})
+    with pytest.raises(QmdError, match=r"chapters/02-two.qmd, line 1: `</details>` closes no fold opened in this"):
+        parse_file(split)
+
+
+def test_a_missing_include_names_the_file_the_line_and_the_rule(tmp_path):
+    from linreg.pipeline.report.qmd import QmdError, parse_file
+
+    book = write_book(tmp_path, **{"01_one": "One.\n", "02_two": "Two.\n\n{{< include chapters/09-gone.qmd >}}\n"})
+    with pytest.raises(QmdError, match=r"chapters/02-two.qmd, line 3: the included file chapters/09-gone.qmd does not"):
+        parse_file(book)
+    with pytest.raises(QmdError, match="relative to the main document's folder"):
+        parse_file(book)
+
+
+def test_an_include_loop_and_misplaced_includes_are_errors(tmp_path):
+    from linreg.pipeline.report.qmd import QmdError, parse_file
+
+    book = write_book(
+        tmp_path,
+        **{"01_one": "{{< include chapters/02-two.qmd >}}\n", "02_two": "{{< include chapters/01-one.qmd >}}\n"},
+    )
+    with pytest.raises(
+        QmdError, match=r"makes a loop \(book.qmd → chapters/01-one.qmd → chapters/02-two.qmd → chapters/01-one.qmd\)"
+    ):
+        parse_file(book)
+    inline = write_book(tmp_path, main="Text {{< include chapters/01-one.qmd >}} more.\n", **{"01_one": "One.\n"})
+    with pytest.raises(QmdError, match="book.qmd, line 1: the include shortcode must stand alone on its line"):
+        parse_file(inline)
+    crowded = write_book(tmp_path, main="Text.\n{{< include chapters/01-one.qmd >}}\n", **{"01_one": "One.\n"})
+    with pytest.raises(QmdError, match="book.qmd, line 2: leave an empty line before and after"):
+        parse_file(crowded)
+    meta = write_book(
+        tmp_path, main="{{< include chapters/01-one.qmd >}}\n", **{"01_one": "---\ntitle: no\n---\nOne.\n"}
+    )
+    with pytest.raises(QmdError, match="must not have a YAML metadata block"):
+        parse_file(meta)
+    with pytest.raises(QmdError, match="parse it with parse_file"):
+        parse("{{< include chapters/01-one.qmd >}}\n")
+
+
+def test_a_shortcode_inside_a_code_cell_is_code(tmp_path):
+    from linreg.pipeline.report.qmd import parse_file
+
+    book = write_book(tmp_path, main='```{python}\ns = "{{< include chapters/none.qmd >}}"\n```\n')
+    (code,) = [b for b in parse_file(book).blocks if isinstance(b, Code)]
+    assert code.source == 's = "{{< include chapters/none.qmd >}}"'
+
+
+def test_inline_expressions_are_found_evaluated_and_substituted():
+    from IPython.display import Markdown as IPyMarkdown
+
+    from linreg.pipeline.report.qmd import inline_values, substitute_inline
+
+    block = Markdown("Slope `{python} f'{m:.2f}'`, n = `{python} n`, `{python} mark`; code `x` stays.\n", "c.qmd", 4)
+    assert block.expressions == ["f'{m:.2f}'", "n", "mark"]
+    values = inline_values(block, {"m": 2.8338, "n": 40, "mark": IPyMarkdown("**bold**")})
+    assert values == ["2.83", "40", "**bold**"]  # a string as is (no quotes), markdown as markdown, else repr
+    assert substitute_inline(block, values) == "Slope 2.83, n = 40, **bold**; code `x` stays.\n"
+    assert Markdown("No `{r} x` and no `python x` here.").expressions == []
+
+
+def test_an_inline_expression_error_names_the_chapter_and_line():
+    from linreg.pipeline.report.qmd import InlineExpressionError, inline_values
+
+    block = Markdown("Fine `{python} 1 + 1`.\n\nThen `{python} facts.missing` fails.\n", "chapters/05-mse.qmd", 10)
+    with pytest.raises(InlineExpressionError) as err:
+        inline_values(block, {"facts": object()})
+    assert str(err.value).startswith(
+        "chapters/05-mse.qmd, line 12: the inline expression `{python} facts.missing` raised AttributeError"
+    )
+
+
+def test_inline_values_replace_the_expressions_in_the_markdown():
+    from linreg.pipeline.report.qmd import INLINE_MIME
+
+    doc = parse("A `{python} a` and `{python} b`.\n\n```{python}\nprint(1)\n```\n\nLast `{python} c`.\n")
+    assert [type(b).__name__ for b in doc.executed()] == ["Markdown", "Code", "Markdown"]
+    outputs = [
+        [{"output_type": "display_data", "data": {INLINE_MIME: ["1", "*two*"]}}],
+        [{"output_type": "stream", "name": "stdout", "text": "1\n"}],
+        [{"output_type": "display_data", "data": {INLINE_MIME: ["3"]}}],
+    ]
+    md = to_markdown(doc, outputs)
+    assert "A 1 and *two*." in md and "Last 3." in md and "{python}" not in md
+
+
+@needs_report_tools
+def test_fallback_evaluates_inline_expressions_after_the_cells_before_them(tmp_path):
+    book = write_book(
+        tmp_path,
+        **{
+            "01_one": "Before: `{python} x`.\n\n```{python}\nx = 7\n```\n\nAfter: `{python} x * 6`.\n",
+            "02_two": "Chapter two sees `{python} f'{x / 2:.1f}'`.\n",
+        },
+    )
+    out = tmp_path / "book.html"
+    render(book, out, "jupyter")
+    text = visible_text(out.read_text())
+    assert "Before: 6." in text and "After: 42." in text and "Chapter two sees 3.5." in text
+
+
+@needs_report_tools
+def test_fallback_names_the_chapter_of_a_failing_inline_expression(tmp_path):
+    book = write_book(tmp_path, **{"01_one": "One.\n", "02_two": "Two.\n\nBad `{python} 1 / 0`.\n"})
+    with pytest.raises(
+        RenderError, match=r"chapters/02-two.qmd, line 3: the inline expression `\{python\} 1 / 0` raised"
+    ):
+        render(book, tmp_path / "book.html", "jupyter")

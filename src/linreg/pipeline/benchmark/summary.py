@@ -82,7 +82,10 @@ SOLVER_LABELS = BENCHMARK_LABELS  # one registry of names (linreg.pipeline.varia
 
 def ratio_to_limit(df: pd.DataFrame):
     """Each solver's time at the largest n as a multiple of one XᵀX on the same device (horizontal, log),
-    each bar labelled with its value (a log axis over a narrow range cannot be read precisely)."""
+    each point labelled with its value (a log axis over a narrow range cannot be read precisely).
+
+    Points, not bars: a bar's length on a log axis depends on where the axis happens to start, so it
+    would not be proportional to anything."""
     from matplotlib.ticker import NullFormatter
 
     ok = df[(df.status == "ok") & (df.library != "limit") & (df.dtype == "float64")]
@@ -93,10 +96,12 @@ def ratio_to_limit(df: pd.DataFrame):
     width = 0.8 / max(len(table.columns), 1)
     y = np.arange(len(table))
     for k, series in enumerate(table.columns):
-        bars = ax.barh(y + k * width, table[series], height=width, label=series)
-        ax.bar_label(
-            bars, labels=[f"{v:.2g}×" if v == v else "" for v in table[series]], padding=3, fontsize=MIN_FONT_PT
-        )
+        ax.plot(table[series], y + k * width, ls="none", marker="o", ms=7, label=series)
+        for v, yy in zip(table[series], y + k * width):
+            if v == v:  # NaN: this series did not run this solver
+                ax.annotate(
+                    f"{v:.2g}×", (v, yy), xytext=(6, 0), textcoords="offset points", va="center", fontsize=MIN_FONT_PT
+                )
     ax.set_yticks(y + width * (len(table.columns) - 1) / 2, [SOLVER_LABELS.get(s, s) for s in table.index])
     ax.invert_yaxis()
     ax.axvline(1, color="k", lw=0.8)

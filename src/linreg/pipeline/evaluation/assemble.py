@@ -229,7 +229,7 @@ def evaluate_all(
     gd_step = pd.DataFrame([gd_step_by_hand(x_all[:, 0], y_all)])
     gd_paths = gd_paths_on_demo(x_all[:, 0], y_all, cfg.gd_path_multiples, cfg.gd_path_epochs)
     gd_surface = loss_surface(x_all[:, 0], y_all, gd_paths)
-    curves = polynomial_curves(x_demo[:, 0], y_demo, cfg.poly_max_degree)
+    curves = polynomial_curves(x_demo[:, 0], y_demo, cfg.poly_max_degree, x_shown=x_dval[:, 0])
     points = pd.concat(
         [
             pd.DataFrame({"x": x_demo[:, 0], "y": y_demo, "split": "train"}),

@@ -264,13 +264,14 @@ def validation_curves(curves: pd.DataFrame) -> plt.Figure:
         ax.set_ylim(lo - 0.5 * (threshold - lo) - 1e-12, lo + 4 * (threshold - lo) + 1e-12)
         ax.set(
             xscale="log",
-            xlabel="α",
+            xlabel="α (log scale, decreasing →)",
             ylabel="validation MSE",
             title=f"{label(model)}: min α = {best.alpha.iloc[0]:.3g}"
             + (" (grid's smallest)" if edge else "")
             + f", 1-SE α = {one_se.alpha.iloc[0]:.3g}",
         )
-        ax.legend(frameon=False, loc="lower right")  # below the threshold, right of the choice: empty
+        ax.invert_xaxis()  # as Figure 7 and the interactive paths: weak penalty (small α) on the right
+        ax.legend(frameon=False, loc="lower left")  # below the threshold, left of the choice: empty
     return fig
 
 

@@ -54,6 +54,10 @@ def gd_step_by_hand(x: np.ndarray, y: np.ndarray, theta0: tuple[float, float] = 
     eta = 1.0 / L
     b1, w1 = b0 - eta * grad_b, w0 - eta * grad_w
     e1 = b1 + w1 * x - y
+    # The bottom of the bowl, the least-squares line (cov/var from centred moments): J cannot go below it.
+    xc, yc = x - x.mean(), y - y.mean()
+    w_ls = float(np.mean(xc * yc) / np.mean(xc * xc))
+    e_ls = y.mean() - w_ls * x.mean() + w_ls * x - y
     return {
         "n": len(y),
         "b0": b0,
@@ -67,6 +71,7 @@ def gd_step_by_hand(x: np.ndarray, y: np.ndarray, theta0: tuple[float, float] = 
         "b1": b1,
         "w1": w1,
         "loss1": float(np.mean(e1 * e1)) / 2,
+        "loss_min": float(np.mean(e_ls * e_ls)) / 2,
         "x_mean": float(x.mean()),
         "x2_mean": float(np.mean(x * x)),
     }
@@ -108,9 +113,14 @@ def paired_test_differences(y: np.ndarray, predictions: dict[str, np.ndarray], b
     return pd.DataFrame(rows)
 
 
-def polynomial_curves(x_train: np.ndarray, y_train: np.ndarray, max_degree: int, points: int = 120) -> pd.DataFrame:
-    """OLS on raw powers, every degree 1 … max_degree, evaluated on a grid over the training range."""
-    grid = np.linspace(float(np.min(x_train)), float(np.max(x_train)), points)
+def polynomial_curves(
+    x_train: np.ndarray, y_train: np.ndarray, max_degree: int, points: int = 120, x_shown: np.ndarray | None = None
+) -> pd.DataFrame:
+    """OLS on raw powers, every degree 1 … max_degree, evaluated on a grid over the training range and
+    any other points drawn beside the curve (``x_shown``, e.g. validation points): a high degree's wild
+    extrapolation at the edges is the overfitting lesson, so the curve must reach every point shown."""
+    span = np.concatenate([np.ravel(x_train), np.ravel(x_shown) if x_shown is not None else []])
+    grid = np.linspace(float(np.min(span)), float(np.max(span)), points)
     frames = []
     for degree in range(1, max_degree + 1):
         with warnings.catch_warnings():

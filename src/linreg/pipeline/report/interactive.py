@@ -38,6 +38,13 @@ def log_axis(values: pd.Series) -> alt.Axis:
     return alt.Axis(values=[10.0**k for k in range(lo, hi + 1)], labelExpr=LOG_LABEL, labelSeparation=6)
 
 
+def log_ticks(values: pd.Series) -> alt.Axis:
+    """An axis for a log scale over a range narrower than a few decades: ticks at 1, 2 and 5 × 10ᵏ inside it."""
+    lo, hi = float(values.min()), float(values.max())
+    ticks = [m * 10.0**k for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1) for m in (1, 2, 5)]
+    return alt.Axis(values=[t for t in ticks if lo <= t <= hi] or [lo, hi], labelExpr=LOG_LABEL, labelSeparation=6)
+
+
 # Draws every spec on the page once the bundle has loaded, then shows its container.
 INIT = """
 document.addEventListener("DOMContentLoaded", function () {
@@ -115,7 +122,7 @@ def _round(frame: pd.DataFrame, digits: int = 5) -> pd.DataFrame:
 
 
 def regularization_paths(paths: pd.DataFrame, curves: pd.DataFrame, informative: list[str] | None) -> alt.VConcatChart:
-    """One α slider (the position along the path) over every penalty's coefficients and validation curve."""
+    """One α menu per penalty over its coefficients and validation curve, each option labelled with its α."""
     models = list(dict.fromkeys(paths.model))
     k_of = {m: {a: i for i, a in enumerate(sorted(set(curves[curves.model == m].alpha), reverse=True))} for m in models}
     paths = paths.assign(
@@ -126,13 +133,21 @@ def regularization_paths(paths: pd.DataFrame, curves: pd.DataFrame, informative:
     curves = curves.assign(
         k=[k_of[m][a] for m, a in zip(curves.model, curves.alpha)], name=[LABELS.get(m, m) for m in curves.model]
     )
-    top = max(len(v) for v in k_of.values()) - 1
-    best = int(curves[curves.chosen_min & (curves.model == models[0])].k.iloc[0])
-    k = alt.param(
-        name="k",
-        value=best,
-        bind=alt.binding_range(min=0, max=top, step=1, name="penalty: strong ← path position → weak "),
-    )
+    # One menu per penalty, labelled with the α it sets: the grids differ (ridge's α is ~10⁵× lasso's), so
+    # a shared "path position" would move three models to three unrelated α (the review's "position 49").
+    params = {}
+    for i, model in enumerate(models):
+        alphas = sorted(k_of[model], reverse=True)
+        best = int(curves[curves.chosen_min & (curves.model == model)].k.iloc[0])
+        params[model] = alt.param(
+            name=f"k{i}",
+            value=best,
+            bind=alt.binding_select(
+                options=list(range(len(alphas))),
+                labels=[f"α = {a:.3g}" for a in alphas],
+                name=f"{LABELS.get(model, model)}, α (strong → weak): ",
+            ),
+        )
     groups = sorted(set(paths.group) - {"true β = 0"}) + (["true β = 0"] if "true β = 0" in set(paths.group) else [])
     color = alt.Color(
         "group:N",
@@ -143,9 +158,9 @@ def regularization_paths(paths: pd.DataFrame, curves: pd.DataFrame, informative:
             range=[*PALETTE[: len(groups) - ("true β = 0" in groups)], *([GREY] if "true β = 0" in groups else [])],
         ),
     )
-    at_k = alt.datum.k == k
     rows = []
     for model in models:
+        at_k = alt.datum.k == params[model]
         p = _round(paths[paths.model == model][["alpha", "coef", "feature", "group", "k", "nonzero", "name"]])
         c = _round(
             curves[curves.model == model][
@@ -175,10 +190,11 @@ def regularization_paths(paths: pd.DataFrame, curves: pd.DataFrame, informative:
             .transform_filter(at_k & first)
             .transform_calculate(label="'α = ' + format(datum.alpha, '.3~g') + ', ' + datum.nonzero + ' non-zero'")
         )
-        lo, hi = float(c.val_mse.min()), float(c.one_se_threshold.iloc[0])
         cbase = alt.Chart(c).properties(width=WIDTH, height=110, title=f"{LABELS.get(model, model)}: validation MSE")
-        zoom = alt.Scale(domain=[lo - 0.5 * (hi - lo), lo + 4 * (hi - lo)])  # as the static figure
-        y = alt.Y("val_mse:Q", title="validation MSE", scale=zoom)
+        # The whole curve, on a log axis: a zoom on the minimum (as the static figure) left the moving point
+        # off the chart for most α, and the point is what the reader follows.
+        span = alt.Scale(type="log", domain=[float(c.val_mse.min()), float(c.val_mse.max())], nice=False)
+        y = alt.Y("val_mse:Q", title="validation MSE (log)", scale=span, axis=log_ticks(c.val_mse))
         curve = cbase.mark_line(color=COLORS.get(model, "black"), clip=True).encode(x=x, y=y)
         moving = (
             cbase.mark_point(filled=True, size=80, color="black", clip=True)
@@ -201,7 +217,7 @@ def regularization_paths(paths: pd.DataFrame, curves: pd.DataFrame, informative:
         )
         threshold = cbase.mark_rule(strokeDash=[1, 2], color="black").encode(y="mean(one_se_threshold):Q")
         rows += [lines + dots + rule + label, curve + moving + chosen + threshold]
-    return alt.vconcat(*rows).add_params(k).resolve_scale(color="independent")
+    return alt.vconcat(*rows).add_params(*params.values()).resolve_scale(color="independent")
 
 
 def gradient_descent(surface: pd.DataFrame, paths: pd.DataFrame) -> alt.LayerChart:
@@ -209,10 +225,15 @@ def gradient_descent(surface: pd.DataFrame, paths: pd.DataFrame) -> alt.LayerCha
     steps = sorted(set(paths.multiple))
     paths = paths.assign(s=paths.multiple.map({m: i for i, m in enumerate(steps)}))
     start = min(range(len(steps)), key=lambda i: abs(steps[i] - 0.5))
-    s = alt.param(
+    eta = paths.groupby("multiple").eta.first()
+    s = alt.param(  # a menu labelled with the η each option sets (a range input can only show its index)
         name="s",
         value=start,
-        bind=alt.binding_range(min=0, max=len(steps) - 1, step=1, name="step size (slider position) "),
+        bind=alt.binding_select(
+            options=list(range(len(steps))),
+            labels=[f"η = {eta[m]:.3g} ({m:g} × 2/L)" for m in steps],
+            name="learning rate: ",
+        ),
     )
     b_dom = [float(surface.b.min()), float(surface.b.max())]
     w_dom = [float(surface.w.min()), float(surface.w.max())]
@@ -264,14 +285,18 @@ def polynomial_degree(curves: pd.DataFrame, points: pd.DataFrame, sweep: pd.Data
     errors = sweep[sweep.panel == "ols"].pivot_table(index="degree", columns="series", values="mse").reset_index()
     curves = curves.merge(errors, on="degree")
     d = alt.param(name="d", value=1, bind=alt.binding_range(min=1, max=top, step=1, name="polynomial degree "))
+    points = _round(points)  # the domain from the very numbers drawn: rounding must not push one outside
     lo, hi = float(points.y.min()), float(points.y.max())
     y_scale = alt.Scale(domain=[lo - 0.3 * (hi - lo), hi + 0.3 * (hi - lo)])
     y = alt.Y("fitted:Q", title="y", scale=y_scale)
+    # x spans every point drawn; the curves are evaluated over the same span (lessons.polynomial_curves),
+    # so a high degree's swing beyond the last training point is drawn, not left off the chart.
+    x = alt.X("x:Q", title="x", scale=alt.Scale(domain=[float(points.x.min()), float(points.x.max())], nice=False))
     dots = (
-        alt.Chart(_round(points))
+        alt.Chart(points)
         .mark_point(filled=True, size=30)
         .encode(
-            x=alt.X("x:Q", title="x"),
+            x=x,
             y=alt.Y("y:Q", title="y", scale=y_scale),
             color=alt.Color(
                 "split:N",
@@ -282,7 +307,7 @@ def polynomial_degree(curves: pd.DataFrame, points: pd.DataFrame, sweep: pd.Data
         )
     )
     fit = alt.Chart(_round(curves)).transform_filter(alt.datum.degree == d)
-    line = fit.mark_line(color="#1f77b4", strokeWidth=2, clip=True).encode(x="x:Q", y=y)
+    line = fit.mark_line(color="#1f77b4", strokeWidth=2, clip=True).encode(x=x, y=y)
     text = (
         fit.mark_text(align="left", baseline="top", x=4, y=4, fontSize=12)
         .encode(text="label:N")

@@ -1,7 +1,9 @@
 """Render reports/report.qmd to one self-contained HTML file, with Quarto or without it.
 
 ``quarto``: ``quarto render`` (Jupyter engine, this Python). ``jupyter``: the
-fallback for machines without Quarto — run the cells with nbclient, turn their
+fallback for machines without Quarto — splice in the included chapters, run the
+cells with nbclient (each inline expression evaluated after the cells before
+it, as Quarto does), turn their
 outputs into pandoc markdown (figures and tables numbered, ``@`` references
 resolved, callouts as styled divs), then pandoc writes HTML with embedded
 resources and MathML (math needs no network). ``auto`` picks Quarto when it is
@@ -21,7 +23,18 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from linreg.pipeline.io import atomic_path
-from linreg.pipeline.report.qmd import Code, Document, Markdown, callouts_to_divs, numbering, parse, resolve_crossrefs
+from linreg.pipeline.report.qmd import (
+    INLINE_MIME,
+    Code,
+    Document,
+    Markdown,
+    callouts_to_divs,
+    inline_cell_source,
+    numbering,
+    parse_file,
+    resolve_crossrefs,
+    substitute_inline,
+)
 
 log = logging.getLogger("linreg.pipeline.report")
 
@@ -36,6 +49,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 details > summary { cursor: pointer; color: #0b57d0; margin: 0.5rem 0; }
 pre, code { font-size: 0.85rem; }
 nav#TOC { border: 1px solid #ddd; padding: 0.5rem 1rem; margin: 1rem 0; }
+@media (min-width: 48rem) { nav#TOC > ul { columns: 2; column-gap: 2rem; } nav#TOC li { break-inside: avoid; } }
 figure { margin: 1.5rem 0; } figcaption, .table-caption { font-size: 0.9rem; color: #444; }
 pre { background: #f6f8fa; padding: 0.6rem; overflow-x: auto; }
 div.sourceCode, pre, math[display="block"] { max-width: 100%; overflow-x: auto; }  /* scroll, never widen the page */
@@ -98,6 +112,9 @@ def _render_quarto(source: Path, out: Path) -> None:
     with tempfile.TemporaryDirectory(dir=source.parent, prefix=".render-") as work:
         copy = Path(work) / source.name
         shutil.copy(source, copy)
+        for rel in parse_file(source).includes:  # the chapters, at the same paths relative to the copy
+            (Path(work) / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source.parent / rel, Path(work) / rel)
         done = subprocess.run(["quarto", "render", str(copy), "--to", "html"], capture_output=True, text=True)
         if done.returncode != 0:
             raise RenderError(f"quarto render failed:\n{done.stderr[-4000:]}")
@@ -111,8 +128,10 @@ def _render_fallback(source: Path, out: Path) -> None:
 
     # nbclient's own chatter (which kernel runs, zmq clean-up notes) is not actionable; cell errors still raise.
     logging.getLogger("traitlets").setLevel(logging.ERROR)
-    doc = parse(source.read_text())
-    cells = [nbformat.v4.new_code_cell(b.source) for b in doc.blocks if isinstance(b, Code)]
+    doc = parse_file(source)
+    cells = [
+        nbformat.v4.new_code_cell(b.source if isinstance(b, Code) else inline_cell_source(b)) for b in doc.executed()
+    ]
     nb = nbformat.v4.new_notebook(cells=cells)
 
     # IPC sockets (files in a private folder) instead of TCP on localhost: nothing listens on a
@@ -217,15 +236,28 @@ def _execute(client) -> None:
         raise RenderError(f"a report cell failed:\n{str(exc)[-4000:]}") from None
 
 
+def _inline_values(block: Markdown, outs: list[dict]) -> list[str]:
+    for out in outs:
+        if out.get("output_type") == "error":
+            raise RenderError(f"{block.origin}, line {block.line}: {out.get('ename')}: {out.get('evalue')}")
+        if INLINE_MIME in out.get("data", {}):
+            return list(out["data"][INLINE_MIME])
+    raise RenderError(f"{block.origin}, line {block.line}: the inline expressions returned nothing")
+
+
 def to_markdown(doc: Document, outputs: list[list[dict]]) -> str:
-    """Markdown blocks as written, code cells replaced by their outputs (Quarto's conventions)."""
+    """Markdown blocks as written (inline expressions replaced by their values), code cells replaced by their
+    outputs (Quarto's conventions). ``outputs`` holds one list per ``doc.executed()`` block, in order."""
     numbers = numbering(doc)
     execute = doc.front_matter.get("execute", {}) or {}
     parts = [doc.front_text]
     cell_outputs = iter(outputs)
     for block in doc.blocks:
         if isinstance(block, Markdown):
-            parts.append(resolve_crossrefs(callouts_to_divs(block.text), numbers))
+            text = (
+                substitute_inline(block, _inline_values(block, next(cell_outputs))) if block.expressions else block.text
+            )
+            parts.append(resolve_crossrefs(callouts_to_divs(text), numbers))
             continue
         opts = {**execute, **block.options}
         outs = next(cell_outputs)
