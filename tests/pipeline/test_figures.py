@@ -14,6 +14,14 @@ from linreg.pipeline.evaluation import figures
 def _renders(fig) -> None:
     # savefig lays the figure out and draws it: matplotlib raises here on NaN or infinite axis limits.
     fig.savefig(io.BytesIO(), format="png")
+    # Every title, label, note and legend entry inside the image: at the phone-legible width a long
+    # title ("…(grid's smallest), 1-SE α = …") ran off the right edge, cut mid-word.
+    renderer, width = fig.canvas.get_renderer(), fig.bbox.width
+    texts = [t for ax in fig.axes for t in (ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts)]
+    texts += [t for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes)] if legend for t in legend.texts]
+    cut = [t.get_text() for t in texts if t.get_text() and not 0 <= t.get_window_extent(renderer).x0]
+    cut += [t.get_text() for t in texts if t.get_text() and t.get_window_extent(renderer).x1 > width + 0.5]
+    assert cut == [], cut  # 0.5 px: a glyph's anti-aliased edge
     figures.plt.close(fig)
 
 
@@ -88,7 +96,7 @@ def _path_tables():
     )
     curves = pd.DataFrame(
         {"model": "lasso", "alpha": alphas, "val_mse": [3.0, 2.0, 1.2, 1.0, 1.05], "one_se_threshold": 1.1}
-        | {"chosen_min": [False, False, False, True, False], "chosen_1se": [False, False, True, False, False]}
+        | {"chosen_min": [False, False, False, False, True], "chosen_1se": [False, False, True, False, False]}
     )
     return paths, curves
 

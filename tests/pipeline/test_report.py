@@ -240,8 +240,18 @@ MIN_TEXT_PX = 9
 
 
 def test_every_figure_is_legible_at_the_size_the_page_shows_it(report):
-    """Each image shown at min(its width, the column): its smallest text, scaled so, is >= 9 px tall."""
+    """Each image shown at min(its width, the column): its smallest text's capitals, scaled so, are >= 9 px tall.
+
+    The glyphs, not the font's nominal size: a capital of the figures' font is ~0.73 em, so a 10 pt label
+    that passed as "9.2 px" at 390 px drew letters 6-7 px tall (the review's measure)."""
     import base64
+
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    from linreg.pipeline.evaluation import figures  # noqa: F401  # its rcParams choose the font
+
+    cap = TextPath((0, 0), "H", size=1.0, prop=FontProperties()).get_extents().height  # per em
 
     _, html = report
     images = re.findall(r'<img[^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
@@ -249,7 +259,7 @@ def test_every_figure_is_legible_at_the_size_the_page_shows_it(report):
     for b64 in images:
         width, height, text = png_info(base64.b64decode(b64))
         assert "linreg-min-font-pt" in text and "linreg-dpi" in text, "every figure goes through io.write_figure"
-        font_px = float(text["linreg-min-font-pt"]) * float(text["linreg-dpi"]) / 72
+        font_px = float(text["linreg-min-font-pt"]) * float(text["linreg-dpi"]) / 72 * cap
         for where, column in COLUMNS.items():
             shown = min(1.0, column / width)
             assert font_px * shown >= MIN_TEXT_PX, (where, width, height, text)

@@ -108,13 +108,13 @@ def ratio_to_limit(df: pd.DataFrame):
     n, p = int(top.n.iloc[0]), int(top.p.iloc[0])
     ax.set(
         xscale="log",
-        xlabel="time ÷ one XᵀX on the same device (log)",
-        title=f"Time in units of one XᵀX (n = {n:,}, p = {p})",
+        xlabel="time ÷ one XᵀX (log)",  # "on the same device": the caption says it (Figure 13)
+        title=f"Time in units of one XᵀX\n(n = {n:,}, p = {p})",
     )
     values = table.to_numpy()
     ax.set_xlim(min(float(np.nanmin(values)), 1.0) / 2, max(float(np.nanmax(values)), 1.0) * 4)  # room for labels
     ax.xaxis.set_minor_formatter(NullFormatter())  # only the decades are labelled: no overlapping ticks
-    fig.legend(loc="outside lower center", ncol=2, frameon=False, fontsize=MIN_FONT_PT)
+    fig.legend(loc="outside lower center", ncol=1, frameon=False, fontsize=MIN_FONT_PT)
     return fig
 
 

@@ -18,7 +18,8 @@ import pandas as pd  # noqa: E402
 from linreg.pipeline.card import ModelCard  # noqa: E402
 from linreg.pipeline.variants import COLORS, LABELS  # noqa: E402
 
-WIDTH, DPI, MIN_FONT_PT = 5.4, 120, 10.0
+# 3.8 in = 456 px: shrunk to a 390 px phone (358 px) its 10 pt capitals are 9.5 px tall (5.4 in gave 6.7).
+WIDTH, DPI, MIN_FONT_PT = 3.8, 120, 10.0
 plt.rcParams.update(
     {
         "font.size": 11,
@@ -124,13 +125,22 @@ def lr_sweep(sweep: pd.DataFrame) -> plt.Figure:
                 run.loss,
                 ls="--" if diverged else "-",
                 lw=1.6,
-                label=f"η = {lr:g}{side}" + (": diverged" if diverged else ""),
+                label=f"η = {lr:g}: diverged" if diverged else f"η = {lr:g}{side}",  # diverged: > 2/L
             )
         title = f"{'One-feature demo' if dataset == 'demo' else 'Main data'}: 2/L = {limit:.3g}"
         _log_or_note(ax, "every η diverged at its first step", xlabel="epoch", ylabel="J", title=title)
         if _drawn(ax) and len(finite) and np.isfinite(start):  # diverging runs leave through the top
             ax.set_ylim(max(float(finite.min()) * 0.7, 1e-300), start * 30)
-        ax.legend(frameon=False, ncol=2, fontsize=MIN_FONT_PT)
+        # Below the panel: inside, at a phone's column width, it sat on the curves it names.
+        ax.legend(
+            frameon=False,
+            ncol=2,
+            fontsize=MIN_FONT_PT,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.22),
+            handlelength=1.5,
+            columnspacing=0.8,
+        )
     return fig
 
 
@@ -267,11 +277,12 @@ def validation_curves(curves: pd.DataFrame) -> plt.Figure:
             xlabel="α (log scale, decreasing →)",
             ylabel="validation MSE",
             title=f"{label(model)}: min α = {best.alpha.iloc[0]:.3g}"
-            + (" (grid's smallest)" if edge else "")
-            + f", 1-SE α = {one_se.alpha.iloc[0]:.3g}",
+            + "\n"
+            + ("(grid's smallest), " if edge else "")
+            + f"1-SE α = {one_se.alpha.iloc[0]:.3g}",
         )
         ax.invert_xaxis()  # as Figure 7 and the interactive paths: weak penalty (small α) on the right
-        ax.legend(frameon=False, loc="lower left")  # below the threshold, left of the choice: empty
+        ax.legend(frameon=False, loc="upper left")  # large α, above the threshold: where the curve is off the top
     return fig
 
 
@@ -300,7 +311,7 @@ def coefficients_vs_truth(
     ax.axvline(0, color="k", lw=0.5)
     title = "Estimates against the truth"
     if len(keep) < len(features):
-        title += f"\n({len(keep)} of {len(features)} features: the truly non-zero, then the largest)"
+        title += f"\n({len(keep)} of {len(features)} features:\nthe truly non-zero, then the largest)"
     ax.set(xlabel="coefficient per training std of the feature", title=title)
     ax.legend(frameon=False, fontsize=MIN_FONT_PT, loc="lower right")
     return fig
@@ -324,7 +335,7 @@ def comparison(paired: pd.DataFrame, recovery: pd.DataFrame | None) -> plt.Figur
     axes[0].axvline(0, color="k", lw=0.8)
     axes[0].set_yticks(y, [label(m) for m in part.model])
     axes[0].invert_yaxis()
-    axes[0].set(xlabel="test MSE − OLS's (95% paired interval)", title="Prediction error against OLS")
+    axes[0].set(xlabel="test MSE − OLS's\n(95% paired interval)", title="Prediction error against OLS")
     if has_f1 and recovery is not None:
         rec = recovery.dropna(subset=["support_f1"]).sort_values("support_f1", ascending=False)
         y = np.arange(len(rec))
@@ -332,7 +343,7 @@ def comparison(paired: pd.DataFrame, recovery: pd.DataFrame | None) -> plt.Figur
         axes[1].set_yticks(y, [label(m) for m in rec.model])
         axes[1].invert_yaxis()
         axes[1].set(
-            xlim=(0, 1), xlabel="support F1 (1 = exactly the true non-zero set)", title="Finding which features matter"
+            xlim=(0, 1), xlabel="support F1 (1 = exactly\nthe true non-zero set)", title="Finding which features matter"
         )
     return fig
 
@@ -357,7 +368,7 @@ def regimes(summary: pd.DataFrame) -> plt.Figure:
     ax.axvline(1, color="k", lw=0.8)
     ax.set_yticks(np.arange(len(names)), names)
     ax.invert_yaxis()
-    ax.set(xlabel="test MSE ÷ OLS's (left of 1: the penalty helps)", title="Where a penalty helps")
+    ax.set(xlabel="test MSE ÷ OLS's\n(left of 1: the penalty helps)", title="Where a penalty helps")
     ax.legend(frameon=False, loc="lower right")
     return fig
 
