@@ -527,13 +527,21 @@ def support_sentence(d: ReportData) -> str:
     return text
 
 
-def pvalue_sentence(d: ReportData, level: float = 0.05) -> str:
-    """The p < level rule against the true support, with the chance that the null features all stay out."""
+def _pvalue_counts(d: ReportData, level: float) -> tuple[dict, int, int] | None:
+    """(the p < level rule's support, how many null features there are, how many of them it kept)."""
     ps = pvalue_support(d, level)
     if ps is None:
-        return ""
+        return None
     n_null = len(d.tables["ols_inference"].query("term != 'const'")) - ps["true"]
-    false_pos = ps["kept"] - ps["true_kept"]
+    return ps, n_null, ps["kept"] - ps["true_kept"]
+
+
+def pvalue_sentence(d: ReportData, level: float = 0.05) -> str:
+    """The p < level rule against the true support, with the chance that the null features all stay out."""
+    counts = _pvalue_counts(d, level)
+    if counts is None:
+        return ""
+    ps, n_null, false_pos = counts
     clean = (1 - level) ** n_null
     text = (
         f"Here the truth is known, so the rule can be checked: OLS keeping the coefficients with p < {level:g} keeps "
@@ -667,11 +675,10 @@ def gpu(d: ReportData) -> Gpu:
 
 def recap_pvalues(d: ReportData, level: float = 0.05) -> str:
     """The recap's line on p-values: what the rule did here, and how much of that is luck."""
-    ps = pvalue_support(d, level)
-    if ps is None:
+    counts = _pvalue_counts(d, level)
+    if counts is None:
         return ""
-    n_null = len(d.tables["ols_inference"].query("term != 'const'")) - ps["true"]
-    false_pos = ps["kept"] - ps["true_kept"]
+    ps, n_null, false_pos = counts
     text = (
         f"p-values flag the features whose effect stands out from the noise: here p < {level:g} kept "
         f"{ps['true_kept']} of {ps['true']} true features and {false_pos} of {n_null} null ones"
