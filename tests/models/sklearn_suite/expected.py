@@ -21,10 +21,10 @@ bug; FUTURE_WARNING_ONLY the tests that fail only because scikit-learn's depreca
 there); a failure in neither fails our test.
 """
 
-PASSED_AT_LEAST = 984  # of the 1,088 counted tests outside BLAS_SENSITIVE (scikit-learn 1.9.1)
+PASSED_AT_LEAST = 982  # of the 1,086 counted tests outside BLAS_SENSITIVE (scikit-learn 1.9.1)
 
 # Passing share of the counted tests that reach a verdict, FUTURE_WARNING_ONLY and BLAS_SENSITIVE left out:
-# 984 / (1,088 - 50 - 33) = 97.9% (issue #26 asks 95%).
+# 982 / (1,086 - 50 - 33) = 97.9% (issue #26 asks 95%).
 PASSED_SHARE_AT_LEAST = 0.979
 
 # Tests whose outcome is decided by the last bits of the statistics pass, so it differs between an
@@ -46,6 +46,14 @@ BLAS_SENSITIVE = {
     for mode in ("eigen", "svd")
     if container == "asarray" or mode == "eigen"
 } | {
+    **{
+        f"test_sparse_input_dtype_enet_and_lassocv[{container}-LassoCV]": (
+            "LassoCV(alphas=5) on float64 and float32 copies of X must choose the same alpha; on this noise-free "
+            "data the two smallest alphas' held-out errors agree to 2.2e-13 relative, so scikit-learn's exact "
+            "argmin (which linreg follows, #42) lets rounding decide"
+        )
+        for container in ("csr_array", "csr_matrix")
+    },
     "test_lbfgs_solver_error": (
         "expects a ConvergenceWarning after one lbfgs iteration on an orthogonal 2×2 design; linreg's coordinate "
         "descent meets the tolerance in its first sweep exactly when the statistics come out of the pass with "
