@@ -59,7 +59,7 @@ test: lint docs  ## lint, the docs, the other machine kind's checks, then the wh
 	other=$$($(PYTHON) -c "$(OTHER_BLAS)") && echo "The library's tests with LINREG_CPU_BLAS=$$other:" && \
 	LINREG_CPU_BLAS=$$other $(PYTHON) -m pytest -q -p no:cacheprovider -n auto -m "not slow" tests/models src/linreg/models
 	$(OLD_KERNEL) $(PYTHON) -m pytest -q -p no:cacheprovider -n auto $(DATA_TESTS)
-	$(PYTHON) -m pytest -n auto --dist loadgroup
+	$(PYTHON) -m pytest -n auto --dist loadfile
 
 test-fast: $(STAMP)  ## the library's tests, the pipeline's unit tests and the docs' code blocks, no dvc repro
 	$(PYTHON) -m pytest -n auto -m "not slow" src/linreg/models tests/models tests/pipeline tests/test_docs_examples.py

@@ -22,22 +22,6 @@ REPO = Path(__file__).resolve().parents[1]
 # scikit-learn's estimators to linreg's when imported, so only its own subprocess may load it.
 collect_ignore_glob = ["models/sklearn_suite/*.py"]
 
-# How `make test` shares the tests between its workers (pytest -n auto --dist loadgroup): a test file is
-# one group, so its tests run in order on one worker, on the module fixtures they build (what
-# --dist loadfile did), except the files named here, whose independent cases are dealt out to every
-# worker: the schema's boundary sweep alone is nearly half the suite's work.
-SPREAD_OVER_WORKERS = {"tests/pipeline/test_boundaries.py": 4}
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups
-def pytest_collection_modifyitems(config, items):
-    for i, item in enumerate(items):
-        if item.get_closest_marker("xdist_group") is None:
-            path = Path(os.path.relpath(item.path, REPO)).as_posix()
-            shares = SPREAD_OVER_WORKERS.get(path)
-            item.add_marker(pytest.mark.xdist_group(path if shares is None else f"{path}-{i % shares}"))
-
-
 # What some tests need beyond the models: they skip (not fail) where it is missing,
 # e.g. on a GPU machine that has torch but not the report's or DVC's toolchain.
 HAS_REPORT_TOOLS = all(importlib.util.find_spec(m) for m in ("nbformat", "nbclient", "ipykernel", "pypandoc"))
