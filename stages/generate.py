@@ -16,7 +16,7 @@ import linreg.pipeline.interrupts  # noqa: F401  (first: Ctrl-C while the librar
 
 from pathlib import Path
 
-from linreg.pipeline import io, stage
+from linreg.pipeline import io, seeds, stage
 from linreg.pipeline.data.generate import load_csv, load_diabetes_frame, make_demo, rows_per_block, synthetic_design
 from linreg.pipeline.engine import session
 from linreg.pipeline.log import setup_logging
@@ -58,7 +58,9 @@ def main(root: Path | None = None) -> None:
             for start in range(0, len(frame), per_block):
                 out.write(frame.iloc[start : start + per_block])
         where = engine.description
-    io.write_json(paths.truth, {**truth, "demo": cfg.demo.model_dump()})
+    # The demo's recipe in full, its seed and random stream included: the chapters' notebooks redraw it in NumPy.
+    demo_recipe = {**cfg.demo.model_dump(), "seed": seed, "spawn_key": [seeds.STREAMS["demo"]]}
+    io.write_json(paths.truth, {**truth, "demo": demo_recipe})
     io.write_parquet(paths.demo_table, demo)
     log.info(
         "wrote %s (%d rows × %d features, source %s, %s) and %s (%d rows)",

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from linreg.pipeline.report.notebooks import build
+from linreg.pipeline.report.qmd import parse_file
 
 from ..conftest import REPO, needs_report_tools, visible_text
 
@@ -278,7 +283,7 @@ def test_the_code_shown_runs_alone_and_matches_the_pipelines_estimators(report):
     cells = [
         b for b in parse_file(root / "reports" / "report.qmd").blocks if isinstance(b, Code) and b.options.get("echo")
     ]
-    assert [c.label for c in cells][:3] == ["code-line", "code-normal", "code-predict"]
+    assert [c.label for c in cells][:3] == ["code-demo", "code-line", "code-normal"]
     ns: dict = {}
     here = os.getcwd()
     os.chdir(root)
@@ -299,9 +304,10 @@ def test_the_code_shown_runs_alone_and_matches_the_pipelines_estimators(report):
     # The step by hand is the evaluate stage's step (tables/gd_step.csv, written to 10 significant digits).
     step = pd.read_csv(root / "reports" / "tables" / "gd_step.csv").iloc[0]
     assert ns["b1"] == pytest.approx(step.b1, rel=1e-9) and ns["w1"] == pytest.approx(step.w1, rel=1e-9)
-    # scikit-learn at this run's α against the pipeline's own validated fits (tol 1e-10 both).
+    # scikit-learn at this run's α, in a Pipeline that standardizes the raw rows, against the pipeline's own fits
+    # on its standardized rows: the same scaling (population standard deviation), and tol 1e-10 both.
     for key, name in (("ridge", "ridge"), ("lasso", "lasso"), ("elastic_net", "elastic net")):
-        np.testing.assert_allclose(ns["sk"][name].coef_, cards[key]["coef"], rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(ns["models"][name].coef_, cards[key]["coef"], rtol=1e-6, atol=1e-8)
     assert ns["r2_score"](ns["y_test"], ns["theta_ne"][0] + ns["X_test"] @ ns["theta_ne"][1:]) == pytest.approx(
         metrics["ols_test_r2"], rel=1e-10
     )
@@ -423,3 +429,40 @@ def test_every_glossary_term_is_defined_where_it_is_first_used(report):
     for term, chapter in GLOSSARY.items():
         assert first_use(term, prose) == chapter, (term, first_use(term, prose), chapter)
         assert first_use(term, {chapter: marked[chapter]}) == chapter, f"{term}: not set in bold or italics there"
+
+
+# Every chapter notebook the report stage wrote, executed alone in a fresh kernel on this end-to-end run's files.
+NOTEBOOKS = sorted(build(parse_file(REPO / "reports" / "report.qmd")))
+
+
+@pytest.mark.parametrize("chapter", NOTEBOOKS)
+def test_every_chapter_notebook_runs_alone_in_a_fresh_kernel(pipeline_run, tmp_path, chapter):
+    import shutil
+
+    import nbformat
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+
+    from linreg.pipeline.report.notebooks import disallowed_imports
+
+    root, _, _ = pipeline_run
+    written = root / "reports" / "notebooks" / f"{chapter}.ipynb"
+    book = nbformat.read(written, as_version=4)
+    assert disallowed_imports(book) == set()
+    assert all(c.get("outputs", []) == [] for c in book.cells)  # written without outputs: nothing of the pipeline's
+    # A project of its own per test (parallel-safe): the run's files linked in, the notebook where the stage puts it.
+    for name in ("data", "models"):
+        (tmp_path / name).symlink_to(root / name, target_is_directory=True)
+    shutil.copy(root / "dvc.yaml", tmp_path / "dvc.yaml")
+    folder = tmp_path / "reports" / "notebooks"
+    folder.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="linreg-kernel-") as sockets:
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
+        client = NotebookClient(book, km=km, timeout=600, resources={"metadata": {"path": str(folder)}})
+        try:
+            client.execute()  # raises CellExecutionError, naming the cell, when any cell raises
+        finally:
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
+    printed = [o for c in book.cells if c.cell_type == "code" for o in c.outputs]
+    assert printed and not [o for o in printed if o.get("output_type") == "error"]

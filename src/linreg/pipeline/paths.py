@@ -176,6 +176,11 @@ class Paths:
     def report_html(self) -> Path:
         return self.root / "reports" / "report.html"
 
+    @property
+    def report_notebooks(self) -> Path:
+        """One notebook per teaching chapter; the chapters link to them relative to report_html's folder."""
+        return self.report_html.parent / "notebooks"
+
 
 def project_paths(root: str | Path | None = None) -> Paths:
     """The layout under ``root``, defaulting to the working directory (DVC's)."""

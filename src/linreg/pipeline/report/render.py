@@ -13,6 +13,7 @@ on PATH. Either way the HTML is written to a temporary file and moved into place
 from __future__ import annotations
 
 import base64
+import html
 import logging
 import os
 import re
@@ -262,7 +263,11 @@ def to_markdown(doc: Document, outputs: list[list[dict]]) -> str:
         opts = {**execute, **block.options}
         outs = next(cell_outputs)
         if opts.get("echo", True):
-            parts.append(f"\n```python\n{block.source}\n```\n")
+            code = f"\n```python\n{block.source}\n```\n"
+            if opts.get("code-fold") is True:  # Quarto's fold: a summary line ("Code" unless code-summary says)
+                summary = html.escape(str(opts.get("code-summary", "Code")))
+                code = f"\n<details><summary>{summary}</summary>\n{code}\n</details>\n"
+            parts.append(code)
         if opts.get("output", True) is False:
             continue
         parts.append(_cell_markdown(block, opts, outs, numbers))
