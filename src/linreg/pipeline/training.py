@@ -21,10 +21,9 @@ from sklearn.exceptions import ConvergenceWarning
 from linreg.models import (
     GradientDescentRegressor,
 )
-from linreg.models.base import LinearModel
-from linreg.models.closed_form import design_condition_number
-from linreg.models.device import resolve_dtype, synchronizer
-from linreg.models.gd import hessian
+from linreg.models.numerics import design_condition_number
+from linreg.models.runtime import resolve_dtype, synchronizer
+from linreg.models.solvers import held_out_stats, hessian
 from linreg.models.stats import Stats, compute_stats
 from linreg.pipeline.card import ModelCard
 from linreg.pipeline.data.scale import Scaler
@@ -183,7 +182,7 @@ def train_variants(
     shared, out.stats_seconds = timed(stats or in_memory, synchronizer(device))
     # The validation rows' statistics too, once for every variant that scores on them.
     val_shared = (
-        LinearModel._held_out_stats(*validation, device, resolve_dtype(dtype))
+        held_out_stats(*validation, device=device, dtype=resolve_dtype(dtype))
         if any(VARIANTS[name].validated for name in cfg.models)
         else None
     )

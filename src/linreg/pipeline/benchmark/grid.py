@@ -23,7 +23,7 @@ import torch
 from tqdm import tqdm
 
 from linreg.models import GradientDescentRegressor, LinearRegression, Ridge, ValidatedLasso
-from linreg.models.device import synchronizer
+from linreg.models.runtime import synchronizer
 from linreg.pipeline.data.generate import synthetic_arrays
 from linreg.pipeline.timing import Timing, measure, no_sync
 
