@@ -13,7 +13,16 @@ import linreg.models
 from linreg.pipeline.benchmark.grid import Settings, linreg_solver, sklearn_anchor
 from linreg.pipeline.params import Benchmark, Train
 from linreg.pipeline.training import build
-from linreg.pipeline.variants import BENCHMARK_LABELS, BENCHMARKED, CARDS, LABELS, REFERENCES, TRAINED, VARIANTS
+from linreg.pipeline.variants import (
+    BENCHMARK_LABELS,
+    BENCHMARKED,
+    CARDS,
+    LABELS,
+    ONE_SE,
+    REFERENCES,
+    TRAINED,
+    VARIANTS,
+)
 
 from ..conftest import repo_params
 
@@ -46,6 +55,13 @@ def test_each_variant_fills_cards_the_registry_knows(variant, cfg):
 def test_unknown_variants_are_refused_with_the_choices(cfg):
     with pytest.raises(ValueError, match="unknown model variant 'svm'.*ols"):
         build("svm", cfg, seed=0, device="cpu", dtype="float64")
+
+
+def test_every_variant_names_a_public_estimator():
+    # training.build() resolves ``getattr(linreg.models, variant.estimator)``: a name the layering test's AST
+    # pass (tests/models/test_layering.py) cannot see.
+    assert {v.estimator for v in (*TRAINED, *ONE_SE)} <= set(linreg.models.__all__)
+    assert {v.benchmark.estimator for v in BENCHMARKED.values()} <= set(linreg.models.__all__)
 
 
 def test_names_and_labels_share_one_vocabulary():
