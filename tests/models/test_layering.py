@@ -280,3 +280,25 @@ def test_the_second_tier_declares_what_it_loads():
             for a in n.names
         }
         assert typed == exports, module
+
+
+def test_the_second_tier_loads_only_what_is_asked_for():
+    # The data stages take tree_merge and pairwise_sum from linreg.models.numerics: that must not load torch
+    # (a second or more per stage on a 2-core machine) nor the estimators.
+    code = (
+        "import sys\n"
+        "from linreg.models.numerics import UNDERFLOW_SCALE, pairwise_sum, tree_merge\n"
+        "import linreg.models.solvers, linreg.models.inference, linreg.models.runtime\n"
+        "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('linreg.models.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    loaded = ast.literal_eval(out.stdout.strip())
+    assert loaded == [
+        "linreg.models._lazy",
+        "linreg.models.inference",
+        "linreg.models.limits",
+        "linreg.models.numerics",
+        "linreg.models.reduce",
+        "linreg.models.runtime",
+        "linreg.models.solvers",
+    ]
