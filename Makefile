@@ -19,6 +19,8 @@ help:  ## list the targets
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --quiet "$(TORCH)"
+	# The distribution was called linreg before linreg-models: drop its record, and the egg-info it left in src/.
+	$(PYTHON) -m pip uninstall --quiet --quiet --yes linreg && rm -rf src/linreg.egg-info
 	$(PYTHON) -m pip install --quiet --quiet -c $(LOCK) -e ".[pipeline,docs,dev]"
 	touch $(STAMP)
 

@@ -22,7 +22,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from pathlib import Path  # noqa: E402
 
-from linreg.models.device import available_devices  # noqa: E402
+from linreg.models.runtime import available_devices  # noqa: E402
 from linreg.pipeline import io, stage  # noqa: E402
 from linreg.pipeline.benchmark import summary  # noqa: E402
 from linreg.pipeline.benchmark.grid import Settings, run_grid  # noqa: E402

@@ -73,11 +73,16 @@ def test_top_level_metrics_and_plots_are_produced(pipeline_run):
 
 
 def linreg_imports(source: str) -> set[str]:
-    """Every ``linreg`` module a source text imports, anywhere in it (lazy imports included)."""
+    """Every ``linreg`` module a source text imports, anywhere in it (lazy imports included), except under
+    ``if TYPE_CHECKING:`` (names shown to mypy, never run)."""
     import ast
 
+    tree = ast.parse(source)
+    for node in ast.walk(tree):  # drop TYPE_CHECKING blocks before collecting
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            node.body = [ast.Pass()]
     names = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -85,11 +90,11 @@ def linreg_imports(source: str) -> set[str]:
     return {n for n in names if n.split(".")[0] == "linreg"}
 
 
-def lazy_exports(package: Path) -> dict[str, str]:
-    """A package's lazily loaded names (``_EXPORTS`` in its __init__, as linreg.models has): name → module."""
+def lazy_exports(module: Path) -> dict[str, str]:
+    """A module's lazily loaded names (``_EXPORTS``, as linreg.models and its second tier have): name → module."""
     import ast
 
-    for node in ast.parse(package.read_text()).body:
+    for node in ast.parse(module.read_text()).body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "_EXPORTS" for t in node.targets):
             return ast.literal_eval(node.value)
     return {}
@@ -101,9 +106,9 @@ def module_file(name: str) -> Path | None:
         if candidate.is_file():
             return candidate
     package, _, attr = name.rpartition(".")
-    init = REPO / "src" / Path(*package.split(".")) / "__init__.py"
-    if package and init.is_file() and attr in lazy_exports(init):  # `from linreg.models import Lasso`
-        return module_file(lazy_exports(init)[attr])
+    parent = module_file(package) if package.startswith("linreg") else None
+    if parent is not None and attr in lazy_exports(parent):  # `from linreg.models.numerics import tree_merge`
+        return module_file(lazy_exports(parent)[attr])
     return None  # an attribute (function, class), not a module
 
 

@@ -1,58 +1,12 @@
-"""The evaluate stage's inference: ridge covariance and the seeded bootstraps."""
+"""The evaluate stage's inference: the seeded bootstraps (ridge's covariance is the library's: tests/models)."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
-import statsmodels.api as sm
 
-from linreg.models.results import RegressionResults
-from linreg.pipeline.evaluation.inference import bootstrap_enet, poisson_bootstrap_stats, ridge_covariance
+from linreg.pipeline.evaluation.inference import bootstrap_enet, poisson_bootstrap_stats
 
 from ..oracles import regression_data
-
-
-def _heteroskedastic(seed: int = 3, n: int = 300):
-    # Heteroskedastic noise and feature offsets, so the HC covariances differ from the classical
-    # one and the intercept's SE is not trivial.
-    X, y, _ = regression_data(n=n, p=6, offset=5.0, seed=seed)
-    return X, y + np.abs(X[:, 0] - 5.0) * np.random.default_rng(0).standard_normal(n)
-
-
-def _cases():
-    """(ours, statsmodels) on OLS with and without an intercept and WLS: the same numbers in both."""
-    X, y = _heteroskedastic()
-    w = np.random.default_rng(1).uniform(0.2, 5.0, len(y))
-    return {
-        "ols": (RegressionResults(X, y), sm.OLS(y, sm.add_constant(X)).fit()),
-        "ols_no_intercept": (RegressionResults(X, y, has_constant=False), sm.OLS(y, X).fit()),
-        "wls": (RegressionResults(X, y, w), sm.WLS(y, sm.add_constant(X), weights=w).fit()),
-    }
-
-
-def _stats(X, y):
-    import torch
-
-    from linreg.models.stats import compute_stats
-
-    return compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"))
-
-
-def test_ridge_covariance_reduces_to_ols_at_alpha_zero():
-    ours, _ = _cases()["ols"]
-    X, y = _heteroskedastic()
-    se, df, sigma2 = ridge_covariance(_stats(X, y), ours.params[1:], ours.params[0], 0.0)
-    np.testing.assert_allclose(se, ours.bse[1:], rtol=1e-9)
-    assert df == pytest.approx(X.shape[1], rel=1e-12) and sigma2 == pytest.approx(ours.scale, rel=1e-12)
-
-
-def test_ridge_covariance_shrinks_with_alpha():
-    ours, _ = _cases()["ols"]
-    X, y = _heteroskedastic()
-    se_small, df_small, _ = ridge_covariance(_stats(X, y), ours.params[1:], ours.params[0], 1.0)
-    se_big, df_big, _ = ridge_covariance(_stats(X, y), ours.params[1:], ours.params[0], 1e4)
-    assert df_big < df_small < X.shape[1]
-    assert np.all(se_big < se_small)
 
 
 def test_bootstrap_is_seeded_and_brackets_the_estimate():

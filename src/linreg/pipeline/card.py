@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from linreg.models.base import linear_predict
+from linreg.models.solvers import linear_predict
 
 
 @dataclass

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 def params_device(spec: str) -> torch.device:
     """``base.device`` resolved, or a ``DeviceError`` that says where to change it."""
     # torch loads here, not with this module: the validate stage checks "auto" and "cpu" without it.
-    from linreg.models.device import DeviceError as LibraryDeviceError
-    from linreg.models.device import resolve_device
+    from linreg.models.runtime import DeviceError as LibraryDeviceError
+    from linreg.models.runtime import resolve_device
 
     try:
         return resolve_device(spec)

@@ -27,7 +27,7 @@ from pydantic import (
 
 from linreg.pipeline.errors import ParamsError
 from linreg.pipeline.paths import Paths
-from linreg.pipeline.variants import MODEL_NAMES
+from linreg.pipeline.variants import BENCHMARK_SOLVERS, MODEL_NAMES
 
 # Magnitudes past this would overflow squares and sums of the generated data (float64 tops out near 1e308).
 MAGNITUDE = 1e50
@@ -280,7 +280,7 @@ class Benchmark(_Strict):
     default: BenchmarkGrid
     large: BenchmarkGrid
     dtypes: list[Literal["float32", "float64"]] = Field(min_length=1)
-    solvers: list[Literal["ols", "gd_batch", "gd_minibatch", "ridge", "lasso_path"]] = Field(min_length=1)
+    solvers: list[Literal[BENCHMARK_SOLVERS]] = Field(min_length=1)  # type: ignore[valid-type]
     gd_epochs: int = Field(ge=1, le=10_000)
     batch_size: int = Field(ge=1, le=10**8)
     n_alphas: int = Field(ge=2, le=1000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from linreg.models.limits import UNDERFLOW_SCALE
+from linreg.models.numerics import UNDERFLOW_SCALE
 from linreg.pipeline.data.generate import TARGET, load_csv
 from linreg.pipeline.data.split import MIN_ROWS, PARTS, check_sizes, index_counts, split_counts
 from linreg.pipeline.errors import DataError, ParamsError

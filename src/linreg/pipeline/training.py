@@ -21,16 +21,15 @@ from sklearn.exceptions import ConvergenceWarning
 from linreg.models import (
     GradientDescentRegressor,
 )
-from linreg.models.base import LinearModel
-from linreg.models.closed_form import design_condition_number
-from linreg.models.device import resolve_dtype, synchronizer
-from linreg.models.gd import hessian
+from linreg.models.numerics import design_condition_number
+from linreg.models.runtime import resolve_dtype, synchronizer
+from linreg.models.solvers import held_out_stats, hessian
 from linreg.models.stats import Stats, compute_stats
 from linreg.pipeline.card import ModelCard
 from linreg.pipeline.data.scale import Scaler
 from linreg.pipeline.params import Train
 from linreg.pipeline.timing import timed
-from linreg.pipeline.variants import CARDS, PATHS, VARIANTS
+from linreg.pipeline.variants import CARDS, PATHS, REFERENCES, VARIANTS
 
 
 @dataclass(frozen=True)
@@ -183,7 +182,7 @@ def train_variants(
     shared, out.stats_seconds = timed(stats or in_memory, synchronizer(device))
     # The validation rows' statistics too, once for every variant that scores on them.
     val_shared = (
-        LinearModel._held_out_stats(*validation, device, resolve_dtype(dtype))
+        held_out_stats(*validation, device=device, dtype=resolve_dtype(dtype))
         if any(VARIANTS[name].validated for name in cfg.models)
         else None
     )
@@ -295,20 +294,27 @@ def _learning_rate_sweep(data: TrainingData, cfg: Train, device: torch.device, d
 
 
 def _references(data: TrainingData, ours: dict[str, ModelCard], cfg: Train, seed: int) -> dict[str, ModelCard]:
-    """scikit-learn and statsmodels fits on the CPU at the same objectives and alphas."""
-    from sklearn import linear_model as sk
-    from statsmodels.regression.linear_model import OLS  # not statsmodels.api: that loads all of statsmodels
-    from statsmodels.tools import add_constant
-
+    """scikit-learn and statsmodels fits on the CPU at the same objectives and alphas, as the registry builds them
+    (``Variant.reference``): one for each reference whose trained variant was fitted."""
     X, y = data.in_memory.X, data.in_memory.y
     refs: dict[str, ModelCard] = {}
+    for variant in REFERENCES:
+        ref = variant.reference
+        assert ref is not None  # every reference variant knows how to build its estimator
+        trained = next((name for name in ref.needs if name in ours), None)
+        if trained is None:
+            continue
+        model, info = ref.build(cfg, ours[trained], seed)
 
-    def add(name: str, library: str, fit, **info: Any) -> None:
+        def fit(model=model):
+            model.fit(X, y)
+            return model.coef_, float(np.ravel(model.intercept_)[0]), getattr(model, "n_iter_", None)
+
         (coef, intercept, n_iter), sec = timed(fit)
-        refs[name] = make_card(
-            name,
+        refs[variant.name] = make_card(
+            variant.name,
             kind="reference",
-            library=library,
+            library=ref.library,
             coef=coef,
             intercept=intercept,
             data=data,
@@ -316,42 +322,8 @@ def _references(data: TrainingData, ours: dict[str, ModelCard], cfg: Train, seed
             device="cpu",
             dtype="float64",
             n_iter=n_iter,
-            reference_for=CARDS[name].family,
+            reference_for=variant.family,
             **info,
-        )
-
-    def sk_fit(model):
-        def fit():
-            model.fit(X, y)
-            return model.coef_, float(np.ravel(model.intercept_)[0]), getattr(model, "n_iter_", None)
-
-        return fit
-
-    if "ols" in ours:
-        add("sklearn_ols", "scikit-learn", sk_fit(sk.LinearRegression()))
-
-        def sm_fit():
-            res = OLS(y, add_constant(X, has_constant="add")).fit()
-            return res.params[1:], float(res.params[0]), None
-
-        add("statsmodels_ols", "statsmodels", sm_fit)
-    if "ridge" in ours:
-        a = ours["ridge"].alpha
-        add("sklearn_ridge", "scikit-learn", sk_fit(sk.Ridge(alpha=a)), alpha=a)
-    for name, l1_ratio in (("lasso", 1.0), ("elastic_net", cfg.path.l1_ratio)):
-        if name in ours:
-            a = ours[name].alpha
-            model = (
-                sk.Lasso(alpha=a, tol=cfg.path.tol, max_iter=cfg.path.max_iter)
-                if name == "lasso"
-                else sk.ElasticNet(alpha=a, l1_ratio=l1_ratio, tol=cfg.path.tol, max_iter=cfg.path.max_iter)
-            )
-            add(f"sklearn_{name}", "scikit-learn", sk_fit(model), alpha=a, l1_ratio=l1_ratio)
-    if "gd_batch" in ours or "gd_minibatch" in ours:
-        add(
-            "sklearn_sgd",
-            "scikit-learn",
-            sk_fit(sk.SGDRegressor(penalty=None, max_iter=cfg.gd.max_epochs, tol=1e-6, random_state=seed)),
         )
     return refs
 

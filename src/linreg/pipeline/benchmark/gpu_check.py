@@ -40,9 +40,9 @@ import torch
 import yaml
 
 from linreg.models import ElasticNet, GradientDescentRegressor, Lasso, LinearRegression
-from linreg.models.closed_form import equilibrated_gram_cond, float32_error_bound
-from linreg.models.device import synchronize
-from linreg.models.enet import fista_gram
+from linreg.models.numerics import equilibrated_gram_cond, float32_error_bound
+from linreg.models.runtime import synchronize
+from linreg.models.solvers import fista_gram
 from linreg.models.stats import compute_stats
 from linreg.pipeline.timing import Timing, measure
 

@@ -13,7 +13,6 @@ For each size and dtype, on each device, the same run measures:
 from __future__ import annotations
 
 import sys
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,16 +21,16 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from linreg.models import GradientDescentRegressor, LinearRegression, Ridge, ValidatedLasso
-from linreg.models.device import synchronizer
+import linreg.models
+from linreg.models.runtime import synchronizer
 from linreg.pipeline.data.generate import synthetic_arrays
 from linreg.pipeline.timing import Timing, measure, no_sync
+from linreg.pipeline.variants import BENCHMARKED, Timed
 
 # How closely a fit must match the CPU float64 fit before its time counts:
 # float32 keeps ~7 digits; the lasso path is limited by its duality-gap tolerance.
 AGREEMENT_TOL = {"float64": 1e-8, "float32": 1e-3}
 PATH_TOL = 1e-4
-LASSO_GAP_TOL = 1e-8
 
 
 @dataclass(frozen=True)
@@ -58,61 +57,41 @@ def validation_rows(n: int) -> int:
 
 
 def linreg_solver(name: str, s: Settings) -> Callable[[torch.Tensor, torch.Tensor], np.ndarray]:
-    """The fit as the pipeline runs it (through the estimator), on tensors already on the device."""
+    """The fit as the pipeline runs it (through the estimator the registry names, with the benchmark's
+    arguments), on tensors already on the device."""
+    timed = benchmarked(name)
+    estimator = getattr(linreg.models, timed.estimator)
 
     def fit(X: torch.Tensor, y: torch.Tensor) -> np.ndarray:
         common = {"device": str(X.device), "dtype": str(X.dtype).removeprefix("torch.")}
-        if name == "ols":
-            return LinearRegression(**common).fit(X, y).coef_
-        if name == "ridge":
-            return Ridge(alpha=1e-3 * len(y), **common).fit(X, y).coef_
-        if name == "lasso_path":
+        est = estimator(**timed.params(s, len(y)), **common)
+        if timed.path:
             cut = validation_rows(len(y))
-            est = ValidatedLasso(
-                n_alphas=s.n_alphas, alpha_min_ratio=1e-3, tol=LASSO_GAP_TOL, max_iter=100_000, **common
-            )
             return est.fit(X[:cut], y[:cut], validation=(X[cut:], y[cut:])).coef_path_
-        batch = s.batch_size if name == "gd_minibatch" else None
-        return (
-            GradientDescentRegressor(max_epochs=s.gd_epochs, batch_size=batch, tol=0.0, random_state=s.seed, **common)
-            .fit(X, y)
-            .coef_
-        )
+        return est.fit(X, y).coef_
 
     return fit
 
 
 def sklearn_anchor(name: str, s: Settings) -> tuple[Callable[[np.ndarray, np.ndarray], Any], str] | None:
-    """scikit-learn's closest estimator and how it differs from ours (None: it has none)."""
-    from sklearn import linear_model as sk
-
-    if name == "gd_batch":
+    """scikit-learn's closest estimator, from the registry, and how it differs from ours (None: it has none)."""
+    timed = benchmarked(name)
+    if timed.anchor is None:
         return None
+    fit_anchor = timed.anchor.fit
 
-    if name == "ols":
-        return (lambda X, y: sk.LinearRegression().fit(X, y)), "LinearRegression (lstsq on centered X)"
-    if name == "ridge":
-        return (lambda X, y: sk.Ridge(alpha=1e-3 * len(y), solver="cholesky").fit(X, y)), "Ridge(cholesky)"
-    if name == "lasso_path":
+    def fit(X, y):
+        if timed.path:  # the rows our path is fitted on
+            X, y = X[: validation_rows(len(y))], y[: validation_rows(len(y))]
+        return fit_anchor(X, y, timed.params(s, len(y)))
 
-        def path(X, y):
-            X, y = X[: validation_rows(len(y))], y[: validation_rows(len(y))]  # the rows our path is fitted on
-            Xc, yc = X - X.mean(0), y - y.mean()  # lasso_path has no intercept: centering is charged to it
-            top = np.abs(Xc.T @ yc).max() / len(y)  # the same grid as ours: alpha_max down to 1e-3 of it
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return sk.lasso_path(
-                    Xc, yc, alphas=np.geomspace(top, top * 1e-3, s.n_alphas), tol=LASSO_GAP_TOL, max_iter=100_000
-                )
+    return fit, timed.anchor.note.format(**timed.params(s, 0))
 
-        return path, "lasso_path, same grid and gap tolerance"
 
-    def sgd(X, y):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return sk.SGDRegressor(penalty=None, max_iter=s.gd_epochs, tol=None, random_state=s.seed).fit(X, y)
-
-    return sgd, f"SGDRegressor, {s.gd_epochs} epochs of single-row steps (it has no mini-batch option)"
+def benchmarked(name: str) -> Timed:
+    timed = BENCHMARKED[name].benchmark
+    assert timed is not None  # BENCHMARKED holds only variants the benchmark times
+    return timed
 
 
 def agreement_error(coef: np.ndarray, reference: np.ndarray) -> float:
@@ -214,7 +193,7 @@ def run_grid(
                 for solver in solvers:
                     fit = solver_factory(solver, s)
                     err = agreement_error(fit(X, y), references[solver])
-                    tol = PATH_TOL if solver == "lasso_path" else AGREEMENT_TOL[dt]
+                    tol = PATH_TOL if benchmarked(solver).path else AGREEMENT_TOL[dt]
                     common = dict(
                         solver=solver, library="linreg", agreement_error=err, h2d_s=h2d.median if h2d else 0.0, **base
                     )

@@ -9,7 +9,7 @@ import subprocess
 
 import torch
 
-from linreg.models.device import cuda_unavailable_reason
+from linreg.models.runtime import cuda_unavailable_reason
 from linreg.pipeline.machine import software_versions
 
 

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from linreg.models.reduce import pairwise_sum, tree_merge
+from linreg.models.numerics import pairwise_sum, tree_merge
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from linreg.models.reduce import tree_merge
+from linreg.models.numerics import tree_merge
 from linreg.models.stats import Stats, compute_stats, merge_stats
 from linreg.pipeline.engine.session import Engine
 
@@ -15,7 +15,7 @@ __all__ = ["table_arrays", "table_stats"]
 
 def _table_block_stats(block: int, path: Any, dtype: str, device: str, to_host: bool) -> Stats:
     """The statistics of one block of a table, read and summarised where the task runs."""
-    from linreg.models.device import resolve_device, resolve_dtype
+    from linreg.models.runtime import resolve_device, resolve_dtype
     from linreg.pipeline.io import read_xy
 
     X, y = read_xy(path, block)

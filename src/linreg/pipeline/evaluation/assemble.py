@@ -11,8 +11,8 @@ import pandas as pd
 import torch
 
 from linreg.models import LinearRegression
-from linreg.models.reduce import tree_merge
-from linreg.models.results import RegressionResults
+from linreg.models.inference import RegressionResults, ridge_covariance
+from linreg.models.numerics import tree_merge
 from linreg.models.stats import Stats, compute_stats
 from linreg.pipeline.card import ModelCard
 from linreg.pipeline.data.scale import Scaler
@@ -25,7 +25,6 @@ from linreg.pipeline.evaluation.inference import (
     bootstrap_shift,
     bootstrap_stats,
     poisson_bootstrap_stats,
-    ridge_covariance,
 )
 from linreg.pipeline.evaluation.lessons import (
     gd_paths_on_demo,

@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from linreg.models import LinearRegression, Ridge
-from linreg.models.closed_form import RankDeficientWarning
+from linreg.models.numerics import RankDeficientWarning
 from linreg.pipeline.data.scale import fit_scaler
 from linreg.pipeline.evaluation.metrics import mse
 

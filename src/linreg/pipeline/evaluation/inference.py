@@ -1,7 +1,8 @@
-"""Inference for the penalized models: ridge's analytic covariance, the elastic-net bootstrap.
+"""Inference for the penalized models that needs the pipeline: the elastic-net's Poisson bootstrap.
 
-OLS inference lives with the estimator (``LinearRegression(inference=True).results_``,
-``linreg.models.results``).
+OLS inference lives with the estimator (``LinearRegression(inference=True).results_``) and
+ridge's analytic covariance beside it (``linreg.models.inference.ridge_covariance``): both are
+the library's, computed from its fit or its statistics alone.
 """
 
 from __future__ import annotations
@@ -13,32 +14,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from linreg.models.enet import solve_enet
-from linreg.models.reduce import tree_merge
+from linreg.models.numerics import tree_merge
+from linreg.models.solvers import solve_enet
 from linreg.models.stats import Stats, as_tensor
 from linreg.pipeline import seeds
-
-
-def ridge_covariance(st: Stats, coef: np.ndarray, intercept: float, alpha: float):
-    """Analytic covariance of the ridge coefficients at a fixed alpha (sklearn's scaling), from the statistics.
-
-    With G = X_cᵀX_c = VΛVᵀ (the estimators' own statistics ``st`` of the training
-    rows, float64) and A = (G + αI)⁻¹: Var(ŵ) = σ² A G A = σ² V diag(λ/(λ + α)²) Vᵀ,
-    and σ̂² = RSS / (n − df − 1) with df = tr(G A) = Σ λ/(λ + α) the effective degrees
-    of freedom, RSS from the statistics too (no pass over X beyond the one that forms them).
-    This is the sampling variance *around a biased target*: ŵ ± 1.96·SE covers
-    E[ŵ] (shrunk towards zero), not β, so it is not a confidence interval for β.
-    Returns (standard errors (p,), df, σ̂²).
-    """
-    st = st.to(torch.device("cpu"))
-    lam, V = torch.linalg.eigh(st.gram)
-    lam = lam.clamp(min=0.0)
-    shrink = torch.where(lam + alpha > 0, lam / (lam + alpha), torch.zeros_like(lam))  # λ/(λ + α)
-    df = float(shrink.sum())
-    sigma2 = float(st.sse(torch.as_tensor(coef, dtype=torch.float64), float(intercept))) / (st.n - df - 1)
-    var = (V**2) @ torch.where(lam > 0, shrink / (lam + alpha), torch.zeros_like(lam))  # diag(V diag(λ/(λ+α)²) Vᵀ)
-    return np.sqrt(sigma2 * var.numpy()), df, sigma2
-
 
 BOOTSTRAP_BLOCK_ROWS = 2**16  # in memory: fixed logical blocks of rows, each with its own stream of weights
 

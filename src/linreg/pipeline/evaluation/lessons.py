@@ -25,7 +25,7 @@ from linreg.models import (
     ValidatedLasso,
     ValidatedRidge,
 )
-from linreg.models.closed_form import RankDeficientWarning
+from linreg.models.numerics import RankDeficientWarning
 from linreg.pipeline import seeds
 from linreg.pipeline.data.generate import features_and_target, make_synthetic
 from linreg.pipeline.data.scale import fit_scaler

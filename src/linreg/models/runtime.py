@@ -1,0 +1,38 @@
+"""Second tier: where a fit runs — devices, dtypes, and waiting for a device before reading a clock.
+
+* ``resolve_device`` — ``auto | cpu | cuda | cuda:N | mps`` → an available ``torch.device``
+* ``resolve_dtype`` — ``"float32" | "float64"`` → the torch dtype
+* ``DeviceError`` — the requested device does not exist here; the message names what does
+* ``available_devices`` — the CPU, and CUDA / MPS when present; for each missing one, why
+* ``cuda_unavailable_reason`` — why CUDA cannot be used here, or None
+* ``synchronize`` — wait for the device's queued work (nothing on the CPU)
+* ``synchronizer`` — ``synchronize`` bound to a device, for timing loops
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from linreg.models._lazy import lazy_attributes
+
+if TYPE_CHECKING:  # the names' types for mypy; at run time each loads on first use
+    from linreg.models.device import DeviceError as DeviceError
+    from linreg.models.device import available_devices as available_devices
+    from linreg.models.device import cuda_unavailable_reason as cuda_unavailable_reason
+    from linreg.models.device import resolve_device as resolve_device
+    from linreg.models.device import resolve_dtype as resolve_dtype
+    from linreg.models.device import synchronize as synchronize
+    from linreg.models.device import synchronizer as synchronizer
+
+_EXPORTS = {
+    "DeviceError": "linreg.models.device",
+    "available_devices": "linreg.models.device",
+    "cuda_unavailable_reason": "linreg.models.device",
+    "resolve_device": "linreg.models.device",
+    "resolve_dtype": "linreg.models.device",
+    "synchronize": "linreg.models.device",
+    "synchronizer": "linreg.models.device",
+}
+__all__ = sorted(_EXPORTS)
+
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _EXPORTS)
