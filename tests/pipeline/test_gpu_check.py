@@ -89,6 +89,8 @@ def test_gpu_check_keeps_each_failing_tests_traceback(tmp_path):
             "-p",
             "no:cacheprovider",
             f"--junitxml={junit}",
+            # The rootdir names the tests: without it a setup.py in a folder above tmp_path would.
+            f"--rootdir={tmp_path}",
             str(tmp_path / "test_tiny.py"),
         ],
         cwd=tmp_path,
