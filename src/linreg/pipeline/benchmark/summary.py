@@ -136,6 +136,64 @@ def speedup(df: pd.DataFrame):
     return fig
 
 
+def cost_vs_p(sweep: pd.DataFrame):
+    """The closed form's time and gradient descent's time to convergence against p (log-log), each point
+    the median with its quartiles as a bar, GD's points labelled with the epochs it needed."""
+    fig, (ax,) = _fig(height=2.5)
+    ok = sweep[sweep.status == "ok"]
+    for method, label, color in (
+        ("closed_form", "closed form (normal equations)", "C0"),
+        ("gd", "gradient descent to convergence", "C1"),
+    ):
+        part = ok[ok.method == method].sort_values("p")
+        err = [part.median_s - part.q1_s, part.q3_s - part.median_s]
+        ax.errorbar(part.p, part.median_s, yerr=err, marker="o", ms=4, capsize=3, color=color, label=label)
+        if method == "gd":
+            for r in part.itertuples():
+                ax.annotate(
+                    f"{int(r.epochs)} epochs",
+                    (r.p, r.median_s),
+                    xytext=(-12, 7),
+                    textcoords="offset points",
+                    fontsize=MIN_FONT_PT,
+                    color=color,
+                )
+    n = int(sweep.n.iloc[0]) if len(sweep) else 0
+    ax.set(
+        xscale="log", yscale="log", xlabel="features p", ylabel="seconds (median)", title=f"Cost against p (n = {n:,})"
+    )
+    if len(ok):
+        ax.set_xlim(ok.p.min() / 1.6, ok.p.max() * 3)  # room for the last label
+    fig.legend(loc="outside lower center", ncol=1, frameon=False, fontsize=MIN_FONT_PT)
+    return fig
+
+
+def reference_speedup(bench: pd.DataFrame, gpu: str):
+    """A committed GPU run: each solver's GPU speedup over the same machine's CPU against n (log-log),
+    colour by solver, solid float64 and dashed float32, with the line where both are as fast."""
+    gpu_rows = bench[(bench.device == "cuda") & (bench.status == "ok") & (bench.library == "linreg")]
+    fig, (ax,) = _fig(height=2.7)
+    solvers = list(dict.fromkeys(gpu_rows.solver))
+    for k, solver in enumerate(solvers):
+        for dtype, style in (("float64", "-"), ("float32", "--")):
+            part = gpu_rows[(gpu_rows.solver == solver) & (gpu_rows.dtype == dtype)].sort_values("n")
+            ax.plot(
+                part.n,
+                part.speedup_vs_cpu,
+                marker="o",
+                ms=3.5,
+                ls=style,
+                color=f"C{k}",
+                label=SOLVER_LABELS.get(solver, solver) if dtype == "float64" else None,
+            )
+    ax.axhline(1, color="k", lw=0.8)
+    ax.plot([], [], color="grey", ls="-", label="float64")
+    ax.plot([], [], color="grey", ls="--", label="float32")  # 7 entries: 2 columns, 4 rows
+    ax.set(xscale="log", yscale="log", xlabel="rows n", ylabel="CPU time ÷ GPU time", title=f"{gpu}: GPU speedup")
+    fig.legend(loc="outside lower center", ncol=2, frameon=False, fontsize=MIN_FONT_PT)
+    return fig
+
+
 def crossover(df: pd.DataFrame, device: str = "cuda") -> pd.DataFrame:
     """Per solver and dtype, the smallest measured n from which ``device`` beats the CPU at every larger n.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +74,7 @@ def reference_label(ref: ReferenceRun) -> str:
     s = ref.system
     return (
         f"measured on an {s['gpu']} (driver {s['gpu_driver']}, CUDA {s['cuda']}, torch {s['torch']}) hosted by "
-        f"{s['cpu_cores']} cores of an {s['cpu']}, on {s['date']}, by `make gpu-check`"
+        f"{s['cpu_cores']} cores of an {s['cpu']}, on {s['date']}"
     )
 
 
@@ -148,6 +149,7 @@ class ReportData:
     benchmark: pd.DataFrame
     system: dict[str, Any]
     reference_runs: list[ReferenceRun]
+    cost_vs_p: pd.DataFrame  # the closed form against GD to convergence as p grows (benchmark stage)
 
 
 def load(root: Path | None = None) -> ReportData:
@@ -191,6 +193,7 @@ def load(root: Path | None = None) -> ReportData:
         benchmark=pd.read_csv(paths.benchmark_results),
         system=read(paths.benchmark_system),
         reference_runs=load_references(paths),
+        cost_vs_p=pd.read_csv(paths.benchmark_cost_vs_p),
     )
 
 
@@ -228,6 +231,44 @@ def comparison_table(d: ReportData) -> pd.DataFrame:
         row.update({"α": card.alpha, "device": card.device})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+class RawHtml:
+    """HTML that a cell shows as a raw block of markdown (``text/markdown``), never as ``text/html``.
+
+    Under Quarto any ``text/html`` output makes the page load require.js and jQuery from a CDN, so it is no
+    longer self-contained offline; a raw ````` ```{=html} ````` block in markdown output passes through both
+    renderers as is. The fence is longer than any run of backticks inside (inlined JavaScript has some)."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+
+    def _repr_markdown_(self) -> str:
+        longest = max((len(run) for run in re.findall(r"`+", self.html)), default=0)
+        fence = "`" * max(3, longest + 1)
+        return f"{fence}{{=html}}\n{self.html}\n{fence}\n"
+
+    def __repr__(self) -> str:  # the text/plain twin stays short (the markdown carries the content)
+        return f"<raw HTML, {len(self.html):,} characters>"
+
+
+def raw_html(html: str) -> RawHtml:
+    return RawHtml(html)
+
+
+def figure_image(fig: Any) -> Any:
+    """A matplotlib figure drawn in a report cell, as the stages write theirs (``io.write_figure``: the PNG
+    records its dpi and smallest font, which the legibility test reads), shown as an image."""
+    import tempfile
+
+    from IPython.display import Image
+
+    from linreg.pipeline.io import write_figure
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "figure.png"
+        write_figure(path, fig)
+        return Image(data=path.read_bytes())
 
 
 def table_html(df: pd.DataFrame, table_id: str, digits: int = 4) -> str:
