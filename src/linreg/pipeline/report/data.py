@@ -71,11 +71,9 @@ def load_references(paths: Paths) -> list[ReferenceRun]:
 
 
 def reference_label(ref: ReferenceRun) -> str:
+    """The hardware and date a reference ran on (driver and library versions are in its system.json)."""
     s = ref.system
-    return (
-        f"measured on an {s['gpu']} (driver {s['gpu_driver']}, CUDA {s['cuda']}, torch {s['torch']}) hosted by "
-        f"{s['cpu_cores']} cores of an {s['cpu']}, on {s['date']}"
-    )
+    return f"measured on an {s['gpu']} hosted by {s['cpu_cores']} cores of an {s['cpu']}, on {s['date']}"
 
 
 def reference_table(ref: ReferenceRun) -> pd.DataFrame:

@@ -1137,7 +1137,7 @@ def reference_intro(ref: ReferenceRun, takeaway: str) -> Md:
     from linreg.pipeline.report.data import reference_label
 
     return Md(
-        f"**A GPU reference run**, {reference_label(ref)}, not on this machine. Each row compares the GPU with the CPU "
+        f"**A GPU reference run**, {reference_label(ref)}, not on this machine, compares the GPU with the CPU "
         "of the same machine on the same data size. " + takeaway
     )
 
