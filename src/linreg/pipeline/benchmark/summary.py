@@ -139,7 +139,7 @@ def speedup(df: pd.DataFrame):
 def cost_vs_p(sweep: pd.DataFrame):
     """The closed form's time and gradient descent's time to convergence against p (log-log), each point
     the median with its quartiles as a bar; the legend gives the epochs GD needed."""
-    fig, (ax,) = _fig(height=2.6)
+    fig, (ax,) = _fig(height=2.4)
     ok = sweep[sweep.status == "ok"]
     gd = ok[ok.method == "gd"]
     epochs = f"\n({int(gd.epochs.min())}–{int(gd.epochs.max())} epochs)" if len(gd) else ""
@@ -164,7 +164,7 @@ def reference_speedup(bench: pd.DataFrame, gpu: str):
     """A committed GPU run: each solver's GPU speedup over the same machine's CPU against n (log-log),
     colour by solver, solid float64 and dashed float32, with the line where both are as fast."""
     gpu_rows = bench[(bench.device == "cuda") & (bench.status == "ok") & (bench.library == "linreg")]
-    fig, (ax,) = _fig(height=2.7)
+    fig, (ax,) = _fig(height=2.5)
     solvers = list(dict.fromkeys(gpu_rows.solver))
     for k, solver in enumerate(solvers):
         for dtype, style in (("float64", "-"), ("float32", "--")):
