@@ -37,7 +37,7 @@ SECTIONS = [
     "Model evaluation: MSE, R², adjusted R² and p-values",
     "CPU against GPU with PyTorch",
     "Recap: no more black box",
-    "What's next: logistic regression",
+    "What’s next: logistic regression",  # pandoc's typographic apostrophe
     "Going further",
     "Reproducibility",
 ]
