@@ -1,7 +1,8 @@
 """Stage benchmark: CPU against GPU (when present), each time beside the hardware limit.
 
 Inputs:  params base.seed, benchmark (preset default | large, grid, repeats)
-Outputs: reports/benchmark/results.csv (tidy), reports/benchmark/system.json,
+Outputs: reports/benchmark/results.csv (tidy), reports/benchmark/cost_vs_p.csv (closed form against
+         GD to convergence as p grows), reports/benchmark/system.json,
          reports/metrics/benchmark.json, reports/figures/benchmark/*.png
 """
 
@@ -26,6 +27,7 @@ from linreg.models.runtime import available_devices  # noqa: E402
 from linreg.pipeline import io, stage  # noqa: E402
 from linreg.pipeline.benchmark import summary  # noqa: E402
 from linreg.pipeline.benchmark.grid import Settings, run_grid  # noqa: E402
+from linreg.pipeline.benchmark.p_sweep import cost_against_p  # noqa: E402
 from linreg.pipeline.benchmark.system import describe_system, load_average, peak_host_memory_gib  # noqa: E402
 from linreg.pipeline.log import setup_logging  # noqa: E402
 from linreg.pipeline.machine import available_memory_bytes  # noqa: E402
@@ -62,6 +64,16 @@ def main(root: Path | None = None) -> None:
         sklearn_max_n=grid.sklearn_max_n,
     )
     results = summary.tidy(rows)
+    sweep = cfg.p_sweep
+    by_p = cost_against_p(
+        sweep.n,
+        list(sweep.ps),
+        seed=params.base.seed,
+        tol=sweep.tol,
+        max_epochs=sweep.max_epochs,
+        warmup=grid.warmup,
+        repeats=grid.repeats,
+    )
 
     system = {
         **describe_system(),
@@ -71,9 +83,14 @@ def main(root: Path | None = None) -> None:
         "load_average_1min_after": load_average(),
     }
     io.write_csv(paths.benchmark_results, results)
+    io.write_csv(paths.benchmark_cost_vs_p, by_p)
     io.write_json(paths.benchmark_system, system)
     io.write_json(paths.metrics("benchmark"), summary.flat_metrics(results))
-    figs = {"time_vs_n": summary.time_vs_n(results), "ratio_to_limit": summary.ratio_to_limit(results)}
+    figs = {
+        "time_vs_n": summary.time_vs_n(results),
+        "ratio_to_limit": summary.ratio_to_limit(results),
+        "cost_vs_p": summary.cost_vs_p(by_p),
+    }
     if (results.device == "cuda").any() and (results[results.device == "cuda"].status == "ok").any():
         figs["speedup"] = summary.speedup(results)
     for name, fig in figs.items():

@@ -53,6 +53,7 @@ TINY = {
         "gd_epochs": 2,
         "batch_size": 64,
         "n_alphas": 4,
+        "p_sweep": {"n": 400, "ps": [2, 8], "tol": 1e-8, "max_epochs": 5000},
     },
     "report": {"engine": "jupyter"},
 }

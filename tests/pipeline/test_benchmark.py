@@ -164,3 +164,37 @@ def test_stage_writes_results_metrics_and_figures(project):
     assert system["cpu"] and system["torch"] == torch.__version__
     assert (results.status.isin(["ok", "unavailable"])).all()
     assert (paths.benchmark_figure("time_vs_n")).is_file() and (paths.benchmark_figure("ratio_to_limit")).is_file()
+
+
+# --- why gradient descent: the closed form against GD to convergence as p grows ------------------------------------
+
+
+def test_textbook_gd_reaches_the_closed_form():
+    from linreg.models import LinearRegression
+    from linreg.pipeline.benchmark.grid import make_data
+    from linreg.pipeline.benchmark.p_sweep import normal_equations, textbook_gd
+
+    X, y = make_data(400, 5, seed=0)
+    oracle = LinearRegression(device="cpu").fit(X, y)
+    w, b, epochs = textbook_gd(torch.from_numpy(X), torch.from_numpy(y), tol=1e-10, max_epochs=5000)
+    # The stop rule ‖g‖ ≤ tol·‖g₀‖ bounds the error by about κ·tol relative; κ < 10 for these designs.
+    scale = np.abs(oracle.coef_).max()
+    np.testing.assert_allclose(w, oracle.coef_, rtol=0, atol=1e-8 * scale)
+    assert b == pytest.approx(oracle.intercept_, abs=1e-8 * scale) and 1 < epochs < 5000
+    # The textbook normal equations: the same well-conditioned system, rounding apart (κ·ε ≈ 1e-15).
+    w_ne, b_ne = normal_equations(torch.from_numpy(X), torch.from_numpy(y))
+    np.testing.assert_allclose(w_ne, oracle.coef_, rtol=0, atol=1e-12 * scale)
+
+
+def test_the_p_sweep_times_both_methods_and_never_times_a_gd_that_stopped_short():
+    from linreg.pipeline.benchmark.p_sweep import cost_against_p
+
+    ticks = iter(range(10**6))
+    clock = lambda: float(next(ticks))  # noqa: E731  (each timed run takes "1 s")
+    sweep = cost_against_p(400, [2, 5], seed=0, tol=1e-8, max_epochs=5000, warmup=1, repeats=3, clock=clock)
+    assert list(zip(sweep.p, sweep.method)) == [(2, "closed_form"), (2, "gd"), (5, "closed_form"), (5, "gd")]
+    assert (sweep.status == "ok").all() and (sweep.median_s == 1.0).all()
+    assert sweep[sweep.method == "gd"].epochs.gt(1).all() and sweep[sweep.method == "closed_form"].epochs.isna().all()
+    short = cost_against_p(400, [5], seed=0, tol=1e-8, max_epochs=2, warmup=1, repeats=3, clock=clock)
+    gd = short[short.method == "gd"].iloc[0]
+    assert gd.status == "disagrees" and np.isnan(gd.median_s) and gd.agreement_error > 1e-5

@@ -178,6 +178,22 @@ def test_nothing_overflows_a_phone_screen(pipeline_run):
         browser.quit()
 
 
+SCREEN_PX, MAX_SCREENS = 800, 28  # the page's length budget at 1280 px, every fold closed (issue 38)
+
+
+def test_the_page_fits_its_length_budget_at_1280_px(pipeline_run):
+    # On the tests' tiny run; the real run's page is measured the same way (docs: page height, issue 38).
+    root, _, _ = pipeline_run
+    browser = chromium_driver(width=1280, height=SCREEN_PX)
+    try:
+        browser.get((root / "reports" / "report.html").as_uri())
+        time.sleep(2)
+        height = browser.execute_script("return document.body.scrollHeight")
+        assert height <= MAX_SCREENS * SCREEN_PX, f"{height} px is {height / SCREEN_PX:.1f} screens of {SCREEN_PX} px"
+    finally:
+        browser.quit()
+
+
 def test_the_committed_dvc_plots_template_is_the_generated_one():
     from linreg.pipeline.report.interactive import DVC_PLOTS_TEMPLATE, dvc_plots_template
 

@@ -32,6 +32,7 @@ def data(**fields) -> ReportData:
         benchmark=pd.DataFrame(columns=["status", "device"]),
         system={},
         reference_runs=[],
+        cost_vs_p=pd.DataFrame(columns=["n", "p", "method", "status", "median_s", "q1_s", "q3_s", "epochs"]),
     )
     return ReportData(**{**base, **fields})
 
@@ -234,13 +235,15 @@ def test_the_crossover_claims_only_the_sizes_measured():
             ("lasso_path", "float32"): [0.9, 1.1, 1.3],
         }
     )
-    text = facts.reference_takeaway(ref)
+    text = facts.crossover_text(ref)
     assert "nothing here says what happens below 1,000" in text and "Below about" not in text
     assert "the GPU was faster at every size measured for OLS (closed form) (float64)" in text
     assert "the CPU was as fast or faster up to 10,000 rows for mini-batch GD (float32)" in text
     assert "1,000 rows for lasso path (float32)" in text
     assert "at the largest size, 100,000 rows, for lasso path (float64)" in text
-    assert "The lasso path was between 0.74× (slower on the GPU) and 1.3× (faster)" in text and "gained" not in text
+    takeaway = facts.reference_takeaway(ref)
+    assert "The lasso path was between 0.74× (slower on the GPU) and 1.3× (faster)" in takeaway
+    assert "gained" not in takeaway and takeaway.endswith("size by size, is in @fig-gpu-reference.")
 
 
 def test_no_gpu_reference_and_no_gpu_rows():
@@ -434,25 +437,13 @@ def test_durations_read_without_e_notation():
     assert [facts.duration(x) for x in (0.092, 1.6525, 1.23e-5, 4567.0)] == ["92 ms", "1.65 s", "0.01 ms", "4,567 s"]
 
 
-def bench_rows(t_ols, t_gd, n=1_000_000):
-    rows = [{"status": "ok", "library": "linreg", "device": "cpu", "dtype": "float64", "solver": s, "n": n, "p": 20,
-             "median_s": t} for s, t in (("ols", t_ols), ("gd_batch", t_gd))]  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def test_why_gd_scales_the_timed_epochs_to_the_epochs_gd_needed():
-    # The review's §6: 29.4 ms against 29.3 ms for 5 epochs, while batch GD needed 85 epochs to converge.
-    params = {"benchmark": {"gd_epochs": 5}}
-    d = data(benchmark=bench_rows(0.0294, 0.0293), params=params, cards={"gd_batch": gd_card(n_iter=85)})
-    text = facts.why_gd(d)
-    assert "the closed-form OLS took 29.4 ms and 5 epochs of batch GD 29.3 ms" in text
-    assert "85 × 5.86 ms ≈ 498 ms, about 17× the closed form: at this small p the closed form wins" in text
-    cheap = facts.why_gd(data(benchmark=bench_rows(1.0, 0.05), params=params, cards={"gd_batch": gd_card(n_iter=10)}))
-    assert "about 0.1× the closed form: here gradient descent is the cheaper way" in cheap
-    no_gd = facts.why_gd(data(benchmark=bench_rows(1.0, 0.05), params={**params, "train": {"models": ["ols"]}}))
-    assert "did not train batch GD" in no_gd and "epochs GD needs to converge here is not measured" in no_gd
+def test_why_gd_names_the_lasso_sweeps_and_nothing_else():
+    # The review's §6 timing (linreg's batch GD for 5 epochs, scaled to 85) is gone: that GD forms XᵀX once,
+    # so its epochs cost p², not a pass over X; cost_against_p times the textbook algorithm instead.
     lasso = SimpleNamespace(n_iter=83, n_alphas=50)
-    assert "its path took 83 coordinate-descent sweeps over 50 values" in facts.why_gd(data(cards={"lasso": lasso}))
+    assert facts.why_gd(data(cards={"lasso": lasso})) == (
+        "The lasso has no closed form: its path took 83 coordinate-descent sweeps over 50 values of its penalty."
+    )
     assert facts.why_gd(data()) == ""  # nothing measured, nothing said
 
 
@@ -598,3 +589,138 @@ def test_inference_says_what_rank_deficiency_does():
     none_left = facts.inference(data(metrics={"evaluate": {**e, "ols_rank": 20, "ols_df_resid": 0}}))
     assert "With no residual degrees of freedom" in none_left.summary
     assert facts.inference(data(metrics={"evaluate": {}})).summary == ""  # no OLS inference in this run
+
+
+# --- 6. why gradient descent: cost against p --------------------------------------------------------------------
+
+
+def p_sweep(closed, gd, epochs=(100, 120, 150), ps=(10, 100, 1000), spread=0.05, status=None):
+    """Rows as the benchmark stage writes them; each time's quartiles ± ``spread`` (relative) around its median."""
+    rows = []
+    for k, p in enumerate(ps):
+        for method, t in (("closed_form", closed[k]), ("gd", gd[k])):
+            rows.append(
+                {
+                    "n": 10_000,
+                    "p": p,
+                    "method": method,
+                    "status": (status or {}).get((method, p), "ok"),
+                    "median_s": t,
+                    "q1_s": t * (1 - spread),
+                    "q3_s": t * (1 + spread),
+                    "epochs": epochs[k] if method == "gd" else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_cost_against_p_says_the_lead_shrinks_only_when_the_runs_resolve_it():
+    # Closed form 1 ms → 1 s, GD 50 ms → 2 s: cheaper everywhere; from p = 100 to 1,000 it grew like p^1.5
+    # and GD like p^0.8, its lead 9.5× → 2×, with the quartiles (±5%) far apart.
+    f = facts.cost_against_p(p_sweep([1e-3, 3.16e-2, 1.0], [5e-2, 3e-1, 2.0]))
+    assert f.has_sweep
+    assert "on n = 10,000 rows at p = 10, 100, 1,000 (@fig-cost-p)" in f.sentence
+    assert "the closed form took 1 ms to 1 s" in f.sentence and "(100–150 epochs), 50 ms to 2 s" in f.sentence
+    assert "The closed form was cheaper at every p measured. But from p = 100 to 1,000 the closed form's time " in (
+        f.sentence
+    )
+    assert (
+        "grew about like $p^{1.5}$ and gradient descent's like $p^{0.8}$, so the closed form's lead shrank from "
+        in (f.sentence)
+    )
+    assert "9.5× to 2×: if that trend held, gradient descent would overtake beyond p = 1,000, which this run " in (
+        f.sentence
+    )
+    # The lead grows (4× → 10×): no hint of a turn.
+    steady = facts.cost_against_p(p_sweep([1e-3, 1e-2, 1e-1], [2e-3, 4e-2, 1.0])).sentence
+    assert "its lead grew from 4× to 10×, so at these sizes this run shows no sign of the balance turning" in steady
+    assert "overtake" not in steady
+    # 4× → 3.8×, inside the quartiles' spread: the shrink is not claimed.
+    flat = facts.cost_against_p(p_sweep([1e-3, 1e-2, 1e-1], [2e-3, 4e-2, 0.38])).sentence
+    assert "its lead went from 4× to 3.8×, a change within the spread of the timed runs: whether the balance is " in (
+        flat
+    )
+    assert "shrank" not in flat and "overtake" not in flat
+    assert [facts.times_text(x) for x in (0.372, 2.46, 136.2, 1250.0)] == ["0.37×", "2.5×", "136×", "1,250×"]
+
+
+def test_cost_against_p_names_where_gd_wins_and_what_is_unresolved():
+    turned = facts.cost_against_p(p_sweep([1e-3, 1e-1, 10.0], [1e-2, 1e-2, 1.0])).sentence
+    assert "From p = 100 on, gradient descent to convergence was the cheaper way (at p = 1,000 it took 0.1×" in turned
+    assert "the balance turned inside the range measured" in turned and "lead" not in turned
+    # p = 100: the medians differ by 4% but the quartile ranges (±5%) overlap; the closed form wins on either side.
+    mixed = facts.cost_against_p(p_sweep([1e-3, 1.0, 1e-3], [1e-1, 1.04, 1.0])).sentence
+    assert "The closed form was cheaper at p = 10, 1,000; at p = 100 the two times' quartile ranges overlap" in mixed
+    assert "every p measured" not in mixed and "From p" not in mixed
+    # A single GD win that is not the tail (cheaper at p = 10 only): said as such, no "from p on".
+    odd = facts.cost_against_p(p_sweep([1.0, 1e-3, 1e-3], [1e-2, 1.0, 1.0])).sentence
+    assert "The closed form was cheaper at p = 100, 1,000; gradient descent at p = 10." in odd
+
+
+def test_cost_against_p_with_one_p_without_a_sweep_and_with_gd_short_of_the_answer():
+    one = facts.cost_against_p(p_sweep([1e-3], [5e-2], epochs=(90,), ps=(20,))).sentence
+    assert "at p = 20 (@fig-cost-p): the closed form took 1 ms, and gradient descent, run until it converged " in one
+    assert "(90 epochs), 50 ms. The closed form was cheaper at every p measured. With one p, how the balance " in one
+    assert "grew about like" not in one
+    none = facts.cost_against_p(data().cost_vs_p)
+    assert not none.has_sweep and "did not time the closed form against gradient descent across p" in none.sentence
+    short = facts.cost_against_p(p_sweep([1e-3, 1e-2], [5e-2, 1.0], ps=(10, 100), status={("gd", 100): "disagrees"}))
+    assert "At p = 100 gradient descent stopped short of the closed form's answer" in short.sentence
+    assert "at p = 10 (@fig-cost-p)" in short.sentence  # only the p with both times is compared
+
+
+# --- 19. the PyTorch training loop ------------------------------------------------------------------------------
+
+
+def loop(**runs):
+    return facts.torch_loop(runs, epochs=200, n=12_000, p=20, gpu_name="NVIDIA H100", has_reference=True)
+
+
+def test_torch_loop_without_a_gpu_says_so_and_claims_no_comparison():
+    f = loop(cpu={"times": [0.04, 0.05, 0.06], "max_diff": 3e-15})
+    assert "This machine has no GPU that PyTorch can use" in f.devices and "ran on the CPU only" in f.devices
+    assert "200 epochs on 12,000 rows × 20 features took 50 ms (median of 3 runs)" in f.devices
+    assert "What a GPU did, measured on one, is the reference run below." in f.devices
+    assert "faster" not in f.devices and "slower" not in f.devices
+    assert f.agreement.startswith("On the CPU, θ ended within 3.0e-15 (relative) of the normal equations'")
+    bare = facts.torch_loop({"cpu": {"times": [1.0], "max_diff": 0.0}}, epochs=1, n=10, p=1)
+    assert "reference run" not in bare.devices  # none committed: none promised
+    with pytest.raises(ValueError, match="needs a CPU run"):
+        facts.torch_loop({"cuda": {"times": [1.0], "max_diff": 0.0}}, epochs=1, n=10, p=1)
+
+
+def test_torch_loop_compares_devices_only_when_every_run_agrees_on_the_order():
+    cpu = {"times": [0.10, 0.11, 0.12], "max_diff": 1e-14}
+    fast = loop(cpu=cpu, cuda={"times": [0.02, 0.025, 0.03], "max_diff": 2e-14})
+    assert "took 25 ms on this machine's GPU (NVIDIA H100) and 110 ms on its CPU (medians of 3 runs)" in fast.devices
+    assert "4.4× faster on the GPU, and every GPU run beat every CPU run" in fast.devices
+    assert fast.agreement.startswith("On both devices, θ ended within 2.0e-14")
+    slow = loop(cpu=cpu, cuda={"times": [0.2, 0.3, 0.4], "max_diff": 1e-14})
+    assert "the GPU was slower, 0.37× the CPU's speed, and every CPU run beat every GPU run" in slow.devices
+    tie = loop(cpu=cpu, cuda={"times": [0.09, 0.10, 0.2], "max_diff": 1e-14})  # a lower median, not resolved
+    assert "the two devices' runs overlap, so this run does not resolve which is faster" in tie.devices
+    assert "faster on the GPU" not in tie.devices and "slower" not in tie.devices
+
+
+def test_torch_loop_says_when_it_has_not_converged():
+    f = loop(cpu={"times": [0.1], "max_diff": 3e-4})
+    assert "After 200 epochs θ was still 3.0e-04 (relative) from the normal equations' solution on the CPU" in (
+        f.agreement
+    )
+    assert "more than 1e-08: it had not converged yet" in f.agreement
+    assert "had not converged" in loop(cpu={"times": [0.1], "max_diff": float("nan")}).agreement
+
+
+# --- what's next: logistic regression ---------------------------------------------------------------------------
+
+
+def test_logistic_agrees_only_within_the_bound_the_gradients_allow():
+    f = facts.logistic(max_diff=2e-9, bound=5e-8, epochs=1234, converged=True)
+    assert f.agrees and "converged in 1,234 epochs to coefficients within 2.0e-09 of scikit-learn's" in f.takeaway
+    assert "inside the 5.0e-08 that the gradients both left allow" in f.takeaway
+    off = facts.logistic(max_diff=1e-3, bound=5e-8, epochs=1234, converged=True)
+    assert not off.agrees and "more than the 5.0e-08 their remaining gradients explain" in off.takeaway
+    stuck = facts.logistic(max_diff=1e-9, bound=5e-8, epochs=50, converged=False)
+    assert not stuck.agrees and "had not converged after 50 epochs" in stuck.takeaway
+    with pytest.raises(ValueError, match="finite"):
+        facts.logistic(max_diff=float("nan"), bound=1.0, epochs=1, converged=True)

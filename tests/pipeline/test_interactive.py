@@ -173,3 +173,49 @@ def test_every_point_of_the_degree_figure_lies_inside_its_axes():
 def test_the_moving_validation_point_of_the_paths_figure_stays_inside_its_axes():
     paths, curves = _path_frames()
     assert _outside_their_axes(iv.regularization_paths(paths, curves, ["x0"])) == []
+
+
+def _font_sizes(node, where: str = "") -> list[tuple[str, float]]:
+    """Every font size a spec sets (fontSize, labelFontSize, titleFontSize, …), with where it is set."""
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.lower().endswith("fontsize") and isinstance(value, (int, float)):
+                found.append((f"{where}.{key}", float(value)))
+            else:
+                found += _font_sizes(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for k, value in enumerate(node):
+            found += _font_sizes(value, f"{where}[{k}]")
+    return found
+
+
+def test_every_font_size_an_interactive_figure_sets_is_legible_on_a_phone():
+    # The charts draw at their own pixel size (WIDTH fits a 390 px phone's 358 px column), so a size set in
+    # the spec is the size read there: at least 9 px, the report's floor for figure text. Unset sizes are
+    # Vega's defaults (10-11 px).
+    from linreg.pipeline.evaluation.lessons import polynomial_curves
+
+    x = np.linspace(0.0, 1.9, 20)
+    curves = polynomial_curves(x, 2.0 * x, 3, points=20)
+    points = pd.DataFrame({"x": x, "y": 2.0 * x, "split": ["train"] * 15 + ["validation"] * 5})
+    sweep = pd.DataFrame(
+        [{"panel": "ols", "series": s, "degree": d, "mse": 1.0} for s in ("train", "validation") for d in (1, 2, 3)]
+    )
+    bench = pd.DataFrame(
+        [
+            {"status": "ok", "library": "linreg", "solver": "ols", "series": "linreg cpu float64", "n": n, "p": 20}
+            | {"dtype": "float64", "median_s": 1e-6 * n, "ratio_to_gram": 1.5}
+            for n in (1_000, 10_000)
+        ]
+    )
+    charts = {
+        "gd": iv.gradient_descent(*_gd_frames()),
+        "paths": iv.regularization_paths(*_path_frames(), ["x0"]),
+        "degree": iv.polynomial_degree(curves, points, sweep),
+        "bench": iv.benchmark(bench),
+    }
+    sizes = {name: _font_sizes(chart.to_dict()) for name, chart in charts.items()}
+    assert any(sizes.values())  # the specs do set sizes (the in-chart labels): the check has something to read
+    small = {name: [s for s in found if s[1] < 9] for name, found in sizes.items()}
+    assert not any(small.values()), small

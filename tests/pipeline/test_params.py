@@ -54,6 +54,9 @@ BAD = [
     ),
     ({"evaluate": {"gd_path_multiples": [0.5, 4.0]}}, "step multiples of 2/L must be in (0, 3]"),
     ({"benchmark": {"preset": "huge"}}, "benchmark.preset = 'huge'"),
+    ({"benchmark": {"p_sweep": {"ps": [40, 10]}}}, "benchmark.p_sweep.ps must increase"),
+    ({"benchmark": {"p_sweep": {"ps": [10, 5000]}}}, "stay below n / 4 = 2500"),
+    ({"benchmark": {"p_sweep": {"tol": 0.0}}}, "benchmark.p_sweep.tol = 0.0"),
     ({"report": {"engine": "latex"}}, "report.engine = 'latex'"),
 ]
 

@@ -384,3 +384,32 @@ def test_fallback_names_the_chapter_of_a_failing_inline_expression(tmp_path):
         RenderError, match=r"chapters/02-two.qmd, line 3: the inline expression `\{python\} 1 / 0` raised"
     ):
         render(book, tmp_path / "book.html", "jupyter")
+
+
+# --- self-contained under Quarto: no text/html outputs -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        'from IPython.display import HTML, display\ndisplay(HTML("<b>bold</b>"))',
+        'import pandas as pd\npd.DataFrame({"a": [1, 2]})',  # a DataFrame's rich display is text/html
+    ],
+)
+def test_a_cell_that_puts_out_html_fails_the_render_naming_where(tmp_path, cell):
+    # Under Quarto a text/html output makes the page fetch require.js and jQuery from a CDN.
+    book = write_book(tmp_path, **{"01_one": "# One\n\nText.\n\n```{python}\n" + cell + "\n```\n", "02_two": "# Two\n"})
+    with pytest.raises(RenderError, match=r"text/html.*chapters/01-one\.qmd, line 5.*raw_html"):
+        render(book, tmp_path / "book.html", "jupyter")
+
+
+def test_raw_html_reaches_the_page_through_markdown_output(tmp_path):
+    from linreg.pipeline.report.data import RawHtml
+
+    raw = RawHtml('<div id="raw">```not a fence``` and ````four````</div>')
+    assert raw._repr_markdown_().startswith("`````{=html}\n")  # longer than any backtick run inside
+    assert repr(raw) == f"<raw HTML, {len(raw.html)} characters>"  # the text/plain twin does not repeat the content
+    cell = "from linreg.pipeline.report import data as rd\nrd.raw_html('<div id=\"raw\"><i>kept</i></div>')"
+    book = write_book(tmp_path, **{"01_one": "# One\n\n```{python}\n" + cell + "\n```\n", "02_two": "# Two\n"})
+    render(book, tmp_path / "book.html", "jupyter")
+    assert '<div id="raw"><i>kept</i></div>' in (tmp_path / "book.html").read_text()

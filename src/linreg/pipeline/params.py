@@ -275,6 +275,24 @@ class BenchmarkGrid(_Strict):
     sklearn_max_n: int = Field(ge=0)
 
 
+class PSweep(_Strict):
+    """The closed form against gradient descent to convergence as p grows (report chapter "Why gradient descent")."""
+
+    n: int = Field(ge=10)
+    ps: list[int] = Field(min_length=1)
+    tol: float = Field(gt=0, lt=1)
+    max_epochs: int = Field(ge=1, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _ps(self) -> PSweep:
+        if sorted(set(self.ps)) != self.ps or self.ps[0] < 1 or 4 * self.ps[-1] > self.n:
+            raise ValueError(
+                f"benchmark.p_sweep.ps must increase, start at 1 or more and stay below n / 4 = {self.n // 4} "
+                f"(GD's agreement test assumes a well-conditioned design), got {self.ps}"
+            )
+        return self
+
+
 class Benchmark(_Strict):
     preset: Literal["default", "large"]
     default: BenchmarkGrid
@@ -284,6 +302,7 @@ class Benchmark(_Strict):
     gd_epochs: int = Field(ge=1, le=10_000)
     batch_size: int = Field(ge=1, le=10**8)
     n_alphas: int = Field(ge=2, le=1000)
+    p_sweep: PSweep
 
 
 class Report(_Strict):

@@ -153,6 +153,10 @@ class Paths:
         return self.benchmark_dir / "results.csv"
 
     @property
+    def benchmark_cost_vs_p(self) -> Path:
+        return self.benchmark_dir / "cost_vs_p.csv"
+
+    @property
     def benchmark_system(self) -> Path:
         return self.benchmark_dir / "system.json"
 

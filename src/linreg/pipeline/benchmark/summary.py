@@ -136,6 +136,56 @@ def speedup(df: pd.DataFrame):
     return fig
 
 
+def cost_vs_p(sweep: pd.DataFrame):
+    """The closed form's time and gradient descent's time to convergence against p (log-log), each point
+    the median with its quartiles as a bar; the legend gives the epochs GD needed."""
+    fig, (ax,) = _fig(height=2.4)
+    ok = sweep[sweep.status == "ok"]
+    gd = ok[ok.method == "gd"]
+    epochs = f"\n({int(gd.epochs.min())}–{int(gd.epochs.max())} epochs)" if len(gd) else ""
+    for method, label, color in (
+        ("closed_form", "normal equations", "C0"),
+        ("gd", f"GD to convergence{epochs}", "C1"),
+    ):
+        part = ok[ok.method == method].sort_values("p")
+        err = [part.median_s - part.q1_s, part.q3_s - part.median_s]
+        ax.errorbar(part.p, part.median_s, yerr=err, marker="o", ms=4, capsize=3, color=color, label=label)
+    n = int(sweep.n.iloc[0]) if len(sweep) else 0
+    ax.set(
+        xscale="log", yscale="log", xlabel="features p", ylabel="seconds (median)", title=f"Cost against p (n = {n:,})"
+    )
+    ax.legend(frameon=False, fontsize=MIN_FONT_PT, loc="upper left")
+    if len(ok):  # headroom above the highest point for the legend
+        ax.set_ylim(ok.q1_s.min() / 2, ok.q3_s.max() * 30)
+    return fig
+
+
+def reference_speedup(bench: pd.DataFrame, gpu: str):
+    """A committed GPU run: each solver's GPU speedup over the same machine's CPU against n (log-log),
+    colour by solver, solid float64 and dashed float32, with the line where both are as fast."""
+    gpu_rows = bench[(bench.device == "cuda") & (bench.status == "ok") & (bench.library == "linreg")]
+    fig, (ax,) = _fig(height=2.5)
+    solvers = list(dict.fromkeys(gpu_rows.solver))
+    for k, solver in enumerate(solvers):
+        for dtype, style in (("float64", "-"), ("float32", "--")):
+            part = gpu_rows[(gpu_rows.solver == solver) & (gpu_rows.dtype == dtype)].sort_values("n")
+            ax.plot(
+                part.n,
+                part.speedup_vs_cpu,
+                marker="o",
+                ms=3.5,
+                ls=style,
+                color=f"C{k}",
+                label=SOLVER_LABELS.get(solver, solver) if dtype == "float64" else None,
+            )
+    ax.axhline(1, color="k", lw=0.8)
+    ax.plot([], [], color="grey", ls="-", label="float64")
+    ax.plot([], [], color="grey", ls="--", label="float32")  # 7 entries: 2 columns, 4 rows
+    ax.set(xscale="log", yscale="log", xlabel="rows n", ylabel="speedup", title=f"{gpu}: GPU speedup")
+    fig.legend(loc="outside lower center", ncol=2, frameon=False, fontsize=MIN_FONT_PT)
+    return fig
+
+
 def crossover(df: pd.DataFrame, device: str = "cuda") -> pd.DataFrame:
     """Per solver and dtype, the smallest measured n from which ``device`` beats the CPU at every larger n.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,11 +71,9 @@ def load_references(paths: Paths) -> list[ReferenceRun]:
 
 
 def reference_label(ref: ReferenceRun) -> str:
+    """The hardware and date a reference ran on (driver and library versions are in its system.json)."""
     s = ref.system
-    return (
-        f"measured on an {s['gpu']} (driver {s['gpu_driver']}, CUDA {s['cuda']}, torch {s['torch']}) hosted by "
-        f"{s['cpu_cores']} cores of an {s['cpu']}, on {s['date']}, by `make gpu-check`"
-    )
+    return f"measured on an {s['gpu']} hosted by {s['cpu_cores']} cores of an {s['cpu']}, on {s['date']}"
 
 
 def reference_table(ref: ReferenceRun) -> pd.DataFrame:
@@ -109,27 +108,32 @@ def _count(x: float) -> str:
 
 
 def reference_limits_text(ref: ReferenceRun) -> str:
-    """The reference's fits against the hardware limits, as a sentence."""
+    """Where the reference GPU's time went, in a learner's words: the copy, one XᵀX, each fit as a multiple."""
     s = ref.summary
     fits = ref.limits[ref.limits.kind == "fit"]
     n, p = int(fits.n.iloc[0]), int(fits.p.iloc[0])
+    xtx = s["one_xtx_on_device_median_s"]
+    ols = s["ols_on_device_ratio_to_gram"] * xtx  # seconds
+    copy = s["copy_x_to_device_median_s"]
+    multiples = {
+        "OLS": "ols_on_device_ratio_to_gram",
+        "lasso": "lasso_on_device_ratio_to_gram",
+        "elastic net": "elastic_net_on_device_ratio_to_gram",
+        "batch GD (5 epochs)": "gd_batch_on_device_ratio_to_gram",
+        "a 20-α lasso path": "lasso_path_20_alphas_on_device_ratio_to_gram",
+    }
     return (
-        f"At n = {n:,}, p = {p} in float32, copying X to the GPU took {fmt(s['copy_x_to_device_median_s'], 3)} s "
-        f"and OLS from host arrays {fmt(s['ols_from_host_ratio_to_copy'], 3)}× that; with X already on the GPU, "
-        f"one XᵀX took {fmt(s['one_xtx_on_device_median_s'] * 1e3, 3)} ms "
-        f"({fmt(s['one_xtx_on_device_gflops'] / 1e3, 3)} TFLOP/s) and the fits, as multiples of it: statistics "
-        f"pass {fmt(s['stats_pass_on_device_ratio_to_gram'], 3)}×, "
-        f"OLS {fmt(s['ols_on_device_ratio_to_gram'], 3)}×, "
-        f"lasso {fmt(s['lasso_on_device_ratio_to_gram'], 3)}×, elastic net "
-        f"{fmt(s['elastic_net_on_device_ratio_to_gram'], 3)}×, 20-α lasso path "
-        f"{fmt(s['lasso_path_20_alphas_on_device_ratio_to_gram'], 3)}×, batch GD (5 epochs) "
-        f"{fmt(s['gd_batch_on_device_ratio_to_gram'], 3)}×. Mini-batch GD ran "
-        f"{_count(s['gd_minibatch_cuda_graphs_steps_per_s'])} steps/s with CUDA graphs against "
-        f"{_count(s['gd_minibatch_eager_steps_per_s'])} launching each kernel from Python. Every variant trained "
-        f"on the GPU agreed with the CPU float64 fit: float64 to "
-        f"{fmt(s['agreement_max_relative_error_float64'], 2)} (tolerance 1e-10), float32 to "
-        f"{fmt(s['agreement_max_relative_error_float32'], 2)} (its conditioning-based "
-        f"tolerance {fmt(s['agreement_tolerance_float32'], 2)})."
+        f"At n = {n:,}, p = {p} in float32, copying X to the GPU took {fmt(copy, 3)} s, while OLS on data already "
+        f"there took {fmt(ols * 1e3, 3)} ms: here the copy took about {fmt(copy / ols, 2)}× as long as the fit. "
+        f"One XᵀX took {fmt(xtx * 1e3, 3)} ms there, and each fit a multiple of it: "
+        + ", ".join(f"{name} {fmt(s[key], 3)}×" for name, key in multiples.items())
+        + f". Mini-batch GD ran {_count(s['gd_minibatch_cuda_graphs_steps_per_s'])} steps a second when its steps "
+        f"were recorded once and replayed (CUDA graphs), against {_count(s['gd_minibatch_eager_steps_per_s'])} when "
+        "Python sent each operation: small steps wait on sending work to the GPU, not on arithmetic. Every model "
+        "trained on the GPU matched the CPU's float64 fit: float64 to "
+        f"{fmt(s['agreement_max_relative_error_float64'], 2)} (relative), float32 to "
+        f"{fmt(s['agreement_max_relative_error_float32'], 2)}, within what float32's 7 digits and the data's "
+        f"conditioning allow ({fmt(s['agreement_tolerance_float32'], 2)})."
     )
 
 
@@ -148,6 +152,7 @@ class ReportData:
     benchmark: pd.DataFrame
     system: dict[str, Any]
     reference_runs: list[ReferenceRun]
+    cost_vs_p: pd.DataFrame  # the closed form against GD to convergence as p grows (benchmark stage)
 
 
 def load(root: Path | None = None) -> ReportData:
@@ -191,6 +196,7 @@ def load(root: Path | None = None) -> ReportData:
         benchmark=pd.read_csv(paths.benchmark_results),
         system=read(paths.benchmark_system),
         reference_runs=load_references(paths),
+        cost_vs_p=pd.read_csv(paths.benchmark_cost_vs_p),
     )
 
 
@@ -228,6 +234,44 @@ def comparison_table(d: ReportData) -> pd.DataFrame:
         row.update({"α": card.alpha, "device": card.device})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+class RawHtml:
+    """HTML that a cell shows as a raw block of markdown (``text/markdown``), never as ``text/html``.
+
+    Under Quarto any ``text/html`` output makes the page load require.js and jQuery from a CDN, so it is no
+    longer self-contained offline; a raw ````` ```{=html} ````` block in markdown output passes through both
+    renderers as is. The fence is longer than any run of backticks inside (inlined JavaScript has some)."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+
+    def _repr_markdown_(self) -> str:
+        longest = max((len(run) for run in re.findall(r"`+", self.html)), default=0)
+        fence = "`" * max(3, longest + 1)
+        return f"{fence}{{=html}}\n{self.html}\n{fence}\n"
+
+    def __repr__(self) -> str:  # the text/plain twin stays short (the markdown carries the content)
+        return f"<raw HTML, {len(self.html):,} characters>"
+
+
+def raw_html(html: str) -> RawHtml:
+    return RawHtml(html)
+
+
+def figure_image(fig: Any) -> Any:
+    """A matplotlib figure drawn in a report cell, as the stages write theirs (``io.write_figure``: the PNG
+    records its dpi and smallest font, which the legibility test reads), shown as an image."""
+    import tempfile
+
+    from IPython.display import Image
+
+    from linreg.pipeline.io import write_figure
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "figure.png"
+        write_figure(path, fig)
+        return Image(data=path.read_bytes())
 
 
 def table_html(df: pd.DataFrame, table_id: str, digits: int = 4) -> str:

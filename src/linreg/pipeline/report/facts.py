@@ -648,8 +648,7 @@ def reference_takeaway(ref: ReferenceRun) -> str:
         )
     if len(path):
         text += f" The lasso path was {speedup_text(path.speedup.min(), path.speedup.max())}."
-    cross = crossover_text(ref)
-    return text + (" " + cross if cross else "")
+    return text + " Where the GPU starts to win, size by size, is in @fig-gpu-reference."
 
 
 @dataclass(frozen=True)
@@ -742,46 +741,125 @@ def line(d: ReportData, m: float, b: float, residuals: np.ndarray | None = None)
 
 
 def why_gd(d: ReportData) -> Md:
-    """Closed form against gradient descent on this machine, scaled to the epochs GD needed to converge here."""
-    b = d.benchmark
-    need = {"status", "library", "device", "dtype", "solver", "n", "median_s"}
-    parts = []
-    top = pd.DataFrame()
-    if need <= set(b.columns):
-        cpu = b[(b.status == "ok") & (b.library == "linreg") & (b.device == "cpu") & (b.dtype == "float64")]
-        top = cpu[cpu.n == cpu.n.max()].set_index("solver") if len(cpu) else cpu
-    if len(top) and {"ols", "gd_batch"} <= set(top.index):
-        epochs = int(d.params.get("benchmark", {}).get("gd_epochs", 0))
-        t_ols, t_gd = float(top.loc["ols", "median_s"]), float(top.loc["gd_batch", "median_s"])
-        text = (
-            f"On this machine at n = {int(top.n.iloc[0]):,}, p = {int(top.p.iloc[0])}, the closed-form OLS took "
-            f"{duration(t_ols)} and {epochs} epochs of batch GD {duration(t_gd)}."
+    """The method with no closed form that this run fitted: the lasso's coordinate-descent sweeps.
+
+    (The benchmark's batch-GD timing is not used here: linreg's batch GD forms XᵀX once and then steps on
+    it, so its fixed-epoch time is mostly the closed form's and says nothing about an epoch's cost over X;
+    ``cost_against_p`` times the textbook algorithm instead.)"""
+    lasso = d.cards.get("lasso")
+    if lasso is None or not lasso.n_iter:
+        return Md("")
+    return Md(
+        f"The lasso has no closed form: its path took {lasso.n_iter} coordinate-descent sweeps over "
+        f"{lasso.n_alphas} values of its penalty."
+    )
+
+
+@dataclass(frozen=True)
+class CostAgainstP(Facts):
+    has_sweep: bool  # the run timed both methods at one p at least
+    sentence: str
+
+
+def times_text(x: float) -> str:
+    """A ratio as a reader says it: "0.37×", "2.5×", "136×", "1,250×" (2 significant digits, no e-notation)."""
+    return f"{x:,.0f}×" if x >= 10 else f"{x:.2g}×"
+
+
+def _growth(p0: float, p1: float, t0: float, t1: float) -> float:
+    """The exponent a in time ∝ p^a through two points (p0, t0) and (p1, t1), on log-log axes."""
+    return float(np.log(t1 / t0) / np.log(p1 / p0))
+
+
+def cost_against_p(sweep: pd.DataFrame) -> CostAgainstP:
+    """The closed form against gradient descent run to convergence as p grows: which was cheaper at each p,
+    decided only where the two times' quartile ranges do not overlap, and how each time grew with p."""
+    ok = sweep[sweep.status == "ok"] if "status" in sweep else sweep.iloc[0:0]
+    closed = ok[ok.method == "closed_form"].set_index("p")
+    gd = ok[ok.method == "gd"].set_index("p")
+    ps = sorted(set(closed.index) & set(gd.index))
+    short = sweep[(sweep.status == "disagrees") & (sweep.method == "gd")] if "status" in sweep else sweep.iloc[0:0]
+    note = (
+        f" At p = {', '.join(str(int(p)) for p in short.p)} gradient descent stopped short of the closed form's "
+        "answer, so its time there does not count."
+        if len(short)
+        else ""
+    )
+    if not ps:
+        return CostAgainstP(
+            False,
+            "This run did not time the closed form against gradient descent across p (`benchmark.p_sweep` in "
+            "params.yaml)." + note,
         )
-        card = d.cards.get("gd_batch")
-        if card is not None and card.n_iter and epochs:
-            full = t_gd / epochs * card.n_iter
-            verdict = (
-                f"about {fmt(full / t_ols, 2)}× the closed form: at this small p the closed form wins, which is why "
-                "linreg's OLS uses it"
-                if full > t_ols
-                else f"about {fmt(full / t_ols, 2)}× the closed form: here gradient descent is the cheaper way"
+    c, g = closed.loc[ps], gd.loc[ps]
+    n = int(c.n.iloc[0])
+    text = (
+        f"This run measured both, written the textbook way, on n = {n:,} rows at p = "
+        f"{', '.join(f'{p:,}' for p in ps)} (@fig-cost-p): the closed form took "
+        + (
+            f"{duration(c.median_s.iloc[0])} to {duration(c.median_s.iloc[-1])}, and gradient descent, run until it "
+            f"converged ({int(g.epochs.min())}–{int(g.epochs.max())} epochs), {duration(g.median_s.iloc[0])} to "
+            f"{duration(g.median_s.iloc[-1])}."
+            if len(ps) > 1
+            else f"{duration(c.median_s.iloc[0])}, and gradient descent, run until it converged "
+            f"({int(g.epochs.iloc[0])} epochs), {duration(g.median_s.iloc[0])}."
+        )
+    )
+    closed_wins = [p for p in ps if c.q3_s[p] < g.q1_s[p]]
+    gd_wins = [p for p in ps if g.q3_s[p] < c.q1_s[p]]
+    unresolved = [p for p in ps if p not in closed_wins and p not in gd_wins]
+    ratio = g.median_s / c.median_s  # GD's time in units of the closed form's
+    listed = lambda part: ", ".join(f"{p:,}" for p in part)  # noqa: E731
+    if len(closed_wins) == len(ps):
+        text += " The closed form was cheaper at every p measured."
+    elif gd_wins and all(p in gd_wins for p in ps if p >= gd_wins[0]):
+        text += (
+            f" From p = {gd_wins[0]:,} on, gradient descent to convergence was the cheaper way (at p = {ps[-1]:,} it "
+            f"took {times_text(ratio.iloc[-1])} the closed form's time): the balance turned inside the range measured."
+        )
+    else:
+        parts = [f"the closed form was cheaper at p = {listed(closed_wins)}"] if closed_wins else []
+        if gd_wins:
+            parts.append(f"gradient descent at p = {listed(gd_wins)}")
+        if unresolved:
+            parts.append(
+                f"at p = {listed(unresolved)} the two times' quartile ranges overlap, so this run cannot say which "
+                "was cheaper there"
             )
+        joined = "; ".join(parts)
+        text += " " + joined[0].upper() + joined[1:] + "."
+    if len(ps) < 2:
+        text += " With one p, how the balance moves as p grows is not measured."
+    elif ps[-1] in closed_wins:
+        # The trend from the two largest p, where arithmetic rather than fixed overhead sets the times.
+        p0, p1 = ps[-2], ps[-1]
+        a = _growth(p0, p1, c.median_s[p0], c.median_s[p1])
+        b = _growth(p0, p1, g.median_s[p0], g.median_s[p1])
+        grew = (
+            f"from p = {p0:,} to {p1:,} the closed form's time grew about like $p^{{{a:.1f}}}$ and gradient "
+            f"descent's like $p^{{{b:.1f}}}$"
+        )
+        lead = f"{times_text(ratio[p0])} to {times_text(ratio[p1])}"
+        # Resolved only if even the least favourable quartiles keep the order: GD's slowest run against the
+        # closed form's fastest at p1, below GD's fastest against the closed form's slowest at p0.
+        shrank = g.q3_s[p1] / c.q1_s[p1] < g.q1_s[p0] / c.q3_s[p0]
+        grew_back = g.q1_s[p1] / c.q3_s[p1] > g.q3_s[p0] / c.q1_s[p0]
+        if shrank:
             text += (
-                f" But batch GD needed {card.n_iter} epochs to converge on the main data, so its whole fit costs "
-                f"about {card.n_iter} × {duration(t_gd / epochs)} ≈ {duration(full)}, {verdict}. The closed "
-                "form's cost grows like np² + p³ and an epoch of GD's like np, so in theory the balance turns at "
-                "large p; this run timed one p, so where it turns is not measured here."
+                f" But {grew}, so the closed form's lead shrank from {lead}: if that trend held, gradient descent "
+                f"would overtake beyond p = {p1:,}, which this run did not measure."
+            )
+        elif grew_back:
+            text += (
+                f" And {grew}: its lead grew from {lead}, so at these sizes this run shows no sign of the balance "
+                "turning."
             )
         else:
-            text += " " + not_trained(d, ["gd_batch"], "how many epochs GD needs to converge here is not measured")
-        parts.append(text)
-    lasso = d.cards.get("lasso")
-    if lasso is not None and lasso.n_iter:
-        parts.append(
-            f"The lasso has no closed form: its path took {lasso.n_iter} coordinate-descent sweeps over "
-            f"{lasso.n_alphas} values of its penalty."
-        )
-    return Md(" ".join(parts))
+            text += (
+                f" From p = {p0:,} to {p1:,} its lead went from {lead}, a change within the spread of the timed runs: "
+                "whether the balance is moving is not resolved here."
+            )
+    return CostAgainstP(True, text + note)
 
 
 # --- 10. Feature scaling ---------------------------------------------------------------------------------------
@@ -1045,13 +1123,13 @@ def this_machine(d: ReportData) -> Md:
     return Md(text)
 
 
-def reference_limits(ref: ReferenceRun) -> Md:
-    """Where the reference GPU's time goes, folded: the copy, one XᵀX and each fit as a multiple of it."""
+def reference_details(ref: ReferenceRun, table_html: str) -> Md:
+    """The reference's table at its largest n and where its GPU's time goes, folded under one summary."""
     from linreg.pipeline.report.data import reference_limits_text
 
     return Md(
-        "<details><summary>Show where this GPU's time goes: the copy to the device, one XᵀX and each fit as a "
-        f"multiple of it, and the agreement with the CPU</summary>\n\n{reference_limits_text(ref)}\n\n</details>"
+        "<details><summary>Show the reference's times at its largest n, and where the GPU's time goes</summary>"
+        f"\n\n{crossover_text(ref)}\n\n{table_html}\n\n{reference_limits_text(ref)}\n\n</details>"
     )
 
 
@@ -1059,9 +1137,113 @@ def reference_intro(ref: ReferenceRun, takeaway: str) -> Md:
     from linreg.pipeline.report.data import reference_label
 
     return Md(
-        f"**A GPU reference run**, {reference_label(ref)}, not on this machine. Each row compares the GPU with the CPU "
+        f"**A GPU reference run**, {reference_label(ref)}, not on this machine, compares the GPU with the CPU "
         "of the same machine on the same data size. " + takeaway
     )
+
+
+# --- 19. the PyTorch loop ---------------------------------------------------------------------------------------
+
+# The loop trains in float64 at η = 1/L from θ = 0: the error shrinks at least by (1 − 1/κ) per epoch, so a
+# few hundred epochs on a design with κ of a few reach rounding (κ·ε ≈ 1e-15). 1e-8 (relative to the largest
+# coefficient) leaves seven orders of margin for that and is still far below any coefficient's standard error.
+LOOP_TOL = 1e-8
+
+
+@dataclass(frozen=True)
+class TorchLoop(Facts):
+    devices: str  # where the loop ran and how long it took; a comparison only where the runs resolve one
+    agreement: str  # the trained θ against the normal equations
+
+
+def torch_loop(
+    runs: dict[str, dict], *, epochs: int, n: int, p: int, gpu_name: str = "", has_reference: bool = False
+) -> TorchLoop:
+    """The PyTorch training loop's timings and result.
+
+    ``runs`` maps a device ("cpu", "cuda") to {"times": seconds of each timed run, "max_diff": the largest
+    |θ − θ_normal| relative to the largest |θ_normal|}. A device comparison is stated only when every run
+    on one device was faster than every run on the other; otherwise the sentence says it is not resolved.
+    """
+    if "cpu" not in runs:
+        raise ValueError(f"torch_loop needs a CPU run to compare with, got devices {sorted(runs)}")
+    cpu = np.asarray(runs["cpu"]["times"], dtype=float)
+    k = len(cpu)
+    size = f"{epochs} epochs on {n:,} rows × {p} features"
+    if "cuda" not in runs:
+        devices = (
+            "This machine has no GPU that PyTorch can use (`torch.cuda.is_available()` is False), so the loop ran "
+            f"on the CPU only: {size} took {duration(float(np.median(cpu)))} (median of {k} runs)."
+            + (" What a GPU did, measured on one, is the reference run below." if has_reference else "")
+        )
+    else:
+        gpu = np.asarray(runs["cuda"]["times"], dtype=float)
+        g, c = float(np.median(gpu)), float(np.median(cpu))
+        name = f" ({gpu_name})" if gpu_name else ""
+        timed = (
+            f"{size} took {duration(g)} on this machine's GPU{name} and {duration(c)} on its CPU (medians of {k} runs)"
+        )
+        if gpu.max() < cpu.min():
+            devices = f"{timed}: {fmt(c / g, 2)}× faster on the GPU, and every GPU run beat every CPU run."
+        elif cpu.max() < gpu.min():
+            devices = (
+                f"{timed}: the GPU was slower, {fmt(c / g, 2)}× the CPU's speed, and every CPU run beat every GPU run. "
+                "At this size the GPU does not pay; the reference run below shows where it starts to."
+            )
+        else:
+            devices = (
+                f"{timed}; the two devices' runs overlap, so this run does not resolve which is faster at this size."
+            )
+    worst = max(float(r["max_diff"]) for r in runs.values())
+    where = "on both devices" if len(runs) > 1 else "on the CPU"
+    agreement = (
+        f"{where[0].upper() + where[1:]}, θ ended within {worst:.1e} (relative) of the normal equations' solution: "
+        "autograd computed the gradient derived by hand earlier, and the optimizer took the same steps."
+        if np.isfinite(worst) and worst <= LOOP_TOL
+        else f"After {epochs} epochs θ was still {worst:.1e} (relative) from the normal equations' solution {where}, "
+        f"more than {LOOP_TOL:g}: it had not converged yet. More epochs, or a step closer to 1/L, close the gap."
+    )
+    return TorchLoop(devices, agreement)
+
+
+# --- What's next: logistic regression -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Logistic(Facts):
+    agrees: bool
+    takeaway: str
+
+
+def logistic(*, max_diff: float, bound: float, epochs: int, converged: bool) -> Logistic:
+    """Gradient descent on the log-loss against scikit-learn's LogisticRegression(penalty=None).
+
+    ``max_diff``: the largest coefficient difference; ``bound``: how far apart the two may be given how much
+    gradient each left, (‖∇J(θ_gd)‖ + ‖∇J(θ_sk)‖) / μ with μ the smallest eigenvalue of the log-loss's
+    Hessian at the solution (a strongly convex loss: distance to the minimum ≤ gradient / μ, near it).
+    """
+    if not (np.isfinite(max_diff) and np.isfinite(bound)):
+        raise ValueError(f"logistic needs finite max_diff and bound, got {max_diff} and {bound}")
+    agrees = converged and max_diff <= bound
+    if agrees:
+        text = (
+            f"Gradient descent converged in {epochs:,} epochs to coefficients within {max_diff:.1e} of "
+            f"scikit-learn's, inside the {bound:.1e} that the gradients both left allow: the same Xθ, a different "
+            "loss, no closed form, and gradient descent still finds the minimum."
+        )
+    elif not converged:
+        text = (
+            f"Gradient descent had not converged after {epochs:,} epochs, and its coefficients are still "
+            f"{max_diff:.1e} from scikit-learn's: without a closed form, how many steps a fit needs is part of "
+            "the method. Raise the epochs or the step."
+        )
+    else:
+        text = (
+            f"Gradient descent stopped {max_diff:.1e} from scikit-learn's coefficients, more than the {bound:.1e} "
+            "their remaining gradients explain: one of the two fits is not at the minimum (check the step size and "
+            "scikit-learn's tolerance)."
+        )
+    return Logistic(agrees, text)
 
 
 # --- 20. Recap ---------------------------------------------------------------------------------------------------

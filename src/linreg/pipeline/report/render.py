@@ -147,6 +147,7 @@ def _render_fallback(source: Path, out: Path) -> None:
         finally:  # the client leaves a kernel it did not start running
             if km.has_kernel:
                 km.shutdown_kernel(now=True)
+    check_no_html_outputs(doc.executed(), [c.outputs for c in nb.cells])
     markdown = to_markdown(doc, [c.outputs for c in nb.cells])
 
     with tempfile.TemporaryDirectory() as work:
@@ -226,6 +227,28 @@ def external_resources(html: str) -> list[str]:
     parser.feed(html)
     parser.close()
     return parser.found
+
+
+def html_outputs(blocks: list[Markdown | Code], outputs: list[list[dict]]) -> list[str]:
+    """Where an executed cell put out ``text/html``: "file, line N" for each such cell."""
+    return [
+        f"{block.origin or 'the main document'}, line {block.line}"
+        for block, outs in zip(blocks, outputs)
+        if any("text/html" in out.get("data", {}) for out in outs)
+    ]
+
+
+def check_no_html_outputs(blocks: list[Markdown | Code], outputs: list[list[dict]]) -> None:
+    """Fail the render where a cell emits ``text/html``: under Quarto that output makes the page load require.js
+    and jQuery from a CDN, so the page is no longer self-contained offline."""
+    found = html_outputs(blocks, outputs)
+    if found:
+        raise RenderError(
+            "these cells put out text/html, which makes Quarto's page fetch require.js and jQuery from a CDN: "
+            + "; ".join(found)
+            + ". Show HTML with `display(rd.raw_html(html))` (a raw block in markdown output), a table with "
+            "`display(Markdown(df.to_markdown()))`."
+        )
 
 
 def _execute(client) -> None:
