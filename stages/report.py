@@ -14,6 +14,7 @@ from pathlib import Path
 
 from linreg.pipeline import stage
 from linreg.pipeline.log import setup_logging
+from linreg.pipeline.outputs import staged_outputs
 from linreg.pipeline.params import stage_params
 from linreg.pipeline.paths import project_paths
 from linreg.pipeline.report.render import render
@@ -23,7 +24,8 @@ def main(root: Path | None = None) -> None:
     log = setup_logging("report")
     paths = project_paths(root)
     params = stage_params(paths, "report")
-    engine = render(paths.report_source, paths.report_html, params.report.engine)
+    with staged_outputs(paths, "report") as out:
+        engine = render(paths.report_source, out.report_html, params.report.engine)
     log.info("rendered %s with %s (%d KiB)", paths.report_html, engine, paths.report_html.stat().st_size // 1024)
 
 

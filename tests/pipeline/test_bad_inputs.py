@@ -231,7 +231,7 @@ def test_an_unwritable_folder_is_one_line_naming_the_path(caplog):
     assert "cannot write reports/metrics/train.json: Permission denied" in caplog.text
 
 
-def test_a_failing_stage_says_how_to_restore_its_outputs(caplog):
+def test_a_failing_stage_says_its_previous_outputs_are_kept_and_stale(caplog):
     from linreg.pipeline import stage
 
     def main(_root):
@@ -239,7 +239,8 @@ def test_a_failing_stage_says_how_to_restore_its_outputs(caplog):
 
     with pytest.raises(SystemExit):
         stage.run(main, "train")
-    assert "`dvc checkout train` restores" in caplog.text
+    assert "CUDA is unavailable here" in caplog.text and "train's previous outputs are untouched" in caplog.text
+    assert "`dvc metrics show`) are still the last successful run's" in caplog.text
 
 
 def test_data_whose_squares_underflow_is_fitted_exactly_or_refused():
