@@ -47,6 +47,7 @@ def test_ctrl_c_while_the_report_renders_is_one_line_and_keeps_the_previous_repo
     deadline = time.time() + 60
     while not list(staging.rglob("*.tmp")) and time.time() < deadline:  # rendering has begun: the cell sleeps
         time.sleep(0.1)
+    assert list(staging.rglob("*.tmp")), "the report stage never began rendering"
     time.sleep(1.0)  # the kernel is running the cell
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
