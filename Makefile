@@ -35,7 +35,8 @@ lock:  ## re-resolve the newest versions pyproject.toml allows into constraints.
 setup: $(STAMP)  ## create .venv and install linreg with its dev tools
 
 run: $(STAMP)  ## rebuild the whole pipeline (dvc repro), ending with reports/report.html
-	dvc repro
+	@# When a stage fails, say which outputs on disk (and `dvc metrics show`) are still the last run's.
+	dvc repro || { $(PYTHON) -m linreg.pipeline.stale; exit 1; }
 
 lint: $(STAMP)  ## ruff (style, imports, likely bugs, formatting) and mypy (types), as configured in pyproject.toml
 	$(PYTHON) -m ruff check .

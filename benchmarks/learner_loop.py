@@ -3,7 +3,8 @@
 For one param of each group a learner edits (train, evaluate, report), this script
 changes it in params.yaml, runs ``dvc repro`` and times it end to end and per stage
 (from the moment DVC announces each stage to the next announcement), then puts
-params.yaml back and lets DVC restore the outputs from its run cache. It then times
+params.yaml and dvc.lock back and restores their outputs with ``dvc checkout`` (every out is
+persisted, so DVC's run cache does not restore them). It then times
 each stage's imports alone (the script loaded without running ``main``), which is
 what every stage pays before it does any work, and, with ``--fresh``, a forced
 ``dvc repro`` of every stage.
@@ -85,9 +86,10 @@ def main() -> None:
     args = ap.parse_args()
     if subprocess.run(["git", "diff", "--quiet", "--", "params.yaml"], cwd=ROOT).returncode != 0:
         sys.exit("params.yaml has uncommitted edits: commit or stash them first (this script edits it in place).")
-    params = ROOT / "params.yaml"
+    params, lock = ROOT / "params.yaml", ROOT / "dvc.lock"
     original = params.read_text()
     _, before = repro()  # up to date first, so each edit times only what it re-runs
+    committed = lock.read_text()
     imports = {s: import_seconds(s) for s in STAGES}
     lines = []
     try:
@@ -98,12 +100,14 @@ def main() -> None:
             total, stages = repro("--no-run-cache")  # an edit DVC has seen before would only be restored
             lines.append(row(label, total, stages, imports, 12))
             params.write_text(original)
-            repro()  # back to the committed outputs (DVC's run cache: no stage re-runs)
+            lock.write_text(committed)
+            subprocess.run(["dvc", "checkout", "--quiet"], cwd=ROOT, check=True)  # back to those outputs
         if args.fresh:
             total, stages = repro("--force")
             lines.append(row("fresh: dvc repro --force (every stage)", total, stages, imports, 45))
     finally:
         params.write_text(original)
+        lock.write_text(committed)
     alone = ", ".join(f"{s} {t:.2f} s" for s, t in imports.items())
     print(f"stage imports alone (median of 3 fresh interpreters): {alone}")
     print("\n".join(lines))

@@ -31,6 +31,7 @@ from linreg.pipeline.benchmark.p_sweep import cost_against_p  # noqa: E402
 from linreg.pipeline.benchmark.system import describe_system, load_average, peak_host_memory_gib  # noqa: E402
 from linreg.pipeline.log import setup_logging  # noqa: E402
 from linreg.pipeline.machine import available_memory_bytes  # noqa: E402
+from linreg.pipeline.outputs import staged_outputs  # noqa: E402
 from linreg.pipeline.params import stage_params  # noqa: E402
 from linreg.pipeline.paths import project_paths  # noqa: E402
 
@@ -82,10 +83,6 @@ def main(root: Path | None = None) -> None:
         "load_average_1min_before": load_before,
         "load_average_1min_after": load_average(),
     }
-    io.write_csv(paths.benchmark_results, results)
-    io.write_csv(paths.benchmark_cost_vs_p, by_p)
-    io.write_json(paths.benchmark_system, system)
-    io.write_json(paths.metrics("benchmark"), summary.flat_metrics(results))
     figs = {
         "time_vs_n": summary.time_vs_n(results),
         "ratio_to_limit": summary.ratio_to_limit(results),
@@ -93,8 +90,13 @@ def main(root: Path | None = None) -> None:
     }
     if (results.device == "cuda").any() and (results[results.device == "cuda"].status == "ok").any():
         figs["speedup"] = summary.speedup(results)
-    for name, fig in figs.items():
-        io.write_figure(paths.benchmark_figure(name), fig)
+    with staged_outputs(paths, "benchmark") as out:
+        io.write_csv(out.benchmark_results, results)
+        io.write_csv(out.benchmark_cost_vs_p, by_p)
+        io.write_json(out.benchmark_system, system)
+        io.write_json(out.metrics("benchmark"), summary.flat_metrics(results))
+        for name, fig in figs.items():
+            io.write_figure(out.benchmark_figure(name), fig)
     bad = int((results.status == "disagrees").sum())
     log.info(
         "benchmarked %s on %s (%s preset); %d disagreeing fits; results in %s",

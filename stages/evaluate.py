@@ -35,8 +35,21 @@ from linreg.pipeline.engine.tables import table_stats
 from linreg.pipeline.evaluation import figures
 from linreg.pipeline.evaluation.assemble import SPLITS, Inputs, evaluate_all, table_bootstrap, table_error_sums
 from linreg.pipeline.log import setup_logging
+from linreg.pipeline.outputs import staged_outputs
 from linreg.pipeline.params import engine_params, stage_params
 from linreg.pipeline.paths import project_paths
+
+TABLES = ("model_metrics", "recovery", "ols_inference", "intervals", "agreement", "paired_test", "regimes", "gd_step")
+PLOTS = (
+    "learning_curve",
+    "degree_sweep",
+    "residuals",
+    "regime_sweep",
+    "degree_curves",
+    "demo_points",
+    "gd_paths",
+    "gd_surface",
+)
 
 
 def _xy(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -95,30 +108,6 @@ def main(root: Path | None = None) -> None:
     )
 
     rows = {f"{s}_rows": sums[s].n for s in SPLITS} | {f"{s}_rows_in_memory": len(inputs.splits[s][1]) for s in SPLITS}
-    io.write_json(paths.metrics("evaluate"), {**ev.metrics, **ran_on, **rows})
-    for name in (
-        "model_metrics",
-        "recovery",
-        "ols_inference",
-        "intervals",
-        "agreement",
-        "paired_test",
-        "regimes",
-        "gd_step",
-    ):
-        io.write_csv(paths.evaluate_table(name), getattr(ev, name))
-    io.write_text(paths.ols_summary, ev.ols_summary)
-    for name in (
-        "learning_curve",
-        "degree_sweep",
-        "residuals",
-        "regime_sweep",
-        "degree_curves",
-        "demo_points",
-        "gd_paths",
-        "gd_surface",
-    ):
-        io.write_csv(paths.evaluate_plot(name), getattr(ev, name))
     plots = {
         name: pd.read_csv(path)
         for name, path in (
@@ -128,8 +117,15 @@ def main(root: Path | None = None) -> None:
             ("validation_curve", paths.validation_curve),
         )
     }
-    for name, fig in figures.evaluation_figures(ev, inputs, demo, plots).items():
-        io.write_figure(paths.evaluate_figure(name), fig)
+    with staged_outputs(paths, "evaluate") as out:
+        io.write_json(out.metrics("evaluate"), {**ev.metrics, **ran_on, **rows})
+        for name in TABLES:
+            io.write_csv(out.evaluate_table(name), getattr(ev, name))
+        io.write_text(out.ols_summary, ev.ols_summary)
+        for name in PLOTS:
+            io.write_csv(out.evaluate_plot(name), getattr(ev, name))
+        for name, fig in figures.evaluation_figures(ev, inputs, demo, plots).items():
+            io.write_figure(out.evaluate_figure(name), fig)
     log.info(
         "evaluated %d models on %s; metrics in %s, figures in %s",
         len(cards),

@@ -2,7 +2,8 @@
 teaching chapter's code as a notebook a learner runs alone.
 
 Inputs:  reports/report.qmd, the chapters it includes and every tracked output it reads; params report
-Outputs: reports/report.html, reports/notebooks/NN-<topic>.ipynb (no outputs in them)
+Outputs: reports/report.html, reports/notebooks/NN-<topic>.ipynb (no outputs in them), written beside the
+         previous ones and swapped in only when both are written (linreg.pipeline.outputs)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from linreg.pipeline import stage
 from linreg.pipeline.log import setup_logging
+from linreg.pipeline.outputs import staged_outputs
 from linreg.pipeline.params import stage_params
 from linreg.pipeline.paths import project_paths
 from linreg.pipeline.report import notebooks
@@ -28,8 +30,9 @@ def main(root: Path | None = None) -> None:
     params = stage_params(paths, "report")
     # The notebooks first: a chapter whose code cannot run alone stops the stage before the long render.
     books = notebooks.build(parse_file(paths.report_source))
-    written = notebooks.write(books, paths.report_notebooks)
-    engine = render(paths.report_source, paths.report_html, params.report.engine)
+    with staged_outputs(paths, "report") as out:
+        written = notebooks.write(books, out.report_notebooks)
+        engine = render(paths.report_source, out.report_html, params.report.engine)
     log.info("rendered %s with %s (%d KiB)", paths.report_html, engine, paths.report_html.stat().st_size // 1024)
     log.info("wrote %d chapter notebooks to %s", len(written), paths.report_notebooks)
 

@@ -25,6 +25,7 @@ from linreg.pipeline.data.scale import scaler_from_moments, table_block_moments
 from linreg.pipeline.data.split import PARTS
 from linreg.pipeline.engine import session
 from linreg.pipeline.log import setup_logging
+from linreg.pipeline.outputs import staged_outputs
 from linreg.pipeline.params import engine_params, stage_params
 from linreg.pipeline.paths import project_paths
 
@@ -41,18 +42,18 @@ def main(root: Path | None = None) -> None:
     for name in scaler.constant_features:
         log.warning("feature %s is constant on the training part: scaled to a zero column", name)
 
-    for part in PARTS:
-        source = paths.split_table(part)
-        with io.BlockWriter(paths.scaled_table(part)) as out:
-            for block in range(len(io.block_rows(source))):
-                frame = io.read_block(source, block)
-                frame[names] = scaler.transform(frame[names].to_numpy(dtype="float64"))
-                out.write(frame)
-
-    io.write_json(paths.scaler, scaler.to_dict())
-    io.write_json(
-        paths.metrics("scale"), {"method": scaler.method, "n_constant_features": len(scaler.constant_features)}
-    )
+    with staged_outputs(paths, "scale") as out:
+        for part in PARTS:
+            source = paths.split_table(part)
+            with io.BlockWriter(out.scaled_table(part)) as table:
+                for block in range(len(io.block_rows(source))):
+                    frame = io.read_block(source, block)
+                    frame[names] = scaler.transform(frame[names].to_numpy(dtype="float64"))
+                    table.write(frame)
+        io.write_json(out.scaler, scaler.to_dict())
+        io.write_json(
+            out.metrics("scale"), {"method": scaler.method, "n_constant_features": len(scaler.constant_features)}
+        )
     log.info("wrote %s (%s scaling)", paths.scaled_dir, scaler.method)
 
 

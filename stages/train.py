@@ -36,6 +36,7 @@ from linreg.pipeline.engine import session
 from linreg.pipeline.engine.tables import table_arrays, table_stats
 from linreg.pipeline.log import setup_logging
 from linreg.pipeline.machine import params_device, software_versions
+from linreg.pipeline.outputs import staged_outputs
 from linreg.pipeline.params import engine_params, stage_params
 from linreg.pipeline.paths import project_paths
 from linreg.pipeline.training import Split, TrainingData, train_all, train_metrics
@@ -90,18 +91,14 @@ def main(root: Path | None = None) -> None:
         ran_on = engine.record()
 
     versions = software_versions()
-    for name, card in trained.cards.items():
-        card.versions = versions
-        io.write_json(paths.model_card(name), card.to_json())
     tables = trained.tables()
-    for name, path in (
-        ("gd_history", paths.gd_history),
-        ("lr_sweep", paths.lr_sweep),
-        ("reg_path", paths.reg_path),
-        ("validation_curve", paths.validation_curve),
-    ):
-        io.write_csv(path, tables[name])
-    io.write_json(paths.metrics("train"), {**train_metrics(trained, data, device=device, dtype=dtype), **ran_on})
+    with staged_outputs(paths, "train") as out:
+        for name, card in trained.cards.items():
+            card.versions = versions
+            io.write_json(out.model_card(name), card.to_json())
+        for name in ("gd_history", "lr_sweep", "reg_path", "validation_curve"):
+            io.write_csv(getattr(out, name), tables[name])
+        io.write_json(out.metrics("train"), {**train_metrics(trained, data, device=device, dtype=dtype), **ran_on})
     ours = [n for n, c in trained.cards.items() if c.kind == "ours"]
     log.info(
         "trained %s on %s (%s) and %d references (statistics pass: %s, %d worker(s)); cards in %s",

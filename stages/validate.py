@@ -1,9 +1,8 @@
 """Stage validate: check every param, the device and the user's CSV before any stage touches an output.
 
-DVC deletes a stage's outputs just before running it, so a stage that rejected a
-bad param would already have lost its previous results. Every stage therefore
-depends on this one: it runs first whenever params.yaml (or the CSV) changes, and
-when it fails DVC stops before anything else is removed.
+A bad param found here stops ``dvc repro`` before any other stage starts: every stage depends
+on this one, which runs first whenever params.yaml (or the CSV) changes. (A stage that fails
+later keeps its previous outputs too: linreg.pipeline.outputs.)
 
 Inputs:  params.yaml (all of it), data/external/ (a user CSV)
 Outputs: data/validated.json (always the same bytes, so passing never re-runs anything)
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from linreg.pipeline import io, stage
 from linreg.pipeline.log import setup_logging
+from linreg.pipeline.outputs import staged_outputs
 from linreg.pipeline.params import stage_params
 from linreg.pipeline.paths import project_paths
 from linreg.pipeline.preflight import GROUPS, preflight
@@ -29,9 +29,10 @@ def main(root: Path | None = None) -> None:
     paths = project_paths(root)
     view = stage_params(paths, "validate")
     checked = preflight(paths, *(getattr(view, group) for group in GROUPS))
-    io.write_json(paths.validated, {"valid": True})
+    with staged_outputs(paths, "validate") as out:
+        io.write_json(out.validated, {"valid": True})
     log.info("params.yaml is valid; %s", checked)
 
 
 if __name__ == "__main__":
-    stage.run(main, "validate", deletes_outputs=False)
+    stage.run(main, "validate")

@@ -37,8 +37,12 @@ BAD_PARAMS = [
         ParamsError,
         "must be a file under data/external/",
     ),
-    ({"generate": {"n_samples": 100_000_000, "n_features": 1000}}, DataError, "lower base.max_rows_in_memory"),
-    ({"generate": {"n_features": 1001}}, ParamsError, "generate.n_features"),
+    (
+        {"base": {"max_rows_in_memory": 100_000_000}, "generate": {"n_samples": 100_000_000, "n_features": 50}},
+        DataError,
+        "lower base.max_rows_in_memory",
+    ),
+    ({"generate": {"n_features": 51}}, ParamsError, "generate.n_features = 51: at most 50: the regime sweep"),
     # Values a later stage could not handle, refused by the stage that would fail (issue #28):
     (
         {"split": {"train": 0.8, "validation": 1e-9, "test": 0.2 - 1e-9}},
@@ -231,7 +235,7 @@ def test_an_unwritable_folder_is_one_line_naming_the_path(caplog):
     assert "cannot write reports/metrics/train.json: Permission denied" in caplog.text
 
 
-def test_a_failing_stage_says_how_to_restore_its_outputs(caplog):
+def test_a_failing_stage_says_its_previous_outputs_are_kept_and_stale(caplog):
     from linreg.pipeline import stage
 
     def main(_root):
@@ -239,7 +243,8 @@ def test_a_failing_stage_says_how_to_restore_its_outputs(caplog):
 
     with pytest.raises(SystemExit):
         stage.run(main, "train")
-    assert "`dvc checkout train` restores" in caplog.text
+    assert "CUDA is unavailable here" in caplog.text and "train's previous outputs are untouched" in caplog.text
+    assert "`dvc metrics show`) are still the last successful run's" in caplog.text
 
 
 def test_data_whose_squares_underflow_is_fitted_exactly_or_refused():
@@ -297,3 +302,35 @@ def test_a_diverged_gradient_descent_is_a_result_every_later_stage_reports(proje
         assert card["coef"] == [0.0] * len(card["coef"])
     metrics = json.loads(paths.metrics("evaluate").read_text())
     assert np.isfinite(metrics["gd_batch_test_mse"])  # a finite, stated result, not a crash
+
+
+@pytest.mark.parametrize(
+    "overrides, said",
+    [
+        ({}, None),
+        (
+            {"generate": {"n_features": 40, "n_samples": 300_000}},
+            "300,000 rows × 40 features = 12 million values (92 MiB per copy)",
+        ),
+        (
+            {
+                "generate": {"n_features": 50},
+                "evaluate": {"regimes": [{"name": "tiny", "n_samples": 60, "noise_std": 1.0, "correlation": 0.5}]},
+            },
+            "paths of 8 alphas on 3 datasets with more features (50) than training rows (regimes 'tiny')",
+        ),
+    ],
+    ids=["defaults", "many values", "wide regime"],
+)
+def test_validate_states_the_size_of_a_large_run(project, caplog, overrides, said):
+    import logging
+
+    write_params(project, {**overrides, "evaluate": {"regimes": [], **overrides.get("evaluate", {})}})
+    with caplog.at_level(logging.INFO):
+        run_stages(project, "validate")
+    line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("params.yaml is valid"))
+    assert "\n" not in line
+    if said is None:
+        assert "a large run" not in line
+    else:
+        assert "a large run: " in line and said in line, line

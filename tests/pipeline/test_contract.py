@@ -1,14 +1,19 @@
 """The pipeline as DVC sees it: every stage runs its real main() on tiny params, reads
-exactly the params it declares, and writes exactly the outputs dvc.yaml declares."""
+exactly the params it declares, writes exactly the outputs dvc.yaml declares, and when it
+fails leaves every output of every stage as it was."""
 
 from __future__ import annotations
 
+import errno
+import importlib
+import shutil
+import signal
 from pathlib import Path
 
 import pytest
 import yaml
 
-from ..conftest import REPO, needs_report_tools
+from ..conftest import REPO, needs_report_tools, write_params
 
 pytestmark = pytest.mark.slow  # runs every stage's main() on tiny params
 
@@ -67,6 +72,90 @@ def test_top_level_metrics_and_plots_are_produced(pipeline_run):
         template = spec.get("template")
         if template and template not in ("linear", "scatter", "smooth", "simple", "bar_horizontal"):
             assert (REPO / ".dvc" / "plots" / f"{template}.json").is_file(), template
+
+
+# --- no failure deletes an output --------------------------------------------------------------------
+
+FAILURES = {
+    "exception": lambda: RuntimeError("injected"),
+    "ctrl-c": KeyboardInterrupt,
+    "full disk": lambda: OSError(errno.ENOSPC, "No space left on device"),
+}
+# The failing run's params differ where each stage reads them, so any output it let through would differ
+# from the previous run's; and they are smaller, so the stages reach their last write sooner.
+CHANGED = {
+    "base": {"seed": 7},
+    "scale": {"method": "minmax"},
+    "train": {"gd": {"max_epochs": 20}, "path": {"n_alphas": 3}, "lr_sweep": {"epochs": 5}},
+    "evaluate": {
+        "bootstrap_resamples": 10,
+        "learning_curve_fractions": [0.5, 1.0],
+        "poly_max_degree": 2,
+        "regimes": [{"name": "few", "n_samples": 40, "noise_std": 1.0, "correlation": 0.5}],
+        "regime_repeats": 2,
+    },
+    "benchmark": {"default": {"sizes": [[200, 3]], "repeats": 1, "warmup": 0}, "dtypes": ["float64"]},
+}
+
+
+def outputs_of_every_stage(root: Path) -> dict[str, bytes]:
+    """Every file under the project: each stage's outputs, and anything a failed stage left (a temporary file)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def built(pipeline_run, tmp_path_factory):
+    """A copy of the pipeline's outputs, with params.yaml changed as a user would before the failing run."""
+    root = tmp_path_factory.mktemp("built") / "project"
+    shutil.copytree(pipeline_run[0], root)
+    write_params(root, CHANGED)
+    return root, pipeline_run[2]
+
+
+FAILING = [
+    pytest.param(s, f, id=f"{s}-{f}", marks=[needs_report_tools] if s == "report" else [])
+    for s, f in zip(DVC["stages"], list(FAILURES) * len(DVC["stages"]))
+]
+
+
+@pytest.mark.parametrize("stage, failure", FAILING)
+def test_a_stage_that_fails_after_writing_changes_no_output(built, stage, failure, monkeypatch, caplog):
+    """Each stage fails at its last write, or at its first figure (drawing them all only costs time), with
+    params changed where it reads them: any output it let through would differ from the previous run's."""
+    from linreg.pipeline import io
+
+    root, writes = built
+    before = outputs_of_every_stage(root)
+    last, calls = len(writes[stage]), []  # every file a stage writes goes through io.atomic_path
+    atomic_path = io.atomic_path
+
+    def failing_at_the_last(path):
+        calls.append(path)
+        if len(calls) == last:
+            raise FAILURES[failure]()
+        return atomic_path(path)
+
+    def failing_figure(path, fig, **kwargs):
+        calls.append(path)
+        raise FAILURES[failure]()
+
+    monkeypatch.setattr(io, "atomic_path", failing_at_the_last)
+    monkeypatch.setattr(io, "write_figure", failing_figure)
+    monkeypatch.setattr("linreg.pipeline.report.render.atomic_path", failing_at_the_last)
+    monkeypatch.setattr(signal, "signal", lambda *a: None)  # pytest keeps its own Ctrl-C handler
+    monkeypatch.chdir(root)
+    from linreg.pipeline import stage as stage_module
+    from linreg.pipeline.paths import project_paths
+
+    with pytest.raises(SystemExit) as stop:
+        stage_module.run(importlib.import_module(f"stages.{stage}").main, stage)
+    assert calls and (len(calls) == last or calls[-1].suffix == ".png"), f"{stage} stopped before writing"
+    assert stop.value.code == (130 if failure == "ctrl-c" else 1)
+    after = outputs_of_every_stage(root)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert changed in ([], [str(project_paths(root).failure_traceback(stage).relative_to(root))]), changed
+    lines = [r.getMessage() for r in caplog.records if r.name == f"linreg.{stage}" and r.levelname == "ERROR"]
+    assert len(lines) == 1 and "\n" not in lines[0] and "Nothing was replaced" in lines[0], lines
 
 
 # --- dvc.yaml declares every module a stage runs --------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 import torch
 import yaml
 
-from ..conftest import copy_project, git_commit_all, needs_dvc, needs_report_tools, sh, write_params
+from ..conftest import REPO, copy_project, git_commit_all, needs_dvc, needs_report_tools, sh, write_params
 
 # One worker runs this module's tests in order (make test: --dist loadfile): each builds on the
 # clone the tests before it left (built, then a split changed, then an experiment).
@@ -124,12 +124,41 @@ def test_a_rejected_input_removes_nothing(clone):
             [sys.executable, "-m", "dvc", "repro"], cwd=clone, env=env, capture_output=True, text=True
         )
         assert done.returncode != 0 and message in done.stdout + done.stderr, done.stdout + done.stderr
-        assert ran(done.stdout) == {"validate"}  # nothing after it ran, so nothing was removed
-        assert snapshot(clone) == {k: v for k, v in before.items() if k != "data/validated.json"}
+        assert ran(done.stdout) == {"validate"}  # nothing after it ran
+        assert snapshot(clone) == before  # validate's own output persists too
     (clone / "params.yaml").write_text(good)
-    # validate re-runs, or DVC restores its output from the run cache; nothing else runs.
+    # validate re-runs (a persisted output is never restored from DVC's run cache); nothing else runs.
     assert ran(sh(clone, sys.executable, "-m", "dvc", "repro")) <= {"validate"}
     assert snapshot(clone) == before
+
+
+def test_a_stage_that_fails_under_make_run_keeps_every_output_and_says_they_are_stale(clone):
+    """persist: true keeps DVC from deleting the outputs before the stage runs; the stage replaces nothing;
+    make run names the stages whose outputs (and `dvc metrics show`) are the last successful run's."""
+    before, lock = snapshot(clone), (clone / "dvc.lock").read_text()  # built by the tests before
+    script = clone / "stages" / "evaluate.py"
+    good = script.read_text()
+    start = '    log = setup_logging("evaluate")\n'
+    assert start in good
+    script.write_text(good.replace(start, start + '    raise RuntimeError("injected")\n'))  # a changed dep: it runs
+    venv = Path(sys.executable).parents[1]
+    env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    try:  # make run as a user types it, the virtual environment taken as installed
+        done = subprocess.run(
+            ["make", "-f", str(REPO / "Makefile"), "-o", str(venv / ".installed"), f"VENV={venv}", "run"],
+            cwd=clone,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        script.write_text(good)
+    said = done.stdout + done.stderr
+    assert done.returncode != 0 and ran(done.stdout) == {"evaluate"}, said
+    assert "evaluate stopped by an unexpected RuntimeError: injected" in said and "Nothing was replaced" in said
+    assert "the outputs of evaluate, report on disk are still their last successful run's" in said, said
+    assert snapshot(clone) == before and (clone / "dvc.lock").read_text() == lock
+    assert ran(sh(clone, sys.executable, "-m", "dvc", "repro")) == set()  # dvc.lock still describes every output
 
 
 def test_changed_split_param_reruns_split_and_downstream_only(clone):

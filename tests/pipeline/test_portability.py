@@ -71,8 +71,8 @@ def digests(root: Path) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_data_stages_write_identical_bytes_under_another_blas(tmp_path):
-    # 512 features: 8192-row generation blocks, so 20,000 rows span three of them.
-    overrides = {"generate": {"n_samples": 20_000, "n_features": 512, "n_informative": 20}}
+    # 50 features (the maximum): 83,886-row generation blocks, so 200,000 rows span three of them.
+    overrides = {"generate": {"n_samples": 200_000, "n_features": 50, "n_informative": 20}}
     seen = {}
     for name, env in CONFIGS.items():
         root = project(tmp_path / name, overrides)

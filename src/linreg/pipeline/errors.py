@@ -21,4 +21,8 @@ class EngineError(RuntimeError):
     """The configured Dask cluster cannot be reached or started; the message names the address and the fix."""
 
 
-USER_ERRORS = (ParamsError, DataError, DeviceError, ArtifactError, EngineError)
+class RenderError(RuntimeError):
+    """The report could not be rendered (Quarto missing, a failed cell, pandoc's error); the message says why."""
+
+
+USER_ERRORS = (ParamsError, DataError, DeviceError, ArtifactError, EngineError, RenderError)

@@ -32,7 +32,18 @@ from linreg.pipeline.variants import BENCHMARK_SOLVERS, MODEL_NAMES
 # Magnitudes past this would overflow squares and sums of the generated data (float64 tops out near 1e308).
 MAGNITUDE = 1e50
 DEMO_X, DEMO_SPAN = 1e5, 1e-3
-MAX_FEATURES = 1000
+# generate.n_features: the evaluate stage's regime sweep refits lasso and elastic-net paths on fresh datasets of
+# evaluate.regimes' sizes (60 training rows for the default 100-row regimes) with this many features, and where
+# features outnumber those rows coordinate descent converges slowly. Measured with the other defaults on this
+# 2-core VM, shared (docs/performance.md, "Limits of the params"): 50 features, the whole run in 279 s; 100,
+# evaluate alone stopped after 644 s still in the sweep; 1000, stopped after 441 s with 12.6 GiB resident.
+MAX_FEATURES = 50
+MAX_FEATURES_WHY = (
+    "the regime sweep (evaluate.regimes) refits lasso and elastic-net paths on small datasets with this many "
+    "features, which converge slowly once features outnumber their training rows: 100 features kept the evaluate "
+    "stage alone busy past 10 minutes on a 2-core machine (params.yaml's comment)"
+)
+BENCHMARK_MAX_FEATURES = 1000  # benchmark sizes: the timed fits only, no regime sweep
 DEMO_MAX_ROWS = 1_000_000
 REGIME_MAX_ROWS = 100_000
 MIN_WORKER_MEMORY = 2**30  # bytes per LocalCluster worker (engine.memory_limit)
@@ -106,9 +117,7 @@ class Demo(_Strict):
 class Generate(_Strict):
     source: Literal["synthetic", "diabetes", "csv"]
     n_samples: int = Field(ge=10, le=100_000_000)
-    # Past 1000 columns the p×p statistics and their factorizations dominate every stage and the
-    # report's per-feature figures stop being readable (docs/performance.md, "Limits of the params").
-    n_features: int = Field(ge=1, le=MAX_FEATURES)
+    n_features: int = Field(ge=1, le=MAX_FEATURES)  # _bounded_run says why the maximum
     n_informative: int = Field(ge=0)
     intercept: float = Field(ge=-MAGNITUDE, le=MAGNITUDE)
     noise_std: float = Field(ge=0, le=MAGNITUDE)
@@ -124,6 +133,13 @@ class Generate(_Strict):
         """The least spread of y the synthetic coefficients give: each non-zero one moves y by at
         least 0.5 per standard deviation of its feature (``make_synthetic``)."""
         return 0.5 if self.n_informative > 0 else 0.0
+
+    @field_validator("n_features", mode="before")
+    @classmethod
+    def _bounded_run(cls, value: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > MAX_FEATURES:
+            raise ValueError(f"at most {MAX_FEATURES}: {MAX_FEATURES_WHY}")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Generate:
@@ -263,10 +279,10 @@ class BenchmarkGrid(_Strict):
     @field_validator("sizes")
     @classmethod
     def _sizes(cls, values: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        bad = [s for s in values if not (s[0] >= 10 and 1 <= s[1] <= MAX_FEATURES and s[1] < s[0])]
+        bad = [s for s in values if not (s[0] >= 10 and 1 <= s[1] <= BENCHMARK_MAX_FEATURES and s[1] < s[0])]
         if bad:
             raise ValueError(
-                f"every [n, p] needs n >= 10 rows and 1 <= p < n features (p <= {MAX_FEATURES}), got {bad}"
+                f"every [n, p] needs n >= 10 rows and 1 <= p < n features (p <= {BENCHMARK_MAX_FEATURES}), got {bad}"
             )
         return values
 

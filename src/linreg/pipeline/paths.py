@@ -30,6 +30,14 @@ class Paths:
     def dvc_lock(self) -> Path:
         return self.root / "dvc.lock"
 
+    def staging(self, stage: str) -> Path:
+        """Where a stage writes its outputs before they replace the previous ones (linreg.pipeline.outputs)."""
+        return self.root / ".dvc" / "tmp" / "linreg-staging" / stage
+
+    def failure_traceback(self, stage: str) -> Path:
+        """Where a stage stopped by a bug (an unexpected exception) keeps the traceback its one line points to."""
+        return self.root / ".dvc" / "tmp" / "linreg-staging" / f"{stage}.traceback.txt"
+
     # validate
     @property
     def validated(self) -> Path:

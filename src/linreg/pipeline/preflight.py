@@ -96,6 +96,36 @@ def check_fresh_splits(split, evaluate, demo) -> None:
             )
 
 
+# Past this many values (rows × features) of the main data, validate says how big the run is: 10^7 float64
+# values are 76 MiB for each copy the stages write (raw, split, scaled) and hold.
+LARGE_VALUES = 10**7
+
+
+def size_notice(shape: tuple[int, int], swept: int, split, evaluate, n_alphas: int) -> str | None:
+    """One sentence on the run's size when it is large (not a timing promise), else None.
+
+    Large: the main data (``shape``) past ``LARGE_VALUES`` values, or regimes of the evaluate stage's
+    sweep (synthetic data of ``swept`` = generate.n_features features, whatever the source) with more
+    features than training rows, where every lasso and elastic-net path is slow to converge.
+    """
+    n, p = shape
+    parts = []
+    if n * p >= LARGE_VALUES:
+        parts.append(
+            f"{n:,} rows × {p:,} features = {n * p / 1e6:,.0f} million values ({8 * n * p / 2**20:,.0f} MiB per copy)"
+        )
+    wide = [
+        r for r in evaluate.regimes if index_counts(r.n_samples, validation=split.validation, test=split.test)[0] <= p
+    ]
+    if wide:
+        datasets, names = len(wide) * evaluate.regime_repeats, ", ".join(repr(r.name) for r in wide)
+        parts.append(
+            f"the regime sweep fits lasso and elastic-net paths of {n_alphas} alphas on {datasets} datasets with more "
+            f"features ({swept:,}) than training rows (regimes {names}), slow to converge"
+        )
+    return ("a large run: " + "; ".join(parts) + ".") if parts else None
+
+
 def preflight(paths: Paths, base, generate, *groups) -> str:
     """Raise the first user error (ParamsError, DeviceError, DataError) the params would cause; say what was checked.
 
@@ -134,6 +164,9 @@ def preflight(paths: Paths, base, generate, *groups) -> str:
     check_fresh_splits(split, named["evaluate"], generate.demo)
     check_report_engine(named["report"].engine)
     checked += "; split " + "/".join(str(c) for c in counts) + " rows"
+    notice = size_notice(shape, generate.n_features, split, named["evaluate"], named["train"].path.n_alphas)
+    if notice:
+        checked += f"; {notice}"
     engine = groups[-1]
     if engine.local_workers:
         check_worker_memory(engine.local_workers, engine.memory_limit, available_memory_bytes())

@@ -13,6 +13,7 @@ on PATH. Either way the HTML is written to a temporary file and moved into place
 from __future__ import annotations
 
 import base64
+import errno
 import html
 import logging
 import os
@@ -23,6 +24,7 @@ import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
+from linreg.pipeline.errors import RenderError
 from linreg.pipeline.io import atomic_path
 from linreg.pipeline.report.qmd import (
     INLINE_MIME,
@@ -66,10 +68,6 @@ div.sourceCode, pre, math[display="block"] { max-width: 100%; overflow-x: auto; 
 footer { margin-top: 3rem; font-size: 0.8rem; color: #666; border-top: 1px solid #ddd; padding-top: 0.5rem; }
 </style>
 """
-
-
-class RenderError(RuntimeError):
-    """Rendering failed; the message carries the tool's own error."""
 
 
 def choose_engine(requested: str) -> str:
@@ -179,10 +177,20 @@ def _render_fallback(source: Path, out: Path) -> None:
             _pandoc([*args[:-2], "--embed-resources", *args[-2:]], cwd=source.parent)
 
 
+# How pandoc (a Haskell program) words a full disk: "pandoc: <path>: withFile: resource exhausted (No space
+# left on device)", then a "HasCallStack backtrace:" of GHC internals that says nothing to a user.
+_OS_ERRORS = {"No space left on device": errno.ENOSPC, "Disk quota exceeded": errno.EDQUOT}
+
+
 def _pandoc(args: list[str], cwd: Path | None = None) -> None:
     done = subprocess.run(args, capture_output=True, text=True, cwd=cwd)
-    if done.returncode != 0:
-        raise RenderError(f"pandoc failed:\n{done.stderr[-4000:]}")
+    if done.returncode == 0:
+        return
+    message = done.stderr.split("HasCallStack backtrace:")[0].strip()
+    for words, code in _OS_ERRORS.items():
+        if words in message:  # the stage's one "free space" line, as for any other write
+            raise OSError(code, words, args[args.index("-o") + 1] if "-o" in args else None)
+    raise RenderError(f"pandoc failed: {message[-4000:]}")
 
 
 class _Resources(HTMLParser):
@@ -252,12 +260,33 @@ def check_no_html_outputs(blocks: list[Markdown | Code], outputs: list[list[dict
 
 
 def _execute(client) -> None:
+    """Run the notebook's cells in a worker thread, so that Ctrl-C stays the main thread's.
+
+    The kernel runs in its own session (jupyter_client), out of reach of the terminal's Ctrl-C. In
+    the main thread nbclient would take SIGINT over, shut the kernel down and let the cells in flight
+    end without output: a report missing results, rendered as a success. Here Ctrl-C interrupts the
+    wait below, and the caller shuts the kernel down.
+    """
+    import threading
+
     from nbclient.exceptions import CellExecutionError
 
-    try:
-        client.execute()
-    except CellExecutionError as exc:
-        raise RenderError(f"a report cell failed:\n{str(exc)[-4000:]}") from None
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            client.execute()
+        except BaseException as exc:  # handed to the main thread
+            failed.append(exc)
+
+    worker = threading.Thread(target=work, name="report-cells", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)  # a short wait: a signal handler runs between two
+    if failed and isinstance(failed[0], CellExecutionError):
+        raise RenderError(f"a report cell failed:\n{str(failed[0])[-4000:]}") from None
+    if failed:
+        raise failed[0]
 
 
 def _inline_values(block: Markdown, outs: list[dict]) -> list[str]:
