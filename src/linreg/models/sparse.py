@@ -6,7 +6,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -15,6 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from linreg.models.base import COMMON_CONSTRAINTS, LinearModel, out_dtype
 from linreg.models.enet import resolve_enet_solver, solve_enet
 from linreg.models.stats import Stats
+from linreg.models.stats.moments import like
 
 
 class ElasticNet(LinearModel):
@@ -180,7 +180,7 @@ class ElasticNet(LinearModel):
         self.solver_ = resolve_enet_solver(self.solver, stats.device)
         w0 = None
         if self.warm_start and getattr(self, "coef_", None) is not None and np.shape(self.coef_) == (X.shape[1],):
-            w0 = torch.as_tensor(np.asarray(self.coef_, dtype=np.float64), device=stats.device)
+            w0 = like(np.asarray(self.coef_, dtype=np.float64), stats.gram)
         rng = check_random_state(self.random_state) if self.selection == "random" else None
         res = solve_enet(
             stats.gram,

@@ -30,7 +30,7 @@ def ridge_covariance(st: Stats, coef: np.ndarray, intercept: float, alpha: float
     E[ŵ] (shrunk towards zero), not β, so it is not a confidence interval for β.
     Returns (standard errors (p,), df, σ̂²).
     """
-    st = st.to(torch.device("cpu"))
+    st = st.to(torch.device("cpu")).as_torch()  # the library's statistics may be NumPy arrays
     lam, V = torch.linalg.eigh(st.gram)
     lam = lam.clamp(min=0.0)
     shrink = torch.where(lam + alpha > 0, lam / (lam + alpha), torch.zeros_like(lam))  # λ/(λ + α)
@@ -161,7 +161,7 @@ def bootstrap_enet(
         if st is None:
             continue
         res = solve_enet(st.gram, st.xty, st.yty, st.n, alpha, l1_ratio, solver="cd", tol=tol, max_iter=max_iter, w0=w0)
-        draws.append(res.coef.numpy())
+        draws.append(np.asarray(res.coef))
     sample = np.array(draws)  # (resamples kept, p)
     tail = (1 - level) / 2 * 100
     return {
