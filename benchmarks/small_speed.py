@@ -94,7 +94,9 @@ def main() -> None:
         f"fit + predict, float64 NumPy input; median of {args.repeats} interleaved pairs "
         f"({args.cv_repeats} for the CV rows) after one warm-up each\n"
     )
-    header = f"{'estimator':<34} {'data':<9} {'linreg':>9} {'reference':>9} {'ratio':>6} {'(quartiles)':>13} {'target':>7}"
+    header = (
+        f"{'estimator':<34} {'data':<9} {'linreg':>9} {'reference':>9} {'ratio':>6} {'(quartiles)':>13} {'target':>7}"
+    )
     print(header + "   Δ")
     print("-" * (len(header) + 10))
     missed = 0

@@ -129,7 +129,13 @@ def main() -> None:
         "  of which the row pass (leverages, HC3 meat)",
         timeit(
             lambda: RegressionResults.from_cholesky(
-                X, y, None, gram=np.asarray(st.gram), x_mean=np.asarray(st.x_mean), coef=np.asarray(w_chol), intercept=b_chol
+                X,
+                y,
+                None,
+                gram=np.asarray(st.gram),
+                x_mean=np.asarray(st.x_mean),
+                coef=np.asarray(w_chol),
+                intercept=b_chol,
             )
         ),
     )

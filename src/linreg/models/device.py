@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, is_torch_array
 
-DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
+DTYPES: dict[str, np.dtype] = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,30 @@ def torch_module():
         ) from None
 
 
+class _LazyTorch:
+    """``torch`` for modules whose torch-only paths (mini-batch descent on tensors, CUDA graphs) import it
+    on first use: ``torch = lazy_torch()`` at module level, with ``import torch`` under TYPE_CHECKING."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(torch_module(), name)
+
+
+def lazy_torch() -> Any:
+    return _LazyTorch()
+
+
+def torch_loaded() -> bool:
+    """Whether torch is imported already (a ``None`` entry in sys.modules marks it unimportable)."""
+    return sys.modules.get("torch") is not None
+
+
 def torch_installed() -> bool:
-    return "torch" in sys.modules or importlib.util.find_spec("torch") is not None
+    if "torch" in sys.modules:
+        return torch_loaded()
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except ImportError:  # a finder that refuses torch (an environment that hides it)
+        return False
 
 
 def torch_can_accelerate() -> bool:
@@ -65,8 +87,10 @@ def torch_can_accelerate() -> bool:
     """
     if "torch" in sys.modules:
         torch = sys.modules["torch"]
+        if torch is None:
+            return False
         return torch.version.cuda is not None or getattr(torch.version, "hip", None) is not None or _mps_available()
-    spec = importlib.util.find_spec("torch")
+    spec = importlib.util.find_spec("torch") if torch_installed() else None
     if spec is None or spec.origin is None:
         return False
     if platform.system() == "Darwin" and platform.machine() == "arm64":
@@ -86,12 +110,12 @@ def namespace(*arrays) -> Any:
 
 def is_torch(a) -> bool:
     """Whether ``a`` is a torch tensor (without importing torch when it is not loaded)."""
-    return is_torch_array(a)
+    return torch_loaded() and is_torch_array(a)
 
 
 def to_numpy(a) -> np.ndarray:
     """``a`` as a float64 NumPy array on the host (a view when it already is one)."""
-    if is_torch_array(a):
+    if is_torch(a):
         a = a.detach().cpu().numpy()
     return np.asarray(a, dtype=np.float64)
 
@@ -112,8 +136,9 @@ def as_torch_dtype(dtype) -> Any:
 
 def as_numpy_dtype(dtype) -> np.dtype:
     """A NumPy dtype, its name or a torch dtype (without importing torch) as the NumPy dtype."""
-    name = str(dtype).removeprefix("torch.")
-    return np.dtype(name)
+    if type(dtype).__module__ == "torch":
+        return np.dtype(str(dtype).removeprefix("torch."))
+    return np.dtype(dtype)
 
 
 def is_host(device) -> bool:
@@ -135,7 +160,7 @@ def resolve_device(spec: str):
     given, spec = spec, spec.lower()
     if spec == "cpu" or (spec == "auto" and not torch_can_accelerate()):
         return HOST
-    torch = torch_module() if spec == "auto" or torch_installed() else None
+    torch: Any = torch_module() if spec == "auto" or torch_installed() else None
     if spec == "auto":
         if torch.cuda.is_available():  # the concrete device, as "cuda" gives: cards and metrics record one name
             return torch.device("cuda", torch.cuda.current_device())

@@ -21,10 +21,10 @@ from linreg.models.closed_form import (
     solve_cholesky,
     solve_ols,
 )
+from linreg.models.device import is_host, is_torch, namespace, to_numpy
 from linreg.models.enet import solve_enet
 from linreg.models.path import ridge_coefs
 from linreg.models.results import COV_TYPES, RegressionResults
-from linreg.models.device import is_host, is_torch, namespace, to_numpy
 from linreg.models.stats import as_tensor
 from linreg.models.stats.moments import like
 

@@ -26,8 +26,8 @@ arithmetic takes. The O(np²) pass is the part that runs on the device.
 from __future__ import annotations
 
 from contextlib import nullcontext
+from typing import Any
 
-import numpy as np
 from scipy import sparse
 
 from linreg.models.device import HOST, as_device, as_numpy_dtype, is_host, is_torch, namespace, torch_module
@@ -136,6 +136,7 @@ def compute_stats(
     args = (X, y, sample_weight, plan.shift_x, plan.shift_y)
     # The statistics are torch tensors when torch is in play already (torch input, a GPU, torch's CPU pass).
     as_torch = is_torch(X) or is_torch(y) or is_torch(sample_weight) or not is_host(device)
+    M: Any  # (p + 2, p + 2): NumPy from NumPy's pass, else a tensor
     if plan.backend == "numpy":
         with nullcontext() if plan.threaded else one_blas_thread():
             M = numpy_pass(*args, copy=plan.copy, dtype=np_dtype, chunk_rows=plan.chunk_rows, step=plan.step)

@@ -7,7 +7,7 @@ float64, so in float32 the rounding of each partial product grows like √CHUNK_
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,7 +24,7 @@ CHUNK_ROWS = 8192  # rows per partial product: cache-sized for p ≈ 100, near-p
 PANEL_GRAM_MIN_P = 96
 
 
-def strided_view(a: np.ndarray | torch.Tensor, dtype: torch.dtype, device: torch.device) -> torch.Tensor | None:
+def strided_view(a: Any, dtype: torch.dtype, device: torch.device) -> torch.Tensor | None:
     """``a`` as a tensor without a copy, in any row or column order (BLAS takes either), or None if that
     needs a conversion (another dtype or device, negative or unaligned strides)."""
     torch = torch_module()
