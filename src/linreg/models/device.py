@@ -12,6 +12,7 @@ own value came from (``base.device`` in params.yaml).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import platform
@@ -90,6 +91,11 @@ def torch_can_accelerate() -> bool:
         if torch is None:
             return False
         return torch.version.cuda is not None or getattr(torch.version, "hip", None) is not None or _mps_available()
+    return _installed_build_can_accelerate()
+
+
+@functools.cache  # once per process: the installed build does not change, and a fit asks every time
+def _installed_build_can_accelerate() -> bool:
     spec = importlib.util.find_spec("torch") if torch_installed() else None
     if spec is None or spec.origin is None:
         return False

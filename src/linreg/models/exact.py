@@ -74,18 +74,20 @@ def residuals(
 ) -> tuple[np.ndarray, np.ndarray]:
     """f = y − r − Zθ (n,) and g = −Zᵀr (k,), each accurate to about one rounding of the true value."""
     n, k = Z.shape
-    # f row by row: Dot2 over the k columns, then the two subtractions, all carried in double-double.
-    s, c = two_sum(y, -r)
-    for j in range(k):
-        p, e = two_product(Z[:, j], np.full(n, theta[j]))
-        s, e2 = two_sum(s, -p)
-        c = c - e + e2
-    f = s + c
-    # g column by column: products of every row at once, summed pairwise in double-double, block by block.
+    f = np.empty(n, dtype=Z.dtype)
     g_hi = np.zeros(k, dtype=Z.dtype)
     g_lo = np.zeros_like(g_hi)
-    for start in range(0, n, block):
-        p, e = two_product(Z[start : start + block], r[start : start + block, None])  # (m, k)
+    for start in range(0, n, block):  # each block's products once, for f and for g
+        Zb, yb, rb = Z[start : start + block], y[start : start + block], r[start : start + block]
+        # f: every product z_ij θ_j exactly (TwoProduct), summed over j pairwise in double-double (Dot2),
+        # then the two subtractions, carried in double-double too: whole arrays, no loop over columns.
+        p, e = two_product(Zb, theta[None, :])  # (m, k)
+        zt_hi, zt_lo = _dd_sum_rows(p.T, e.T)  # (m,) Zθ as hi + lo
+        s, c = two_sum(yb, -rb)
+        s, e2 = two_sum(s, -zt_hi)
+        f[start : start + block] = s + (c + e2 - zt_lo)
+        # g: products of every row at once, summed pairwise in double-double.
+        p, e = two_product(Zb, rb[:, None])  # (m, k)
         bh, bl = _dd_sum_rows(p, e)
         g_hi, e3 = two_sum(g_hi, bh)
         g_lo = g_lo + bl + e3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from contextlib import nullcontext
 from numbers import Integral, Real
 
 import numpy as np
@@ -25,7 +26,7 @@ from linreg.models.device import is_host, is_torch, namespace, to_numpy
 from linreg.models.enet import solve_enet
 from linreg.models.path import ridge_coefs
 from linreg.models.results import COV_TYPES, RegressionResults
-from linreg.models.stats import as_tensor
+from linreg.models.stats import as_tensor, blas
 from linreg.models.stats.moments import like
 
 
@@ -208,6 +209,14 @@ class LinearRegression(LinearModel):
             return self._fit_targets(X, y, sample_weight)
         sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
+        # A small fit on the host holds NumPy's BLAS to one thread throughout, as its statistics pass does:
+        # OpenBLAS's idle threads spin after each product, and the QR, triangular solves and inference
+        # products that follow are too small to gain from them (measured: docs/performance.md).
+        small = isinstance(X, np.ndarray) and device.type == "cpu" and not blas.numpy_threaded(*X.shape)
+        with blas.one_blas_thread() if small else nullcontext():
+            return self._fit_1d(X, y, sw, device, dtype, labels)
+
+    def _fit_1d(self, X, y, sw, device, dtype, labels) -> LinearRegression:
         stats = self._stats(
             X, y, device, dtype, sw, allow_underflow=self.solver in ("auto", "qr", "svd") and not sparse.issparse(X)
         )
