@@ -10,7 +10,7 @@ TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help setup run lint format docs test test-fast test-browser browser plots-template bench bench-loop gpu-check lock clean
+.PHONY: help setup run lint format docs test test-fast test-browser browser plots-template bench bench-small bench-loop gpu-check lock clean
 .DEFAULT_GOAL := help
 
 help:  ## list the targets
@@ -80,6 +80,9 @@ plots-template: $(STAMP)  ## regenerate .dvc/offline_plots.html (dvc plots show 
 
 bench: $(STAMP)  ## training-speed benchmark (n=1e6, p=100): prints ratios to one XᵀX
 	$(PYTHON) benchmarks/train_speed.py
+
+bench-small: $(STAMP)  ## small-data speed (442×10, 20000×20): each fit as a multiple of scikit-learn's
+	$(PYTHON) benchmarks/small_speed.py
 
 bench-loop: $(STAMP)  ## time params.yaml edit → dvc repro → report, per stage (edits and restores params.yaml)
 	$(PYTHON) benchmarks/learner_loop.py --fresh

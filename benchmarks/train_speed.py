@@ -129,7 +129,13 @@ def main() -> None:
         "  of which the row pass (leverages, HC3 meat)",
         timeit(
             lambda: RegressionResults.from_cholesky(
-                X, y, None, gram=st.gram.numpy(), x_mean=st.x_mean.numpy(), coef=w_chol.numpy(), intercept=b_chol
+                X,
+                y,
+                None,
+                gram=np.asarray(st.gram),
+                x_mean=np.asarray(st.x_mean),
+                coef=np.asarray(w_chol),
+                intercept=b_chol,
             )
         ),
     )
@@ -168,7 +174,7 @@ def main() -> None:
     t_sk = timeit(lambda: lasso_path(Xc, yc, alphas=alphas, tol=tol, max_iter=10_000))
     _, sk_coefs, _ = lasso_path(Xc, yc, alphas=alphas, tol=tol, max_iter=10_000)
     st = compute_stats(X, y, dtype=torch.float64, device=cpu)
-    G, c, yty = st.gram.numpy(), st.xty.numpy(), float(st.yty)
+    G, c, yty = np.asarray(st.gram), np.asarray(st.xty), float(st.yty)
     our_gap = max(duality_gap(w, G, c, yty, args.n * a, 0.0) for w, a in zip(est.coef_path_, alphas))
     sk_gap = max(duality_gap(w, G, c, yty, args.n * a, 0.0) for w, a in zip(sk_coefs.T, alphas))
     report("lasso path, 50 alphas, linreg (from raw X)", t_ours)

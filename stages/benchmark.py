@@ -23,7 +23,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from pathlib import Path  # noqa: E402
 
-from linreg.models.runtime import available_devices  # noqa: E402
+from linreg.models.runtime import as_device, available_devices  # noqa: E402
 from linreg.pipeline import io, stage  # noqa: E402
 from linreg.pipeline.benchmark import summary  # noqa: E402
 from linreg.pipeline.benchmark.grid import Settings, run_grid  # noqa: E402
@@ -59,7 +59,7 @@ def main(root: Path | None = None) -> None:
         list(cfg.dtypes),
         list(cfg.solvers),
         settings,
-        devices=devices,
+        devices=[as_device(d) for d in devices],  # torch devices: the grid feeds tensors to each
         missing=missing,
         memory_bytes=available_memory_bytes(),
         sklearn_max_n=grid.sklearn_max_n,

@@ -61,10 +61,10 @@ def test_ill_conditioned_ols_falls_back_to_tsqr():
 
 def test_statistics_depend_on_the_blocks_not_their_scheduling():
     X, y = _data(n=9000)
-    a = dask_stats(*_lazy(X, y, rows=1000))
-    b = dask_stats(*_lazy(X, y, rows=1000))
+    a = dask_stats(*_lazy(X, y, rows=1000)).as_torch()
+    b = dask_stats(*_lazy(X, y, rows=1000)).as_torch()
     assert torch.equal(a.gram, b.gram) and torch.equal(a.xty, b.xty)  # threaded, run twice: same bits
-    whole = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"))
+    whole = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu")).as_torch()
     torch.testing.assert_close(a.gram, whole.gram, rtol=1e-11, atol=0)
 
 

@@ -46,8 +46,8 @@ def test_chunked_batched_statistics_equal_the_chunk_loop(device):
     X, y, _ = regression_data(n=50_000, p=7, offset=3.0)
     dev = torch.device(device)
     for dtype, tol in ((torch.float64, 1e-13), (torch.float32, 2 * 32 * 2.0**-24)):
-        loop = compute_stats(X, y, dtype=dtype, device=dev, chunk_rows=1024, block_rows=1024)
-        batched = compute_stats(X, y, dtype=dtype, device=dev, chunk_rows=1024, block_rows=2**20)
+        loop = compute_stats(X, y, dtype=dtype, device=dev, chunk_rows=1024, block_rows=1024).as_torch()
+        batched = compute_stats(X, y, dtype=dtype, device=dev, chunk_rows=1024, block_rows=2**20).as_torch()
         d = torch.sqrt(torch.diagonal(loop.gram))
         assert float(((batched.gram - loop.gram) / torch.outer(d, d)).abs().max()) <= tol
         assert float(((batched.xty - loop.xty) / (d * torch.sqrt(loop.yty))).abs().max()) <= tol
@@ -59,11 +59,11 @@ def test_statistics_of_any_layout_of_x_without_a_copy():
     layout as NumPy array or tensor, and X converted block by block when it must be (float32 in)."""
     X, y, _ = regression_data(n=70_001, p=7)  # centred columns (no shifted copy); more than one group
     cpu = torch.device("cpu")
-    c_order = compute_stats(X, y, dtype=torch.float64, device=cpu)
+    c_order = compute_stats(X, y, dtype=torch.float64, device=cpu).as_torch()
     tensor = compute_stats(torch.from_numpy(X.copy()), y, dtype=torch.float64, device=cpu)
     for field in ("gram", "xty", "yty", "x_mean", "y_mean"):
         assert torch.equal(torch.as_tensor(getattr(c_order, field)), torch.as_tensor(getattr(tensor, field)))
-    fortran = compute_stats(np.asfortranarray(X), y, dtype=torch.float64, device=cpu)
+    fortran = compute_stats(np.asfortranarray(X), y, dtype=torch.float64, device=cpu).as_torch()
     d = torch.sqrt(torch.diagonal(c_order.gram))  # rounding of the sums only, on the equilibrated scale
     assert float(((fortran.gram - c_order.gram) / torch.outer(d, d)).abs().max()) <= 1e-14
     X32 = X.astype(np.float32)  # converted to float64 block by block: the products of the C-order walk

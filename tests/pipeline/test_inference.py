@@ -37,7 +37,7 @@ def test_poisson_bootstrap_statistics_are_the_weighted_statistics_in_one_pass():
     ]
     for b in range(3):
         w = np.concatenate([blk[b] for blk in blocks]).astype(float)
-        whole = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"), sample_weight=w)
+        whole = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"), sample_weight=w).as_torch()
         assert stats[b].n == whole.n == w.sum()
         torch.testing.assert_close(stats[b].gram, whole.gram, rtol=1e-11, atol=0)
         torch.testing.assert_close(stats[b].xty, whole.xty, rtol=1e-11, atol=1e-9)

@@ -1,4 +1,4 @@
-"""What every linreg estimator shares: scikit-learn's contract around a torch core.
+"""What every linreg estimator shares: scikit-learn's contract around one array-API core (NumPy or torch).
 
 NumPy (or anything array-like) in, NumPy out; the device and dtype are
 parameters, resolved at ``fit``. Learned state ends in ``_``; X and y are never
@@ -10,7 +10,6 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
-import torch
 from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import assert_all_finite
@@ -18,14 +17,15 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from linreg.models.dask_arrays import is_dask_array
-from linreg.models.device import resolve_device, resolve_dtype
+from linreg.models.device import is_torch, resolve_device, resolve_dtype, to_numpy, torch_module
 from linreg.models.stats import Stats, algebra_device, compute_stats
+from linreg.models.stats.moments import like
 
 
 def out_dtype(X) -> type[np.floating]:
     """The dtype of coef_ and intercept_: X's for NumPy and sparse input (float32 stays float32, as in
     scikit-learn), float64 for torch tensors (the pipeline's cards)."""
-    return np.float32 if not isinstance(X, torch.Tensor) and X.dtype == np.float32 else np.float64
+    return np.float32 if not is_torch(X) and X.dtype == np.float32 else np.float64
 
 
 def linear_predict(X, coef, intercept):
@@ -51,8 +51,9 @@ def nonfinite_message(stats: Stats, X=None, estimator: str | None = None) -> str
             assert_all_finite(X, estimator_name=estimator, input_name="X")
         except ValueError as err:
             return str(err)
-    y_bad = not (bool(torch.isfinite(stats.yty)) and bool(torch.isfinite(stats.y_mean)))
-    x_bad = not (bool(torch.isfinite(stats.gram).all()) and bool(torch.isfinite(stats.x_mean).all()))
+    yty, y_mean, gram, x_mean = (to_numpy(a) for a in (stats.yty, stats.y_mean, stats.gram, stats.x_mean))
+    y_bad = not (bool(np.isfinite(yty)) and bool(np.isfinite(y_mean)))
+    x_bad = not (bool(np.isfinite(gram).all()) and bool(np.isfinite(x_mean).all()))
     if y_bad and not x_bad:
         return (
             "Input y contains NaN or infinity (or values so large that yᵀy overflows float64, "
@@ -109,7 +110,7 @@ class LinearModel(RegressorMixin, BaseEstimator):
         self._validate_params()
         # Finiteness of X is checked on the statistics (NaN/inf in X ⇔ non-finite
         # XᵀX), which saves a full extra pass over X; y is checked here.
-        if isinstance(X, torch.Tensor) or isinstance(y, torch.Tensor):
+        if is_torch(X) or is_torch(y):
             return self._validate_tensors(X, y)
         if is_dask_array(X):
             if not self._accepts_dask():  # the fits that need only blockwise statistics
@@ -188,8 +189,9 @@ class LinearModel(RegressorMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         return X, y
 
-    def _validate_tensors(self, X, y, reset: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    def _validate_tensors(self, X, y, reset: bool = True):
         """Torch tensors are used where they are (e.g. already on the GPU): no copy to NumPy."""
+        torch = torch_module()
         if not (isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor)):
             raise TypeError("pass X and y both as NumPy arrays or both as torch tensors")
         if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0] or X.shape[0] < 1:
@@ -212,7 +214,7 @@ class LinearModel(RegressorMixin, BaseEstimator):
             X_val, y_val = validation
         except (TypeError, ValueError):
             raise ValueError("validation must be a pair (X_val, y_val)") from None
-        if isinstance(X_val, torch.Tensor):
+        if is_torch(X_val):
             X_val, y_val = self._validate_tensors(X_val, y_val, reset=False)
         elif is_dask_array(X_val):  # stays lazy, as X does: its statistics are one blockwise pass
             n_features = self.n_features_in_
@@ -226,10 +228,11 @@ class LinearModel(RegressorMixin, BaseEstimator):
             raise ValueError(f"validation X has {X_val.shape[1]} features, training X has {self.n_features_in_}")
         return X_val, y_val
 
-    def _setup(self) -> tuple[torch.device, torch.dtype]:
+    def _setup(self) -> tuple:
+        """(device, dtype): ``HOST`` or a torch.device, and a NumPy dtype."""
         device = resolve_device(self.device)
         dtype = resolve_dtype(self.dtype)
-        if device.type == "mps" and dtype == torch.float64:
+        if device.type == "mps" and dtype == np.float64:
             raise ValueError("the MPS backend has no float64: use dtype='float32' or device='cpu'")
         self.device_ = str(device)
         return device, dtype
@@ -238,7 +241,7 @@ class LinearModel(RegressorMixin, BaseEstimator):
         """scikit-learn's sample_weight rules: None, a scalar or (n,), finite and non-negative; float64 NumPy."""
         if sample_weight is None:
             return None
-        if isinstance(sample_weight, torch.Tensor):
+        if is_torch(sample_weight):
             sample_weight = sample_weight.detach().cpu().numpy()
         n = X.shape[0]
         w = _check_sample_weight(sample_weight, np.empty((n, 0)), dtype=np.float64, ensure_non_negative=True)
@@ -247,7 +250,7 @@ class LinearModel(RegressorMixin, BaseEstimator):
         return w
 
     @staticmethod
-    def _held_out_stats(X_val, y_val, device: torch.device, dtype: torch.dtype, given: Stats | None = None) -> Stats:
+    def _held_out_stats(X_val, y_val, device, dtype, given: Stats | None = None) -> Stats:
         """The validation rows' statistics: ``given`` (``fit(..., validation_stats=)``, shared by several fits
         on the same rows) after a check that they describe these rows, else one pass, blockwise for Dask."""
         if given is not None:
@@ -272,8 +275,8 @@ class LinearModel(RegressorMixin, BaseEstimator):
         self,
         X: np.ndarray,
         y: np.ndarray,
-        device: torch.device,
-        dtype: torch.dtype,
+        device,
+        dtype,
         sample_weight: np.ndarray | None = None,
         allow_underflow: bool = False,
     ) -> Stats:
@@ -316,19 +319,21 @@ class LinearModel(RegressorMixin, BaseEstimator):
             )
         return stats
 
-    def _set_coef(self, coef: torch.Tensor, stats: Stats, dtype=np.float64) -> None:
+    def _set_coef(self, coef, stats: Stats, dtype=np.float64) -> None:
         """coef_ and intercept_ in ``dtype`` (X's floating dtype: float32 in, float32 out, as scikit-learn)."""
-        coef = coef.to(torch.float64)
-        self.coef_ = coef.cpu().numpy().astype(dtype, copy=False)
+        self.coef_ = to_numpy(coef).astype(dtype, copy=False)
         # A NumPy scalar, as scikit-learn's (0.0 without an intercept, as scikit-learn's too).
         self.intercept_ = (
-            np.dtype(dtype).type(stats.y_mean - stats.x_mean @ coef.to(stats.device)) if self.fit_intercept else 0.0
+            np.dtype(dtype).type(float(stats.y_mean - stats.x_mean @ like(coef, stats.x_mean)))
+            if self.fit_intercept
+            else 0.0
         )
 
     def predict(self, X) -> np.ndarray:
         """ŷ = X coef_ + intercept_ (the vector form Xθ with θ = (intercept_, coef_))."""
         check_is_fitted(self)
-        if isinstance(X, torch.Tensor):  # stays on its device
+        if is_torch(X):  # stays on its device
+            torch = torch_module()
             return linear_predict(X.to(torch.float64), torch.as_tensor(self.coef_, device=X.device), self.intercept_)
         if is_dask_array(X):  # stays lazy: a Dask array of predictions
             coef = self.coef_.T if np.ndim(self.coef_) == 2 else self.coef_

@@ -20,11 +20,15 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-import torch
+import numpy as np
+import scipy.linalg
 
+from linreg.models.device import as_numpy_dtype, is_torch, namespace
 from linreg.models.exact import power_of_two_scales, refined_lstsq
 from linreg.models.stats import CHUNK_ROWS, Stats
+from linreg.models.stats.moments import like
 
 # Cholesky on a float64 G loses about log10(κ_eq(G)) digits (and the centring and the Gram's own
 # rounding a little more); allow it while ~13 digits remain: κ_eq ≤ 1e3 (the Longley measurement behind
@@ -47,23 +51,24 @@ class RankDeficientWarning(UserWarning):
 
 @dataclass(frozen=True)
 class LstsqResult:
-    coef: torch.Tensor  # (p,) float64
+    coef: Any  # (p,) float64, of the statistics' library (NumPy or torch)
     solver: str
     cond: float  # √κ_eq of the centred design (inf when rank deficient)
     rank: int
     intercept: float | None = None  # when the solver found it directly, not from the means
 
 
-def equilibrated_gram_cond(gram: torch.Tensor) -> float:
+def equilibrated_gram_cond(gram) -> float:
     """cond(D⁻½ G D⁻½) with D = diag(G): the conditioning that column scaling cannot fix."""
-    d = torch.sqrt(torch.diagonal(gram))
-    if bool((d == 0).any()):
+    xp = namespace(gram)
+    d = xp.sqrt(xp.linalg.diagonal(gram))
+    if bool(xp.any(d == 0)):
         return float("inf")
-    eig = torch.linalg.eigvalsh(gram / torch.outer(d, d))
+    eig = xp.linalg.eigvalsh(gram / (d[:, None] * d[None, :]))
     return float(eig[-1] / eig[0]) if eig[0] > 0 else float("inf")
 
 
-def float32_error_bound(gram: torch.Tensor, coef: torch.Tensor, cond_eq: float | None = None) -> float:
+def float32_error_bound(gram, coef, cond_eq: float | None = None) -> float:
     """Bound on ‖δw‖₂ / ‖w‖₂ when G carries float32 rounding (relative FLOAT32_GRAM_EPS per entry).
 
     With D = diag(G)^½ and v = D w the equilibrated solution, ‖δv‖ ≤ κ_eq·ε·‖v‖
@@ -72,14 +77,15 @@ def float32_error_bound(gram: torch.Tensor, coef: torch.Tensor, cond_eq: float |
     d_j all alike and the bound is κ_eq·ε; columns on very different scales pay
     for their spread.
     """
-    d = torch.sqrt(torch.diagonal(gram))
-    coef = coef.to(d)
-    w_norm = float(torch.linalg.vector_norm(coef))
+    xp = namespace(gram)
+    d = xp.sqrt(xp.linalg.diagonal(gram))
+    coef = like(coef, d)
+    w_norm = float(xp.linalg.vector_norm(coef))
     if w_norm == 0.0:
         return 0.0
     if cond_eq is None:
         cond_eq = equilibrated_gram_cond(gram)
-    return cond_eq * FLOAT32_GRAM_EPS * float(torch.linalg.vector_norm(d * coef)) / (float(d.min()) * w_norm)
+    return cond_eq * FLOAT32_GRAM_EPS * float(xp.linalg.vector_norm(d * coef)) / (float(xp.min(d)) * w_norm)
 
 
 def design_condition_number(X) -> float:
@@ -95,18 +101,31 @@ def design_condition_number(X) -> float:
     return float(np.linalg.cond(design))
 
 
-def whitened_design(X: torch.Tensor, sqrt_weight: torch.Tensor | None, fit_intercept: bool) -> torch.Tensor:
-    """Z = [1, X] (or X without an intercept), rows multiplied by √wᵢ when weighted: (n, k)."""
+def whitened_design(X, sqrt_weight, fit_intercept: bool):
+    """Z = [1, X] (or X without an intercept), rows multiplied by √wᵢ when weighted: (n, k). NumPy or torch."""
+    xp = namespace(X)
     if sqrt_weight is not None:
         X = X * sqrt_weight[:, None]
     if not fit_intercept:
         return X
-    ones = torch.ones(X.shape[0], 1, dtype=X.dtype, device=X.device) if sqrt_weight is None else sqrt_weight[:, None]
-    return torch.cat([ones.to(X), X], 1)
+    ones = xp.ones_like(X[:, :1]) if sqrt_weight is None else xp.astype(sqrt_weight[:, None], X.dtype)
+    return xp.concat([ones, X], axis=1)
 
 
-def solve_cholesky(gram: torch.Tensor, xty: torch.Tensor, ridge: float = 0.0) -> torch.Tensor | None:
-    """Solve (G + ridge·I) w = c; ``None`` when the matrix is not numerically positive definite."""
+def solve_cholesky(gram, xty, ridge: float = 0.0):
+    """Solve (G + ridge·I) w = c; ``None`` when the matrix is not numerically positive definite.
+
+    NumPy statistics: LAPACK's POTRF/POTRS through SciPy; torch tensors: torch's, on their device.
+    """
+    if not is_torch(gram):
+        A = gram + ridge * np.eye(gram.shape[0])
+        try:
+            factor = scipy.linalg.cho_factor(A, lower=True, check_finite=False)
+        except np.linalg.LinAlgError:
+            return None
+        return scipy.linalg.cho_solve(factor, xty, check_finite=False)
+    import torch
+
     A = gram + ridge * torch.eye(gram.shape[0], dtype=gram.dtype, device=gram.device)
     L, info = torch.linalg.cholesky_ex(A)
     if int(info) != 0:
@@ -114,20 +133,21 @@ def solve_cholesky(gram: torch.Tensor, xty: torch.Tensor, ridge: float = 0.0) ->
     return torch.cholesky_solve(xty.unsqueeze(1), L).squeeze(1)
 
 
-def solve_min_norm(Xc: torch.Tensor, yc: torch.Tensor) -> LstsqResult:
+def solve_min_norm(Xc, yc) -> LstsqResult:
     """Minimum-norm least squares by the SVD (``lstsq``'s answer), for rank-deficient or forced-SVD problems.
 
     The rank test runs on the equilibrated columns (each scaled to unit norm), so
     a column on a scale of 1e-8 beside one of 1e8 is not mistaken for a zero
     column; the solution itself is the minimum-norm one in X's own units.
     """
+    xp = namespace(Xc)
     n, p = Xc.shape
     Xs = Xc * power_of_two_scales(Xc)  # exact, and safe where squares underflow (X of order 1e-300)
-    norms = torch.linalg.vector_norm(Xs, dim=0)
+    norms = xp.linalg.vector_norm(Xs, axis=0)
     live = norms > 0
-    eq = torch.linalg.svdvals(Xs[:, live] / norms[live]) if bool(live.any()) else torch.zeros(0, dtype=Xc.dtype)
-    eps = torch.finfo(Xc.dtype).eps
-    rank = int((eq > max(n, p) * eps * eq[0]).sum()) if eq.numel() and eq[0] > 0 else 0
+    eq = xp.linalg.svdvals(Xs[:, live] / norms[live]) if bool(xp.any(live)) else xp.zeros_like(norms[:0])
+    eps = xp.finfo(Xc.dtype).eps
+    rank = int(xp.sum(eq > max(n, p) * eps * eq[0])) if eq.shape[0] and eq[0] > 0 else 0
     if rank < p:
         warnings.warn(
             f"X has rank {rank} < {p} features (to working precision, whatever the columns' units): "
@@ -135,12 +155,11 @@ def solve_min_norm(Xc: torch.Tensor, yc: torch.Tensor) -> LstsqResult:
             RankDeficientWarning,
             stacklevel=4,
         )
-    U, s, Vh = torch.linalg.svd(Xc, full_matrices=False)
-    keep = torch.zeros_like(s, dtype=torch.bool)
-    keep[:rank] = True  # the rank largest singular values of X itself
-    inv = torch.where(keep, 1 / torch.where(keep, s, torch.ones_like(s)), torch.zeros_like(s))
+    U, s, Vh = xp.linalg.svd(Xc, full_matrices=False)
+    keep = xp.arange(s.shape[0], device=getattr(s, "device", None)) < rank  # the rank largest singular values of X
+    inv = xp.where(keep, 1 / xp.where(keep, s, xp.ones_like(s)), xp.zeros_like(s))
     w = Vh.T @ (inv * (U.T @ yc))
-    return LstsqResult(w.double(), "svd", float("inf") if rank < p else float(eq[0] / eq[-1]), rank)
+    return LstsqResult(xp.astype(w, xp.float64), "svd", float("inf") if rank < p else float(eq[0] / eq[-1]), rank)
 
 
 def exact_is_cheap(stats: Stats, fit_intercept: bool) -> bool:
@@ -151,10 +170,10 @@ def exact_is_cheap(stats: Stats, fit_intercept: bool) -> bool:
 def solve_ols(
     stats: Stats,
     solver: str,
-    dtype: torch.dtype,
+    dtype,
     fit_intercept: bool,
-    design: Callable[[], tuple[torch.Tensor, torch.Tensor]],
-    sqrt_weight: torch.Tensor | None = None,
+    design: Callable[[], tuple[Any, Any]],
+    sqrt_weight=None,
 ) -> LstsqResult:
     """Dispatch on ``solver``; ``auto`` takes Cholesky when the problem is provably well conditioned.
 
@@ -194,7 +213,7 @@ def solve_ols(
         w = solve_cholesky(stats.gram, stats.xty)
         if w is not None and (
             solver == "cholesky"
-            or dtype == torch.float64
+            or as_numpy_dtype(dtype) == np.float64
             or float32_error_bound(stats.gram, w, cond_eq) <= FLOAT32_TARGET
         ):
             return LstsqResult(w, "cholesky", cond, stats.p)
@@ -202,18 +221,20 @@ def solve_ols(
             warnings.warn(
                 "XᵀX is not numerically positive definite: using the SVD instead", RankDeficientWarning, stacklevel=3
             )
-    X, y = (t.to(torch.float64) for t in design())
-    sw = None if sqrt_weight is None else sqrt_weight.to(X)
+    X, y = design()
+    xp = namespace(X)
+    X, y = xp.astype(X, xp.float64), xp.astype(y, xp.float64)
+    sw = None if sqrt_weight is None else like(sqrt_weight, X)
     if solver != "svd":
         Z = whitened_design(X, sw, fit_intercept)
         exact = refined_lstsq(Z, y if sw is None else y * sw)
         if exact.rank == Z.shape[1]:
-            theta = exact.theta.to(stats.device)
+            theta = like(exact.theta, stats.gram)
             coef, b = (theta[1:], float(theta[0])) if fit_intercept else (theta, None)
             return LstsqResult(coef, "qr", cond, stats.p, intercept=b)
     if fit_intercept:  # rank deficient: lstsq's minimum-norm slopes on centred data, the intercept from the means
-        X, y = X - stats.x_mean.to(X), y - stats.y_mean.to(y)
+        X, y = X - like(stats.x_mean, X), y - like(stats.y_mean, y)
     if sw is not None:
         X, y = X * sw[:, None], y * sw
     res = solve_min_norm(X, y)
-    return LstsqResult(res.coef.to(stats.device), res.solver, cond if res.rank == stats.p else math.inf, res.rank)
+    return LstsqResult(like(res.coef, stats.gram), res.solver, cond if res.rank == stats.p else math.inf, res.rank)

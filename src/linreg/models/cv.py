@@ -19,7 +19,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer_names
@@ -35,6 +34,7 @@ from sklearn.utils.metadata_routing import (
 
 from linreg.models.base import COMMON_CONSTRAINTS, LinearModel, check_alphas, nonfinite_message, out_dtype
 from linreg.models.dask_arrays import dask_stats, is_dask_array
+from linreg.models.device import to_numpy
 from linreg.models.enet import (
     alpha_grid,
     alpha_max,
@@ -46,6 +46,7 @@ from linreg.models.enet import (
 from linreg.models.path import enet_path as _enet_path_on_stats
 from linreg.models.path import ridge_coefs, ridge_path
 from linreg.models.stats import Stats, compute_stats, held_out_sse, merge_stats
+from linreg.models.stats.moments import like
 
 
 def _folds(X, y, cv, **split_params) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -317,12 +318,12 @@ class ElasticNetCV(LinearModel):
                         max_iter=self.max_iter,
                         positive=self.positive,
                     )
-                mse[i, :, k] = (held_out_sse(path.coefs, path.intercepts, ho) / ho.n).cpu().numpy()
+                mse[i, :, k] = to_numpy(held_out_sse(path.coefs, path.intercepts, ho) / ho.n)
         mean = mse.mean(axis=2)
         best_l1, best_alpha = (int(v) for v in np.unravel_index(first_minimum(mean), mean.shape))
         self.l1_ratio_, self.alpha_ = float(l1_ratios[best_l1]), float(alphas[best_l1, best_alpha])
         if self.l1_ratio_ == 0:
-            coef = ridge_coefs(full.gram, full.xty, torch.tensor([self.alpha_ * float(full.n)], dtype=torch.float64))
+            coef = ridge_coefs(full.gram, full.xty, np.array([self.alpha_ * float(full.n)]))
             self._set_coef(coef[0], full, out_dtype(X))
             self.dual_gap_, self.n_iter_ = 0.0, 0  # a closed form: no iterations, no gap
             return self._set_paths(alphas, mse, grid)
@@ -628,7 +629,7 @@ class RidgeCV(LinearModel):
         # scikit-learn's defaults: leave-one-out by squared error, K-fold by the estimator's score (R²).
         r2 = self.scoring == "r2" or (self.scoring is None and self.cv is not None)
         scorer = self._scorer()
-        a_t = torch.as_tensor(alphas)
+        a_t = np.asarray(alphas, dtype=np.float64)
         Y = y[:, None] if y.ndim == 1 else y
         # The folds once for every target: a cv given as a generator of splits can be read only once.
         folds = None if self.cv is None else _folds(X, y, self.cv, **split_params)
@@ -652,10 +653,10 @@ class RidgeCV(LinearModel):
         if y.ndim == 1:
             self._set_coef(coefs[0], fulls[0], out_dtype(X))
         else:
-            self.coef_ = torch.stack(coefs).numpy().astype(out_dtype(X), copy=False)  # (T, p)
+            self.coef_ = np.stack([to_numpy(c) for c in coefs]).astype(out_dtype(X), copy=False)  # (T, p)
             self.intercept_ = (
                 np.array(
-                    [float(f.y_mean - f.x_mean @ c.to(f.device)) for f, c in zip(fulls, coefs)], dtype=out_dtype(X)
+                    [float(f.y_mean - f.x_mean @ like(c, f.x_mean)) for f, c in zip(fulls, coefs)], dtype=out_dtype(X)
                 )
                 if self.fit_intercept
                 else 0.0
@@ -717,7 +718,7 @@ class RidgeCV(LinearModel):
         predictions instead: leave-one-out (n, K), or per fold (test rows, (m, K))."""
         if self.cv is None:
             full = self._stats(X, y, device, dtype, sw)
-            root_w = torch.ones(len(y), dtype=torch.float64) if sw is None else torch.from_numpy(np.sqrt(sw))
+            root_w = np.ones(len(y)) if sw is None else np.sqrt(sw)
             # Interpolating (the rows that count, less the intercept's direction, fit in p dimensions):
             # the n × n form, where 1 − h has no cancellation; bounded so the n × n work stays small.
             n, p = X.shape
@@ -728,29 +729,25 @@ class RidgeCV(LinearModel):
                 loo = self._tall_loo(X, y, full, root_w, a_t)
             # cv_results_ as scikit-learn's: squared (whitened) errors, or with a scoring the
             # leave-one-out predictions y − e/√w.
-            stored = (
-                (loo**2).T
-                if self.scoring is None
-                else torch.as_tensor(np.asarray(y, dtype=np.float64))[:, None] - (loo / root_w).T
-            )
+            stored = (loo**2).T if self.scoring is None else np.asarray(y, dtype=np.float64)[:, None] - (loo / root_w).T
             if scorer is not None:
-                return stored.numpy(), stored.numpy(), full
-            return (loo**2).mean(1).numpy(), stored.numpy(), full
+                return stored, stored, full
+            return (loo**2).mean(1), stored, full
         assert folds is not None  # K folds: computed once by fit
         train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype, type(self).__name__)
         if scorer is not None:  # each fold's held-out predictions at every alpha
             out = []
             for (_, test), tr in zip(folds, train):
                 Wf = ridge_coefs(tr.gram, tr.xty, a_t)  # (K, p)
-                bf = (tr.y_mean - Wf @ tr.x_mean).cpu().numpy()
+                bf = to_numpy(tr.y_mean - Wf @ tr.x_mean)
                 rows = X[test].astype(np.float64) if sparse.issparse(X) else np.asarray(X[test], dtype=np.float64)
-                out.append((test, np.asarray(rows @ Wf.cpu().numpy().T) + bf))
+                out.append((test, np.asarray(rows @ to_numpy(Wf).T) + bf))
             return out, None, full
         per_fold = []
         for (_, test), tr, ho in zip(folds, train, held):
             W = ridge_coefs(tr.gram, tr.xty, a_t)  # (K, p)
             b = tr.y_mean - W @ tr.x_mean
-            sse = held_out_sse(W, b, ho).cpu().numpy()
+            sse = to_numpy(held_out_sse(W, b, ho))
             if r2:  # R² on the fold: 1 − SSE / Σ w (y − ȳ_fold)², the spread about the fold's own mean
                 yf, wf = y[test], (np.ones(len(test)) if sw is None else sw[test])
                 per_fold.append(sse / float(np.sum(wf * (yf - np.average(yf, weights=wf)) ** 2)))
@@ -759,30 +756,32 @@ class RidgeCV(LinearModel):
         return np.mean(per_fold, axis=0), None, full
 
     @staticmethod
-    def _centred_rows(X, full: Stats, root_w: torch.Tensor):
-        """√W (X − x̄) as a dense tensor (W = 1 without weights; x̄ = 0 without an intercept)."""
+    def _centred_rows(X, full: Stats, root_w: np.ndarray) -> np.ndarray:
+        """√W (X − x̄) as a dense array (W = 1 without weights; x̄ = 0 without an intercept)."""
         if sparse.issparse(X):
             X = X.toarray()
-        return (torch.as_tensor(np.asarray(X, dtype=np.float64)) - full.x_mean.cpu()) * root_w[:, None]
+        return (np.asarray(X, dtype=np.float64) - to_numpy(full.x_mean)) * root_w[:, None]
 
-    def _tall_loo(self, X, y, full: Stats, root_w: torch.Tensor, a_t: torch.Tensor) -> torch.Tensor:
-        """(K, n) whitened leave-one-out residuals from G = VΛVᵀ (p × p): one product X V, O(np) per alpha."""
-        lam, V = torch.linalg.eigh(full.gram.cpu())
+    def _tall_loo(self, X, y, full: Stats, root_w: np.ndarray, a_t: np.ndarray) -> np.ndarray:
+        """(K, n) whitened leave-one-out residuals from G = VΛVᵀ (p × p): one product X V, O(np) per alpha.
+
+        On the host in NumPy, whatever the statistics' library (the rows are NumPy here)."""
+        lam, V = np.linalg.eigh(to_numpy(full.gram))
         # Whitened, centred rows: Z = √W (X − x̄) V, ỹ = √W (y − ȳ) (W = 1 without weights).
         if sparse.issparse(X):  # X V first (sparse × dense), then the centring: x̄ᵀV per row
-            XV = torch.as_tensor(np.asarray(X.astype(np.float64) @ V.numpy()))
-            Z = (XV - full.x_mean.cpu() @ V) * root_w[:, None]
+            XV = np.asarray(X.astype(np.float64) @ V)
+            Z = (XV - to_numpy(full.x_mean) @ V) * root_w[:, None]
         else:
             Z = self._centred_rows(X, full, root_w) @ V
-        yc = (torch.as_tensor(np.asarray(y, dtype=np.float64)) - full.y_mean.cpu()) * root_w
+        yc = (np.asarray(y, dtype=np.float64) - to_numpy(full.y_mean)) * root_w
         inv = 1 / (lam[None, :] + a_t[:, None])  # (K, p)
-        fitted = (inv * (V.T @ full.xty.cpu())) @ Z.T  # (K, n)
+        fitted = (inv * (V.T @ to_numpy(full.xty))) @ Z.T  # (K, n)
         h = (Z**2) @ inv.T  # (n, K) leverages of the centred part
         if self.fit_intercept:
             h = h + (root_w**2 / full.n)[:, None]  # and of the (unpenalised) intercept
         return (yc[None, :] - fitted) / (1 - h.T)
 
-    def _wide_loo(self, X, y, full: Stats, root_w: torch.Tensor, a_t: torch.Tensor) -> torch.Tensor:
+    def _wide_loo(self, X, y, full: Stats, root_w: np.ndarray, a_t: np.ndarray) -> np.ndarray:
         """(K, n) whitened leave-one-out residuals from the SVD of the rows Z (n × p), when they interpolate.
 
         With Z = √W (X − x̄) = U Σ Vᵀ and s = σ², I − H = U diag(α / (s + α)) Uᵀ: the residual and
@@ -792,21 +791,21 @@ class RidgeCV(LinearModel):
         reflection, so it is fitted unpenalised whatever the other null directions are.
         """
         Z = self._centred_rows(X, full, root_w)
-        yc = (torch.as_tensor(np.asarray(y, dtype=np.float64)) - full.y_mean.cpu()) * root_w
+        yc = (np.asarray(y, dtype=np.float64) - to_numpy(full.y_mean)) * root_w
         if self.fit_intercept:  # Q: an orthonormal basis of the rows orthogonal to √w (columns 2… of P)
-            u = root_w / torch.linalg.vector_norm(root_w)
-            v = u.clone()
+            u = root_w / np.linalg.norm(root_w)
+            v = u.copy()
             v[0] += 1.0 if u[0] >= 0 else -1.0  # P = I − 2vvᵀ/vᵀv maps u to ∓e₁
-            P = torch.eye(len(u), dtype=torch.float64) - 2 * torch.outer(v, v) / (v @ v)
+            P = np.eye(len(u)) - 2 * np.outer(v, v) / (v @ v)
             Q = P[:, 1:]
-            U, sigma, _ = torch.linalg.svd(Q.T @ Z, full_matrices=True)
+            U, sigma, _ = np.linalg.svd(Q.T @ Z, full_matrices=True)
             M = Q @ U
         else:
-            M, sigma, _ = torch.linalg.svd(Z, full_matrices=True)
+            M, sigma, _ = np.linalg.svd(Z, full_matrices=True)
         # The SVD of the rows, not eigh of the kernel Z Zᵀ: its small directions carry the most
         # weight in α / (s + α), and the kernel would square their condition (1.5e-8 against 3e-14).
         # Every left singular vector: directions beyond the rank (zero-weight rows) have s = 0.
-        s = torch.zeros(M.shape[1], dtype=torch.float64)
+        s = np.zeros(M.shape[1])
         s[: len(sigma)] = sigma**2
         shrink = a_t[:, None] / (s[None, :] + a_t[:, None])  # (K, m): α / (s + α)
         resid = (shrink * (M.T @ yc)) @ M.T  # (K, n): (I − H) ỹ
@@ -949,12 +948,12 @@ def enet_path(
         return _multitask_path(
             X, y, float(l1_ratio), eps, n_alphas, alphas, tol, max_iter, coef_init, return_n_iter, device
         )
-    stats = compute_stats(X, y, dtype=torch.float64, device=torch.device(device), center=False)
+    stats = compute_stats(X, y, dtype=np.float64, device=device, center=False)
     if alphas is None:
         _check_grid(n_alphas, l1_ratio)
         alphas = alpha_grid(alpha_max(stats.xty, stats.n, l1_ratio, positive=positive), eps, int(n_alphas))
     alphas = np.sort(check_alphas(alphas))[::-1]
-    w0 = None if coef_init is None else torch.as_tensor(np.asarray(coef_init, dtype=np.float64))
+    w0 = None if coef_init is None else np.asarray(coef_init, dtype=np.float64)
     path = _enet_path_on_stats(
         stats,
         alphas,
@@ -966,7 +965,7 @@ def enet_path(
         w0=w0,
     )
     _warn_unconverged(alphas, path.gaps, path.converged, tol * float(stats.yty) / stats.n)
-    out = (alphas, path.coefs.cpu().numpy().T, path.gaps)
+    out = (alphas, to_numpy(path.coefs).T, path.gaps)
     return (*out, path.n_iter) if return_n_iter else out
 
 
@@ -998,12 +997,9 @@ def _check_grid(n_alphas, l1_ratio: float) -> None:
 def _multitask_path(X, y, l1_ratio, eps, n_alphas, alphas, tol, max_iter, coef_init, return_n_iter, device):
     """``enet_path`` for a 2-D y: scikit-learn's multi-task objective, by block coordinate descent on
     G = XᵀX and C = XᵀY (one statistics pass per target, each the same reproducible pass)."""
-    parts = [
-        compute_stats(X, y[:, t], dtype=torch.float64, device=torch.device(device), center=False)
-        for t in range(y.shape[1])
-    ]
-    gram = parts[0].gram.cpu().numpy()
-    xty = np.column_stack([st.xty.cpu().numpy() for st in parts])  # (p, T)
+    parts = [compute_stats(X, y[:, t], dtype=np.float64, device=device, center=False) for t in range(y.shape[1])]
+    gram = to_numpy(parts[0].gram)
+    xty = np.column_stack([to_numpy(st.xty) for st in parts])  # (p, T)
     yty, n = float(sum(float(st.yty) for st in parts)), float(parts[0].n)
     if alphas is None:
         _check_grid(n_alphas, l1_ratio)

@@ -22,8 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
 
+from linreg.models.device import HOST
 from linreg.models.reduce import tree_merge
 from linreg.models.stats import Stats, compute_stats, merge_stats
 
@@ -40,8 +40,8 @@ def _block_stats(xb: np.ndarray, yb: np.ndarray, wb: np.ndarray | None, center: 
     return compute_stats(
         np.asarray(xb, dtype=np.float64),
         np.asarray(yb, dtype=np.float64),
-        dtype=torch.float64,
-        device=torch.device("cpu"),
+        dtype=np.float64,
+        device=HOST,
         center=center,
         sample_weight=wb,
     )

@@ -11,26 +11,33 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from linreg.models.dask_arrays import is_dask_array
+from linreg.models.device import HOST, is_torch, lazy_torch, to_numpy
 from linreg.models.enet import soft_threshold
 from linreg.models.shuffle import epoch_order
 from linreg.models.stats import Stats, as_tensor
+from linreg.models.stats.moments import like
+
+if TYPE_CHECKING:
+    import torch
+else:
+    torch = lazy_torch()  # imported on first use: full-batch descent runs on NumPy statistics without it
 
 EXPLOSION = 1e8  # a loss this many times the initial one counts as diverged
 
 
-def hessian(stats: Stats, fit_intercept: bool) -> torch.Tensor:
-    """∇²J for θ = (b, w): [[1, x̄ᵀ], [x̄, G/n + x̄x̄ᵀ]] (just G/n without an intercept)."""
-    H_ww = stats.gram / stats.n + torch.outer(stats.x_mean, stats.x_mean)
+def hessian(stats: Stats, fit_intercept: bool):
+    """∇²J for θ = (b, w): [[1, x̄ᵀ], [x̄, G/n + x̄x̄ᵀ]] (just G/n without an intercept), in the statistics' library."""
+    xp, m = stats.xp, stats.x_mean
+    H_ww = stats.gram / stats.n + m[:, None] * m[None, :]
     if not fit_intercept:
         return H_ww
-    top = torch.cat([torch.ones(1, dtype=H_ww.dtype, device=H_ww.device), stats.x_mean]).unsqueeze(0)
-    return torch.cat([top, torch.cat([stats.x_mean.unsqueeze(1), H_ww], dim=1)], dim=0)
+    top = xp.concat([xp.ones_like(m[:1]), m])[None, :]
+    return xp.concat([top, xp.concat([m[:, None], H_ww], axis=1)], axis=0)
 
 
 def minibatch_smoothness(L: float, X, m: int, fit_intercept: bool, weights=None) -> float:
@@ -66,7 +73,7 @@ def penalty_weights(penalty: str | None, alpha: float, l1_ratio: float) -> tuple
 
 @dataclass(frozen=True)
 class Descent:
-    coef: torch.Tensor  # (p,) float64
+    coef: Any  # (p,) float64, NumPy or torch
     intercept: float
     learning_rate: float
     n_epochs: int
@@ -243,11 +250,7 @@ class BlockEpochs:
     def run(self) -> None:
         self.epoch += 1
         n_blocks = len(self.X.chunks[0])
-        order = (
-            epoch_order(n_blocks, self.seed, self.epoch, torch.device("cpu")).tolist()
-            if self.shuffle
-            else range(n_blocks)
-        )
+        order = epoch_order(n_blocks, self.seed, self.epoch, HOST).tolist() if self.shuffle else range(n_blocks)
         for k in order:
             Xb = as_tensor(np.asarray(self.X.blocks[k].compute(), dtype=np.float64), self.dtype, self.w.device)
             yb = as_tensor(np.asarray(self.y.blocks[k].compute(), dtype=np.float64), self.dtype, self.w.device)
@@ -279,8 +282,8 @@ def descend(
     shuffle: bool = True,
     random_state: int | None = None,
     cuda_graphs: bool | None = None,
-    rows_dtype: torch.dtype = torch.float64,
-    rows_device: torch.device | None = None,
+    rows_dtype: Any = np.float64,
+    rows_device: Any = None,
 ) -> Descent:
     """The gradient-descent loop: full batch on ``stats`` when ``rows`` is None, else mini-batches of rows
     (X, y) or (X, y, row weights scaled to mean 1, or None).
@@ -288,11 +291,17 @@ def descend(
     Full-batch steps are p×p work on the statistics' device (the host for small
     p); mini-batch steps run where the rows are (tensors), or on ``rows_device``
     one block at a time (``rows`` as Dask arrays: ``BlockEpochs``).
-    Every epoch's loss is the exact full-data loss from the statistics.
+    Every epoch's loss is the exact full-data loss from the statistics. Full batch works in the
+    statistics' library (NumPy on the CPU: no torch); mini-batches on tensors, so then the statistics
+    are tensors too.
     """
     if patience and val_stats is None:
         raise ValueError("patience > 0 needs validation=(X_val, y_val)")
-    L = float(torch.linalg.eigvalsh(hessian(stats, fit_intercept))[-1])
+    if rows is not None:
+        stats = stats.as_torch()
+        val_stats = None if val_stats is None else val_stats.as_torch()
+    xp = stats.xp
+    L = float(xp.linalg.eigvalsh(hessian(stats, fit_intercept))[-1])
     if rows is not None:
         if batch_size is None:
             raise ValueError("mini-batch rows need a batch_size")
@@ -303,15 +312,19 @@ def descend(
         raise ValueError(f"learning_rate must be 'auto' or > 0, got {learning_rate}")
 
     def objective(st: Stats, w, b) -> float:
-        w, b = w.to(st.device), b.to(st.device)
-        return float(st.sse(w, b)) / (2 * st.n) + l1 * float(w.abs().sum()) + 0.5 * l2 * float(w @ w)
+        w, b = like(w, st.gram), like(b, st.gram)
+        return float(st.sse(w, b)) / (2 * st.n) + l1 * float(st.xp.sum(st.xp.abs(w))) + 0.5 * l2 * float(w @ w)
 
     def gradient_norm(w, b) -> float:
         """‖∇J‖ of the smooth part (squared loss + L2) over all rows, from the statistics."""
-        w, b = w.to(stats.device), b.to(stats.device)
+        w, b = like(w, stats.gram), like(b, stats.gram)
         e = b + stats.x_mean @ w - stats.y_mean
         g_w = (stats.gram @ w - stats.xty) / stats.n + stats.x_mean * e + l2 * w
-        return float(torch.sqrt(g_w @ g_w + (e * e if fit_intercept else 0.0)))
+        return math.sqrt(float(g_w @ g_w + (e * e if fit_intercept else 0.0)))
+
+    def host_copy(a):
+        """A copy of ``a`` where the bookkeeping runs (the statistics' library and device)."""
+        return a.to(stats.device, copy=True) if is_torch(stats.gram) else np.array(to_numpy(a))
 
     def step(w, b, grad_w, grad_b):
         w = w - lr * (grad_w + l2 * w)
@@ -322,9 +335,13 @@ def descend(
         return w, b
 
     streamed = rows is not None and is_dask_array(rows[0])
-    device = stats.device if rows is None else (rows_device or stats.device) if streamed else rows[0].device
-    w = torch.zeros(stats.p, dtype=torch.float64, device=device)
-    b = torch.zeros((), dtype=torch.float64, device=device)
+    if rows is None:  # full batch: the statistics' library and device
+        w, b = xp.zeros_like(stats.xty), xp.zeros_like(xp.asarray(stats.yty))
+    else:
+        device = (rows_device or stats.device) if streamed else rows[0].device
+        device = torch.device(str(device))
+        w = torch.zeros(stats.p, dtype=torch.float64, device=device)
+        b = torch.zeros((), dtype=torch.float64, device=device)
     epochs: MinibatchEpochs | BlockEpochs | None = None
     if rows is not None and batch_size is not None:
         kw: dict[str, Any] = {
@@ -350,13 +367,13 @@ def descend(
         "theta_norm": [0.0],
         "step_norm": [0.0],
     }
-    best, since_best = (history["val_loss"][0], w.to(stats.device, copy=True), b.to(stats.device, copy=True)), 0
+    best, since_best = (history["val_loss"][0], host_copy(w), host_copy(b)), 0
     lowest = (loss0, best[1], best[2])  # the iterate of lowest training loss: what a diverged fit keeps
     diverged_epoch, stopped_by = None, "max_epochs"
     prev, epoch = loss0, 0
     # The bookkeeping (loss, norms, best parameters) runs on the statistics' device:
     # one copy of (w, b) per epoch, not a device synchronization per number.
-    w_h, b_h = w.to(stats.device), b.to(stats.device)
+    w_h, b_h = like(w, stats.gram), like(b, stats.gram)
     for epoch in range(1, max_epochs + 1):
         w_old, b_old = w_h, b_h
         if epochs is None:
@@ -365,7 +382,7 @@ def descend(
             w_h, b_h = w, b
         else:
             epochs.run()  # updates w and b in place
-            w_h, b_h = w.to(stats.device, copy=True), b.to(stats.device, copy=True)
+            w_h, b_h = host_copy(w), host_copy(b)
         loss = objective(stats, w_h, b_h)
         if not math.isfinite(loss) or loss > EXPLOSION * max(loss0, 1e-300):
             diverged_epoch, stopped_by = epoch, "divergence"
@@ -376,8 +393,8 @@ def descend(
         if loss < lowest[0]:
             lowest = (loss, w_h, b_h)
         val = objective(val_stats, w_h, b_h) if val_stats else math.nan
-        step_norm = float(torch.sqrt(torch.sum((w_h - w_old) ** 2) + (b_h - b_old) ** 2))
-        for key, value in zip(history, (epoch, loss, val, float(torch.sqrt(w_h @ w_h + b_h * b_h)), step_norm)):
+        step_norm = math.sqrt(float(xp.sum((w_h - w_old) ** 2) + (b_h - b_old) ** 2))
+        for key, value in zip(history, (epoch, loss, val, math.sqrt(float(w_h @ w_h + b_h * b_h)), step_norm)):
             history[key].append(value)
         if patience:
             if val < best[0]:
@@ -393,7 +410,7 @@ def descend(
             # A tiny improvement with the gradient hardly smaller than at the start is a step too
             # small to make progress, not convergence (checked without L1, whose optimum has ∇ ≠ 0).
             stalled = not l1 and gradient_norm(w_h, b_h) > 0.1 * gradient_norm(
-                torch.zeros_like(w_h), torch.zeros_like(b_h)
+                xp.zeros_like(w_h), xp.zeros_like(xp.asarray(b_h))
             )
             stopped_by = "stalled" if stalled else "tol"
             break

@@ -14,22 +14,26 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-import torch
+
+from linreg.models.device import namespace, to_numpy
+from linreg.models.stats.moments import like
 
 
 @dataclass(frozen=True)
 class EnetResult:
-    coef: torch.Tensor  # (p,) float64
+    coef: Any  # (p,) float64, of the statistics' library (NumPy or torch)
     gap: float  # duality gap of the unnormalized objective
     n_iter: int
     converged: bool
 
 
-def soft_threshold(w: torch.Tensor, t: float) -> torch.Tensor:
-    """The proximal operator of t‖·‖₁: sign(w) · max(|w| − t, 0)."""
-    return torch.sign(w) * torch.clamp(w.abs() - t, min=0.0)
+def soft_threshold(w, t: float):
+    """The proximal operator of t‖·‖₁: sign(w) · max(|w| − t, 0). NumPy or torch alike."""
+    xp = namespace(w)
+    return xp.sign(w) * xp.clip(xp.abs(w) - t, min=0.0)
 
 
 def duality_gap(w, gram, xty, yty, l1: float, l2: float, positive: bool = False):
@@ -54,10 +58,11 @@ def duality_gap(w, gram, xty, yty, l1: float, l2: float, positive: bool = False)
     return gap + l1 * float(abs(w).sum()) - const * ry + 0.5 * l2 * (1 + const**2) * w_norm2
 
 
-def alpha_max(xty: torch.Tensor, n: float, l1_ratio: float, positive: bool = False) -> float:
+def alpha_max(xty, n: float, l1_ratio: float, positive: bool = False) -> float:
     """The smallest α at which every coefficient is zero: max|X_cᵀy_c| / (n ρ); with ``positive``
     (coefficients ≥ 0) max(0, max X_cᵀy_c) / (n ρ), as scikit-learn's ``_alpha_grid``."""
-    top = (max(0.0, float(xty.max())) if positive else float(xty.abs().max())) / (n * l1_ratio)
+    xp = namespace(xty)
+    top = (max(0.0, float(xp.max(xty))) if positive else float(xp.max(xp.abs(xty)))) / (n * l1_ratio)
     if not np.isfinite(top):
         raise ValueError(
             f"l1_ratio={l1_ratio!r} is too small for an α grid: the largest useful α, max|Xᵀy| / (n · l1_ratio), "
@@ -121,7 +126,7 @@ def cd_gram(
     if w.any():  # warm start: already optimal to tolerance? (scikit-learn checks before the first sweep)
         gap = duality_gap(w, gram, xty, yty, l1, l2, positive)
         if gap <= target:
-            return EnetResult(torch.from_numpy(w), gap, 0, True)
+            return EnetResult(w, gap, 0, True)
     # The scalar work in Python floats (the same IEEE doubles as NumPy's scalars, so the same bits,
     # at about half the cost per coordinate); only the axpy on q stays a NumPy operation.
     dl, wl = diag.tolist(), w.tolist()
@@ -155,14 +160,14 @@ def cd_gram(
             if polished is not None:
                 polished_gap = duality_gap(polished, gram, xty, yty, l1, l2, positive)
                 if polished_gap <= target:
-                    return EnetResult(torch.from_numpy(polished), polished_gap, n_iter, True)
+                    return EnetResult(polished, polished_gap, n_iter, True)
             missed = pattern
         # The gap costs a p×p product: compute it when the step sizes say we may be done.
         if w_max == 0.0 or d_w_max / w_max <= tol or n_iter == max_iter:
             gap = duality_gap(w, gram, xty, yty, l1, l2, positive)
             if gap <= target:
-                return EnetResult(torch.from_numpy(w), gap, n_iter, True)
-    return EnetResult(torch.from_numpy(w), gap, n_iter, gap <= target)
+                return EnetResult(w, gap, n_iter, True)
+    return EnetResult(w, gap, n_iter, gap <= target)
 
 
 def _polish(gram: np.ndarray, xty: np.ndarray, l1: float, l2: float, pattern: np.ndarray) -> np.ndarray | None:
@@ -182,12 +187,12 @@ def _polish(gram: np.ndarray, xty: np.ndarray, l1: float, l2: float, pattern: np
 
 
 def fista_gram(
-    gram: torch.Tensor,
-    xty: torch.Tensor,
-    yty: torch.Tensor,
+    gram,
+    xty,
+    yty,
     l1: float,
     l2: float,
-    w0: torch.Tensor,
+    w0,
     tol: float,
     max_iter: int,
     lipschitz: float,
@@ -198,18 +203,19 @@ def fista_gram(
 
     Smooth part ½wᵀ(G + l2 I)w − cᵀw has gradient (G + l2 I)w − c and Lipschitz
     constant L = λ_max(G) + l2; the prox of l1‖·‖₁ is soft-thresholding at l1/L.
-    Every operation is a device tensor op, so it runs unchanged on a GPU.
+    Every operation is an array API op (NumPy, or torch on its device), so it runs unchanged on a GPU.
     """
+    xp = namespace(gram)
     L = lipschitz + l2
-    w = w0.clone()
-    z = w.clone()
+    w = xp.asarray(w0, copy=True)
+    z = xp.asarray(w, copy=True)
     t = 1.0
     target = tol * float(yty)
     gap, k = math.inf, 0
     for k in range(1, max_iter + 1):
         grad = gram @ z - xty + l2 * z
         u = z - grad / L
-        w_new = torch.clamp(u - l1 / L, min=0.0) if positive else soft_threshold(u, l1 / L)
+        w_new = xp.clip(u - l1 / L, min=0.0) if positive else soft_threshold(u, l1 / L)
         # O'Donoghue–Candès restart: drop momentum when it points uphill.
         if float((z - w_new) @ (w_new - w)) > 0:
             t = 1.0
@@ -224,9 +230,9 @@ def fista_gram(
 
 
 def solve_enet(
-    gram: torch.Tensor,
-    xty: torch.Tensor,
-    yty: torch.Tensor,
+    gram,
+    xty,
+    yty,
     n: float,
     alpha: float,
     l1_ratio: float,
@@ -234,38 +240,30 @@ def solve_enet(
     solver: str,
     tol: float,
     max_iter: int,
-    w0: torch.Tensor | None = None,
+    w0=None,
     lipschitz: float | None = None,
     positive: bool = False,
     rng: np.random.Generator | None = None,
 ) -> EnetResult:
     """One elastic-net fit on the statistics; ``solver`` is ``cd`` or ``fista`` (already resolved).
 
-    ``positive``: w ≥ 0. ``rng``: random coordinate order (coordinate descent only)."""
+    ``positive``: w ≥ 0. ``rng``: random coordinate order (coordinate descent only). The coefficients
+    come back in the statistics' library and device."""
+    xp = namespace(gram)
     l1, l2 = n * alpha * l1_ratio, n * alpha * (1 - l1_ratio)
-    p = gram.shape[0]
     if w0 is None:
-        w0 = torch.zeros(p, dtype=torch.float64, device=gram.device)
+        w0 = xp.zeros_like(xty)
     if solver == "cd":
         res = cd_gram(
-            gram.cpu().numpy(),
-            xty.cpu().numpy(),
-            float(yty),
-            l1,
-            l2,
-            w0.cpu().numpy().copy(),
-            tol,
-            max_iter,
-            positive,
-            rng,
+            to_numpy(gram), to_numpy(xty), float(yty), l1, l2, to_numpy(w0).copy(), tol, max_iter, positive, rng
         )
-        return EnetResult(res.coef.to(gram.device), res.gap, res.n_iter, res.converged)
+        return EnetResult(like(res.coef, gram), res.gap, res.n_iter, res.converged)
     if lipschitz is None:
-        lipschitz = float(torch.linalg.eigvalsh(gram)[-1])
+        lipschitz = float(xp.linalg.eigvalsh(gram)[-1])
     return fista_gram(gram, xty, yty, l1, l2, w0, tol, max_iter, lipschitz, positive=positive)
 
 
-def resolve_enet_solver(solver: str, device: torch.device) -> str:
+def resolve_enet_solver(solver: str, device) -> str:
     """``auto``: coordinate descent where the p×p statistics live on the CPU (sequential
     scalar work), FISTA where they live on a GPU (see ``stats.HOST_ALGEBRA_MAX_P``)."""
     if solver == "auto":

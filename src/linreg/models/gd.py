@@ -31,6 +31,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, is_dask_array
 from linreg.models.descent import descend, hessian, minibatch_smoothness, penalty_weights
+from linreg.models.device import to_numpy
 from linreg.models.stats import as_tensor
 
 __all__ = ["GradientDescentRegressor", "hessian", "minibatch_smoothness"]
@@ -236,7 +237,7 @@ class GradientDescentRegressor(LinearModel):
             rows_dtype=dtype,
             rows_device=device,
         )
-        self.coef_ = res.coef.cpu().numpy()
+        self.coef_ = to_numpy(res.coef)
         self.intercept_ = float(res.intercept)
         for name in ("learning_rate", "n_epochs", "converged", "diverged", "diverged_epoch", "stopped_by", "history"):
             setattr(self, f"{name}_", getattr(res, name))

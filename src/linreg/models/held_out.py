@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
-
 from linreg.models.base import LinearModel
 from linreg.models.stats import Stats
 
 
-def held_out_stats(X_val: Any, y_val: Any, *, device: torch.device, dtype: torch.dtype) -> Stats:
+def held_out_stats(X_val: Any, y_val: Any, *, device: Any, dtype: Any) -> Stats:
     """Centred statistics of validation rows, as the validated estimators compute them.
 
     Pass the result to several ``fit(X, y, validation=(X_val, y_val), validation_stats=...)`` calls
@@ -23,8 +21,8 @@ def held_out_stats(X_val: Any, y_val: Any, *, device: torch.device, dtype: torch
         Validation features: NumPy, a torch tensor or a Dask array (then computed blockwise).
     y_val : array-like of shape (n,)
         Validation targets.
-    device : torch.device
-        Where the statistics live (the fits' device).
+    device : torch.device or the library's host device
+        Where the statistics live (the fits' device); on the CPU, NumPy input stays NumPy.
     dtype : torch.dtype
         The precision of the pass (the statistics themselves are float64).
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 import warnings
+from contextlib import nullcontext
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -22,10 +22,28 @@ from linreg.models.closed_form import (
     solve_cholesky,
     solve_ols,
 )
+from linreg.models.device import is_host, is_torch, namespace, to_numpy
 from linreg.models.enet import solve_enet
 from linreg.models.path import ridge_coefs
 from linreg.models.results import COV_TYPES, RegressionResults
-from linreg.models.stats import as_tensor
+from linreg.models.stats import as_tensor, blas
+from linreg.models.stats.moments import like
+
+
+def _in_memory(X, y, stats, device):
+    """(X, y) in float64 where the statistics' algebra runs: NumPy views on the host for NumPy statistics
+    (no torch), tensors on ``device`` otherwise."""
+    if not is_torch(stats.gram) and is_host(device):
+        return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return as_tensor(X, "float64", device), as_tensor(y, "float64", device)
+
+
+def _root_weights(sw, stats, device):
+    """√w in the statistics' library (None without weights)."""
+    if sw is None:
+        return None
+    root = np.sqrt(sw)
+    return root if not is_torch(stats.gram) and is_host(device) else as_tensor(root, "float64", device)
 
 
 class LinearRegression(LinearModel):
@@ -191,6 +209,14 @@ class LinearRegression(LinearModel):
             return self._fit_targets(X, y, sample_weight)
         sw = self._validate_weights(sample_weight, X)
         device, dtype = self._setup()
+        # A small fit on the host holds NumPy's BLAS to one thread throughout, as its statistics pass does:
+        # OpenBLAS's idle threads spin after each product, and the QR, triangular solves and inference
+        # products that follow are too small to gain from them (measured: docs/performance.md).
+        small = isinstance(X, np.ndarray) and device.type == "cpu" and not blas.numpy_threaded(*X.shape)
+        with blas.one_blas_thread() if small else nullcontext():
+            return self._fit_1d(X, y, sw, device, dtype, labels)
+
+    def _fit_1d(self, X, y, sw, device, dtype, labels) -> LinearRegression:
         stats = self._stats(
             X, y, device, dtype, sw, allow_underflow=self.solver in ("auto", "qr", "svd") and not sparse.issparse(X)
         )
@@ -204,7 +230,7 @@ class LinearRegression(LinearModel):
             self.results_ = RegressionResults(_host(X), _host(y), sw, **self._results_options(labels))
             if self.results_.rank == len(self.results_._theta) and self.solver in ("auto", "qr"):
                 # The exact solution is already at hand: one factorization serves the fit and the inference.
-                theta = torch.from_numpy(self.results_._theta)
+                theta = self.results_._theta
                 coef = theta[1:] if self.fit_intercept else theta
                 self._set_coef(coef, stats, out_dtype(X))
                 if self.fit_intercept:
@@ -216,14 +242,13 @@ class LinearRegression(LinearModel):
 
     def _solve(self, X, y, sw, stats, device, dtype) -> LinearRegression:
         """``solve_ols`` on rows in memory (the orthogonal solvers read them; Cholesky only the statistics)."""
-        sqrt_w = None if sw is None else torch.from_numpy(np.sqrt(sw))
         result = solve_ols(
             stats,
             self.solver,
             dtype,
             self.fit_intercept,
-            lambda: (as_tensor(X, torch.float64, device), as_tensor(y, torch.float64, device)),
-            sqrt_weight=None if sqrt_w is None else sqrt_w.to(device),
+            lambda: _in_memory(X, y, stats, device),
+            sqrt_weight=_root_weights(sw, stats, device),
         )
         self._set_coef(result.coef, stats, out_dtype(X))
         if result.intercept is not None:  # found directly by the exact solver: more accurate than ȳ − x̄ᵀw
@@ -239,7 +264,7 @@ class LinearRegression(LinearModel):
         exact one agree to about κ·u, and the exact QR's n × k basis would cost 40–120 fits
         (docs/performance.md, "Inference").
         """
-        if self.solver not in ("auto", "cholesky") or dtype != torch.float64 or stats.underflow:
+        if self.solver not in ("auto", "cholesky") or dtype != np.float64 or stats.underflow:
             return False
         if self.solver == "auto" and exact_is_cheap(stats, self.fit_intercept):
             return False  # small: the exact path costs a millisecond or two
@@ -257,9 +282,9 @@ class LinearRegression(LinearModel):
                 _host(X),
                 _host(y),
                 sw,
-                gram=stats.gram.cpu().numpy(),
-                x_mean=stats.x_mean.cpu().numpy(),
-                coef=coef.cpu().numpy(),
+                gram=to_numpy(stats.gram),
+                x_mean=to_numpy(stats.x_mean),
+                coef=to_numpy(coef),
                 intercept=b,
                 **self._results_options(labels),
             )
@@ -282,7 +307,7 @@ class LinearRegression(LinearModel):
             )
         if self.solver == "auto" and exact_is_cheap(stats, self.fit_intercept):
             # Small (n·k² ≤ EXACT_MAX_WORK: under a megabyte of rows): the exact answer, as in memory.
-            return self._solve(X.compute(), y.compute(), sw, stats, stats.device, torch.float64)
+            return self._solve(X.compute(), y.compute(), sw, stats, stats.device, np.dtype(np.float64))
         cond_eq = equilibrated_gram_cond(stats.gram)
         self.cond_ = math.sqrt(cond_eq) if math.isfinite(cond_eq) else math.inf
         self.rank_ = stats.p
@@ -302,7 +327,7 @@ class LinearRegression(LinearModel):
                 RankDeficientWarning,
                 stacklevel=3,
             )
-        theta = torch.from_numpy(theta_np)
+        theta = theta_np
         self._set_coef(theta[1:] if self.fit_intercept else theta, stats, out_dtype(X))
         if self.fit_intercept:
             self.intercept_ = out_dtype(X)(theta[0])  # type: ignore[assignment]
@@ -344,11 +369,11 @@ class LinearRegression(LinearModel):
                     RankDeficientWarning,
                     stacklevel=3,
                 )
-            coef = ridge_coefs(stats.gram, stats.xty, torch.zeros(1, dtype=torch.float64), eigen=singular)[0]
+            coef = ridge_coefs(stats.gram, stats.xty, np.zeros(1), eigen=singular)[0]
             self.solver_ = "eigh" if singular else "cholesky"
         self._set_coef(coef, stats, out_dtype(X))
         self.cond_ = math.sqrt(cond_eq) if math.isfinite(cond_eq) else math.inf
-        self.rank_ = int(torch.linalg.matrix_rank(stats.gram)) if not math.isfinite(cond_eq) else stats.p
+        self.rank_ = int(stats.xp.linalg.matrix_rank(stats.gram)) if not math.isfinite(cond_eq) else stats.p
         return self
 
     def _results_options(self, labels) -> dict:
@@ -398,9 +423,7 @@ def _labels(X, y) -> tuple[list[str] | None, str | None, object]:
 
 def _host(a) -> np.ndarray:
     """float64 NumPy on the host (inference runs there whatever the fit's device)."""
-    if isinstance(a, torch.Tensor):
-        return a.detach().cpu().double().numpy()
-    return np.asarray(a, dtype=np.float64)
+    return to_numpy(a)
 
 
 class Ridge(LinearModel):
@@ -570,8 +593,8 @@ class Ridge(LinearModel):
                 "svd" if self.solver == "svd" else "auto",
                 dtype,
                 self.fit_intercept,
-                lambda: (as_tensor(X, torch.float64, device), as_tensor(y, torch.float64, device)),
-                sqrt_weight=None if sw is None else torch.from_numpy(np.sqrt(sw)).to(device),
+                lambda: _in_memory(X, y, stats, device),
+                sqrt_weight=_root_weights(sw, stats, device),
             )
             coef = result.coef
         elif self.solver == "svd":
@@ -587,20 +610,21 @@ class Ridge(LinearModel):
                 raise TypeError("SVD solver does not support sparse inputs currently")
             coef = _ridge_svd(X, y, sw, stats, a, device)
         else:
-            coef = ridge_coefs(stats.gram, stats.xty, torch.tensor([a], dtype=torch.float64))[0]
+            coef = ridge_coefs(stats.gram, stats.xty, np.array([a]))[0]
         self.solver_ = "coordinate descent" if self.positive else self.solver
         self._set_coef(coef, stats, out_dtype(X))
         return self
 
 
-def _ridge_svd(X, y, sw, stats, alpha: float, device) -> torch.Tensor:
+def _ridge_svd(X, y, sw, stats, alpha: float, device):
     """w = V diag(s / (s² + α)) Uᵀ y_c from the SVD of the centred (and √w-weighted) X; α = 0: minimum norm."""
-    Xc = as_tensor(X, torch.float64, device) - stats.x_mean.to(device)
-    yc = as_tensor(y, torch.float64, device) - stats.y_mean.to(device)
+    Xc, yc = _in_memory(X, y, stats, device)
+    xp = namespace(Xc)
+    Xc, yc = Xc - like(stats.x_mean, Xc), yc - like(stats.y_mean, yc)
     if sw is not None:
-        root = torch.from_numpy(np.sqrt(sw)).to(device)
+        root = _root_weights(sw, stats, device)
         Xc, yc = Xc * root[:, None], yc * root
-    U, s, Vh = torch.linalg.svd(Xc, full_matrices=False)
-    cutoff = torch.finfo(torch.float64).eps * max(Xc.shape) * (s[0] if s.numel() else 0.0)
-    d = torch.where(s > cutoff, s / (s**2 + alpha), torch.zeros_like(s))
+    U, s, Vh = xp.linalg.svd(Xc, full_matrices=False)
+    cutoff = xp.finfo(xp.float64).eps * max(Xc.shape) * (float(s[0]) if s.shape[0] else 0.0)
+    d = xp.where(s > cutoff, s / (s**2 + alpha), xp.zeros_like(s))
     return Vh.T @ (d * (U.T @ yc))

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
+import scipy.linalg
 from scipy import stats
 
 from linreg.models.closed_form import RankDeficientWarning, whitened_design
@@ -349,16 +349,16 @@ class RegressionResults:
             if has_constant
             else np.zeros(X.shape[1])
         )
-        sw = torch.from_numpy(np.sqrt(self.weights)) if weights is not None else None
-        Z = whitened_design(torch.from_numpy(X), sw, has_constant)  # Z_w (n, k)
-        yw = torch.from_numpy(y) if sw is None else torch.from_numpy(y) * sw
+        sw = np.sqrt(self.weights) if weights is not None else None
+        Z = whitened_design(X, sw, has_constant)  # Z_w (n, k)
+        yw = y if sw is None else y * sw
         exact = refined_lstsq(Z, yw)
         k = Z.shape[1]
         if exact.rank == k and exact.Q is not None and exact.R is not None and exact.scale is not None:
-            self._theta = exact.theta.numpy()
-            basis = exact.Q.numpy()  # (n, k) orthonormal basis of Z_w's columns
-            R_inv = torch.linalg.solve_triangular(exact.R, torch.eye(k, dtype=torch.float64), upper=True)
-            F = (exact.scale[:, None] * R_inv).numpy()  # D R̂⁻¹: θ = F Qᵀ y_w
+            self._theta = exact.theta
+            basis = exact.Q  # (n, k) orthonormal basis of Z_w's columns
+            R_inv = scipy.linalg.solve_triangular(exact.R, np.eye(k), lower=False, check_finite=False)
+            F = exact.scale[:, None] * R_inv  # D R̂⁻¹: θ = F Qᵀ y_w
             self.rank = k
         else:
             self.rank, self.solver = exact.rank, "svd"
@@ -368,10 +368,10 @@ class RegressionResults:
                 RankDeficientWarning,
                 stacklevel=2,
             )
-            U, s, Vt = np.linalg.svd(Z.numpy(), full_matrices=False)
+            U, s, Vt = np.linalg.svd(Z, full_matrices=False)
             r = self.rank
             basis, F = U[:, :r], Vt[:r].T / s[:r]  # Z_w⁺ = F basisᵀ
-            self._theta = F @ (basis.T @ yw.numpy())
+            self._theta = F @ (basis.T @ yw)
         self._F = F  # (k, r): (Z_wᵀZ_w)⁺ = F Fᵀ
         self._leverage = np.einsum("ij,ij->i", basis, basis)  # hᵢ
         self._fitted = X @ self._theta[self.k_constant :] + (self._theta[0] if has_constant else 0.0)
@@ -387,10 +387,10 @@ class RegressionResults:
         # zᵢᵀ(Z_wᵀZ_w)⁺zᵢ for the training rows, so get_prediction() needs no X later.
         row_factor = (np.column_stack([np.ones(n), X]) if has_constant else X) @ F
         self._train_mean_var = np.einsum("ij,ij->i", row_factor, row_factor)
-        self.condition_number = self._condition_number(Z.numpy())
+        self.condition_number = self._condition_number(Z)
 
     def _setup(self, X, y, weights, has_constant: bool, names, yname, row_index) -> tuple[np.ndarray, np.ndarray]:
-        # Read-only inputs (a DataFrame's or Parquet's values) are copied: torch.from_numpy warns on them.
+        # Read-only inputs (a DataFrame's or Parquet's values) are copied: results keep views of them.
         X, y = (
             a if a.flags.writeable else a.copy()
             for a in (np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64))

@@ -8,9 +8,13 @@ ridge's needs only the ``Stats`` the estimators already computed. Both are decla
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from linreg.models.stats import Stats
+
+
+def _host(a) -> np.ndarray:
+    """A statistic as a float64 NumPy array, wherever it was computed (NumPy, or a torch tensor on any device)."""
+    return np.asarray(a.detach().cpu().numpy() if hasattr(a, "detach") else a, dtype=np.float64)
 
 
 def ridge_covariance(st: Stats, coef: np.ndarray, intercept: float, alpha: float) -> tuple[np.ndarray, float, float]:
@@ -61,11 +65,12 @@ def ridge_covariance(st: Stats, coef: np.ndarray, intercept: float, alpha: float
     >>> bool(np.allclose(se, ols.results_.bse[1:], rtol=1e-9)), round(df, 6)
     (True, 3.0)
     """
-    st = st.to(torch.device("cpu"))
-    lam, V = torch.linalg.eigh(st.gram)
-    lam = lam.clamp(min=0.0)
-    shrink = torch.where(lam + alpha > 0, lam / (lam + alpha), torch.zeros_like(lam))  # λ/(λ + α)
+    lam, V = np.linalg.eigh(_host(st.gram))
+    lam = np.clip(lam, 0.0, None)
+    total = lam + alpha
+    safe = np.where(total > 0, total, 1.0)
+    shrink = np.where(total > 0, lam / safe, 0.0)  # λ/(λ + α)
     df = float(shrink.sum())
-    sigma2 = float(st.sse(torch.as_tensor(coef, dtype=torch.float64), float(intercept))) / (st.n - df - 1)
-    var = (V**2) @ torch.where(lam > 0, shrink / (lam + alpha), torch.zeros_like(lam))  # diag(V diag(λ/(λ+α)²) Vᵀ)
-    return np.sqrt(sigma2 * var.numpy()), df, sigma2
+    sigma2 = float(_host(st.sse(np.asarray(coef, dtype=np.float64), float(intercept)))) / (st.n - df - 1)
+    var = (V**2) @ np.where(lam > 0, shrink / safe, 0.0)  # diag(V diag(λ/(λ+α)²) Vᵀ)
+    return np.sqrt(sigma2 * var), df, sigma2

@@ -1,5 +1,6 @@
 """Second tier: where a fit runs — devices, dtypes, and waiting for a device before reading a clock.
 
+* ``as_device`` — a device string, ``torch.device`` or the library's host as a ``torch.device`` (for torch code)
 * ``resolve_device`` — ``auto | cpu | cuda | cuda:N | mps`` → an available ``torch.device``
 * ``resolve_dtype`` — ``"float32" | "float64"`` → the torch dtype
 * ``DeviceError`` — the requested device does not exist here; the message names what does
@@ -17,6 +18,7 @@ from linreg.models._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # the names' types for mypy; at run time each loads on first use
     from linreg.models.device import DeviceError as DeviceError
+    from linreg.models.device import as_device as as_device
     from linreg.models.device import available_devices as available_devices
     from linreg.models.device import cuda_unavailable_reason as cuda_unavailable_reason
     from linreg.models.device import resolve_device as resolve_device
@@ -26,6 +28,7 @@ if TYPE_CHECKING:  # the names' types for mypy; at run time each loads on first 
 
 _EXPORTS = {
     "DeviceError": "linreg.models.device",
+    "as_device": "linreg.models.device",
     "available_devices": "linreg.models.device",
     "cuda_unavailable_reason": "linreg.models.device",
     "resolve_device": "linreg.models.device",

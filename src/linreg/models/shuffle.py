@@ -12,8 +12,16 @@ for n = 10⁷ on a GPU, instead of a CPU ``randperm`` plus a copy every epoch.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
-import torch
+
+from linreg.models.device import lazy_torch
+
+if TYPE_CHECKING:
+    import torch
+else:
+    torch = lazy_torch()  # imported on first use: only the mini-batch epochs need an order
 
 ROUNDS = 4
 
@@ -34,8 +42,9 @@ def _feistel(i: torch.Tensor, h: int, keys: list[tuple[int, int]]) -> torch.Tens
     return left.bitwise_left_shift_(h).bitwise_or_(right)
 
 
-def epoch_order(n: int, seed: int, epoch: int, device: torch.device) -> torch.Tensor:
-    """A permutation of range(n) (int64 on ``device``) for this seed and epoch."""
+def epoch_order(n: int, seed: int, epoch: int, device: Any) -> torch.Tensor:
+    """A permutation of range(n) (int64 on ``device``: ``HOST`` or a torch.device) for this seed and epoch."""
+    device = torch.device(str(device))
     if n <= 1:
         return torch.zeros(n, dtype=torch.int64, device=device)
     h = max(1, ((n - 1).bit_length() + 1) // 2)

@@ -6,15 +6,16 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from linreg.models.base import COMMON_CONSTRAINTS, LinearModel, out_dtype
+from linreg.models.device import to_numpy
 from linreg.models.enet import resolve_enet_solver, solve_enet
 from linreg.models.stats import Stats
+from linreg.models.stats.moments import like
 
 
 class ElasticNet(LinearModel):
@@ -180,7 +181,7 @@ class ElasticNet(LinearModel):
         self.solver_ = resolve_enet_solver(self.solver, stats.device)
         w0 = None
         if self.warm_start and getattr(self, "coef_", None) is not None and np.shape(self.coef_) == (X.shape[1],):
-            w0 = torch.as_tensor(np.asarray(self.coef_, dtype=np.float64), device=stats.device)
+            w0 = like(np.asarray(self.coef_, dtype=np.float64), stats.gram)
         rng = check_random_state(self.random_state) if self.selection == "random" else None
         res = solve_enet(
             stats.gram,
@@ -224,7 +225,7 @@ def _check_user_gram(precompute, stats) -> None:
     if isinstance(precompute, (bool, str, Stats)) or precompute is None:
         return
     gram = np.asarray(precompute, dtype=np.float64)
-    x_mean = stats.x_mean.cpu().numpy()
+    x_mean = to_numpy(stats.x_mean)
     if stats.center and not np.allclose(x_mean, 0.0, atol=1e-7 * max(1.0, float(np.abs(x_mean).max()))):
         warnings.warn(
             "Gram matrix was provided but X was centered to fit intercept: recomputing Gram matrix.",
@@ -232,7 +233,7 @@ def _check_user_gram(precompute, stats) -> None:
             stacklevel=3,
         )
         return
-    ours = stats.gram.cpu().numpy() * (stats.rows / stats.n)
+    ours = to_numpy(stats.gram) * (stats.rows / stats.n)
     if gram.shape != ours.shape or not np.allclose(gram, ours, rtol=1e-4, atol=1e-6 * np.abs(ours).max()):
         raise ValueError(
             "Gram matrix passed in via 'precompute' parameter did not pass validation when a single "

@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel
+from linreg.models.device import to_numpy
 from linreg.models.enet import resolve_enet_solver
 from linreg.models.path import Path, enet_alpha_grid, enet_path, ridge_alpha_grid, ridge_path, select_alpha
 from linreg.models.stats import Stats
@@ -66,8 +67,8 @@ class _ValidatedPath(LinearModel):
         path = self._path(stats)
         sel = select_alpha(path, val_stats, X_val, y_val)
         self.alphas_ = np.asarray(path.alphas)
-        self.coef_path_ = path.coefs.cpu().numpy()
-        self.intercept_path_ = path.intercepts.cpu().numpy()
+        self.coef_path_ = to_numpy(path.coefs)
+        self.intercept_path_ = to_numpy(path.intercepts)
         self.mse_path_, self.se_best_ = sel.mse, sel.se_best
         self.n_iter_ = int(path.n_iter.sum())
         self.dual_gap_path_, self.converged_ = path.gaps, bool(path.converged.all())

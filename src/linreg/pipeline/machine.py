@@ -15,10 +15,10 @@ def params_device(spec: str) -> torch.device:
     """``base.device`` resolved, or a ``DeviceError`` that says where to change it."""
     # torch loads here, not with this module: the validate stage checks "auto" and "cpu" without it.
     from linreg.models.runtime import DeviceError as LibraryDeviceError
-    from linreg.models.runtime import resolve_device
+    from linreg.models.runtime import as_device, resolve_device
 
     try:
-        return resolve_device(spec)
+        return as_device(resolve_device(spec))  # the pipeline runs torch on every device (the library's CPU: HOST)
     except LibraryDeviceError as exc:
         hint = "set base.device to 'auto' or 'cpu' in params.yaml"
         message = str(exc).replace("use device='auto' or device='cpu'", hint)

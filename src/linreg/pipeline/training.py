@@ -270,7 +270,7 @@ def _learning_rate_sweep(data: TrainingData, cfg: Train, device: torch.device, d
     for dataset, split in (("demo", data.demo), ("main", data.in_memory)):
         # L, the largest curvature of J: steps below 2/L converge, above it they diverge (the figure marks it).
         st = compute_stats(split.X, split.y, dtype=torch.float64, device=torch.device("cpu"))
-        L = float(torch.linalg.eigvalsh(hessian(st, True))[-1])
+        L = float(torch.linalg.eigvalsh(hessian(st.as_torch(), True))[-1])  # NumPy statistics on the CPU
         for lr in cfg.lr_sweep.learning_rates:
             est = GradientDescentRegressor(
                 learning_rate=lr, max_epochs=cfg.lr_sweep.epochs, tol=0.0, device=str(device), dtype=dtype

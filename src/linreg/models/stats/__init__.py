@@ -26,11 +26,11 @@ arithmetic takes. The O(np²) pass is the part that runs on the device.
 from __future__ import annotations
 
 from contextlib import nullcontext
+from typing import Any
 
-import numpy as np
-import torch
 from scipy import sparse
 
+from linreg.models.device import HOST, as_device, as_numpy_dtype, is_host, is_torch, namespace, torch_module
 from linreg.models.stats import blas
 from linreg.models.stats.blas import CPU_BLAS_ENV, default_cpu_blas, full_float32_matmul, one_blas_thread
 from linreg.models.stats.moments import Stats, as_tensor, held_out_sse, merge_stats
@@ -64,19 +64,19 @@ __all__ = [
 HOST_ALGEBRA_MAX_P = 512  # p×p work for p up to this runs on the host (see the module docstring)
 
 
-def algebra_device(p: int, device: torch.device) -> torch.device:
+def algebra_device(p: int, device):
     """Where the p×p work after the statistics pass runs: the host for small p, else ``device``."""
-    return torch.device("cpu") if p <= HOST_ALGEBRA_MAX_P else device
+    return HOST if p <= HOST_ALGEBRA_MAX_P else device
 
 
 def compute_stats(
-    X: np.ndarray | torch.Tensor,
-    y: np.ndarray | torch.Tensor,
+    X,
+    y,
     *,
-    dtype: torch.dtype,
-    device: torch.device,
+    dtype,
+    device,
     center: bool = True,
-    sample_weight: np.ndarray | torch.Tensor | None = None,
+    sample_weight=None,
     chunk_rows: int = CHUNK_ROWS,
     block_rows: int | None = None,
 ) -> Stats:
@@ -88,10 +88,10 @@ def compute_stats(
         The design, on the host or on ``device``; read block by block, never copied whole.
     y : ndarray or torch.Tensor of shape (n_samples,)
         The target.
-    dtype : torch.dtype
+    dtype : NumPy dtype, its name or torch.dtype
         The dtype the products run in (float32 for speed, if so asked; never TF32). Their sum is
         accumulated in float64, so rounding does not grow with n.
-    device : torch.device
+    device : ``linreg.models.device.HOST``, "cpu" or a torch.device
         Where the products run.
     center : bool, default=True
         Centre on the means (an intercept will be fitted); else raw moments.
@@ -104,25 +104,29 @@ def compute_stats(
     Returns
     -------
     Stats
-        float64, on the host for p ≤ ``HOST_ALGEBRA_MAX_P``, else on ``device``.
+        float64, on the host for p ≤ ``HOST_ALGEBRA_MAX_P``, else on ``device``: NumPy arrays for
+        NumPy or sparse X on the CPU with NumPy's pass (torch is not imported), else torch tensors.
 
     Examples
     --------
-    >>> import numpy as np, torch
+    >>> import numpy as np
     >>> X = np.array([[1.0], [2.0], [3.0]]); y = np.array([2.0, 4.0, 6.0])
-    >>> st = compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"))
+    >>> st = compute_stats(X, y, dtype="float64", device="cpu")
     >>> st.n, float(st.x_mean[0]), float(st.gram[0, 0]), float(st.xty[0])
     (3, 2.0, 2.0, 4.0)
     """
     n, p = X.shape
     if n == 0:
         raise ValueError("cannot compute statistics of zero rows")
+    if isinstance(device, str):
+        device = HOST if device == "cpu" else torch_module().device(device)
     if sparse.issparse(X):
         return sparse_stats(X, y, center=center, sample_weight=sample_weight).to(algebra_device(p, device))
+    np_dtype = as_numpy_dtype(dtype)
     plan = plan_pass(
         X,
         y,
-        dtype=dtype,
+        dtype=np_dtype,
         device=device,
         center=center,
         weighted=sample_weight is not None,
@@ -130,16 +134,19 @@ def compute_stats(
         block_rows=block_rows,
     )
     args = (X, y, sample_weight, plan.shift_x, plan.shift_y)
+    # The statistics are torch tensors when torch is in play already (torch input, a GPU, torch's CPU pass).
+    as_torch = is_torch(X) or is_torch(y) or is_torch(sample_weight) or not is_host(device)
+    M: Any  # (p + 2, p + 2): NumPy from NumPy's pass, else a tensor
     if plan.backend == "numpy":
-        np_dtype = torch.empty(0, dtype=dtype).numpy().dtype
         with nullcontext() if plan.threaded else one_blas_thread():
-            M = torch.from_numpy(
-                numpy_pass(*args, copy=plan.copy, dtype=np_dtype, chunk_rows=plan.chunk_rows, step=plan.step)
-            )
+            M = numpy_pass(*args, copy=plan.copy, dtype=np_dtype, chunk_rows=plan.chunk_rows, step=plan.step)
+        shift_x = plan.shift_x
+        if as_torch:
+            torch, dev = torch_module(), as_device(device)
+            M, shift_x = torch.from_numpy(M).to(dev), torch.from_numpy(shift_x).to(dev)
     else:
         M = torch_pass(*args, copy=plan.copy, dtype=dtype, device=device, chunk_rows=plan.chunk_rows, step=plan.step)
-    M = M.to(device)
-    shift_x = torch.from_numpy(plan.shift_x).to(device)
+        shift_x = torch_module().from_numpy(plan.shift_x).to(M.device)
 
     total = float(M[p, p]) if sample_weight is not None else n  # Σ wᵢ
     if total <= 0:
@@ -147,8 +154,9 @@ def compute_stats(
     d = M[:p, p] / total  # x̄ − shift   (p,)
     e = M[p + 1, p] / total  # ȳ − shift
     if not center:
-        d, e = torch.zeros_like(d), torch.zeros_like(e)
-    gram = M[:p, :p] - total * torch.outer(d, d)
+        xp = namespace(M)
+        d, e = xp.zeros_like(d), xp.zeros_like(xp.asarray(e))
+    gram = M[:p, :p] - total * (d[:, None] * d[None, :])
     xty = M[:p, p + 1] - total * d * e
     yty = M[p + 1, p + 1] - total * e * e
     gram = (gram + gram.T) / 2  # exactly symmetric for the eigen-solvers

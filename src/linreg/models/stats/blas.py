@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import torch
+from linreg.models.device import torch_installed, torch_module
 
 CPU_BLAS_ENV = "LINREG_CPU_BLAS"  # "numpy" or "torch": overrides default_cpu_blas()'s choice by CPU
 # OpenBLAS may use its threads only for a wide, large problem: its threads spin after each product and
@@ -44,6 +44,8 @@ def default_cpu_blas() -> str:
     (measured: docs/performance.md, "Design measurements"). So torch on Intel with MKL, NumPy
     everywhere else; the environment variable ``LINREG_CPU_BLAS`` overrides the choice. Either
     way the statistics are the same sums to rounding (the tests hold both to NumPy's moments).
+    Without torch installed the choice is NumPy's; torch is imported here only on an Intel CPU
+    (to ask whether it has MKL).
     """
     choice = os.environ.get(CPU_BLAS_ENV, "").strip().lower()
     if choice:
@@ -53,7 +55,9 @@ def default_cpu_blas() -> str:
                 "(OpenBLAS's SYRK) or 'torch' (torch's CPU products), or unset it to choose by CPU"
             )
         return choice
-    return "torch" if torch.backends.mkl.is_available() and _cpu_vendor() == "GenuineIntel" else "numpy"
+    if _cpu_vendor() != "GenuineIntel" or not torch_installed():
+        return "numpy"
+    return "torch" if torch_module().backends.mkl.is_available() else "numpy"
 
 
 CPU_BLAS = default_cpu_blas()  # read once, at import
@@ -99,6 +103,7 @@ def full_float32_matmul() -> Iterator[None]:
     TF32 keeps 10 mantissa bits: a Gram matrix formed with it is good to ~1e-3,
     which no conditioning check could make up for.
     """
+    torch = torch_module()
     previous = torch.get_float32_matmul_precision()
     torch.set_float32_matmul_precision("highest")
     try:

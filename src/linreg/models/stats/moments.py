@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
-import torch
+
+from linreg.models.device import HOST, as_device, is_torch, namespace, torch_module
 
 
 @dataclass(frozen=True)
 class Stats:
-    """Centered second moments of (X, y); all tensors float64 on one device.
+    """Centered second moments of (X, y); all arrays float64, of one library on one device.
+
+    NumPy arrays on the host (CPU input, NumPy's pass: no torch involved), or torch tensors (a GPU,
+    torch input, or torch's CPU pass); every algebra on them goes through ``namespace()``.
 
     ``gram = X_cᵀX_c`` (p, p), ``xty = X_cᵀy_c`` (p,), ``yty = y_cᵀy_c``, where
     ``X_c = X − x_mean`` and ``y_c = y − y_mean`` (no centering when the
@@ -27,11 +32,11 @@ class Stats:
     """
 
     n: float  # Σ wᵢ: the row count when unweighted
-    x_mean: torch.Tensor  # (p,)
-    y_mean: torch.Tensor  # ()
-    gram: torch.Tensor  # (p, p)
-    xty: torch.Tensor  # (p,)
-    yty: torch.Tensor  # ()
+    x_mean: Any  # (p,)
+    y_mean: Any  # ()
+    gram: Any  # (p, p)
+    xty: Any  # (p,)
+    yty: Any  # ()
     center: bool = True  # centred on the means (an intercept is fitted), or raw moments
     rows: int = -1  # rows the statistics summarise (-1: same as n)
     underflow: bool = False  # some column varies on a scale whose squares underflow float64 (see compute_stats)
@@ -45,35 +50,48 @@ class Stats:
         return self.gram.shape[0]
 
     @property
-    def device(self) -> torch.device:
-        return self.gram.device
+    def device(self):
+        """``HOST`` for NumPy statistics, else the tensors' ``torch.device``."""
+        return self.gram.device if is_torch(self.gram) else HOST
 
-    def to(self, device: torch.device) -> Stats:
+    @property
+    def xp(self):
+        """The array API namespace of the statistics (array-api-compat's NumPy or torch)."""
+        return namespace(self.gram)
+
+    def _map(self, f) -> Stats:
         return replace(
-            self,
-            x_mean=self.x_mean.to(device),
-            y_mean=self.y_mean.to(device),
-            gram=self.gram.to(device),
-            xty=self.xty.to(device),
-            yty=self.yty.to(device),
+            self, x_mean=f(self.x_mean), y_mean=f(self.y_mean), gram=f(self.gram), xty=f(self.xty), yty=f(self.yty)
         )
+
+    def to(self, device) -> Stats:
+        """On ``device``: NumPy statistics stay NumPy on the host; they become tensors only for another device."""
+        if not is_torch(self.gram) and device.type == "cpu":
+            return self
+        torch_device = as_device(device)
+        return self._map(lambda a: torch_module().as_tensor(a).to(torch_device))
+
+    def as_torch(self) -> Stats:
+        """The same statistics as torch tensors (on the CPU when they were NumPy): for torch-only code."""
+        return self if is_torch(self.gram) else self._map(lambda a: torch_module().as_tensor(np.asarray(a)))
 
     def all_finite(self) -> bool:
+        xp = self.xp
         return bool(
-            torch.isfinite(self.gram).all()
-            and torch.isfinite(self.xty).all()
-            and torch.isfinite(self.yty)
-            and torch.isfinite(self.y_mean)
+            xp.all(xp.isfinite(self.gram))
+            and xp.all(xp.isfinite(self.xty))
+            and xp.isfinite(xp.asarray(self.yty))
+            and xp.isfinite(xp.asarray(self.y_mean))
         )
 
-    def sse(self, coef: torch.Tensor, intercept: torch.Tensor | float) -> torch.Tensor:
+    def sse(self, coef, intercept):
         """Σ (y − b − Xw)² for these rows, from the statistics alone (no pass over X).
 
         With residual mean e = ȳ − b − x̄ᵀw:  SSE = y_cᵀy_c − 2wᵀX_cᵀy_c + wᵀX_cᵀX_c w + n e².
         """
-        coef = coef.to(self.gram)
-        if isinstance(intercept, torch.Tensor):
-            intercept = intercept.to(self.gram)
+        coef = like(coef, self.gram)
+        if not isinstance(intercept, (int, float)):
+            intercept = like(intercept, self.gram)
         e = self.y_mean - intercept - self.x_mean @ coef
         return self.yty - 2 * coef @ self.xty + coef @ self.gram @ coef + self.n * e**2
 
@@ -88,7 +106,7 @@ def merge_stats(a: Stats, b: Stats) -> Stats:
     """
     if a.center != b.center or a.p != b.p:
         raise ValueError("can only merge statistics of the same kind (centring) and width")
-    b = b.to(a.device)
+    b = b.to(a.device) if is_torch(a.gram) else b
     n = a.n + b.n
     if not a.center:
         return replace(
@@ -106,7 +124,7 @@ def merge_stats(a: Stats, b: Stats) -> Stats:
         n=n,
         x_mean=a.x_mean + dx * (b.n / n),
         y_mean=a.y_mean + dy * (b.n / n),
-        gram=a.gram + b.gram + f * torch.outer(dx, dx),
+        gram=a.gram + b.gram + f * (dx[:, None] * dx[None, :]),
         xty=a.xty + b.xty + f * dx * dy,
         yty=a.yty + b.yty + f * dy * dy,
         center=True,
@@ -115,18 +133,30 @@ def merge_stats(a: Stats, b: Stats) -> Stats:
     )
 
 
-def held_out_sse(coefs: torch.Tensor, intercepts: torch.Tensor, st: Stats) -> torch.Tensor:
+def held_out_sse(coefs, intercepts, st: Stats):
     """Σ wᵢ (yᵢ − b_k − xᵢᵀw_k)² over the rows ``st`` summarises, for K fits at once, with no pass over them.
 
     With e_k = ȳ − b_k − x̄ᵀw_k: SSE_k = y_cᵀy_c − 2w_kᵀX_cᵀy_c + w_kᵀX_cᵀX_c w_k + n e_k².
     """
-    W = coefs.to(st.gram)  # (K, p)
-    e = st.y_mean - intercepts.to(W) - W @ st.x_mean  # (K,) mean residuals
-    return st.yty - 2 * W @ st.xty + ((W @ st.gram) * W).sum(1) + st.n * e**2
+    W = like(coefs, st.gram)  # (K, p)
+    e = st.y_mean - like(intercepts, W) - W @ st.x_mean  # (K,) mean residuals
+    return st.yty - 2 * W @ st.xty + st.xp.sum((W @ st.gram) * W, axis=1) + st.n * e**2
 
 
-def as_tensor(a: np.ndarray | torch.Tensor, dtype: torch.dtype, device: torch.device | None = None) -> torch.Tensor:
+def like(a, ref):
+    """``a`` as an array of ``ref``'s library, dtype and device (NumPy ↔ torch as needed)."""
+    if is_torch(ref):
+        return torch_module().as_tensor(np.asarray(a) if not is_torch(a) else a).to(ref)
+    if is_torch(a):
+        a = a.detach().cpu().numpy()
+    return np.asarray(a, dtype=ref.dtype)
+
+
+def as_tensor(a, dtype, device=None):
     """A tensor view of ``a`` when possible (no copy for matching NumPy arrays on the CPU)."""
+    torch = torch_module()
+    dtype = dtype if isinstance(dtype, torch.dtype) else getattr(torch, np.dtype(dtype).name)
+    device = None if device is None else as_device(device)
     if isinstance(a, np.ndarray):
         with warnings.catch_warnings():  # read-only arrays (memmaps) are only ever read here
             warnings.simplefilter("ignore", UserWarning)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
+
+from linreg.models.device import is_torch
 
 
-def host_array(a: np.ndarray | torch.Tensor, dtype: np.dtype) -> np.ndarray:
-    """``a`` as a NumPy array of ``dtype`` on the host: a view when it already is one."""
-    if isinstance(a, torch.Tensor):
+def host_array(a, dtype: np.dtype) -> np.ndarray:
+    """``a`` (NumPy or a torch tensor) as a NumPy array of ``dtype`` on the host: a view when it already is one."""
+    if is_torch(a):
         a = a.detach().cpu().numpy()
     return np.asarray(a, dtype=dtype)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from linreg.models.limits import UNDERFLOW_SCALE
 from linreg.models.stats import blas
@@ -43,8 +42,8 @@ def plan_pass(
     X,
     y,
     *,
-    dtype: torch.dtype,
-    device: torch.device,
+    dtype: np.dtype,
+    device,
     center: bool,
     weighted: bool,
     chunk_rows: int,
@@ -89,7 +88,7 @@ def plan_pass(
     # shifted or weighted when copied, and multiplied together.
     width, blocks = (p + 2, COPY_GROUP_BLOCKS if device.type == "cpu" else 1) if copy else (p, GROUP_BLOCKS)
     step = block_rows * max(1, min(blocks, GROUP_BYTES // (block_rows * width * dtype.itemsize)))
-    backend = "numpy" if device.type == "cpu" and blas.CPU_BLAS == "numpy" else "torch"
+    backend = "numpy" if device.type == "cpu" and blas.CPU_BLAS == "numpy" else "torch"  # device: HOST or torch
     return Plan(
         shift_x=shift_x,
         shift_y=float(mean_y) if center else 0.0,

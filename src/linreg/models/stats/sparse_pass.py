@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 from scipy import sparse
 
 from linreg.models.stats.moments import Stats
 
 
 def sparse_stats(X, y, *, center: bool = True, sample_weight=None) -> Stats:
-    """The same statistics for a scipy.sparse X, without densifying it (float64, on the host).
+    """The same statistics for a scipy.sparse X, without densifying it (float64 NumPy, on the host).
 
     Centring is implicit, as scikit-learn does for sparse data: G = XᵀWX − W x̄x̄ᵀ from the sparse
     product, so a column whose mean dwarfs its spread loses digits here that the dense pass keeps.
@@ -29,7 +28,7 @@ def sparse_stats(X, y, *, center: bool = True, sample_weight=None) -> Stats:
     gram = raw_gram - total * np.outer(x_mean, x_mean)
     xty = raw_xty - total * x_mean * y_mean
     yty = float(w @ (y - y_mean) ** 2)
-    t = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float64))  # noqa: E731
+    t = lambda a: np.asarray(a, dtype=np.float64)  # noqa: E731
     return Stats(
         n=total,
         x_mean=t(x_mean),

@@ -7,12 +7,16 @@ float64, so in float32 the rounding of each partial product grows like √CHUNK_
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
+from linreg.models.device import as_device, as_torch_dtype, torch_module
 from linreg.models.stats.blas import full_float32_matmul
 from linreg.models.stats.moments import as_tensor
+
+if TYPE_CHECKING:
+    import torch
 
 CHUNK_ROWS = 8192  # rows per partial product: cache-sized for p ≈ 100, near-peak GEMM speed
 # From this width torch on the CPU forms a Gram matrix from its lower triangle's products only (3/4 of
@@ -20,9 +24,10 @@ CHUNK_ROWS = 8192  # rows per partial product: cache-sized for p ≈ 100, near-p
 PANEL_GRAM_MIN_P = 96
 
 
-def strided_view(a: np.ndarray | torch.Tensor, dtype: torch.dtype, device: torch.device) -> torch.Tensor | None:
+def strided_view(a: Any, dtype: torch.dtype, device: torch.device) -> torch.Tensor | None:
     """``a`` as a tensor without a copy, in any row or column order (BLAS takes either), or None if that
     needs a conversion (another dtype or device, negative or unaligned strides)."""
+    torch = torch_module()
     if isinstance(a, torch.Tensor):
         return a if a.dtype == dtype and a.device.type == device.type else None
     if (
@@ -42,6 +47,7 @@ def chunked_product(A: torch.Tensor, B: torch.Tensor, chunk_rows: int = CHUNK_RO
     Full chunks go through one batched product (one kernel on a GPU); the
     remainder is one more product.
     """
+    torch = torch_module()
     m = A.shape[0]
     k = m // chunk_rows
     out = torch.zeros(A.shape[1], B.shape[1], dtype=torch.float64, device=A.device)
@@ -63,6 +69,7 @@ def gram_product(A: torch.Tensor, chunk_rows: int = CHUNK_ROWS) -> torch.Tensor:
     computed (3/4 of the products of AᵀA), and G[:h, h:] = G[h:, :h]ᵀ is copied.
     The column panels are strided views of A: no copy is made here.
     """
+    torch = torch_module()
     p = A.shape[1]
     if p < PANEL_GRAM_MIN_P:
         return chunked_product(A, A, chunk_rows)
@@ -97,6 +104,8 @@ def torch_pass(
     a group of blocks of [X − s | 1 | y − t] and multiplies them in one batched product; a GPU's
     block is large already. The measurements behind each choice: docs/performance.md.
     """
+    torch = torch_module()
+    dtype, device = as_torch_dtype(dtype), as_device(device)
     n, p = X.shape
     sx, sy = torch.from_numpy(shift_x).to(dtype=dtype, device=device), torch.tensor(shift_y, dtype=dtype, device=device)
     M = torch.zeros(p + 2, p + 2, dtype=torch.float64, device=device)

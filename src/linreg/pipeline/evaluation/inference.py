@@ -140,7 +140,7 @@ def bootstrap_enet(
         if st is None:
             continue
         res = solve_enet(st.gram, st.xty, st.yty, st.n, alpha, l1_ratio, solver="cd", tol=tol, max_iter=max_iter, w0=w0)
-        draws.append(res.coef.numpy())
+        draws.append(np.asarray(res.coef))
     sample = np.array(draws)  # (resamples kept, p)
     tail = (1 - level) / 2 * 100
     return {
