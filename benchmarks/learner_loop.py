@@ -30,7 +30,7 @@ EDITS = [
     ("evaluate.bootstrap_resamples 200 -> 201", "  bootstrap_resamples: 200 ", "  bootstrap_resamples: 201 "),
     ("report.engine auto -> jupyter", "  engine: auto ", "  engine: jupyter "),
 ]
-STAGES = ["validate", "generate", "split", "scale", "train", "evaluate", "benchmark", "report"]
+STAGES = ["validate", "generate", "split", "scale", "lessons", "train", "evaluate", "benchmark", "report"]
 RUNNING = re.compile(r"Running stage '([a-z_]+)'")
 
 

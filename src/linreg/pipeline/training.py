@@ -11,11 +11,10 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import torch
 from sklearn.exceptions import ConvergenceWarning
 
 from linreg.models import (
@@ -23,7 +22,7 @@ from linreg.models import (
 )
 from linreg.models.base import LinearModel
 from linreg.models.closed_form import design_condition_number
-from linreg.models.device import resolve_dtype, synchronizer
+from linreg.models.device import resolve_device, resolve_dtype, synchronizer
 from linreg.models.gd import hessian
 from linreg.models.stats import Stats, compute_stats
 from linreg.pipeline.card import ModelCard
@@ -31,6 +30,9 @@ from linreg.pipeline.data.scale import Scaler
 from linreg.pipeline.params import Train
 from linreg.pipeline.timing import timed
 from linreg.pipeline.variants import CARDS, PATHS, VARIANTS
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)
@@ -270,7 +272,9 @@ def _learning_rate_sweep(data: TrainingData, cfg: Train, device: torch.device, d
     frames = []
     for dataset, split in (("demo", data.demo), ("main", data.in_memory)):
         # L, the largest curvature of J: steps below 2/L converge, above it they diverge (the figure marks it).
-        st = compute_stats(split.X, split.y, dtype=torch.float64, device=torch.device("cpu"))
+        import torch  # the Hessian of the statistics is a torch tensor: only this needs it here
+
+        st = compute_stats(split.X, split.y, dtype=resolve_dtype("float64"), device=resolve_device("cpu"))
         L = float(torch.linalg.eigvalsh(hessian(st, True))[-1])
         for lr in cfg.lr_sweep.learning_rates:
             est = GradientDescentRegressor(
