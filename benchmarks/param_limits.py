@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.conftest import TINY, deep_update, repo_params  # noqa: E402  (the tests' tiny params)
 
-STAGES = ["validate", "generate", "split", "scale", "train", "evaluate"]
+STAGES = ["validate", "generate", "split", "scale", "lessons", "train", "evaluate"]
 
 
 def nested(key: str, value: object) -> dict:

@@ -93,7 +93,7 @@ def main() -> None:
         (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
         size = n * (args.features + 1) * 8 / 2**30
         print(f"\nn = {n:,} ({size:.2f} GiB of float64 per copy of the table)")
-        for stage in ("validate", "generate", "split", "scale", "train", "evaluate"):
+        for stage in ("validate", "generate", "split", "scale", "lessons", "train", "evaluate"):
             sec, peak = run_stage(root, stage)
             print(
                 f"  {stage:9s} {sec:7.1f} s  {n / sec / 1e6:6.2f} M rows/s  peak RSS (largest process) {peak:7.0f} MiB"

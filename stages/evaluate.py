@@ -5,10 +5,13 @@ training statistics (ridge's covariance) and the Poisson bootstrap's resamples. 
 rows in one process (OLS inference, agreement, learning curves, residual plots) reads the
 first ``base.max_rows_in_memory`` rows of each split, so memory does not grow with n.
 
+What does not depend on the trained models (the demo's lessons, the regime sweep) is the lessons
+stage's, so an edit to train re-runs none of it.
+
 Inputs:  models/*.json, data/scaled/*.parquet, data/split/train.parquet,
-         data/raw/{truth.json,demo.parquet}, data/scaled/scaler.json,
-         reports/plots/train/*.csv; params base.seed, base.max_rows_in_memory, generate (the
-         regime sweep's design), split, train.path (its α search), evaluate
+         data/raw/truth.json, data/scaled/scaler.json,
+         reports/plots/train/*.csv; params base.seed, base.max_rows_in_memory,
+         evaluate.bootstrap_resamples, evaluate.learning_curve_fractions
 Outputs: reports/metrics/evaluate.json, reports/tables/*.csv,
          reports/plots/evaluate/*.csv, reports/figures/evaluate/*.png
 """
@@ -23,13 +26,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
-from linreg.pipeline import io, seeds, stage
+from linreg.pipeline import io, stage
 from linreg.pipeline.card import ModelCard
 from linreg.pipeline.data.generate import features_and_target
 from linreg.pipeline.data.scale import Scaler
-from linreg.pipeline.data.split import split_indices
 from linreg.pipeline.engine import session
 from linreg.pipeline.engine.tables import table_stats
 from linreg.pipeline.evaluation import figures
@@ -39,17 +40,8 @@ from linreg.pipeline.outputs import staged_outputs
 from linreg.pipeline.params import engine_params, stage_params
 from linreg.pipeline.paths import project_paths
 
-TABLES = ("model_metrics", "recovery", "ols_inference", "intervals", "agreement", "paired_test", "regimes", "gd_step")
-PLOTS = (
-    "learning_curve",
-    "degree_sweep",
-    "residuals",
-    "regime_sweep",
-    "degree_curves",
-    "demo_points",
-    "gd_paths",
-    "gd_surface",
-)
+TABLES = ("model_metrics", "recovery", "ols_inference", "intervals", "agreement", "paired_test")
+PLOTS = ("learning_curve", "residuals")
 
 
 def _xy(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -64,21 +56,12 @@ def main(root: Path | None = None) -> None:
     cards = {p.stem: ModelCard.from_json(io.read_json(p)) for p in sorted(paths.models_dir.glob("*.json"))}
     if not cards:
         raise io.ArtifactError(f"no model cards in {paths.models_dir}: run the train stage (dvc repro).")
-    demo = io.read_parquet(paths.demo_table)
-    cut = params.split
-    demo_parts = split_indices(
-        len(demo),
-        train=cut.train,
-        validation=cut.validation,
-        test=cut.test,
-        rng=seeds.rng(params.base.seed, "demo_split"),
-    )
     with session(engine_params(paths)) as engine:
         # Every model's error on every split: one pass over each split's blocks, on the engine's workers.
         sums = {s: table_error_sums(engine, paths.scaled_table(s).resolve(), list(cards.values())) for s in SPLITS}
         # The training blocks' statistics (ridge's covariance) and all bootstrap resamples', one pass each.
         train = paths.scaled_table("train").resolve()
-        train_stats = table_stats(engine, train, dtype="float64", device=torch.device("cpu"))
+        train_stats = table_stats(engine, train, dtype="float64", device="cpu")
         boot = table_bootstrap(engine, train, resamples=params.evaluate.bootstrap_resamples, seed=params.base.seed)
         ran_on = engine.record()
     limit = params.base.max_rows_in_memory  # what needs rows in one process reads at most this many per split
@@ -86,26 +69,13 @@ def main(root: Path | None = None) -> None:
         cards=cards,
         splits={s: _xy(io.read_head(paths.scaled_table(s), limit)) for s in SPLITS},
         train_unscaled=_xy(io.read_head(paths.split_table("train"), limit)),
-        demo_train=_xy(demo.iloc[demo_parts["train"]]),
-        demo_validation=_xy(demo.iloc[demo_parts["validation"]]),
-        demo_all=_xy(demo),
         truth=io.read_json(paths.truth),
         scaler=Scaler.from_dict(io.read_json(paths.scaler)),
         error_sums=sums,
         train_stats=train_stats,
         bootstrap=boot,
     )
-    g = params.generate
-    design = {k: getattr(g, k) for k in ("n_features", "n_informative", "intercept", "scale_spread", "feature_offset")}
-    design["n_informative"] = min(design["n_informative"], design["n_features"])
-    ev = evaluate_all(
-        inputs,
-        params.evaluate,
-        seed=params.base.seed,
-        design=design,
-        path=params.train.path.model_dump(),
-        fractions=cut.model_dump(),
-    )
+    ev = evaluate_all(inputs, params.evaluate, seed=params.base.seed)
 
     rows = {f"{s}_rows": sums[s].n for s in SPLITS} | {f"{s}_rows_in_memory": len(inputs.splits[s][1]) for s in SPLITS}
     plots = {
@@ -124,7 +94,7 @@ def main(root: Path | None = None) -> None:
         io.write_text(out.ols_summary, ev.ols_summary)
         for name in PLOTS:
             io.write_csv(out.evaluate_plot(name), getattr(ev, name))
-        for name, fig in figures.evaluation_figures(ev, inputs, demo, plots).items():
+        for name, fig in figures.evaluation_figures(ev, inputs, plots).items():
             io.write_figure(out.evaluate_figure(name), fig)
     log.info(
         "evaluated %d models on %s; metrics in %s, figures in %s",

@@ -47,7 +47,10 @@ def _split(table: pd.DataFrame) -> Split:
     return Split(X, y)
 
 
-def _lazy(path: Path) -> Split:
+def _whole_or_lazy(path: Path, head: Split, limit: int) -> Split:
+    """The table in memory when its first ``limit`` rows are all of it (no Dask to load), else lazy over its blocks."""
+    if sum(io.block_rows(path)) <= limit:
+        return head
     X, y = table_arrays(path.resolve())
     return Split(X, y)
 
@@ -59,12 +62,15 @@ def main(root: Path | None = None) -> None:
     device, dtype = params_device(params.base.device), params.base.dtype
     limit = params.base.max_rows_in_memory
     sample = io.read_head(paths.scaled_table("train"), limit)
+    train_head = _split(sample)
+    validation_head = _split(io.read_head(paths.scaled_table("validation"), limit))
     data = TrainingData(
-        # Lazy over the tables' blocks: the variants fitted on statistics read them blockwise.
-        train=_lazy(paths.scaled_table("train")),
-        validation=_lazy(paths.scaled_table("validation")),
-        train_sample=_split(sample),
-        validation_sample=_split(io.read_head(paths.scaled_table("validation"), limit)),
+        # Lazy over the tables' blocks when they hold more rows than memory may: the variants fitted on
+        # statistics read them blockwise.
+        train=_whole_or_lazy(paths.scaled_table("train"), train_head, limit),
+        validation=_whole_or_lazy(paths.scaled_table("validation"), validation_head, limit),
+        train_sample=train_head,
+        validation_sample=validation_head,
         train_unscaled=_split(io.read_head(paths.split_table("train"), limit)),
         demo=_split(io.read_parquet(paths.demo_table)),
         feature_names=features_and_target(sample)[2],

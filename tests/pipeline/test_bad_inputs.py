@@ -214,7 +214,9 @@ def test_the_documented_edges_of_valid_params_run_end_to_end(tmp_path, edge):
     shutil.copy(REPO / "dvc.yaml", tmp_path / "dvc.yaml")
     copy_report_source(tmp_path)
     write_params(tmp_path, EDGES[edge])
-    stages = ["validate", "generate", "split", "scale", "train", "evaluate"] + (["report"] if HAS_REPORT_TOOLS else [])
+    stages = ["validate", "generate", "split", "scale", "lessons", "train", "evaluate"] + (
+        ["report"] if HAS_REPORT_TOOLS else []
+    )
     if HAS_REPORT_TOOLS:
         stages.insert(-1, "benchmark")
     with warnings.catch_warnings():
@@ -293,7 +295,7 @@ def test_a_diverged_gradient_descent_is_a_result_every_later_stage_reports(proje
     write_params(project, {"train": {"gd": {"learning_rate": 1e6}}})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        run_stages(project, "validate", "generate", "split", "scale", "train", "evaluate")
+        run_stages(project, "validate", "generate", "split", "scale", "lessons", "train", "evaluate")
     paths = project_paths(project)
     for name in ("gd_batch", "gd_minibatch"):
         card = json.loads(paths.model_card(name).read_text())

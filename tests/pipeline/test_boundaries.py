@@ -32,7 +32,7 @@ from linreg.pipeline.params import Params
 
 from ..conftest import REPO, TINY, deep_update, repo_params, run_stages
 
-STAGES = ["validate", "generate", "split", "scale", "train", "evaluate"]
+STAGES = ["validate", "generate", "split", "scale", "lessons", "train", "evaluate"]
 
 # Smaller than TINY where a param is not the one under test: one regime, few resamples.
 SMALL = deep_update(

@@ -1,4 +1,4 @@
-"""The evaluate stage's real main() on tiny data: tables, metrics, experiments, figures."""
+"""The evaluate and lessons stages' real main() on tiny data: tables, metrics, experiments, figures."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from linreg.pipeline.paths import project_paths
+from stages.lessons import SEARCH
 
 from ..conftest import run_stages, write_params
 
@@ -22,7 +23,7 @@ def evaluated(tmp_path_factory):
     root = tmp_path_factory.mktemp("evaluate")
     (root / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text())
     write_params(root)
-    run_stages(root, "generate", "split", "scale", "train", "evaluate")
+    run_stages(root, "generate", "split", "scale", "lessons", "train", "evaluate")
     return project_paths(root)
 
 
@@ -56,7 +57,7 @@ def test_intervals_are_labelled(evaluated):
 
 
 def test_experiments_show_overfitting(evaluated):
-    sweep = pd.read_csv(evaluated.evaluate_plot("degree_sweep"))
+    sweep = pd.read_csv(evaluated.lesson_data("degree_sweep"))
     ols_train = sweep[(sweep.panel == "ols") & (sweep.series == "train")].sort_values("degree")
     assert np.all(np.diff(ols_train.mse) <= 1e-9)  # nested models: training error never rises
     assert set(ols_train.ols_solver.iloc[-1:]) == {"qr"}  # high degree: the orthogonal solver
@@ -71,20 +72,21 @@ def test_residual_diagnostics(evaluated):
 
 
 def test_all_figures_are_pngs(evaluated):
+    from linreg.pipeline.paths import LESSON_FIGURES
+
     names = {p.stem for p in evaluated.evaluate_figures_dir.glob("*.png")}
     assert {
-        "demo_fit",
         "gd_loss",
         "lr_sweep",
         "learning_curve",
-        "degree_sweep",
         "reg_paths",
         "validation_curves",
         "coef_vs_truth",
         "comparison",
         "residuals",
     } <= names
-    for p in evaluated.evaluate_figures_dir.glob("*.png"):
+    assert {p.stem for p in evaluated.lesson_figures_dir.glob("*.png")} == set(LESSON_FIGURES)
+    for p in [*evaluated.evaluate_figures_dir.glob("*.png"), *evaluated.lesson_figures_dir.glob("*.png")]:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -93,8 +95,27 @@ def test_unknown_truth_skips_recovery(tmp_path):
 
     (tmp_path / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text())
     write_params(tmp_path, {"generate": {"source": "diabetes"}})
-    run_stages(tmp_path, "generate", "split", "scale", "train", "evaluate")
+    run_stages(tmp_path, "generate", "split", "scale", "lessons", "train", "evaluate")
     paths = project_paths(tmp_path)
     metrics = json.loads(paths.metrics("evaluate").read_text())
     assert "ols_support_f1" not in metrics and "ols_test_r2" in metrics
     assert not (paths.evaluate_figures_dir / "coef_vs_truth.png").exists()
+
+
+def test_the_lessons_need_no_trained_model(tmp_path):
+    """What the lessons stage writes follows from the generated data and its params alone, so an edit
+    to train (or to the evaluate stage's own params) re-runs none of it: it runs right after generate."""
+    import yaml
+
+    from ..conftest import REPO
+
+    (tmp_path / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text())
+    write_params(tmp_path)
+    run_stages(tmp_path, "generate", "lessons")
+    paths = project_paths(tmp_path)
+    assert json.loads(paths.metrics("lessons").read_text())["degree_sweep_best_ols_degree"] >= 1
+    assert len(pd.read_csv(paths.lesson_data("regimes"))) > 0
+    declared = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]["lessons"]
+    assert not any(d.startswith(("models", "data/scaled", "data/split", "reports/plots")) for d in declared["deps"])
+    # Of train's params only the regime sweep's α search: a train.gd edit leaves the lessons as they are.
+    assert [p for p in declared["params"] if p.startswith("train")] == [f"train.path.{k}" for k in SEARCH]

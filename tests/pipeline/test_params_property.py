@@ -29,7 +29,7 @@ from ..conftest import REPO, run_stages, write_params
 
 EXAMPLES = int(os.environ.get("LINREG_PROPERTY_EXAMPLES", "30"))
 THROUGH = os.environ.get("LINREG_PROPERTY_THROUGH", "train")
-STAGES = ["generate", "split", "scale", "train"] + (["evaluate"] if THROUGH == "evaluate" else [])
+STAGES = ["generate", "split", "scale", "train"] + (["lessons", "evaluate"] if THROUGH == "evaluate" else [])
 FRACTIONS = [0.001, 0.999, 0.005, 0.01, 0.98, 0.02, 0.1, 0.2, 0.5, 0.6, 0.0, 1.0]  # the edges first: drawn most
 
 

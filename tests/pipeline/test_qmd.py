@@ -172,6 +172,35 @@ def test_external_resources_finds_what_a_page_loads_and_not_script_text():
 
 
 @needs_report_tools
+def test_stashed_blobs_come_back_verbatim_where_pandoc_put_them(tmp_path):
+    # Figures' base64 and long scripts go to pandoc as tokens: the page is pandoc's own page with them in
+    # place, byte for byte, except that a tab inside a script stays a tab (pandoc expanded it to spaces).
+    import subprocess
+
+    from linreg.pipeline.report.render import RAW_STASHED, pandoc_path, stash_blobs, unstash_blobs
+
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4).decode()
+    script = "<script>var sep = '\t'; " + "x = 1; " * RAW_STASHED + "</script>"
+    markdown = (
+        f"# One\n\nText with $x^2$.\n\n![A figure.](data:image/png;base64,{png}){{#fig-a}}\n\n"
+        f"```{{=html}}\n{script}\n```\n\n```{{=html}}\n<p>short</p>\n```\n\n![B.](data:image/png;base64,{png})\n"
+    )
+    small, blobs = stash_blobs(markdown)
+    assert len(blobs) == 3 and len(small) < 400 and "<p>short</p>" in small  # two images, one long script
+
+    def pandoc(text: str) -> str:
+        md = tmp_path / "page.md"
+        md.write_text(text)
+        args = [pandoc_path(), str(md), "--from", "markdown", "--to", "html5", "--standalone", "--wrap=none"]
+        return subprocess.run([*args, "--metadata", "title=t"], capture_output=True, text=True, check=True).stdout
+
+    direct, stashed = pandoc(markdown), unstash_blobs(pandoc(small), blobs)
+    assert stashed.count(f"data:image/png;base64,{png}") == 2 and script in stashed
+    assert re.sub(r"[ \t]+", " ", stashed) == re.sub(r"[ \t]+", " ", direct)
+    assert stash_blobs(small) == (small, [])  # a text that already holds a token is left alone
+
+
+@needs_report_tools
 def test_a_local_image_in_the_text_is_still_embedded(tmp_path):
     # The fast path skips pandoc's --embed-resources when everything is inline; a file the text
     # links must still end up inside the one HTML file (relative to the .qmd, as Quarto resolves it).
@@ -413,3 +442,40 @@ def test_raw_html_reaches_the_page_through_markdown_output(tmp_path):
     book = write_book(tmp_path, **{"01_one": "# One\n\n```{python}\n" + cell + "\n```\n", "02_two": "# Two\n"})
     render(book, tmp_path / "book.html", "jupyter")
     assert '<div id="raw"><i>kept</i></div>' in (tmp_path / "book.html").read_text()
+
+
+@needs_report_tools
+def test_cells_run_here_in_order_with_what_a_kernel_would_display(tmp_path):
+    import os
+    import sys
+
+    from linreg.pipeline.report.cells import run_cells
+
+    cwd, stdout = os.getcwd(), sys.stdout
+    outs = run_cells(
+        [
+            "x = 2\nprint('a')\nprint('b')",
+            "from IPython.display import HTML, display\nprint('c'); display(HTML('<b>h</b>')); print('d')\nx * 21",
+            "import os\nos.getcwd()",
+            "1 / 0",
+            "print('never run')",
+        ],
+        tmp_path,
+    )
+    assert outs[0] == [{"output_type": "stream", "name": "stdout", "text": "a\nb\n"}]  # one stream, one output
+    assert [o["output_type"] for o in outs[1]] == ["stream", "display_data", "stream", "execute_result"]
+    assert outs[1][1]["data"]["text/html"] == "<b>h</b>" and outs[1][3]["data"]["text/plain"] == "42"
+    assert outs[2][0]["data"]["text/plain"] == repr(str(tmp_path))  # run from the report's folder
+    assert len(outs) == 4 and outs[3][-1]["output_type"] == "error" and outs[3][-1]["ename"] == "ZeroDivisionError"
+    assert (os.getcwd(), sys.stdout) == (cwd, stdout)  # the stage's own state is back
+
+
+@needs_report_tools
+def test_a_second_run_in_one_process_still_displays_its_figures(tmp_path):
+    # matplotlib_inline remembers in a function attribute that it set a shell up: the second shell got no PNG format.
+    from linreg.pipeline.report.cells import run_cells
+
+    cell = "import matplotlib.pyplot as plt\nplt.plot([1, 2], [3, 4])\nNone"
+    for _ in range(2):
+        (outs,) = run_cells([cell], tmp_path)
+        assert any("image/png" in out.get("data", {}) for out in outs)

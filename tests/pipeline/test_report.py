@@ -229,7 +229,7 @@ def test_report_changes_with_params(tmp_path):
             "benchmark": {"solvers": ["ols"], "dtypes": ["float64"]},
         },
     )
-    run_stages(tmp_path, "generate", "split", "scale", "train", "evaluate", "benchmark", "report")
+    run_stages(tmp_path, "generate", "split", "scale", "lessons", "train", "evaluate", "benchmark", "report")
     text = visible_text((tmp_path / "reports" / "report.html").read_text())
     assert "split into 200 training rows (50%), 100 validation rows and 100 test rows" in text
     assert "The regime sweep is off" in text
@@ -308,8 +308,8 @@ def test_the_code_shown_runs_alone_and_matches_the_pipelines_estimators(report):
     assert ns["mse"] == pytest.approx(metrics["ols_test_mse"], rel=1e-10)
     # Gradient descent from scratch converges to the normal equations (well-conditioned scaled data).
     np.testing.assert_allclose(ns["theta_gd"], ns["theta"], rtol=1e-8, atol=1e-8)
-    # The step by hand is the evaluate stage's step (tables/gd_step.csv, written to 10 significant digits).
-    step = pd.read_csv(root / "reports" / "tables" / "gd_step.csv").iloc[0]
+    # The step by hand is the lessons stage's step (lessons/gd_step.csv, written to 10 significant digits).
+    step = pd.read_csv(root / "reports" / "lessons" / "gd_step.csv").iloc[0]
     assert ns["b1"] == pytest.approx(step.b1, rel=1e-9) and ns["w1"] == pytest.approx(step.w1, rel=1e-9)
     # scikit-learn at this run's α, in a Pipeline that standardizes the raw rows, against the pipeline's own fits
     # on its standardized rows: the same scaling (population standard deviation), and tol 1e-10 both.
@@ -341,7 +341,7 @@ def test_claims_rest_on_measurements(report):
     ]
     if len(tied):
         assert "Not resolved from OLS" in text
-    regimes = pd.read_csv(root / "reports" / "tables" / "regimes.csv")
+    regimes = pd.read_csv(root / "reports" / "lessons" / "regimes.csv")
     for row in regimes[regimes.model != "ols"].itertuples():
         verdict = "helped" if row.helps else "hurt" if row.hurts else "tied OLS"
         assert f"{LABELS[row.model]} {verdict}" in text

@@ -106,3 +106,27 @@ def test_auto_device_is_recorded(trained):
     expected = f"cuda:{torch.cuda.current_device()}" if torch.cuda.is_available() else "cpu"
     assert card(trained, "lasso")["device"] == expected
     assert json.loads(trained.metrics("train").read_text())["device"] == expected
+
+
+@pytest.mark.parametrize("max_rows, lazy", [(2_000_000, False), (100, True)])
+def test_dask_loads_only_for_tables_larger_than_memory_may_hold(project, max_rows, lazy):
+    # Building the lazy Dask arrays imported dask.array (about 0.5 s of every train run) even when the
+    # table was already whole in memory (docs/performance.md "The learner's loop").
+    import subprocess
+    import sys
+
+    from ..conftest import REPO
+
+    write_params(project, {"base": {"max_rows_in_memory": max_rows}})
+    code = (
+        "import sys\n"
+        "from tests.conftest import run_stages\n"
+        f"run_stages({str(project)!r}, 'generate', 'split', 'scale')\n"
+        "before = 'dask.array' in sys.modules\n"
+        f"run_stages({str(project)!r}, 'train')\n"
+        "print(before, 'dask.array' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-2:] == ["False", str(lazy)], done.stdout
+    assert json.loads((project / "reports" / "metrics" / "train.json").read_text())["train_rows"] > 100

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# The lessons stage's figures; every other figure the report shows is the evaluate stage's.
+LESSON_FIGURES = ("demo_fit", "degree_sweep", "degree_fits", "regimes")
+
 
 @dataclass(frozen=True)
 class Paths:
@@ -150,6 +153,25 @@ class Paths:
 
     def evaluate_figure(self, name: str) -> Path:
         return self.evaluate_figures_dir / f"{name}.png"
+
+    # lessons (what the report teaches from, independent of the trained models)
+    @property
+    def lessons_dir(self) -> Path:
+        return self.root / "reports" / "lessons"
+
+    def lesson_data(self, name: str) -> Path:
+        return self.lessons_dir / f"{name}.csv"
+
+    @property
+    def lesson_figures_dir(self) -> Path:
+        return self.root / "reports" / "figures" / "lessons"
+
+    def lesson_figure(self, name: str) -> Path:
+        return self.lesson_figures_dir / f"{name}.png"
+
+    def figure(self, name: str) -> Path:
+        """A figure the report shows, from whichever stage draws it."""
+        return self.lesson_figure(name) if name in LESSON_FIGURES else self.evaluate_figure(name)
 
     # benchmark
     @property

@@ -11,11 +11,10 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import torch
 from sklearn.exceptions import ConvergenceWarning
 
 from linreg.models import (
@@ -30,6 +29,9 @@ from linreg.pipeline.data.scale import Scaler
 from linreg.pipeline.params import Train
 from linreg.pipeline.timing import timed
 from linreg.pipeline.variants import CARDS, PATHS, REFERENCES, VARIANTS
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,8 @@ def _learning_rate_sweep(data: TrainingData, cfg: Train, device: torch.device, d
     frames = []
     for dataset, split in (("demo", data.demo), ("main", data.in_memory)):
         # L, the largest curvature of J: steps below 2/L converge, above it they diverge (the figure marks it).
+        import torch  # the Hessian's eigenvalues in torch: only this needs it here
+
         st = compute_stats(split.X, split.y, dtype=torch.float64, device=torch.device("cpu"))
         L = float(torch.linalg.eigvalsh(hessian(st.as_torch(), True))[-1])  # NumPy statistics on the CPU
         for lr in cfg.lr_sweep.learning_rates:

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from linreg.pipeline.evaluation.figures import MIN_FONT_PT, _fig
 from linreg.pipeline.variants import BENCHMARK_LABELS
 
 KEY = ["solver", "n", "p", "dtype"]
@@ -57,6 +56,8 @@ def flat_metrics(df: pd.DataFrame) -> dict[str, Any]:
 
 def time_vs_n(df: pd.DataFrame):
     """Median time against rows, one stacked panel per solver, with one XᵀX for scale."""
+    from linreg.pipeline.evaluation.figures import MIN_FONT_PT, _fig  # pyplot: only where a figure is drawn
+
     ok = df[(df.status == "ok") & (df.library != "limit")]
     solvers = list(dict.fromkeys(ok.solver))
     fig, axes = _fig(len(solvers), height=2.8)
@@ -87,6 +88,8 @@ def ratio_to_limit(df: pd.DataFrame):
     Points, not bars: a bar's length on a log axis depends on where the axis happens to start, so it
     would not be proportional to anything."""
     from matplotlib.ticker import NullFormatter
+
+    from linreg.pipeline.evaluation.figures import MIN_FONT_PT, _fig  # pyplot: only where a figure is drawn
 
     ok = df[(df.status == "ok") & (df.library != "limit") & (df.dtype == "float64")]
     top = ok[ok.n == ok.n.max()]
@@ -119,6 +122,8 @@ def ratio_to_limit(df: pd.DataFrame):
 
 
 def speedup(df: pd.DataFrame):
+    from linreg.pipeline.evaluation.figures import MIN_FONT_PT, _fig  # pyplot: only where a figure is drawn
+
     gpu = df[(df.device == "cuda") & (df.status == "ok") & (df.library == "linreg")]
     fig, (ax,) = _fig()
     for (solver, dtype), part in gpu.groupby(["solver", "dtype"]):
@@ -139,6 +144,8 @@ def speedup(df: pd.DataFrame):
 def cost_vs_p(sweep: pd.DataFrame):
     """The closed form's time and gradient descent's time to convergence against p (log-log), each point
     the median with its quartiles as a bar; the legend gives the epochs GD needed."""
+    from linreg.pipeline.evaluation.figures import MIN_FONT_PT, _fig  # pyplot: only where a figure is drawn
+
     fig, (ax,) = _fig(height=2.4)
     ok = sweep[sweep.status == "ok"]
     gd = ok[ok.method == "gd"]
@@ -164,6 +171,8 @@ def reference_speedup(bench: pd.DataFrame, gpu: str):
     """A committed GPU run: each solver's GPU speedup over the same machine's CPU against n (log-log),
     colour by solver, solid float64 and dashed float32, with the line where both are as fast."""
     gpu_rows = bench[(bench.device == "cuda") & (bench.status == "ok") & (bench.library == "linreg")]
+    from linreg.pipeline.evaluation.figures import MIN_FONT_PT, _fig  # pyplot: only where a figure is drawn
+
     fig, (ax,) = _fig(height=2.5)
     solvers = list(dict.fromkeys(gpu_rows.solver))
     for k, solver in enumerate(solvers):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
-
 from linreg.models.numerics import tree_merge
+from linreg.models.runtime import resolve_device, resolve_dtype
 from linreg.models.stats import Stats, compute_stats, merge_stats
 from linreg.pipeline.engine.session import Engine
 
@@ -15,15 +14,14 @@ __all__ = ["table_arrays", "table_stats"]
 
 def _table_block_stats(block: int, path: Any, dtype: str, device: str, to_host: bool) -> Stats:
     """The statistics of one block of a table, read and summarised where the task runs."""
-    from linreg.models.runtime import resolve_device, resolve_dtype
     from linreg.pipeline.io import read_xy
 
     X, y = read_xy(path, block)
     st = compute_stats(X, y, dtype=resolve_dtype(dtype), device=resolve_device(device))
-    return st.to(torch.device("cpu")) if to_host else st
+    return st.to(resolve_device("cpu")) if to_host else st
 
 
-def table_stats(engine: Engine, path: Any, *, dtype: str, device: torch.device) -> Stats:
+def table_stats(engine: Engine, path: Any, *, dtype: str, device: Any) -> Stats:
     """``Stats`` of a table's rows (features, then y), one pass over its blocks.
 
     Each block (row group) is read and summarised on a worker, on ``device`` there (a GPU on a
@@ -35,7 +33,7 @@ def table_stats(engine: Engine, path: Any, *, dtype: str, device: torch.device) 
     n_blocks = len(block_rows(path))
     remote = engine.client is not None
     parts = list(engine.map(_table_block_stats, range(n_blocks), path, dtype, str(device), remote))
-    return tree_merge(parts, merge_stats).to(device)
+    return tree_merge(parts, merge_stats).to(resolve_device(str(device)))
 
 
 def table_arrays(path: Any) -> tuple[Any, Any]:

@@ -8,16 +8,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 
 from linreg.models import LinearRegression
 from linreg.models.inference import RegressionResults, ridge_covariance
 from linreg.models.numerics import tree_merge
+from linreg.models.runtime import resolve_device, resolve_dtype
 from linreg.models.stats import Stats, compute_stats
 from linreg.pipeline.card import ModelCard
 from linreg.pipeline.data.scale import Scaler
 from linreg.pipeline.engine import Engine
-from linreg.pipeline.evaluation.experiments import degree_sweep, learning_curve, residual_diagnostics
+from linreg.pipeline.evaluation.experiments import learning_curve, residual_diagnostics
 from linreg.pipeline.evaluation.inference import (
     BootstrapMoments,
     bootstrap_block,
@@ -26,15 +26,7 @@ from linreg.pipeline.evaluation.inference import (
     bootstrap_stats,
     poisson_bootstrap_stats,
 )
-from linreg.pipeline.evaluation.lessons import (
-    gd_paths_on_demo,
-    gd_step_by_hand,
-    loss_surface,
-    paired_test_differences,
-    polynomial_curves,
-    regime_summary,
-    regime_sweep,
-)
+from linreg.pipeline.evaluation.lessons import paired_test_differences
 from linreg.pipeline.evaluation.metrics import (
     ErrorSums,
     coefficient_recovery,
@@ -64,15 +56,12 @@ class Inputs:
     cards: dict[str, ModelCard]
     splits: dict[str, tuple[np.ndarray, np.ndarray]]  # scaled X, y per split
     train_unscaled: tuple[np.ndarray, np.ndarray]
-    demo_train: tuple[np.ndarray, np.ndarray]
-    demo_validation: tuple[np.ndarray, np.ndarray]
     truth: dict[str, Any]
     scaler: Scaler
     # Computed blockwise on the engine by the evaluate stage; None: from ``splits`` in memory.
     error_sums: dict[str, ErrorSums] | None = None  # each split's error sums for the cards in order
     train_stats: Stats | None = None  # the training rows' statistics (ridge's covariance)
     bootstrap: list[Stats | None] | None = None  # the Poisson bootstrap resamples' statistics
-    demo_all: tuple[np.ndarray, np.ndarray] | None = None  # every demo row (the step by hand); None: its train part
 
 
 def split_error_sums(cards: list[ModelCard], X: np.ndarray, y: np.ndarray) -> ErrorSums:
@@ -103,16 +92,8 @@ class Evaluation:
     intervals: pd.DataFrame  # ridge analytic and lasso / elastic-net bootstrap
     agreement: pd.DataFrame
     learning_curve: pd.DataFrame
-    degree_sweep: pd.DataFrame
     residuals: pd.DataFrame
     paired_test: pd.DataFrame  # every model's test MSE against OLS's on the same rows, paired SE
-    regime_sweep: pd.DataFrame  # (regime, repeat, model) test MSE on fresh data
-    regimes: pd.DataFrame  # its summary: where a penalty helps
-    gd_step: pd.DataFrame  # one gradient-descent step on the demo, by hand (one row)
-    degree_curves: pd.DataFrame  # the fitted polynomial of each degree on a grid
-    demo_points: pd.DataFrame  # the demo's training and validation points (x, y, split)
-    gd_paths: pd.DataFrame  # batch GD's iterates on the demo at several step sizes
-    gd_surface: pd.DataFrame  # J(b, w) on a grid around them
 
 
 def _block_bootstrap(block: int, path: Any, resamples: int, seed: int, shift: tuple) -> BootstrapMoments:
@@ -134,17 +115,9 @@ def table_bootstrap(engine: Engine, path: Any, *, resamples: int, seed: int) -> 
     return bootstrap_stats(blocks, shift)
 
 
-def evaluate_all(
-    inp: Inputs,
-    cfg: EvaluateParams,
-    *,
-    seed: int,
-    design: dict[str, Any] | None = None,
-    path: dict[str, Any] | None = None,
-    fractions: dict[str, float] | None = None,
-) -> Evaluation:
-    """Everything the evaluate stage writes. ``design`` (the generate params but source, csv and demo),
-    ``path`` (train.path) and ``fractions`` (the split params) drive the regime sweep; without them it is skipped."""
+def evaluate_all(inp: Inputs, cfg: EvaluateParams, *, seed: int) -> Evaluation:
+    """Everything the evaluate stage writes: what depends on the trained models (the lessons that do
+    not are ``lessons.all_lessons()``, the lessons stage's)."""
     p = inp.splits["train"][0].shape[1]
     names = list(inp.cards)
     ours = [n for n in names if inp.cards[n].kind == "ours"]
@@ -197,66 +170,16 @@ def evaluate_all(
     X_va, y_va = inp.splits["validation"]
     ridge_alpha = float(inp.cards["ridge"].alpha or 1.0) if "ridge" in inp.cards else 1.0
     curve = learning_curve(X_tr, y_tr, X_va, y_va, cfg.learning_curve_fractions, ridge_alpha)
-    sweep = degree_sweep(
-        inp.demo_train[0][:, 0],
-        inp.demo_train[1],
-        inp.demo_validation[0][:, 0],
-        inp.demo_validation[1],
-        cfg.poly_max_degree,
-        cfg.poly_ridge_alpha,
-    )
     baseline = "ols" if "ols" in inp.cards else ours[0]
     X_te, y_te = inp.splits["test"]
     residuals = residual_diagnostics(y_te, inp.cards[baseline].predict(X_te))
     residuals.insert(0, "model", baseline)
 
     paired = paired_test_differences(y_te, {n: inp.cards[n].predict(X_te) for n in names}, baseline)
-    if design is not None and path is not None and fractions is not None and cfg.regimes:
-        regimes = regime_sweep(
-            [r.model_dump() for r in cfg.regimes],
-            repeats=cfg.regime_repeats,
-            design=design,
-            path=path,
-            split=fractions,
-            seed=seed,
-        )
-        regimes_summary = regime_summary(regimes)
-    else:
-        regimes, regimes_summary = pd.DataFrame(), pd.DataFrame()
-    (x_demo, y_demo), (x_dval, y_dval) = inp.demo_train, inp.demo_validation
-    x_all, y_all = inp.demo_all or inp.demo_train
-    gd_step = pd.DataFrame([gd_step_by_hand(x_all[:, 0], y_all)])
-    gd_paths = gd_paths_on_demo(x_all[:, 0], y_all, cfg.gd_path_multiples, cfg.gd_path_epochs)
-    gd_surface = loss_surface(x_all[:, 0], y_all, gd_paths)
-    curves = polynomial_curves(x_demo[:, 0], y_demo, cfg.poly_max_degree, x_shown=x_dval[:, 0])
-    points = pd.concat(
-        [
-            pd.DataFrame({"x": x_demo[:, 0], "y": y_demo, "split": "train"}),
-            pd.DataFrame({"x": x_dval[:, 0], "y": y_dval, "split": "validation"}),
-        ],
-        ignore_index=True,
-    )
 
-    metrics = _flat_metrics(model_metrics, recovery, ours, ols, agreement, sweep)
+    metrics = _flat_metrics(model_metrics, recovery, ours, ols, agreement)
     return Evaluation(
-        metrics,
-        model_metrics,
-        recovery,
-        ols_table,
-        summary,
-        intervals,
-        agreement,
-        curve,
-        sweep,
-        residuals,
-        paired,
-        regimes,
-        regimes_summary,
-        gd_step,
-        curves,
-        points,
-        gd_paths,
-        gd_surface,
+        metrics, model_metrics, recovery, ols_table, summary, intervals, agreement, curve, residuals, paired
     )
 
 
@@ -268,7 +191,7 @@ def _intervals(inp: Inputs, cfg: EvaluateParams, seed: int) -> pd.DataFrame:
     if "ridge" in inp.cards:
         card = inp.cards["ridge"]
         coef = np.asarray(card.coef)
-        st = inp.train_stats or compute_stats(X, y, dtype=torch.float64, device=torch.device("cpu"))
+        st = inp.train_stats or compute_stats(X, y, dtype=resolve_dtype("float64"), device=resolve_device("cpu"))
         se, df, _ = ridge_covariance(st, coef, card.intercept, float(card.alpha or 0.0))
         frames.append(
             pd.DataFrame(
@@ -335,7 +258,7 @@ def _agreement(inp: Inputs) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _flat_metrics(model_metrics, recovery, ours, ols: RegressionResults, agreement, sweep) -> dict[str, Any]:
+def _flat_metrics(model_metrics, recovery, ours, ols: RegressionResults, agreement) -> dict[str, Any]:
     out: dict[str, Any] = {}
     test = model_metrics[(model_metrics.split == "test") & model_metrics.model.isin(ours)]
     for row in test.itertuples():
@@ -359,6 +282,4 @@ def _flat_metrics(model_metrics, recovery, ours, ols: RegressionResults, agreeme
     )
     for row in agreement.itertuples():
         out[f"agreement_{row.model}_vs_{row.reference}_max_abs_coef_diff"] = row.max_abs_coef_diff
-    val = sweep[(sweep.panel == "ols") & (sweep.series == "validation")]
-    out["degree_sweep_best_ols_degree"] = int(val.loc[val.mse.idxmin(), "degree"])
     return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in out.items()}

@@ -16,6 +16,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from linreg.pipeline.card import ModelCard  # noqa: E402
+from linreg.pipeline.evaluation.palette import GREY, PALETTE  # noqa: E402
 from linreg.pipeline.variants import COLORS, LABELS  # noqa: E402
 
 # 3.8 in = 456 px: shrunk to a 390 px phone (358 px) its 10 pt capitals are 9.5 px tall (5.4 in gave 6.7).
@@ -34,7 +35,6 @@ plt.rcParams.update(
         "axes.spines.right": False,
     }
 )
-GREY = "#b0b0b0"
 MAX_FEATURES_SHOWN = 40  # rows of the coefficients-against-truth figure
 
 
@@ -189,11 +189,6 @@ def learning_curves(curve: pd.DataFrame, noise_var: float | None = None) -> plt.
     ax.set(xscale="log", xlabel="training rows", ylabel="MSE", title="Learning curve")
     ax.legend(frameon=False)
     return fig
-
-
-_TAB10 = matplotlib.colormaps["tab10"].colors  # type: ignore[attr-defined]
-_DARK2 = matplotlib.colormaps["Dark2"].colors  # type: ignore[attr-defined]
-PALETTE = [c for k, c in enumerate(_TAB10) if k != 7] + list(_DARK2)  # no grey: grey means "true β = 0"
 
 
 def _spread(values: list[float], gap: float) -> list[float]:
@@ -390,27 +385,17 @@ def residual_panels(res: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def evaluation_figures(ev, inp, demo: pd.DataFrame, plots: dict[str, pd.DataFrame]) -> dict[str, plt.Figure]:
+def evaluation_figures(ev, inp, plots: dict[str, pd.DataFrame]) -> dict[str, plt.Figure]:
     """Every figure of the evaluate stage, by file name, from its results and the train stage's plot data.
 
     ``ev`` is the ``Evaluation``, ``inp`` its inputs,
     ``plots`` the train stage's ``gd_history``, ``lr_sweep``, ``reg_path`` and ``validation_curve``.
     """
-    from linreg.models import LinearRegression
-
-    x, y = demo["x"].to_numpy(), demo["y"].to_numpy()
-    line = LinearRegression(device="cpu").fit(x[:, None], y)
-    truth_demo = inp.truth["demo"]
     known = bool(inp.truth.get("known"))
-    val = ev.degree_sweep[(ev.degree_sweep.panel == "ols") & (ev.degree_sweep.series == "validation")]
-    best, top = int(val.loc[val.mse.idxmin(), "degree"]), int(ev.degree_sweep.degree.max())
     figs = {
-        "demo_fit": demo_fit(x, y, line.coef_[0], line.intercept_, truth_demo["slope"], truth_demo["intercept"]),
         "gd_loss": gd_loss(plots["gd_history"]),
         "lr_sweep": lr_sweep(plots["lr_sweep"]),
         "learning_curve": learning_curves(ev.learning_curve, inp.truth["noise_std"] ** 2 if known else None),
-        "degree_sweep": degree_sweep(ev.degree_sweep),
-        "degree_fits": degree_fits(ev.degree_curves, ev.demo_points, sorted({1, best, top})),
     }
     if any(m in inp.cards for m in ("ridge", "lasso", "elastic_net")):
         figs["reg_paths"] = regularization_paths(
@@ -424,7 +409,25 @@ def evaluation_figures(ev, inp, demo: pd.DataFrame, plots: dict[str, pd.DataFram
     ours = [m for m, c in inp.cards.items() if c.kind == "ours"]
     recovery = ev.recovery[ev.recovery.model.isin(ours)] if len(ev.recovery) else None
     figs["comparison"] = comparison(ev.paired_test[ev.paired_test.model.isin(ours)], recovery)
-    if len(ev.regimes):
-        figs["regimes"] = regimes(ev.regimes)
     figs["residuals"] = residual_panels(ev.residuals)
+    return figs
+
+
+def lesson_figures(lessons, demo: pd.DataFrame, truth_demo: dict[str, float]) -> dict[str, plt.Figure]:
+    """Every figure of the lessons stage, by file name (``paths.LESSON_FIGURES``): ``lessons`` is the
+    ``Lessons``, ``demo`` the demo table (x, y), ``truth_demo`` its true line (slope, intercept)."""
+    from linreg.models import LinearRegression
+
+    x, y = demo["x"].to_numpy(), demo["y"].to_numpy()
+    line = LinearRegression(device="cpu").fit(x[:, None], y)
+    sweep = lessons.degree_sweep
+    val = sweep[(sweep.panel == "ols") & (sweep.series == "validation")]
+    best, top = int(val.loc[val.mse.idxmin(), "degree"]), int(sweep.degree.max())
+    figs = {
+        "demo_fit": demo_fit(x, y, line.coef_[0], line.intercept_, truth_demo["slope"], truth_demo["intercept"]),
+        "degree_sweep": degree_sweep(sweep),
+        "degree_fits": degree_fits(lessons.degree_curves, lessons.demo_points, sorted({1, best, top})),
+    }
+    if len(lessons.regimes):
+        figs["regimes"] = regimes(lessons.regimes)
     return figs

@@ -7,12 +7,14 @@
   generator at other (n, noise, correlation) settings, repeated over seeds: where a penalty helps.
 * ``polynomial_curves()``: the fitted polynomial of every degree on a grid (the overfitting picture).
 * ``gd_paths_on_demo()``, ``loss_surface()``: descent paths at several step sizes over J(b, w).
+* ``all_lessons()``: all of these but the paired test, as the lessons stage writes them.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,7 +32,7 @@ from linreg.pipeline import seeds
 from linreg.pipeline.data.generate import features_and_target, make_synthetic
 from linreg.pipeline.data.scale import fit_scaler
 from linreg.pipeline.data.split import split_indices
-from linreg.pipeline.evaluation.experiments import polynomial_features
+from linreg.pipeline.evaluation.experiments import degree_sweep, polynomial_features
 from linreg.pipeline.evaluation.metrics import mse
 
 # A difference of test MSEs is "resolved" when its 95% interval (paired, normal) excludes zero.
@@ -295,3 +297,67 @@ def loss_surface(x: np.ndarray, y: np.ndarray, paths: pd.DataFrame, points: int 
     B, W = np.meshgrid(bs, ws, indexing="ij")  # (points, points)
     E = B[..., None] + W[..., None] * x - y  # (points, points, n): element-wise, no BLAS
     return pd.DataFrame({"b": B.ravel(), "w": W.ravel(), "loss": (np.mean(E * E, axis=2) / 2).ravel()})
+
+
+@dataclass
+class Lessons:
+    """Everything the lessons stage writes: nothing in it depends on the trained models."""
+
+    metrics: dict[str, Any]  # flat, for reports/metrics/lessons.json
+    degree_sweep: pd.DataFrame  # train / validation MSE of polynomials of each degree on the demo
+    degree_curves: pd.DataFrame  # the fitted polynomial of each degree on a grid
+    demo_points: pd.DataFrame  # the demo's training and validation points (x, y, split)
+    gd_step: pd.DataFrame  # one gradient-descent step on the demo, by hand (one row)
+    gd_paths: pd.DataFrame  # batch GD's iterates on the demo at several step sizes
+    gd_surface: pd.DataFrame  # J(b, w) on a grid around them
+    regime_sweep: pd.DataFrame  # (regime, repeat, model) test MSE on fresh data
+    regimes: pd.DataFrame  # its summary: where a penalty helps
+
+
+def all_lessons(
+    demo: tuple[np.ndarray, np.ndarray],
+    demo_parts: dict[str, np.ndarray],
+    cfg: Any,
+    *,
+    seed: int,
+    design: dict[str, Any],
+    path: dict[str, Any],
+    fractions: dict[str, float],
+) -> Lessons:
+    """The demo's lessons (``demo`` = its x (n, 1) and y, split into ``demo_parts``) and the regime sweep
+    on fresh data from ``design`` (the generate params), α chosen as ``path`` (train.path) chooses it,
+    split by ``fractions``. ``cfg`` holds the evaluate params they read (poly_*, regime*, gd_path_*)."""
+    x_all, y_all = demo[0][:, 0], demo[1]
+    (x_tr, y_tr), (x_va, y_va) = ((x_all[demo_parts[s]], y_all[demo_parts[s]]) for s in ("train", "validation"))
+    sweep = degree_sweep(x_tr, y_tr, x_va, y_va, cfg.poly_max_degree, cfg.poly_ridge_alpha)
+    paths = gd_paths_on_demo(x_all, y_all, cfg.gd_path_multiples, cfg.gd_path_epochs)
+    if cfg.regimes:
+        regimes = regime_sweep(
+            [r.model_dump() for r in cfg.regimes],
+            repeats=cfg.regime_repeats,
+            design=design,
+            path=path,
+            split=fractions,
+            seed=seed,
+        )
+        summary = regime_summary(regimes)
+    else:
+        regimes, summary = pd.DataFrame(), pd.DataFrame()
+    val = sweep[(sweep.panel == "ols") & (sweep.series == "validation")]
+    return Lessons(
+        metrics={"degree_sweep_best_ols_degree": int(val.loc[val.mse.idxmin(), "degree"])},
+        degree_sweep=sweep,
+        degree_curves=polynomial_curves(x_tr, y_tr, cfg.poly_max_degree, x_shown=x_va),
+        demo_points=pd.concat(
+            [
+                pd.DataFrame({"x": x_tr, "y": y_tr, "split": "train"}),
+                pd.DataFrame({"x": x_va, "y": y_va, "split": "validation"}),
+            ],
+            ignore_index=True,
+        ),
+        gd_step=pd.DataFrame([gd_step_by_hand(x_all, y_all)]),
+        gd_paths=paths,
+        gd_surface=loss_surface(x_all, y_all, paths),
+        regime_sweep=regimes,
+        regimes=summary,
+    )

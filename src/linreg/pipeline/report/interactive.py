@@ -18,14 +18,12 @@ from pathlib import Path
 
 import altair as alt
 import pandas as pd
-from matplotlib.colors import to_hex
 
-from linreg.pipeline.evaluation.figures import GREY
-from linreg.pipeline.evaluation.figures import PALETTE as FIGURE_PALETTE
-from linreg.pipeline.variants import COLORS, LABELS
+from linreg.pipeline.evaluation.palette import GREY
+from linreg.pipeline.evaluation.palette import PALETTE_HEX as PALETTE  # the static figures' colours
+from linreg.pipeline.variants import BENCHMARK_LABELS, COLORS, LABELS
 
 WIDTH = 290  # px: fits a 390 px phone's text column (358 px) with the axis labels
-PALETTE = [to_hex(c) for c in FIGURE_PALETTE]  # the static figures' colours, so both twins agree
 # Log axes are labelled at the powers of ten only, in short form (1k, 1M; 0.001 below one): at WIDTH
 # the default 1-2-5 labels touched ("200100") and a greedy thinning dropped the axis's last label.
 LOG_LABEL = "datum.value >= 1000 ? format(datum.value, '~s') : format(datum.value, '~g')"
@@ -322,12 +320,10 @@ def polynomial_degree(curves: pd.DataFrame, points: pd.DataFrame, sweep: pd.Data
 
 def benchmark(results: pd.DataFrame) -> alt.FacetChart:
     """Median time against n per solver and series, log axes, exact values on hover."""
-    from linreg.pipeline.benchmark.summary import SOLVER_LABELS
-
     ok = results[(results.status == "ok") & (results.library != "limit")][
         ["solver", "series", "n", "p", "dtype", "median_s", "ratio_to_gram"]
     ]
-    ok = ok.assign(solver=ok.solver.map(lambda s: SOLVER_LABELS.get(s, s)))  # display names, as the PNG
+    ok = ok.assign(solver=ok.solver.map(lambda s: BENCHMARK_LABELS.get(s, s)))  # display names, as the PNG
     chart = (
         alt.Chart(_round(ok, 4))
         .mark_line(point=alt.OverlayMarkDef(size=50))

@@ -2,8 +2,8 @@
 
 ``quarto``: ``quarto render`` (Jupyter engine, this Python). ``jupyter``: the
 fallback for machines without Quarto — splice in the included chapters, run the
-cells with nbclient (each inline expression evaluated after the cells before
-it, as Quarto does), turn their
+cells in an IPython shell in this interpreter (``cells.run_cells``: each inline
+expression evaluated after the cells before it, as Quarto does), turn their
 outputs into pandoc markdown (figures and tables numbered, ``@`` references
 resolved, callouts as styled divs), then pandoc writes HTML with embedded
 resources and MathML (math needs no network). ``auto`` picks Quarto when it is
@@ -91,7 +91,7 @@ def engine_description(engine: str) -> str:
         version = subprocess.run(["quarto", "--version"], capture_output=True, text=True).stdout.strip()
         return f"Quarto {version} (Jupyter engine)"
     version = subprocess.run([pandoc_path(), "--version"], capture_output=True, text=True).stdout.split("\n")[0]
-    return f"the Jupyter fallback without Quarto: nbclient executed the cells, {version} wrote the HTML"
+    return f"the Jupyter fallback without Quarto: IPython executed the cells, {version} wrote the HTML"
 
 
 def render(source: Path, output: Path, engine: str) -> str:
@@ -121,36 +121,23 @@ def _render_quarto(source: Path, out: Path) -> None:
 
 
 def _render_fallback(source: Path, out: Path) -> None:
-    import nbformat
-    from jupyter_client.manager import KernelManager
-    from nbclient import NotebookClient
+    from linreg.pipeline.report.cells import run_cells
 
-    # nbclient's own chatter (which kernel runs, zmq clean-up notes) is not actionable; cell errors still raise.
-    logging.getLogger("traitlets").setLevel(logging.ERROR)
     doc = parse_file(source)
-    cells = [
-        nbformat.v4.new_code_cell(b.source if isinstance(b, Code) else inline_cell_source(b)) for b in doc.executed()
-    ]
-    nb = nbformat.v4.new_notebook(cells=cells)
-
-    # IPC sockets (files in a private folder) instead of TCP on localhost: nothing listens on a
-    # port, and the kernel has no reason to warn about unencrypted TCP traffic.
-    with tempfile.TemporaryDirectory(prefix="linreg-kernel-") as sockets:
-        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
-        client = NotebookClient(
-            nb, km=km, kernel_name="python3", timeout=900, resources={"metadata": {"path": str(source.parent)}}
+    sources = [b.source if isinstance(b, Code) else inline_cell_source(b) for b in doc.executed()]
+    outputs = run_cells(sources, source.parent)
+    if outputs and outputs[-1] and outputs[-1][-1]["output_type"] == "error":
+        failed = outputs[-1][-1]
+        raise RenderError(
+            f"a report cell failed:\n{sources[len(outputs) - 1][:2000]}\n\n{''.join(failed['traceback'])[-4000:]}"
         )
-        try:
-            _execute(client)
-        finally:  # the client leaves a kernel it did not start running
-            if km.has_kernel:
-                km.shutdown_kernel(now=True)
-    check_no_html_outputs(doc.executed(), [c.outputs for c in nb.cells])
-    markdown = to_markdown(doc, [c.outputs for c in nb.cells])
+    check_no_html_outputs(doc.executed(), outputs)
+    markdown = to_markdown(doc, outputs)
+    small, blobs = stash_blobs(markdown)
 
     with tempfile.TemporaryDirectory() as work:
         md, header = Path(work) / "report.md", Path(work) / "style.html"
-        md.write_text(markdown)
+        md.write_text(small)
         header.write_text(STYLE)
         args = [
             pandoc_path(),
@@ -170,11 +157,52 @@ def _render_fallback(source: Path, out: Path) -> None:
             str(out.resolve()),
         ]
         _pandoc(args)
+        page = unstash_blobs(out.read_text(), blobs)
         # Every figure and script is already inline (data URIs, inlined Vega): pandoc's
         # --embed-resources would only re-read 3 MB to find nothing (1.8 s of the 2.8 s it took;
         # docs/performance.md "The learner's loop"). Text that links a file still gets it embedded.
-        if external_resources(out.read_text()):
+        if external_resources(page):
+            md.write_text(markdown)
             _pandoc([*args[:-2], "--embed-resources", *args[-2:]], cwd=source.parent)
+        else:
+            out.write_text(page)
+
+
+# Pandoc parses what it is given: 3 MB of markdown, 2.9 of it figures' base64 and the inlined Vega
+# bundle, which it only copies (and whose tabs it expanded to spaces, changing the script's string
+# literals). Those go to pandoc as short tokens and come back verbatim into its HTML.
+_BLOB = "linreg-blob-"
+_IMAGE = re.compile(r"\(data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+\)")
+_RAW_HTML = re.compile(r"```\{=html\}\n(.*?)\n```", re.S)
+RAW_STASHED = 4096  # characters: raw HTML blocks this long or longer are stashed (the scripts, the charts' specs)
+
+
+def stash_blobs(markdown: str) -> tuple[str, list[str]]:
+    """``markdown`` with every data-URI image and every long raw HTML block replaced by a token, and the
+    replaced texts in token order (none when the text already holds a token: nothing is then ambiguous)."""
+    if _BLOB in markdown:
+        return markdown, []
+    blobs: list[str] = []
+
+    def image(m: re.Match) -> str:
+        blobs.append(m.group(0)[1:-1])
+        return f"({_BLOB}{len(blobs) - 1})"
+
+    def raw(m: re.Match) -> str:
+        if len(m.group(1)) < RAW_STASHED:
+            return m.group(0)
+        blobs.append(m.group(1))
+        return f"```{{=html}}\n<!--{_BLOB}{len(blobs) - 1}-->\n```"
+
+    return _RAW_HTML.sub(raw, _IMAGE.sub(image, markdown)), blobs
+
+
+def unstash_blobs(html_text: str, blobs: list[str]) -> str:
+    """Pandoc's HTML with each token of ``stash_blobs`` replaced by the text it stands for."""
+    if not blobs:
+        return html_text
+    token = re.compile(rf"<!--{_BLOB}(\d+)-->|{_BLOB}(\d+)")
+    return token.sub(lambda m: blobs[int(m.group(1) or m.group(2))], html_text)
 
 
 # How pandoc (a Haskell program) words a full disk: "pandoc: <path>: withFile: resource exhausted (No space
@@ -257,36 +285,6 @@ def check_no_html_outputs(blocks: list[Markdown | Code], outputs: list[list[dict
             + ". Show HTML with `display(rd.raw_html(html))` (a raw block in markdown output), a table with "
             "`display(Markdown(df.to_markdown()))`."
         )
-
-
-def _execute(client) -> None:
-    """Run the notebook's cells in a worker thread, so that Ctrl-C stays the main thread's.
-
-    The kernel runs in its own session (jupyter_client), out of reach of the terminal's Ctrl-C. In
-    the main thread nbclient would take SIGINT over, shut the kernel down and let the cells in flight
-    end without output: a report missing results, rendered as a success. Here Ctrl-C interrupts the
-    wait below, and the caller shuts the kernel down.
-    """
-    import threading
-
-    from nbclient.exceptions import CellExecutionError
-
-    failed: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            client.execute()
-        except BaseException as exc:  # handed to the main thread
-            failed.append(exc)
-
-    worker = threading.Thread(target=work, name="report-cells", daemon=True)
-    worker.start()
-    while worker.is_alive():
-        worker.join(0.1)  # a short wait: a signal handler runs between two
-    if failed and isinstance(failed[0], CellExecutionError):
-        raise RenderError(f"a report cell failed:\n{str(failed[0])[-4000:]}") from None
-    if failed:
-        raise failed[0]
 
 
 def _inline_values(block: Markdown, outs: list[dict]) -> list[str]:
