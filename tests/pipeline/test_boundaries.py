@@ -63,6 +63,7 @@ COSTLY = {
     "evaluate.regimes.n_samples": "1e5 rows per regime and repeat: evaluate 5 s per repeat",
     "evaluate.gd_path_epochs": "500 epochs per step size on the loss surface: evaluate grows linearly",
     "benchmark.gd_epochs": "1e4 epochs per timed repeat",
+    "benchmark.p_sweep.n": "1e6 rows: the sweep's designs and their timing repeats",
     "benchmark.default.repeats": "1000 timed repeats of every solver",
     "benchmark.large.repeats": "the large preset is not run here",
     "benchmark.large.warmup": "the large preset is not run here",

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, ClassVar, Literal, get_args, get_origin
 
 import numpy as np
 from pydantic import (
@@ -294,10 +294,14 @@ class BenchmarkGrid(_Strict):
 class PSweep(_Strict):
     """The closed form against gradient descent to convergence as p grows (report chapter "Why gradient descent")."""
 
-    n: int = Field(ge=10)
+    n: int = Field(ge=10, le=1_000_000)
     ps: list[int] = Field(min_length=1)
     tol: float = Field(gt=0, lt=1)
     max_epochs: int = Field(ge=1, le=1_000_000)
+
+    # The sweep holds n × p float64 values at once and times each p several times: 10,000 rows × 640 take
+    # about 50 MB and 20 s; this bound keeps the largest design near 400 MB.
+    MAX_VALUES: ClassVar[int] = 50_000_000
 
     @model_validator(mode="after")
     def _ps(self) -> PSweep:
@@ -305,6 +309,11 @@ class PSweep(_Strict):
             raise ValueError(
                 f"benchmark.p_sweep.ps must increase, start at 1 or more and stay below n / 4 = {self.n // 4} "
                 f"(GD's agreement test assumes a well-conditioned design), got {self.ps}"
+            )
+        if self.n * self.ps[-1] > self.MAX_VALUES:
+            raise ValueError(
+                f"benchmark.p_sweep: n × the largest p = {self.n:,} × {self.ps[-1]:,} values is more than "
+                f"{self.MAX_VALUES:,} (about 400 MB at once, and minutes of timing): lower n or the largest p"
             )
         return self
 
