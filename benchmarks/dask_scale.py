@@ -92,7 +92,7 @@ def main() -> None:
     import dask
 
     from linreg.models import LinearRegression
-    from linreg.models.dask_arrays import dask_stats
+    from linreg.models._dask_arrays import dask_stats
     from linreg.pipeline.engine import connect
 
     root = Path(args.dir or tempfile.mkdtemp(prefix="linreg-dask-"))
@@ -114,7 +114,7 @@ def main() -> None:
                 )
             for workers in args.workers:
                 with connect(local_workers=workers, memory_limit=args.memory_limit) as client:
-                    client.run(importlib.import_module, "linreg.models.dask_arrays")  # warm-up: load torch and linreg
+                    client.run(importlib.import_module, "linreg.models._dask_arrays")  # warm-up: load torch and linreg
                     X, y = lazy_table(list(paths), args.rows, args.p)
                     t = time.perf_counter()
                     float((X.sum() + y.sum()).compute())

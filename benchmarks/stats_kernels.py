@@ -22,7 +22,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "src")]
 
 import torch  # noqa: E402
 
-from linreg.models.device import synchronize  # noqa: E402
+from linreg.models._device import synchronize  # noqa: E402
 from linreg.models.stats import compute_stats  # noqa: E402
 from linreg.pipeline.timing import measure  # noqa: E402
 

@@ -26,9 +26,9 @@ import numpy as np
 import torch
 
 from linreg.models import LinearRegression, ValidatedLasso
-from linreg.models.closed_form import solve_cholesky
-from linreg.models.enet import duality_gap
-from linreg.models.results import RegressionResults
+from linreg.models._closed_form import solve_cholesky
+from linreg.models._enet import duality_gap
+from linreg.models._results import RegressionResults
 from linreg.models.stats import compute_stats
 from linreg.pipeline.benchmark.grid import make_data
 from linreg.pipeline.data.scale import Scaler

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from linreg.models import ElasticNet, ElasticNetCV, Lasso, LassoCV, LinearRegression, Ridge, RidgeCV
-from linreg.models.dask_arrays import dask_stats
+from linreg.models._dask_arrays import dask_stats
 from linreg.models.stats import compute_stats
 
 
@@ -90,7 +90,7 @@ def test_rank_deficient_dask_fit_is_the_minimum_norm_solution_as_in_memory(case,
     minimum-norm solution (of the centred problem when an intercept is fitted), with the warning."""
     from sklearn.linear_model import LinearRegression as SkLinearRegression
 
-    from linreg.models.closed_form import RankDeficientWarning
+    from linreg.models._closed_form import RankDeficientWarning
 
     rng = np.random.default_rng(5)
     X = rng.standard_normal((6, 20)) if case == "p > n" else np.column_stack([rng.standard_normal((60, 3))] * 2)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from linreg.models import Lasso
-from linreg.models.device import HOST, DeviceError, resolve_device, resolve_dtype
+from linreg.models._device import HOST, DeviceError, resolve_device, resolve_dtype
 
 
 def test_cpu_and_auto_resolve():

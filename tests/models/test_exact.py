@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from linreg.models import LinearRegression
-from linreg.models.closed_form import RankDeficientWarning
+from linreg.models._closed_form import RankDeficientWarning
 
 from ..oracles import DEVICES, exact_lstsq, lre
 
@@ -110,7 +110,7 @@ SMALL = small_easy_designs()
 def test_small_designs_get_the_exact_answer_by_default(name):
     import torch
 
-    from linreg.models.closed_form import MAX_GRAM_COND_FLOAT64, equilibrated_gram_cond
+    from linreg.models._closed_form import MAX_GRAM_COND_FLOAT64, equilibrated_gram_cond
     from linreg.models.stats import compute_stats
 
     X, y = SMALL[name]

@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from linreg.models import GradientDescentRegressor, Lasso, LinearRegression, Ridge
-from linreg.models.closed_form import equilibrated_gram_cond, float32_error_bound
-from linreg.models.descent import descend
+from linreg.models._closed_form import equilibrated_gram_cond, float32_error_bound
+from linreg.models._descent import descend
 from linreg.models.stats import compute_stats
 
 from ..oracles import DEVICES, regression_data

@@ -89,8 +89,8 @@ def test_the_library_imports_nothing_of_the_pipeline():
 )
 def test_the_check_catches_an_upward_import(line, message):
     files = library_sources()
-    files["src/linreg/models/linear.py"] += f"\n{line}\n"
-    assert upward_imports(files) == [f"src/linreg/models/linear.py: {message}"]
+    files["src/linreg/models/_linear.py"] += f"\n{line}\n"
+    assert upward_imports(files) == [f"src/linreg/models/_linear.py: {message}"]
 
 
 def test_importing_every_library_module_loads_no_pipeline_package():
@@ -238,8 +238,8 @@ def test_the_pipeline_uses_only_the_declared_surface():
 @pytest.mark.parametrize(
     "line, message",
     [
-        ("from linreg.models.enet import solve_enet", "imports linreg.models.enet, an internal module"),
-        ("import linreg.models.base", "imports linreg.models.base, an internal module"),
+        ("from linreg.models._enet import solve_enet", "imports linreg.models._enet, an internal module"),
+        ("import linreg.models._base", "imports linreg.models._base, an internal module"),
         ("from linreg.models.solvers import cd_gram", "uses linreg.models.solvers.cd_gram, which is not in"),
         ("from linreg.models import LinearModel", "uses linreg.models.LinearModel, which is not in"),
         ("import linreg.models as lm\nlm.LinearModel", "uses linreg.models.LinearModel, which is not in"),
@@ -295,10 +295,10 @@ def test_the_second_tier_loads_only_what_is_asked_for():
     loaded = ast.literal_eval(out.stdout.strip())
     assert loaded == [
         "linreg.models._lazy",
+        "linreg.models._limits",
+        "linreg.models._reduce",
         "linreg.models.inference",
-        "linreg.models.limits",
         "linreg.models.numerics",
-        "linreg.models.reduce",
         "linreg.models.runtime",
         "linreg.models.solvers",
     ]

@@ -11,7 +11,7 @@ import statsmodels.api as sm
 from sklearn import linear_model as sk
 
 from linreg.models import LinearRegression, Ridge
-from linreg.models.closed_form import EXACT_MAX_WORK, RankDeficientWarning
+from linreg.models._closed_form import EXACT_MAX_WORK, RankDeficientWarning
 
 from ..oracles import DEVICES, regression_data
 

@@ -9,8 +9,8 @@ import pytest
 import statsmodels.api as sm
 
 from linreg.models import LinearRegression
-from linreg.models.closed_form import RankDeficientWarning
-from linreg.models.results import RegressionResults
+from linreg.models._closed_form import RankDeficientWarning
+from linreg.models._results import RegressionResults
 
 from ..oracles import regression_data
 

@@ -18,7 +18,7 @@ import sklearn.linear_model as sk
 from sklearn.exceptions import ConvergenceWarning
 
 from linreg.models import ElasticNet, Lasso, LinearRegression, Ridge
-from linreg.models.closed_form import RankDeficientWarning
+from linreg.models._closed_form import RankDeficientWarning
 
 
 def _data(n=120, p=6, targets=None, seed=0):

@@ -9,8 +9,8 @@ import torch
 from sklearn import linear_model as sk
 
 from linreg.models import ElasticNet, Lasso
-from linreg.models.enet import alpha_max, cd_gram, duality_gap
-from linreg.models.path import enet_alpha_grid, enet_path, ridge_alpha_grid, ridge_path, select_alpha
+from linreg.models._enet import alpha_max, cd_gram, duality_gap
+from linreg.models._paths import enet_alpha_grid, enet_path, ridge_alpha_grid, ridge_path, select_alpha
 from linreg.models.stats import compute_stats
 
 from ..oracles import DEVICES, regression_data

@@ -315,7 +315,7 @@ def test_stages_run_on_a_cluster_by_address(two_runs, tmp_path, monkeypatch):
 def test_a_worker_killed_during_a_stage_pass_changes_nothing(two_runs):
     """The stages' per-block tasks (Engine.map): a worker SIGKILLed mid-pass loses its tasks, Dask reruns
     them elsewhere, and the merged statistics are the same bits."""
-    from linreg.models.reduce import tree_merge
+    from linreg.models._reduce import tree_merge
     from linreg.models.stats import merge_stats
 
     roots, _ = two_runs

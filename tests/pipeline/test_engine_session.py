@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from linreg.models import LinearRegression
-from linreg.models.dask_arrays import dask_stats
+from linreg.models._dask_arrays import dask_stats
 from linreg.pipeline.engine import EngineError, connect
 
 pytestmark = pytest.mark.slow  # starts LocalClusters

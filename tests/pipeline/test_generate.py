@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linreg.models.closed_form import design_condition_number
+from linreg.models._closed_form import design_condition_number
 from linreg.pipeline.data.generate import (
     TARGET,
     load_csv,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from linreg.models.reduce import tree_merge
+from linreg.models._reduce import tree_merge
 from linreg.pipeline.evaluation.metrics import (
     coefficient_recovery,
     error_sums,

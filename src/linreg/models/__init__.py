@@ -10,8 +10,8 @@ The public surface has two tiers (docs/api/index.md is the module map):
   bounds, order-fixed sums) and ``runtime`` (devices and dtypes).
 
 Everything else in the package is internal and may change without notice. ``from linreg.models import
-Lasso`` loads the estimators (and torch) on first use: the package's small modules (``reduce``,
-``limits``) can be imported without them.
+Lasso`` loads the estimators (and torch) on first use: the package's small modules (``_reduce``,
+``_limits``) can be imported without them.
 """
 
 from __future__ import annotations
@@ -20,19 +20,19 @@ from linreg.models._lazy import lazy_attributes
 
 # Public name → the module that defines it (read by tests/pipeline/test_contract.py as well).
 _EXPORTS = {
-    "ElasticNet": "linreg.models.sparse",
-    "ElasticNetCV": "linreg.models.cv",
-    "GradientDescentRegressor": "linreg.models.gd",
-    "Lasso": "linreg.models.sparse",
-    "LassoCV": "linreg.models.cv",
-    "LinearRegression": "linreg.models.linear",
-    "Ridge": "linreg.models.linear",
-    "RidgeCV": "linreg.models.cv",
-    "ValidatedElasticNet": "linreg.models.validated",
-    "ValidatedLasso": "linreg.models.validated",
-    "ValidatedRidge": "linreg.models.validated",
-    "enet_path": "linreg.models.cv",
-    "lasso_path": "linreg.models.cv",
+    "ElasticNet": "linreg.models._sparse",
+    "ElasticNetCV": "linreg.models._cv",
+    "GradientDescentRegressor": "linreg.models._gd",
+    "Lasso": "linreg.models._sparse",
+    "LassoCV": "linreg.models._cv",
+    "LinearRegression": "linreg.models._linear",
+    "Ridge": "linreg.models._linear",
+    "RidgeCV": "linreg.models._cv",
+    "ValidatedElasticNet": "linreg.models._validated",
+    "ValidatedLasso": "linreg.models._validated",
+    "ValidatedRidge": "linreg.models._validated",
+    "enet_path": "linreg.models._cv",
+    "lasso_path": "linreg.models._cv",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -16,8 +16,8 @@ from sklearn.utils import assert_all_finite
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from linreg.models.dask_arrays import is_dask_array
-from linreg.models.device import is_torch, resolve_device, resolve_dtype, to_numpy, torch_module
+from linreg.models._dask_arrays import is_dask_array
+from linreg.models._device import is_torch, resolve_device, resolve_dtype, to_numpy, torch_module
 from linreg.models.stats import Stats, algebra_device, compute_stats
 from linreg.models.stats.moments import like
 
@@ -266,7 +266,7 @@ class LinearModel(RegressorMixin, BaseEstimator):
                 )
             return given.to(device)
         if is_dask_array(X_val):
-            from linreg.models.dask_arrays import dask_stats
+            from linreg.models._dask_arrays import dask_stats
 
             return dask_stats(X_val, y_val).to(device)
         return compute_stats(X_val, y_val, dtype=dtype, device=device, center=True)
@@ -301,7 +301,7 @@ class LinearModel(RegressorMixin, BaseEstimator):
                 )
             return pre.to(algebra_device(pre.p, device))
         if is_dask_array(X):  # one pass over the blocks, where they live, merged in a fixed order
-            from linreg.models.dask_arrays import dask_stats
+            from linreg.models._dask_arrays import dask_stats
 
             stats = dask_stats(X, y, center=self.fit_intercept, sample_weight=sample_weight)
         else:

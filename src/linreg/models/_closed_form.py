@@ -7,7 +7,7 @@ statistics give G = X_cᵀX_c and c = X_cᵀy_c.
   its error grows like u·κ_eq(G) (u the unit roundoff), so it is used only
   when that is provably small.
 * Otherwise the design as given is solved by equilibrated QR refined in
-  double-double (``linreg.models.exact``): the float64 solution nearest the
+  double-double (``linreg.models._exact``): the float64 solution nearest the
   exact least-squares solution of the given numbers, whatever the conditioning
   short of singular.
 * A design singular to working precision gets the minimum-norm solution from
@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
-from linreg.models.device import as_numpy_dtype, is_torch, namespace
-from linreg.models.exact import power_of_two_scales, refined_lstsq
+from linreg.models._device import as_numpy_dtype, is_torch, namespace
+from linreg.models._exact import power_of_two_scales, refined_lstsq
 from linreg.models.stats import CHUNK_ROWS, Stats
 from linreg.models.stats.moments import like
 
@@ -178,7 +178,7 @@ def solve_ols(
     """Dispatch on ``solver``; ``auto`` takes Cholesky when the problem is provably well conditioned.
 
     * ``cholesky``: G w = c on the statistics (one pass over X, error ~ κ_eq·u).
-    * ``qr``: ``linreg.models.exact.refined_lstsq()`` on the design exactly as
+    * ``qr``: ``linreg.models._exact.refined_lstsq()`` on the design exactly as
       given ([1, X] with an intercept), refined in double-double: the float64
       solution nearest the exact one of the given numbers.
     * ``svd``: the minimum-norm solution (the answer for rank-deficient X).

@@ -32,10 +32,10 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 
-from linreg.models.base import COMMON_CONSTRAINTS, LinearModel, check_alphas, nonfinite_message, out_dtype
-from linreg.models.dask_arrays import dask_stats, is_dask_array
-from linreg.models.device import to_numpy
-from linreg.models.enet import (
+from linreg.models._base import COMMON_CONSTRAINTS, LinearModel, check_alphas, nonfinite_message, out_dtype
+from linreg.models._dask_arrays import dask_stats, is_dask_array
+from linreg.models._device import to_numpy
+from linreg.models._enet import (
     alpha_grid,
     alpha_max,
     cd_multitask_gram,
@@ -43,8 +43,8 @@ from linreg.models.enet import (
     resolve_enet_solver,
     solve_enet,
 )
-from linreg.models.path import enet_path as _enet_path_on_stats
-from linreg.models.path import ridge_coefs, ridge_path
+from linreg.models._paths import enet_path as _enet_path_on_stats
+from linreg.models._paths import ridge_coefs, ridge_path
 from linreg.models.stats import Stats, compute_stats, held_out_sse, merge_stats
 from linreg.models.stats.moments import like
 

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from linreg.models.device import HOST
-from linreg.models.reduce import tree_merge
+from linreg.models._device import HOST
+from linreg.models._reduce import tree_merge
 from linreg.models.stats import Stats, compute_stats, merge_stats
 
 __all__ = ["dask_stats", "dask_tsqr_lstsq", "is_dask_array"]

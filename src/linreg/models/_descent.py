@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from linreg.models.dask_arrays import is_dask_array
-from linreg.models.device import HOST, is_torch, lazy_torch, to_numpy
-from linreg.models.enet import soft_threshold
-from linreg.models.shuffle import epoch_order
+from linreg.models._dask_arrays import is_dask_array
+from linreg.models._device import HOST, is_torch, lazy_torch, to_numpy
+from linreg.models._enet import soft_threshold
+from linreg.models._shuffle import epoch_order
 from linreg.models.stats import Stats, as_tensor
 from linreg.models.stats.moments import like
 
@@ -100,7 +100,7 @@ class MinibatchEpochs:
     a few microseconds of GPU time instead of a dozen Python-launched kernels.
     Parameters stay in float64; products run in the rows' dtype (w is copied to
     it once per step). The row order of each epoch comes from
-    ``linreg.models.shuffle.epoch_order()``, computed on the rows' device and the
+    ``linreg.models._shuffle.epoch_order()``, computed on the rows' device and the
     same on every device, so a GPU walks exactly the CPU's batches.
     """
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from linreg.models.device import namespace, to_numpy
+from linreg.models._device import namespace, to_numpy
 from linreg.models.stats.moments import like
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import qr, solve_triangular
 
-from linreg.models.device import namespace, to_numpy
+from linreg.models._device import namespace, to_numpy
 
 SPLITTER = 2.0**27 + 1  # Dekker: splits a double into two 26-bit halves
 MAX_STEPS = 12

@@ -29,9 +29,9 @@ from typing import Any
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, is_dask_array
-from linreg.models.descent import descend, hessian, minibatch_smoothness, penalty_weights
-from linreg.models.device import to_numpy
+from linreg.models._base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, is_dask_array
+from linreg.models._descent import descend, hessian, minibatch_smoothness, penalty_weights
+from linreg.models._device import to_numpy
 from linreg.models.stats import as_tensor
 
 __all__ = ["GradientDescentRegressor", "hessian", "minibatch_smoothness"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from linreg.models.base import LinearModel
+from linreg.models._base import LinearModel
 from linreg.models.stats import Stats
 
 

@@ -3,7 +3,7 @@
 A module that re-exports from heavier ones (torch, the estimators) keeps a literal
 ``_EXPORTS`` map, name → defining module, and hands it to ``lazy_attributes()``. Importing the
 module then costs nothing, and ``from linreg.models.numerics import tree_merge`` loads
-``linreg.models.reduce`` alone (tests/pipeline/test_contract.py reads the same map to know
+``linreg.models._reduce`` alone (tests/pipeline/test_contract.py reads the same map to know
 which files a stage runs).
 """
 

@@ -13,8 +13,8 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, is_dask_array, out_dtype
-from linreg.models.closed_form import (
+from linreg.models._base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, is_dask_array, out_dtype
+from linreg.models._closed_form import (
     MAX_GRAM_COND_FLOAT64,
     RankDeficientWarning,
     equilibrated_gram_cond,
@@ -22,10 +22,10 @@ from linreg.models.closed_form import (
     solve_cholesky,
     solve_ols,
 )
-from linreg.models.device import is_host, is_torch, namespace, to_numpy
-from linreg.models.enet import solve_enet
-from linreg.models.path import ridge_coefs
-from linreg.models.results import COV_TYPES, RegressionResults
+from linreg.models._device import is_host, is_torch, namespace, to_numpy
+from linreg.models._enet import solve_enet
+from linreg.models._paths import ridge_coefs
+from linreg.models._results import COV_TYPES, RegressionResults
 from linreg.models.stats import as_tensor, blas
 from linreg.models.stats.moments import like
 
@@ -297,8 +297,8 @@ class LinearRegression(LinearModel):
     def _fit_dask(self, X, y, sw, stats) -> LinearRegression:
         """Dask X: Cholesky on the merged statistics where provably accurate (as in memory), otherwise
         an R-only TSQR of [1 | X | y] (one more pass; backward stable, without the in-memory solver's
-        double-double refinement). See ``linreg.models.dask_arrays``."""
-        from linreg.models.dask_arrays import dask_tsqr_lstsq
+        double-double refinement). See ``linreg.models._dask_arrays``."""
+        from linreg.models._dask_arrays import dask_tsqr_lstsq
 
         if self.inference:
             raise ValueError(

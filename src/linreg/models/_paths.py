@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from linreg.models.base import is_dask_array
-from linreg.models.closed_form import solve_cholesky
-from linreg.models.device import is_torch, namespace, to_numpy, torch_module
-from linreg.models.enet import alpha_grid, alpha_max, solve_enet
+from linreg.models._base import is_dask_array
+from linreg.models._closed_form import solve_cholesky
+from linreg.models._device import is_torch, namespace, to_numpy, torch_module
+from linreg.models._enet import alpha_grid, alpha_max, solve_enet
 from linreg.models.stats import Stats, as_tensor, held_out_sse
 from linreg.models.stats.moments import like
 

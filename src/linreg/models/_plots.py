@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import stats
 
-from linreg.models.results import optional_import
+from linreg.models._results import optional_import
 
 if TYPE_CHECKING:
-    from linreg.models.results import RegressionResults
+    from linreg.models._results import RegressionResults
 
 TITLES = ("Residuals vs fitted", "Normal Q-Q", "Scale-location", "Residuals vs leverage")
 

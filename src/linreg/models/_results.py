@@ -1,7 +1,7 @@
 """Inference for (weighted) least squares, with statsmodels' ``RegressionResults`` names and semantics.
 
 Built from the estimator's own solver and factorization (one least-squares
-implementation): ``linreg.models.exact.refined_lstsq()`` on the whitened
+implementation): ``linreg.models._exact.refined_lstsq()`` on the whitened
 design Z_w = √W·Z (Z = [1, X], or X without an intercept; W = 1 for OLS)
 returns θ together with Z_w·D = QR̂ (D powers of two). Every covariance is then
 F·(middle)·Fᵀ with F = D·R̂⁻¹ (k, k), so (ZᵀWZ)⁻¹ = FFᵀ is never formed by
@@ -42,10 +42,10 @@ import numpy as np
 import scipy.linalg
 from scipy import stats
 
-from linreg.models.closed_form import RankDeficientWarning, whitened_design
-from linreg.models.exact import refined_lstsq
-from linreg.models.hypotheses import parse_constraints
-from linreg.models.summary import Summary, Table, coefficient_cells, coefficient_header, fmt
+from linreg.models._closed_form import RankDeficientWarning, whitened_design
+from linreg.models._exact import refined_lstsq
+from linreg.models._hypotheses import parse_constraints
+from linreg.models._summary import Summary, Table, coefficient_cells, coefficient_header, fmt
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -1089,8 +1089,8 @@ class RegressionResults:
 
     def plot_diagnostics(self, fig=None) -> Any:
         """Residuals vs fitted, normal Q–Q, scale–location and residuals vs leverage (needs matplotlib:
-        linreg[plots]); returns the figure. See ``linreg.models.plots.plot_diagnostics``."""
-        from linreg.models.plots import plot_diagnostics
+        linreg[plots]); returns the figure. See ``linreg.models._plots.plot_diagnostics``."""
+        from linreg.models._plots import plot_diagnostics
 
         return plot_diagnostics(self, fig=fig)
 

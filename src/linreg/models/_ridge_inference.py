@@ -1,6 +1,6 @@
 """Inference for ridge from the statistics: the analytic covariance of its coefficients at a fixed α.
 
-OLS inference is ``RegressionResults`` (``linreg.models.results``), from the fit's exact factorization;
+OLS inference is ``RegressionResults`` (``linreg.models._results``), from the fit's exact factorization;
 ridge's needs only the ``Stats`` the estimators already computed. Both are declared in
 ``linreg.models.inference``.
 """

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from linreg.models.device import lazy_torch
+from linreg.models._device import lazy_torch
 
 if TYPE_CHECKING:
     import torch

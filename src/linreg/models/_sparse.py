@@ -11,9 +11,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from linreg.models.base import COMMON_CONSTRAINTS, LinearModel, out_dtype
-from linreg.models.device import to_numpy
-from linreg.models.enet import resolve_enet_solver, solve_enet
+from linreg.models._base import COMMON_CONSTRAINTS, LinearModel, out_dtype
+from linreg.models._device import to_numpy
+from linreg.models._enet import resolve_enet_solver, solve_enet
 from linreg.models.stats import Stats
 from linreg.models.stats.moments import like
 

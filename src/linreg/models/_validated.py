@@ -16,10 +16,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from linreg.models.base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel
-from linreg.models.device import to_numpy
-from linreg.models.enet import resolve_enet_solver
-from linreg.models.path import Path, enet_alpha_grid, enet_path, ridge_alpha_grid, ridge_path, select_alpha
+from linreg.models._base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel
+from linreg.models._device import to_numpy
+from linreg.models._enet import resolve_enet_solver
+from linreg.models._paths import Path, enet_alpha_grid, enet_path, ridge_alpha_grid, ridge_path, select_alpha
 from linreg.models.stats import Stats
 
 

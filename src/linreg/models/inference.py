@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 from linreg.models._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # the names' types for mypy; at run time each loads on first use
-    from linreg.models.results import RegressionResults as RegressionResults
-    from linreg.models.ridge_inference import ridge_covariance as ridge_covariance
+    from linreg.models._results import RegressionResults as RegressionResults
+    from linreg.models._ridge_inference import ridge_covariance as ridge_covariance
 
 _EXPORTS = {
-    "RegressionResults": "linreg.models.results",
-    "ridge_covariance": "linreg.models.ridge_inference",
+    "RegressionResults": "linreg.models._results",
+    "ridge_covariance": "linreg.models._ridge_inference",
 }
 __all__ = sorted(_EXPORTS)
 

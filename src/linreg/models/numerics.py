@@ -18,22 +18,22 @@ from typing import TYPE_CHECKING
 from linreg.models._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # the names' types for mypy; at run time each loads on first use
-    from linreg.models.closed_form import RankDeficientWarning as RankDeficientWarning
-    from linreg.models.closed_form import design_condition_number as design_condition_number
-    from linreg.models.closed_form import equilibrated_gram_cond as equilibrated_gram_cond
-    from linreg.models.closed_form import float32_error_bound as float32_error_bound
-    from linreg.models.limits import UNDERFLOW_SCALE as UNDERFLOW_SCALE
-    from linreg.models.reduce import pairwise_sum as pairwise_sum
-    from linreg.models.reduce import tree_merge as tree_merge
+    from linreg.models._closed_form import RankDeficientWarning as RankDeficientWarning
+    from linreg.models._closed_form import design_condition_number as design_condition_number
+    from linreg.models._closed_form import equilibrated_gram_cond as equilibrated_gram_cond
+    from linreg.models._closed_form import float32_error_bound as float32_error_bound
+    from linreg.models._limits import UNDERFLOW_SCALE as UNDERFLOW_SCALE
+    from linreg.models._reduce import pairwise_sum as pairwise_sum
+    from linreg.models._reduce import tree_merge as tree_merge
 
 _EXPORTS = {
-    "RankDeficientWarning": "linreg.models.closed_form",
-    "UNDERFLOW_SCALE": "linreg.models.limits",
-    "design_condition_number": "linreg.models.closed_form",
-    "equilibrated_gram_cond": "linreg.models.closed_form",
-    "float32_error_bound": "linreg.models.closed_form",
-    "pairwise_sum": "linreg.models.reduce",
-    "tree_merge": "linreg.models.reduce",
+    "RankDeficientWarning": "linreg.models._closed_form",
+    "UNDERFLOW_SCALE": "linreg.models._limits",
+    "design_condition_number": "linreg.models._closed_form",
+    "equilibrated_gram_cond": "linreg.models._closed_form",
+    "float32_error_bound": "linreg.models._closed_form",
+    "pairwise_sum": "linreg.models._reduce",
+    "tree_merge": "linreg.models._reduce",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -17,24 +17,24 @@ from typing import TYPE_CHECKING
 from linreg.models._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # the names' types for mypy; at run time each loads on first use
-    from linreg.models.device import DeviceError as DeviceError
-    from linreg.models.device import as_device as as_device
-    from linreg.models.device import available_devices as available_devices
-    from linreg.models.device import cuda_unavailable_reason as cuda_unavailable_reason
-    from linreg.models.device import resolve_device as resolve_device
-    from linreg.models.device import resolve_dtype as resolve_dtype
-    from linreg.models.device import synchronize as synchronize
-    from linreg.models.device import synchronizer as synchronizer
+    from linreg.models._device import DeviceError as DeviceError
+    from linreg.models._device import as_device as as_device
+    from linreg.models._device import available_devices as available_devices
+    from linreg.models._device import cuda_unavailable_reason as cuda_unavailable_reason
+    from linreg.models._device import resolve_device as resolve_device
+    from linreg.models._device import resolve_dtype as resolve_dtype
+    from linreg.models._device import synchronize as synchronize
+    from linreg.models._device import synchronizer as synchronizer
 
 _EXPORTS = {
-    "DeviceError": "linreg.models.device",
-    "as_device": "linreg.models.device",
-    "available_devices": "linreg.models.device",
-    "cuda_unavailable_reason": "linreg.models.device",
-    "resolve_device": "linreg.models.device",
-    "resolve_dtype": "linreg.models.device",
-    "synchronize": "linreg.models.device",
-    "synchronizer": "linreg.models.device",
+    "DeviceError": "linreg.models._device",
+    "as_device": "linreg.models._device",
+    "available_devices": "linreg.models._device",
+    "cuda_unavailable_reason": "linreg.models._device",
+    "resolve_device": "linreg.models._device",
+    "resolve_dtype": "linreg.models._device",
+    "synchronize": "linreg.models._device",
+    "synchronizer": "linreg.models._device",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -18,18 +18,18 @@ from typing import TYPE_CHECKING
 from linreg.models._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # the names' types for mypy; at run time each loads on first use
-    from linreg.models.base import linear_predict as linear_predict
-    from linreg.models.descent import hessian as hessian
-    from linreg.models.enet import fista_gram as fista_gram
-    from linreg.models.enet import solve_enet as solve_enet
-    from linreg.models.held_out import held_out_stats as held_out_stats
+    from linreg.models._base import linear_predict as linear_predict
+    from linreg.models._descent import hessian as hessian
+    from linreg.models._enet import fista_gram as fista_gram
+    from linreg.models._enet import solve_enet as solve_enet
+    from linreg.models._held_out import held_out_stats as held_out_stats
 
 _EXPORTS = {
-    "fista_gram": "linreg.models.enet",
-    "held_out_stats": "linreg.models.held_out",
-    "hessian": "linreg.models.descent",
-    "linear_predict": "linreg.models.base",
-    "solve_enet": "linreg.models.enet",
+    "fista_gram": "linreg.models._enet",
+    "held_out_stats": "linreg.models._held_out",
+    "hessian": "linreg.models._descent",
+    "linear_predict": "linreg.models._base",
+    "solve_enet": "linreg.models._enet",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from scipy import sparse
 
-from linreg.models.device import HOST, as_device, as_numpy_dtype, is_host, is_torch, namespace, torch_module
+from linreg.models._device import HOST, as_device, as_numpy_dtype, is_host, is_torch, namespace, torch_module
 from linreg.models.stats import blas
 from linreg.models.stats.blas import CPU_BLAS_ENV, default_cpu_blas, full_float32_matmul, one_blas_thread
 from linreg.models.stats.moments import Stats, as_tensor, held_out_sse, merge_stats
@@ -91,7 +91,7 @@ def compute_stats(
     dtype : NumPy dtype, its name or torch.dtype
         The dtype the products run in (float32 for speed, if so asked; never TF32). Their sum is
         accumulated in float64, so rounding does not grow with n.
-    device : ``linreg.models.device.HOST``, "cpu" or a torch.device
+    device : ``linreg.models._device.HOST``, "cpu" or a torch.device
         Where the products run.
     center : bool, default=True
         Centre on the means (an intercept will be fitted); else raw moments.

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from linreg.models.device import torch_installed, torch_module
+from linreg.models._device import torch_installed, torch_module
 
 CPU_BLAS_ENV = "LINREG_CPU_BLAS"  # "numpy" or "torch": overrides default_cpu_blas()'s choice by CPU
 # OpenBLAS may use its threads only for a wide, large problem: its threads spin after each product and

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from linreg.models.device import HOST, as_device, is_torch, namespace, torch_module
+from linreg.models._device import HOST, as_device, is_torch, namespace, torch_module
 
 
 @dataclass(frozen=True)

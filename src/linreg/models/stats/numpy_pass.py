@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from linreg.models.device import is_torch
+from linreg.models._device import is_torch
 
 
 def host_array(a, dtype: np.dtype) -> np.ndarray:

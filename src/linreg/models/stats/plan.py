@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from linreg.models.limits import UNDERFLOW_SCALE
+from linreg.models._limits import UNDERFLOW_SCALE
 from linreg.models.stats import blas
 from linreg.models.stats.numpy_pass import host_array
 

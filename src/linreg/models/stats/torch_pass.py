@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from linreg.models.device import as_device, as_torch_dtype, torch_module
+from linreg.models._device import as_device, as_torch_dtype, torch_module
 from linreg.models.stats.blas import full_float32_matmul
 from linreg.models.stats.moments import as_tensor
 

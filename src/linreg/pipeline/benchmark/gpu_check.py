@@ -21,7 +21,7 @@ about √CHUNK_ROWS·u₃₂ relative (u₃₂ = 2⁻²⁴; the probabilistic bo
 and Mary), so by first-order perturbation theory the coefficients move by at
 most κ_eq·√CHUNK_ROWS·u₃₂ times a column-spread factor, κ_eq the condition
 number of the equilibrated XᵀX (the one column scaling cannot change): see
-``linreg.models.closed_form.float32_error_bound()``, the same bound OLS's
+``linreg.models.numerics.float32_error_bound()``, the same bound OLS's
 ``auto`` solver uses to decide whether float32 statistics are good enough.
 That bound, evaluated at the CPU float64 fit, is each variant's tolerance;
 float64 must agree to 1e-10.

@@ -15,7 +15,7 @@ order. Three ways to run (``connect``):
 
 Submodules: ``session`` (connecting, running blocks) and ``tables`` (a table's
 statistics and lazy arrays; it loads the library, so only the stages that train import it).
-The statistics of Dask arrays themselves are the library's (``linreg.models.dask_arrays``).
+The statistics of Dask arrays themselves are the library's (``linreg.models._dask_arrays``).
 """
 
 from linreg.pipeline.engine.session import Engine, EngineError, connect, session
