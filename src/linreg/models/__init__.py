@@ -21,18 +21,18 @@ from linreg.models._lazy import lazy_attributes
 # Public name → the module that defines it (read by tests/pipeline/test_contract.py as well).
 _EXPORTS = {
     "ElasticNet": "linreg.models._sparse",
-    "ElasticNetCV": "linreg.models._cv",
+    "ElasticNetCV": "linreg.models._enet_path",
     "GradientDescentRegressor": "linreg.models._gd",
     "Lasso": "linreg.models._sparse",
-    "LassoCV": "linreg.models._cv",
+    "LassoCV": "linreg.models._enet_path",
     "LinearRegression": "linreg.models._linear",
     "Ridge": "linreg.models._linear",
-    "RidgeCV": "linreg.models._cv",
+    "RidgeCV": "linreg.models._linear",
     "ValidatedElasticNet": "linreg.models._validated",
     "ValidatedLasso": "linreg.models._validated",
     "ValidatedRidge": "linreg.models._validated",
-    "enet_path": "linreg.models._cv",
-    "lasso_path": "linreg.models._cv",
+    "enet_path": "linreg.models._enet_path",
+    "lasso_path": "linreg.models._enet_path",
 }
 __all__ = sorted(_EXPORTS)
 

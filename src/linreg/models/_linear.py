@@ -1,4 +1,8 @@
-"""Ordinary least squares and ridge: closed forms over the sufficient statistics."""
+"""Ordinary least squares and ridge: closed forms over the sufficient statistics; ridge's alpha by CV.
+
+``RidgeCV`` sits beside ``Ridge`` (as in scikit-learn's ``_ridge.py``): efficient leave-one-out from one
+eigendecomposition, or K folds on merged statistics (``_folds.py``).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.validation import check_is_fitted
 
-from linreg.models._base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, is_dask_array, out_dtype
+from linreg.models._base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, check_alphas, is_dask_array, out_dtype
 from linreg.models._closed_form import (
     MAX_GRAM_COND_FLOAT64,
     RankDeficientWarning,
@@ -24,9 +30,10 @@ from linreg.models._closed_form import (
 )
 from linreg.models._device import is_host, is_torch, namespace, to_numpy
 from linreg.models._enet import solve_enet
+from linreg.models._folds import _fold_statistics, _folds, _split_params, _splitter_routing, first_minimum
 from linreg.models._paths import ridge_coefs
 from linreg.models._results import COV_TYPES, RegressionResults
-from linreg.models.stats import as_tensor, blas
+from linreg.models.stats import Stats, as_tensor, blas, held_out_sse
 from linreg.models.stats.moments import like
 
 
@@ -628,3 +635,348 @@ def _ridge_svd(X, y, sw, stats, alpha: float, device):
     cutoff = xp.finfo(xp.float64).eps * max(Xc.shape) * (float(s[0]) if s.shape[0] else 0.0)
     d = xp.where(s > cutoff, s / (s**2 + alpha), xp.zeros_like(s))
     return Vh.T @ (d * (U.T @ yc))
+
+
+class RidgeCV(LinearModel):
+    """Ridge with alpha chosen by cross-validation, scikit-learn's ``RidgeCV``.
+
+    Each candidate is ``Ridge`` at that alpha. ``cv=None``: efficient leave-one-out.
+    With G = X_cᵀX_c = VΛVᵀ and Z = X_c V, the hat matrix of ridge with an unpenalised
+    intercept has hᵢ = 1/n + Σⱼ Zᵢⱼ² / (λⱼ + α), and the leave-one-out residual is
+    eᵢ / (1 − hᵢ): one pass over X for Z and one eigendecomposition, then O(np) per
+    alpha (exact, where scikit-learn's GCV works through an SVD per call). Rows that
+    interpolate (n − 1 ≤ p with an intercept) use the SVD of the rows instead (see ``gcv_mode``). Otherwise
+    K-fold on the folds' statistics, merged: one pass over X for all folds and alphas.
+
+    Parameters
+    ----------
+    alphas : array-like of shape (n_alphas,), default=(0.1, 1.0, 10.0)
+        The candidate penalties, > 0.
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept.
+    scoring : str, callable or None, default=None
+        None: leave-one-out squared error, or R² for K-fold (scikit-learn's defaults). Otherwise
+        any scikit-learn scorer: a name ``sklearn.metrics.get_scorer`` knows, a ``make_scorer``
+        object or a callable ``scorer(estimator, X, y)``. With leave-one-out it scores the exact
+        leave-one-out predictions (all rows at once, as scikit-learn's RidgeCV); with K folds each
+        fold's held-out predictions, averaged over the folds ("r2" and "neg_mean_squared_error"
+        come straight from the folds' statistics there, weighted by ``sample_weight``).
+    cv : int, cross-validation generator, iterable or None, default=None
+        None: leave-one-out; anything ``sklearn.model_selection.check_cv`` takes otherwise.
+    gcv_mode : {None, "auto", "svd", "eigen"}, default=None
+        Accepted for compatibility: linreg picks the formulation by shape for every mode: the
+        eigendecomposition of G (p × p) when the rows outnumber the features, the SVD of the centred
+        rows (n × p) when they interpolate (n − 1 ≤ p with an intercept, n ≤ p without; rows of zero
+        weight do not count). There 1 − hᵢ comes without cancellation: 13–14 digits where G's
+        leverages kept 6 near interpolation.
+    store_cv_results : bool, default=False
+        Keep the leave-one-out errors in ``cv_results_`` (leave-one-out only).
+    alpha_per_target : bool, default=False
+        For a 2-D y, one alpha per target.
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
+        Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
+        asking for a device this machine lacks raises
+        ``DeviceError``. X may be a NumPy array, a torch tensor
+        (on any device), a scipy.sparse matrix or a Dask array.
+    dtype : {"float64", "float32"}, default="float64"
+        The dtype of the statistics pass (float32 for speed on a GPU; sums are accumulated in
+        float64 and TF32 is never used).
+
+    Attributes
+    ----------
+    alpha_ : float or ndarray of shape (n_targets,)
+        The chosen penalty.
+    best_score_ : float or ndarray of shape (n_targets,)
+        Its score, in scikit-learn's sign (higher is better).
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        The model at ``alpha_``, on all rows.
+    intercept_ : float or ndarray of shape (n_targets,)
+        Its intercept.
+    cv_results_ : ndarray
+        With ``store_cv_results``: the leave-one-out squared errors, (n_samples, n_alphas).
+    device_ : str
+        The device used.
+    n_features_in_ : int
+        The number of features seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 3))
+    >>> y = X @ [1.5, -2.0, 0.0] + 3.0 + 0.1 * rng.standard_normal(200)
+    >>> from linreg.models import RidgeCV
+    >>> model = RidgeCV(alphas=[0.01, 0.1, 1.0, 10.0, 100.0]).fit(X, y)
+    >>> print(model.alpha_, model.coef_[:2].round(3))
+    0.01 [ 1.491 -2.01 ]
+    """
+
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        "alphas": ["array-like", Interval(Real, 0, None, closed="left")],
+        "cv": ["cv_object"],
+        "scoring": [None, StrOptions(set(get_scorer_names())), callable],
+        "gcv_mode": [None, StrOptions({"auto", "svd", "eigen"})],
+        "store_cv_results": ["boolean"],
+        "alpha_per_target": ["boolean"],
+    }
+
+    # K folds from sparse statistics; leave-one-out from X V, centred after the product (interpolating
+    # rows, at most 2p + 2 of them, are densified for their SVD)
+    _accepts_sparse = True
+
+    def __init__(
+        self,
+        alphas=(0.1, 1.0, 10.0),
+        *,
+        fit_intercept=True,
+        scoring=None,
+        cv=None,
+        gcv_mode=None,
+        store_cv_results=False,
+        alpha_per_target=False,
+        device="auto",
+        dtype="float64",
+    ):
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.scoring = scoring
+        self.cv = cv
+        self.gcv_mode = gcv_mode
+        self.store_cv_results = store_cv_results
+        self.alpha_per_target = alpha_per_target
+        self.device = device
+        self.dtype = dtype
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # a 2-D y, as scikit-learn's RidgeCV
+        return tags
+
+    def get_metadata_routing(self):
+        """scikit-learn's metadata routing for K folds: ``fit``'s extra parameters go to the splitter."""
+        return _splitter_routing(self)
+
+    def fit(self, X, y, sample_weight=None, **params):
+        """y (n,) or (n, T). With T targets each has its own statistics pass and leave-one-out (or
+        K-fold) errors; one alpha minimises their mean over targets (scikit-learn's default), or with
+        ``alpha_per_target`` (leave-one-out only, as scikit-learn) each target gets its own."""
+        if params and self.cv is None and _routing_enabled():
+            raise ValueError(
+                f"RidgeCV.fit got {sorted(params)}: with cv=None (leave-one-out) there is no splitter to route "
+                "them to, and linreg does not route metadata to scorers; pass cv= a splitter that takes them"
+            )
+        split_params = _split_params(self, "fit", sample_weight, params)
+        X, y = self._validate_fit(X, y, multi_output=True)
+        sw = self._validate_weights(sample_weight, X)
+        device, dtype = self._setup()
+        # Leave-one-out divides by λ + α: α > 0 there, α ≥ 0 with K folds (scikit-learn's rule and words).
+        alphas = check_alphas(self.alphas, positive=self.cv is None)
+        if self.store_cv_results and self.cv is not None:
+            raise ValueError("cv!=None and store_cv_results=True are incompatible")
+        if self.alpha_per_target and self.cv is not None:
+            raise ValueError(
+                "cv!=None and alpha_per_target=True are incompatible (as in scikit-learn): use cv=None "
+                "(leave-one-out) to choose an alpha per target"
+            )
+        # scikit-learn's defaults: leave-one-out by squared error, K-fold by the estimator's score (R²).
+        r2 = self.scoring == "r2" or (self.scoring is None and self.cv is not None)
+        scorer = self._scorer()
+        a_t = np.asarray(alphas, dtype=np.float64)
+        Y = y[:, None] if y.ndim == 1 else y
+        # The folds once for every target: a cv given as a generator of splits can be read only once.
+        folds = None if self.cv is None else _folds(X, y, self.cv, **split_params)
+        scores, sq_errors, fulls = zip(
+            *(self._scores(X, Y[:, t], sw, a_t, device, dtype, r2, scorer, folds) for t in range(Y.shape[1]))
+        )
+        if scorer is not None:  # scores (higher is better) from the predictions, per alpha
+            best = self._choose_by_scorer(scorer, scores, y, alphas, sw)
+            best = np.full(Y.shape[1], best[0]) if len(best) == 1 else best
+        else:
+            per_alpha = np.stack(scores)  # (T, K) loss per target and alpha: MSE, or 1 − R² (mean over folds)
+            to_score = (lambda loss: 1 - loss) if r2 else (lambda loss: -loss)  # noqa: E731
+            if self.alpha_per_target and y.ndim == 2:
+                best = per_alpha.argmin(1)
+                self.alpha_, self.best_score_ = alphas[best], to_score(per_alpha[np.arange(len(best)), best])
+            else:
+                score = to_score(per_alpha.mean(0))  # the mean over targets (scikit-learn's uniform average)
+                best = np.full(Y.shape[1], first_minimum(-score))  # the first highest score
+                self.alpha_, self.best_score_ = float(alphas[best[0]]), float(score[best[0]])
+        coefs = [ridge_coefs(full.gram, full.xty, a_t[k : k + 1])[0] for full, k in zip(fulls, best)]
+        if y.ndim == 1:
+            self._set_coef(coefs[0], fulls[0], out_dtype(X))
+        else:
+            self.coef_ = np.stack([to_numpy(c) for c in coefs]).astype(out_dtype(X), copy=False)  # (T, p)
+            self.intercept_ = (
+                np.array(
+                    [float(f.y_mean - f.x_mean @ like(c, f.x_mean)) for f, c in zip(fulls, coefs)], dtype=out_dtype(X)
+                )
+                if self.fit_intercept
+                else 0.0
+            )
+        if self.store_cv_results and self.cv is None:
+            # (n, K) for one target, (n, T, K) for several, as scikit-learn stores squared errors.
+            self.cv_results_ = sq_errors[0] if y.ndim == 1 else np.stack(sq_errors, axis=1)
+        return self
+
+    def _scorer(self):
+        """The scorer the predictions go through, or None where the statistics give the score exactly
+        (scoring None; "r2" and "neg_mean_squared_error" on K folds)."""
+        if self.scoring is None or (self.cv is not None and self.scoring in ("r2", "neg_mean_squared_error")):
+            return None
+        return check_scoring(self, scoring=self.scoring)
+
+    def _choose_by_scorer(self, scorer, predictions, y, alphas, sw) -> np.ndarray:
+        """``predictions`` per target: leave-one-out (n, K), or K-fold a list of (test rows, (m, K)).
+        The first alpha of the highest score wins (scikit-learn's strict '>' over the alphas). As in
+        scikit-learn, leave-one-out hands ``sample_weight`` to the scorer; K-fold scores unweighted.
+        Sets ``alpha_`` and ``best_score_``; returns the chosen index per target (one entry when shared)."""
+        ident = _Predictions()
+        K = len(alphas)
+        Y = y[:, None] if y.ndim == 1 else y
+        per_target = self.alpha_per_target and y.ndim == 2
+
+        def score(pred, truth, **kw):
+            return float(scorer(ident, pred, truth, **kw))
+
+        if self.cv is None:
+            weights = {} if sw is None else {"sample_weight": sw}
+            P = np.stack(predictions, axis=1)  # (n, T, K)
+            if per_target:
+                table = np.array([[score(P[:, t, k], Y[:, t], **weights) for k in range(K)] for t in range(Y.shape[1])])
+            else:
+                table = np.array([[score(P[:, 0, k] if y.ndim == 1 else P[:, :, k], y, **weights) for k in range(K)]])
+        else:  # the mean over folds of each fold's score (GridSearchCV's mean_test_score)
+            folds = predictions[0]
+            table = np.zeros((1, K))
+            for f, (test, _) in enumerate(folds):
+                P = np.stack([predictions[t][f][1] for t in range(Y.shape[1])], axis=1)  # (m, T, K)
+                truth = y[test]
+                table[0] += [score(P[:, 0, k] if y.ndim == 1 else P[:, :, k], truth) for k in range(K)]
+            table /= len(folds)
+        best = table.argmax(1)
+        if per_target:
+            self.alpha_, self.best_score_ = alphas[best], table[np.arange(len(best)), best]
+        else:
+            self.alpha_, self.best_score_ = float(alphas[best[0]]), float(table[0, best[0]])
+        return best
+
+    def _scores(
+        self, X, y, sw, a_t, device, dtype, r2: bool, scorer=None, folds=None
+    ) -> tuple[np.ndarray | list, np.ndarray | None, Stats]:
+        """One target: the loss at every alpha (mean squared error, or with ``r2`` the fold mean of
+        SSE/SST = 1 − R²), what ``cv_results_`` stores (n, K) when cv is None, and the statistics
+        of all rows. Held-out rows count with their sample_weight (as scikit-learn's LassoCV; its
+        RidgeCV's K-fold search scores them unweighted). With a ``scorer`` the first item is the
+        predictions instead: leave-one-out (n, K), or per fold (test rows, (m, K))."""
+        if self.cv is None:
+            full = self._stats(X, y, device, dtype, sw)
+            root_w = np.ones(len(y)) if sw is None else np.sqrt(sw)
+            # Interpolating (the rows that count, less the intercept's direction, fit in p dimensions):
+            # the n × n form, where 1 − h has no cancellation; bounded so the n × n work stays small.
+            n, p = X.shape
+            rows = n if sw is None else int(np.count_nonzero(sw))
+            if rows - int(self.fit_intercept) <= p and n <= 2 * p + 2:
+                loo = self._wide_loo(X, y, full, root_w, a_t)
+            else:
+                loo = self._tall_loo(X, y, full, root_w, a_t)
+            # cv_results_ as scikit-learn's: squared (whitened) errors, or with a scoring the
+            # leave-one-out predictions y − e/√w.
+            stored = (loo**2).T if self.scoring is None else np.asarray(y, dtype=np.float64)[:, None] - (loo / root_w).T
+            if scorer is not None:
+                return stored, stored, full
+            return (loo**2).mean(1), stored, full
+        assert folds is not None  # K folds: computed once by fit
+        train, held, full = _fold_statistics(X, y, sw, folds, self.fit_intercept, device, dtype, type(self).__name__)
+        if scorer is not None:  # each fold's held-out predictions at every alpha
+            out = []
+            for (_, test), tr in zip(folds, train):
+                Wf = ridge_coefs(tr.gram, tr.xty, a_t)  # (K, p)
+                bf = to_numpy(tr.y_mean - Wf @ tr.x_mean)
+                rows = X[test].astype(np.float64) if sparse.issparse(X) else np.asarray(X[test], dtype=np.float64)
+                out.append((test, np.asarray(rows @ to_numpy(Wf).T) + bf))
+            return out, None, full
+        per_fold = []
+        for (_, test), tr, ho in zip(folds, train, held):
+            W = ridge_coefs(tr.gram, tr.xty, a_t)  # (K, p)
+            b = tr.y_mean - W @ tr.x_mean
+            sse = to_numpy(held_out_sse(W, b, ho))
+            if r2:  # R² on the fold: 1 − SSE / Σ w (y − ȳ_fold)², the spread about the fold's own mean
+                yf, wf = y[test], (np.ones(len(test)) if sw is None else sw[test])
+                per_fold.append(sse / float(np.sum(wf * (yf - np.average(yf, weights=wf)) ** 2)))
+            else:
+                per_fold.append(sse / float(ho.n))
+        return np.mean(per_fold, axis=0), None, full
+
+    @staticmethod
+    def _centred_rows(X, full: Stats, root_w: np.ndarray) -> np.ndarray:
+        """√W (X − x̄) as a dense array (W = 1 without weights; x̄ = 0 without an intercept)."""
+        if sparse.issparse(X):
+            X = X.toarray()
+        return (np.asarray(X, dtype=np.float64) - to_numpy(full.x_mean)) * root_w[:, None]
+
+    def _tall_loo(self, X, y, full: Stats, root_w: np.ndarray, a_t: np.ndarray) -> np.ndarray:
+        """(K, n) whitened leave-one-out residuals from G = VΛVᵀ (p × p): one product X V, O(np) per alpha.
+
+        On the host in NumPy, whatever the statistics' library (the rows are NumPy here)."""
+        lam, V = np.linalg.eigh(to_numpy(full.gram))
+        # Whitened, centred rows: Z = √W (X − x̄) V, ỹ = √W (y − ȳ) (W = 1 without weights).
+        if sparse.issparse(X):  # X V first (sparse × dense), then the centring: x̄ᵀV per row
+            XV = np.asarray(X.astype(np.float64) @ V)
+            Z = (XV - to_numpy(full.x_mean) @ V) * root_w[:, None]
+        else:
+            Z = self._centred_rows(X, full, root_w) @ V
+        yc = (np.asarray(y, dtype=np.float64) - to_numpy(full.y_mean)) * root_w
+        inv = 1 / (lam[None, :] + a_t[:, None])  # (K, p)
+        fitted = (inv * (V.T @ to_numpy(full.xty))) @ Z.T  # (K, n)
+        h = (Z**2) @ inv.T  # (n, K) leverages of the centred part
+        if self.fit_intercept:
+            h = h + (root_w**2 / full.n)[:, None]  # and of the (unpenalised) intercept
+        return (yc[None, :] - fitted) / (1 - h.T)
+
+    def _wide_loo(self, X, y, full: Stats, root_w: np.ndarray, a_t: np.ndarray) -> np.ndarray:
+        """(K, n) whitened leave-one-out residuals from the SVD of the rows Z (n × p), when they interpolate.
+
+        With Z = √W (X − x̄) = U Σ Vᵀ and s = σ², I − H = U diag(α / (s + α)) Uᵀ: the residual and
+        1 − hᵢ = Σⱼ Uᵢⱼ² α / (sⱼ + α) come without the cancellation of 1 − hᵢ computed from the
+        leverages, which near interpolation (h → 1, a wide design at small α) loses digits. The
+        intercept's direction √w/‖√w‖ (where Z Zᵀ vanishes) is taken out first by a Householder
+        reflection, so it is fitted unpenalised whatever the other null directions are.
+        """
+        Z = self._centred_rows(X, full, root_w)
+        yc = (np.asarray(y, dtype=np.float64) - to_numpy(full.y_mean)) * root_w
+        if self.fit_intercept:  # Q: an orthonormal basis of the rows orthogonal to √w (columns 2… of P)
+            u = root_w / np.linalg.norm(root_w)
+            v = u.copy()
+            v[0] += 1.0 if u[0] >= 0 else -1.0  # P = I − 2vvᵀ/vᵀv maps u to ∓e₁
+            P = np.eye(len(u)) - 2 * np.outer(v, v) / (v @ v)
+            Q = P[:, 1:]
+            U, sigma, _ = np.linalg.svd(Q.T @ Z, full_matrices=True)
+            M = Q @ U
+        else:
+            M, sigma, _ = np.linalg.svd(Z, full_matrices=True)
+        # The SVD of the rows, not eigh of the kernel Z Zᵀ: its small directions carry the most
+        # weight in α / (s + α), and the kernel would square their condition (1.5e-8 against 3e-14).
+        # Every left singular vector: directions beyond the rank (zero-weight rows) have s = 0.
+        s = np.zeros(M.shape[1])
+        s[: len(sigma)] = sigma**2
+        shrink = a_t[:, None] / (s[None, :] + a_t[:, None])  # (K, m): α / (s + α)
+        resid = (shrink * (M.T @ yc)) @ M.T  # (K, n): (I − H) ỹ
+        one_minus_h = shrink @ (M**2).T  # (K, n)
+        return resid / one_minus_h
+
+
+class _Predictions:
+    """What a scorer scores: an estimator whose predict returns its input, the predictions already made
+    (scikit-learn's ``_IdentityRegressor``)."""
+
+    _estimator_type = "regressor"
+
+    def predict(self, X):
+        return X
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import Tags
+
+        tags = Tags(estimator_type="regressor", target_tags=None, transformer_tags=None)
+        return tags
