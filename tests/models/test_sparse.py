@@ -10,7 +10,7 @@ from sklearn import linear_model as sk
 
 from linreg.models import ElasticNet, Lasso
 from linreg.models._enet import alpha_max, cd_gram, duality_gap
-from linreg.models._paths import enet_alpha_grid, enet_path, ridge_alpha_grid, ridge_path, select_alpha
+from linreg.models._paths import enet_alpha_grid, enet_path_from_stats, ridge_alpha_grid, ridge_path, select_alpha
 from linreg.models.stats import compute_stats
 
 from ..oracles import DEVICES, regression_data
@@ -81,8 +81,8 @@ def test_paths_cd_and_fista_agree_and_match_sklearn_enet_path(device):
     X, y, _ = regression_data(sparse=True)
     st = stats_of(X, y, device)
     alphas = enet_alpha_grid(st, 0.5, 10, 1e-3)
-    cd = enet_path(st, alphas, 0.5, solver="cd", tol=1e-14, max_iter=100_000)
-    fista = enet_path(st, alphas, 0.5, solver="fista", tol=1e-14, max_iter=100_000)
+    cd = enet_path_from_stats(st, alphas, 0.5, solver="cd", tol=1e-14, max_iter=100_000)
+    fista = enet_path_from_stats(st, alphas, 0.5, solver="fista", tol=1e-14, max_iter=100_000)
     Xc, yc = X - X.mean(0), y - y.mean()
     _, ref, _ = sk.enet_path(Xc, yc, l1_ratio=0.5, alphas=alphas, tol=1e-14, max_iter=100_000)
     np.testing.assert_allclose(np.asarray(cd.coefs), ref.T, atol=1e-8)
@@ -103,7 +103,7 @@ def test_ridge_path_matches_single_fits():
 def test_selection_minimum_and_one_standard_error_rule():
     X, y, _ = regression_data(n=600, sparse=True, noise=2.0)
     st = stats_of(X[:400], y[:400])
-    path = enet_path(st, enet_alpha_grid(st, 1.0, 30, 1e-3), 1.0, solver="cd", tol=1e-10, max_iter=10_000)
+    path = enet_path_from_stats(st, enet_alpha_grid(st, 1.0, 30, 1e-3), 1.0, solver="cd", tol=1e-10, max_iter=10_000)
     sel = select_alpha(path, stats_of(X[400:], y[400:]), X[400:], y[400:])
     pred = X[400:] @ np.asarray(path.coefs).T + np.asarray(path.intercepts)
     sq = (y[400:, None] - pred) ** 2

@@ -29,8 +29,7 @@ from linreg.models._enet import (
     solve_enet,
 )
 from linreg.models._folds import _fold_statistics, _folds, _split_params, _splitter_routing, first_minimum
-from linreg.models._paths import enet_path as _enet_path_on_stats
-from linreg.models._paths import ridge_coefs, ridge_path
+from linreg.models._paths import enet_path_from_stats, ridge_coefs, ridge_path
 from linreg.models.stats import compute_stats, held_out_sse
 
 
@@ -222,7 +221,7 @@ class ElasticNetCV(LinearModel):
                 if l1 == 0:  # the pure L2 path, exactly: ridge at n·α on the fold's statistics
                     path = ridge_path(tr, alphas[i] * float(tr.n))
                 else:
-                    path = _enet_path_on_stats(
+                    path = enet_path_from_stats(
                         tr,
                         alphas[i],
                         float(l1),
@@ -522,7 +521,7 @@ def enet_path(
         alphas = alpha_grid(alpha_max(stats.xty, stats.n, l1_ratio, positive=positive), eps, int(n_alphas))
     alphas = np.sort(check_alphas(alphas))[::-1]
     w0 = None if coef_init is None else np.asarray(coef_init, dtype=np.float64)
-    path = _enet_path_on_stats(
+    path = enet_path_from_stats(
         stats,
         alphas,
         float(l1_ratio),

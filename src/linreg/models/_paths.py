@@ -71,7 +71,7 @@ def ridge_path(stats: Stats, alphas: np.ndarray) -> Path:
     return Path(alphas, coefs, _intercepts(stats, coefs), np.zeros(K, int), np.zeros(K), np.ones(K, bool))
 
 
-def enet_path(
+def enet_path_from_stats(
     stats: Stats,
     alphas: np.ndarray,
     l1_ratio: float,
@@ -82,7 +82,9 @@ def enet_path(
     positive: bool = False,
     w0=None,
 ) -> Path:
-    """Elastic-net fits along decreasing alphas, each warm-started from the previous (the first from ``w0``)."""
+    """Elastic-net fits on ``stats`` along decreasing alphas, each warm-started from the previous (the first
+    from ``w0``): what ``linreg.models.enet_path`` (X and y in, scikit-learn's signature) and the CV and
+    validated estimators run."""
     xp = stats.xp
     w = xp.zeros_like(stats.xty) if w0 is None else like(w0, stats.gram)
     lipschitz = float(xp.linalg.eigvalsh(stats.gram)[-1]) if solver == "fista" else None

@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from linreg.models._base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel
 from linreg.models._device import to_numpy
 from linreg.models._enet import resolve_enet_solver
-from linreg.models._paths import Path, enet_alpha_grid, enet_path, ridge_alpha_grid, ridge_path, select_alpha
+from linreg.models._paths import Path, enet_alpha_grid, enet_path_from_stats, ridge_alpha_grid, ridge_path, select_alpha
 from linreg.models.stats import Stats
 
 
@@ -294,7 +294,7 @@ class ValidatedElasticNet(_ValidatedPath):
     def _path(self, stats: Stats) -> Path:
         self.solver_ = resolve_enet_solver(self.solver, stats.device)
         alphas = enet_alpha_grid(stats, float(self.l1_ratio), int(self.n_alphas), float(self.alpha_min_ratio))
-        return enet_path(
+        return enet_path_from_stats(
             stats, alphas, float(self.l1_ratio), solver=self.solver_, tol=float(self.tol), max_iter=int(self.max_iter)
         )
 
