@@ -128,6 +128,37 @@ def test_importing_every_library_module_loads_no_pipeline_package():
     assert out.stdout.strip() == "[]", out.stdout
 
 
+def library_modules() -> list[str]:
+    return sorted(
+        ".".join(p.relative_to(REPO / "src").with_suffix("").parts).removesuffix(".__init__")
+        for p in LIBRARY.rglob("*.py")
+    )
+
+
+def public_undeclared(modules: list[str], second_tier: tuple[str, ...]) -> list[str]:
+    """Modules whose names look public (no part starts with ``_``) but that are neither ``linreg.models``, a
+    second-tier module nor inside a second-tier package: internal code must say so in its name."""
+    declared = ("linreg.models", *second_tier)
+    return [
+        m
+        for m in modules
+        if not any(part.startswith("_") for part in m.split(".")[2:])
+        and not any(m == d or m.startswith(d + ".") for d in declared[1:])
+        and m != declared[0]
+    ]
+
+
+def test_every_module_outside_the_declared_surface_is_private():
+    # A merge that brings back an old public name (linear.py beside _linear.py) or a new module without an
+    # underscore fails here, rather than widening the surface unnoticed.
+    import linreg.models
+
+    assert public_undeclared(library_modules(), linreg.models.SECOND_TIER) == []
+    assert public_undeclared([*library_modules(), "linreg.models.linear"], linreg.models.SECOND_TIER) == [
+        "linreg.models.linear"
+    ]
+
+
 # --- the other direction: the pipeline uses only the library's declared names ------------------------
 
 PIPELINE = (REPO / "src" / "linreg" / "pipeline", REPO / "stages")
