@@ -103,7 +103,7 @@ if os.environ.get("LINREG_SKLEARN_SUITE_PERTURB"):  # "seed" or "seed,ulps": see
 
     _seed, _, _ulps = os.environ["LINREG_SKLEARN_SUITE_PERTURB"].partition(",")
     _compute = _perturbed(importlib.import_module("linreg.models.stats").compute_stats, int(_seed), float(_ulps or 4))
-    for _module in ("stats", "cv", "base", "dask_arrays"):
+    for _module in ("stats", "_folds", "_enet_path", "_base", "_dask_arrays"):
         _mod = importlib.import_module(f"linreg.models.{_module}")
         if hasattr(_mod, "compute_stats"):
             _mod.compute_stats = _compute
