@@ -162,3 +162,72 @@ def test_rank_detection_ignores_the_columns_units(solver):
     assert model.rank_ == 3
     ref = LinearRegression(device="cpu").fit(X, y)
     np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-9)
+
+
+def _exact_residuals(Z, y, r, theta):
+    """f = y − r − Zθ and g = −Zᵀr in Fractions: no rounding."""
+    from fractions import Fraction
+
+    Zf = [[Fraction(float(v)) for v in row] for row in Z]
+    tf = [Fraction(float(v)) for v in theta]
+    rf = [Fraction(float(v)) for v in r]
+    f = [Fraction(float(yi)) - ri - sum(z * t for z, t in zip(row, tf)) for row, yi, ri in zip(Zf, y, rf)]
+    g = [-sum(row[j] * ri for row, ri in zip(Zf, rf)) for j in range(len(tf))]
+    return f, g
+
+
+@pytest.mark.parametrize("block", [65536, 7], ids=["one block", "blocks of 7 rows"])
+def test_residuals_are_the_exact_ones_rounded_once(block):
+    from fractions import Fraction
+
+    from linreg.models._exact import Residuals, power_of_two_scales
+
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((40, 4)) * [1.0, 1e-6, 1e6, 3.0] + [0.0, 0.0, 0.0, 1e4]
+    Z = np.column_stack([np.ones(40), X])
+    Z = Z * power_of_two_scales(Z)
+    y = Z @ rng.standard_normal(5) + 1e-3 * rng.standard_normal(40)
+    theta = np.linalg.lstsq(Z, y, rcond=None)[0]
+    r = y - Z @ theta  # f is then mostly this subtraction's rounding: heavy cancellation, f ≪ its terms
+    f, g = Residuals(Z, block=block)(y, r, theta)
+    f_exact, g_exact = _exact_residuals(Z, y, r, theta)
+    u = Fraction(2) ** -53
+    # About one rounding of the true value: u relative, plus the kernel's cut-off (2^-108 of each
+    # term's size) and the double-double sums' own (~2u² of the terms); 2^-100 of the terms covers both.
+    for got, want, size in zip(f, f_exact, np.abs(y) + np.abs(r) + np.abs(Z) @ np.abs(theta)):
+        assert abs(Fraction(float(got)) - want) <= 2 * u * abs(want) + Fraction(2) ** -100 * Fraction(float(size))
+    for got, want, size in zip(g, g_exact, np.abs(Z).T @ np.abs(r)):
+        assert abs(Fraction(float(got)) - want) <= 2 * u * abs(want) + Fraction(2) ** -100 * Fraction(float(size))
+
+
+def _correctly_rounded(exact) -> np.ndarray:
+    return np.array([float(v) for v in exact])  # float(Fraction) rounds correctly (to nearest, ties to even)
+
+
+@pytest.mark.parametrize("name", list(CASES) + list(SMALL))
+def test_refinement_stops_when_the_answer_is_shown_correctly_rounded(name):
+    from linreg.models._exact import refined_lstsq
+
+    X, y = {**CASES, **SMALL}[name]
+    Z = np.column_stack([np.ones(len(y)), X])
+    res = refined_lstsq(Z, y)
+    want = _correctly_rounded(exact_lstsq(Z, y))
+    if res.rounded:  # the stop rule's claim: the float64 nearest the exact solution, every coefficient
+        np.testing.assert_array_equal(res.theta, want)
+    else:  # stopped when the correction vanished or stalled: within one unit in the last place
+        assert np.all(np.abs(res.theta - want) <= np.spacing(np.abs(want)))
+
+
+def test_a_well_conditioned_design_takes_one_refinement_step():
+    # The common case the stop rule is for (scikit-learn's diabetes data is 442 × 10 of this kind): one
+    # step corrects the QR solution and shows the correction's result correctly rounded; a rule that
+    # waits for a vanishing correction takes two more.
+    from linreg.models._exact import refined_lstsq
+
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((200, 6))
+    y = X @ rng.standard_normal(6) + 5.0 + rng.standard_normal(200)
+    Z = np.column_stack([np.ones(200), X])
+    res = refined_lstsq(Z, y)
+    assert res.rounded and res.steps == 1
+    np.testing.assert_array_equal(res.theta, _correctly_rounded(exact_lstsq(Z, y)))

@@ -357,3 +357,28 @@ def test_the_inference_path_follows_the_solver_rule_and_says_which_ran():
     V = np.column_stack([x**k for k in range(1, 5)])
     hard = LinearRegression(inference=True, device="cpu").fit(V, V @ [1.0, 2, 3, 4] + rng.standard_normal(len(x)))
     assert hard.solver_ == hard.results_.solver == "qr"
+
+
+@pytest.mark.parametrize("path", ["exact", "cholesky"])
+def test_robust_covariances_are_formed_when_first_read(path):
+    # statsmodels computes HC0_se… on first access (cache_readonly); so do we, and a fit that reads only
+    # bse, p-values and F pays for none of them. Each is formed once, from the basis (QR path) or one
+    # pass over X (Cholesky), which is let go once HC0, HC2 and HC3 exist; a pickled copy taken before
+    # any was read forms the same numbers.
+    import pickle
+
+    X, y = _heteroskedastic(n=300 if path == "exact" else CHOLESKY_N)
+    ours = LinearRegression(inference=True, device="cpu").fit(X, y).results_
+    ref = sm.OLS(y, sm.add_constant(X)).fit()
+    before = pickle.loads(pickle.dumps(ours))
+    formed = set(ours._core_HC)
+    assert formed == ({"HC3"} if path == "cholesky" else set())  # the Cholesky pass yields HC3 on its way
+    ours.bse, ours.pvalues, ours.fvalue, ours.summary()
+    assert set(ours._core_HC) == formed  # the classical statistics and the summary need no robust meat
+    for kind in ("HC1", "HC0", "HC2", "HC3"):
+        cov = getattr(ours, f"cov_{kind}")
+        assert cov is getattr(ours, f"cov_{kind}")  # formed once, then read
+        np.testing.assert_allclose(cov, getattr(ref, f"cov_{kind}"), rtol=RTOL, atol=RTOL * np.abs(np.diag(cov)).max())
+    assert not any(hasattr(ours, name) for name in ("_meat", "_X", "_basis"))  # the rows are let go
+    np.testing.assert_array_equal(before.cov_HC3, ours.cov_HC3)  # the same arithmetic, whenever it runs
+    assert ours.condition_number == pytest.approx(ref.condition_number, rel=RTOL)

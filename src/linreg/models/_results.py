@@ -319,6 +319,9 @@ class RegressionResults:
     _cov_HC: dict[str, np.ndarray]  # the robust covariances formed so far
     _core_HC: dict[str, np.ndarray]  # their cores C (r, r) in the basis: cov = F C Fᵀ
     _meat: Callable[[np.ndarray], np.ndarray]  # ω ↦ basisᵀ diag(ω) basis, while some are not formed
+    _basis: np.ndarray  # the QR path's orthonormal basis (n, r) of Z_w, while some are not formed
+    _R_w: np.ndarray  # (k, k) with the singular values of Z_w, for condition_number
+    _condition: float | None  # condition_number once read
     # The Cholesky path's means to one more pass: X (float64, the caller's array where it was), x̄, U = L⁻ᵀ, Σw.
     _X: np.ndarray
     _x_mean: np.ndarray
@@ -343,9 +346,9 @@ class RegressionResults:
         n = X.shape[0]
         self.solver = "qr"
         # Rows zᵢᵀF are formed centred on the (weighted) means: [1, x]F = [1, x − x̄](TF), no cancellation.
-        has_weight = self.weights.sum() > 0
+        has_weight = weights is not None and self.weights.sum() > 0  # unweighted: the plain mean, the same sum
         self._centre = (
-            np.average(X, axis=0, weights=self.weights if has_weight else None)
+            (np.average(X, axis=0, weights=self.weights) if has_weight else X.mean(axis=0))
             if has_constant
             else np.zeros(X.shape[1])
         )
@@ -359,6 +362,7 @@ class RegressionResults:
             basis = exact.Q  # (n, k) orthonormal basis of Z_w's columns
             R_inv = scipy.linalg.solve_triangular(exact.R, np.eye(k), lower=False, check_finite=False)
             F = exact.scale[:, None] * R_inv  # D R̂⁻¹: θ = F Qᵀ y_w
+            self._R_w = exact.R / exact.scale  # Z_w = Q R̂ D⁻¹: the singular values of Z_w, k × k
             self.rank = k
         else:
             self.rank, self.solver = exact.rank, "svd"
@@ -371,23 +375,23 @@ class RegressionResults:
             U, s, Vt = np.linalg.svd(Z, full_matrices=False)
             r = self.rank
             basis, F = U[:, :r], Vt[:r].T / s[:r]  # Z_w⁺ = F basisᵀ
+            self._R_w = np.diag(s)  # Z_w's singular values, all k
             self._theta = F @ (basis.T @ yw)
         self._F = F  # (k, r): (Z_wᵀZ_w)⁺ = F Fᵀ
         self._leverage = np.einsum("ij,ij->i", basis, basis)  # hᵢ
         self._fitted = X @ self._theta[self.k_constant :] + (self._theta[0] if has_constant else 0.0)
         self._finish(y)
-        # The robust meats in the orthonormal basis, all four now: the basis is not kept.
-        self._meat = lambda omega: basis.T @ (basis * omega[:, None])
+        # The robust meats in the orthonormal basis, each when first asked for (statsmodels' HC0_se… are
+        # lazy too): the basis (n, r) is kept until HC0, HC2 and HC3 are formed, then let go.
+        self._basis = basis
+        self._meat = self._meat_from_basis
         self._cov_HC, self._core_HC = {}, {}
-        for kind in HC_TYPES:
-            self._robust(kind)
-        del self._meat
         use_t = cov_type == "nonrobust" if use_t is None else use_t
         self._set_cov_type(cov_type, cov_kwds, use_t, lambda: basis, design=X)
         # zᵢᵀ(Z_wᵀZ_w)⁺zᵢ for the training rows, so get_prediction() needs no X later.
         row_factor = (np.column_stack([np.ones(n), X]) if has_constant else X) @ F
         self._train_mean_var = np.einsum("ij,ij->i", row_factor, row_factor)
-        self.condition_number = self._condition_number(Z)
+        self._condition = None  # condition_number, from _R_w when first read
 
     def _setup(self, X, y, weights, has_constant: bool, names, yname, row_index) -> tuple[np.ndarray, np.ndarray]:
         # Read-only inputs (a DataFrame's or Parquet's values) are copied: results keep views of them.
@@ -512,11 +516,14 @@ class RegressionResults:
             R[0, 0], R[0, 1:], R[1:, 1:] = math.sqrt(n_w), math.sqrt(n_w) * x_mean, L.T
         else:
             R = L.T
-        sv = np.linalg.svd(R, compute_uv=False)
-        self.condition_number = float(sv[0] / sv[-1]) if sv[-1] > 0 else math.inf
+        self._R_w, self._condition = R, None  # condition_number, when first read
         use_t = cov_type == "nonrobust" if use_t is None else use_t
         self._set_cov_type(cov_type, cov_kwds, use_t, lambda: self._whitened_rows(X), design=X)
         return self
+
+    def _meat_from_basis(self, omega: np.ndarray) -> np.ndarray:
+        """basisᵀ diag(ω) basis, from the orthonormal basis the QR path keeps until every HC core is formed."""
+        return self._basis.T @ (self._basis * omega[:, None])
 
     def _meat_from_rows(self, omega: np.ndarray) -> np.ndarray:
         """One more pass over X for a robust meat Σ ωᵢ bᵢbᵢᵀ (the Cholesky path keeps no basis)."""
@@ -707,11 +714,14 @@ class RegressionResults:
     def bic(self) -> float:
         return -2 * self.llf + math.log(self.nobs) * (self.df_model + self.k_constant)
 
-    @staticmethod
-    def _condition_number(Zw: np.ndarray) -> float:
-        """√(λ_max/λ_min) of Z_wᵀZ_w, as statsmodels reports it (here from the SVD of Z_w: same value)."""
-        s = np.linalg.svd(Zw, compute_uv=False)
-        return float(s[0] / s[-1]) if s.size and s[-1] > 0 else math.inf
+    @property
+    def condition_number(self) -> float:
+        """√(λ_max/λ_min) of Z_wᵀZ_w, as statsmodels reports it: the ratio of Z_w's extreme singular values,
+        those of its k × k R factor (computed on first read)."""
+        if self._condition is None:
+            s = np.linalg.svd(self._R_w, compute_uv=False)
+            self._condition = float(s[0] / s[-1]) if s.size and s[-1] > 0 else math.inf
+        return self._condition
 
     # --- robust covariances --------------------------------------------------------------------
 
@@ -739,8 +749,10 @@ class RegressionResults:
                 "HC3": np.where(h < 1 - 1e-12, e2 / (1 - h) ** 2, math.nan),
             }[kind]
         self._core_HC[kind] = self._meat(omega)
-        if self.solver == "cholesky" and {"HC0", "HC2", "HC3"} <= set(self._core_HC) and hasattr(self, "_X"):
-            del self._X, self._meat  # every robust covariance is formed: X is no longer needed
+        if {"HC0", "HC2", "HC3"} <= set(self._core_HC) and "_meat" in vars(self):
+            # Every robust covariance is formed: X (Cholesky path) or the basis (QR) is no longer needed.
+            for name in ("_meat", "_X", "_basis"):
+                vars(self).pop(name, None)
         return self._core_HC[kind]
 
     @property
