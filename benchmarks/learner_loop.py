@@ -3,8 +3,9 @@
 For one param of each group a learner edits (train, evaluate, report), this script
 changes it in params.yaml, runs ``dvc repro`` and times it end to end and per stage
 (from the moment DVC announces each stage to the next announcement), then puts
-params.yaml and dvc.lock back and restores their outputs with ``dvc checkout`` (every out is
-persisted, so DVC's run cache does not restore them). It then times
+params.yaml and dvc.lock back and restores their outputs with ``dvc checkout --force`` (every out
+is persisted, so DVC's run cache does not restore them): after each edit, after the fresh run and
+when a run fails, so ``dvc status`` is clean again when the script ends. It then times
 each stage's imports alone (the script loaded without running ``main``), which is
 what every stage pays before it does any work, and, with ``--fresh``, a forced
 ``dvc repro`` of every stage.
@@ -71,6 +72,18 @@ def import_seconds(stage: str, repeats: int = 3) -> float:
     return sorted(times)[len(times) // 2]
 
 
+def restore(root: Path, params_text: str, lock_text: str) -> None:
+    """params.yaml and dvc.lock as they were, and every stage's outputs as that dvc.lock records them.
+
+    A run leaves its own outputs in the workspace (and in DVC's cache); they differ from the recorded
+    ones at least in the fit times, and ``persist: true`` outs are never removed by DVC, so only a
+    forced checkout puts the recorded ones back (without it ``dvc status`` calls them modified).
+    """
+    (root / "params.yaml").write_text(params_text)
+    (root / "dvc.lock").write_text(lock_text)
+    subprocess.run(["dvc", "checkout", "--force", "--quiet"], cwd=root, check=True)
+
+
 def row(label: str, total: float, stages: dict[str, float], imports: dict[str, float], target: float) -> str:
     parts = [f"{s} {t:.1f}" + (f" (imports {imports[s]:.1f})" if s in imports else "") for s, t in stages.items()]
     rest = total - sum(stages.values())
@@ -88,10 +101,10 @@ def main() -> None:
     args = ap.parse_args()
     if subprocess.run(["git", "diff", "--quiet", "--", "params.yaml"], cwd=ROOT).returncode != 0:
         sys.exit("params.yaml has uncommitted edits: commit or stash them first (this script edits it in place).")
-    params, lock = ROOT / "params.yaml", ROOT / "dvc.lock"
+    params = ROOT / "params.yaml"
     original = params.read_text()
     _, before = repro()  # up to date first, so each edit times only what it re-runs
-    committed = lock.read_text()
+    committed = (ROOT / "dvc.lock").read_text()
     imports = {s: import_seconds(s) for s in STAGES}
     lines = []
     try:
@@ -101,15 +114,12 @@ def main() -> None:
             params.write_text(original.replace(old, new))
             total, stages = repro("--no-run-cache")  # an edit DVC has seen before would only be restored
             lines.append(row(label, total, stages, imports, 12))
-            params.write_text(original)
-            lock.write_text(committed)
-            subprocess.run(["dvc", "checkout", "--quiet"], cwd=ROOT, check=True)  # back to those outputs
+            restore(ROOT, original, committed)  # the next edit starts from the committed outputs
         if args.fresh:
             total, stages = repro("--force")
             lines.append(row("fresh: dvc repro --force (every stage)", total, stages, imports, 45))
     finally:
-        params.write_text(original)
-        lock.write_text(committed)
+        restore(ROOT, original, committed)  # also after the fresh run, and after a failed one
     alone = ", ".join(f"{s} {t:.2f} s" for s, t in imports.items())
     print(f"stage imports alone (median of 3 fresh interpreters): {alone}")
     print("\n".join(lines))

@@ -13,7 +13,8 @@ Inputs:  models/*.json, data/scaled/*.parquet, data/split/train.parquet,
          reports/plots/train/*.csv; params base.seed, base.max_rows_in_memory,
          evaluate.bootstrap_resamples, evaluate.learning_curve_fractions
 Outputs: reports/metrics/evaluate.json, reports/tables/*.csv,
-         reports/plots/evaluate/*.csv, reports/figures/evaluate/*.png
+         reports/plots/evaluate/*.csv, reports/figures/evaluate/*.png (each drawn again only when what it
+         shows changed: linreg.pipeline.reuse)
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from linreg.pipeline import io, stage
+from linreg.pipeline import io, reuse, stage
 from linreg.pipeline.card import ModelCard
 from linreg.pipeline.data.generate import features_and_target
 from linreg.pipeline.data.scale import Scaler
@@ -87,6 +88,7 @@ def main(root: Path | None = None) -> None:
             ("validation_curve", paths.validation_curve),
         )
     }
+    drawn: dict[str, bool] = {}
     with staged_outputs(paths, "evaluate") as out:
         io.write_json(out.metrics("evaluate"), {**ev.metrics, **ran_on, **rows})
         for name in TABLES:
@@ -94,14 +96,17 @@ def main(root: Path | None = None) -> None:
         io.write_text(out.ols_summary, ev.ols_summary)
         for name in PLOTS:
             io.write_csv(out.evaluate_plot(name), getattr(ev, name))
-        for name, fig in figures.evaluation_figures(ev, inputs, plots).items():
-            io.write_figure(out.evaluate_figure(name), fig)
+        # A figure whose inputs did not change (most of them after a train.gd edit) is the previous one.
+        for name, (draw, args) in figures.evaluation_figures(ev, inputs, plots).items():
+            drawn[name] = reuse.write_figure(out.evaluate_figure(name), paths.evaluate_figure(name), draw, args)
     log.info(
-        "evaluated %d models on %s; metrics in %s, figures in %s",
+        "evaluated %d models on %s; metrics in %s, figures in %s (%d of %d drawn, the rest unchanged)",
         len(cards),
         "/".join(SPLITS),
         paths.metrics("evaluate"),
         paths.evaluate_figures_dir,
+        sum(drawn.values()),
+        len(drawn),
     )
 
 

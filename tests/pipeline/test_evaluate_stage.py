@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -119,3 +120,52 @@ def test_the_lessons_need_no_trained_model(tmp_path):
     assert not any(d.startswith(("models", "data/scaled", "data/split", "reports/plots")) for d in declared["deps"])
     # Of train's params only the regime sweep's α search: a train.gd edit leaves the lessons as they are.
     assert [p for p in declared["params"] if p.startswith("train")] == [f"train.path.{k}" for k in SEARCH]
+
+
+def test_a_figure_is_drawn_again_only_when_what_it_shows_changed(evaluated, tmp_path, monkeypatch):
+    """After a run of train every card's fit time differs, which no figure shows; an edit to train.gd changes
+    GD's loss history. Only the loss figure is drawn again, and each figure kept is what drawing gives."""
+    import shutil
+
+    from linreg.pipeline import reuse
+
+    from ..conftest import run_stages
+
+    paths = project_paths(shutil.copytree(evaluated.root, tmp_path / "project"))
+    drawn: dict[str, bool] = {}
+    write = reuse.write_figure
+
+    def recording(path, previous, draw, args):
+        drawn[path.stem] = write(path, previous, draw, args)
+        return drawn[path.stem]
+
+    monkeypatch.setattr(reuse, "write_figure", recording)
+    before = {p.name: p.read_bytes() for p in paths.evaluate_figures_dir.glob("*.png")}
+    for card in paths.models_dir.glob("*.json"):
+        fields = json.loads(card.read_text())
+        card.write_text(json.dumps({**fields, "fit_seconds": 2 * fields["fit_seconds"] + 1}))
+    history = pd.read_csv(paths.gd_history)
+    history.loc[0, "train_loss"] *= 1.5
+    history.to_csv(paths.gd_history, index=False)
+
+    run_stages(paths.root, "evaluate")
+    assert {name for name, d in drawn.items() if d} == {"gd_loss"} and len(drawn) == len(before)
+    after = {p.name: p.read_bytes() for p in paths.evaluate_figures_dir.glob("*.png")}
+    assert [n for n in before if after[n] != before[n]] == ["gd_loss.png"]
+
+    shutil.rmtree(paths.evaluate_figures_dir)  # nothing to reuse: every figure drawn, the same bytes
+    drawn.clear()
+    run_stages(paths.root, "evaluate")
+    assert all(drawn.values()) and {p.name: p.read_bytes() for p in paths.evaluate_figures_dir.glob("*.png")} == after
+
+    # Drawn from the cards as they are, fit times included, every figure has the same pixels: none reads them.
+    import matplotlib.image
+
+    from linreg.pipeline.evaluation import figures
+
+    shutil.rmtree(paths.evaluate_figures_dir)
+    monkeypatch.setattr(figures, "as_drawn", lambda cards: cards)
+    run_stages(paths.root, "evaluate")
+    for name, png in after.items():
+        with_times = matplotlib.image.imread(paths.evaluate_figures_dir / name)
+        assert np.array_equal(with_times, matplotlib.image.imread(io.BytesIO(png))), name

@@ -479,3 +479,40 @@ def test_every_chapter_notebook_runs_alone_in_a_fresh_kernel(pipeline_run, tmp_p
                 km.shutdown_kernel(now=True)
     printed = [o for c in book.cells if c.cell_type == "code" for o in c.outputs]
     assert printed and not [o for o in printed if o.get("output_type") == "error"]
+
+
+@needs_report_tools
+@pytest.mark.slow
+def test_a_render_from_the_cache_shows_what_one_that_builds_everything_shows(pipeline_run, tmp_path, monkeypatch):
+    """The interactive charts' specs and the GPU reference's figure come from the user's cache on the second
+    render (linreg.pipeline.reuse): the same specs, the same images, the same text."""
+    import itertools
+    import shutil
+    import time
+
+    from ..conftest import run_stages
+
+    root = shutil.copytree(pipeline_run[0], tmp_path / "project")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    # The chapters time code as they run (chapters 6 and 19): a clock that ticks 1 ms a reading makes those
+    # timings, and the sentences chosen from them, the same on both renders.
+    ticks = itertools.count()
+    monkeypatch.setattr(time, "perf_counter", lambda: next(ticks) * 1e-3)
+    pages = []
+    for _ in range(2):
+        run_stages(root, "report")
+        pages.append((root / "reports" / "report.html").read_text())
+    kept = sorted(p.relative_to(cache / "linreg").as_posix() for p in (cache / "linreg").glob("*/*"))
+    assert kept == [
+        "charts/benchmark.json",
+        "charts/gradient_descent.json",
+        "charts/polynomial_degree.json",
+        "charts/regularization_paths.json",
+        "figures/reference-speedup-nvidia-h100-80gb-hbm3.png",
+    ]
+    specs = [re.findall(r'<script type="application/json" data-vis="[^"]+">(.*?)</script>', p, re.S) for p in pages]
+    assert len(specs[0]) == 4 and specs[1] == specs[0]
+    images = [re.findall(r"data:image/png;base64,[A-Za-z0-9+/=]+", p) for p in pages]
+    assert images[0] and images[1] == images[0]
+    assert visible_text(pages[1]) == visible_text(pages[0])

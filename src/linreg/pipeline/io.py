@@ -179,11 +179,12 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
         frame.to_csv(tmp, index=False, float_format="%.10g")
 
 
-def write_figure(path: Path, fig: Any, dpi: int = 120) -> None:
+def write_figure(path: Path, fig: Any, dpi: int = 120, key: str | None = None) -> None:
     """Atomically write a matplotlib figure as PNG, then free it.
 
     The PNG carries its dpi and its smallest font size (points) as text chunks, so a test of the
-    rendered report can compute how tall its text is at the size the page shows it.
+    rendered report can compute how tall its text is at the size the page shows it, and ``key``
+    when given: what it was drawn from (``linreg.pipeline.reuse``).
     """
     import matplotlib.image
     import matplotlib.pyplot as plt
@@ -195,6 +196,8 @@ def write_figure(path: Path, fig: Any, dpi: int = 120) -> None:
     fig.canvas.draw()
     sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
     meta = {"linreg-dpi": str(dpi), "linreg-min-font-pt": f"{min(sizes) if sizes else 0:g}"}
+    if key is not None:
+        meta["linreg-inputs"] = key
     with atomic_path(path) as tmp:
         matplotlib.image.imsave(tmp, np.asarray(fig.canvas.buffer_rgba()), format="png", dpi=dpi, metadata=meta)
     plt.close(fig)

@@ -8,6 +8,10 @@ Labels are the variants' display names (``linreg.pipeline.variants``), never cod
 
 from __future__ import annotations
 
+import dataclasses
+import math
+from collections.abc import Callable
+
 import matplotlib
 
 matplotlib.use("Agg")  # headless: figures are written to files, never shown
@@ -385,31 +389,42 @@ def residual_panels(res: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def evaluation_figures(ev, inp, plots: dict[str, pd.DataFrame]) -> dict[str, plt.Figure]:
-    """Every figure of the evaluate stage, by file name, from its results and the train stage's plot data.
+def as_drawn(cards: dict[str, ModelCard]) -> dict[str, ModelCard]:
+    """The cards as this module's figures read them: without the fit times, which differ on every run and
+    which no figure here draws, so that a figure of unchanged models is not drawn again."""
+    return {m: dataclasses.replace(c, fit_seconds=math.nan) for m, c in cards.items()}
+
+
+def evaluation_figures(ev, inp, plots: dict[str, pd.DataFrame]) -> dict[str, tuple[Callable[..., plt.Figure], tuple]]:
+    """Every figure of the evaluate stage, by file name: the function that draws it and its arguments, so
+    that a figure whose arguments did not change need not be drawn again (``linreg.pipeline.reuse``).
 
     ``ev`` is the ``Evaluation``, ``inp`` its inputs,
     ``plots`` the train stage's ``gd_history``, ``lr_sweep``, ``reg_path`` and ``validation_curve``.
     """
     known = bool(inp.truth.get("known"))
-    figs = {
-        "gd_loss": gd_loss(plots["gd_history"]),
-        "lr_sweep": lr_sweep(plots["lr_sweep"]),
-        "learning_curve": learning_curves(ev.learning_curve, inp.truth["noise_std"] ** 2 if known else None),
+    figs: dict[str, tuple[Callable[..., plt.Figure], tuple]] = {
+        "gd_loss": (gd_loss, (plots["gd_history"],)),
+        "lr_sweep": (lr_sweep, (plots["lr_sweep"],)),
+        "learning_curve": (learning_curves, (ev.learning_curve, inp.truth["noise_std"] ** 2 if known else None)),
     }
     if any(m in inp.cards for m in ("ridge", "lasso", "elastic_net")):
-        figs["reg_paths"] = regularization_paths(
-            plots["reg_path"], inp.cards, inp.truth.get("informative") if known else None
+        figs["reg_paths"] = (
+            regularization_paths,
+            (plots["reg_path"], as_drawn(inp.cards), inp.truth.get("informative") if known else None),
         )
-        figs["validation_curves"] = validation_curves(plots["validation_curve"])
+        figs["validation_curves"] = (validation_curves, (plots["validation_curve"],))
     if known:
         truth_scaled = np.asarray(inp.truth["coef"]) * np.asarray(inp.scaler.scale)
-        shown = [m for m in ("ols", "lasso", "lasso_1se", "elastic_net_1se") if m in inp.cards]
-        figs["coef_vs_truth"] = coefficients_vs_truth(inp.cards, truth_scaled, inp.scaler.feature_names, shown)
+        names = [m for m in ("ols", "lasso", "lasso_1se", "elastic_net_1se") if m in inp.cards]
+        figs["coef_vs_truth"] = (
+            coefficients_vs_truth,
+            (as_drawn(inp.cards), truth_scaled, inp.scaler.feature_names, names),
+        )
     ours = [m for m, c in inp.cards.items() if c.kind == "ours"]
     recovery = ev.recovery[ev.recovery.model.isin(ours)] if len(ev.recovery) else None
-    figs["comparison"] = comparison(ev.paired_test[ev.paired_test.model.isin(ours)], recovery)
-    figs["residuals"] = residual_panels(ev.residuals)
+    figs["comparison"] = (comparison, (ev.paired_test[ev.paired_test.model.isin(ours)], recovery))
+    figs["residuals"] = (residual_panels, (ev.residuals,))
     return figs
 
 

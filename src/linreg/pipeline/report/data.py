@@ -269,6 +269,21 @@ def figure_image(fig: Any) -> Any:
         return Image(data=path.read_bytes())
 
 
+def drawn_image(name: str, draw: Any, *args: Any) -> Any:
+    """``draw(*args)``'s matplotlib figure shown as :func:`figure_image` shows it, drawn only when the user's
+    cache holds none drawn from the same key (``linreg.pipeline.reuse``): the GPU reference's figure, from
+    committed files, is the same on every render. ``name`` names its file in the cache."""
+    from IPython.display import Image
+
+    from linreg.pipeline import reuse
+
+    cached = reuse.cache_dir() / "figures" / f"{name}.png"
+    png, drawn = reuse.figure_png(draw, args, cached)
+    if drawn:
+        reuse.write_cache(cached, png)
+    return Image(data=png)
+
+
 def table_html(df: pd.DataFrame, table_id: str, digits: int = 4) -> str:
     """A plain HTML table (both renderers embed it as is), numbers to ``digits`` significant digits."""
     head = "".join(f"<th>{c}</th>" for c in df.columns)

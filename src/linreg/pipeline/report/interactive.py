@@ -2,26 +2,34 @@
 JavaScript that draws them, inlined so the page needs no network.
 
 The specs are built with altair and hold the pipeline's numbers as inline data; the browser only
-filters and draws them (nothing is fitted there). The bundle of Vega, Vega-Lite and vega-embed comes
-from the ``vl-convert-python`` wheel, about 0.9 MB. Each twin sits below its static PNG, hidden until
+filters and draws them (nothing is fitted there). Building one with altair costs up to a second (its
+copies of each layered chart), so each builder's spec is kept in the user's cache under the key of its
+arguments and code (``linreg.pipeline.reuse``): a render whose charts' data did not change (an edit to
+``train.gd``) builds none of them and does not import altair. The bundle of Vega, Vega-Lite and
+vega-embed comes from the ``vl-convert-python`` wheel, about 0.9 MB. Each twin sits below its static PNG, hidden until
 the script has drawn it, and hidden in print, so a reader without JavaScript still has the figure.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import json
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import pandas as pd
 
 from linreg.pipeline.evaluation.palette import GREY
 from linreg.pipeline.evaluation.palette import PALETTE_HEX as PALETTE  # the static figures' colours
 from linreg.pipeline.variants import BENCHMARK_LABELS, COLORS, LABELS
+
+if TYPE_CHECKING:
+    import altair as alt
 
 WIDTH = 290  # px: fits a 390 px phone's text column (358 px) with the axis labels
 # Log axes are labelled at the powers of ten only, in short form (1k, 1M; 0.001 below one): at WIDTH
@@ -31,6 +39,8 @@ LOG_LABEL = "datum.value >= 1000 ? format(datum.value, '~s') : format(datum.valu
 
 def log_axis(values: pd.Series) -> alt.Axis:
     """An axis for a log scale over ``values``: one labelled tick per power of ten it spans, ends included."""
+    import altair as alt
+
     positive = values[values > 0]
     lo, hi = math.floor(math.log10(positive.min())), math.ceil(math.log10(positive.max()))
     return alt.Axis(values=[10.0**k for k in range(lo, hi + 1)], labelExpr=LOG_LABEL, labelSeparation=6)
@@ -38,6 +48,8 @@ def log_axis(values: pd.Series) -> alt.Axis:
 
 def log_ticks(values: pd.Series) -> alt.Axis:
     """An axis for a log scale over a range narrower than a few decades: ticks at 1, 2 and 5 × 10ᵏ inside it."""
+    import altair as alt
+
     lo, hi = float(values.min()), float(values.max())
     ticks = [m * 10.0**k for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1) for m in (1, 2, 5)]
     return alt.Axis(values=[t for t in ticks if lo <= t <= hi] or [lo, hi], labelExpr=LOG_LABEL, labelSeparation=6)
@@ -87,8 +99,9 @@ def bundle() -> str:
 
 def bundle_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/linreg`` (``~/.cache/linreg`` when unset)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "linreg"
+    from linreg.pipeline.reuse import cache_dir
+
+    return cache_dir()
 
 
 def scripts() -> str:
@@ -100,7 +113,43 @@ def _safe(js: str) -> str:
     return js.replace("</script", "<\\/script")  # never ends the element early
 
 
-def embed(name: str, chart: alt.TopLevelMixin, hint: str) -> str:
+class Spec:
+    """A chart's Vega-Lite spec, as a builder returns it: ``to_dict()`` as altair's charts have."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self._spec = spec
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(json.dumps(self._spec))  # a copy: a caller's edit never reaches the next caller
+
+
+def reused(build: Callable[..., Any]) -> Callable[..., Spec]:
+    """``build``'s chart as a :class:`Spec`, built only when the user's cache holds none built from the same
+    key (``linreg.pipeline.reuse.key``: the arguments' exact values, the linreg package's source and the
+    libraries' versions). One file per builder, checked by its SHA-256: a file damaged or written for
+    other arguments is built again and replaced; a cache that cannot be written is skipped."""
+
+    @functools.wraps(build)
+    def cached(*args: Any) -> Spec:
+        from linreg.pipeline import reuse
+
+        key = reuse.key(build, args)
+        path = reuse.cache_dir() / "charts" / f"{build.__name__}.json"
+        try:
+            stored_key, digest, text = path.read_text(encoding="utf-8").split("\n", 2)
+            if stored_key == key and digest == hashlib.sha256(text.encode()).hexdigest():
+                return Spec(json.loads(text))
+        except (OSError, UnicodeDecodeError, ValueError):
+            pass
+        spec = build(*args).to_dict()
+        text = json.dumps(spec, separators=(",", ":"), allow_nan=False)
+        reuse.write_cache(path, f"{key}\n{hashlib.sha256(text.encode()).hexdigest()}\n{text}")
+        return Spec(spec)
+
+    return cached
+
+
+def embed(name: str, chart: alt.TopLevelMixin | Spec, hint: str) -> str:
     """A hidden container for ``chart`` (shown once drawn), with its spec as inline JSON."""
     spec = json.dumps(chart.to_dict(), separators=(",", ":"), allow_nan=False)
     return (
@@ -119,8 +168,11 @@ def _round(frame: pd.DataFrame, digits: int = 5) -> pd.DataFrame:
     return out
 
 
+@reused
 def regularization_paths(paths: pd.DataFrame, curves: pd.DataFrame, informative: list[str] | None) -> alt.VConcatChart:
     """One α menu per penalty over its coefficients and validation curve, each option labelled with its α."""
+    import altair as alt
+
     models = list(dict.fromkeys(paths.model))
     k_of = {m: {a: i for i, a in enumerate(sorted(set(curves[curves.model == m].alpha), reverse=True))} for m in models}
     paths = paths.assign(
@@ -218,8 +270,11 @@ def regularization_paths(paths: pd.DataFrame, curves: pd.DataFrame, informative:
     return alt.vconcat(*rows).add_params(*params.values()).resolve_scale(color="independent")
 
 
+@reused
 def gradient_descent(surface: pd.DataFrame, paths: pd.DataFrame) -> alt.LayerChart:
     """A step-size slider over the demo's loss surface J(b, w), drawing the pipeline's descent path."""
+    import altair as alt
+
     steps = sorted(set(paths.multiple))
     paths = paths.assign(s=paths.multiple.map({m: i for i, m in enumerate(steps)}))
     start = min(range(len(steps)), key=lambda i: abs(steps[i] - 0.5))
@@ -277,8 +332,11 @@ def gradient_descent(surface: pd.DataFrame, paths: pd.DataFrame) -> alt.LayerCha
     )
 
 
+@reused
 def polynomial_degree(curves: pd.DataFrame, points: pd.DataFrame, sweep: pd.DataFrame) -> alt.LayerChart:
     """A degree slider redrawing the fitted polynomial over the demo's points, with both errors."""
+    import altair as alt
+
     top = int(curves.degree.max())
     errors = sweep[sweep.panel == "ols"].pivot_table(index="degree", columns="series", values="mse").reset_index()
     curves = curves.merge(errors, on="degree")
@@ -318,8 +376,11 @@ def polynomial_degree(curves: pd.DataFrame, points: pd.DataFrame, sweep: pd.Data
     return (dots + line + text).add_params(d).properties(width=WIDTH, height=230, title="Overfitting, degree by degree")
 
 
+@reused
 def benchmark(results: pd.DataFrame) -> alt.FacetChart:
     """Median time against n per solver and series, log axes, exact values on hover."""
+    import altair as alt
+
     ok = results[(results.status == "ok") & (results.library != "limit")][
         ["solver", "series", "n", "p", "dtype", "median_s", "ratio_to_gram"]
     ]
