@@ -223,3 +223,19 @@ def test_the_p_sweep_times_both_methods_and_never_times_a_gd_that_stopped_short(
     gd = short[short.method == "gd"].iloc[0]
     assert gd.status == "disagrees" and np.isnan(gd.median_s) and gd.agreement_error > 1e-5
 
+
+def test_the_p_sweep_times_round_robin_so_a_load_change_reaches_every_cell_alike():
+    from linreg.pipeline.benchmark.p_sweep import cost_against_p
+
+    # A machine that gets twice as slow after the first 4 timed runs (8 clock readings): timed one cell after
+    # another, the first cell would see only the quiet spell and the others the busy one, and the sweep would
+    # report a trend that is the load's. Round-robin, every cell sees one quiet run and two busy ones.
+    reading = iter(range(10**6))
+
+    def clock():
+        r = next(reading)
+        return float(r if r <= 8 else 8 + 2 * (r - 8))
+
+    sweep = cost_against_p(400, [2, 5], seed=0, tol=1e-8, max_epochs=5000, warmup=1, repeats=3, clock=clock)
+    assert (sweep.status == "ok").all()
+    assert (sweep.median_s == 2.0).all() and (sweep.q1_s == 1.5).all() and (sweep.q3_s == 2.0).all()
