@@ -125,11 +125,35 @@ def test_a_disagreeing_fit_is_reported_and_not_timed():
 
         return fit
 
-    rows = run_grid([(300, 4)], ["float64"], ["ridge"], SETTINGS, devices=CPU, missing=[], solver_factory=factory)
+    rows = run_grid(
+        [(300, 4)], ["float32", "float64"], ["ridge"], SETTINGS, devices=CPU, missing=[], solver_factory=factory
+    )
     df = summary.tidy(rows)
-    bad = df[(df.library == "linreg")]
-    assert list(bad.status) == ["disagrees"] and bad.median_s.isna().all()
-    assert "not timed" in bad.reason.iloc[0]
+    ours = df[(df.library == "linreg")].set_index("dtype")
+    # The CPU float64 fit is the reference, fitted once (first, whatever the order asked) and timed.
+    assert ours.status["float64"] == "ok" and ours.agreement_error["float64"] == 0.0
+    assert ours.status["float32"] == "disagrees" and np.isnan(ours.median_s["float32"])
+    assert "not timed" in ours.reason["float32"]
+
+
+def test_the_reference_fit_is_the_timed_cpu_float64_fit_not_a_second_one():
+    calls = []
+
+    def factory(name, s):
+        good = linreg_solver(name, s)
+
+        def fit(X, y):
+            calls.append(str(X.dtype))
+            return good(X, y)
+
+        return fit
+
+    run_grid([(300, 4)], ["float32", "float64"], ["ols"], SETTINGS, devices=CPU, missing=[], solver_factory=factory)
+    # float64: one agreement run (the reference) + 3 timed runs; float32: one agreement run + 3 timed runs.
+    assert calls == ["torch.float64"] * 4 + ["torch.float32"] * 4
+    calls.clear()
+    run_grid([(300, 4)], ["float32"], ["ols"], SETTINGS, devices=CPU, missing=[], solver_factory=factory)
+    assert calls == ["torch.float64"] + ["torch.float32"] * 4  # no float64 timing: the reference is fitted apart
 
 
 def test_memory_guard_skips_sizes_that_do_not_fit():
@@ -198,3 +222,20 @@ def test_the_p_sweep_times_both_methods_and_never_times_a_gd_that_stopped_short(
     short = cost_against_p(400, [5], seed=0, tol=1e-8, max_epochs=2, warmup=1, repeats=3, clock=clock)
     gd = short[short.method == "gd"].iloc[0]
     assert gd.status == "disagrees" and np.isnan(gd.median_s) and gd.agreement_error > 1e-5
+
+
+def test_the_p_sweep_times_round_robin_so_a_load_change_reaches_every_cell_alike():
+    from linreg.pipeline.benchmark.p_sweep import cost_against_p
+
+    # A machine that gets twice as slow after the first 4 timed runs (8 clock readings): timed one cell after
+    # another, the first cell would see only the quiet spell and the others the busy one, and the sweep would
+    # report a trend that is the load's. Round-robin, every cell sees one quiet run and two busy ones.
+    reading = iter(range(10**6))
+
+    def clock():
+        r = next(reading)
+        return float(r if r <= 8 else 8 + 2 * (r - 8))
+
+    sweep = cost_against_p(400, [2, 5], seed=0, tol=1e-8, max_epochs=5000, warmup=1, repeats=3, clock=clock)
+    assert (sweep.status == "ok").all()
+    assert (sweep.median_s == 2.0).all() and (sweep.q1_s == 1.5).all() and (sweep.q3_s == 2.0).all()

@@ -61,5 +61,10 @@ def measure(
         fn()
         sync()
         times.append(clock() - start)
+    return summarize(times)
+
+
+def summarize(times: list[float]) -> Timing:
+    """The median and quartiles (NumPy's linear interpolation) of timed runs."""
     q1, q3 = np.percentile(times, [25, 75])
-    return Timing(statistics.median(times), float(q1), float(q3), repeats)
+    return Timing(statistics.median(times), float(q1), float(q3), len(times))

@@ -14,6 +14,12 @@ charged to GD's time); the Rayleigh quotient never exceeds the true L, and a ste
 stable limit 2/L while L̂ > L/2, which a handful of iterations reaches. It stops when the gradient's
 norm falls below ``tol`` times its starting norm; before a time counts its coefficients must agree
 with the closed form's (``agrees``).
+
+The timed runs go round-robin over every (p, method), one run of each per round, so a change in the
+machine's load while the sweep runs reaches every time alike (timed one cell after another, a busy
+spell during the largest p alone would shift that p's ratio, and with it the trend the report states).
+A load that lasts the whole sweep still slows the closed form's threaded products more than GD's
+memory-bound ones (docs/performance.md, 7 December 2026, #41): ``system.json`` records the load.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import torch
 
 from linreg.models import LinearRegression
 from linreg.pipeline.benchmark.grid import make_data
-from linreg.pipeline.timing import measure
+from linreg.pipeline.timing import summarize, timed
 
 POWER_ITERATIONS = 20  # passes over X to estimate L (its Rayleigh quotient is within a few % of L by then)
 
@@ -91,30 +97,41 @@ def cost_against_p(
     designs (features correlated 0.5^|i−j|) stays below 10 while p < n/4, so 1e3·tol leaves a margin.
     """
     timing: dict[str, Any] = {"clock": clock} if clock is not None else {}
-    rows = []
+    rows: list[dict[str, Any]] = []
+    cells: list[tuple[dict[str, Any], Any]] = []  # (its row, the fit to time) for each fit that agreed
     for p in ps:
-        X_np, y_np = make_data(n, p, seed)
+        X_np, y_np = make_data(n, p, seed)  # every p's design is held until the end: n × Σp values
         X, y = torch.from_numpy(X_np), torch.from_numpy(y_np)
         oracle = LinearRegression(device="cpu").fit(X, y).coef_
         w_closed, _ = normal_equations(X, y)
         w_gd, _, epochs = textbook_gd(X, y, tol=tol, max_epochs=max_epochs)
-        # The fits above were each method's first warm-up, as in the grid.
-        once = {"warmup": max(0, warmup - 1), "repeats": repeats, **timing}
         for method, err, fit, limit, extra in (
             # Both closed forms solve the same well-conditioned system (κ < 10): 1e-10 is κ·ε with room.
-            ("closed_form", agreement(w_closed, oracle), lambda: normal_equations(X, y), 1e-10, np.nan),
+            ("closed_form", agreement(w_closed, oracle), lambda X=X, y=y: normal_equations(X, y), 1e-10, np.nan),
             (
                 "gd",
                 agreement(w_gd, oracle),
-                lambda: textbook_gd(X, y, tol=tol, max_epochs=max_epochs),
+                lambda X=X, y=y: textbook_gd(X, y, tol=tol, max_epochs=max_epochs),
                 1e3 * tol,
                 epochs,
             ),
         ):
             row = {"n": n, "p": p, "method": method, "epochs": extra, "agreement_error": err}
-            if not np.isfinite(err) or err > limit:
-                rows.append({**row, "status": "disagrees", "median_s": np.nan, "q1_s": np.nan, "q3_s": np.nan})
-                continue
-            t = measure(fit, **once)
-            rows.append({**row, "status": "ok", "median_s": t.median, "q1_s": t.q1, "q3_s": t.q3})
+            ok = np.isfinite(err) and err <= limit
+            rows.append(
+                {**row, "status": "ok" if ok else "disagrees", "median_s": np.nan, "q1_s": np.nan, "q3_s": np.nan}
+            )
+            if ok:
+                cells.append((rows[-1], fit))
+    # The fits above were the first warm-up round (as in the grid); then the rounds, each cell once a round.
+    for _ in range(max(0, warmup - 1)):
+        for _, fit in cells:
+            fit()
+    times: list[list[float]] = [[] for _ in cells]
+    for _ in range(repeats):
+        for k, (_, fit) in enumerate(cells):
+            times[k].append(timed(fit, **timing)[1])
+    for (row, _), runs in zip(cells, times):
+        t = summarize(runs)
+        row.update(median_s=t.median, q1_s=t.q1, q3_s=t.q3)
     return pd.DataFrame(rows)
