@@ -669,6 +669,21 @@ def test_cost_against_p_with_one_p_without_a_sweep_and_with_gd_short_of_the_answ
     assert "at p = 10 (@fig-cost-p)" in short.sentence  # only the p with both times is compared
 
 
+def test_cost_against_p_says_when_the_machine_was_busy():
+    sweep = p_sweep([1e-3, 3.16e-2, 1.0], [5e-2, 3e-1, 2.0])
+    quiet = facts.cost_against_p(sweep, {"load_average_1min_before": 1.9, "cpu_cores": 2}).sentence
+    assert quiet == facts.cost_against_p(sweep).sentence and "busy" not in quiet
+    busy = facts.cost_against_p(sweep, {"load_average_1min_before": 5.26, "cpu_cores": 2}).sentence
+    assert busy.startswith(quiet)  # the caveat is added, the run's own findings stay
+    assert busy.endswith(
+        " The machine was already busy when these timings began (load average 5.3 on 2 cores: other programs were "
+        "running), so they include waits that need not slow both methods alike; run `dvc repro --force benchmark` "
+        "on a quiet machine before trusting the trend."
+    )
+    # A system.json without the load (an OS with no load average: None) says nothing of it.
+    assert facts.cost_against_p(sweep, {"load_average_1min_before": None, "cpu_cores": 2}).sentence == quiet
+
+
 # --- 19. the PyTorch training loop ------------------------------------------------------------------------------
 
 

@@ -771,9 +771,27 @@ def _growth(p0: float, p1: float, t0: float, t1: float) -> float:
     return float(np.log(t1 / t0) / np.log(p1 / p0))
 
 
-def cost_against_p(sweep: pd.DataFrame) -> CostAgainstP:
+def busy_machine(system: dict[str, Any]) -> str:
+    """A caveat when other programs already kept every core busy as the benchmark began, else "".
+
+    The 1-minute load average counts the runnable threads; above the core count, the timings include
+    waits for other programs, which need not slow the two methods alike (docs/performance.md measured the
+    trend sentence flip between load 2 and load 8 on a 2-core VM).
+    """
+    load, cores = system.get("load_average_1min_before"), system.get("cpu_cores")
+    if not isinstance(load, (int, float)) or not isinstance(cores, int) or not load > cores:
+        return ""
+    return (
+        f" The machine was already busy when these timings began (load average {load:.1f} on {cores} cores: "
+        "other programs were running), so they include waits that need not slow both methods alike; run "
+        "`dvc repro --force benchmark` on a quiet machine before trusting the trend."
+    )
+
+
+def cost_against_p(sweep: pd.DataFrame, system: dict[str, Any] | None = None) -> CostAgainstP:
     """The closed form against gradient descent run to convergence as p grows: which was cheaper at each p,
-    decided only where the two times' quartile ranges do not overlap, and how each time grew with p."""
+    decided only where the two times' quartile ranges do not overlap, and how each time grew with p; with
+    the benchmark's ``system.json`` (``system``), a caveat when the machine was busy (``busy_machine``)."""
     ok = sweep[sweep.status == "ok"] if "status" in sweep else sweep.iloc[0:0]
     closed = ok[ok.method == "closed_form"].set_index("p")
     gd = ok[ok.method == "gd"].set_index("p")
@@ -859,7 +877,7 @@ def cost_against_p(sweep: pd.DataFrame) -> CostAgainstP:
                 f" From p = {p0:,} to {p1:,} its lead went from {lead}, a change within the spread of the timed runs: "
                 "whether the balance is moving is not resolved here."
             )
-    return CostAgainstP(True, text + note)
+    return CostAgainstP(True, text + note + busy_machine(system or {}))
 
 
 # --- 10. Feature scaling ---------------------------------------------------------------------------------------
