@@ -21,6 +21,9 @@ import numpy as np
 from linreg.models.device import namespace, to_numpy
 from linreg.models.stats.moments import like
 
+# Up to this many features coordinate descent keeps q = Xᵀr and G's rows in Python lists (see cd_gram).
+_LIST_MAX_P = 32
+
 
 @dataclass(frozen=True)
 class EnetResult:
@@ -110,15 +113,15 @@ def cd_gram(
     the optimum is probably the solution of the KKT system on that support,
     (G_AA + l2 I) w_A = c_A − l1 s_A. It is accepted only if its signs agree and
     its duality gap meets the tolerance, so the stopping rule is unchanged; it
-    replaces the many sweeps CD needs to creep to a tight tolerance.
+    replaces the many sweeps CD needs to creep to a tight tolerance. If its signs
+    disagree, w moves toward it until the first coefficient reaches zero (the
+    objective falls: see ``_polish``) and the smaller support is solved again;
+    on the diabetes data the lasso at α = 0.1 then takes 4 sweeps instead of 16.
     """
     p = gram.shape[0]
     w = w0.copy()
-    q = xty - gram @ w
-    diag = np.diagonal(gram).copy()
     target = tol * yty
     gap, n_iter = math.inf, 0
-    pattern = np.sign(w)
     # The polish depends on the sign pattern alone (G, c, l1, l2 are fixed): a pattern whose polish
     # missed the target misses it again, so it is not solved twice (p³ each time; a stalled
     # non-negative fit used to repeat it every sweep).
@@ -127,17 +130,27 @@ def cd_gram(
         gap = duality_gap(w, gram, xty, yty, l1, l2, positive)
         if gap <= target:
             return EnetResult(w, gap, 0, True)
-    # The scalar work in Python floats (the same IEEE doubles as NumPy's scalars, so the same bits,
-    # at about half the cost per coordinate); only the axpy on q stays a NumPy operation.
-    dl, wl = diag.tolist(), w.tolist()
+    # The scalar work in Python floats (the same IEEE doubles as NumPy's scalars, so the same bits, at
+    # a fraction of the cost per coordinate). For small p, q and G's rows are Python lists too: the
+    # update q −= δ G[j] is then p multiply-subtracts in Python, each rounded as NumPy's δ·G[j] then
+    # q − (δ·G[j]), so the same bits, without a NumPy call's fixed cost (at p = 10 the axpy in NumPy
+    # was most of a coordinate's time). Beyond _LIST_MAX_P NumPy's axpy is the faster.
+    small = p <= _LIST_MAX_P
+    q_arr = xty - gram @ w
+    q: Any = q_arr.tolist() if small else q_arr
+    rows: Any = gram.tolist() if small else gram
+    dl, wl = np.diagonal(gram).tolist(), w.tolist()
     for n_iter in range(1, max_iter + 1):
         w_max = d_w_max = 0.0
+        # Whether a coordinate changed sign (or left or reached zero) in this sweep: each is visited
+        # once, so this says whether the sign pattern at the end of the sweep equals the one before.
+        flipped = False
         for j in range(p) if rng is None else rng.permutation(p).tolist():
             dj = dl[j]
             if dj == 0.0:
                 continue
             wj = wl[j]
-            tmp = q.item(j) + dj * wj
+            tmp = q[j] + dj * wj
             if wj == 0.0 and (tmp <= l1 if positive else abs(tmp) <= l1):
                 continue
             if positive:
@@ -145,23 +158,35 @@ def cd_gram(
             else:
                 new = math.copysign(max(abs(tmp) - l1, 0.0), tmp) / (dj + l2)
             if new != wj:
-                q -= (new - wj) * gram[j]  # G symmetric: row j is column j, contiguous
+                delta = new - wj
+                if small:
+                    q = [qk - delta * gk for qk, gk in zip(q, rows[j])]
+                else:
+                    q -= delta * rows[j]  # G symmetric: row j is column j, contiguous
                 wl[j] = new
-                d_w_max = max(d_w_max, abs(new - wj))
+                d_w_max = max(d_w_max, abs(delta))
+                if (new > 0.0) is not (wj > 0.0) or (new < 0.0) is not (wj < 0.0):
+                    flipped = True
             w_max = max(w_max, abs(new))
         w = np.array(wl)
-        previous, pattern = pattern, np.sign(w)
-        if (
-            w_max > 0.0
-            and np.array_equal(pattern, previous)
-            and (missed is None or not np.array_equal(pattern, missed))
-        ):
-            polished = _polish(gram, xty, l1, l2, pattern)
-            if polished is not None:
-                polished_gap = duality_gap(polished, gram, xty, yty, l1, l2, positive)
-                if polished_gap <= target:
-                    return EnetResult(polished, polished_gap, n_iter, True)
-            missed = pattern
+        if w_max > 0.0 and not flipped:
+            pattern = np.sign(w)
+            stepped = False
+            while missed is None or (pattern != missed).any():  # each pattern solved once
+                missed = pattern
+                polished, step = _polish(gram, xty, l1, l2, pattern, w)
+                if polished is not None:
+                    polished_gap = duality_gap(polished, gram, xty, yty, l1, l2, positive)
+                    if polished_gap <= target:
+                        return EnetResult(polished, polished_gap, n_iter, True)
+                    break  # the signs hold, but a coordinate at zero wants in: the sweeps find which
+                if step is None:
+                    break
+                w, pattern, stepped = step, np.sign(step), True  # one coefficient fewer: solve again
+            if stepped:
+                wl = w.tolist()
+                q_arr = xty - gram @ w
+                q = q_arr.tolist() if small else q_arr
         # The gap costs a p×p product: compute it when the step sizes say we may be done.
         if w_max == 0.0 or d_w_max / w_max <= tol or n_iter == max_iter:
             gap = duality_gap(w, gram, xty, yty, l1, l2, positive)
@@ -170,20 +195,52 @@ def cd_gram(
     return EnetResult(w, gap, n_iter, gap <= target)
 
 
-def _polish(gram: np.ndarray, xty: np.ndarray, l1: float, l2: float, pattern: np.ndarray) -> np.ndarray | None:
-    """Solve the KKT system on the support of ``pattern``; None if the signs come out different."""
+def _polish(
+    gram: np.ndarray, xty: np.ndarray, l1: float, l2: float, pattern: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Solve the KKT system on the support A of ``pattern``: (polished, None) if the solution's signs
+    agree with the pattern, else (None, step) with a better point to go on from (or None).
+
+    On the face of the orthant where sign(w_A) = s_A (w zero off A) the objective is the quadratic
+    ½ w_Aᵀ(G_AA + l2 I)w_A − (c_A − l1 s_A)ᵀw_A, whose minimizer is the KKT solution u. If some
+    signs of u differ, the segment from w (on that face) toward u leaves the face where the first
+    coefficient reaches zero; up to there the objective falls, as it is convex along the segment with
+    its minimum at u. ``step`` is that point with the coefficient set to zero: it drops from the
+    pattern at once, where coordinate descent needed many sweeps to creep it to zero. The step is
+    kept only if the objective did fall (a near-singular G_AA makes u unreliable).
+    """
     active = np.flatnonzero(pattern)
     signs = pattern[active]
-    A = gram[np.ix_(active, active)] + l2 * np.eye(len(active))
+    A = gram[active][:, active]  # G_AA, a copy
+    if l2:
+        A.flat[:: len(active) + 1] += l2
     try:
         w_active = np.linalg.solve(A, xty[active] - l1 * signs)
     except np.linalg.LinAlgError:
-        return None
-    if not np.array_equal(np.sign(w_active), signs):
-        return None
-    w = np.zeros_like(xty)
-    w[active] = w_active
-    return w
+        return None, None
+    if (np.sign(w_active) == signs).all():
+        polished = np.zeros_like(xty)
+        polished[active] = w_active
+        return polished, None
+    current = w[active]
+    direction = w_active - current
+    crossing = np.sign(w_active) != signs  # these coefficients reach zero on the way to w_active
+    t = -current[crossing] / direction[crossing]  # in (0, 1]: where each reaches zero
+    k = int(np.argmin(t))
+    if not 0.0 < t[k] < 1.0:
+        return None, None
+    step_active = current + t[k] * direction
+    step_active[np.flatnonzero(crossing)[k]] = 0.0
+    step = np.zeros_like(xty)
+    step[active] = step_active
+    if _objective(step, gram, xty, l1, l2) > _objective(w, gram, xty, l1, l2):
+        return None, None
+    return None, step
+
+
+def _objective(w: np.ndarray, gram: np.ndarray, xty: np.ndarray, l1: float, l2: float) -> float:
+    """½‖y_c − X_c w‖² − ½ y_cᵀy_c + l1‖w‖₁ + ½ l2‖w‖² from the statistics: ½wᵀGw − cᵀw + …"""
+    return float(0.5 * (w @ (gram @ w)) - w @ xty + l1 * np.abs(w).sum() + 0.5 * l2 * (w @ w))
 
 
 def fista_gram(
