@@ -72,13 +72,21 @@ def plan_pass(
     first_y = host_array(y[: min(n, chunk_rows)], np.dtype(np.float64))
     with np.errstate(all="ignore"):  # NaN and inf show in the statistics, which the estimators check
         mean, mean_y = first.mean(0), first_y.mean()
-        offset = np.abs(mean) > first.std(0)  # columns whose mean dwarfs their spread
+        dev = first - mean  # (m, p)
+        # first.std(0), the same bits (NumPy's _var: these sums, this division) with the mean reused
+        std = np.sqrt(np.add.reduce(dev * dev, axis=0) / first.shape[0])
+        offset = np.abs(mean) > std  # columns whose mean dwarfs their spread
         # Columns (or y) that vary only on a scale below ~1e-140: their squares are subnormal or zero in
         # float64, so XᵀX cannot hold them (X of order 1e-300 gives XᵀX = 0). Flagged, not fixed here:
         # the exact OLS solver works on X itself; the other estimators refuse (LinearModel._stats).
-        spread = np.abs(
-            np.column_stack([first - mean, first_y - mean_y]) if center else np.column_stack([first, first_y])
-        ).max(0)
+        # A column's largest |value| is at least its root mean square, so only columns whose rms is below
+        # the scale (or not finite) are searched for their largest: a max down the rows of a small C-order
+        # X cost as much as the rest of the plan together.
+        base = dev if center else first
+        rms = std if center else np.sqrt(np.add.reduce(first * first, axis=0) / first.shape[0])
+        search = ~(rms >= UNDERFLOW_SCALE)
+        spread_x = np.abs(base[:, search]).max(0) if search.any() else rms[:0]
+        spread = np.append(spread_x, np.abs(first_y - mean_y if center else first_y).max())
     shift_x = mean if center and offset.any() else np.zeros(p)
     copy = bool(shift_x.any()) or device.type != "cpu" or weighted
 
