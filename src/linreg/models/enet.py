@@ -172,9 +172,10 @@ def cd_gram(
         if w_max > 0.0 and not flipped:
             pattern = np.sign(w)
             stepped = False
+            q_arr = np.array(q) if small else q
             while missed is None or (pattern != missed).any():  # each pattern solved once
                 missed = pattern
-                polished, step = _polish(gram, xty, l1, l2, pattern, w)
+                polished, step, q_step = _polish(gram, xty, l1, l2, pattern, w, q_arr)
                 if polished is not None:
                     polished_gap = duality_gap(polished, gram, xty, yty, l1, l2, positive)
                     if polished_gap <= target:
@@ -182,10 +183,9 @@ def cd_gram(
                     break  # the signs hold, but a coordinate at zero wants in: the sweeps find which
                 if step is None:
                     break
-                w, pattern, stepped = step, np.sign(step), True  # one coefficient fewer: solve again
+                w, q_arr, pattern, stepped = step, q_step, np.sign(step), True  # one coefficient fewer: again
             if stepped:
                 wl = w.tolist()
-                q_arr = xty - gram @ w
                 q = q_arr.tolist() if small else q_arr
         # The gap costs a p×p product: compute it when the step sizes say we may be done.
         if w_max == 0.0 or d_w_max / w_max <= tol or n_iter == max_iter:
@@ -196,10 +196,11 @@ def cd_gram(
 
 
 def _polish(
-    gram: np.ndarray, xty: np.ndarray, l1: float, l2: float, pattern: np.ndarray, w: np.ndarray
-) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Solve the KKT system on the support A of ``pattern``: (polished, None) if the solution's signs
-    agree with the pattern, else (None, step) with a better point to go on from (or None).
+    gram: np.ndarray, xty: np.ndarray, l1: float, l2: float, pattern: np.ndarray, w: np.ndarray, q: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """Solve the KKT system on the support A of ``pattern``: (polished, None, None) if the solution's
+    signs agree with the pattern, else (None, step, c − G·step) with a better point to go on from, or
+    (None, None, None). ``q`` is c − Gw.
 
     On the face of the orthant where sign(w_A) = s_A (w zero off A) the objective is the quadratic
     ½ w_Aᵀ(G_AA + l2 I)w_A − (c_A − l1 s_A)ᵀw_A, whose minimizer is the KKT solution u. If some
@@ -217,30 +218,32 @@ def _polish(
     try:
         w_active = np.linalg.solve(A, xty[active] - l1 * signs)
     except np.linalg.LinAlgError:
-        return None, None
+        return None, None, None
     if (np.sign(w_active) == signs).all():
         polished = np.zeros_like(xty)
         polished[active] = w_active
-        return polished, None
+        return polished, None, None
     current = w[active]
     direction = w_active - current
     crossing = np.sign(w_active) != signs  # these coefficients reach zero on the way to w_active
     t = -current[crossing] / direction[crossing]  # in (0, 1]: where each reaches zero
     k = int(np.argmin(t))
     if not 0.0 < t[k] < 1.0:
-        return None, None
+        return None, None, None
     step_active = current + t[k] * direction
     step_active[np.flatnonzero(crossing)[k]] = 0.0
     step = np.zeros_like(xty)
     step[active] = step_active
-    if _objective(step, gram, xty, l1, l2) > _objective(w, gram, xty, l1, l2):
-        return None, None
-    return None, step
+    q_step = xty - gram @ step
+    if _objective(step, xty, q_step, l1, l2) > _objective(w, xty, q, l1, l2):
+        return None, None, None
+    return None, step, q_step
 
 
-def _objective(w: np.ndarray, gram: np.ndarray, xty: np.ndarray, l1: float, l2: float) -> float:
-    """½‖y_c − X_c w‖² − ½ y_cᵀy_c + l1‖w‖₁ + ½ l2‖w‖² from the statistics: ½wᵀGw − cᵀw + …"""
-    return float(0.5 * (w @ (gram @ w)) - w @ xty + l1 * np.abs(w).sum() + 0.5 * l2 * (w @ w))
+def _objective(w: np.ndarray, xty: np.ndarray, q: np.ndarray, l1: float, l2: float) -> float:
+    """½‖y_c − X_c w‖² − ½ y_cᵀy_c + l1‖w‖₁ + ½ l2‖w‖² from the statistics and q = c − Gw:
+    ½wᵀGw − cᵀw = −½ wᵀ(c + q)."""
+    return float(-0.5 * (w @ (xty + q)) + l1 * np.abs(w).sum() + 0.5 * l2 * (w @ w))
 
 
 def fista_gram(

@@ -70,11 +70,13 @@ def plan_pass(
     # The first chunk, in NumPy on the host (no torch threads started before a NumPy pass: see numpy_pass).
     first = host_array(X[: min(n, chunk_rows)], np.dtype(np.float64))
     first_y = host_array(y[: min(n, chunk_rows)], np.dtype(np.float64))
+    m = first.shape[0]
     with np.errstate(all="ignore"):  # NaN and inf show in the statistics, which the estimators check
-        mean, mean_y = first.mean(0), first_y.mean()
+        # first.mean(0), first_y.mean() and first.std(0), the same bits (NumPy's _mean and _var: these
+        # sums, these divisions) without their wrappers' cost, and the mean reused for the std
+        mean, mean_y = np.add.reduce(first, axis=0) / m, np.add.reduce(first_y) / m
         dev = first - mean  # (m, p)
-        # first.std(0), the same bits (NumPy's _var: these sums, this division) with the mean reused
-        std = np.sqrt(np.add.reduce(dev * dev, axis=0) / first.shape[0])
+        std = np.sqrt(np.add.reduce(dev * dev, axis=0) / m)
         offset = np.abs(mean) > std  # columns whose mean dwarfs their spread
         # Columns (or y) that vary only on a scale below ~1e-140: their squares are subnormal or zero in
         # float64, so XᵀX cannot hold them (X of order 1e-300 gives XᵀX = 0). Flagged, not fixed here:
@@ -83,10 +85,10 @@ def plan_pass(
         # the scale (or not finite) are searched for their largest: a max down the rows of a small C-order
         # X cost as much as the rest of the plan together.
         base = dev if center else first
-        rms = std if center else np.sqrt(np.add.reduce(first * first, axis=0) / first.shape[0])
+        rms = std if center else np.sqrt(np.add.reduce(first * first, axis=0) / m)
         search = ~(rms >= UNDERFLOW_SCALE)
         spread_x = np.abs(base[:, search]).max(0) if search.any() else rms[:0]
-        spread = np.append(spread_x, np.abs(first_y - mean_y if center else first_y).max())
+        spread_y = float(np.abs(first_y - mean_y if center else first_y).max())
     shift_x = mean if center and offset.any() else np.zeros(p)
     copy = bool(shift_x.any()) or device.type != "cpu" or weighted
 
@@ -105,5 +107,5 @@ def plan_pass(
         step=step,
         backend=backend,
         threaded=blas.numpy_threaded(n, p),
-        underflow=bool(((spread > 0) & (spread < UNDERFLOW_SCALE)).any()),
+        underflow=bool(((spread_x > 0) & (spread_x < UNDERFLOW_SCALE)).any()) or 0 < spread_y < UNDERFLOW_SCALE,
     )
