@@ -140,6 +140,7 @@ def cd_gram(
     q: Any = q_arr.tolist() if small else q_arr
     rows: Any = gram.tolist() if small else gram
     dl, wl = np.diagonal(gram).tolist(), w.tolist()
+    copysign = math.copysign
     for n_iter in range(1, max_iter + 1):
         w_max = d_w_max = 0.0
         # Whether a coordinate changed sign (or left or reached zero) in this sweep: each is visited
@@ -153,10 +154,13 @@ def cd_gram(
             tmp = q[j] + dj * wj
             if wj == 0.0 and (tmp <= l1 if positive else abs(tmp) <= l1):
                 continue
+            # max(a, 0.0) and max(m, a) written out (Python's max: the first unless a later one is larger)
             if positive:
-                new = max(tmp - l1, 0.0) / (dj + l2)
+                shrunk = tmp - l1
+                new = (0.0 if shrunk < 0.0 else shrunk) / (dj + l2)
             else:
-                new = math.copysign(max(abs(tmp) - l1, 0.0), tmp) / (dj + l2)
+                shrunk = abs(tmp) - l1
+                new = copysign(0.0 if shrunk < 0.0 else shrunk, tmp) / (dj + l2)
             if new != wj:
                 delta = new - wj
                 if small:
@@ -164,10 +168,12 @@ def cd_gram(
                 else:
                     q -= delta * rows[j]  # G symmetric: row j is column j, contiguous
                 wl[j] = new
-                d_w_max = max(d_w_max, abs(delta))
+                if abs(delta) > d_w_max:
+                    d_w_max = abs(delta)
                 if (new > 0.0) is not (wj > 0.0) or (new < 0.0) is not (wj < 0.0):
                     flipped = True
-            w_max = max(w_max, abs(new))
+            if abs(new) > w_max:
+                w_max = abs(new)
         w = np.array(wl)
         if w_max > 0.0 and not flipped:
             pattern = np.sign(w)
@@ -309,15 +315,14 @@ def solve_enet(
 
     ``positive``: w ≥ 0. ``rng``: random coordinate order (coordinate descent only). The coefficients
     come back in the statistics' library and device."""
-    xp = namespace(gram)
     l1, l2 = n * alpha * l1_ratio, n * alpha * (1 - l1_ratio)
+    if solver == "cd":
+        start = np.zeros(xty.shape[0]) if w0 is None else to_numpy(w0).copy()
+        res = cd_gram(to_numpy(gram), to_numpy(xty), float(yty), l1, l2, start, tol, max_iter, positive, rng)
+        return EnetResult(like(res.coef, gram), res.gap, res.n_iter, res.converged)
+    xp = namespace(gram)
     if w0 is None:
         w0 = xp.zeros_like(xty)
-    if solver == "cd":
-        res = cd_gram(
-            to_numpy(gram), to_numpy(xty), float(yty), l1, l2, to_numpy(w0).copy(), tol, max_iter, positive, rng
-        )
-        return EnetResult(like(res.coef, gram), res.gap, res.n_iter, res.converged)
     if lipschitz is None:
         lipschitz = float(xp.linalg.eigvalsh(gram)[-1])
     return fista_gram(gram, xty, yty, l1, l2, w0, tol, max_iter, lipschitz, positive=positive)
