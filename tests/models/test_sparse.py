@@ -138,12 +138,13 @@ def test_a_polish_with_other_signs_steps_to_the_first_zero_and_lowers_the_object
     G, c, l1 = Xc.T @ Xc, Xc.T @ yc, len(y) * 0.1
     s = np.array([0.0, -1, 1, 1, -1, -1, -1, 1, 1, 1])
     w = 10.0 * s
-    polished, step, q_step = _polish(G, c, l1, 0.0, s, w, c - G @ w)
+    polished, step, q_step, guess = _polish(G, c, l1, 0.0, s, w, c - G @ w)
     assert polished is None and step is not None
     A = s != 0
     u = np.zeros(10)
     u[A] = np.linalg.solve(G[np.ix_(A, A)], c[A] - l1 * s[A])
     assert not np.array_equal(np.sign(u), s)
+    assert np.array_equal(guess == 0, (s == 0) | (np.sign(u) != s))  # every disagreeing coefficient dropped
     # One coefficient fewer; the others keep their signs (so none reached zero sooner).
     assert np.count_nonzero(step) == np.count_nonzero(w) - 1
     assert np.array_equal(np.sign(step[step != 0]), s[step != 0])
