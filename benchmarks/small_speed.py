@@ -10,17 +10,27 @@ ratio is the median of the per-pair ratios, printed with its quartiles. Results 
 before a time counts (``Δ``: max |ŷ − ŷ_ref| / max |ŷ_ref| for the fits, the largest difference of
 the ten R² scores for ``cross_val_score``, of the standard errors relative for inference).
 
-Targets (issue 40): every estimator ≤ 1.2×, inference ≤ 3× statsmodels.
+The last row is a new user's first search: in a fresh Python process, the estimator's ``import`` and
+the first ``GridSearchCV(Ridge(), grid, cv=KFold(5), n_jobs=2).fit`` on the diabetes data (joblib's
+loky workers start and import what the estimator needs). Fresh processes alternate linreg, scikit-learn,
+scikit-learn, linreg, …; the same grid and folds on both sides, the mean test scores compared (``Δ``),
+and whether torch was imported in the process or its workers is printed.
 
-Run: ``make bench-small`` (``python benchmarks/small_speed.py --repeats 7`` for a quicker look).
+Targets (issue 40): every estimator ≤ 1.2×, inference ≤ 3× statsmodels, the first search ≤ 1.3×.
+
+Run: ``make bench-small`` (``python benchmarks/small_speed.py --repeats 7`` for a quicker look;
+``--only Lasso`` for the rows whose label contains a word).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
 
@@ -52,11 +62,63 @@ def pairs(ours, ref, repeats: int) -> tuple[float, float, float, float, float]:
     return float(np.median(t_ours)), float(np.median(t_ref)), float(q1), float(q2), float(q3)
 
 
+# One fresh process: the estimator's import and the first n_jobs=2 grid search, timed inside the
+# process (the interpreter's own start is the same on both sides and left out). Then, untimed, the
+# loky workers that ran the search say whether they imported torch.
+FIRST_SEARCH = """
+import json, sys, time
+import numpy as np
+X, y = np.load(sys.argv[1]), np.load(sys.argv[2])
+start = time.perf_counter()
+if sys.argv[3] == "linreg":
+    from linreg.models import Ridge
+else:
+    from sklearn.linear_model import Ridge
+from sklearn.model_selection import GridSearchCV, KFold
+search = GridSearchCV(Ridge(), {"alpha": np.logspace(-3, 3, 13)}, cv=KFold(5), n_jobs=2).fit(X, y)
+seconds = time.perf_counter() - start
+from joblib import Parallel, delayed
+def torch_loaded():
+    return "torch" in sys.modules
+workers = Parallel(n_jobs=2)(delayed(torch_loaded)() for _ in range(4))
+print(json.dumps({"seconds": seconds, "scores": search.cv_results_["mean_test_score"].tolist(),
+                  "torch": "torch" in sys.modules or any(workers)}))
+"""
+
+
+def first_search(X: np.ndarray, y: np.ndarray, repeats: int) -> tuple[tuple, float, bool]:
+    """``pairs()``'s numbers for the first grid search in fresh processes, Δ of the scores, torch seen."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = [os.path.join(tmp, "X.npy"), os.path.join(tmp, "y.npy")]
+        np.save(paths[0], X)
+        np.save(paths[1], y)
+
+        def run(side: str) -> dict:
+            out = subprocess.run(
+                [sys.executable, "-c", FIRST_SEARCH, *paths, side], capture_output=True, text=True, check=True
+            )
+            return json.loads(out.stdout.strip().splitlines()[-1])
+
+        runs: dict[str, list[dict]] = {"linreg": [], "sklearn": []}
+        for i in range(repeats):
+            for side in ("linreg", "sklearn") if i % 2 == 0 else ("sklearn", "linreg"):
+                runs[side].append(run(side))
+    t_ours = np.array([r["seconds"] for r in runs["linreg"]])
+    t_ref = np.array([r["seconds"] for r in runs["sklearn"]])
+    q1, q2, q3 = np.quantile(t_ours / t_ref, [0.25, 0.5, 0.75])
+    err = float(np.abs(np.array(runs["linreg"][0]["scores"]) - np.array(runs["sklearn"][0]["scores"])).max())
+    torch_seen = any(r["torch"] for r in runs["linreg"])
+    return (float(np.median(t_ours)), float(np.median(t_ref)), float(q1), float(q2), float(q3)), err, torch_seen
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeats", type=int, default=25, help="pairs per single-fit row (default 25)")
     ap.add_argument("--cv-repeats", type=int, default=7, help="pairs per CV row (default 7)")
+    ap.add_argument("--search-repeats", type=int, default=5, help="pairs of fresh processes (default 5)")
+    ap.add_argument("--only", default="", help="run only the rows whose label contains this (case ignored)")
     args = ap.parse_args()
+    wanted = lambda label: args.only.lower() in label.lower()
 
     import statsmodels.api as sm
     from sklearn import linear_model as sk
@@ -92,7 +154,8 @@ def main() -> None:
         f"statistics pass: {CPU_BLAS} (LINREG_CPU_BLAS={os.environ.get('LINREG_CPU_BLAS', '<unset>')}); "
         f"Python {platform.python_version()}, NumPy {np.__version__}\n"
         f"fit + predict, float64 NumPy input; median of {args.repeats} interleaved pairs "
-        f"({args.cv_repeats} for the CV rows) after one warm-up each\n"
+        f"({args.cv_repeats} for the CV rows) after one warm-up each; the first search: "
+        f"{args.search_repeats} pairs of fresh processes\n"
     )
     header = (
         f"{'estimator':<34} {'data':<9} {'linreg':>9} {'reference':>9} {'ratio':>6} {'(quartiles)':>13} {'target':>7}"
@@ -114,16 +177,19 @@ def main() -> None:
         warnings.simplefilter("ignore")  # ConvergenceWarnings of either side at the default tolerances
         for data, (X, y) in datasets.items():
             for label, ours, ref, target, kind in rows:
+                if not wanted(label):
+                    continue
                 fit_ours = lambda ours=ours: ours().fit(X, y).predict(X)
                 fit_ref = lambda ref=ref: ref().fit(X, y).predict(X)
                 a, b = fit_ours(), fit_ref()
                 err = float(np.abs(a - b).max() / np.abs(b).max())
                 reps = args.repeats if kind == "single" else args.cv_repeats
                 line(label, data, *pairs(fit_ours, fit_ref, reps), target, err)
-            cvs = lambda est: cross_val_score(est, X, y, cv=folds10)
-            err = float(np.abs(cvs(lr.LinearRegression()) - cvs(sk.LinearRegression())).max())
-            timed = pairs(lambda: cvs(lr.LinearRegression()), lambda: cvs(sk.LinearRegression()), args.cv_repeats)
-            line("cross_val_score(OLS, cv=10)", data, *timed, 1.2, err)
+            if wanted("cross_val_score(OLS, cv=10)"):
+                cvs = lambda est: cross_val_score(est, X, y, cv=folds10)
+                err = float(np.abs(cvs(lr.LinearRegression()) - cvs(sk.LinearRegression())).max())
+                timed = pairs(lambda: cvs(lr.LinearRegression()), lambda: cvs(sk.LinearRegression()), args.cv_repeats)
+                line("cross_val_score(OLS, cv=10)", data, *timed, 1.2, err)
 
         X, y = datasets["442×10"]
         X1 = sm.add_constant(X)
@@ -136,13 +202,19 @@ def main() -> None:
             r = sm.OLS(y, X1).fit()
             return r.bse, r.pvalues, r.fvalue
 
-        err = float(np.abs(ours()[0] - ref()[0]).max() / np.abs(ref()[0]).max())
-        line("inference=True vs statsmodels OLS", "442×10", *pairs(ours, ref, args.repeats), 3.0, err)
+        if wanted("inference=True vs statsmodels OLS"):
+            err = float(np.abs(ours()[0] - ref()[0]).max() / np.abs(ref()[0]).max())
+            line("inference=True vs statsmodels OLS", "442×10", *pairs(ours, ref, args.repeats), 3.0, err)
 
-    print(
-        f"\n{missed} row(s) miss their target. torch imported by this run's linreg fits: "
-        f"{'yes' if 'torch' in sys.modules else 'no'}."
-    )
+    search_torch = None
+    if wanted("first GridSearchCV(n_jobs=2)"):
+        timed, err, search_torch = first_search(X, y, args.search_repeats)
+        line("first GridSearchCV(n_jobs=2)", "442×10", *timed, 1.3, err)
+
+    yes_no = lambda flag: "yes" if flag else "no"
+    searched = "" if search_torch is None else f"; by the first search's process or workers: {yes_no(search_torch)}"
+    fits = yes_no("torch" in sys.modules)
+    print(f"\n{missed} row(s) miss their target. torch imported by this run's linreg fits: {fits}{searched}.")
 
 
 if __name__ == "__main__":

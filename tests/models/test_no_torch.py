@@ -48,7 +48,11 @@ FIT_EVERYTHING = textwrap.dedent(
         lm.LinearRegression(inference=True).fit(X, y).results_.summary()
         lm.Ridge().fit(sparse.csr_matrix(X), y).predict(sparse.csr_matrix(X))
         lm.Lasso(alpha=0.1).fit(sparse.csr_matrix(X), y)
-        fitted += ["inference", "sparse Ridge", "sparse Lasso"]
+        # Mini-batch and stochastic descent walk the rows themselves (the default is full batch).
+        for kw in ({"batch_size": 16}, {"batch_size": 1, "penalty": "l1", "alpha": 0.01}):
+            lm.GradientDescentRegressor(max_epochs=3, **kw).fit(X, y, sample_weight=np.ones(120)).predict(X)
+        lm.GradientDescentRegressor(batch_size=16, max_epochs=3, dtype="float32").fit(X, y)
+        fitted += ["inference", "sparse Ridge", "sparse Lasso", "mini-batch GD"]
     torch_loaded = sys.modules.get("torch") is not None
     try:  # a GPU asked for: torch is imported now (when installed) to look for one
         lm.LinearRegression(device="cuda").fit(X, y)
@@ -98,6 +102,13 @@ ESTIMATORS = {
     "RidgeCV": lambda: lm.RidgeCV(),
     "LassoCV": lambda: lm.LassoCV(cv=3, tol=1e-12, max_iter=100_000),
     "GradientDescentRegressor": lambda: lm.GradientDescentRegressor(max_epochs=200, tol=0.0),
+    # The same seeded row order on both (shuffle.epoch_order's integers): 40 epochs × 13 steps.
+    "GradientDescentRegressor(batch_size=16)": lambda: lm.GradientDescentRegressor(
+        batch_size=16, max_epochs=40, tol=0.0, random_state=0
+    ),
+    "GradientDescentRegressor(batch_size=1, l1)": lambda: lm.GradientDescentRegressor(
+        batch_size=1, max_epochs=3, tol=0.0, random_state=1, penalty="l1", alpha=0.01
+    ),
 }
 
 

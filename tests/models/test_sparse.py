@@ -9,7 +9,7 @@ import torch
 from sklearn import linear_model as sk
 
 from linreg.models import ElasticNet, Lasso
-from linreg.models._enet import alpha_max, cd_gram, duality_gap
+from linreg.models._enet import _polish, alpha_max, cd_gram, duality_gap
 from linreg.models._paths import enet_alpha_grid, enet_path_from_stats, ridge_alpha_grid, ridge_path, select_alpha
 from linreg.models.stats import compute_stats
 
@@ -124,3 +124,36 @@ def test_cd_polish_reaches_the_same_optimum_in_fewer_sweeps():
     ref = sk.Lasso(0.05, **TIGHT).fit(X, y)
     np.testing.assert_allclose(np.asarray(res.coef), ref.coef_, atol=1e-10)
     assert res.converged and res.n_iter < ref.n_iter_
+
+
+def test_a_polish_with_other_signs_steps_to_the_first_zero_and_lowers_the_objective():
+    # On the face sign(w_A) = s the lasso objective is a convex quadratic whose minimum is the KKT
+    # solution u; where u's signs differ, coordinate descent moves from w toward u until the first
+    # coefficient reaches zero. s: the diabetes lasso's (α = 0.1) first stable pattern, whose u has
+    # other signs; w: a point on that face.
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    Xc, yc = X - X.mean(0), y - y.mean()
+    G, c, l1 = Xc.T @ Xc, Xc.T @ yc, len(y) * 0.1
+    s = np.array([0.0, -1, 1, 1, -1, -1, -1, 1, 1, 1])
+    w = 10.0 * s
+    polished, step, q_step, guess = _polish(G, c, l1, 0.0, s, w, c - G @ w)
+    assert polished is None and step is not None
+    A = s != 0
+    u = np.zeros(10)
+    u[A] = np.linalg.solve(G[np.ix_(A, A)], c[A] - l1 * s[A])
+    assert not np.array_equal(np.sign(u), s)
+    assert np.array_equal(guess == 0, (s == 0) | (np.sign(u) != s))  # every disagreeing coefficient dropped
+    # One coefficient fewer; the others keep their signs (so none reached zero sooner).
+    assert np.count_nonzero(step) == np.count_nonzero(w) - 1
+    assert np.array_equal(np.sign(step[step != 0]), s[step != 0])
+    # On the segment from w to u: step − w = t (u − w) with 0 < t < 1, to the rounding of a few
+    # operations on numbers of w's size (1e-12 of max|w| + max|u| is many ulps).
+    t = float(np.linalg.norm(step - w) / np.linalg.norm(u - w))
+    assert 0 < t < 1
+    assert np.abs(step - w - t * (u - w)).max() <= 1e-12 * (np.abs(w).max() + np.abs(u).max())
+    # The objective, from X itself (not the statistics the step used), falls; q = c − G·step comes back.
+    F = lambda v: 0.5 * np.sum((yc - Xc @ v) ** 2) + l1 * np.abs(v).sum()  # noqa: E731
+    assert F(step) < F(w)
+    assert np.abs(q_step - (c - G @ step)).max() <= 1e-12 * np.abs(c).max()

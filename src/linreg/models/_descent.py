@@ -2,9 +2,9 @@
 
 ``GradientDescentRegressor`` validates and prepares; ``descend()``
 runs. A full-batch epoch is an O(p²) step on the statistics (no pass over X); mini-batch epochs
-run over the rows on their device (``MinibatchEpochs``, CUDA graphs on a GPU) or block by
-block from Dask arrays (``BlockEpochs``). Every epoch's loss is the exact full-data loss
-from the statistics.
+run over the rows where they are (``MinibatchEpochs``: NumPy arrays on the host without torch,
+tensors on their device, CUDA graphs on a GPU) or block by block from Dask arrays
+(``BlockEpochs``). Every epoch's loss is the exact full-data loss from the statistics.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from linreg.models.stats.moments import like
 if TYPE_CHECKING:
     import torch
 else:
-    torch = lazy_torch()  # imported on first use: full-batch descent runs on NumPy statistics without it
+    torch = lazy_torch()  # imported on first use: descent on NumPy rows and statistics runs without it
 
 EXPLOSION = 1e8  # a loss this many times the initial one counts as diverged
 
@@ -53,6 +53,12 @@ def minibatch_smoothness(L: float, X, m: int, fit_intercept: bool, weights=None)
     if is_dask_array(X):
         curv = (X.astype("float64") ** 2).sum(axis=1) + extra
         L_max = float((curv if weights is None else curv * weights).max().compute())
+    elif not is_torch(X):  # NumPy rows
+        norms = np.linalg.norm(X, axis=1)  # (n,)
+        if weights is None:
+            L_max = float(norms.max()) ** 2 + extra
+        else:
+            L_max = float((weights.astype(np.float64) * (norms.astype(np.float64) ** 2 + extra)).max())
     elif weights is None:
         L_max = float(torch.linalg.vector_norm(X, dim=1).max()) ** 2 + extra
     else:
@@ -90,7 +96,8 @@ GROUP_ROWS = {"cpu": 8192, "cuda": 2**18}
 
 
 class MinibatchEpochs:
-    """One epoch of mini-batch steps over rows on their device, as few launches as possible.
+    """One epoch of mini-batch steps over rows where they are (NumPy on the host, or tensors on their
+    device), as few launches as possible.
 
     Each step: e = X_B w + b − y_B (m,), w ← w − η (X_Bᵀe/m + l2 w), prox for l1,
     b ← b − η mean(e); with row ``weights`` (mean 1) e is weighted by them
@@ -102,14 +109,18 @@ class MinibatchEpochs:
     it once per step). The row order of each epoch comes from
     ``linreg.models._shuffle.epoch_order()``, computed on the rows' device and the
     same on every device, so a GPU walks exactly the CPU's batches.
+
+    NumPy rows (and w, b NumPy arrays) take ``_host_step``, the same step in NumPy: the same
+    batches in the same order, the same arithmetic to rounding (the two libraries' products may
+    sum in different orders), and no torch import.
     """
 
     def __init__(
         self,
-        X: torch.Tensor,
-        y: torch.Tensor,
-        w: torch.Tensor,
-        b: torch.Tensor,
+        X: Any,  # (n, p) NumPy array or tensor; y, w, b and weights of the same library
+        y: Any,
+        w: Any,
+        b: Any,
         *,
         batch_size: int,
         lr: float,
@@ -119,22 +130,29 @@ class MinibatchEpochs:
         shuffle: bool,
         seed: int,
         cuda_graphs: bool | None = None,
-        weights: torch.Tensor | None = None,
+        weights: Any = None,
     ):
         self.X, self.y, self.w, self.b, self.s = X, y, w, b, weights
         self.m, self.lr, self.l1, self.l2, self.fit_intercept = batch_size, lr, l1, l2, fit_intercept
         self.shuffle, self.seed, self.epoch = shuffle, seed, 0
+        self.host = not is_torch(X)  # NumPy rows: NumPy steps, no torch
         n, p = X.shape
-        self.steps_per_group = max(1, GROUP_ROWS.get(X.device.type, 8192) // batch_size)
+        self.steps_per_group = max(1, GROUP_ROWS.get("cpu" if self.host else X.device.type, 8192) // batch_size)
         self.group_rows = self.steps_per_group * batch_size
         self.n_groups = n // self.group_rows
-        self.Xg = torch.empty(min(n, self.group_rows), p, dtype=X.dtype, device=X.device)
-        self.yg = torch.empty(min(n, self.group_rows), dtype=X.dtype, device=X.device)
-        self.sg = None if weights is None else torch.empty(min(n, self.group_rows), dtype=X.dtype, device=X.device)
-        # Low-precision views of the parameters, refreshed every step (the same tensors in float64).
-        self.wx = w if X.dtype == torch.float64 else torch.empty(p, dtype=X.dtype, device=X.device)
-        self.bx = b if X.dtype == torch.float64 else torch.empty((), dtype=X.dtype, device=X.device)
-        use_graphs = X.device.type == "cuda" if cuda_graphs is None else cuda_graphs
+        rows = min(n, self.group_rows)
+        if self.host:
+            empty: Any = lambda *shape: np.empty(shape, dtype=X.dtype)
+            float64 = X.dtype == np.float64
+        else:
+            empty = lambda *shape: torch.empty(shape, dtype=X.dtype, device=X.device)
+            float64 = X.dtype == torch.float64
+        self.Xg, self.yg = empty(rows, p), empty(rows)
+        self.sg = None if weights is None else empty(rows)
+        # Low-precision views of the parameters, refreshed every step (the same arrays in float64).
+        self.wx = w if float64 else empty(p)
+        self.bx = b if float64 else empty()
+        use_graphs = not self.host and (X.device.type == "cuda" if cuda_graphs is None else cuda_graphs)
         self.graph = self._capture() if use_graphs and self.n_groups > 0 else None
 
     def _step(self, Xb: torch.Tensor, yb: torch.Tensor, sb: torch.Tensor | None = None) -> None:
@@ -154,6 +172,25 @@ class MinibatchEpochs:
             self.w.copy_(soft_threshold(self.w, self.lr * self.l1))  # proximal step for the L1 term
         if self.fit_intercept:
             self.b.sub_(err.to(torch.float64).mean() * self.lr)
+
+    def _host_step(self, Xb: np.ndarray, yb: np.ndarray, sb: np.ndarray | None = None) -> None:
+        """``_step`` in NumPy, operation for operation (w and b are NumPy arrays, updated in place)."""
+        m = Xb.shape[0]
+        if self.wx is not self.w:
+            self.wx[...] = self.w
+            self.bx[...] = self.b
+        err = Xb @ self.wx - yb  # X_B w − y_B   (m,)
+        err += self.bx
+        if sb is not None:
+            err *= sb  # each row's pull, by its weight
+        grad = (Xb.T @ err).astype(np.float64, copy=False)  # (p,)
+        if self.l2:
+            self.w *= 1 - self.lr * self.l2
+        self.w += (-self.lr / m) * grad
+        if self.l1:
+            self.w[...] = soft_threshold(self.w, self.lr * self.l1)  # proximal step for the L1 term
+        if self.fit_intercept:
+            self.b -= err.astype(np.float64, copy=False).mean() * self.lr
 
     def _group(self) -> None:
         for k in range(self.steps_per_group):
@@ -184,6 +221,17 @@ class MinibatchEpochs:
         """One pass over the rows in this epoch's order."""
         n = self.X.shape[0]
         self.epoch += 1
+        if self.host:
+            order = epoch_order(n, self.seed, self.epoch, HOST) if self.shuffle else np.arange(n)
+            for start in range(0, n, self.group_rows):
+                idx = order[start : start + self.group_rows]
+                Xg, yg = self.Xg[: len(idx)], self.yg[: len(idx)]
+                np.take(self.X, idx, axis=0, out=Xg)
+                np.take(self.y, idx, axis=0, out=yg)
+                sg = None if self.sg is None else np.take(self.s, idx, axis=0, out=self.sg[: len(idx)])
+                for s in range(0, len(idx), self.m):
+                    self._host_step(Xg[s : s + self.m], yg[s : s + self.m], None if sg is None else sg[s : s + self.m])
+            return
         order = (
             epoch_order(n, self.seed, self.epoch, self.X.device)
             if self.shuffle
@@ -292,12 +340,18 @@ def descend(
     p); mini-batch steps run where the rows are (tensors), or on ``rows_device``
     one block at a time (``rows`` as Dask arrays: ``BlockEpochs``).
     Every epoch's loss is the exact full-data loss from the statistics. Full batch works in the
-    statistics' library (NumPy on the CPU: no torch); mini-batches on tensors, so then the statistics
-    are tensors too.
+    statistics' library (NumPy on the CPU: no torch); mini-batches in the rows' library: NumPy rows
+    with NumPy statistics (no torch), or tensors, and then the statistics are tensors too.
     """
     if patience and val_stats is None:
         raise ValueError("patience > 0 needs validation=(X_val, y_val)")
-    if rows is not None:
+    streamed = rows is not None and is_dask_array(rows[0])
+    host_rows = rows is not None and not streamed and not is_torch(rows[0])
+    if host_rows and is_torch(stats.gram):
+        raise ValueError(
+            "NumPy rows need NumPy statistics: pass the rows as tensors, or compute the statistics on HOST"
+        )
+    if rows is not None and not host_rows:
         stats = stats.as_torch()
         val_stats = None if val_stats is None else val_stats.as_torch()
     xp = stats.xp
@@ -334,8 +388,7 @@ def descend(
             b = b - lr * grad_b
         return w, b
 
-    streamed = rows is not None and is_dask_array(rows[0])
-    if rows is None:  # full batch: the statistics' library and device
+    if rows is None or host_rows:  # full batch, or NumPy rows: the statistics' library and device
         w, b = xp.zeros_like(stats.xty), xp.zeros_like(xp.asarray(stats.yty))
     else:
         device = (rows_device or stats.device) if streamed else rows[0].device

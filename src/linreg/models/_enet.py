@@ -21,6 +21,9 @@ import numpy as np
 from linreg.models._device import namespace, to_numpy
 from linreg.models.stats.moments import like
 
+# Up to this many features coordinate descent keeps q = Xᵀr and G's rows in Python lists (see cd_gram).
+_LIST_MAX_P = 32
+
 
 @dataclass(frozen=True)
 class EnetResult:
@@ -110,15 +113,15 @@ def cd_gram(
     the optimum is probably the solution of the KKT system on that support,
     (G_AA + l2 I) w_A = c_A − l1 s_A. It is accepted only if its signs agree and
     its duality gap meets the tolerance, so the stopping rule is unchanged; it
-    replaces the many sweeps CD needs to creep to a tight tolerance.
+    replaces the many sweeps CD needs to creep to a tight tolerance. If its signs
+    disagree, w moves toward it until the first coefficient reaches zero (the
+    objective falls: see ``_polish``) and the smaller support is solved again;
+    on the diabetes data the lasso at α = 0.1 then takes 4 sweeps instead of 16.
     """
     p = gram.shape[0]
     w = w0.copy()
-    q = xty - gram @ w
-    diag = np.diagonal(gram).copy()
     target = tol * yty
     gap, n_iter = math.inf, 0
-    pattern = np.sign(w)
     # The polish depends on the sign pattern alone (G, c, l1, l2 are fixed): a pattern whose polish
     # missed the target misses it again, so it is not solved twice (p³ each time; a stalled
     # non-negative fit used to repeat it every sweep).
@@ -127,41 +130,78 @@ def cd_gram(
         gap = duality_gap(w, gram, xty, yty, l1, l2, positive)
         if gap <= target:
             return EnetResult(w, gap, 0, True)
-    # The scalar work in Python floats (the same IEEE doubles as NumPy's scalars, so the same bits,
-    # at about half the cost per coordinate); only the axpy on q stays a NumPy operation.
-    dl, wl = diag.tolist(), w.tolist()
+    # The scalar work in Python floats (the same IEEE doubles as NumPy's scalars, so the same bits, at
+    # a fraction of the cost per coordinate). For small p, q and G's rows are Python lists too: the
+    # update q −= δ G[j] is then p multiply-subtracts in Python, each rounded as NumPy's δ·G[j] then
+    # q − (δ·G[j]), so the same bits, without a NumPy call's fixed cost (at p = 10 the axpy in NumPy
+    # was most of a coordinate's time). Beyond _LIST_MAX_P NumPy's axpy is the faster.
+    small = p <= _LIST_MAX_P
+    q_arr = xty - gram @ w
+    q: Any = q_arr.tolist() if small else q_arr
+    rows: Any = gram.tolist() if small else gram
+    dl, wl = np.diagonal(gram).tolist(), w.tolist()
+    copysign = math.copysign
     for n_iter in range(1, max_iter + 1):
         w_max = d_w_max = 0.0
+        # Whether a coordinate changed sign (or left or reached zero) in this sweep: each is visited
+        # once, so this says whether the sign pattern at the end of the sweep equals the one before.
+        flipped = False
         for j in range(p) if rng is None else rng.permutation(p).tolist():
             dj = dl[j]
             if dj == 0.0:
                 continue
             wj = wl[j]
-            tmp = q.item(j) + dj * wj
+            tmp = q[j] + dj * wj
             if wj == 0.0 and (tmp <= l1 if positive else abs(tmp) <= l1):
                 continue
+            # max(a, 0.0) and max(m, a) written out (Python's max: the first unless a later one is larger)
             if positive:
-                new = max(tmp - l1, 0.0) / (dj + l2)
+                shrunk = tmp - l1
+                new = (0.0 if shrunk < 0.0 else shrunk) / (dj + l2)
             else:
-                new = math.copysign(max(abs(tmp) - l1, 0.0), tmp) / (dj + l2)
+                shrunk = abs(tmp) - l1
+                new = copysign(0.0 if shrunk < 0.0 else shrunk, tmp) / (dj + l2)
             if new != wj:
-                q -= (new - wj) * gram[j]  # G symmetric: row j is column j, contiguous
+                delta = new - wj
+                if small:
+                    q = [qk - delta * gk for qk, gk in zip(q, rows[j])]
+                else:
+                    q -= delta * rows[j]  # G symmetric: row j is column j, contiguous
                 wl[j] = new
-                d_w_max = max(d_w_max, abs(new - wj))
-            w_max = max(w_max, abs(new))
+                if abs(delta) > d_w_max:
+                    d_w_max = abs(delta)
+                if (new > 0.0) is not (wj > 0.0) or (new < 0.0) is not (wj < 0.0):
+                    flipped = True
+            if abs(new) > w_max:
+                w_max = abs(new)
         w = np.array(wl)
-        previous, pattern = pattern, np.sign(w)
-        if (
-            w_max > 0.0
-            and np.array_equal(pattern, previous)
-            and (missed is None or not np.array_equal(pattern, missed))
-        ):
-            polished = _polish(gram, xty, l1, l2, pattern)
-            if polished is not None:
-                polished_gap = duality_gap(polished, gram, xty, yty, l1, l2, positive)
-                if polished_gap <= target:
-                    return EnetResult(polished, polished_gap, n_iter, True)
-            missed = pattern
+        if w_max > 0.0 and not flipped:
+            pattern = np.sign(w)
+            stepped = False
+            q_arr = np.array(q) if small else q
+            while missed is None or (pattern != missed).any():  # each pattern solved once
+                missed = pattern
+                polished, step, q_step, guess = _polish(gram, xty, l1, l2, pattern, w, q_arr)
+                if polished is not None:
+                    polished_gap = duality_gap(polished, gram, xty, yty, l1, l2, positive)
+                    if polished_gap <= target:
+                        return EnetResult(polished, polished_gap, n_iter, True)
+                    break  # the signs hold, but a coordinate at zero wants in: the sweeps find which
+                if guess is not None and (step is None or (guess != np.sign(step)).any()):
+                    # A guess: every coefficient whose sign disagreed dropped at once (the step drops
+                    # only the first to reach zero). Kept only if its own KKT solution has its signs
+                    # and meets the gap; on the diabetes lasso it saves a solve and a step.
+                    candidate = _solve_on(gram, xty, l1, l2, guess)
+                    if candidate is not None:
+                        candidate_gap = duality_gap(candidate, gram, xty, yty, l1, l2, positive)
+                        if candidate_gap <= target:
+                            return EnetResult(candidate, candidate_gap, n_iter, True)
+                if step is None:
+                    break
+                w, q_arr, pattern, stepped = step, q_step, np.sign(step), True  # one coefficient fewer: again
+            if stepped:
+                wl = w.tolist()
+                q = q_arr.tolist() if small else q_arr
         # The gap costs a p×p product: compute it when the step sizes say we may be done.
         if w_max == 0.0 or d_w_max / w_max <= tol or n_iter == max_iter:
             gap = duality_gap(w, gram, xty, yty, l1, l2, positive)
@@ -170,20 +210,77 @@ def cd_gram(
     return EnetResult(w, gap, n_iter, gap <= target)
 
 
-def _polish(gram: np.ndarray, xty: np.ndarray, l1: float, l2: float, pattern: np.ndarray) -> np.ndarray | None:
-    """Solve the KKT system on the support of ``pattern``; None if the signs come out different."""
-    active = np.flatnonzero(pattern)
+def _kkt_on(gram: np.ndarray, xty: np.ndarray, l1: float, l2: float, pattern: np.ndarray):
+    """The KKT solution on the support A of ``pattern`` (signs s_A): (A, s_A, u_A) with
+    (G_AA + l2 I) u_A = c_A − l1 s_A, or None where G_AA + l2 I is singular."""
+    active = pattern.nonzero()[0]
     signs = pattern[active]
-    A = gram[np.ix_(active, active)] + l2 * np.eye(len(active))
+    A = gram[active][:, active]  # G_AA, a copy
+    if l2:
+        A.flat[:: len(active) + 1] += l2
     try:
-        w_active = np.linalg.solve(A, xty[active] - l1 * signs)
+        return active, signs, np.linalg.solve(A, xty[active] - l1 * signs)
     except np.linalg.LinAlgError:
         return None
-    if not np.array_equal(np.sign(w_active), signs):
+
+
+def _solve_on(gram: np.ndarray, xty: np.ndarray, l1: float, l2: float, pattern: np.ndarray) -> np.ndarray | None:
+    """The KKT solution on ``pattern``'s support as a full vector, if its signs are the pattern's; else None."""
+    kkt = _kkt_on(gram, xty, l1, l2, pattern)
+    if kkt is None or not (np.sign(kkt[2]) == kkt[1]).all():
         return None
     w = np.zeros_like(xty)
-    w[active] = w_active
+    w[kkt[0]] = kkt[2]
     return w
+
+
+def _polish(
+    gram: np.ndarray, xty: np.ndarray, l1: float, l2: float, pattern: np.ndarray, w: np.ndarray, q: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """Solve the KKT system on the support A of ``pattern``: (polished, None, None, None) if the
+    solution's signs agree with the pattern, else (None, step, c − G·step, guess) with a better point
+    to go on from (step and its q None if there is none) and the pattern with every disagreeing
+    coefficient set to zero. ``q`` is c − Gw.
+
+    On the face of the orthant where sign(w_A) = s_A (w zero off A) the objective is the quadratic
+    ½ w_Aᵀ(G_AA + l2 I)w_A − (c_A − l1 s_A)ᵀw_A, whose minimizer is the KKT solution u. If some
+    signs of u differ, the segment from w (on that face) toward u leaves the face where the first
+    coefficient reaches zero; up to there the objective falls, as it is convex along the segment with
+    its minimum at u. ``step`` is that point with the coefficient set to zero: it drops from the
+    pattern at once, where coordinate descent needed many sweeps to creep it to zero. The step is
+    kept only if the objective did fall (a near-singular G_AA makes u unreliable).
+    """
+    kkt = _kkt_on(gram, xty, l1, l2, pattern)
+    if kkt is None:
+        return None, None, None, None
+    active, signs, w_active = kkt
+    crossing = np.sign(w_active) != signs  # these coefficients reach zero on the way to w_active
+    if not crossing.any():
+        polished = np.zeros_like(xty)
+        polished[active] = w_active
+        return polished, None, None, None
+    guess = pattern.copy()
+    guess[active[crossing]] = 0.0
+    current = w[active]
+    direction = w_active - current
+    t = -current[crossing] / direction[crossing]  # in (0, 1]: where each reaches zero
+    k = int(np.argmin(t))
+    if not 0.0 < t[k] < 1.0:
+        return None, None, None, guess
+    step_active = current + t[k] * direction
+    step_active[crossing.nonzero()[0][k]] = 0.0
+    step = np.zeros_like(xty)
+    step[active] = step_active
+    q_step = xty - gram @ step
+    if _objective(step, xty, q_step, l1, l2) > _objective(w, xty, q, l1, l2):
+        return None, None, None, guess
+    return None, step, q_step, guess
+
+
+def _objective(w: np.ndarray, xty: np.ndarray, q: np.ndarray, l1: float, l2: float) -> float:
+    """½‖y_c − X_c w‖² − ½ y_cᵀy_c + l1‖w‖₁ + ½ l2‖w‖² from the statistics and q = c − Gw:
+    ½wᵀGw − cᵀw = −½ wᵀ(c + q)."""
+    return float(-0.5 * (w @ (xty + q)) + l1 * np.abs(w).sum() + 0.5 * l2 * (w @ w))
 
 
 def fista_gram(
@@ -249,15 +346,14 @@ def solve_enet(
 
     ``positive``: w ≥ 0. ``rng``: random coordinate order (coordinate descent only). The coefficients
     come back in the statistics' library and device."""
-    xp = namespace(gram)
     l1, l2 = n * alpha * l1_ratio, n * alpha * (1 - l1_ratio)
+    if solver == "cd":
+        start = np.zeros(xty.shape[0]) if w0 is None else to_numpy(w0).copy()
+        res = cd_gram(to_numpy(gram), to_numpy(xty), float(yty), l1, l2, start, tol, max_iter, positive, rng)
+        return EnetResult(like(res.coef, gram), res.gap, res.n_iter, res.converged)
+    xp = namespace(gram)
     if w0 is None:
         w0 = xp.zeros_like(xty)
-    if solver == "cd":
-        res = cd_gram(
-            to_numpy(gram), to_numpy(xty), float(yty), l1, l2, to_numpy(w0).copy(), tol, max_iter, positive, rng
-        )
-        return EnetResult(like(res.coef, gram), res.gap, res.n_iter, res.converged)
     if lipschitz is None:
         lipschitz = float(xp.linalg.eigvalsh(gram)[-1])
     return fista_gram(gram, xty, yty, l1, l2, w0, tol, max_iter, lipschitz, positive=positive)

@@ -26,12 +26,13 @@ import warnings
 from numbers import Integral, Real
 from typing import Any
 
+import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from linreg.models._base import COMMON_CONSTRAINTS, PRECOMPUTE, LinearModel, is_dask_array
 from linreg.models._descent import descend, hessian, minibatch_smoothness, penalty_weights
-from linreg.models._device import to_numpy
+from linreg.models._device import is_torch, to_numpy
 from linreg.models.stats import as_tensor
 
 __all__ = ["GradientDescentRegressor", "hessian", "minibatch_smoothness"]
@@ -213,6 +214,12 @@ class GradientDescentRegressor(LinearModel):
                 import dask.array as da
 
                 rows = (X, y, None if s is None else da.from_array(s, chunks=(X.chunks[0],)))
+            elif not (is_torch(X) or is_torch(stats.gram)):  # NumPy rows and statistics on the CPU: no torch
+                rows = (
+                    np.asarray(X, dtype=dtype),
+                    np.asarray(y, dtype=dtype),
+                    None if s is None else np.asarray(s, dtype=dtype),
+                )
             else:
                 rows = (
                     as_tensor(X, dtype, device),

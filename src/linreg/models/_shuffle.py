@@ -12,16 +12,11 @@ for n = 10⁷ on a GPU, instead of a CPU ``randperm`` plus a copy every epoch.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from linreg.models._device import lazy_torch
-
-if TYPE_CHECKING:
-    import torch
-else:
-    torch = lazy_torch()  # imported on first use: only the mini-batch epochs need an order
+from linreg.models._device import Host, torch_module
 
 ROUNDS = 4
 
@@ -32,21 +27,37 @@ def round_keys(seed: int, epoch: int) -> list[tuple[int, int]]:
     return [(int(a) | 1, int(k)) for a, k in draws]
 
 
-def _feistel(i: torch.Tensor, h: int, keys: list[tuple[int, int]]) -> torch.Tensor:
+def _feistel(i, h: int, keys: list[tuple[int, int]]):
+    """The Feistel network on int64 ``i`` (NumPy or torch: the same operators, the same integers).
+
+    The product t·a may pass 2⁶³ and wrap in int64 (both libraries wrap silently); its low 32 bits,
+    all that is kept, are those of the exact product either way.
+    """
     mask = (1 << h) - 1
-    left, right = i >> h, i.bitwise_and_(mask)
+    left, right = i >> h, i & mask
     for a, k in keys:
         t = right ^ (k & mask)
-        t.mul_(a).bitwise_and_(0xFFFFFFFF).bitwise_right_shift_(32 - h)  # multiply-shift hash of the right half
-        left, right = right, t.bitwise_xor_(left)
-    return left.bitwise_left_shift_(h).bitwise_or_(right)
+        t *= a
+        t &= 0xFFFFFFFF
+        t >>= 32 - h  # multiply-shift hash of the right half
+        t ^= left
+        left, right = right, t
+    left <<= h
+    left |= right
+    return left
 
 
-def epoch_order(n: int, seed: int, epoch: int, device: Any) -> torch.Tensor:
-    """A permutation of range(n) (int64 on ``device``: ``HOST`` or a torch.device) for this seed and epoch."""
-    device = torch.device(str(device))
+def epoch_order(n: int, seed: int, epoch: int, device: Any) -> Any:
+    """A permutation of range(n) for this seed and epoch: int64 NumPy on ``HOST`` (torch is not imported),
+    an int64 tensor on a torch.device (the CPU's included); the same integers either way."""
+    if isinstance(device, Host):
+        xp, arange, extra = np, np.arange, {}
+    else:
+        torch = torch_module()
+        device = torch.device(str(device))
+        xp, arange, extra = torch, torch.arange, {"device": device}
     if n <= 1:
-        return torch.zeros(n, dtype=torch.int64, device=device)
+        return xp.zeros(n, dtype=xp.int64, **extra)
     h = max(1, ((n - 1).bit_length() + 1) // 2)
     domain = 1 << (2 * h)
     keys = round_keys(seed, epoch)
@@ -54,6 +65,6 @@ def epoch_order(n: int, seed: int, epoch: int, device: Any) -> torch.Tensor:
     block = 2**18 if device.type == "cpu" else domain
     parts = []
     for start in range(0, domain, block):
-        v = _feistel(torch.arange(start, min(domain, start + block), dtype=torch.int64, device=device), h, keys)
+        v = _feistel(arange(start, min(domain, start + block), dtype=xp.int64, **extra), h, keys)
         parts.append(v[v < n])
-    return torch.cat(parts)
+    return np.concatenate(parts) if xp is np else torch.cat(parts)

@@ -76,6 +76,13 @@ class Stats:
         return self if is_torch(self.gram) else self._map(lambda a: torch_module().as_tensor(np.asarray(a)))
 
     def all_finite(self) -> bool:
+        if not is_torch(self.gram):  # NumPy directly: the namespace lookups cost more than the checks
+            return bool(
+                np.isfinite(self.gram).all()
+                and np.isfinite(self.xty).all()
+                and np.isfinite(self.yty)
+                and np.isfinite(self.y_mean)
+            )
         xp = self.xp
         return bool(
             xp.all(xp.isfinite(self.gram))
