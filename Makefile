@@ -53,7 +53,7 @@ docs: $(STAMP)  ## build the documentation site into site/ (warnings are errors)
 
 # The statistics pass this machine does not take (Intel with MKL: torch's; elsewhere NumPy's), so one
 # machine's `make test` also runs the library's tests the way the other kind of machine would.
-OTHER_BLAS := from linreg.models.stats.blas import default_cpu_blas as d; print('torch' if d() == 'numpy' else 'numpy')
+OTHER_BLAS := from linreg.models.stats.blas import default_cpu_blas as d; print('numpy' if d() == 'torch' else 'torch')
 # An old OpenBLAS kernel, MKL held to SSE4.2, one thread: the data stages must still write the same bytes.
 OLD_KERNEL = OPENBLAS_CORETYPE=Sandybridge MKL_ENABLE_INSTRUCTIONS=SSE4_2 OMP_NUM_THREADS=1
 DATA_TESTS = tests/pipeline/test_generate.py tests/pipeline/test_split_scale.py tests/pipeline/test_data_stages.py

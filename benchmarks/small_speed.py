@@ -126,7 +126,7 @@ def main() -> None:
     from sklearn.model_selection import KFold, cross_val_score
 
     import linreg.models as lr
-    from linreg.models.stats.blas import CPU_BLAS
+    from linreg.models.stats.blas import CPU_BLAS, cpu_pass
 
     datasets = {"442×10": load_diabetes(return_X_y=True)}
     X, y = make_regression(n_samples=20_000, n_features=20, n_informative=15, noise=10.0, random_state=0)
@@ -151,7 +151,8 @@ def main() -> None:
 
     print(
         f"CPU: {cpu_name()} ({os.cpu_count()} logical cores; a shared machine: other work runs beside this)\n"
-        f"statistics pass: {CPU_BLAS} (LINREG_CPU_BLAS={os.environ.get('LINREG_CPU_BLAS', '<unset>')}); "
+        f"statistics pass: {cpu_pass(442, 10)} at 442×10, {cpu_pass(20_000, 20)} at 20000×20 (choice {CPU_BLAS!r}; "
+        f"LINREG_CPU_BLAS={os.environ.get('LINREG_CPU_BLAS', '<unset>')}); "
         f"Python {platform.python_version()}, NumPy {np.__version__}\n"
         f"fit + predict, float64 NumPy input; median of {args.repeats} interleaved pairs "
         f"({args.cv_repeats} for the CV rows) after one warm-up each; the first search: "

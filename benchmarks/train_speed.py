@@ -77,10 +77,12 @@ def main() -> None:
         for d in threadpool_info()
         if d["user_api"] == "blas"
     )
+    pass_ = blas.cpu_pass(args.n, args.p)
     print(
         f"n={args.n:,} p={args.p} float64, median of {r} after 1 warm-up\n"
-        f"CPU: {cpu_model()} ({os.cpu_count()} cores); statistics pass: {blas.CPU_BLAS}'s "
-        f"({'NumPy/OpenBLAS SYRK' if blas.CPU_BLAS == 'numpy' else 'torch products'}; {blas.CPU_BLAS_ENV} overrides); "
+        f"CPU: {cpu_model()} ({os.cpu_count()} cores); statistics pass at this size: {pass_}'s "
+        f"({'NumPy/OpenBLAS SYRK' if pass_ == 'numpy' else 'torch products'}; choice {blas.CPU_BLAS!r}, "
+        f"{blas.CPU_BLAS_ENV} overrides); "
         f"threads: torch {torch.get_num_threads()}, BLAS pools {pools}; torch {torch.__version__}; "
         f"load average (1 min) {load_average():.2f}\n"
     )
@@ -114,7 +116,7 @@ def main() -> None:
     cpu = torch.device("cpu")
     # NumPy input, as the pipeline's train stage passes it: the pass the plan picks for this CPU runs.
     t_pass = paired(
-        f"statistics pass ({blas.CPU_BLAS}), [X|1|y]ᵀ[X|1|y]",
+        f"statistics pass ({blas.cpu_pass(args.n, args.p)}), [X|1|y]ᵀ[X|1|y]",
         lambda: compute_stats(X, y, dtype="float64", device="cpu"),
         1.1,
     )

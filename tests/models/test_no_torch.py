@@ -30,6 +30,10 @@ FIT_EVERYTHING = textwrap.dedent(
     import numpy as np
     from scipy import sparse
     import linreg.models as lm
+    from linreg.models.stats import blas
+    if AS_INTEL:  # as on an Intel CPU: the default choice there, decided by the pass's size
+        blas._cpu_vendor = lambda: "GenuineIntel"
+        blas.CPU_BLAS = blas.default_cpu_blas()
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((120, 4))
@@ -59,16 +63,16 @@ FIT_EVERYTHING = textwrap.dedent(
         cuda_error = None
     except Exception as err:
         cuda_error = f"{type(err).__name__}: {err}"
-    print(json.dumps({"fitted": fitted, "torch": torch_loaded, "cuda_error": cuda_error}))
+    print(json.dumps({"fitted": fitted, "torch": torch_loaded, "cuda_error": cuda_error, "cpu_blas": blas.CPU_BLAS}))
     """
 )
 
 
-def run(block_torch: bool, cpu_blas: str | None) -> dict:
+def run(block_torch: bool, cpu_blas: str | None, as_intel: bool = False) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "LINREG_CPU_BLAS"}
     if cpu_blas is not None:
         env["LINREG_CPU_BLAS"] = cpu_blas
-    code = f"BLOCK_TORCH = {block_torch}\n" + FIT_EVERYTHING
+    code = f"BLOCK_TORCH = {block_torch}\nAS_INTEL = {as_intel}\n" + FIT_EVERYTHING
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -86,6 +90,15 @@ def test_every_cpu_fit_works_when_torch_is_not_installed():
     assert set(lm.__all__) <= set(result["fitted"])
     # Asking for a GPU without torch is a DeviceError that says what to install.
     assert result["cuda_error"].startswith("DeviceError") and "[torch] extra" in result["cuda_error"]
+
+
+def test_an_intel_cpu_with_torch_installed_fits_small_designs_without_importing_torch():
+    # Unset, an Intel CPU with torch chooses by size: torch's MKL pass only where it pays (a pass that
+    # threads), NumPy's for these 120 × 4 fits, so no fit imports torch to ask whether it has MKL.
+    result = run(block_torch=False, cpu_blas=None, as_intel=True)
+    assert result["cpu_blas"] == "by-size"
+    assert set(lm.__all__) <= set(result["fitted"])
+    assert result["torch"] is False
 
 
 def test_the_torch_cpu_pass_still_means_torch():

@@ -107,25 +107,35 @@ def test_both_cpu_passes_give_the_same_statistics(case, order, dtype):
 
 
 @pytest.mark.parametrize(
-    "vendor, mkl, expected",
+    "vendor, mkl, default, small, large",
     [
-        ("GenuineIntel", True, "torch"),
-        ("AuthenticAMD", True, "numpy"),
-        ("GenuineIntel", False, "numpy"),
-        ("", False, "numpy"),
+        ("GenuineIntel", True, "by-size", "numpy", "torch"),
+        ("AuthenticAMD", True, "numpy", "numpy", "numpy"),
+        ("GenuineIntel", False, "by-size", "numpy", "numpy"),
+        ("", False, "numpy", "numpy", "numpy"),
     ],
 )
-def test_cpu_pass_is_torch_only_on_intel_with_mkl(vendor, mkl, expected, monkeypatch):
+def test_cpu_pass_is_torch_only_for_a_large_pass_on_intel_with_mkl(vendor, mkl, default, small, large, monkeypatch):
     monkeypatch.delenv(stats_module.CPU_BLAS_ENV, raising=False)
     monkeypatch.setattr(stats_module, "_cpu_vendor", lambda: vendor)
     monkeypatch.setattr(torch.backends.mkl, "is_available", lambda: mkl)
-    assert stats_module.default_cpu_blas() == expected
+    stats_module._torch_has_mkl.cache_clear()
+    try:
+        assert stats_module.default_cpu_blas() == default
+        monkeypatch.setattr(stats_module, "CPU_BLAS", default)
+        assert stats_module.cpu_pass(442, 10) == small  # diabetes: torch's pool would cost more than the product
+        assert stats_module.cpu_pass(20_000, 20) == small  # the pipeline's default: one thread's work
+        assert stats_module.cpu_pass(1_000_000, 100) == large  # make bench's size: MKL's full product pays
+    finally:
+        stats_module._torch_has_mkl.cache_clear()
 
 
 def test_cpu_pass_can_be_chosen_and_a_wrong_choice_says_what_to_set(monkeypatch):
     monkeypatch.setattr(stats_module, "_cpu_vendor", lambda: "AuthenticAMD")
     monkeypatch.setenv(stats_module.CPU_BLAS_ENV, " Torch ")
     assert stats_module.default_cpu_blas() == "torch"
+    monkeypatch.setattr(stats_module, "CPU_BLAS", "torch")
+    assert stats_module.cpu_pass(442, 10) == "torch"  # chosen: every size, however small
     monkeypatch.setenv(stats_module.CPU_BLAS_ENV, "mkl")
     with pytest.raises(ValueError, match=r"LINREG_CPU_BLAS='mkl'.*'numpy'.*'torch'"):
         stats_module.default_cpu_blas()

@@ -38,7 +38,7 @@ CONFIGS = {
 }
 DATA_STAGES = ("generate", "split", "scale")
 # The statistics pass this machine would not choose (linreg.models.stats.default_cpu_blas).
-OTHER_PASS = {"LINREG_CPU_BLAS": "torch" if stats.blas.CPU_BLAS == "numpy" else "numpy"}
+OTHER_PASS = {"LINREG_CPU_BLAS": "numpy" if stats.blas.CPU_BLAS == "torch" else "torch"}  # by-size: NumPy's here
 
 
 def run(root: Path, stages: tuple[str, ...], env: dict[str, str]) -> None:

@@ -8,7 +8,7 @@ the host while the arithmetic runs on a GPU). The work is split by concern:
 * ``moments`` — the ``Stats`` object, merging, held-out error;
 * ``plan`` — the decisions of one pass (shift, copy, group sizes, library, threads);
 * ``numpy_pass`` and ``torch_pass`` — the two implementations of the same pass
-  (NumPy/OpenBLAS on most CPUs, torch on GPUs and on Intel CPUs with MKL);
+  (NumPy/OpenBLAS on most CPUs and for small passes, torch on GPUs and for large passes on Intel CPUs with MKL);
 * ``sparse_pass`` — scipy.sparse X, centring implicit;
 * ``blas`` — which BLAS, how many threads, no TF32.
 
@@ -32,7 +32,7 @@ from scipy import sparse
 
 from linreg.models._device import HOST, as_device, as_numpy_dtype, is_host, is_torch, namespace, torch_module
 from linreg.models.stats import blas
-from linreg.models.stats.blas import CPU_BLAS_ENV, default_cpu_blas, full_float32_matmul, one_blas_thread
+from linreg.models.stats.blas import CPU_BLAS_ENV, cpu_pass, default_cpu_blas, full_float32_matmul, one_blas_thread
 from linreg.models.stats.moments import Stats, as_tensor, held_out_sse, merge_stats
 from linreg.models.stats.numpy_pass import numpy_pass
 from linreg.models.stats.plan import Plan, plan_pass
@@ -51,6 +51,7 @@ __all__ = [
     "blas",
     "chunked_product",
     "compute_stats",
+    "cpu_pass",
     "default_cpu_blas",
     "full_float32_matmul",
     "gram_product",

@@ -38,15 +38,17 @@ def _cpu_vendor() -> str:
 
 
 def default_cpu_blas() -> str:
-    """Which library multiplies the statistics pass on the CPU: ``"torch"`` or ``"numpy"``.
+    """Which library multiplies the statistics pass on the CPU: ``"numpy"``, ``"torch"`` or ``"by-size"``.
 
     torch's x86 wheels multiply with MKL, NumPy's with OpenBLAS. MKL's full XᵀX product is the
-    faster on Intel CPUs and OpenBLAS's symmetric one (SYRK, half the arithmetic) elsewhere
-    (measured: docs/performance.md, "Design measurements"). So torch on Intel with MKL, NumPy
-    everywhere else; the environment variable ``LINREG_CPU_BLAS`` overrides the choice. Either
-    way the statistics are the same sums to rounding (the tests hold both to NumPy's moments).
-    Without torch installed the choice is NumPy's; torch is imported here only on an Intel CPU
-    (to ask whether it has MKL).
+    faster on Intel CPUs for a large pass and OpenBLAS's symmetric one (SYRK, half the arithmetic)
+    elsewhere (measured: docs/performance.md, "Design measurements"). So on an Intel CPU with torch
+    installed the choice is ``"by-size"``: torch's pass (if its build has MKL) for a pass large enough
+    to use every core (``numpy_threaded``), NumPy's below, where torch's import and thread pool cost more
+    than the product saves (``cpu_pass``); NumPy everywhere else. The environment variable
+    ``LINREG_CPU_BLAS`` (``numpy`` or ``torch``) fixes the library for every size. Either way the
+    statistics are the same sums to rounding (the tests hold both passes to NumPy's moments). Nothing
+    here imports torch: whether it has MKL is asked when a large pass first needs to know.
     """
     choice = os.environ.get(CPU_BLAS_ENV, "").strip().lower()
     if choice:
@@ -58,10 +60,22 @@ def default_cpu_blas() -> str:
         return choice
     if _cpu_vendor() != "GenuineIntel" or not torch_installed():
         return "numpy"
-    return "torch" if torch_module().backends.mkl.is_available() else "numpy"
+    return "by-size"
 
 
 CPU_BLAS = default_cpu_blas()  # read once, at import
+
+
+@functools.cache
+def _torch_has_mkl() -> bool:
+    return bool(torch_module().backends.mkl.is_available())
+
+
+def cpu_pass(n: int, p: int) -> str:
+    """The library that multiplies an n × p statistics pass on the CPU under ``CPU_BLAS``: "numpy" or "torch"."""
+    if CPU_BLAS != "by-size":
+        return CPU_BLAS
+    return "torch" if numpy_threaded(n, p) and _torch_has_mkl() else "numpy"
 
 
 @functools.cache

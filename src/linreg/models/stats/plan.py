@@ -125,7 +125,7 @@ def plan_pass(
     # shifted or weighted when copied, and multiplied together.
     width, blocks = (p + 2, COPY_GROUP_BLOCKS if device.type == "cpu" else 1) if copy else (p, GROUP_BLOCKS)
     step = block_rows * max(1, min(blocks, GROUP_BYTES // (block_rows * width * dtype.itemsize)))
-    backend = "numpy" if device.type == "cpu" and blas.CPU_BLAS == "numpy" else "torch"  # device: HOST or torch
+    backend = "numpy" if device.type == "cpu" and blas.cpu_pass(n, p) == "numpy" else "torch"  # device: HOST or torch
     return Plan(
         shift_x=shift_x,
         shift_y=float(mean_y) if center else 0.0,
