@@ -11,12 +11,11 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from tqdm import tqdm
 
 from linreg.models.numerics import tree_merge
 from linreg.models.solvers import solve_enet
-from linreg.models.stats import Stats, as_tensor
+from linreg.models.stats import Stats
 from linreg.pipeline import seeds
 
 BOOTSTRAP_BLOCK_ROWS = 2**16  # in memory: fixed logical blocks of rows, each with its own stream of weights
@@ -26,14 +25,13 @@ BOOTSTRAP_BLOCK_ROWS = 2**16  # in memory: fixed logical blocks of rows, each wi
 class BootstrapMoments:
     """Σ over some rows of w_bi aᵢaᵢᵀ for every resample b, aᵢ = [xᵢ − s | 1 | yᵢ − t]: they add across blocks."""
 
-    M: torch.Tensor  # (B, p + 2, p + 2) float64
+    M: np.ndarray  # (B, p + 2, p + 2) float64
     rows: int
 
 
-def bootstrap_shift(X: np.ndarray, y: np.ndarray, chunk_rows: int = 4096) -> tuple[torch.Tensor, float]:
+def bootstrap_shift(X: np.ndarray, y: np.ndarray, chunk_rows: int = 4096) -> tuple[np.ndarray, float]:
     """(s, t): the means of the first rows, subtracted before products so that offsets cost no digits."""
-    first = as_tensor(X[:chunk_rows], torch.float64)
-    return first.mean(0), float(np.mean(y[:chunk_rows]))
+    return np.asarray(X[:chunk_rows], dtype=np.float64).mean(0), float(np.mean(y[:chunk_rows]))
 
 
 def bootstrap_block(
@@ -46,17 +44,17 @@ def bootstrap_block(
     """
     s, t = shift
     n, p = X.shape
-    W = torch.from_numpy(seeds.rng(seed, "bootstrap", block).poisson(1.0, size=(resamples, n)).astype(np.float64))
-    M = torch.zeros(resamples, p + 2, p + 2, dtype=torch.float64)
+    W = seeds.rng(seed, "bootstrap", block).poisson(1.0, size=(resamples, n)).astype(np.float64)
+    M = np.zeros((resamples, p + 2, p + 2))
+    A = np.empty((min(chunk_rows, n), p + 2))
     for c in range(0, n, chunk_rows):
         e = min(c + chunk_rows, n)
-        A = torch.empty(e - c, p + 2, dtype=torch.float64)
-        # as_tensor: the table's arrays are read-only views (only read here), without torch's warning
-        torch.sub(as_tensor(X[c:e], torch.float64), s, out=A[:, :p])
-        A[:, p] = 1.0
-        A[:, p + 1] = as_tensor(y[c:e], torch.float64) - t
+        a = A[: e - c]
+        np.subtract(X[c:e], s, out=a[:, :p])  # the table's arrays are read-only views: only read here
+        a[:, p] = 1.0
+        a[:, p + 1] = y[c:e] - t
         w = W[:, c:e]  # (B, m)
-        M += torch.matmul((w[:, :, None] * A[None]).transpose(1, 2), A)  # (B, k, k)
+        M += np.matmul((w[:, :, None] * a[None]).transpose(0, 2, 1), a)  # (B, k, k): one product per resample
     return BootstrapMoments(M, n)
 
 
@@ -77,12 +75,12 @@ def bootstrap_stats(blocks: list[BootstrapMoments], shift: tuple) -> list[Stats 
             out.append(None)
             continue
         d, e_ = Mb[:p, p] / total, Mb[p + 1, p] / total
-        gram = Mb[:p, :p] - total * torch.outer(d, d)
+        gram = Mb[:p, :p] - total * np.outer(d, d)
         out.append(
             Stats(
                 n=total,
                 x_mean=s + d,
-                y_mean=torch.tensor(t) + e_,
+                y_mean=np.asarray(t + e_),
                 gram=(gram + gram.T) / 2,
                 xty=Mb[:p, p + 1] - total * d * e_,
                 yty=Mb[p + 1, p + 1] - total * e_ * e_,
@@ -134,7 +132,7 @@ def bootstrap_enet(
     sweeps; ``max_iter`` bounds the rest. The objective's 1/2n uses each
     resample's total weight, as scikit-learn's ``sample_weight`` convention does.
     """
-    w0 = None if warm_start is None else torch.as_tensor(np.asarray(warm_start, dtype=np.float64))
+    w0 = None if warm_start is None else np.asarray(warm_start, dtype=np.float64)
     draws = []
     for st in tqdm(resamples, desc="bootstrap", file=sys.stderr, disable=None, leave=False):
         if st is None:
