@@ -641,6 +641,10 @@ def test_cost_against_p_says_the_lead_shrinks_only_when_the_runs_resolve_it():
         flat
     )
     assert "shrank" not in flat and "overtake" not in flat
+    # 4× → 4.0× (3.96, the same at two digits): the sentence does not say "from 4× to 4×".
+    level = facts.cost_against_p(p_sweep([1e-3, 1e-2, 1e-1], [2e-3, 4e-2, 0.396])).sentence
+    assert "From p = 100 to 1,000 its lead stayed about 4× within the spread of the timed runs: whether" in level
+    assert "4× to 4×" not in level
     assert [facts.times_text(x) for x in (0.372, 2.46, 136.2, 1250.0)] == ["0.37×", "2.5×", "136×", "1,250×"]
 
 

@@ -874,8 +874,11 @@ def cost_against_p(sweep: pd.DataFrame, system: dict[str, Any] | None = None) ->
                 "turning."
             )
         else:
+            a0, a1 = times_text(ratio[p0]), times_text(ratio[p1])
+            # "from 10× to 10×" says nothing: equal at two digits, it stayed
+            moved = f"stayed about {a0}" if a0 == a1 else f"went from {a0} to {a1}, a change"
             text += (
-                f" From p = {p0:,} to {p1:,} its lead went from {lead}, a change within the spread of the timed runs: "
+                f" From p = {p0:,} to {p1:,} its lead {moved} within the spread of the timed runs: "
                 "whether the balance is moving is not resolved here."
             )
     return CostAgainstP(True, text + note + busy_machine(system or {}))
