@@ -10,7 +10,7 @@ TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help setup run lint format docs test test-fast test-browser browser plots-template bench bench-small bench-loop gpu-check lock clean
+.PHONY: help setup run lint format docs test test-fast test-browser browser plots-template bench bench-small bench-loop warm-stop gpu-check lock clean
 .DEFAULT_GOAL := help
 
 help:  ## list the targets
@@ -86,6 +86,9 @@ bench-small: $(STAMP)  ## small-data speed (442×10, 20000×20): each fit as a m
 
 bench-loop: $(STAMP)  ## time params.yaml edit → dvc repro → report, per stage (edits and restores params.yaml)
 	$(PYTHON) benchmarks/learner_loop.py --fresh
+
+warm-stop:  ## stop the warm stage servers dvc repro started (each also stops after 10 idle minutes)
+	$(if $(wildcard $(PYTHON)),$(PYTHON),python3) -m linreg.pipeline.warm stop
 
 gpu-check:  ## on an NVIDIA GPU: CUDA tests, every variant on cuda, the large benchmark → reports/reference/<gpu>/
 	$(if $(wildcard $(PYTHON)),$(PYTHON),python3) benchmarks/gpu_check.py

@@ -10,18 +10,24 @@ each stage's imports alone (the script loaded without running ``main``), which i
 what every stage pays before it does any work, and, with ``--fresh``, a forced
 ``dvc repro`` of every stage.
 
+Each edit is timed twice: with warm stage starts (``linreg.pipeline.warm``; a server started and listening
+first, as it is from a learner's second ``dvc repro`` on) and with ``LINREG_WARM=0`` (every stage a new
+interpreter). The fresh run is timed from no server at all, as after a clone, and cold.
+
 Targets (issues #27, #41): an edit to a new report in <= 12 s; a fresh ``dvc repro`` in <= 45 s.
 
-Run: ``make bench-loop`` (about two minutes; three with ``--fresh``). It edits and
+Run: ``make bench-loop`` (about four minutes; six with ``--fresh``). It edits and
 restores params.yaml in place: run it on a clean tree, and nothing else meanwhile.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,11 +44,11 @@ STAGES = ["validate", "generate", "split", "scale", "lessons", "train", "evaluat
 RUNNING = re.compile(r"Running stage '([a-z_]+)'")
 
 
-def repro(*args: str) -> tuple[float, dict[str, float]]:
+def repro(*args: str, env: dict[str, str] | None = None) -> tuple[float, dict[str, float]]:
     """``dvc repro`` wall time and each stage's share, timed from DVC's own announcements."""
     start = time.perf_counter()
     proc = subprocess.Popen(
-        ["dvc", "repro", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ["dvc", "repro", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )
     marks: list[tuple[str, float]] = []
     out = []
@@ -67,7 +73,8 @@ def import_seconds(stage: str, repeats: int = 3) -> float:
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+        env = {**os.environ, "LINREG_WARM": "0"}  # the script's own imports, not a warm server's
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=env)
         times.append(time.perf_counter() - t)
     return sorted(times)[len(times) // 2]
 
@@ -95,31 +102,57 @@ def row(label: str, total: float, stages: dict[str, float], imports: dict[str, f
     )
 
 
+def warm_server(env: dict[str, str]) -> None:
+    """A warm stage server for ``env``, listening (a learner's second edit on finds one: linreg.pipeline.warm)."""
+    subprocess.run([sys.executable, "stages/validate.py"], cwd=ROOT, env=env, check=True, capture_output=True)
+    folder = Path(env["LINREG_WARM_DIR"])
+    deadline = time.monotonic() + 120
+    while not list(folder.glob("*.sock")):
+        if time.monotonic() > deadline:
+            sys.exit(f"no warm server started in two minutes: see {folder}/*.log")
+        time.sleep(0.1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--fresh", action="store_true", help="also time a forced dvc repro of every stage")
     args = ap.parse_args()
+    from linreg.pipeline.warm import stop_all
+
+    sockets = Path(tempfile.mkdtemp(prefix="linreg-bench-loop-"))
+    modes = {
+        "warm": {**os.environ, "LINREG_WARM": "1", "LINREG_WARM_DIR": str(sockets / "edits")},
+        "cold": {**os.environ, "LINREG_WARM": "0"},
+    }
     if subprocess.run(["git", "diff", "--quiet", "--", "params.yaml"], cwd=ROOT).returncode != 0:
         sys.exit("params.yaml has uncommitted edits: commit or stash them first (this script edits it in place).")
     params = ROOT / "params.yaml"
     original = params.read_text()
-    _, before = repro()  # up to date first, so each edit times only what it re-runs
+    _, before = repro(env=modes["cold"])  # up to date first, so each edit times only what it re-runs
     committed = (ROOT / "dvc.lock").read_text()
     imports = {s: import_seconds(s) for s in STAGES}
     lines = []
     try:
-        for label, old, new in EDITS:
-            if original.count(old) != 1:
-                sys.exit(f"params.yaml no longer has exactly one line starting {old!r}: update EDITS")
-            params.write_text(original.replace(old, new))
-            total, stages = repro("--no-run-cache")  # an edit DVC has seen before would only be restored
-            lines.append(row(label, total, stages, imports, 12))
-            restore(ROOT, original, committed)  # the next edit starts from the committed outputs
+        warm_server(modes["warm"])
+        for mode, env in modes.items():
+            lines.append(f"{mode}: " + ("stages forked from a warm server" if mode == "warm" else "LINREG_WARM=0"))
+            for label, old, new in EDITS:
+                if original.count(old) != 1:
+                    sys.exit(f"params.yaml no longer has exactly one line starting {old!r}: update EDITS")
+                params.write_text(original.replace(old, new))
+                total, stages = repro("--no-run-cache", env=env)  # an edit DVC has seen before would be restored
+                lines.append(row(label, total, stages, imports, 12))
+                restore(ROOT, original, committed)  # the next edit starts from the committed outputs
         if args.fresh:
-            total, stages = repro("--force")
-            lines.append(row("fresh: dvc repro --force (every stage)", total, stages, imports, 45))
+            # A first run after a clone: no server yet; the first stage starts one, later stages find it.
+            first = {**modes["warm"], "LINREG_WARM_DIR": str(sockets / "fresh")}
+            for label, env in (("fresh, warm starts on", first), ("fresh, LINREG_WARM=0", modes["cold"])):
+                total, stages = repro("--force", env=env)
+                lines.append(row(f"{label}: dvc repro --force", total, stages, imports, 45))
     finally:
         restore(ROOT, original, committed)  # also after the fresh run, and after a failed one
+        for folder in sockets.iterdir():
+            stop_all(folder)
     alone = ", ".join(f"{s} {t:.2f} s" for s, t in imports.items())
     print(f"stage imports alone (median of 3 fresh interpreters): {alone}")
     print("\n".join(lines))

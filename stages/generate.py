@@ -13,7 +13,10 @@ Outputs are written beside the previous ones and replace them only when all are 
 from __future__ import annotations
 
 # isort: off
-import linreg.pipeline.interrupts  # noqa: F401  (first: Ctrl-C while the libraries load prints one line)
+from linreg.pipeline.warm import delegate
+
+delegate()  # a warm server, where one is listening, runs this stage and this process exits with its status
+import linreg.pipeline.interrupts  # noqa: F401  (Ctrl-C while the libraries load prints one line)
 # isort: on
 
 from pathlib import Path

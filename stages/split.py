@@ -10,7 +10,10 @@ Block by block: the stage holds one block at a time, whatever the data's size.
 from __future__ import annotations
 
 # isort: off
-import linreg.pipeline.interrupts  # noqa: F401  (first: Ctrl-C while the libraries load prints one line)
+from linreg.pipeline.warm import delegate
+
+delegate()  # a warm server, where one is listening, runs this stage and this process exits with its status
+import linreg.pipeline.interrupts  # noqa: F401  (Ctrl-C while the libraries load prints one line)
 # isort: on
 
 from contextlib import ExitStack

@@ -11,7 +11,10 @@ Outputs: data/validated.json (always the same bytes, so passing never re-runs an
 from __future__ import annotations
 
 # isort: off
-import linreg.pipeline.interrupts  # noqa: F401  (first: Ctrl-C while the libraries load prints one line)
+from linreg.pipeline.warm import delegate
+
+delegate()  # a warm server, where one is listening, runs this stage and this process exits with its status
+import linreg.pipeline.interrupts  # noqa: F401  (Ctrl-C while the libraries load prints one line)
 # isort: on
 
 from pathlib import Path

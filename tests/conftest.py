@@ -18,6 +18,9 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+# Every stage a test runs starts cold, in its own interpreter, and no test leaves a warm server behind
+# (linreg.pipeline.warm); tests/pipeline/test_warm.py turns it on for the processes it starts.
+os.environ["LINREG_WARM"] = "0"
 # --doctest-modules (pyproject.toml) imports every module it collects; the sklearn-suite plugin rebinds
 # scikit-learn's estimators to linreg's when imported, so only its own subprocess may load it.
 collect_ignore_glob = ["models/sklearn_suite/*.py"]

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import torch
 import yaml
 
-from ..conftest import REPO, copy_project, git_commit_all, needs_dvc, needs_report_tools, sh, write_params
+from linreg.pipeline import warm
+
+from ..conftest import (
+    REPO,
+    copy_project,
+    git_commit_all,
+    needs_dvc,
+    needs_report_tools,
+    sh,
+    visible_text,
+    write_params,
+)
 
 # One worker runs this module's tests in order (make test: --dist loadfile): each builds on the
 # clone the tests before it left (built, then a split changed, then an experiment).
@@ -94,6 +108,52 @@ def test_the_plots_page_draws_every_plot_offline_in_a_browser(clone, tmp_path):
         assert [u for u in page_requests(browser) if not u.startswith(("file:", "data:", "blob:", "about:"))] == []
     finally:
         browser.quit()
+
+
+def _timeless(path: Path, data: bytes) -> object:
+    """An output as compared between two runs: JSON without its fit times, a page's words without its digits."""
+    if path.suffix == ".json":
+        drop = lambda d: {k: drop(v) for k, v in d.items() if "seconds" not in k} if isinstance(d, dict) else d  # noqa: E731
+        return drop(json.loads(data))
+    if path.suffix == ".html":  # the page prints the timings it measured (chapters 6 and 19)
+        return re.sub(r"\d[\d.,]*(?:e[-+]?\d+)?", "#", visible_text(data.decode()))  # 76 ms and 76.3 ms alike
+    return data
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="warm starts fork: Linux only")
+def test_stages_run_warm_write_what_they_wrote_cold(clone, tmp_path, monkeypatch):
+    """linreg.pipeline.warm: train, evaluate and report, forked from a server that preloaded the libraries,
+    write the bytes the cold run wrote (fit times and the page's measured timings aside)."""
+    sh(clone, sys.executable, "-m", "dvc", "repro")  # built cold (a no-op after the first test)
+    outputs = (
+        "models",
+        "reports/metrics",
+        "reports/plots",
+        "reports/figures",
+        "reports/notebooks",
+        "reports/report.html",
+    )
+    files = lambda: sorted(p for out in outputs for p in [*(clone / out).rglob("*"), clone / out] if p.is_file())
+    cold = {p: p.read_bytes() for p in files()}
+    folder = tmp_path / "sockets"
+    monkeypatch.setenv("LINREG_WARM", "1")
+    monkeypatch.setenv("LINREG_WARM_DIR", str(folder))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # figures drawn again, not reused from the cold run
+    try:
+        sh(clone, sys.executable, "stages/validate.py")  # cold: starts the server
+        deadline = time.monotonic() + 120
+        while not list(folder.glob("*.sock")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        sh(clone, sys.executable, "-m", "dvc", "repro", "--force", "--single-item", "train", "evaluate", "report")
+        served = "".join(log.read_text() for log in folder.glob("*.log"))
+    finally:
+        warm.stop_all(folder)
+    for stage in ("train", "evaluate", "report"):
+        assert f"stages/{stage}.py" in served, f"{stage} did not run in the warm server:\n{served}"
+    again = {p: p.read_bytes() for p in cold}
+    assert sorted(cold) == files()
+    for path in cold:
+        assert _timeless(path, again[path]) == _timeless(path, cold[path]), path.relative_to(clone)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
