@@ -459,7 +459,7 @@ def read_yaml(text: str) -> Any:
 @functools.lru_cache(maxsize=4)
 def _parsed_yaml(text: str) -> Any:
     # A stage reads dvc.yaml three times (its params, its outputs, what is stale): ruamel's pure-Python
-    # loader took 85 ms a reading, 0.25 s of every stage (docs/performance.md, "Warm starts").
+    # loader takes about 40 ms a reading (docs/performance.md, "warm stage starts").
     from ruamel.yaml import YAML
 
     return YAML(typ="safe").load(text)
