@@ -104,7 +104,8 @@ def row(label: str, total: float, stages: dict[str, float], imports: dict[str, f
 
 def warm_server(env: dict[str, str]) -> None:
     """A warm stage server for ``env``, listening (a learner's second edit on finds one: linreg.pipeline.warm)."""
-    subprocess.run([sys.executable, "stages/validate.py"], cwd=ROOT, env=env, check=True, capture_output=True)
+    started = {**env, "DVC_STAGE": "validate"}  # as dvc repro runs it: a stage run by hand never delegates
+    subprocess.run([sys.executable, "stages/validate.py"], cwd=ROOT, env=started, check=True, capture_output=True)
     folder = Path(env["LINREG_WARM_DIR"])
     deadline = time.monotonic() + 120
     while not list(folder.glob("*.sock")):

@@ -139,6 +139,7 @@ def test_stages_run_warm_write_what_they_wrote_cold(clone, tmp_path, monkeypatch
     monkeypatch.setenv("LINREG_WARM", "1")
     monkeypatch.setenv("LINREG_WARM_DIR", str(folder))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # figures drawn again, not reused from the cold run
+    monkeypatch.setenv("DVC_STAGE", "validate")  # as DVC runs it: only then does a stage start a server
     try:
         sh(clone, sys.executable, "stages/validate.py")  # cold: starts the server
         deadline = time.monotonic() + 120

@@ -80,6 +80,7 @@ def env(tmp_path):
         "LINREG_WARM_DIR": str(folder),
         "LINREG_WARM_PRELOAD": "json",
         "LINREG_WARM_IDLE": "120",
+        "DVC_STAGE": "test",  # as dvc repro runs a stage: run by hand, a script never delegates
     }
     yield environ
     warm.stop_all(folder)
@@ -111,7 +112,7 @@ sys.exit(int(how))
 """
     path = script(tmp_path, "stage.py", body)
     started(path, env)
-    done = run(path, {**env, "DVC_STAGE": "train"}, "0")
+    done = run(path, {**env, "DVC_STAGE": "train"}, "0")  # DVC's per-stage variable is not in the key
     assert done.returncode == 0, done.stderr
     assert f"warm=True argv=['0'] cwd={tmp_path} stage=train" in done.stdout  # DVC's per-stage variable arrives
     assert done.stderr == "to stderr\n"
@@ -135,8 +136,8 @@ def test_the_child_imports_linreg_afresh(tmp_path, env):
 
 def test_ctrl_c_reaches_the_stage_in_the_server(tmp_path, env):
     body = """
-print(f"warm={warm}", flush=True)
-try:
+try:  # the signal may come as soon as the line is out
+    print(f"warm={warm}", flush=True)
     time.sleep(60 if warm else 0)
 except KeyboardInterrupt:
     print("interrupted: cleaned up", flush=True)
@@ -177,19 +178,21 @@ time.sleep(60 if warm else 0)
 def test_another_environment_gets_its_own_server(tmp_path, env):
     path = script(tmp_path, "env.py", "print(f\"warm={warm} threads={os.environ.get('OMP_NUM_THREADS')}\")\n")
     started(path, env)
-    other = {**env, "OMP_NUM_THREADS": "1"}  # the libraries in the first server loaded with another value
+    threads = str(int(env.get("OMP_NUM_THREADS") or 2) + 1)  # the first server's libraries loaded with another
+    other = {**env, "OMP_NUM_THREADS": threads}
     done = run(path, other)
-    assert "warm=False threads=1" in done.stdout  # never served by the first server
+    assert f"warm=False threads={threads}" in done.stdout  # never served by the first server
     folder = Path(env["LINREG_WARM_DIR"])
     assert wait_until(lambda: len(list(folder.glob("*.sock"))) == 2)
-    assert "warm=True threads=1" in run(path, other).stdout
+    assert f"warm=True threads={threads}" in run(path, other).stdout
 
 
-@pytest.mark.parametrize("off", ["0", "off", "false"])
-def test_linreg_warm_off_runs_cold_and_starts_nothing(tmp_path, env, off):
+@pytest.mark.parametrize("off", [{"LINREG_WARM": "0"}, {"LINREG_WARM": "off"}, {"LINREG_WARM": "false"}, {}])
+def test_linreg_warm_off_or_a_script_run_by_hand_runs_cold_and_starts_nothing(tmp_path, env, off):
     path = script(tmp_path, "cold.py", 'print(f"warm={warm}")\n')
     started(path, env)
-    done = run(path, {**env, "LINREG_WARM": off})
+    environ = {k: v for k, v in env.items() if k != "DVC_STAGE"} if not off else {**env, **off}  # {}: by hand
+    done = run(path, environ)
     assert "warm=False" in done.stdout
     assert len(list(Path(env["LINREG_WARM_DIR"]).glob("*.sock"))) == 1
 
@@ -259,3 +262,29 @@ def test_a_library_that_starts_a_thread_while_loading_is_never_forked(tmp_path, 
     assert not list(folder.glob("*.sock")) and not list(folder.glob("*.starting"))
     assert len(server_pids(folder)) == 0  # the one that refused never listened
     assert "not serving: loading the libraries started threads" in "".join(p.read_text() for p in folder.glob("*.log"))
+
+
+def test_a_module_that_imports_a_stage_does_not_hand_itself_over(tmp_path, env):
+    """delegate() acts only in the script Python runs: a notebook or test that imports a stage module runs
+    nothing in a server (it would otherwise run the importer's own argv there)."""
+    path = script(tmp_path, "stage_mod.py", 'print(f"warm={warm}")\n')
+    started(path, env)
+    importer = tmp_path / "importer.py"
+    importer.write_text("import stage_mod\n\nprint('importer done')\n")  # beside it: found on sys.path[0]
+    done = run(importer, env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-2:] == ["warm=False", "importer done"]
+
+
+def test_dvc_temporary_experiment_folders_start_no_server(tmp_path, env):
+    folder = tmp_path / ".dvc" / "tmp" / "exps" / "run" / "abc"  # where dvc exp run --temp / --queue runs
+    folder.mkdir(parents=True)
+    path = script(folder, "stage.py", 'print(f"warm={warm}")\n')
+    for _ in range(2):
+        assert "warm=False" in run(path, env).stdout
+    time.sleep(1)
+    sockets = Path(env["LINREG_WARM_DIR"])
+    assert not sockets.exists() or not list(sockets.iterdir())
+    assert warm.one_shot_workspace(str(folder))
+    assert not warm.one_shot_workspace(str(tmp_path / "project"))
+    assert not warm.one_shot_workspace(str(tmp_path / ".dvc"))

@@ -16,12 +16,13 @@ server serves only the processes whose key it has. The key covers what decided h
 initialised: the interpreter and its ``sys.path`` with each folder's modification time (an install,
 upgrade or removal changes it), every environment variable (thread counts, BLAS and backend choices,
 ``LINREG_*``) and the working folder (matplotlib reads ``./matplotlibrc``). The outputs are the same bytes
-as a cold run's (``tests/pipeline/test_warm.py`` runs stages both ways).
+as a cold run's (``tests/pipeline/test_end_to_end.py`` runs train, evaluate and report both ways).
 
-Off with ``LINREG_WARM=0`` (the test suite sets it, apart from the tests of this module), and wherever
-``fork`` is not safe to use this way (anything but Linux). A server exits after ``LINREG_WARM_IDLE``
-seconds without a request (600 by default), or when its socket is removed: ``make warm-stop`` removes them
-all. It writes a line per stage it runs, and its own errors, to ``<socket folder>/<key>.log``.
+Only a stage DVC runs delegates (``dvc repro``, ``make run``, ``dvc exp run``: DVC sets ``DVC_STAGE``); a
+script run by hand runs cold. Off with ``LINREG_WARM=0`` (the test suite sets it, apart from the tests of
+this module), and wherever ``fork`` is not safe to use this way (anything but Linux). A server exits after
+``LINREG_WARM_IDLE`` seconds without a request (600 by default), or when its socket is removed: ``make
+warm-stop`` removes them all. It writes a line per stage it runs, and its own errors, to ``<socket folder>/<key>.log``.
 
 This module imports only the standard library: a stage pays microseconds for it before it knows whether a
 server will run it.
@@ -76,10 +77,20 @@ FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
 
 def enabled(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
-    """Whether stages delegate to a warm server: on Linux, unless ``LINREG_WARM`` is 0, off, false or no."""
-    if environ.get(CHILD_MARK) or not sys.platform.startswith("linux") or not hasattr(socket, "send_fds"):
+    """Whether a stage delegates to a warm server: when DVC runs it (``DVC_STAGE`` is set), on Linux, unless
+    ``LINREG_WARM`` is 0, off, false or no. A script run by hand, or by a test, always runs cold."""
+    if environ.get(CHILD_MARK) or not environ.get("DVC_STAGE"):
+        return False
+    if not sys.platform.startswith("linux") or not hasattr(socket, "send_fds"):
         return False
     return environ.get("LINREG_WARM", "1").strip().lower() not in ("0", "off", "false", "no")
+
+
+def one_shot_workspace(cwd: str) -> bool:
+    """A folder DVC makes for one queued or temporary experiment (``.dvc/tmp/exps/…``) and then deletes:
+    a server started there would serve one run and hold its memory for the idle time after it."""
+    parts = Path(os.path.realpath(cwd)).parts
+    return any(parts[i : i + 2] == (".dvc", "tmp") for i in range(len(parts) - 1))
 
 
 def server_key(environ: dict[str, str] | os._Environ[str] = os.environ, cwd: str | None = None) -> str:
@@ -160,8 +171,9 @@ def delegate() -> None:
     are off, when no server for this process's key is listening, or when the server declines before the
     stage started; from the moment the child starts, this process only waits for it.
     """
-    if not enabled():
-        return
+    caller = sys._getframe(1).f_globals.get("__name__")
+    if caller != "__main__" or not enabled() or one_shot_workspace(os.getcwd()):
+        return  # imported (a test, a notebook), not run: nothing to hand over
     folder = _private_dir(socket_dir())
     if folder is None:
         return
