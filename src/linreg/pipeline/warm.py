@@ -61,8 +61,16 @@ PRELOAD = (
     "matplotlib.figure",
     "matplotlib.backends.backend_agg",
     "ruamel.yaml",
+    "yaml",
     "pydantic",
+    "array_api_compat",
+    "PIL.Image",
     "IPython.core.interactiveshell",
+    "IPython.display",
+    "matplotlib_inline.backend_inline",
+    "altair",  # the report's interactive charts, when one is built again (0.3-0.5 s)
+    "vl_convert",
+    "pypandoc",
     "torch",
     "torch._dynamo",  # the first torch.optim step imports it: 1.1 s of the report's chapter 19
 )
