@@ -288,3 +288,15 @@ def test_dvc_temporary_experiment_folders_start_no_server(tmp_path, env):
     assert warm.one_shot_workspace(str(folder))
     assert not warm.one_shot_workspace(str(tmp_path / "project"))
     assert not warm.one_shot_workspace(str(tmp_path / ".dvc"))
+
+
+def test_a_terminated_server_removes_its_socket(tmp_path, env):
+    """kill (SIGTERM) or a closed terminal (SIGHUP): the server goes, and no dead socket stays behind."""
+    path = script(tmp_path, "term.py", 'print(f"warm={warm}")\n')
+    folder = Path(env["LINREG_WARM_DIR"])
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        started(path, env)
+        (pid,) = [p for p in server_pids(folder) if alive(p)]
+        os.kill(pid, signum)
+        assert wait_until(lambda: not alive(pid), 15)
+        assert not list(folder.glob("*.sock"))

@@ -347,22 +347,36 @@ def serve(key: str) -> None:
                 conn.close()
 
     signal.signal(signal.SIGCHLD, reap)
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):  # kill, logout: leave no dead socket behind
+        signal.signal(signum, _stop)
     last = time.monotonic()
     listener.settimeout(min(5.0, idle))
-    while True:
-        try:
-            conn, _ = listener.accept()
-        except TimeoutError:
-            if not children and time.monotonic() - last > idle:
-                break
-            if _inode(path) != inode:  # removed (make warm-stop) or replaced by a newer server
-                break
-            continue
-        last = time.monotonic()
-        _answer(conn, key, listener, children)
-        last = time.monotonic()
-    if _inode(path) == inode:
-        path.unlink(missing_ok=True)
+    try:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                if not children and time.monotonic() - last > idle:
+                    break
+                if _inode(path) != inode:  # removed (make warm-stop) or replaced by a newer server
+                    break
+                continue
+            last = time.monotonic()
+            _answer(conn, key, listener, children)
+            last = time.monotonic()
+    except _Stopped:
+        pass
+    finally:
+        if _inode(path) == inode:
+            path.unlink(missing_ok=True)
+
+
+class _Stopped(Exception):
+    """A server told to stop by a signal."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped
 
 
 def _unsafe_to_fork() -> str | None:
@@ -428,12 +442,14 @@ def _answer(conn: socket.socket, key: str, listener: socket.socket, children: di
             os.close(fd)
         conn.close()  # the stage runs itself
         return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+    held = {signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGINT}  # the server's handlers, not the child's
+    signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
         pid = os.fork()
         if pid == 0:
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+            for signum in held:
+                signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
             listener.close()
             for other in children.values():
                 other.close()
@@ -445,7 +461,7 @@ def _answer(conn: socket.socket, key: str, listener: socket.socket, children: di
         with contextlib.suppress(OSError):
             _send(conn, {"pid": pid})
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
 
 
 def _run_child(conn: socket.socket, request: dict, fds: list[int]) -> None:
