@@ -62,13 +62,15 @@ def server_pids(folder: Path) -> list[int]:
     return pids
 
 
-def alive(pid: int) -> bool:
-    """Running, and not a zombie waiting for its parent."""
+def alive(pid: int, folder: Path | None = None) -> bool:
+    """Running, not a zombie waiting for its parent, and (given ``folder``) a warm server of that socket folder or
+    a child it forked: a pid from an old log may belong to another process by now (pids wrap at 32768)."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0") if folder is not None else []
     except OSError:
         return False
-    return state != "Z"
+    return state != "Z" and (folder is None or f"LINREG_WARM_DIR={folder}".encode() in environ)
 
 
 @pytest.fixture
@@ -85,7 +87,7 @@ def env(tmp_path):
     yield environ
     warm.stop_all(folder)
     for pid in server_pids(folder):
-        if not wait_until(lambda: not alive(pid), 15):
+        if not wait_until(lambda: not alive(pid, folder), 15):
             os.kill(pid, signal.SIGKILL)
 
 
@@ -215,6 +217,7 @@ def test_a_stale_socket_is_replaced(tmp_path, env):
     started(path, env)
     folder = Path(env["LINREG_WARM_DIR"])
     (pid,) = server_pids(folder)
+    assert alive(pid, folder)
     os.kill(pid, signal.SIGKILL)  # the socket file stays, with nobody listening
     assert wait_until(lambda: not alive(pid), 15)
     assert "warm=False" in run(path, env).stdout  # runs cold, and starts a new server
@@ -296,7 +299,7 @@ def test_a_terminated_server_removes_its_socket(tmp_path, env):
     folder = Path(env["LINREG_WARM_DIR"])
     for signum in (signal.SIGTERM, signal.SIGHUP):
         started(path, env)
-        (pid,) = [p for p in server_pids(folder) if alive(p)]
+        (pid,) = [p for p in server_pids(folder) if alive(p, folder)]
         os.kill(pid, signum)
         assert wait_until(lambda: not alive(pid), 15)
         assert not list(folder.glob("*.sock"))
