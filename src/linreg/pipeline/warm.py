@@ -442,7 +442,7 @@ def _answer(conn: socket.socket, key: str, listener: socket.socket, children: di
             os.close(fd)
         conn.close()  # the stage runs itself
         return
-    held = {signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGINT}  # the server's handlers, not the child's
+    held = {signal.SIGCHLD, *FORWARDED}  # the server's handlers, never the child's: reset before they arrive
     signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
         pid = os.fork()
@@ -469,8 +469,6 @@ def _run_child(conn: socket.socket, request: dict, fds: list[int]) -> None:
     code = 1
     try:
         os.setpgid(0, 0)  # its own group, so a signal meant for it does not reach the server
-        for signum in FORWARDED:
-            signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
         threading.Thread(target=_exit_with_client, args=(conn,), daemon=True).start()
         os.chdir(request["cwd"])
         os.environ.clear()
