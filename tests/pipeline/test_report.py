@@ -515,4 +515,8 @@ def test_a_render_from_the_cache_shows_what_one_that_builds_everything_shows(pip
     assert len(specs[0]) == 4 and specs[1] == specs[0]
     images = [re.findall(r"data:image/png;base64,[A-Za-z0-9+/=]+", p) for p in pages]
     assert images[0] and images[1] == images[0]
-    assert visible_text(pages[1]) == visible_text(pages[0])
+    # Rounding-level gaps (chapter 19's torch loop "off the normal equations by 7.0e-16") come from torch's
+    # MKL products, whose thread split follows the load: one CI run under xdist printed two values. They
+    # are masked; every other character of the two pages must agree.
+    rounding = re.compile(r"\d\.\de-1[3-9]")
+    assert rounding.sub("#", visible_text(pages[1])) == rounding.sub("#", visible_text(pages[0]))
