@@ -382,3 +382,46 @@ def test_robust_covariances_are_formed_when_first_read(path):
     assert not any(hasattr(ours, name) for name in ("_meat", "_X", "_basis"))  # the rows are let go
     np.testing.assert_array_equal(before.cov_HC3, ours.cov_HC3)  # the same arithmetic, whenever it runs
     assert ours.condition_number == pytest.approx(ref.condition_number, rel=RTOL)
+
+
+@pytest.mark.parametrize("has_constant", [True, False])
+def test_the_cholesky_row_pass_is_the_same_bits_on_any_number_of_threads(has_constant, monkeypatch):
+    # A large row pass splits its groups of rows between as many threads as NumPy's BLAS has, each on
+    # one BLAS thread, and sums the groups' HC meats in the groups' order: the leverages, fitted values
+    # and the meats Σ ωᵢbᵢbᵢᵀ are the same bits whether NumPy's BLAS has 1, 2 or 3 threads (the k × k
+    # sandwich after them is BLAS's own). At p = 100 OpenBLAS's own threads change the bits of each
+    # block's symmetric product, so products on them would show here.
+    from threadpoolctl import threadpool_limits
+
+    from linreg.models.stats import blas
+
+    monkeypatch.setattr(blas, "NUMPY_THREADED_MIN_WORK", 1e5)
+    n, p = 70_001, 100  # 3 groups of 16 blocks of 2,048 rows, the last partial
+    X, y, _ = regression_data(n=n, p=p, seed=12)
+    y = y + np.random.default_rng(2).standard_normal(n) * (1 + np.abs(X[:, 0]))  # heteroskedastic
+    x_mean = X.mean(0) if has_constant else np.zeros(p)
+    Xc = X - x_mean
+    gram = Xc.T @ Xc
+    coef = np.linalg.solve(gram, Xc.T @ (y - y.mean() if has_constant else y))
+    intercept = float(y.mean() - x_mean @ coef) if has_constant else 0.0
+    asked: list[int] = []
+    real = blas.map_in_order
+
+    def spy(fn, items, workers):
+        asked.append(workers)
+        return real(fn, items, workers)
+
+    monkeypatch.setattr(blas, "map_in_order", spy)
+    runs = []
+    for threads in (1, 2, 3):
+        with threadpool_limits(threads, user_api="blas"):
+            r = RegressionResults.from_cholesky(
+                X, y, None, has_constant=has_constant, gram=gram, x_mean=x_mean, coef=coef, intercept=intercept
+            )
+            r.cov_HC0  # noqa: B018 - its meat takes one more pass over X
+            runs.append({"HC3 meat": r._core_HC["HC3"], "HC0 meat": r._core_HC["HC0"], "leverage": r._leverage})
+            runs[-1]["fitted"] = np.asarray(r.fittedvalues)
+    assert asked == [1, 1, 2, 2, 3, 3]  # HC3 on the way, HC0 by one more pass: each on as many threads as BLAS has
+    for run in runs[1:]:
+        for name, value in run.items():
+            np.testing.assert_array_equal(value, runs[0][name], err_msg=name)

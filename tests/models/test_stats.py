@@ -208,3 +208,52 @@ def test_this_machines_cpu_vendor_is_read():
     if not ids:
         pytest.skip("/proc/cpuinfo names no vendor (not x86)")
     assert vendor == ids[0]
+
+
+def _on_threads(threads: int, fn):
+    """``fn()`` with NumPy's BLAS set to ``threads`` (threadpoolctl), and the worker counts it asked for."""
+    from threadpoolctl import threadpool_limits
+
+    asked: list[int] = []
+    real = stats_module.map_in_order
+
+    def spy(fn_, items, workers):
+        asked.append(workers)
+        return real(fn_, items, workers)
+
+    with pytest.MonkeyPatch.context() as mp, threadpool_limits(threads, user_api="blas"):
+        mp.setattr(stats_module, "map_in_order", spy)
+        return fn(), asked
+
+
+@pytest.mark.parametrize("case", ["view", "shifted copy", "weighted copy"])
+def test_a_threaded_numpy_pass_is_the_same_bits_on_any_number_of_threads(case, monkeypatch):
+    # A pass large enough to be threaded splits its groups of rows between as many threads as NumPy's
+    # BLAS has, each multiplying on one BLAS thread, and sums the groups' partial products in the
+    # groups' order: so the statistics are the same bits whether NumPy's BLAS has 1, 2 or 3 threads.
+    # At p = 100 OpenBLAS's own threads split a SYRK and change its bits, so products run on them, or
+    # partials summed as they finish, would show here.
+    monkeypatch.setattr(stats_module, "CPU_BLAS", "numpy")  # the NumPy pass, whatever this CPU
+    monkeypatch.setattr(stats_module, "NUMPY_THREADED_MIN_WORK", 1e5)
+    n, p = 140_001, 100  # 3 groups of 16 blocks without the copy, 5 of 8 with it; a partial last chunk
+    X, y, _ = regression_data(n=n, p=p, offset=0.0 if case == "view" else 40.0, seed=11)
+    w = np.random.default_rng(5).uniform(0.0, 3.0, n) if case == "weighted copy" else None
+    runs = {
+        t: _on_threads(t, lambda: compute_stats(X, y, dtype="float64", device="cpu", sample_weight=w))
+        for t in (1, 2, 3)
+    }
+    assert [asked for _, asked in runs.values()] == [[1], [2], [3]]
+    first = runs[1][0]
+    assert isinstance(first.gram, np.ndarray)
+    for st, _ in runs.values():
+        for name in ("gram", "xty", "x_mean"):
+            np.testing.assert_array_equal(getattr(st, name), getattr(first, name), err_msg=name)
+        assert st.yty == first.yty and st.y_mean == first.y_mean
+
+
+def test_a_small_pass_stays_on_one_thread(monkeypatch):
+    # Below NUMPY_THREADED_MIN_WORK no thread is asked for, however many NumPy's BLAS has.
+    monkeypatch.setattr(stats_module, "CPU_BLAS", "numpy")
+    X, y, _ = regression_data(n=70_001, p=8, seed=2)
+    _, asked = _on_threads(3, lambda: compute_stats(X, y, dtype="float64", device="cpu"))
+    assert asked == [1]

@@ -46,6 +46,7 @@ from linreg.models._closed_form import RankDeficientWarning, whitened_design
 from linreg.models._exact import refined_lstsq
 from linreg.models._hypotheses import parse_constraints
 from linreg.models._summary import Summary, Table, coefficient_cells, coefficient_header, fmt
+from linreg.models.stats import blas
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,6 +68,7 @@ KERNELS = {
 # Rows per block of the Cholesky path's pass: 1,024–2,048-row blocks ran fastest, 8,192–16,384 up to
 # 1.4× slower (docs/performance.md, "Design measurements").
 ROW_BLOCK = 2048
+ROW_GROUP = 16 * ROW_BLOCK  # rows per partial meat: groups run on every BLAS thread's worth of threads
 
 
 def _nan_if(cond: bool, value: float) -> float:
@@ -491,21 +493,31 @@ class RegressionResults:
         meat3 = np.zeros((k, k))
         level = float(intercept) + (float(x_mean @ coef) if has_constant else 0.0)  # ŷ = level + x_cᵀw
         c0 = 1 / n_w if has_constant else 0.0
-        centred, basis = np.empty((ROW_BLOCK, p)), np.empty((ROW_BLOCK, p))
-        for start in range(0, n, ROW_BLOCK):
-            stop = min(start + ROW_BLOCK, n)
-            Xc = np.subtract(X[start:stop], x_mean, out=centred[: stop - start])  # x̄ = 0 without a constant
-            fitted[start:stop] = Xc @ coef + level
-            # aᵢ = Uᵀx_cᵢ by NumPy's own BLAS: SciPy's triangular product would halve the work, but its
-            # separate thread pool made NumPy's products after it 10–30× slower (docs/performance.md).
-            A = np.matmul(Xc, U, out=basis[: stop - start])
-            m[start:stop] = c0 + np.einsum("ij,ij->i", A, A)  # zᵢᵀ(ZᵀWZ)⁻¹zᵢ
-            wb = w[start:stop]
-            h = wb * m[start:stop]
-            e2 = wb * (y[start:stop] - fitted[start:stop]) ** 2
-            with np.errstate(divide="ignore", invalid="ignore"):
-                omega = np.where(h < 1 - 1e-12, e2 / (1 - h) ** 2, math.nan)
-            meat3 += _block_meat(A, omega * wb, has_constant, n_w)
+
+        def rows(lo: int) -> np.ndarray:
+            """Rows lo … lo + ROW_GROUP: their fitted values and mᵢ written in place, their meat returned."""
+            meat = np.zeros((k, k))
+            centred, basis = np.empty((ROW_BLOCK, p)), np.empty((ROW_BLOCK, p))
+            for start in range(lo, min(lo + ROW_GROUP, n), ROW_BLOCK):
+                stop = min(start + ROW_BLOCK, n)
+                Xc = np.subtract(X[start:stop], x_mean, out=centred[: stop - start])  # x̄ = 0 without a constant
+                fitted[start:stop] = Xc @ coef + level
+                # aᵢ = Uᵀx_cᵢ by NumPy's own BLAS: SciPy's triangular product would halve the work, but its
+                # separate thread pool made NumPy's products after it 10–30× slower (docs/performance.md).
+                A = np.matmul(Xc, U, out=basis[: stop - start])
+                m[start:stop] = c0 + np.einsum("ij,ij->i", A, A)  # zᵢᵀ(ZᵀWZ)⁻¹zᵢ
+                wb = w[start:stop]
+                h = wb * m[start:stop]
+                e2 = wb * (y[start:stop] - fitted[start:stop]) ** 2
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    omega = np.where(h < 1 - 1e-12, e2 / (1 - h) ** 2, math.nan)
+                meat += _block_meat(A, omega * wb, has_constant, n_w)
+            return meat
+
+        # Groups' meats summed in their order: the same bits on any number of threads (blas.row_workers).
+        with blas.row_workers(blas.numpy_threaded(n, p)) as workers:
+            for part in blas.map_in_order(rows, range(0, n, ROW_GROUP), workers):
+                meat3 += part
         self._fitted, self._train_mean_var, self._leverage = fitted, m, w * m
         self._finish(y)
         self._cov_HC, self._core_HC = {"HC3": F @ meat3 @ F.T}, {"HC3": meat3}
@@ -529,13 +541,22 @@ class RegressionResults:
         """One more pass over X for a robust meat Σ ωᵢ bᵢbᵢᵀ (the Cholesky path keeps no basis)."""
         X, has_constant = self._X, bool(self.k_constant)
         k = len(self._theta)
+        n, p = X.shape
+
+        def rows(lo: int) -> np.ndarray:
+            meat = np.zeros((k, k))
+            centred, basis = np.empty((ROW_BLOCK, p)), np.empty((ROW_BLOCK, p))
+            for start in range(lo, min(lo + ROW_GROUP, n), ROW_BLOCK):
+                stop = min(start + ROW_BLOCK, n)
+                Xc = np.subtract(X[start:stop], self._x_mean, out=centred[: stop - start])
+                A = np.matmul(Xc, self._U, out=basis[: stop - start])
+                meat += _block_meat(A, omega[start:stop] * self.weights[start:stop], has_constant, self._n_w)
+            return meat
+
         meat = np.zeros((k, k))
-        centred, basis = np.empty((ROW_BLOCK, X.shape[1])), np.empty((ROW_BLOCK, X.shape[1]))
-        for start in range(0, self.nobs, ROW_BLOCK):
-            stop = min(start + ROW_BLOCK, self.nobs)
-            Xc = np.subtract(X[start:stop], self._x_mean, out=centred[: stop - start])
-            A = np.matmul(Xc, self._U, out=basis[: stop - start])
-            meat += _block_meat(A, omega[start:stop] * self.weights[start:stop], has_constant, self._n_w)
+        with blas.row_workers(blas.numpy_threaded(n, p)) as workers:
+            for part in blas.map_in_order(rows, range(0, n, ROW_GROUP), workers):
+                meat += part
         return meat
 
     # --- names: pandas objects when the fit saw pandas ----------------------------------------

@@ -25,7 +25,6 @@ arithmetic takes. The O(np²) pass is the part that runs on the device.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from typing import Any
 
 from scipy import sparse
@@ -139,8 +138,10 @@ def compute_stats(
     as_torch = is_torch(X) or is_torch(y) or is_torch(sample_weight) or not is_host(device)
     M: Any  # (p + 2, p + 2): NumPy from NumPy's pass, else a tensor
     if plan.backend == "numpy":
-        with nullcontext() if plan.threaded else one_blas_thread():
-            M = numpy_pass(*args, copy=plan.copy, dtype=np_dtype, chunk_rows=plan.chunk_rows, step=plan.step)
+        with blas.row_workers(plan.threaded) as workers:
+            M = numpy_pass(
+                *args, copy=plan.copy, dtype=np_dtype, chunk_rows=plan.chunk_rows, step=plan.step, workers=workers
+            )
         shift_x = plan.shift_x
         if as_torch:
             torch, dev = torch_module(), as_device(device)

@@ -9,18 +9,20 @@ import functools
 import os
 import platform
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from linreg.models._device import torch_installed, torch_module
 
 CPU_BLAS_ENV = "LINREG_CPU_BLAS"  # "numpy" or "torch": overrides default_cpu_blas()'s choice by CPU
-# OpenBLAS may use its threads only for a wide, large problem: its threads spin after each product and
-# the next threaded torch operation (the p×p Cholesky) waits for them, and small widths run faster on one
-# thread anyway. The products are the same bits either way. Timings: docs/performance.md.
+# A NumPy pass runs on more than one thread only for a wide, large problem (numpy_threaded): small widths
+# run faster on one thread anyway. Timings: docs/performance.md.
 NUMPY_THREADED_MIN_P = 64
 NUMPY_THREADED_MIN_WORK = 5e8  # n·p²
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def _cpu_vendor() -> str:
@@ -95,34 +97,85 @@ _one_thread_lock = threading.Lock()
 
 
 @contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """NumPy's BLAS on one thread while inside, set and restored by this thread (threadpoolctl).
-
-    OpenBLAS's thread count is process-wide: while another thread is inside, this one goes on
-    without waiting or touching the limit (the products are the same bits on one thread or two;
-    only the speed differs), so overlapping threads never leave the limit changed.
-    """
+def _blas_on_one_thread() -> Iterator[int | None]:
+    """NumPy's BLAS on one thread while inside; yields the largest thread count it had (None if another
+    thread is inside, which then owns the limit: this one goes on without waiting or touching it)."""
     if not _one_thread_lock.acquire(blocking=False):
-        yield
+        yield None
         return
     # The libraries' own get/set calls, not threadpoolctl's limit(): that one gathers every
     # library's info on each entry, 15-25 µs, a tenth of a 442 × 10 fit. The same limit is set.
     changed: list[tuple[Any, int]] = []
+    had = 1
     try:
         for lib in _blas_libraries():
             threads = lib.get_num_threads()
             if threads is not None and threads != 1:
                 lib.set_num_threads(1)
                 changed.append((lib, threads))
-        yield
+                had = max(had, threads)
+        yield had
     finally:
         for lib, threads in changed:
             lib.set_num_threads(threads)
         _one_thread_lock.release()
 
 
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """NumPy's BLAS on one thread while inside, set and restored by this thread (threadpoolctl).
+
+    OpenBLAS's thread count is process-wide: while another thread is inside, this one goes on
+    without waiting or touching the limit, so overlapping threads never leave the limit changed.
+    """
+    with _blas_on_one_thread():
+        yield
+
+
+@contextmanager
+def row_workers(threaded: bool) -> Iterator[int]:
+    """NumPy's BLAS on one thread while inside; yields how many threads may multiply groups of rows.
+
+    ``threaded``: as many as NumPy's BLAS had (its own setting: ``OMP_NUM_THREADS``,
+    ``OPENBLAS_NUM_THREADS``, threadpoolctl's limits), else one. Each thread multiplies whole groups
+    of rows on one BLAS thread (``map_in_order``) and the caller sums the groups' partial results in
+    the groups' order, so a pass gives the same bits on any number of threads. OpenBLAS's own
+    threads split each product, which changes its bits from p ≈ 100 on, and on the project's 2-core
+    VM ran a pass of 4,096-row products 1.8× slower than one thread did (docs/performance.md).
+    """
+    with _blas_on_one_thread() as had:
+        yield (had or 1) if threaded else 1
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def _forget_pools() -> None:
+    _pools.clear()  # a forked child has none of its parent's threads
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools)
+
+
+def map_in_order(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """``fn`` over ``items`` on up to ``workers`` threads (inside ``row_workers``), results in order.
+
+    The threads are started once per process and wait blocked between passes. ``fn`` must release
+    the GIL for most of its time (BLAS products do) and write nothing another call writes.
+    """
+    items = list(items)
+    if workers <= 1 or len(items) <= 1:
+        return map(fn, items)
+    pool = _pools.get(workers)
+    if pool is None:
+        pool = _pools[workers] = ThreadPoolExecutor(workers, thread_name_prefix="linreg-rows")
+    return pool.map(fn, items)
+
+
 def numpy_threaded(n: int, p: int) -> bool:
-    """Whether the NumPy pass over an n × p design may use all of OpenBLAS's threads."""
+    """Whether a NumPy pass over an n × p design (statistics, inference rows) multiplies its groups of rows on
+    more than one thread (``row_workers``); below, one thread is faster."""
     return p >= NUMPY_THREADED_MIN_P and n * p * p >= NUMPY_THREADED_MIN_WORK
 
 

@@ -34,7 +34,7 @@ class Plan:
     chunk_rows: int  # rows per partial product (summed in float64)
     step: int  # rows per group: converted, copied and multiplied together
     backend: str  # "numpy" (OpenBLAS) or "torch"
-    threaded: bool  # NumPy's BLAS may use all its threads (else one: blas.one_blas_thread)
+    threaded: bool  # NumPy's pass may multiply groups on every BLAS thread's worth of threads (blas.row_workers)
     underflow: bool  # some column varies on a scale whose squares underflow float64
 
 
