@@ -110,8 +110,10 @@ def test_regime_sweep_rows_reproducibility_and_summary():
     assert (sweep[sweep.model == "ols"].ratio_to_ols == 1).all()  # OLS against itself, exactly
     assert not sweep[sweep.model == "ols"].alpha_at_grid_edge.any()
     assert set(sweep.n_train) == {24, 240}  # 60% of 40 and 400 rows
-    again = regime_sweep(REGIMES, repeats=3, design=DESIGN, path=PATH, split=SPLIT, seed=11)
-    pd.testing.assert_frame_equal(sweep, again)  # seeded: the same bits twice
+    # Seeded: the same bits twice, and whether one process or several (forked) fitted the datasets.
+    for workers in (1, 2, 3):
+        again = regime_sweep(REGIMES, repeats=3, design=DESIGN, path=PATH, split=SPLIT, seed=11, workers=workers)
+        pd.testing.assert_frame_equal(sweep, again, check_exact=True)
     other = regime_sweep(REGIMES, repeats=3, design=DESIGN, path=PATH, split=SPLIT, seed=12)
     assert not np.allclose(sweep.test_mse, other.test_mse)
 

@@ -12,8 +12,14 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import multiprocessing
+import os
 import warnings
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,6 +151,7 @@ def regime_sweep(
     path: dict[str, Any],
     split: dict[str, float],
     seed: int,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """Test MSE of OLS, ridge, lasso and elastic net on fresh data at each regime, ``repeats`` times.
 
@@ -153,49 +160,97 @@ def regime_sweep(
     are split by ``split``, standardized on the training rows, and α is chosen on validation as in
     the train stage (``path``: n_alphas, alpha_min_ratio, l1_ratio, tol, max_iter). One row per
     (regime, repeat, model), with the test MSE, its ratio to OLS's and whether α sat at the grid's edge.
+
+    The (regime, repeat) datasets are independent, so ``workers`` processes (default: the CPUs this
+    process may use; forked, where the platform forks) fit them side by side (``sweep_started``); the
+    rows come back in the same order with the same numbers as from one process.
     """
+    with sweep_started(
+        regimes, repeats=repeats, design=design, path=path, split=split, seed=seed, workers=workers
+    ) as rows:
+        return rows()
+
+
+@contextmanager
+def sweep_started(
+    regimes: list[dict[str, Any]],
+    *,
+    repeats: int,
+    design: dict[str, Any],
+    path: dict[str, Any],
+    split: dict[str, float],
+    seed: int,
+    workers: int | None = None,
+) -> Iterator[Callable[[], pd.DataFrame]]:
+    """``regime_sweep`` started in forked worker processes; yields the function that waits for its rows.
+
+    The caller goes on with other work meanwhile (the lessons stage computes the demo's lessons);
+    leaving the block stops the workers, whether or not the rows were asked for.
+    """
+    items = [(k, regime, r) for k, regime in enumerate(regimes) for r in range(repeats)]
+    fit = functools.partial(_regime_rows, design=design, path=path, split=split, seed=seed)
+    workers = _cpus() if workers is None else workers
+    if workers <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield lambda: pd.DataFrame([row for item in items for row in fit(item)])
+        return
+    pool = ProcessPoolExecutor(min(workers, len(items)), mp_context=multiprocessing.get_context("fork"))
+    try:
+        futures = [pool.submit(fit, item) for item in items]
+        yield lambda: pd.DataFrame([row for future in futures for row in future.result()])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on (its affinity where the platform says it)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _regime_rows(
+    item: tuple[int, dict[str, Any], int], *, design: dict[str, Any], path: dict[str, Any], split, seed: int
+) -> list[dict[str, Any]]:
+    """The rows of ``regime_sweep`` for one (regime index k, regime, repeat r): a dataset of its own."""
+    k, regime, r = item
+    frame, truth = make_synthetic(
+        **{
+            **design,
+            "n_samples": regime["n_samples"],
+            "noise_std": regime["noise_std"],
+            "correlation": regime["correlation"],
+        },
+        seed=int(seeds.rng(seed, "regime", k, r).integers(2**32)),
+    )
+    X, y, _ = features_and_target(frame)
+    parts = split_indices(len(y), **split, rng=seeds.rng(seed, "regime_split", k, r))
+    scaler = fit_scaler(X[parts["train"]], truth["feature_names"], "standard")
+    Xs = {s: scaler.transform(X[idx]) for s, idx in parts.items()}
+    ys = {s: y[idx] for s, idx in parts.items()}
+    fits = _regime_fits(Xs["train"], ys["train"], (Xs["validation"], ys["validation"]), path)
+    ols_mse = mse(ys["test"], fits["ols"].predict(Xs["test"]))
     rows = []
-    for k, regime in enumerate(regimes):
-        for r in range(repeats):
-            frame, truth = make_synthetic(
-                **{
-                    **design,
-                    "n_samples": regime["n_samples"],
-                    "noise_std": regime["noise_std"],
-                    "correlation": regime["correlation"],
-                },
-                seed=int(seeds.rng(seed, "regime", k, r).integers(2**32)),
-            )
-            X, y, _ = features_and_target(frame)
-            parts = split_indices(len(y), **split, rng=seeds.rng(seed, "regime_split", k, r))
-            scaler = fit_scaler(X[parts["train"]], truth["feature_names"], "standard")
-            Xs = {s: scaler.transform(X[idx]) for s, idx in parts.items()}
-            ys = {s: y[idx] for s, idx in parts.items()}
-            fits = _regime_fits(Xs["train"], ys["train"], (Xs["validation"], ys["validation"]), path)
-            ols_mse = mse(ys["test"], fits["ols"].predict(Xs["test"]))
-            for name in REGIME_MODELS:
-                est = fits[name]
-                test_mse = mse(ys["test"], est.predict(Xs["test"]))
-                # alphas_ decrease: the last index is the smallest penalty on the grid
-                at_edge = name != "ols" and bool(est.best_index_ == len(est.alphas_) - 1)
-                rows.append(
-                    {
-                        "regime": regime["name"],
-                        "n_samples": regime["n_samples"],
-                        "n_train": len(parts["train"]),
-                        "n_features": X.shape[1],
-                        "noise_std": regime["noise_std"],
-                        "correlation": regime["correlation"],
-                        "repeat": r,
-                        "model": name,
-                        "test_mse": test_mse,
-                        "ratio_to_ols": _ratio(test_mse, ols_mse),
-                        "alpha": float(getattr(est, "alpha_", float("nan"))),
-                        "alpha_at_grid_edge": at_edge,
-                        "nonzero": int(np.count_nonzero(est.coef_)),
-                    }
-                )
-    return pd.DataFrame(rows)
+    for name in REGIME_MODELS:
+        est = fits[name]
+        test_mse = mse(ys["test"], est.predict(Xs["test"]))
+        # alphas_ decrease: the last index is the smallest penalty on the grid
+        at_edge = name != "ols" and bool(est.best_index_ == len(est.alphas_) - 1)
+        rows.append(
+            {
+                "regime": regime["name"],
+                "n_samples": regime["n_samples"],
+                "n_train": len(parts["train"]),
+                "n_features": X.shape[1],
+                "noise_std": regime["noise_std"],
+                "correlation": regime["correlation"],
+                "repeat": r,
+                "model": name,
+                "test_mse": test_mse,
+                "ratio_to_ols": _ratio(test_mse, ols_mse),
+                "alpha": float(getattr(est, "alpha_", float("nan"))),
+                "alpha_at_grid_edge": at_edge,
+                "nonzero": int(np.count_nonzero(est.coef_)),
+            }
+        )
+    return rows
 
 
 def _ratio(test_mse: float, ols_mse: float) -> float:
@@ -329,25 +384,26 @@ def all_lessons(
     split by ``fractions``. ``cfg`` holds the evaluate params they read (poly_*, regime*, gd_path_*)."""
     x_all, y_all = demo[0][:, 0], demo[1]
     (x_tr, y_tr), (x_va, y_va) = ((x_all[demo_parts[s]], y_all[demo_parts[s]]) for s in ("train", "validation"))
-    sweep = degree_sweep(x_tr, y_tr, x_va, y_va, cfg.poly_max_degree, cfg.poly_ridge_alpha)
-    paths = gd_paths_on_demo(x_all, y_all, cfg.gd_path_multiples, cfg.gd_path_epochs)
-    if cfg.regimes:
-        regimes = regime_sweep(
-            [r.model_dump() for r in cfg.regimes],
-            repeats=cfg.regime_repeats,
-            design=design,
-            path=path,
-            split=fractions,
-            seed=seed,
-        )
-        summary = regime_summary(regimes)
-    else:
-        regimes, summary = pd.DataFrame(), pd.DataFrame()
+    # The regime sweep (most of the work) runs in worker processes while this one computes the demo's lessons.
+    with sweep_started(
+        [r.model_dump() for r in cfg.regimes],
+        repeats=cfg.regime_repeats,
+        design=design,
+        path=path,
+        split=fractions,
+        seed=seed,
+    ) as regime_rows:
+        sweep = degree_sweep(x_tr, y_tr, x_va, y_va, cfg.poly_max_degree, cfg.poly_ridge_alpha)
+        paths = gd_paths_on_demo(x_all, y_all, cfg.gd_path_multiples, cfg.gd_path_epochs)
+        curves = polynomial_curves(x_tr, y_tr, cfg.poly_max_degree, x_shown=x_va)
+        surface = loss_surface(x_all, y_all, paths)
+        regimes = regime_rows()
+    summary = regime_summary(regimes) if cfg.regimes else pd.DataFrame()
     val = sweep[(sweep.panel == "ols") & (sweep.series == "validation")]
     return Lessons(
         metrics={"degree_sweep_best_ols_degree": int(val.loc[val.mse.idxmin(), "degree"])},
         degree_sweep=sweep,
-        degree_curves=polynomial_curves(x_tr, y_tr, cfg.poly_max_degree, x_shown=x_va),
+        degree_curves=curves,
         demo_points=pd.concat(
             [
                 pd.DataFrame({"x": x_tr, "y": y_tr, "split": "train"}),
@@ -357,7 +413,7 @@ def all_lessons(
         ),
         gd_step=pd.DataFrame([gd_step_by_hand(x_all, y_all)]),
         gd_paths=paths,
-        gd_surface=loss_surface(x_all, y_all, paths),
+        gd_surface=surface,
         regime_sweep=regimes,
         regimes=summary,
     )
