@@ -173,22 +173,16 @@ def regime_sweep(
 
 @contextmanager
 def sweep_started(
-    regimes: list[dict[str, Any]],
-    *,
-    repeats: int,
-    design: dict[str, Any],
-    path: dict[str, Any],
-    split: dict[str, float],
-    seed: int,
-    workers: int | None = None,
+    regimes: list[dict[str, Any]], *, repeats: int, workers: int | None = None, **data: Any
 ) -> Iterator[Callable[[], pd.DataFrame]]:
-    """``regime_sweep`` started in forked worker processes; yields the function that waits for its rows.
+    """``regime_sweep`` (the same arguments; ``data``: design, path, split, seed) started in forked worker
+    processes; yields the function that waits for its rows.
 
     The caller goes on with other work meanwhile (the lessons stage computes the demo's lessons);
     leaving the block stops the workers, whether or not the rows were asked for.
     """
     items = [(k, regime, r) for k, regime in enumerate(regimes) for r in range(repeats)]
-    fit = functools.partial(_regime_rows, design=design, path=path, split=split, seed=seed)
+    fit: Callable[[tuple[int, dict[str, Any], int]], list[dict[str, Any]]] = functools.partial(_regime_rows, **data)
     workers = _cpus() if workers is None else workers
     if workers <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield lambda: pd.DataFrame([row for item in items for row in fit(item)])
