@@ -133,3 +133,25 @@ def test_the_benchmark_ratio_figure_draws_no_bars_on_its_log_axis():
     assert drawn == [1.8, 2.5, 20.0]  # every ratio is a point, nothing lost
     assert sorted(t.get_text() for t in ax.texts) == ["1.8×", "2.5×", "20×"]
     _renders(fig)
+
+
+def test_the_regime_figures_legend_sits_off_its_data():
+    # Inside the axes (lower right) the legend's error-bar markers sat on the last regime's rows, where a
+    # learner read them as three more results; below the axes they cannot touch a marker.
+    regimes = ["many rows", "few rows", "few rows, noisy", "few rows, correlated"]
+    summary = pd.DataFrame(
+        [
+            {"regime": r, "model": m, "ratio_to_ols": 0.97, "ratio_se": 0.005}
+            for r in regimes
+            for m in ("ridge", "lasso", "elastic_net")
+        ]
+    )
+    fig = figures.regimes(summary)
+    fig.savefig(io.BytesIO(), format="png")
+    renderer = fig.canvas.get_renderer()
+    (ax,) = fig.axes
+    legends = [lg for lg in [*fig.legends, ax.get_legend()] if lg is not None]
+    assert [t.get_text() for lg in legends for t in lg.texts] == ["ridge", "lasso", "elastic net"]
+    plot = ax.get_window_extent(renderer)
+    assert all(not lg.get_window_extent(renderer).overlaps(plot) for lg in legends)
+    _renders(fig)

@@ -368,7 +368,8 @@ def regimes(summary: pd.DataFrame) -> plt.Figure:
     ax.set_yticks(np.arange(len(names)), names)
     ax.invert_yaxis()
     ax.set(xlabel="test MSE ÷ OLS's\n(left of 1: the penalty helps)", title="Where a penalty helps")
-    ax.legend(frameon=False, loc="lower right")
+    # Below the axes: inside, its markers sat on the last regime's rows and read as data.
+    fig.legend(loc="outside lower center", ncol=len(models), frameon=False)
     return fig
 
 
