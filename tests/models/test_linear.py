@@ -165,3 +165,21 @@ def test_float32_agrees_with_float64_to_float32_precision(device):
     f32 = LinearRegression(device=device, dtype="float32").fit(X, y)
     # float32 inputs carry ~6e-8 relative error; cond ≈ 3 amplifies it little.
     np.testing.assert_allclose(f32.coef_, f64.coef_, rtol=1e-5, atol=1e-5)
+
+
+def test_get_params_reads_each_classs_own_signature_once():
+    # get_params() (every fit's parameter check, every clone) reads __init__'s signature once per class:
+    # a subclass still sees its own parameters, and a caller's edit of the list changes nothing.
+    import inspect
+
+    class Shifted(Ridge):
+        def __init__(self, alpha=1.0, shift=0.0):
+            super().__init__(alpha=alpha)
+            self.shift = shift
+
+    assert set(Ridge().get_params()) == set(inspect.signature(Ridge.__init__).parameters) - {"self"}
+    assert Shifted(shift=2.0).get_params() == {"alpha": 1.0, "shift": 2.0}
+    assert "shift" not in Ridge().get_params()
+    names = Ridge._get_param_names()
+    names.append("not a parameter")
+    assert "not a parameter" not in Ridge._get_param_names()

@@ -264,6 +264,20 @@ class Influence:
         )
 
 
+def _meats_in_order(rows: Callable[[int], np.ndarray], n: int, p: int) -> np.ndarray:
+    """Σ of ``rows(lo)`` over the groups lo = 0, ROW_GROUP, …: each group's meat summed from zero, the groups
+    summed in their order, on as many threads as a large pass may use (``blas.row_workers``): the same bits
+    on any number of threads. One group is its own sum."""
+    if n <= ROW_GROUP:
+        return rows(0)
+    with blas.row_workers(blas.numpy_threaded(n, p)) as workers:
+        parts = blas.map_in_order(rows, range(0, n, ROW_GROUP), workers)
+        total = next(parts).copy()
+        for part in parts:
+            total += part
+    return total
+
+
 def _block_meat(A: np.ndarray, c: np.ndarray, has_constant: bool, n_w: float) -> np.ndarray:
     """Σ cᵢ bᵢbᵢᵀ over one block, bᵢ = [1/√n, aᵢ] (aᵢ alone without a constant), cᵢ = ωᵢwᵢ ≥ 0 (a NaN
     where hᵢ = 1 spreads, as meant). Scales A's rows by √cᵢ in place: one symmetric product, one GEMV."""
@@ -490,7 +504,6 @@ class RegressionResults:
         self._X, self._x_mean, self._U, self._n_w = X, x_mean, U, n_w
         self._centre = x_mean  # the weighted means (zeros without a constant), for rows zᵢᵀF as in __init__
         fitted, m = np.empty(n), np.empty(n)
-        meat3 = np.zeros((k, k))
         level = float(intercept) + (float(x_mean @ coef) if has_constant else 0.0)  # ŷ = level + x_cᵀw
         c0 = 1 / n_w if has_constant else 0.0
 
@@ -514,10 +527,7 @@ class RegressionResults:
                 meat += _block_meat(A, omega * wb, has_constant, n_w)
             return meat
 
-        # Groups' meats summed in their order: the same bits on any number of threads (blas.row_workers).
-        with blas.row_workers(blas.numpy_threaded(n, p)) as workers:
-            for part in blas.map_in_order(rows, range(0, n, ROW_GROUP), workers):
-                meat3 += part
+        meat3 = _meats_in_order(rows, n, p)
         self._fitted, self._train_mean_var, self._leverage = fitted, m, w * m
         self._finish(y)
         self._cov_HC, self._core_HC = {"HC3": F @ meat3 @ F.T}, {"HC3": meat3}
@@ -553,11 +563,7 @@ class RegressionResults:
                 meat += _block_meat(A, omega[start:stop] * self.weights[start:stop], has_constant, self._n_w)
             return meat
 
-        meat = np.zeros((k, k))
-        with blas.row_workers(blas.numpy_threaded(n, p)) as workers:
-            for part in blas.map_in_order(rows, range(0, n, ROW_GROUP), workers):
-                meat += part
-        return meat
+        return _meats_in_order(rows, n, p)
 
     # --- names: pandas objects when the fit saw pandas ----------------------------------------
 

@@ -96,45 +96,62 @@ def _blas_libraries() -> tuple:
 _one_thread_lock = threading.Lock()
 
 
-@contextmanager
-def _blas_on_one_thread() -> Iterator[int | None]:
-    """NumPy's BLAS on one thread while inside; yields the largest thread count it had (None if another
-    thread is inside, which then owns the limit: this one goes on without waiting or touching it)."""
-    if not _one_thread_lock.acquire(blocking=False):
-        yield None
-        return
-    # The libraries' own get/set calls, not threadpoolctl's limit(): that one gathers every
-    # library's info on each entry, 15-25 µs, a tenth of a 442 × 10 fit. The same limit is set.
-    changed: list[tuple[Any, int]] = []
-    had = 1
-    try:
-        for lib in _blas_libraries():
-            threads = lib.get_num_threads()
-            if threads is not None and threads != 1:
-                lib.set_num_threads(1)
-                changed.append((lib, threads))
-                had = max(had, threads)
-        yield had
-    finally:
-        for lib, threads in changed:
+class _OneBlasThread:
+    """NumPy's BLAS on one thread while inside (a class, not a generator: a 442 × 10 fit enters it twice).
+
+    ``__enter__`` returns how many threads may multiply groups of rows: as many as the BLAS had when
+    ``threaded``, else one. While another thread is inside it owns the limit, and this one goes on
+    without waiting or touching it (one thread for its groups).
+    """
+
+    __slots__ = ("_changed", "_owner", "_threaded")
+
+    def __init__(self, threaded: bool) -> None:
+        self._threaded = threaded
+        self._changed: list[tuple[Any, int]] = []
+        self._owner = False
+
+    def __enter__(self) -> int:
+        if not _one_thread_lock.acquire(blocking=False):
+            return 1
+        self._owner = True
+        # The libraries' own get/set calls, not threadpoolctl's limit(): that one gathers every
+        # library's info on each entry, 15-25 µs, a tenth of a 442 × 10 fit. The same limit is set.
+        had = 1
+        try:
+            for lib in _blas_libraries():
+                threads = lib.get_num_threads()
+                if threads is not None and threads != 1:
+                    lib.set_num_threads(1)
+                    self._changed.append((lib, threads))
+                    had = max(had, threads)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return had if self._threaded else 1
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._owner:
+            return
+        for lib, threads in self._changed:
             lib.set_num_threads(threads)
+        self._changed.clear()
+        self._owner = False
         _one_thread_lock.release()
 
 
-@contextmanager
-def one_blas_thread() -> Iterator[None]:
+def one_blas_thread() -> _OneBlasThread:
     """NumPy's BLAS on one thread while inside, set and restored by this thread (threadpoolctl).
 
     OpenBLAS's thread count is process-wide: while another thread is inside, this one goes on
     without waiting or touching the limit, so overlapping threads never leave the limit changed.
     """
-    with _blas_on_one_thread():
-        yield
+    return _OneBlasThread(False)
 
 
-@contextmanager
-def row_workers(threaded: bool) -> Iterator[int]:
-    """NumPy's BLAS on one thread while inside; yields how many threads may multiply groups of rows.
+def row_workers(threaded: bool) -> _OneBlasThread:
+    """NumPy's BLAS on one thread while inside; ``with row_workers(…) as workers`` gives how many threads
+    may multiply groups of rows.
 
     ``threaded``: as many as NumPy's BLAS had (its own setting: ``OMP_NUM_THREADS``,
     ``OPENBLAS_NUM_THREADS``, threadpoolctl's limits), else one. Each thread multiplies whole groups
@@ -143,8 +160,7 @@ def row_workers(threaded: bool) -> Iterator[int]:
     threads split each product, which changes its bits from p ≈ 100 on, and on the project's 2-core
     VM ran a pass of 4,096-row products 1.8× slower than one thread did (docs/performance.md).
     """
-    with _blas_on_one_thread() as had:
-        yield (had or 1) if threaded else 1
+    return _OneBlasThread(threaded)
 
 
 _pools: dict[int, ThreadPoolExecutor] = {}

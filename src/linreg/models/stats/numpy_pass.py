@@ -49,16 +49,17 @@ def numpy_pass(
     """
     n, p = X.shape
     shift = shift_x.astype(dtype)
-    scratch = threading.local()  # one buffer per thread, reused across its groups
+    rows = min(n, step)
+    shared: list[np.ndarray] = []  # one work buffer for the single-thread pass
+    scratch = threading.local() if workers > 1 else None  # one per thread otherwise, reused across its groups
 
-    @np.errstate(all="ignore")  # per thread: NumPy's error state is thread-local
     def group(start: int) -> np.ndarray:
         Mg = np.zeros((p + 2, p + 2))
         G, C = Mg[:p, :p], Mg[p:, :p]  # views: the blocks accumulate in place
-        buf = getattr(scratch, "buf", None)
-        if buf is None:
-            rows = min(n, step)
-            buf = scratch.buf = np.empty((rows, p + 2), dtype=dtype) if copy else np.ones((2, rows), dtype=dtype)
+        held = shared if scratch is None else scratch.__dict__.setdefault("buf", [])
+        if not held:
+            held.append(np.empty((rows, p + 2), dtype=dtype) if copy else np.ones((2, rows), dtype=dtype))
+        buf = held[0]
         xb = host_array(X[start : start + step], dtype)  # a view for a matching array, in any order
         yb = host_array(y[start : start + step], dtype)
         m = xb.shape[0]
@@ -81,9 +82,14 @@ def numpy_pass(
                 C += t[:, c : c + chunk_rows] @ chunk
         return Mg
 
-    M = np.zeros((p + 2, p + 2))
-    for Mg in blas.map_in_order(group, range(0, n, step), workers):
-        M += Mg
+    if n <= step:
+        M = group(0)  # one group: its sum from zero is M itself
+    else:
+        # NumPy's error state is per thread: the workers take this call's (nothing raised; see above).
+        run = group if workers <= 1 else np.errstate(all="ignore")(group)
+        M = np.zeros((p + 2, p + 2))
+        for Mg in blas.map_in_order(run, range(0, n, step), workers):
+            M += Mg
     if not copy:
         # The moments of [1 | y − t] need no pass over X: one float64 sweep over y (pairwise sums).
         yc = host_array(y, np.dtype(np.float64)) - shift_y
