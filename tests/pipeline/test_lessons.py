@@ -147,3 +147,19 @@ def test_gd_paths_are_the_estimators_iterates_and_diverge_past_two_over_l(demo):
     assert len(surface) == 25
     r = surface.iloc[7]
     assert r.loss == pytest.approx(np.mean((r.b + r.w * x - y) ** 2) / 2, rel=1e-12)
+
+
+def test_the_regime_sweep_forks_only_on_linux(monkeypatch):
+    # macOS offers fork, but its system libraries are not safe across it: the sweep runs in one process there.
+    from linreg.pipeline.evaluation import lessons
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a worker process was started off Linux")
+
+    monkeypatch.setattr(lessons.sys, "platform", "darwin")
+    monkeypatch.setattr(lessons, "ProcessPoolExecutor", no_pool)
+    one = regime_sweep(REGIMES[:1], repeats=2, design=DESIGN, path=PATH, split=SPLIT, seed=11, workers=2)
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(
+        one, regime_sweep(REGIMES[:1], repeats=2, design=DESIGN, path=PATH, split=SPLIT, seed=11, workers=2)
+    )

@@ -16,6 +16,7 @@ import functools
 import math
 import multiprocessing
 import os
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -162,8 +163,8 @@ def regime_sweep(
     (regime, repeat, model), with the test MSE, its ratio to OLS's and whether α sat at the grid's edge.
 
     The (regime, repeat) datasets are independent, so ``workers`` processes (default: the CPUs this
-    process may use; forked, where the platform forks) fit them side by side (``sweep_started``); the
-    rows come back in the same order with the same numbers as from one process.
+    process may use; forked, on Linux) fit them side by side (``sweep_started``); the rows come back in
+    the same order with the same numbers as from one process.
     """
     with sweep_started(
         regimes, repeats=repeats, design=design, path=path, split=split, seed=seed, workers=workers
@@ -184,7 +185,9 @@ def sweep_started(
     items = [(k, regime, r) for k, regime in enumerate(regimes) for r in range(repeats)]
     fit: Callable[[tuple[int, dict[str, Any], int]], list[dict[str, Any]]] = functools.partial(_regime_rows, **data)
     workers = _cpus() if workers is None else workers
-    if workers <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    # Forked only on Linux: macOS offers fork, but its system libraries (NumPy's Accelerate) are not safe
+    # across it, which is why Python starts processes there by spawning them.
+    if workers <= 1 or len(items) <= 1 or not sys.platform.startswith("linux"):
         yield lambda: pd.DataFrame([row for item in items for row in fit(item)])
         return
     pool = ProcessPoolExecutor(min(workers, len(items)), mp_context=multiprocessing.get_context("fork"))
