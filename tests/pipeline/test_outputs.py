@@ -127,8 +127,14 @@ def test_ctrl_c_during_the_swaps_waits_until_all_outputs_are_swapped(toy, monkey
         swapped.append(dst.name)
 
     monkeypatch.setattr(outputs, "_swap", interrupted_swap)
-    with pytest.raises(KeyboardInterrupt), staged_outputs(project_paths(toy), "make") as out:
-        write_new(out)
+    # Ctrl-C's default, KeyboardInterrupt, set here rather than assumed: tests that run a stage in this
+    # process leave stage.run's own SIGINT handler behind, and the order tests run in is not fixed.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), staged_outputs(project_paths(toy), "make") as out:
+            write_new(out)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert swapped == ["dir", "make.json"]  # the interrupt arrived after both: the outputs changed together
     assert (toy / "out" / "metrics" / "make.json").read_text() == '{"new": 2}'
 
