@@ -269,13 +269,9 @@ def _meats_in_order(rows: Callable[[int], np.ndarray], n: int, p: int) -> np.nda
     summed in their order, on as many threads as a large pass may use (``blas.row_workers``): the same bits
     on any number of threads. One group is its own sum."""
     if n <= ROW_GROUP:
-        return rows(0)
+        return rows(0)  # BLAS's threads as the caller left them
     with blas.row_workers(blas.numpy_threaded(n, p)) as workers:
-        parts = blas.map_in_order(rows, range(0, n, ROW_GROUP), workers)
-        total = next(parts).copy()
-        for part in parts:
-            total += part
-    return total
+        return blas.sum_in_order(rows, n, ROW_GROUP, workers)
 
 
 def _block_meat(A: np.ndarray, c: np.ndarray, has_constant: bool, n_w: float) -> np.ndarray:

@@ -189,6 +189,19 @@ def map_in_order(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iter
     return pool.map(fn, items)
 
 
+def sum_in_order(fn: Callable[[int], Any], n: int, size: int, workers: int) -> Any:
+    """Σ ``fn(lo)`` over the groups of rows lo = 0, size, 2·size, … < n (``map_in_order`` on ``workers``
+    threads), added in the groups' order: each group summed from zero by ``fn``, so the total is the same
+    bits on any number of threads. One group is its own sum. ``fn`` returns a new NumPy array."""
+    if n <= size:
+        return fn(0)
+    parts = map_in_order(fn, range(0, n, size), workers)
+    total = next(parts)
+    for part in parts:
+        total += part
+    return total
+
+
 def numpy_threaded(n: int, p: int) -> bool:
     """Whether a NumPy pass over an n × p design (statistics, inference rows) multiplies its groups of rows on
     more than one thread (``row_workers``); below, one thread is faster."""

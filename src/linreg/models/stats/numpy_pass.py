@@ -50,16 +50,16 @@ def numpy_pass(
     n, p = X.shape
     shift = shift_x.astype(dtype)
     rows = min(n, step)
-    shared: list[np.ndarray] = []  # one work buffer for the single-thread pass
-    scratch = threading.local() if workers > 1 else None  # one per thread otherwise, reused across its groups
+    scratch = threading.local() if workers > 1 else None  # a work buffer per thread, reused across its groups
+    own: dict[str, np.ndarray] = {}  # the one buffer of a pass on this thread alone
 
     def group(start: int) -> np.ndarray:
         Mg = np.zeros((p + 2, p + 2))
         G, C = Mg[:p, :p], Mg[p:, :p]  # views: the blocks accumulate in place
-        held = shared if scratch is None else scratch.__dict__.setdefault("buf", [])
-        if not held:
-            held.append(np.empty((rows, p + 2), dtype=dtype) if copy else np.ones((2, rows), dtype=dtype))
-        buf = held[0]
+        held = own if scratch is None else scratch.__dict__
+        buf = held.get("buf")
+        if buf is None:
+            buf = held["buf"] = np.empty((rows, p + 2), dtype=dtype) if copy else np.ones((2, rows), dtype=dtype)
         xb = host_array(X[start : start + step], dtype)  # a view for a matching array, in any order
         yb = host_array(y[start : start + step], dtype)
         m = xb.shape[0]
@@ -82,14 +82,8 @@ def numpy_pass(
                 C += t[:, c : c + chunk_rows] @ chunk
         return Mg
 
-    if n <= step:
-        M = group(0)  # one group: its sum from zero is M itself
-    else:
-        # NumPy's error state is per thread: the workers take this call's (nothing raised; see above).
-        run = group if workers <= 1 else np.errstate(all="ignore")(group)
-        M = np.zeros((p + 2, p + 2))
-        for Mg in blas.map_in_order(run, range(0, n, step), workers):
-            M += Mg
+    # NumPy's error state is per thread: the workers take this call's (nothing raised; see above).
+    M = blas.sum_in_order(group if workers <= 1 else np.errstate(all="ignore")(group), n, step, workers)
     if not copy:
         # The moments of [1 | y − t] need no pass over X: one float64 sweep over y (pairwise sums).
         yc = host_array(y, np.dtype(np.float64)) - shift_y
