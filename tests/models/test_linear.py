@@ -35,15 +35,20 @@ def test_ols_matches_sklearn(device, solver, fit_intercept):
     # float64, cond(X) ≈ 3: both are within a few eps of the exact solution.
     assert rel_err(ours.coef_, ref.coef_) <= 1e-10
     assert ours.intercept_ == pytest.approx(ref.intercept_, rel=1e-10, abs=1e-12)
-    # auto: small designs (n·k² ≤ EXACT_MAX_WORK) take the exact path, larger well-conditioned ones Cholesky.
+    # auto, this well-conditioned design: small ones (n·k² ≤ EXACT_MAX_WORK) by QR of the centred rows, larger
+    # ones by Cholesky on the statistics.
     small = X.shape[0] * (X.shape[1] + fit_intercept) ** 2 <= EXACT_MAX_WORK
-    assert ours.solver_ == {"auto": "qr" if small else "cholesky"}.get(solver, solver)
+    assert ours.solver_ == {"auto": "centred_qr" if small else "cholesky"}.get(solver, solver)
 
 
 @pytest.mark.parametrize("n", [40, 60_000])
-def test_auto_is_exact_where_exact_is_cheap_and_cholesky_beyond(n):
+def test_auto_factors_small_easy_designs_and_uses_cholesky_beyond(n):
     X, y, _ = regression_data(n=n, p=4, offset=3.0)
-    assert LinearRegression(device="cpu").fit(X, y).solver_ == ("qr" if n * 25 <= EXACT_MAX_WORK else "cholesky")
+    small = n * 25 <= EXACT_MAX_WORK
+    assert LinearRegression(device="cpu").fit(X, y).solver_ == ("centred_qr" if small else "cholesky")
+    # An ill-conditioned design of the same size takes the exact QR, small or not.
+    X[:, 1] = X[:, 0] + 1e-6 * X[:, 1]
+    assert LinearRegression(device="cpu").fit(X, y).solver_ == "qr"
 
 
 def test_ols_matches_statsmodels():

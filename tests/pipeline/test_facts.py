@@ -53,14 +53,17 @@ def sweep(solvers, conds):
     return {"degree_sweep": pd.DataFrame(rows), "demo_points": demo}
 
 
-def test_qr_at_condition_number_1_is_not_blamed_on_conditioning():
+def test_a_small_well_conditioned_sweep_is_not_blamed_on_conditioning():
     # The review's §3 sentence: "switch to qr at degree 1, where the condition number reaches 1".
-    f = facts.least_squares(data(cards={"ols": card()}, plots=sweep(["qr"] * 3, [1.0, 8.4, float("inf")])))
+    f = facts.least_squares(data(cards={"ols": card()}, plots=sweep(["centred_qr"] * 3, [1.0, 8.4, 20.0])))
     assert "where the condition number reaches" not in f.polynomial_solvers
-    assert "use **qr** at every degree, from condition number 1 at degree 1" in f.polynomial_solvers
-    assert "to too large for float64 to measure at degree 3" in f.polynomial_solvers
-    assert "That is not about conditioning: on a design this small (60 rows)" in f.polynomial_solvers
+    assert "use **centred_qr** at every degree, from condition number 1 at degree 1" in f.polynomial_solvers
+    assert "to 20 at degree 3" in f.polynomial_solvers
+    assert "On a design this small (60 rows) and this well conditioned" in f.polynomial_solvers
     assert "well conditioned (condition number 2.95" in f.main
+    # The same solver at every degree without a rule that explains it: named, no reason given.
+    other = facts.least_squares(data(cards={"ols": card()}, plots=sweep(["qr"] * 2, [1.0, 9.0])))
+    assert "use **qr** at every degree" in other.polynomial_solvers and "small" not in other.polynomial_solvers
 
 
 def test_a_switch_as_the_condition_number_grows_is_named_with_both_numbers():
@@ -69,6 +72,29 @@ def test_a_switch_as_the_condition_number_grows_is_named_with_both_numbers():
     assert (
         "switch from **cholesky** to **qr** at degree 3, where the condition number reaches 2e+04 "
         "(from 300 at degree 2)" in f.polynomial_solvers
+    )
+    assert "forming $X^\\top X$ would lose too many digits" in f.polynomial_solvers
+
+
+def test_each_switch_gets_the_reason_the_rule_makes_certain():
+    # A small demo: the centred QR, then the exact QR once the conditioning rule fails.
+    small = facts.least_squares(data(cards={"ols": card()}, plots=sweep(["centred_qr", "qr"], [1.0, 40.0])))
+    assert small.polynomial_solvers == (
+        "The polynomial fits of the overfitting chapter switch from **centred_qr** (one QR factorization of the "
+        "centred $X$) to **qr** at degree 2, where the condition number reaches 40 (from 1 at degree 1): once the "
+        "design is badly conditioned, linreg refines its QR answer to the float64 numbers nearest the exact solution."
+    )
+    # A large demo: the powers make the design large before they make it ill-conditioned; size is the reason.
+    plots = sweep(["centred_qr", "cholesky", "qr"], [1.0, 12.0, 4e4])
+    large = facts.least_squares(data(cards={"ols": card()}, plots=plots)).polynomial_solvers
+    assert "switch from **centred_qr** to **cholesky** at degree 2: the design has grown large enough" in large
+    assert "where the condition number reaches 12" not in large  # not blamed on conditioning
+    assert "switch from **cholesky** to **qr** at degree 3, where the condition number reaches 4e+04" in large
+    # A switch no rule explains (qr back to centred_qr): named with its numbers, no reason.
+    back = facts.least_squares(data(cards={"ols": card()}, plots=sweep(["qr", "centred_qr"], [50.0, 3.0])))
+    assert back.polynomial_solvers == (
+        "The polynomial fits of the overfitting chapter switch from **qr** to **centred_qr** at degree 2, where the "
+        "condition number reaches 3 (from 50 at degree 1)."
     )
 
 
@@ -276,11 +302,11 @@ def test_a_missing_variant_is_named_with_the_command_that_adds_it_back():
 
 
 def test_least_squares_without_ols_keeps_the_polynomial_sentence_and_says_how_to_add_ols():
-    plots = sweep(["qr"] * 2, [1.0, 9.0])
+    plots = sweep(["centred_qr"] * 2, [1.0, 9.0])
     f = facts.least_squares(data(params={"train": {"models": ["ridge"]}}, cards={"ridge": 1}, plots=plots))
     assert f.solver is None and "did not train OLS (closed form)" in f.sentence
     assert "`dvc exp run -S 'train.models=[ols,ridge]'`" in f.sentence
-    assert "use **qr** at every degree" in f.sentence  # what the sweep shows holds without the main OLS
+    assert "use **centred_qr** at every degree" in f.sentence  # what the sweep shows holds without the main OLS
     ols = card(intercept=1.0, coef=[2.0, 3.0])
     with_theta = facts.least_squares(data(cards={"ols": ols}, plots=plots), np.array([1.0, 2.0, 3.25]))
     assert "agrees with these few lines to 0.25 in every coefficient" in with_theta.sentence  # exact in binary

@@ -6,6 +6,9 @@ statistics give G = X_cᵀX_c and c = X_cᵀy_c.
 * Cholesky solves G w = c. It needs only the statistics (one pass over X) but
   its error grows like u·κ_eq(G) (u the unit roundoff), so it is used only
   when that is provably small.
+* A small well-conditioned design (n·k² ≤ ``EXACT_MAX_WORK``) is solved by
+  Householder QR of its centred rows: backward stable, error ~ u·κ(X_c), as
+  scikit-learn's ``lstsq`` on centred data.
 * Otherwise the design as given is solved by equilibrated QR refined in
   double-double (``linreg.models._exact``): the float64 solution nearest the
   exact least-squares solution of the given numbers, whatever the conditioning
@@ -34,8 +37,10 @@ from linreg.models.stats.moments import like
 # rounding a little more); allow it while ~13 digits remain: κ_eq ≤ 1e3 (the Longley measurement behind
 # it: docs/performance.md, "Design measurements").
 MAX_GRAM_COND_FLOAT64 = 1e3
-# Below this n·k² (k = p + 1) the exact refined QR costs about 1–3 ms more than Cholesky, so `auto` takes
-# it and small designs get the correctly rounded answer (docs/performance.md, "Design measurements").
+# Below this n·k² (k = p + 1) the rows are cheap to factor: `auto` solves a well-conditioned design by
+# Householder QR of the centred rows (``solve_centred_qr``: scikit-learn's accuracy at its speed, where
+# Cholesky on the Gram lost 1–3 digits more) and an ill-conditioned one by the exact refined QR, which costs
+# about 1–3 ms more there; `inference=True` takes the exact QR (docs/performance.md, "Design measurements").
 EXACT_MAX_WORK = 100_000
 # A float32 G is formed from float32 products of CHUNK_ROWS rows summed in float64:
 # each entry is rounded by up to about √CHUNK_ROWS·u₃₂ relative (Higham & Mary's
@@ -133,6 +138,41 @@ def solve_cholesky(gram, xty, ridge: float = 0.0):
     return torch.cholesky_solve(xty.unsqueeze(1), L).squeeze(1)
 
 
+def solve_centred_qr(X, y, x_mean, y_mean, sqrt_weight=None):
+    """Slopes w of min ‖(y − ȳ) − (X − x̄) w‖ (rows times √wᵢ when weighted) by Householder QR; ``None`` if singular.
+
+    One QR of the augmented [X − x̄ | y − ȳ]: its last column's top p entries are Qᵀ(y − ȳ), so
+    R w = that (Golub's classic form). Backward stable, so the slopes' error is about u·κ(X_c) (not
+    κ² as for Cholesky on the Gram), the accuracy of scikit-learn's ``lstsq`` on centred data. With
+    weighted means x̄, ȳ these are weighted least squares' slopes. The intercept follows from the means.
+    NumPy (LAPACK's GEQRF and TRTRS through SciPy) or torch on the tensors' device.
+    """
+    n, p = X.shape
+    if not is_torch(X):
+        A = np.empty((n, p + 1), order="F")
+        np.subtract(X, x_mean, out=A[:, :p])
+        np.subtract(y, y_mean, out=A[:, p])
+        if sqrt_weight is not None:
+            A *= sqrt_weight[:, None]
+        qr, _, _, info = scipy.linalg.lapack.dgeqrf(A, overwrite_a=1)
+        if info != 0 or n < p:
+            return None
+        w, info = scipy.linalg.lapack.dtrtrs(qr[:p, :p], qr[:p, p], lower=0)
+        return w if info == 0 and bool(np.isfinite(w).all()) else None
+    import torch
+
+    T = torch.cat([X - x_mean, (y - y_mean)[:, None]], dim=1)
+    if sqrt_weight is not None:
+        T = T * sqrt_weight[:, None]
+    if n < p:
+        return None
+    R = torch.linalg.qr(T, mode="r").R
+    if bool((torch.diagonal(R[:p, :p]) == 0).any()):
+        return None
+    w = torch.linalg.solve_triangular(R[:p, :p], R[:p, p:], upper=True)[:, 0]
+    return w if bool(torch.isfinite(w).all()) else None
+
+
 def solve_min_norm(Xc, yc) -> LstsqResult:
     """Minimum-norm least squares by the SVD (``lstsq``'s answer), for rank-deficient or forced-SVD problems.
 
@@ -182,11 +222,11 @@ def solve_ols(
       given ([1, X] with an intercept), refined in double-double: the float64
       solution nearest the exact one of the given numbers.
     * ``svd``: the minimum-norm solution (the answer for rank-deficient X).
-    * ``auto``: ``qr`` when the design is small (n·k² ≤ ``EXACT_MAX_WORK``: the exact
-      answer costs a millisecond or two); else Cholesky when κ_eq(G) ≤
-      ``MAX_GRAM_COND_FLOAT64`` (and, for float32 statistics, ``float32_error_bound()``
-      ≤ ``FLOAT32_TARGET``); otherwise ``qr``; and ``svd`` when the design is
-      singular to working precision.
+    * ``auto``: when κ_eq(G) ≤ ``MAX_GRAM_COND_FLOAT64`` (the design is provably well
+      conditioned), ``centred_qr`` on a small design (n·k² ≤ ``EXACT_MAX_WORK``:
+      ``solve_centred_qr()``, scikit-learn's accuracy) and Cholesky on a larger one
+      (for float32 statistics, while ``float32_error_bound()`` ≤ ``FLOAT32_TARGET``);
+      otherwise ``qr``; and ``svd`` when the design is singular to working precision.
 
     ``design()`` returns (X, y) on the device as given; only the orthogonal
     solvers call it, in float64 whatever ``dtype`` the statistics used, so the
@@ -204,12 +244,16 @@ def solve_ols(
         raise ValueError(f"unknown OLS solver {solver!r}; use auto, cholesky, qr or svd")
     cond_eq = equilibrated_gram_cond(stats.gram)
     cond = math.sqrt(cond_eq) if math.isfinite(cond_eq) else math.inf
-    if solver == "cholesky" or (
-        solver == "auto"
-        and not exact_is_cheap(stats, fit_intercept)
-        and cond_eq <= MAX_GRAM_COND_FLOAT64
-        and not stats.underflow
-    ):
+    easy = solver == "auto" and cond_eq <= MAX_GRAM_COND_FLOAT64 and not stats.underflow
+    if easy and exact_is_cheap(stats, fit_intercept):
+        X, y = design()
+        xp = namespace(X)
+        X, y = xp.astype(X, xp.float64), xp.astype(y, xp.float64)
+        sw = None if sqrt_weight is None else like(sqrt_weight, X)
+        w = solve_centred_qr(X, y, like(stats.x_mean, X), like(stats.y_mean, y), sw)
+        if w is not None:
+            return LstsqResult(like(w, stats.gram), "centred_qr", cond, stats.p)
+    if solver == "cholesky" or (easy and not exact_is_cheap(stats, fit_intercept)):
         w = solve_cholesky(stats.gram, stats.xty)
         if w is not None and (
             solver == "cholesky"

@@ -54,7 +54,7 @@ def _root_weights(sw, stats, device):
 
 
 class LinearRegression(LinearModel):
-    """Ordinary (or weighted) least squares, exact to the data given.
+    """Ordinary (or weighted) least squares, exact to the data given where the conditioning needs it.
 
     Minimizes ``Σ wᵢ (yᵢ − xᵢᵀw − b)²`` (wᵢ = 1 without ``sample_weight``; the
     intercept b is not penalized; with ``fit_intercept`` the data are centered on
@@ -78,11 +78,12 @@ class LinearRegression(LinearModel):
         ``cholesky``: on XᵀX (one pass over X). ``qr``: equilibrated QR of the
         design as given, refined in double-double: the float64 solution nearest
         the exact least-squares solution of these numbers. ``svd``: the
-        minimum-norm solution. ``auto``: Cholesky when the equilibrated XᵀX is
-        well enough conditioned to keep ~13 digits, else ``qr``, and ``svd`` with
-        a ``RankDeficientWarning`` when X is
-        rank deficient to working precision. The orthogonal solvers work in
-        float64 whatever ``dtype``.
+        minimum-norm solution. ``auto``: when the equilibrated XᵀX is well enough
+        conditioned to keep ~13 digits, a small design (n·(p + 1)² ≤ 10⁵) by Householder
+        QR of its centred rows (``solver_ == "centred_qr"``: error about u·κ, as
+        scikit-learn's ``lstsq``) and a larger one by Cholesky; otherwise ``qr``; and
+        ``svd`` with a ``RankDeficientWarning`` when X is rank deficient to working
+        precision. The orthogonal solvers work in float64 whatever ``dtype``.
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
         Where the statistics pass and the solver run. ``auto`` picks CUDA, then MPS, then the CPU;
         asking for a device this machine lacks raises
@@ -97,8 +98,10 @@ class LinearRegression(LinearModel):
         factorization. A well-conditioned design (the rule that picks Cholesky for
         ``solver="auto"``, float64 statistics) gets it from the Cholesky factor of
         the statistics plus one pass over X (``results_.solver == "cholesky"``);
-        otherwise from the exact refined QR that then also gives ``coef_``
-        (``"qr"``), which keeps an n × k orthonormal basis while it runs.
+        otherwise, a small design included, from the exact refined QR that then
+        also gives ``coef_`` (``"qr"``: on a small well-conditioned design these
+        differ from ``centred_qr``'s in the last digits), which keeps an n × k
+        orthonormal basis while it runs.
         Fitted on a DataFrame (and a named Series y), the results carry the names:
         ``params``, ``bse``, ``pvalues``… are pandas objects indexed by them.
     cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "HAC", "cluster"}, default="nonrobust"
@@ -123,7 +126,8 @@ class LinearRegression(LinearModel):
     intercept_ : float or ndarray of shape (n_targets,)
         The intercept b (0.0 without ``fit_intercept``).
     solver_ : str
-        The solver that ran.
+        The solver that ran: ``"cholesky"``, ``"qr"``, ``"svd"``, ``"centred_qr"`` (``auto`` on a
+        small well-conditioned design) or ``"tsqr"`` (``auto`` on a large Dask array).
     cond_ : float
         √κ of the equilibrated centred XᵀX: the condition number of the design.
     rank_ : int
@@ -313,7 +317,7 @@ class LinearRegression(LinearModel):
                 "pass X.compute(), or fit without inference"
             )
         if self.solver == "auto" and exact_is_cheap(stats, self.fit_intercept):
-            # Small (n·k² ≤ EXACT_MAX_WORK: under a megabyte of rows): the exact answer, as in memory.
+            # Small (n·k² ≤ EXACT_MAX_WORK: under a megabyte of rows): in memory, by the in-memory rule.
             return self._solve(X.compute(), y.compute(), sw, stats, stats.device, np.dtype(np.float64))
         cond_eq = equilibrated_gram_cond(stats.gram)
         self.cond_ = math.sqrt(cond_eq) if math.isfinite(cond_eq) else math.inf

@@ -109,13 +109,48 @@ class LeastSquares(Facts):
     sentence: str  # the chapter's paragraph: linreg's OLS against the NumPy lines, then the two above
 
 
+def _solver_switch(before, at) -> str:
+    """One switch of the polynomial fits' solver between two degrees, with the reason the rule makes certain.
+
+    ``auto`` factorizes X itself when the equilibrated XᵀX is badly conditioned (``qr``, refined to the
+    correctly rounded answer), and otherwise works on XᵀX by Cholesky once the design is large or factorizes
+    its centred rows (``centred_qr``) while it is small. A switch into ``qr`` is therefore conditioning, one
+    from ``centred_qr`` to ``cholesky`` is size; any other is named without a reason.
+    """
+    where = (
+        f"at degree {int(at.degree)}, where the condition number reaches {cond_text(at.cond)} (from "
+        f"{cond_text(before.cond)} at degree {int(before.degree)})"
+    )
+    fits = "the polynomial fits of the overfitting chapter"
+    switch = f"{fits} switch from **{before.ols_solver}** to **{at.ols_solver}**"
+    if at.ols_solver == "qr" and before.ols_solver == "cholesky":
+        return (
+            f"When the design is badly conditioned, forming $X^\\top X$ would lose too many digits and linreg "
+            f"factorizes $X$ itself: {switch} {where}."
+        )
+    if at.ols_solver == "qr" and before.ols_solver == "centred_qr":
+        centred = switch.replace("**centred_qr**", "**centred_qr** (one QR factorization of the centred $X$)")
+        return (
+            f"{centred[0].upper()}{centred[1:]} {where}: once the design is badly conditioned, linreg refines its "
+            "QR answer to the float64 numbers nearest the exact solution."
+        )
+    if at.ols_solver == "cholesky" and before.ols_solver == "centred_qr":
+        return (
+            f"As the powers add columns, {switch} at degree {int(at.degree)}: the design has grown large enough "
+            "that linreg solves $X^\\top X$ rather than factorizing $X$, which it does only while the problem is "
+            f"well conditioned (condition number {cond_text(at.cond)})."
+        )
+    return f"{switch[0].upper()}{switch[1:]} {where}."
+
+
 def least_squares(d: ReportData, theta: np.ndarray | None = None) -> LeastSquares:
     """linreg's OLS against the chapter's NumPy ``theta`` (intercept first); its solver, and the solver of the
     polynomial fits with the reason the evidence supports.
 
-    linreg's ``auto`` takes Cholesky on XᵀX when the design is large and well conditioned, and QR on X
-    when the design is small (the exact answer is cheap) or badly conditioned. Conditioning is named as
-    the reason only where the sweep itself switches solver as the condition number grows.
+    linreg's ``auto`` takes the exact QR (``qr``) when the design is badly conditioned; otherwise Cholesky
+    on XᵀX when the design is large and a QR of the centred rows (``centred_qr``) when it is small.
+    Conditioning is named as the reason only where the sweep itself switches to ``qr`` as the condition
+    number grows, size only where it switches from ``centred_qr`` to ``cholesky``.
     """
     ols = d.cards.get("ols")
     sweep = d.plots.get("degree_sweep")
@@ -127,25 +162,23 @@ def least_squares(d: ReportData, theta: np.ndarray | None = None) -> LeastSquare
     text = ""
     if len(rows):
         solvers = rows.ols_solver.tolist()
-        change = next((i for i in range(1, len(rows)) if solvers[i] != solvers[i - 1]), None)
+        changes = [i for i in range(1, len(rows)) if solvers[i] != solvers[i - 1]]
         first, last = rows.iloc[0], rows.iloc[-1]
-        if change is not None:
-            before, at = rows.iloc[change - 1], rows.iloc[change]
-            text = (
-                f"When the design is badly conditioned, forming $X^\\top X$ would lose too many digits and linreg "
-                f"factorizes $X$ itself: the polynomial fits of the overfitting chapter switch from "
-                f"**{before.ols_solver}** to **{at.ols_solver}** at degree {int(at.degree)}, where the condition "
-                f"number reaches {cond_text(at.cond)} (from {cond_text(before.cond)} at degree {int(before.degree)})."
-            )
+        if changes:
+            text = " ".join(_solver_switch(rows.iloc[i - 1], rows.iloc[i]) for i in changes)
         elif ols is None or solvers[0] != ols.solver:
             n_demo = int((d.plots["demo_points"].split == "train").sum()) if "demo_points" in d.plots else 0
             rows_text = f" ({n_demo} rows)" if n_demo else ""
             text = (
                 f"The polynomial fits of the overfitting chapter use **{solvers[0]}** at every degree, from condition "
                 f"number {cond_text(first.cond)} at degree {int(first.degree)} to {cond_text(last.cond)} at degree "
-                f"{int(last.degree)}. That is not about conditioning: on a design this small{rows_text} linreg "
-                "takes the exact QR answer whatever the condition number, because it costs a millisecond."
+                f"{int(last.degree)}."
             )
+            if solvers[0] == "centred_qr":
+                text += (
+                    f" On a design this small{rows_text} and this well conditioned, linreg factorizes the centred "
+                    "$X$ as scikit-learn's `lstsq` does, rather than forming $X^\\top X$."
+                )
     if ols is None:
         note = not_trained(d, ["ols"], "linreg's `LinearRegression` is not compared with these lines here")
         return LeastSquares(None, float("nan"), "", text, note + (" " + text if text else ""))
