@@ -10,13 +10,16 @@ ratio is the median of the per-pair ratios, printed with its quartiles. Results 
 before a time counts (``Δ``: max |ŷ − ŷ_ref| / max |ŷ_ref| for the fits, the largest difference of
 the ten R² scores for ``cross_val_score``, of the standard errors relative for inference).
 
-The last row is a new user's first search: in a fresh Python process, the estimator's ``import`` and
+The last three rows are a new user's first minutes, each in fresh Python processes: ``import linreg.models``
+against ``import sklearn.linear_model``; that import and the first ``LinearRegression().fit`` on the diabetes
+data (``Δ`` of the coefficients); and the first search: the estimator's ``import`` and
 the first ``GridSearchCV(Ridge(), grid, cv=KFold(5), n_jobs=2).fit`` on the diabetes data (joblib's
 loky workers start and import what the estimator needs). Fresh processes alternate linreg, scikit-learn,
 scikit-learn, linreg, …; the same grid and folds on both sides, the mean test scores compared (``Δ``),
 and whether torch was imported in the process or its workers is printed.
 
-Targets (issue 40): every estimator ≤ 1.2×, inference ≤ 3× statsmodels, the first search ≤ 1.3×.
+Targets (issue 40): every estimator ≤ 1.2×, inference ≤ 3× statsmodels, the import and the first fit after
+it ≤ 1.2×, the first search ≤ 1.3×.
 
 Run: ``make bench-small`` (``python benchmarks/small_speed.py --repeats 7`` for a quicker look;
 ``--only Lasso`` for the rows whose label contains a word).
@@ -86,8 +89,27 @@ print(json.dumps({"seconds": seconds, "scores": search.cv_results_["mean_test_sc
 """
 
 
-def first_search(X: np.ndarray, y: np.ndarray, repeats: int) -> tuple[tuple, float, bool]:
-    """``pairs()``'s numbers for the first grid search in fresh processes, Δ of the scores, torch seen."""
+# One fresh process: the library's import, then its first LinearRegression fit, each timed from the start
+# (NumPy, which both sides need, is imported before the clock starts).
+FIRST_FIT = """
+import json, sys, time
+import numpy as np
+X, y = np.load(sys.argv[1]), np.load(sys.argv[2])
+start = time.perf_counter()
+if sys.argv[3] == "linreg":
+    import linreg.models as lib
+else:
+    import sklearn.linear_model as lib
+imported = time.perf_counter() - start
+coef = lib.LinearRegression().fit(X, y).coef_
+print(json.dumps({"import": imported, "seconds": time.perf_counter() - start, "scores": coef.tolist(),
+                  "torch": "torch" in sys.modules}))
+"""
+
+
+def fresh_runs(script: str, X: np.ndarray, y: np.ndarray, repeats: int) -> dict[str, list[dict]]:
+    """Each side's JSON lines from ``repeats`` fresh processes running ``script``, alternating linreg,
+    scikit-learn, scikit-learn, linreg, …"""
     with tempfile.TemporaryDirectory() as tmp:
         paths = [os.path.join(tmp, "X.npy"), os.path.join(tmp, "y.npy")]
         np.save(paths[0], X)
@@ -95,7 +117,7 @@ def first_search(X: np.ndarray, y: np.ndarray, repeats: int) -> tuple[tuple, flo
 
         def run(side: str) -> dict:
             out = subprocess.run(
-                [sys.executable, "-c", FIRST_SEARCH, *paths, side], capture_output=True, text=True, check=True
+                [sys.executable, "-c", script, *paths, side], capture_output=True, text=True, check=True
             )
             return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -103,12 +125,25 @@ def first_search(X: np.ndarray, y: np.ndarray, repeats: int) -> tuple[tuple, flo
         for i in range(repeats):
             for side in ("linreg", "sklearn") if i % 2 == 0 else ("sklearn", "linreg"):
                 runs[side].append(run(side))
-    t_ours = np.array([r["seconds"] for r in runs["linreg"]])
-    t_ref = np.array([r["seconds"] for r in runs["sklearn"]])
+    return runs
+
+
+def fresh_pairs(runs: dict[str, list[dict]], key: str = "seconds") -> tuple[float, float, float, float, float]:
+    """``pairs()``'s numbers from ``fresh_runs()``: the medians and the quartiles of the per-pair ratio."""
+    t_ours = np.array([r[key] for r in runs["linreg"]])
+    t_ref = np.array([r[key] for r in runs["sklearn"]])
     q1, q2, q3 = np.quantile(t_ours / t_ref, [0.25, 0.5, 0.75])
-    err = float(np.abs(np.array(runs["linreg"][0]["scores"]) - np.array(runs["sklearn"][0]["scores"])).max())
-    torch_seen = any(r["torch"] for r in runs["linreg"])
-    return (float(np.median(t_ours)), float(np.median(t_ref)), float(q1), float(q2), float(q3)), err, torch_seen
+    return float(np.median(t_ours)), float(np.median(t_ref)), float(q1), float(q2), float(q3)
+
+
+def scores_delta(runs: dict[str, list[dict]]) -> float:
+    """Δ of the first pair's ``scores`` (the search's mean test scores, the fit's coefficients)."""
+    ours, ref = np.array(runs["linreg"][0]["scores"]), np.array(runs["sklearn"][0]["scores"])
+    return float(np.abs(ours - ref).max() / max(float(np.abs(ref).max()), 1e-300))
+
+
+def torch_seen(runs: dict[str, list[dict]]) -> bool:
+    return any(r["torch"] for r in runs["linreg"])
 
 
 def main() -> None:
@@ -155,7 +190,7 @@ def main() -> None:
         f"LINREG_CPU_BLAS={os.environ.get('LINREG_CPU_BLAS', '<unset>')}); "
         f"Python {platform.python_version()}, NumPy {np.__version__}\n"
         f"fit + predict, float64 NumPy input; median of {args.repeats} interleaved pairs "
-        f"({args.cv_repeats} for the CV rows) after one warm-up each; the first search: "
+        f"({args.cv_repeats} for the CV rows) after one warm-up each; the import, first-fit and first-search rows: "
         f"{args.search_repeats} pairs of fresh processes\n"
     )
     header = (
@@ -171,7 +206,7 @@ def main() -> None:
         missed += not ok
         print(
             f"{label:<34} {data:<9} {t_ours * 1e3:7.2f}ms {t_ref * 1e3:7.2f}ms {q2:5.2f}× "
-            f"({q1:4.2f}–{q3:4.2f}) {'≤' if ok else '>'}{target:4.1f}×   {err:.1e}"
+            f"({q1:4.2f}–{q3:4.2f}) {'≤' if ok else '>'}{target:4.1f}×   {'' if err is None else f'{err:.1e}'}"
         )
 
     with warnings.catch_warnings():
@@ -207,15 +242,23 @@ def main() -> None:
             err = float(np.abs(ours()[0] - ref()[0]).max() / np.abs(ref()[0]).max())
             line("inference=True vs statsmodels OLS", "442×10", *pairs(ours, ref, args.repeats), 3.0, err)
 
-    search_torch = None
+    fresh_torch = []
+    if wanted("import linreg.models") or wanted("import + first fit"):
+        runs = fresh_runs(FIRST_FIT, X, y, args.search_repeats)
+        if wanted("import linreg.models"):
+            line("import linreg.models", "", *fresh_pairs(runs, "import"), 1.2, None)
+        if wanted("import + first fit"):
+            line("import + first fit (OLS)", "442×10", *fresh_pairs(runs), 1.2, scores_delta(runs))
+        fresh_torch.append(("the first fit's process", torch_seen(runs)))
     if wanted("first GridSearchCV(n_jobs=2)"):
-        timed, err, search_torch = first_search(X, y, args.search_repeats)
-        line("first GridSearchCV(n_jobs=2)", "442×10", *timed, 1.3, err)
+        runs = fresh_runs(FIRST_SEARCH, X, y, args.search_repeats)
+        line("first GridSearchCV(n_jobs=2)", "442×10", *fresh_pairs(runs), 1.3, scores_delta(runs))
+        fresh_torch.append(("the first search's process or workers", torch_seen(runs)))
 
     yes_no = lambda flag: "yes" if flag else "no"
-    searched = "" if search_torch is None else f"; by the first search's process or workers: {yes_no(search_torch)}"
+    fresh = "".join(f"; by {where}: {yes_no(seen)}" for where, seen in fresh_torch)
     fits = yes_no("torch" in sys.modules)
-    print(f"\n{missed} row(s) miss their target. torch imported by this run's linreg fits: {fits}{searched}.")
+    print(f"\n{missed} row(s) miss their target. torch imported by this run's linreg fits: {fits}{fresh}.")
 
 
 if __name__ == "__main__":
